@@ -1,0 +1,3 @@
+module github.com/apishield/apishield
+
+go 1.25.0
