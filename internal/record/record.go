@@ -1,0 +1,295 @@
+// Package record is the per-request record that joins apishield's independent
+// middleware packages.
+//
+// Context values set by an inner middleware are invisible to an outer one after
+// next returns, so an outer middleware such as audit cannot learn what auth,
+// authz, ratelimit or validate decided from the context alone. Instead the first
+// apishield middleware that sees a request installs one mutable *Record in the
+// request's context (see [Install]); every package writes its decision to it and
+// audit reads it when the handler returns.
+//
+// A Record belongs to one request. Its methods are safe for concurrent use, so a
+// handler that writes to it from a goroutine it started does not race with the
+// middleware that reads it.
+package record
+
+import (
+	"context"
+	"net/http"
+	"net/netip"
+	"sync"
+	"time"
+)
+
+// Outcome is how a decision ended.
+type Outcome string
+
+// Decision outcomes.
+const (
+	Allow Outcome = "allow"
+	Deny  Outcome = "deny"
+	// Skip means the package looked at the request and had nothing to decide,
+	// for example anonymous access allowed by auth, or a dry-run authz policy.
+	Skip Outcome = "skip"
+	// Error means the package could not decide, for example because its store
+	// was unreachable; the reason says which way it failed.
+	Error Outcome = "error"
+)
+
+// A Decision is one package's verdict on the request.
+type Decision struct {
+	Package string  // "auth", "authz", "ratelimit", "validate", ...
+	Outcome Outcome // allow, deny, skip or error
+	Reason  string  // a reason code from the errors registry, or a rule name on allow
+	Rule    string  // optional: the rule, policy or authenticator that decided
+}
+
+// Principal is the summary of the authenticated caller that audit logs.
+// It holds no token and no secret.
+type Principal struct {
+	Subject  string
+	Issuer   string
+	ClientID string
+	Method   string // "jwt", "api_key", "mtls", ...
+}
+
+// RateLimit is what the rate limiter decided.
+type RateLimit struct {
+	Policy     string // the policy that decided (the tightest, or the one that denied)
+	Key        string // a non-secret label of the key kind, e.g. "ip", "subject"
+	Limit      int
+	Remaining  int
+	RetryAfter time.Duration
+	Allowed    bool
+	Shadow     bool // decided in shadow mode: recorded, not enforced
+}
+
+// FieldError is one validation failure, as sent to the client.
+type FieldError struct {
+	Pointer string // JSON Pointer to the failing field
+	Detail  string
+	Keyword string
+}
+
+// Problem is the problem response the errors package wrote.
+type Problem struct {
+	Status int
+	Reason string
+}
+
+// inline capacity for decisions; a request rarely sees more, so the common
+// path does not allocate when a package records its decision.
+const inlineDecisions = 6
+
+// Record is the mutable per-request record. The zero value is not used;
+// obtain one from [Install] or [From].
+type Record struct {
+	mu sync.Mutex
+
+	id        string
+	start     time.Time
+	clientIP  netip.Addr
+	route     string
+	principal Principal
+	decisions []Decision
+	decBuf    [inlineDecisions]Decision
+	rateLimit *RateLimit
+	rlBuf     RateLimit
+	fields    []FieldError
+	problem   Problem
+
+	// written by the response writer wrapper
+	status      int
+	bytes       int64
+	wroteHeader bool
+
+	errorWriter any
+}
+
+type ctxKey struct{}
+
+// From returns the request's record, or nil if no apishield middleware
+// installed one.
+func From(ctx context.Context) *Record {
+	rec, _ := ctx.Value(ctxKey{}).(*Record)
+	return rec
+}
+
+// NewContext returns a copy of ctx carrying rec.
+func NewContext(ctx context.Context, rec *Record) context.Context {
+	return context.WithValue(ctx, ctxKey{}, rec)
+}
+
+// Install returns the request's record, installing a new one if the request
+// has none yet. When it installs one it also wraps w so the record learns the
+// status and byte count, and gives the request its ID: the incoming
+// X-Request-ID if it is acceptable (see [ValidID]), else a new random one. The
+// ID is set as the X-Request-ID response header.
+//
+// Install is idempotent: a request that already carries a record is returned
+// unchanged with the same w.
+func Install(w http.ResponseWriter, r *http.Request) (http.ResponseWriter, *http.Request, *Record) {
+	if rec := From(r.Context()); rec != nil {
+		return w, r, rec
+	}
+	rec := &Record{start: time.Now()}
+	rec.decisions = rec.decBuf[:0]
+	rec.id = RequestID(r)
+	w.Header()["X-Request-Id"] = []string{rec.id}
+	rw := &ResponseWriter{ResponseWriter: w, rec: rec}
+	return rw, r.WithContext(NewContext(r.Context(), rec)), rec
+}
+
+// ID returns the request ID.
+func (rec *Record) ID() string { return rec.id } // immutable after Install
+
+// Start returns when the record was installed.
+func (rec *Record) Start() time.Time { return rec.start }
+
+// SetClientIP records the resolved client address.
+func (rec *Record) SetClientIP(ip netip.Addr) {
+	rec.mu.Lock()
+	rec.clientIP = ip
+	rec.mu.Unlock()
+}
+
+// ClientIP returns the recorded client address, which is invalid if no
+// package resolved it.
+func (rec *Record) ClientIP() netip.Addr {
+	rec.mu.Lock()
+	defer rec.mu.Unlock()
+	return rec.clientIP
+}
+
+// SetRoute records the matched route pattern, such as "GET /v1/items/{id}".
+func (rec *Record) SetRoute(pattern string) {
+	rec.mu.Lock()
+	rec.route = pattern
+	rec.mu.Unlock()
+}
+
+// Route returns the recorded route pattern, or "".
+func (rec *Record) Route() string {
+	rec.mu.Lock()
+	defer rec.mu.Unlock()
+	return rec.route
+}
+
+// SetPrincipal records who the caller is.
+func (rec *Record) SetPrincipal(p Principal) {
+	rec.mu.Lock()
+	rec.principal = p
+	rec.mu.Unlock()
+}
+
+// Principal returns the recorded caller; the zero Principal if anonymous.
+func (rec *Record) Principal() Principal {
+	rec.mu.Lock()
+	defer rec.mu.Unlock()
+	return rec.principal
+}
+
+// AddDecision appends a package's decision.
+func (rec *Record) AddDecision(d Decision) {
+	rec.mu.Lock()
+	rec.decisions = append(rec.decisions, d)
+	rec.mu.Unlock()
+}
+
+// Decisions returns a copy of the decisions in the order they were made.
+func (rec *Record) Decisions() []Decision {
+	rec.mu.Lock()
+	defer rec.mu.Unlock()
+	return append([]Decision(nil), rec.decisions...)
+}
+
+// AppendDecisions appends the decisions to dst and returns it, so a caller
+// with its own buffer can read them without allocating.
+func (rec *Record) AppendDecisions(dst []Decision) []Decision {
+	rec.mu.Lock()
+	defer rec.mu.Unlock()
+	return append(dst, rec.decisions...)
+}
+
+// SetRateLimit records the rate limiter's result, replacing an earlier one
+// only if the new one denies or the earlier one allowed: with two limiters in
+// a stack, the record keeps the one that mattered.
+func (rec *Record) SetRateLimit(rl RateLimit) {
+	rec.mu.Lock()
+	defer rec.mu.Unlock()
+	if rec.rateLimit != nil && !rec.rateLimit.Allowed && rl.Allowed {
+		return
+	}
+	rec.rlBuf = rl
+	rec.rateLimit = &rec.rlBuf
+}
+
+// RateLimit returns the recorded rate-limit result and whether there is one.
+func (rec *Record) RateLimit() (RateLimit, bool) {
+	rec.mu.Lock()
+	defer rec.mu.Unlock()
+	if rec.rateLimit == nil {
+		return RateLimit{}, false
+	}
+	return *rec.rateLimit, true
+}
+
+// AddFieldErrors records validation failures.
+func (rec *Record) AddFieldErrors(errs ...FieldError) {
+	rec.mu.Lock()
+	rec.fields = append(rec.fields, errs...)
+	rec.mu.Unlock()
+}
+
+// FieldErrors returns a copy of the recorded validation failures.
+func (rec *Record) FieldErrors() []FieldError {
+	rec.mu.Lock()
+	defer rec.mu.Unlock()
+	return append([]FieldError(nil), rec.fields...)
+}
+
+// SetProblem records the problem response written for the request.
+func (rec *Record) SetProblem(p Problem) {
+	rec.mu.Lock()
+	rec.problem = p
+	rec.mu.Unlock()
+}
+
+// Problem returns the recorded problem; its Status is 0 if none was written.
+func (rec *Record) Problem() Problem {
+	rec.mu.Lock()
+	defer rec.mu.Unlock()
+	return rec.problem
+}
+
+// Status returns the response status (0 if nothing was written yet), the
+// number of body bytes written, and whether the header was written.
+func (rec *Record) Status() (status int, bytes int64, wroteHeader bool) {
+	rec.mu.Lock()
+	defer rec.mu.Unlock()
+	return rec.status, rec.bytes, rec.wroteHeader
+}
+
+// SetErrorWriter stores the errors package's per-request settings. The value
+// is opaque here: the record cannot import errors, which imports it.
+func (rec *Record) SetErrorWriter(v any) {
+	rec.mu.Lock()
+	rec.errorWriter = v
+	rec.mu.Unlock()
+}
+
+// ErrorWriter returns what SetErrorWriter stored, or nil.
+func (rec *Record) ErrorWriter() any {
+	rec.mu.Lock()
+	defer rec.mu.Unlock()
+	return rec.errorWriter
+}
+
+// ResetResponse forgets the written status, byte count and problem. It exists
+// for benchmarks that reuse one request; middleware never calls it.
+func ResetResponse(rec *Record) {
+	rec.mu.Lock()
+	rec.status, rec.bytes, rec.wroteHeader = 0, 0, false
+	rec.problem = Problem{}
+	rec.mu.Unlock()
+}

@@ -1,0 +1,67 @@
+package record
+
+import (
+	"crypto/rand"
+	"encoding/binary"
+	"net/http"
+	"time"
+)
+
+// MaxIDLength is the longest incoming X-Request-ID that is accepted.
+const MaxIDLength = 64
+
+// ValidID reports whether an incoming request ID may be trusted as a log
+// correlation key: 1 to 64 characters of [A-Za-z0-9._-]. Anything else could
+// forge log lines or smuggle markup into a SIEM, so it is replaced.
+func ValidID(id string) bool {
+	if len(id) == 0 || len(id) > MaxIDLength {
+		return false
+	}
+	for i := 0; i < len(id); i++ {
+		c := id[i]
+		switch {
+		case 'a' <= c && c <= 'z', 'A' <= c && c <= 'Z', '0' <= c && c <= '9', c == '.', c == '_', c == '-':
+		default:
+			return false
+		}
+	}
+	return true
+}
+
+// RequestID returns the request's ID: the ID of its record if it has one,
+// else its single X-Request-ID header if valid, else a new ID.
+func RequestID(r *http.Request) string {
+	if rec := From(r.Context()); rec != nil {
+		return rec.id
+	}
+	if v := r.Header["X-Request-Id"]; len(v) == 1 && ValidID(v[0]) {
+		return v[0]
+	}
+	return NewID()
+}
+
+// crockford is the Crockford base32 alphabet used by ULIDs.
+const crockford = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+
+// NewID returns a new ULID: 48 bits of Unix milliseconds and 80 bits from
+// crypto/rand, in 26 characters of Crockford base32. IDs sort by time, which
+// makes them pleasant in logs, and are unguessable.
+func NewID() string {
+	var b [16]byte
+	binary.BigEndian.PutUint64(b[:8], uint64(time.Now().UnixMilli())<<16)
+	rand.Read(b[6:]) // crypto/rand.Read never returns an error (Go 1.24+)
+	return encodeULID(&b)
+}
+
+func encodeULID(b *[16]byte) string {
+	hi := binary.BigEndian.Uint64(b[:8])
+	lo := binary.BigEndian.Uint64(b[8:])
+	var out [26]byte
+	// 128 bits as 26 base32 digits: the first digit holds the top 3 bits.
+	for i := 25; i >= 0; i-- {
+		out[i] = crockford[lo&31]
+		lo = lo>>5 | hi<<59
+		hi >>= 5
+	}
+	return string(out[:])
+}
