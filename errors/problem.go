@@ -1,0 +1,102 @@
+package errors
+
+import (
+	"net/http"
+	"strconv"
+)
+
+// A Problem is an RFC 9457 problem detail: the one error every apishield
+// package returns to a client. It implements error, so it travels through
+// ordinary Go error handling and is found again with errors.As.
+//
+// A Problem separates what the client may see (Status, Reason, Detail, Errors,
+// Header) from what only the log may see (the cause, set with [Problem.WithCause]).
+// Detail is sent only for 4xx statuses; a 5xx sends no detail at all.
+type Problem struct {
+	// Status is the HTTP status code, 400 to 599.
+	Status int
+	// Reason is the machine code from the registry (see [Reasons]).
+	Reason string
+	// Detail is a human-readable explanation for this occurrence. It must not
+	// contain secrets or echo attacker input verbatim. Never sent for 5xx.
+	Detail string
+	// Errors lists per-field failures, for validation problems.
+	Errors []FieldError
+	// Header holds response headers the problem requires, such as
+	// WWW-Authenticate, Retry-After or Allow. Nil means none.
+	Header http.Header
+
+	cause error
+}
+
+// FieldError is one failure at one place in the request.
+type FieldError struct {
+	Pointer string `json:"pointer"`           // JSON Pointer (RFC 6901) to the failing value
+	Detail  string `json:"detail"`            // what is wrong, without echoing the value
+	Keyword string `json:"keyword,omitempty"` // the schema keyword that failed, if any
+}
+
+// New returns a problem with the given status, reason code and detail. A
+// status of 0 means the reason's registered status; a status outside 400–599
+// becomes 500, since a problem is always an error.
+func New(status int, reason, detail string) *Problem {
+	if status == 0 {
+		if ri, ok := byReason[reason]; ok {
+			status = ri.Status
+		}
+	}
+	if status < 400 || status > 599 {
+		status = http.StatusInternalServerError
+	}
+	return &Problem{Status: status, Reason: reason, Detail: detail}
+}
+
+// Internal returns a 500 problem that carries cause for the log only.
+func Internal(cause error) *Problem {
+	return &Problem{Status: http.StatusInternalServerError, Reason: ReasonInternal, cause: cause}
+}
+
+// WithCause returns a copy of p whose cause, for the server log only, is err.
+func (p *Problem) WithCause(err error) *Problem {
+	q := *p
+	q.cause = err
+	return &q
+}
+
+// WithHeader returns a copy of p that also sets the response header key to value.
+func (p *Problem) WithHeader(key, value string) *Problem {
+	q := *p
+	q.Header = p.Header.Clone()
+	if q.Header == nil {
+		q.Header = make(http.Header, 1)
+	}
+	q.Header.Set(key, value)
+	return &q
+}
+
+// WithErrors returns a copy of p listing the field errors errs.
+func (p *Problem) WithErrors(errs ...FieldError) *Problem {
+	q := *p
+	q.Errors = append([]FieldError(nil), errs...)
+	return &q
+}
+
+// Error describes the problem for logs: status, reason, detail and cause.
+// It is never what a client sees.
+func (p *Problem) Error() string {
+	s := "apishield: " + strconv.Itoa(p.Status) + " " + p.Reason
+	if p.Detail != "" {
+		s += ": " + p.Detail
+	}
+	if p.cause != nil {
+		s += ": " + p.cause.Error()
+	}
+	return s
+}
+
+// Unwrap returns the cause, so errors.Is and errors.As see through a Problem.
+func (p *Problem) Unwrap() error { return p.cause }
+
+// Title returns the problem's title: the reason's registered title, or the
+// status text when the reason is not registered.
+func (p *Problem) Title() string { return title(p.Reason, p.Status) }

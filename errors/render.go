@@ -1,0 +1,250 @@
+package errors
+
+import (
+	"net/http"
+	"strconv"
+	"strings"
+	"unicode/utf8"
+)
+
+// Envelope is the problem as the client sees it: what a [Renderer] encodes.
+// Detail is already empty for 5xx statuses.
+type Envelope struct {
+	Type      string
+	Title     string
+	Status    int
+	Detail    string
+	Instance  string
+	Reason    string
+	RequestID string
+	Errors    []FieldError
+}
+
+// A Renderer encodes an envelope as a response body. Render appends the body
+// to dst and returns it with the body's media type. The request is given for
+// content negotiation; a renderer must not write to the response.
+//
+// Renderers must be safe for concurrent use.
+type Renderer interface {
+	Render(dst []byte, r *http.Request, e *Envelope) (body []byte, contentType string)
+}
+
+// RendererFunc adapts a function to the Renderer interface.
+type RendererFunc func(dst []byte, r *http.Request, e *Envelope) ([]byte, string)
+
+// Render calls f.
+func (f RendererFunc) Render(dst []byte, r *http.Request, e *Envelope) ([]byte, string) {
+	return f(dst, r, e)
+}
+
+// ProblemJSON is the default renderer: RFC 9457 application/problem+json,
+//
+//	{"type":"tag:apishield,2026:token_expired","title":"Unauthorized","status":401,
+//	 "detail":"The access token is expired.","instance":"/v1/items",
+//	 "reason":"token_expired","request_id":"01J…","errors":[…]}
+//
+// sent as application/json instead when the client's Accept header excludes
+// application/problem+json but accepts application/json. Empty members are
+// omitted.
+var ProblemJSON Renderer = problemJSON{}
+
+// SimpleJSON renders the simple envelope some teams prefer, always as
+// application/json:
+//
+//	{"error":"Bad Request","code":400,"message":"…","request_id":"…"}
+//
+// with "reason" and "errors" members added when present.
+var SimpleJSON Renderer = simpleJSON{}
+
+type problemJSON struct{}
+
+func (problemJSON) Render(b []byte, r *http.Request, e *Envelope) ([]byte, string) {
+	b = append(b, `{"type":`...)
+	b = appendString(b, e.Type)
+	b = append(b, `,"title":`...)
+	b = appendString(b, e.Title)
+	b = append(b, `,"status":`...)
+	b = strconv.AppendInt(b, int64(e.Status), 10)
+	b = appendMember(b, "detail", e.Detail)
+	b = appendMember(b, "instance", e.Instance)
+	b = appendMember(b, "reason", e.Reason)
+	b = appendMember(b, "request_id", e.RequestID)
+	b = appendFieldErrors(b, e.Errors)
+	b = append(b, '}')
+	return b, negotiate(r)
+}
+
+type simpleJSON struct{}
+
+func (simpleJSON) Render(b []byte, _ *http.Request, e *Envelope) ([]byte, string) {
+	b = append(b, `{"error":`...)
+	b = appendString(b, e.Title)
+	b = append(b, `,"code":`...)
+	b = strconv.AppendInt(b, int64(e.Status), 10)
+	msg := e.Detail
+	if msg == "" {
+		msg = e.Title
+	}
+	b = append(b, `,"message":`...)
+	b = appendString(b, msg)
+	b = appendMember(b, "request_id", e.RequestID)
+	b = appendMember(b, "reason", e.Reason)
+	b = appendFieldErrors(b, e.Errors)
+	b = append(b, '}')
+	return b, contentTypeJSON
+}
+
+const (
+	contentTypeProblem = "application/problem+json"
+	contentTypeJSON    = "application/json"
+)
+
+// negotiate picks problem+json unless the Accept header gives it quality 0
+// (explicitly, or by listing only other types) while accepting
+// application/json. A client that accepts neither still gets problem+json:
+// an error response is better than a 406 about the error response.
+func negotiate(r *http.Request) string {
+	if r == nil {
+		return contentTypeProblem
+	}
+	accept := r.Header.Values("Accept")
+	if len(accept) == 0 {
+		return contentTypeProblem
+	}
+	if quality(accept, "problem+json") > 0 {
+		return contentTypeProblem
+	}
+	if quality(accept, "json") > 0 {
+		return contentTypeJSON
+	}
+	return contentTypeProblem
+}
+
+// maxAcceptRanges bounds the work spent on a hostile Accept header.
+const maxAcceptRanges = 32
+
+// quality returns the q-value the Accept header values give to
+// application/<sub>, using the most specific matching range as RFC 9110
+// §12.5.1 requires. It returns 0 if no range matches.
+func quality(accept []string, sub string) float64 {
+	best, bestSpec := 0.0, -1
+	n := 0
+	for _, line := range accept {
+		for rng := range strings.SplitSeq(line, ",") {
+			if n++; n > maxAcceptRanges {
+				return best
+			}
+			mt, params, _ := strings.Cut(rng, ";")
+			mt = strings.ToLower(strings.TrimSpace(mt))
+			spec := -1
+			switch mt {
+			case "application/" + sub:
+				spec = 2
+			case "application/*":
+				spec = 1
+			case "*/*":
+				spec = 0
+			}
+			if spec < bestSpec || spec < 0 {
+				continue
+			}
+			q := 1.0
+			for p := range strings.SplitSeq(params, ";") {
+				k, v, ok := strings.Cut(strings.TrimSpace(p), "=")
+				if ok && strings.EqualFold(strings.TrimSpace(k), "q") {
+					f, err := strconv.ParseFloat(strings.TrimSpace(v), 64)
+					if err != nil || f < 0 || f > 1 {
+						f = 0 // RFC 9110 bounds q to [0,1]; garbage means "not this one"
+					}
+					q = f
+				}
+			}
+			best, bestSpec = q, spec
+		}
+	}
+	return best
+}
+
+func appendMember(b []byte, key, value string) []byte {
+	if value == "" {
+		return b
+	}
+	b = append(b, ',', '"')
+	b = append(b, key...)
+	b = append(b, '"', ':')
+	return appendString(b, value)
+}
+
+func appendFieldErrors(b []byte, errs []FieldError) []byte {
+	if len(errs) == 0 {
+		return b
+	}
+	b = append(b, `,"errors":[`...)
+	for i, fe := range errs {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = append(b, `{"pointer":`...)
+		b = appendString(b, fe.Pointer)
+		b = append(b, `,"detail":`...)
+		b = appendString(b, fe.Detail)
+		b = appendMember(b, "keyword", fe.Keyword)
+		b = append(b, '}')
+	}
+	return append(b, ']')
+}
+
+const hexDigits = "0123456789abcdef"
+
+// appendString appends s as a JSON string. Control characters, the quote,
+// the backslash, <, > and & (so a body sniffed as HTML stays inert), U+2028
+// and U+2029 (JavaScript line terminators) are escaped; invalid UTF-8
+// becomes U+FFFD. The output is always valid JSON with no raw control
+// characters, whatever s holds.
+func appendString(b []byte, s string) []byte {
+	b = append(b, '"')
+	start := 0
+	for i := 0; i < len(s); {
+		c := s[i]
+		if c < utf8.RuneSelf {
+			if c >= 0x20 && c != '"' && c != '\\' && c != '<' && c != '>' && c != '&' {
+				i++
+				continue
+			}
+			b = append(b, s[start:i]...)
+			switch c {
+			case '"', '\\':
+				b = append(b, '\\', c)
+			case '\n':
+				b = append(b, '\\', 'n')
+			case '\r':
+				b = append(b, '\\', 'r')
+			case '\t':
+				b = append(b, '\\', 't')
+			default:
+				b = append(b, '\\', 'u', '0', '0', hexDigits[c>>4], hexDigits[c&0xf])
+			}
+			i++
+			start = i
+			continue
+		}
+		r, size := utf8.DecodeRuneInString(s[i:])
+		if r == utf8.RuneError && size == 1 {
+			b = append(b, s[start:i]...)
+			b = append(b, `\ufffd`...)
+			i += size
+			start = i
+			continue
+		}
+		if r == '\u2028' || r == '\u2029' {
+			b = append(b, s[start:i]...)
+			b = append(b, '\\', 'u', '2', '0', '2', hexDigits[r&0xf])
+			i += size
+			start = i
+			continue
+		}
+		i += size
+	}
+	b = append(b, s[start:]...)
+	return append(b, '"')
+}

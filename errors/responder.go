@@ -1,0 +1,252 @@
+package errors
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"runtime/debug"
+	"strings"
+	"sync"
+
+	"github.com/apishield/apishield/internal/record"
+)
+
+// ErrInvalidConfig is wrapped by every error [NewResponder] returns.
+var ErrInvalidConfig = errors.New("errors: invalid config")
+
+// DefaultTypePrefix is prepended to a reason to form the problem's type URI.
+// It is a tag URI (RFC 4151): a stable identifier that does not resolve, as
+// RFC 9457 §3.1.1 allows.
+const DefaultTypePrefix = "tag:apishield,2026:"
+
+// Config configures a [Responder]. The zero Config is valid.
+type Config struct {
+	// TypePrefix is prepended to the reason to form the type URI, so a team
+	// can point "type" at its own documentation, e.g.
+	// "https://api.example.com/problems/". If empty, DefaultTypePrefix.
+	TypePrefix string
+	// Renderer encodes problems. If nil, ProblemJSON.
+	Renderer Renderer
+	// Logger receives the private side of errors: the cause of every 5xx
+	// with the request ID, panics with their stacks, and (at debug level) the
+	// causes of 4xx problems. If nil, slog.Default() at the time of logging:
+	// a 500's cause must never vanish. To discard, pass
+	// slog.New(slog.DiscardHandler).
+	Logger *slog.Logger
+}
+
+// A Responder writes problems to clients and their causes to the log.
+// A Responder is safe for concurrent use.
+type Responder struct {
+	typePrefix string
+	renderer   Renderer
+	logger     *slog.Logger
+}
+
+// NewResponder returns a responder for cfg.
+func NewResponder(cfg Config) (*Responder, error) {
+	rs := &Responder{typePrefix: cfg.TypePrefix, renderer: cfg.Renderer, logger: cfg.Logger}
+	if rs.typePrefix == "" {
+		rs.typePrefix = DefaultTypePrefix
+	}
+	if strings.ContainsFunc(rs.typePrefix, func(r rune) bool { return r <= ' ' || r == 0x7f || r == '"' }) {
+		return nil, fmt.Errorf("%w: TypePrefix %q contains spaces, quotes or control characters", ErrInvalidConfig, rs.typePrefix)
+	}
+	if rs.renderer == nil {
+		rs.renderer = ProblemJSON
+	}
+	return rs, nil
+}
+
+var defaultResponder, _ = NewResponder(Config{})
+
+func (rs *Responder) log() *slog.Logger {
+	if rs.logger != nil {
+		return rs.logger
+	}
+	return slog.Default()
+}
+
+// Handler is the outermost apishield middleware. It installs the request
+// record (which gives every request an X-Request-ID response header), makes rs
+// the responder that [Write] uses for the request, and recovers panics:
+//
+//   - a panic before the response started becomes a 500 problem, and its
+//     value and stack go to the log only;
+//   - a panic after the response started cannot be turned into a problem, so
+//     the connection is aborted (by re-panicking http.ErrAbortHandler) rather
+//     than leaving a truncated body that looks complete;
+//   - http.ErrAbortHandler itself is re-panicked untouched, as net/http expects.
+func (rs *Responder) Handler(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w, r, rec := record.Install(w, r)
+		rec.SetErrorWriter(rs)
+		defer func() {
+			v := recover()
+			if v == nil {
+				return
+			}
+			if v == http.ErrAbortHandler { // net/http compares the sentinel by identity
+				panic(v)
+			}
+			_, _, started := rec.Status()
+			rs.log().LogAttrs(r.Context(), slog.LevelError, "apishield: panic serving request",
+				slog.String("request_id", rec.ID()),
+				slog.String("method", r.Method),
+				slog.String("path", r.URL.Path),
+				slog.Any("panic", v),
+				slog.Bool("response_started", started),
+				slog.String("stack", string(debug.Stack())))
+			if started {
+				panic(http.ErrAbortHandler)
+			}
+			rs.write(w, r, rec, &Problem{Status: http.StatusInternalServerError, Reason: ReasonInternal}, false)
+		}()
+		next.ServeHTTP(w, r)
+	})
+}
+
+// Recover is the default responder's Handler: the outermost middleware of a
+// stack that needs no custom type prefix, renderer or logger.
+func Recover(next http.Handler) http.Handler { return defaultResponder.Handler(next) }
+
+// Write sends err to the client as a problem, using the responder installed
+// for the request by [Responder.Handler] or [Recover], or the defaults.
+//
+// A *Problem anywhere in err's chain is sent as is. An *http.MaxBytesError
+// becomes 413 payload_too_large. Any other error becomes a generic 500 whose
+// body never contains the error's text; the error goes to the log with the
+// request ID, which the body carries so the two can be joined.
+func Write(w http.ResponseWriter, r *http.Request, err error) {
+	rs := defaultResponder
+	rec := record.From(r.Context())
+	if rec != nil {
+		if v, ok := rec.ErrorWriter().(*Responder); ok {
+			rs = v
+		}
+	}
+	rs.write(w, r, rec, asProblem(err), true)
+}
+
+// Write sends err to the client as a problem rendered by rs; see [Write].
+func (rs *Responder) Write(w http.ResponseWriter, r *http.Request, err error) {
+	rs.write(w, r, record.From(r.Context()), asProblem(err), true)
+}
+
+func asProblem(err error) *Problem {
+	var p *Problem
+	if errors.As(err, &p) {
+		return p
+	}
+	var mbe *http.MaxBytesError
+	if errors.As(err, &mbe) {
+		return &Problem{Status: http.StatusRequestEntityTooLarge, Reason: ReasonPayloadTooLarge,
+			Detail: "The request body is larger than allowed.", cause: err}
+	}
+	if err == nil {
+		err = errors.New("errors.Write called with a nil error")
+	}
+	return &Problem{Status: http.StatusInternalServerError, Reason: ReasonInternal, cause: err}
+}
+
+// shared, never-modified header values: assigning them costs no allocation.
+// Their capacity equals their length, so a later Header.Add copies.
+var (
+	hdrNoStore = []string{"no-store"}
+	hdrNosniff = []string{"nosniff"}
+	hdrProblem = []string{contentTypeProblem}
+	hdrJSON    = []string{contentTypeJSON}
+)
+
+type buffer struct {
+	b   []byte
+	env Envelope
+}
+
+var bufPool = sync.Pool{New: func() any { return &buffer{b: make([]byte, 0, 512)} }}
+
+func (rs *Responder) write(w http.ResponseWriter, r *http.Request, rec *record.Record, p *Problem, logCause bool) {
+	status := p.Status
+	if status < 400 || status > 599 {
+		status = http.StatusInternalServerError
+	}
+	var id string
+	if rec != nil {
+		id = rec.ID()
+		if _, _, started := rec.Status(); started {
+			rs.log().LogAttrs(r.Context(), slog.LevelError, "apishield: problem after the response started; not sent",
+				slog.String("request_id", id), slog.String("error", p.Error()))
+			return
+		}
+		rec.SetProblem(record.Problem{Status: status, Reason: p.Reason})
+	} else {
+		id = record.RequestID(r)
+		w.Header()["X-Request-Id"] = []string{id}
+	}
+	if logCause {
+		switch {
+		case status >= 500:
+			rs.log().LogAttrs(r.Context(), slog.LevelError, "apishield: server error",
+				slog.String("request_id", id), slog.Int("status", status),
+				slog.String("reason", p.Reason), slog.String("error", p.Error()))
+		case p.cause != nil:
+			rs.log().LogAttrs(r.Context(), slog.LevelDebug, "apishield: client error",
+				slog.String("request_id", id), slog.Int("status", status),
+				slog.String("reason", p.Reason), slog.String("error", p.Error()))
+		}
+	}
+
+	buf := bufPool.Get().(*buffer)
+	e := &buf.env
+	*e = Envelope{
+		Title:     title(p.Reason, status),
+		Status:    status,
+		Instance:  r.URL.EscapedPath(),
+		Reason:    p.Reason,
+		RequestID: id,
+	}
+	if p.Reason != "" {
+		e.Type = rs.typePrefix + p.Reason
+	} else {
+		e.Type = "about:blank"
+	}
+	if status < 500 {
+		e.Detail = p.Detail
+		e.Errors = p.Errors
+	}
+	body, ctype := rs.renderer.Render(buf.b[:0], r, e)
+
+	h := w.Header()
+	for k, v := range p.Header {
+		h[k] = v
+	}
+	// Whatever the handler meant to send is void.
+	delete(h, "Content-Length")
+	delete(h, "Content-Encoding")
+	delete(h, "Etag")
+	delete(h, "Last-Modified")
+	switch ctype {
+	case contentTypeProblem:
+		h["Content-Type"] = hdrProblem
+	case contentTypeJSON:
+		h["Content-Type"] = hdrJSON
+	default:
+		h.Set("Content-Type", ctype)
+	}
+	h["Cache-Control"] = hdrNoStore
+	h["X-Content-Type-Options"] = hdrNosniff
+	w.WriteHeader(status)
+	if r.Method != http.MethodHead {
+		_, _ = w.Write(body)
+	}
+
+	*e = Envelope{}
+	if cap(body) <= 64<<10 { // do not keep huge buffers alive
+		buf.b = body[:0]
+		bufPool.Put(buf)
+	}
+}
+
+// LogValue keeps a Responder's internals out of logs.
+func (rs *Responder) LogValue() slog.Value { return slog.StringValue("errors.Responder") }
