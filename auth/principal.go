@@ -1,0 +1,77 @@
+package auth
+
+import (
+	"context"
+	"log/slog"
+	"slices"
+	"time"
+)
+
+// A Principal is an authenticated caller: who they are, how they proved it,
+// and what their credential grants. Authenticators create it; authz and
+// application code read it with [FromContext]. A Principal is not modified
+// after it is put in a context, so it is safe for concurrent reads.
+type Principal struct {
+	// Subject identifies the caller: the token's sub, or the API key's owner.
+	Subject string
+	// Issuer is the token's iss; empty for API keys.
+	Issuer string
+	// ClientID is the OAuth client the token was issued to (client_id or azp).
+	ClientID string
+	// Audience is the token's aud.
+	Audience []string
+	// Scopes are the granted OAuth scopes, from a "scope" string or an "scp" array.
+	Scopes []string
+	// Roles are the caller's roles, read from the configured claim paths.
+	Roles []string
+	// ACR is the authentication context class reference (acr).
+	ACR string
+	// AMR lists the authentication methods used (amr), e.g. "pwd", "mfa", "otp", "hwk".
+	AMR []string
+	// AuthTime is when the user last authenticated (auth_time); zero if absent.
+	AuthTime time.Time
+	// Expiry is when the credential expires; zero if it does not.
+	Expiry time.Time
+	// Method is how the caller authenticated: "jwt", "api_key" or "mtls".
+	Method string
+	// Claims holds the token's raw claims, for rules that need other ones.
+	// Nil for credentials without claims.
+	Claims map[string]any
+}
+
+// Authentication methods recorded in Principal.Method.
+const (
+	MethodJWT    = "jwt"
+	MethodAPIKey = "api_key"
+	MethodMTLS   = "mtls"
+)
+
+// HasScope reports whether the principal was granted scope, matched exactly.
+func (p *Principal) HasScope(scope string) bool { return slices.Contains(p.Scopes, scope) }
+
+// HasRole reports whether the principal has role, matched exactly.
+func (p *Principal) HasRole(role string) bool { return slices.Contains(p.Roles, role) }
+
+// LogValue logs who the principal is and how they authenticated, never
+// their claims, which may hold personal data.
+func (p *Principal) LogValue() slog.Value {
+	return slog.GroupValue(
+		slog.String("subject", p.Subject),
+		slog.String("issuer", p.Issuer),
+		slog.String("client_id", p.ClientID),
+		slog.String("method", p.Method),
+	)
+}
+
+type principalKey struct{}
+
+// NewContext returns a copy of ctx that carries p.
+func NewContext(ctx context.Context, p *Principal) context.Context {
+	return context.WithValue(ctx, principalKey{}, p)
+}
+
+// FromContext returns the principal in ctx, if any.
+func FromContext(ctx context.Context) (*Principal, bool) {
+	p, ok := ctx.Value(principalKey{}).(*Principal)
+	return p, ok && p != nil
+}
