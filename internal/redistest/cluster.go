@@ -51,8 +51,8 @@ type Cluster struct {
 func StartCluster(tb testing.TB, opts ...Option) *Cluster {
 	tb.Helper()
 	cfg := newConfig(opts)
-	bin := lookBinary(tb, cfg, "redis-server")
-	cli := lookBinary(tb, cfg, "redis-cli")
+	bin := lookBinary(tb, "redis-server")
+	cli := lookBinary(tb, "redis-cli")
 	// Cluster flags go first so that WithArgs can still override them.
 	cfg.args = append([]string{
 		"--cluster-enabled", "yes",

@@ -1,9 +1,6 @@
 package redistest
 
-import (
-	"os/exec"
-	"time"
-)
+import "time"
 
 // Option adjusts how Start and StartCluster run redis-server.
 type Option func(*config)
@@ -11,13 +8,10 @@ type Option func(*config)
 type config struct {
 	args         []string
 	startTimeout time.Duration
-	// lookPath finds a binary; a seam so tests can simulate a machine
-	// without Redis without touching the process environment.
-	lookPath func(string) (string, error)
 }
 
 func newConfig(opts []Option) config {
-	cfg := config{startTimeout: 10 * time.Second, lookPath: exec.LookPath}
+	cfg := config{startTimeout: 10 * time.Second}
 	for _, o := range opts {
 		o(&cfg)
 	}

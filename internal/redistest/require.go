@@ -3,6 +3,7 @@ package redistest
 import (
 	"fmt"
 	"os"
+	"os/exec"
 	"testing"
 )
 
@@ -17,9 +18,9 @@ const installHint = "install Redis with `apt-get install redis-server redis-tool
 
 // lookBinary returns the path of name, or skips tb (fails it when RequireEnv
 // is "1") with a message that says how to install it.
-func lookBinary(tb testing.TB, cfg config, name string) string {
+func lookBinary(tb testing.TB, name string) string {
 	tb.Helper()
-	path, err := cfg.lookPath(name)
+	path, err := exec.LookPath(name)
 	if err == nil {
 		return path
 	}

@@ -44,7 +44,7 @@ type Server struct {
 func Start(tb testing.TB, opts ...Option) *Server {
 	tb.Helper()
 	cfg := newConfig(opts)
-	bin := lookBinary(tb, cfg, "redis-server")
+	bin := lookBinary(tb, "redis-server")
 	s, err := startServer(tb, bin, tb.TempDir(), cfg, false)
 	if err != nil {
 		tb.Fatal(err)
