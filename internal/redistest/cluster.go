@@ -36,8 +36,6 @@ type Cluster struct {
 	// Nodes are the individual servers; each can be stopped and restarted
 	// on its own (it keeps its cluster-config-file across a restart).
 	Nodes []*Server
-
-	stopOnce sync.Once
 }
 
 // StartCluster runs three cluster-enabled redis-servers on free loopback
@@ -144,16 +142,15 @@ func (c *Cluster) logs() string {
 	return b.String()
 }
 
-// Stop stops every node and waits for their processes to exit. It is
-// idempotent.
+// Stop stops every running node, in parallel, and waits for their
+// processes to exit. It is idempotent, and it also stops nodes restarted
+// after an earlier Stop.
 func (c *Cluster) Stop() {
-	c.stopOnce.Do(func() {
-		var wg sync.WaitGroup
-		for _, s := range c.Nodes {
-			wg.Go(s.Stop)
-		}
-		wg.Wait()
-	})
+	var wg sync.WaitGroup
+	for _, s := range c.Nodes {
+		wg.Go(s.Stop)
+	}
+	wg.Wait()
 }
 
 // Do runs one command, starting at the first node and following up to

@@ -41,9 +41,9 @@
 //
 // # Security
 //
-// The servers listen on 127.0.0.1 only, with Redis's protected mode and no
-// password: any local process can reach them while a test runs, so tests
-// must not put real secrets in them. The helper never uses a fixed port and
+// The servers listen on 127.0.0.1 only and have no password: any local
+// process can reach them while a test runs, so tests must not put real
+// secrets in them. The helper never uses a fixed port and
 // never hands out 6379, so a Redis already running on the machine is never
 // touched. The client bounds every reply (line length, bulk size, array
 // length, nesting depth) before allocating for it and applies a deadline to

@@ -150,33 +150,43 @@ func (c *Conn) fail(ctx context.Context, err error) error {
 	return fmt.Errorf("redistest: %w", err)
 }
 
-// writeCommand buffers args as a RESP array of bulk strings. Nothing is sent
-// for an unsupported argument type, so the stream stays in step.
+// writeCommand buffers args as a RESP array of bulk strings. Types are
+// checked before anything is buffered, so a rejected command leaves the
+// stream in step.
 func writeCommand(w *bufio.Writer, args []any) error {
-	var buf [20]byte
-	parts := make([][]byte, len(args))
 	for i, a := range args {
-		switch v := a.(type) {
-		case string:
-			parts[i] = []byte(v)
-		case []byte:
-			parts[i] = v
-		case int:
-			parts[i] = strconv.AppendInt(buf[:0:0], int64(v), 10)
-		case int64:
-			parts[i] = strconv.AppendInt(buf[:0:0], v, 10)
+		switch a.(type) {
+		case string, []byte, int, int64:
 		default:
 			return fmt.Errorf("redistest: unsupported argument type %T at position %d", a, i)
 		}
 	}
-	w.WriteByte('*')
-	w.Write(strconv.AppendInt(buf[:0], int64(len(parts)), 10))
-	w.WriteString("\r\n")
-	for _, p := range parts {
-		w.WriteByte('$')
-		w.Write(strconv.AppendInt(buf[:0], int64(len(p)), 10))
+	var num [20]byte
+	writeHeader := func(kind byte, n int64) {
+		w.WriteByte(kind)
+		w.Write(strconv.AppendInt(num[:0], n, 10))
 		w.WriteString("\r\n")
-		w.Write(p)
+	}
+	writeHeader('*', int64(len(args)))
+	for _, a := range args {
+		switch v := a.(type) {
+		case string:
+			writeHeader('$', int64(len(v)))
+			w.WriteString(v)
+		case []byte:
+			writeHeader('$', int64(len(v)))
+			w.Write(v)
+		case int:
+			var b [20]byte
+			d := strconv.AppendInt(b[:0], int64(v), 10)
+			writeHeader('$', int64(len(d)))
+			w.Write(d)
+		case int64:
+			var b [20]byte
+			d := strconv.AppendInt(b[:0], v, 10)
+			writeHeader('$', int64(len(d)))
+			w.Write(d)
+		}
 		w.WriteString("\r\n")
 	}
 	return nil
