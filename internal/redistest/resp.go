@@ -161,35 +161,39 @@ func writeCommand(w *bufio.Writer, args []any) error {
 			return fmt.Errorf("redistest: unsupported argument type %T at position %d", a, i)
 		}
 	}
-	var num [20]byte
-	writeHeader := func(kind byte, n int64) {
-		w.WriteByte(kind)
-		w.Write(strconv.AppendInt(num[:0], n, 10))
-		w.WriteString("\r\n")
-	}
-	writeHeader('*', int64(len(args)))
+	writeHeader(w, '*', int64(len(args)))
 	for _, a := range args {
 		switch v := a.(type) {
 		case string:
-			writeHeader('$', int64(len(v)))
+			writeHeader(w, '$', int64(len(v)))
 			w.WriteString(v)
 		case []byte:
-			writeHeader('$', int64(len(v)))
+			writeHeader(w, '$', int64(len(v)))
 			w.Write(v)
 		case int:
-			var b [20]byte
-			d := strconv.AppendInt(b[:0], int64(v), 10)
-			writeHeader('$', int64(len(d)))
-			w.Write(d)
+			writeInt(w, int64(v))
 		case int64:
-			var b [20]byte
-			d := strconv.AppendInt(b[:0], v, 10)
-			writeHeader('$', int64(len(d)))
-			w.Write(d)
+			writeInt(w, v)
 		}
 		w.WriteString("\r\n")
 	}
 	return nil
+}
+
+// writeInt writes n as a bulk string of its decimal digits.
+func writeInt(w *bufio.Writer, n int64) {
+	d := strconv.FormatInt(n, 10)
+	writeHeader(w, '$', int64(len(d)))
+	w.WriteString(d)
+}
+
+// writeHeader writes a RESP type byte, a decimal length and CRLF.
+func writeHeader(w *bufio.Writer, kind byte, n int64) {
+	w.WriteByte(kind)
+	// AvailableBuffer lets the digits be formatted in place, without a
+	// scratch array that would escape through Write.
+	w.Write(strconv.AppendInt(w.AvailableBuffer(), n, 10))
+	w.WriteString("\r\n")
 }
 
 // readReply decodes one RESP2 reply. Every length is checked against the
