@@ -34,7 +34,8 @@ type Cluster struct {
 	// Addrs are the nodes' addresses, "127.0.0.1:port", in Nodes order.
 	Addrs []string
 	// Nodes are the individual servers; each can be stopped and restarted
-	// on its own (it keeps its cluster-config-file across a restart).
+	// on its own (it keeps its cluster-config-file, so its ID and slots,
+	// across a restart; see WaitReady).
 	Nodes []*Server
 }
 
@@ -74,7 +75,7 @@ func StartCluster(tb testing.TB, opts ...Option) *Cluster {
 	if err := c.create(ctx, cli); err != nil {
 		tb.Fatal(err)
 	}
-	if err := c.waitReady(ctx); err != nil {
+	if err := c.WaitReady(ctx); err != nil {
 		tb.Fatal(err)
 	}
 	return c
@@ -93,9 +94,12 @@ func (c *Cluster) create(ctx context.Context, cli string) error {
 	return nil
 }
 
-// waitReady polls CLUSTER INFO on every node until all report a healthy,
-// fully assigned cluster that knows all nodes.
-func (c *Cluster) waitReady(ctx context.Context) error {
+// WaitReady polls CLUSTER INFO on every node until all report
+// cluster_state:ok with all 16384 slots assigned and every node known, or
+// ctx ends. Call it after restarting a node: Redis keeps a restarted master
+// out of service for about two seconds (its writable delay) before it
+// reports ok again.
+func (c *Cluster) WaitReady(ctx context.Context) error {
 	want := map[string]string{
 		"cluster_state":          "ok",
 		"cluster_slots_assigned": strconv.Itoa(slotCount),
@@ -127,7 +131,7 @@ func (c *Cluster) waitReady(ctx context.Context) error {
 		}
 		select {
 		case <-ctx.Done():
-			return fmt.Errorf("redistest: cluster not ready after %v: %s%s", clusterTimeout, last, c.logs())
+			return fmt.Errorf("redistest: cluster not ready: %w; last check: %s%s", ctx.Err(), last, c.logs())
 		case <-ticker.C:
 		}
 	}

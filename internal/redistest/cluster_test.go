@@ -1,6 +1,7 @@
 package redistest
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"net"
@@ -16,9 +17,6 @@ func TestCluster(t *testing.T) {
 	var procs []*process
 	t.Run("group", func(t *testing.T) {
 		c = StartCluster(t)
-		for _, s := range c.Nodes {
-			procs = append(procs, s.last)
-		}
 
 		t.Run("nodes", func(t *testing.T) {
 			if len(c.Nodes) != 3 || len(c.Addrs) != 3 {
@@ -120,6 +118,35 @@ func TestCluster(t *testing.T) {
 				}
 			}
 		})
+
+		t.Run("node restart rejoins", func(t *testing.T) {
+			n := c.Nodes[1]
+			old := n.last
+			n.Restart()
+			if old.cmd.ProcessState == nil {
+				t.Fatal("old node process not reaped by Restart")
+			}
+			// The node comes back with its nodes.conf, so it keeps its ID
+			// and slots; its data is gone (persistence is off).
+			ctx, cancel := context.WithTimeout(t.Context(), clusterTimeout)
+			defer cancel()
+			if err := c.WaitReady(ctx); err != nil {
+				t.Fatal(err)
+			}
+			key := ownedBy(t, c, n)
+			if _, err := c.Do(t.Context(), "SET", key, "after"); err != nil {
+				t.Fatalf("SET %s on the restarted node: %v", key, err)
+			}
+			if got, err := n.Do(t.Context(), "GET", key); err != nil || got != "after" {
+				t.Fatalf("GET %s on the restarted node = %#v, %v; want %q", key, got, err, "after")
+			}
+		})
+
+		// Capture the live processes last, after any restart, to check that
+		// cleanup stops them.
+		for _, s := range c.Nodes {
+			procs = append(procs, s.last)
+		}
 	})
 	// The group's cleanups have stopped the cluster.
 	if c == nil || len(procs) != 3 {
@@ -129,4 +156,21 @@ func TestCluster(t *testing.T) {
 		assertExited(t, p, c.Addrs[i])
 	}
 	c.Stop() // idempotent after cleanup
+}
+
+// ownedBy returns a key whose slot node n serves.
+func ownedBy(t *testing.T, c *Cluster, n *Server) string {
+	t.Helper()
+	for i := range 1000 {
+		key := fmt.Sprintf("own:%d", i)
+		owner, err := c.Owner(t.Context(), key)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if owner == n {
+			return key
+		}
+	}
+	t.Fatalf("no key among 1000 lands on %s", n.Addr)
+	return ""
 }
