@@ -213,6 +213,7 @@ func TestClientIPForwarded(t *testing.T) {
 		{name: "attacker unbalanced quote stops behind trusted", cfg: f, remote: "10.0.0.1:1", header: fwd(`for="6.6.6.6, for=10.0.0.2`), want: "10.0.0.2"},
 		{name: "attacker escaped quotes", cfg: f, remote: "10.0.0.1:1", header: fwd(`for="a\",for=6.6.6.6", for=198.51.100.1`), want: "198.51.100.1"},
 
+		{name: "escaped quote inside a trusted element's extension", cfg: f, remote: "10.0.0.1:1", header: fwd(`for=198.51.100.1, for=10.0.0.3;ext="\", for=10.0.0.2"`), want: "198.51.100.1"},
 		// One header only.
 		{name: "XFF ignored when Forwarded configured", cfg: f, remote: "10.0.0.1:1", header: xff("198.51.100.1"), want: "10.0.0.1"},
 		{name: "Forwarded ignored when XFF configured", remote: "10.0.0.1:1", header: fwd("for=198.51.100.1"), want: "10.0.0.1"},
