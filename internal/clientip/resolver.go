@@ -10,7 +10,8 @@ import (
 
 // Resolver decides which address is the client of a request. It is built
 // by New and is safe for concurrent use. The zero Resolver trusts nobody:
-// it returns the socket peer and never reads a header.
+// it returns the socket peer and never reads a header, and so does a nil
+// *Resolver, so a caller may leave its resolver unset.
 type Resolver struct {
 	trusted   []netip.Prefix
 	header    string // canonical map key
@@ -67,7 +68,7 @@ func MustNew(cfg Config) *Resolver {
 // Header reports the canonical name of the one header r consults, or ""
 // if r trusts nobody and so never reads a header.
 func (r *Resolver) Header() string {
-	if len(r.trusted) == 0 {
+	if r == nil || len(r.trusted) == 0 {
 		return ""
 	}
 	return r.header
@@ -97,7 +98,7 @@ func (r *Resolver) ClientIP(req *http.Request) netip.Addr {
 // address); h must have canonical keys, as net/http provides.
 func (r *Resolver) Resolve(remoteAddr string, h http.Header) netip.Addr {
 	peer := ParseRemoteAddr(remoteAddr)
-	if !peer.IsValid() || !r.isTrusted(peer) {
+	if r == nil || !peer.IsValid() || !r.isTrusted(peer) {
 		return peer
 	}
 	return r.walk(h[r.header], peer)

@@ -249,6 +249,13 @@ func TestZeroResolverTrustsNobody(t *testing.T) {
 	if got := r.Header(); got != "" {
 		t.Errorf("zero Resolver Header() = %q, want empty", got)
 	}
+	var nilR *Resolver
+	if got, w := nilR.ClientIP(req), want("203.0.113.7"); got != w {
+		t.Errorf("nil Resolver ClientIP = %v, want %v", got, w)
+	}
+	if got := nilR.Header(); got != "" {
+		t.Errorf("nil Resolver Header() = %q, want empty", got)
+	}
 }
 
 // TestClientIPOverHTTP sends real requests through a loopback server, so
