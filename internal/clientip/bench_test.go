@@ -29,6 +29,21 @@ func BenchmarkFloorParseAddrPort(b *testing.B) {
 	}
 }
 
+// BenchmarkFloorParse3HopXFF is the floor for a 3-hop walk: parsing the
+// peer and the three entries, already split, with no trust decisions.
+func BenchmarkFloorParse3HopXFF(b *testing.B) {
+	req := benchRequest("10.0.0.3:54321", http.Header{})
+	entries := []string{"198.51.100.1", "10.0.0.1", "10.0.0.2"}
+	b.ReportAllocs()
+	for b.Loop() {
+		ap, _ := netip.ParseAddrPort(req.RemoteAddr)
+		sinkAddr = ap.Addr()
+		for _, e := range entries {
+			sinkAddr, _ = netip.ParseAddr(e)
+		}
+	}
+}
+
 func BenchmarkClientIP(b *testing.B) {
 	trust := mustPrefixes(b, "10.0.0.0/8", "172.16.0.0/12", "2001:db8:ffff::/48")
 	for _, bc := range []struct {
