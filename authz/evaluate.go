@@ -1,0 +1,77 @@
+package authz
+
+import (
+	"context"
+	"log/slog"
+	"net/http"
+
+	"github.com/apishield/apishield/auth"
+	apierrors "github.com/apishield/apishield/errors"
+	"github.com/apishield/apishield/internal/record"
+)
+
+// pkg is the package name in the request record.
+const pkg = "authz"
+
+// evaluate decides rule for r: Public passes anyone, every other rule needs
+// a principal.
+func evaluate(rule Rule, r *http.Request, pv pathValues) (verdict, bool) {
+	if _, ok := rule.(publicRule); ok {
+		return pass, true
+	}
+	p, ok := auth.FromContext(r.Context())
+	if !ok {
+		return verdict{deny: problemUnauthenticated, rule: "principal"}, false
+	}
+	return rule.eval(r, p, pv), true
+}
+
+// logNoPrincipal logs a request that reached authz without a principal. If
+// auth recorded that it let an anonymous caller through, that is the normal
+// way to a 401; if auth recorded nothing, auth is missing from the stack or
+// sits after authz, which is a wiring error.
+func logNoPrincipal(ctx context.Context, log *slog.Logger, rec *record.Record, r *http.Request) {
+	var buf [8]record.Decision
+	for _, d := range rec.AppendDecisions(buf[:0]) {
+		if d.Package == "auth" {
+			log.LogAttrs(ctx, slog.LevelDebug, "authz: anonymous caller refused",
+				slog.String("request_id", rec.ID()), slog.String("route", rec.Route()))
+			return
+		}
+	}
+	log.LogAttrs(ctx, slog.LevelError,
+		"authz: no principal and no auth decision in the request: wiring error, install auth's middleware before authz",
+		slog.String("request_id", rec.ID()), slog.String("method", r.Method), slog.String("route", rec.Route()))
+}
+
+// deny records and logs a denial.
+func denyDecision(v verdict) record.Decision {
+	return record.Decision{Package: pkg, Outcome: record.Deny, Reason: v.deny.Reason, Rule: v.rule}
+}
+
+// logDeny logs a denial at debug level (audit records denials; the log
+// need not repeat every one), except failures to decide, which are errors.
+func logDeny(ctx context.Context, log *slog.Logger, rec *record.Record, v verdict, dryRun bool) {
+	level, msg := slog.LevelDebug, "authz: denied"
+	switch {
+	case dryRun:
+		level, msg = slog.LevelWarn, "authz: dry run: would deny"
+	case v.failed():
+		level, msg = slog.LevelError, "authz: could not decide; refused"
+	}
+	if !log.Enabled(ctx, level) {
+		return
+	}
+	log.LogAttrs(ctx, level, msg,
+		slog.String("request_id", rec.ID()), slog.String("route", rec.Route()),
+		slog.String("rule", v.rule), slog.String("reason", v.deny.Reason), slog.String("error", v.deny.Error()))
+}
+
+// copyProblem returns a copy of a possibly shared problem, for callers that
+// might modify it.
+func copyProblem(p *apierrors.Problem) *apierrors.Problem {
+	q := *p
+	q.Header = p.Header.Clone()
+	q.Errors = append([]apierrors.FieldError(nil), p.Errors...)
+	return &q
+}
