@@ -44,20 +44,22 @@ func logNoPrincipal(ctx context.Context, log *slog.Logger, rec *record.Record, r
 		slog.String("request_id", rec.ID()), slog.String("method", r.Method), slog.String("route", rec.Route()))
 }
 
-// deny records and logs a denial.
+// denyDecision is the record's entry for a denial.
 func denyDecision(v verdict) record.Decision {
 	return record.Decision{Package: pkg, Outcome: record.Deny, Reason: v.deny.Reason, Rule: v.rule}
 }
 
-// logDeny logs a denial at debug level (audit records denials; the log
-// need not repeat every one), except failures to decide, which are errors.
+// logDeny logs a denial at debug level: audit records denials, so the log
+// need not repeat every one. A failure to decide is a 500, whose cause
+// apierrors.Write logs, so it is not logged twice; in dry-run mode nothing
+// is written, so every would-be denial is logged here.
 func logDeny(ctx context.Context, log *slog.Logger, rec *record.Record, v verdict, dryRun bool) {
 	level, msg := slog.LevelDebug, "authz: denied"
 	switch {
 	case dryRun:
 		level, msg = slog.LevelWarn, "authz: dry run: would deny"
 	case v.failed():
-		level, msg = slog.LevelError, "authz: could not decide; refused"
+		return
 	}
 	if !log.Enabled(ctx, level) {
 		return

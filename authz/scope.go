@@ -122,14 +122,12 @@ func (s *ScopeRule) eval(_ *http.Request, p *auth.Principal, _ pathValues) verdi
 		return verdict{deny: problemInternal.WithCause(s.err), rule: s.name}
 	}
 	for _, req := range s.scopes {
-		if s.granted(p.Scopes, req) != s.all {
-			if s.all {
-				return verdict{deny: s.problem, rule: s.name}
-			}
-			continue
-		}
-		if !s.all {
+		ok := s.granted(p.Scopes, req)
+		if ok && !s.all {
 			return pass
+		}
+		if !ok && s.all {
+			return verdict{deny: s.problem, rule: s.name}
 		}
 	}
 	if s.all {
