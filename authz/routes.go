@@ -3,6 +3,7 @@ package authz
 import (
 	"errors"
 	"net/http"
+	"slices"
 	"strings"
 
 	"github.com/go-chi/chi/v5"
@@ -65,10 +66,10 @@ func (pol *Policy) CheckChi(r chi.Routes) error {
 	return pol.CheckRoutes(routes...)
 }
 
-// ChiRoutes lists a chi router's routes as "METHOD pattern", spelled as
-// chi's RoutePattern reports them at run time, which is how policy keys for
-// chi are written. A route that takes every method is listed as its pattern
-// alone.
+// ChiRoutes lists a chi router's routes as "METHOD pattern", sorted, and
+// spelled as chi's RoutePattern reports them at run time, which is how
+// policy keys for chi are written. chi lists a route that takes every
+// method (r.Handle) once per method; an entry without a method covers them.
 func ChiRoutes(r chi.Routes) ([]string, error) {
 	var routes []string
 	err := chi.Walk(r, func(method, route string, _ http.Handler, _ ...func(http.Handler) http.Handler) error {
@@ -80,5 +81,6 @@ func ChiRoutes(r chi.Routes) ([]string, error) {
 		}
 		return nil
 	})
+	slices.Sort(routes)
 	return routes, err
 }
