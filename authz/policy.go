@@ -250,6 +250,12 @@ func (pol *Policy) resolve(r *http.Request) (method, path string, pv pathValues,
 		return method, path, pathValues{fn: pol.pathValue}, true
 	}
 	pv.fn = pol.pathValue
+	// A pattern with a method is the ServeMux's, set for the handler it
+	// called: chi's patterns have none. Trusting it saves a context look-up.
+	if r.Pattern != "" && blank(r.Pattern) > 0 {
+		method, path = splitPattern(r.Pattern, r.Method)
+		return method, path, pv, true
+	}
 	if rctx := chi.RouteContext(r.Context()); rctx != nil {
 		method = rctx.RouteMethod
 		if method == "" {
@@ -304,12 +310,28 @@ func (pol *Policy) resolve(r *http.Request) (method, path string, pv pathValues,
 }
 
 // splitPattern splits a pattern into its method (or def when it has none)
-// and the rest.
+// and the rest. It is on every request's path, so it scans bytes rather
+// than build the character sets strings.IndexAny and TrimLeft would.
 func splitPattern(pat, def string) (method, path string) {
-	if i := strings.IndexAny(pat, " \t"); i >= 0 {
-		return pat[:i], strings.TrimLeft(pat[i:], " \t")
+	i := blank(pat)
+	if i < 0 {
+		return def, pat
 	}
-	return def, pat
+	j := i
+	for j < len(pat) && (pat[j] == ' ' || pat[j] == '\t') {
+		j++
+	}
+	return pat[:i], pat[j:]
+}
+
+// blank returns the index of the first space or tab in s, or -1.
+func blank(s string) int {
+	for i := 0; i < len(s); i++ {
+		if s[i] == ' ' || s[i] == '\t' {
+			return i
+		}
+	}
+	return -1
 }
 
 // chiPattern spells a pattern from chi's Find or Walk as chi's
