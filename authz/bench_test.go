@@ -103,7 +103,7 @@ func BenchmarkFloorInline10(b *testing.B) {
 		rec.SetRoute(benchPattern)
 		p, ok := auth.FromContext(r.Context())
 		if !ok || !inline10(p, r.PathValue("tid")) {
-			http.Error(w, "no", 403)
+			http.Error(w, "no", http.StatusForbidden)
 			return
 		}
 		rec.AddDecision(allow)
