@@ -25,36 +25,57 @@ func Claim(pointer string, values ...any) Rule {
 	if err != nil {
 		return invalidRule(name, "%v", err)
 	}
-	c := &claimRule{ptr: ptr, name: name}
+	c := &claimRule{ptr: ptr, name: name, any: len(values) == 0,
+		denied: &verdict{deny: problemForbidden, rule: name}}
 	for _, v := range values {
 		cv, ok := normalize(v)
 		if !ok {
 			return invalidRule(name, "value %v (%T) is not a string, boolean or number", v, v)
 		}
-		c.values = append(c.values, cv)
+		switch x := cv.(type) {
+		case string:
+			c.strs = append(c.strs, x)
+		case bool:
+			c.bools[b2i(x)] = true
+		case float64:
+			c.nums = append(c.nums, x)
+		}
 	}
 	return c
 }
 
+// A claimRule keeps its values by type, so matching a claim compares
+// strings with strings and allocates nothing.
 type claimRule struct {
 	ptr    []string
-	values []any // string, bool or float64
+	any    bool // no values: present, not null, not false
+	strs   []string
+	nums   []float64
+	bools  [2]bool // [0]: false is accepted, [1]: true is
 	name   string
+	denied *verdict
+}
+
+func b2i(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
 }
 
 func (c *claimRule) String() string { return c.name }
 func (c *claimRule) check() error   { return nil }
 
-func (c *claimRule) eval(_ *http.Request, p *auth.Principal, _ pathValues) verdict {
+func (c *claimRule) eval(_ *http.Request, p *auth.Principal, _ pathValues) *verdict {
 	v, ok := lookup(p.Claims, c.ptr)
 	if ok && c.matches(v) {
-		return pass
+		return nil
 	}
-	return verdict{deny: problemForbidden, rule: c.name}
+	return c.denied
 }
 
 func (c *claimRule) matches(v any) bool {
-	if len(c.values) == 0 {
+	if c.any {
 		return v != nil && v != false
 	}
 	switch a := v.(type) {
@@ -67,7 +88,7 @@ func (c *claimRule) matches(v any) bool {
 		return false
 	case []string:
 		for _, e := range a {
-			if c.matchOne(e) {
+			if c.matchString(e) {
 				return true
 			}
 		}
@@ -76,31 +97,55 @@ func (c *claimRule) matches(v any) bool {
 	return c.matchOne(v)
 }
 
-func (c *claimRule) matchOne(v any) bool {
-	cv, ok := normalize(v)
-	if !ok {
-		return false
-	}
-	for _, want := range c.values {
-		if want == cv {
+func (c *claimRule) matchString(s string) bool {
+	for _, want := range c.strs {
+		if want == s {
 			return true
 		}
 	}
 	return false
 }
 
-// normalize maps a claim or rule value to string, bool or float64, without
-// allocating for the types a JSON decoder produces.
-func normalize(v any) (any, bool) {
+func (c *claimRule) matchOne(v any) bool {
 	switch x := v.(type) {
-	case string, bool, float64:
+	case string:
+		return c.matchString(x)
+	case bool:
+		return c.bools[b2i(x)]
+	}
+	n, ok := toFloat(v)
+	if !ok {
+		return false
+	}
+	for _, want := range c.nums {
+		if want == n {
+			return true
+		}
+	}
+	return false
+}
+
+// normalize maps a rule's value to string, bool or float64.
+func normalize(v any) (any, bool) {
+	switch v.(type) {
+	case string, bool:
 		return v, true
+	}
+	if f, ok := toFloat(v); ok {
+		return f, true
+	}
+	return nil, false
+}
+
+// toFloat returns a number claim or value as a float64, without
+// allocating: JSON decoders produce float64 or json.Number.
+func toFloat(v any) (float64, bool) {
+	switch x := v.(type) {
+	case float64:
+		return x, !math.IsNaN(x)
 	case json.Number:
 		f, err := strconv.ParseFloat(string(x), 64)
-		if err != nil || math.IsInf(f, 0) {
-			return nil, false
-		}
-		return f, true
+		return f, err == nil && !math.IsInf(f, 0)
 	case int:
 		return float64(x), true
 	case int64:
@@ -108,7 +153,7 @@ func normalize(v any) (any, bool) {
 	case float32:
 		return float64(x), true
 	}
-	return nil, false
+	return 0, false
 }
 
 // maxPointerTokens bounds the depth a rule may reach into the claims.

@@ -13,15 +13,22 @@ import (
 // pkg is the package name in the request record.
 const pkg = "authz"
 
+// Denials that are not any rule's.
+var (
+	deniedAnonymous = &verdict{deny: problemUnauthenticated, rule: "principal"}
+	deniedUnknown   = &verdict{deny: problemForbidden, rule: "unknown_route"}
+	deniedNoPolicy  = &verdict{deny: problemForbidden, rule: "no_policy"}
+)
+
 // evaluate decides rule for r: Public passes anyone, every other rule needs
 // a principal.
-func evaluate(rule Rule, r *http.Request, pv pathValues) (verdict, bool) {
+func evaluate(rule Rule, r *http.Request, pv pathValues) (*verdict, bool) {
 	if _, ok := rule.(publicRule); ok {
-		return pass, true
+		return nil, true
 	}
 	p, ok := auth.FromContext(r.Context())
 	if !ok {
-		return verdict{deny: problemUnauthenticated, rule: "principal"}, false
+		return deniedAnonymous, false
 	}
 	return rule.eval(r, p, pv), true
 }
@@ -45,7 +52,7 @@ func logNoPrincipal(ctx context.Context, log *slog.Logger, rec *record.Record, r
 }
 
 // denyDecision is the record's entry for a denial.
-func denyDecision(v verdict) record.Decision {
+func denyDecision(v *verdict) record.Decision {
 	return record.Decision{Package: pkg, Outcome: record.Deny, Reason: v.deny.Reason, Rule: v.rule}
 }
 
@@ -53,7 +60,7 @@ func denyDecision(v verdict) record.Decision {
 // need not repeat every one. A failure to decide is a 500, whose cause
 // apierrors.Write logs, so it is not logged twice; in dry-run mode nothing
 // is written, so every would-be denial is logged here.
-func logDeny(ctx context.Context, log *slog.Logger, rec *record.Record, v verdict, dryRun bool) {
+func logDeny(ctx context.Context, log *slog.Logger, rec *record.Record, v *verdict, dryRun bool) {
 	level, msg := slog.LevelDebug, "authz: denied"
 	switch {
 	case dryRun:

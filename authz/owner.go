@@ -22,6 +22,7 @@ type OwnerRule struct {
 	resolve OwnerFunc
 	claim   []string // compare with this claim instead of the subject
 	name    string
+	denied  *verdict
 	err     error
 }
 
@@ -32,7 +33,7 @@ type OwnerRule struct {
 // When the handler loads the object anyway, checking there with
 // [CheckOwner] saves the second look-up.
 func Owner(resolve OwnerFunc) *OwnerRule {
-	o := &OwnerRule{resolve: resolve, name: "owner"}
+	o := &OwnerRule{resolve: resolve, name: "owner", denied: &verdict{deny: problemForbidden, rule: "owner"}}
 	if resolve == nil {
 		o.err = invalidRule(o.name, "Owner needs a resolver").check()
 	}
@@ -45,6 +46,7 @@ func Owner(resolve OwnerFunc) *OwnerRule {
 func (o *OwnerRule) ByClaim(pointer string) *OwnerRule {
 	c := *o
 	c.name = "owner(" + pointer + ")"
+	c.denied = &verdict{deny: problemForbidden, rule: c.name}
 	ptr, err := parsePointer(pointer)
 	if err != nil {
 		c.err = invalidRule(c.name, "%v", err).check()
@@ -59,9 +61,9 @@ func (o *OwnerRule) String() string { return o.name }
 
 func (o *OwnerRule) check() error { return o.err }
 
-func (o *OwnerRule) eval(r *http.Request, p *auth.Principal, pv pathValues) verdict {
+func (o *OwnerRule) eval(r *http.Request, p *auth.Principal, pv pathValues) *verdict {
 	if o.err != nil {
-		return verdict{deny: problemInternal.WithCause(o.err), rule: o.name}
+		return &verdict{deny: problemInternal.WithCause(o.err), rule: o.name}
 	}
 	pv.fill(r)
 	owner, err := o.resolve(r)
@@ -69,9 +71,9 @@ func (o *OwnerRule) eval(r *http.Request, p *auth.Principal, pv pathValues) verd
 		return fromError(o.name, err)
 	}
 	if owner != "" && owner == o.subject(p) {
-		return pass
+		return nil
 	}
-	return verdict{deny: problemForbidden, rule: o.name}
+	return o.denied
 }
 
 // subject returns what the owner is compared with.
@@ -104,41 +106,42 @@ func Tenant(name, pointer string) Rule {
 	if err != nil {
 		return invalidRule(rn, "%v", err)
 	}
-	return &tenantRule{param: name, ptr: ptr, name: rn}
+	return &tenantRule{param: name, ptr: ptr, name: rn, denied: &verdict{deny: problemForbidden, rule: rn}}
 }
 
 type tenantRule struct {
-	param string
-	ptr   []string
-	name  string
+	param  string
+	ptr    []string
+	name   string
+	denied *verdict
 }
 
 func (t *tenantRule) String() string { return t.name }
 func (t *tenantRule) check() error   { return nil }
 
-func (t *tenantRule) eval(r *http.Request, p *auth.Principal, pv pathValues) verdict {
+func (t *tenantRule) eval(r *http.Request, p *auth.Principal, pv pathValues) *verdict {
 	want := pv.get(r, t.param)
 	if want != "" {
 		if v, ok := lookup(p.Claims, t.ptr); ok {
 			switch x := v.(type) {
 			case string:
 				if x == want {
-					return pass
+					return nil
 				}
 			case []any:
 				for _, e := range x {
 					if s, ok := e.(string); ok && s == want {
-						return pass
+						return nil
 					}
 				}
 			case []string:
 				for _, s := range x {
 					if s == want {
-						return pass
+						return nil
 					}
 				}
 			}
 		}
 	}
-	return verdict{deny: problemForbidden, rule: t.name}
+	return t.denied
 }

@@ -211,7 +211,7 @@ type result struct {
 	outcome outcome
 	entry   *entry
 	route   string // the matched route, when there is no entry
-	v       verdict
+	v       *verdict
 }
 
 // decide resolves the route and evaluates its rule.
@@ -222,13 +222,13 @@ func (pol *Policy) decide(r *http.Request) result {
 	}
 	switch {
 	case !known:
-		return result{outcome: unknown, v: verdict{deny: problemForbidden, rule: "unknown_route"}}
+		return result{outcome: unknown, v: deniedUnknown}
 	case path == "":
 		return result{outcome: noRoute}
 	}
 	e := pol.lookup(method, path)
 	if e == nil {
-		return result{outcome: noPolicy, route: method + " " + path, v: verdict{deny: problemForbidden, rule: "no_policy"}}
+		return result{outcome: noPolicy, route: method + " " + path, v: deniedNoPolicy}
 	}
 	v, authenticated := evaluate(e.rule, r, pv)
 	if !authenticated {
@@ -362,7 +362,7 @@ func (pol *Policy) log() *slog.Logger {
 // problem.
 func (pol *Policy) Check(r *http.Request) error {
 	res := pol.decide(r)
-	if res.v.deny == nil {
+	if res.v == nil {
 		return nil
 	}
 	return copyProblem(res.v.deny)
@@ -387,7 +387,7 @@ func (pol *Policy) Handler(next http.Handler) http.Handler {
 			rec.AddDecision(record.Decision{Package: pkg, Outcome: record.Skip, Reason: "no_route"})
 			next.ServeHTTP(w, r)
 			return
-		case res.v.deny == nil:
+		case res.v == nil:
 			rec.AddDecision(res.entry.allow)
 			next.ServeHTTP(w, r)
 			return

@@ -32,7 +32,7 @@ func Require(rules ...Rule) func(http.Handler) http.Handler {
 				rec.SetRoute(r.Pattern)
 			}
 			v, authenticated := evaluate(rule, r, pathValues{})
-			if v.deny == nil {
+			if v == nil {
 				rec.AddDecision(allow)
 				next.ServeHTTP(w, r)
 				return
@@ -74,7 +74,7 @@ func Check(r *http.Request, rules ...Rule) error {
 func checkIn(r *http.Request, rule Rule) error {
 	v, _ := evaluate(rule, r, pathValues{})
 	rec := record.From(r.Context())
-	if v.deny == nil {
+	if v == nil {
 		if rec != nil {
 			rec.AddDecision(record.Decision{Package: pkg, Outcome: record.Allow, Reason: rule.String(), Rule: "check"})
 		}
@@ -100,9 +100,9 @@ type ownerValue string
 
 func (o ownerValue) String() string { return "owner" }
 func (o ownerValue) check() error   { return nil }
-func (o ownerValue) eval(_ *http.Request, p *auth.Principal, _ pathValues) verdict {
+func (o ownerValue) eval(_ *http.Request, p *auth.Principal, _ pathValues) *verdict {
 	if o != "" && string(o) == p.Subject {
-		return pass
+		return nil
 	}
-	return verdict{deny: problemForbidden, rule: "owner"}
+	return &verdict{deny: problemForbidden, rule: "owner"}
 }

@@ -16,9 +16,10 @@ func AllRoles(roles ...string) Rule { return newRoleRule("all_roles", true, role
 func AnyRole(roles ...string) Rule { return newRoleRule("any_role", false, roles) }
 
 type roleRule struct {
-	all   bool
-	roles []string
-	name  string
+	all    bool
+	roles  []string
+	name   string
+	denied *verdict
 }
 
 func newRoleRule(kind string, all bool, roles []string) Rule {
@@ -31,13 +32,14 @@ func newRoleRule(kind string, all bool, roles []string) Rule {
 			return invalidRule(name, "role %q is empty or holds control characters", r)
 		}
 	}
-	return &roleRule{all: all, roles: append([]string(nil), roles...), name: name}
+	return &roleRule{all: all, roles: append([]string(nil), roles...), name: name,
+		denied: &verdict{deny: problemForbidden, rule: name}}
 }
 
 func (x *roleRule) String() string { return x.name }
 func (x *roleRule) check() error   { return nil }
 
-func (x *roleRule) eval(_ *http.Request, p *auth.Principal, _ pathValues) verdict {
+func (x *roleRule) eval(_ *http.Request, p *auth.Principal, _ pathValues) *verdict {
 	for _, want := range x.roles {
 		has := false
 		for _, r := range p.Roles {
@@ -47,14 +49,14 @@ func (x *roleRule) eval(_ *http.Request, p *auth.Principal, _ pathValues) verdic
 			}
 		}
 		if has && !x.all {
-			return pass
+			return nil
 		}
 		if !has && x.all {
-			return verdict{deny: problemForbidden, rule: x.name}
+			return x.denied
 		}
 	}
 	if x.all {
-		return pass
+		return nil
 	}
-	return verdict{deny: problemForbidden, rule: x.name}
+	return x.denied
 }

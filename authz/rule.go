@@ -27,23 +27,22 @@ type Rule interface {
 
 	// eval decides the rule for one request. It must not allocate when the
 	// rule passes.
-	eval(r *http.Request, p *auth.Principal, pv pathValues) verdict
+	eval(r *http.Request, p *auth.Principal, pv pathValues) *verdict
 	// check returns the error the rule was built with, if any, including
 	// its children's.
 	check() error
 }
 
-// verdict is a rule's decision: pass when deny is nil.
+// A verdict is a rule's denial; a rule that passes returns a nil *verdict,
+// so the allow path returns one word per rule and allocates nothing.
 type verdict struct {
 	deny *apierrors.Problem
 	rule string // the name of the rule that denied
 }
 
-var pass verdict
-
 // failed reports whether v is a failure to decide (a 5xx) rather than a
 // denial: Not must not turn a broken dependency into access.
-func (v verdict) failed() bool { return v.deny != nil && v.deny.Status >= 500 }
+func (v *verdict) failed() bool { return v != nil && v.deny.Status >= 500 }
 
 // ErrDenied is returned, possibly wrapped, by a [Func] or an [OwnerFunc] to
 // deny the request with 403 forbidden.
@@ -65,15 +64,15 @@ var (
 // failing closed: a *apierrors.Problem is sent as is (so a resolver can
 // answer 404 for an object that does not exist), ErrDenied becomes 403
 // forbidden, and any other error a 500 whose cause goes to the log only.
-func fromError(name string, err error) verdict {
+func fromError(name string, err error) *verdict {
 	var p *apierrors.Problem
 	switch {
 	case errors.As(err, &p):
-		return verdict{deny: p, rule: name}
+		return &verdict{deny: p, rule: name}
 	case errors.Is(err, ErrDenied):
-		return verdict{deny: problemForbidden.WithCause(err), rule: name}
+		return &verdict{deny: problemForbidden.WithCause(err), rule: name}
 	default:
-		return verdict{deny: problemInternal.WithCause(fmt.Errorf("authz: rule %s: %w", name, err)), rule: name}
+		return &verdict{deny: problemInternal.WithCause(fmt.Errorf("authz: rule %s: %w", name, err)), rule: name}
 	}
 }
 
@@ -89,8 +88,8 @@ func invalidRule(name, format string, args ...any) Rule {
 
 func (x *invalid) String() string { return x.name }
 func (x *invalid) check() error   { return x.err }
-func (x *invalid) eval(*http.Request, *auth.Principal, pathValues) verdict {
-	return verdict{deny: problemInternal.WithCause(x.err), rule: x.name}
+func (x *invalid) eval(*http.Request, *auth.Principal, pathValues) *verdict {
+	return &verdict{deny: problemInternal.WithCause(x.err), rule: x.name}
 }
 
 // Func returns a rule decided by fn, for conditions the other rules cannot
@@ -116,12 +115,12 @@ type funcRule struct {
 
 func (f *funcRule) String() string { return f.name }
 func (f *funcRule) check() error   { return nil }
-func (f *funcRule) eval(r *http.Request, p *auth.Principal, pv pathValues) verdict {
+func (f *funcRule) eval(r *http.Request, p *auth.Principal, pv pathValues) *verdict {
 	pv.fill(r)
 	if err := f.fn(r, p); err != nil {
 		return fromError(f.name, err)
 	}
-	return pass
+	return nil
 }
 
 // And returns a rule that passes when every rule passes. Rules are checked
@@ -172,29 +171,29 @@ func (l *list) check() error {
 	return nil
 }
 
-func (l *list) eval(r *http.Request, p *auth.Principal, pv pathValues) verdict {
+func (l *list) eval(r *http.Request, p *auth.Principal, pv pathValues) *verdict {
 	if l.all {
 		for _, rule := range l.rules {
-			if v := rule.eval(r, p, pv); v.deny != nil {
+			if v := rule.eval(r, p, pv); v != nil {
 				return v
 			}
 		}
-		return pass
+		return nil
 	}
-	var first, failure verdict
+	var first, failure *verdict
 	for i, rule := range l.rules {
 		v := rule.eval(r, p, pv)
 		switch {
-		case v.deny == nil:
-			return pass
+		case v == nil:
+			return nil
 		case i == 0:
 			first = v
 		}
-		if v.failed() && failure.deny == nil {
+		if v.failed() && failure == nil {
 			failure = v
 		}
 	}
-	if failure.deny != nil {
+	if failure != nil {
 		return failure
 	}
 	return first
@@ -211,25 +210,26 @@ func Not(rule Rule) Rule {
 	if _, ok := rule.(publicRule); ok {
 		return invalidRule(n, "Public cannot be negated")
 	}
-	return &not{rule: rule, name: n}
+	return &not{rule: rule, name: n, denied: &verdict{deny: problemForbidden, rule: n}}
 }
 
 type not struct {
-	rule Rule
-	name string
+	rule   Rule
+	name   string
+	denied *verdict
 }
 
 func (x *not) String() string { return x.name }
 func (x *not) check() error   { return x.rule.check() }
-func (x *not) eval(r *http.Request, p *auth.Principal, pv pathValues) verdict {
+func (x *not) eval(r *http.Request, p *auth.Principal, pv pathValues) *verdict {
 	v := x.rule.eval(r, p, pv)
 	switch {
-	case v.deny == nil:
-		return verdict{deny: problemForbidden, rule: x.name}
+	case v == nil:
+		return x.denied
 	case v.failed():
 		return v
 	}
-	return pass
+	return nil
 }
 
 // Public returns the rule for routes anyone may call, authenticated or not,
@@ -240,9 +240,9 @@ func Public() Rule { return publicRule{} }
 
 type publicRule struct{}
 
-func (publicRule) String() string                                          { return "public" }
-func (publicRule) check() error                                            { return nil }
-func (publicRule) eval(*http.Request, *auth.Principal, pathValues) verdict { return pass }
+func (publicRule) String() string                                           { return "public" }
+func (publicRule) check() error                                             { return nil }
+func (publicRule) eval(*http.Request, *auth.Principal, pathValues) *verdict { return nil }
 
 // Authenticated returns a rule that passes for any authenticated caller. It
 // grants nothing beyond what authentication proves; prefer a scope or role.
@@ -250,6 +250,6 @@ func Authenticated() Rule { return authenticated{} }
 
 type authenticated struct{}
 
-func (authenticated) String() string                                          { return "authenticated" }
-func (authenticated) check() error                                            { return nil }
-func (authenticated) eval(*http.Request, *auth.Principal, pathValues) verdict { return pass }
+func (authenticated) String() string                                           { return "authenticated" }
+func (authenticated) check() error                                             { return nil }
+func (authenticated) eval(*http.Request, *auth.Principal, pathValues) *verdict { return nil }

@@ -53,6 +53,7 @@ type ScopeRule struct {
 	match   ScopeMatcher
 	name    string
 	problem *apierrors.Problem
+	denied  *verdict // built once: a denial inside Not or Or is on the allow path
 	err     error
 }
 
@@ -85,6 +86,7 @@ func newScopeRule(kind string, all bool, scopes []string) *ScopeRule {
 	s.problem = apierrors.New(http.StatusForbidden, apierrors.ReasonInsufficientScope,
 		"The access token lacks a scope this operation requires.").
 		WithHeader("WWW-Authenticate", `Bearer error="insufficient_scope", scope="`+challenge+`"`)
+	s.denied = &verdict{deny: s.problem, rule: s.name}
 	return s
 }
 
@@ -117,23 +119,23 @@ func (s *ScopeRule) String() string { return s.name }
 
 func (s *ScopeRule) check() error { return s.err }
 
-func (s *ScopeRule) eval(_ *http.Request, p *auth.Principal, _ pathValues) verdict {
+func (s *ScopeRule) eval(_ *http.Request, p *auth.Principal, _ pathValues) *verdict {
 	if s.err != nil {
-		return verdict{deny: problemInternal.WithCause(s.err), rule: s.name}
+		return &verdict{deny: problemInternal.WithCause(s.err), rule: s.name}
 	}
 	for _, req := range s.scopes {
 		ok := s.granted(p.Scopes, req)
 		if ok && !s.all {
-			return pass
+			return nil
 		}
 		if !ok && s.all {
-			return verdict{deny: s.problem, rule: s.name}
+			return s.denied
 		}
 	}
 	if s.all {
-		return pass
+		return nil
 	}
-	return verdict{deny: s.problem, rule: s.name}
+	return s.denied
 }
 
 func (s *ScopeRule) granted(granted []string, required string) bool {

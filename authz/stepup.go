@@ -79,6 +79,7 @@ func StepUp(opts StepUpOptions) Rule {
 	s.problem = apierrors.New(http.StatusUnauthorized, apierrors.ReasonStepUpRequired,
 		"This operation needs a stronger or more recent authentication.").
 		WithHeader("WWW-Authenticate", challenge)
+	s.denied = &verdict{deny: s.problem, rule: s.name}
 	return s
 }
 
@@ -88,21 +89,22 @@ type stepUp struct {
 	now      func() time.Time
 	name     string
 	problem  *apierrors.Problem
+	denied   *verdict
 }
 
 func (s *stepUp) String() string { return s.name }
 func (s *stepUp) check() error   { return nil }
 
-func (s *stepUp) eval(_ *http.Request, p *auth.Principal, _ pathValues) verdict {
+func (s *stepUp) eval(_ *http.Request, p *auth.Principal, _ pathValues) *verdict {
 	if len(s.acr) > 0 && !contains(s.acr, p.ACR) {
-		return verdict{deny: s.problem, rule: s.name}
+		return s.denied
 	}
 	if len(s.amr) > 0 && !containsAny(p.AMR, s.amr) {
-		return verdict{deny: s.problem, rule: s.name}
+		return s.denied
 	}
 	if s.maxAge > 0 {
 		if p.AuthTime.IsZero() {
-			return verdict{deny: s.problem, rule: s.name}
+			return s.denied
 		}
 		now := time.Now
 		if s.now != nil {
@@ -110,10 +112,10 @@ func (s *stepUp) eval(_ *http.Request, p *auth.Principal, _ pathValues) verdict 
 		}
 		age := now().Sub(p.AuthTime)
 		if age > s.maxAge || age < -futureSkew {
-			return verdict{deny: s.problem, rule: s.name}
+			return s.denied
 		}
 	}
-	return pass
+	return nil
 }
 
 func contains(list []string, v string) bool {
