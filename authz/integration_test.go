@@ -378,3 +378,20 @@ func TestTimeInjected(t *testing.T) {
 		t.Error("an authentication an hour old passed a 30-minute step-up")
 	}
 }
+
+// TestChiUnderServeMux puts a chi router (with the policy in its r.Use)
+// under a ServeMux pattern: the request carries the outer mux's pattern,
+// and the policy must use chi's instead.
+func TestChiUnderServeMux(t *testing.T) {
+	t.Parallel()
+	pol := newPolicy(t, authz.Config{})
+	outer := http.NewServeMux()
+	outer.Handle("GET /v1/", chiAPI(pol, false))
+	runAPI(t, outer, []apiCase{
+		{name: "scope granted", method: "GET", path: "/v1/items", headers: reader, status: 200},
+		{name: "anonymous", method: "GET", path: "/v1/items", status: 401},
+		{name: "owner", method: "GET", path: "/v1/items/1", headers: reader, status: 200, body: "ok 1"},
+		{name: "not owner", method: "GET", path: "/v1/items/1", headers: bob, status: 403},
+		{name: "no policy", method: "GET", path: "/v1/forgotten", headers: admin, status: 403},
+	})
+}

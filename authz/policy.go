@@ -216,7 +216,14 @@ type result struct {
 
 // decide resolves the route and evaluates its rule.
 func (pol *Policy) decide(r *http.Request) result {
-	method, path, pv, known := pol.resolve(r)
+	method, path, pv, known := pol.resolve(r, true)
+	e := pol.lookup(method, path)
+	if e == nil && known && path != "" && pol.pattern == nil && pv.chi == nil && pv.muxPattern == "" {
+		// The ServeMux pattern on the request may be an outer mux's, with a
+		// chi router below it that knows the real one.
+		method, path, pv, known = pol.resolve(r, false)
+		e = pol.lookup(method, path)
+	}
 	if pv.chi != nil {
 		defer pol.chiCtx.Put(pv.chi)
 	}
@@ -226,7 +233,6 @@ func (pol *Policy) decide(r *http.Request) result {
 	case path == "":
 		return result{outcome: noRoute}
 	}
-	e := pol.lookup(method, path)
 	if e == nil {
 		return result{outcome: noPolicy, route: method + " " + path, v: deniedNoPolicy}
 	}
@@ -240,7 +246,12 @@ func (pol *Policy) decide(r *http.Request) result {
 // resolve learns the method and pattern of the route that matches r. known
 // is false when no source can tell; path is "" when the router matches no
 // route.
-func (pol *Policy) resolve(r *http.Request) (method, path string, pv pathValues, known bool) {
+//
+// With muxFirst, a pattern with a method on the request (the ServeMux's) is
+// trusted without looking for chi's route context, which saves a context
+// look-up on the common path; decide asks again without it when that
+// pattern has no entry.
+func (pol *Policy) resolve(r *http.Request, muxFirst bool) (method, path string, pv pathValues, known bool) {
 	if pol.pattern != nil {
 		pat := pol.pattern(r)
 		if pat == "" {
@@ -252,7 +263,7 @@ func (pol *Policy) resolve(r *http.Request) (method, path string, pv pathValues,
 	pv.fn = pol.pathValue
 	// A pattern with a method is the ServeMux's, set for the handler it
 	// called: chi's patterns have none. Trusting it saves a context look-up.
-	if r.Pattern != "" && blank(r.Pattern) > 0 {
+	if muxFirst && r.Pattern != "" && blank(r.Pattern) > 0 {
 		method, path = splitPattern(r.Pattern, r.Method)
 		return method, path, pv, true
 	}
