@@ -22,15 +22,29 @@ var (
 
 // evaluate decides rule for r: Public passes anyone, every other rule needs
 // a principal.
-func evaluate(rule Rule, r *http.Request, pv pathValues) (*verdict, bool) {
-	if _, ok := rule.(publicRule); ok {
+func evaluate(rules []Rule, r *http.Request, pv pathValues) (*verdict, bool) {
+	if _, ok := rules[0].(publicRule); ok {
 		return nil, true
 	}
 	p, ok := auth.FromContext(r.Context())
 	if !ok {
 		return deniedAnonymous, false
 	}
-	return rule.eval(r, p, pv), true
+	for _, rule := range rules {
+		if v := rule.eval(r, p, pv); v != nil {
+			return v, true
+		}
+	}
+	return nil, true
+}
+
+// flatten returns the rules a request must all pass: the parts of a
+// top-level And, which saves a call per request, or the rule alone.
+func flatten(rule Rule) []Rule {
+	if l, ok := rule.(*list); ok && l.all {
+		return l.rules
+	}
+	return []Rule{rule}
 }
 
 // logNoPrincipal logs a request that reached authz without a principal. If

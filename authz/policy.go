@@ -91,6 +91,7 @@ type entry struct {
 	method string
 	route  string // the canonical key, as recorded
 	rule   Rule
+	rules  []Rule // flatten(rule)
 	allow  record.Decision
 }
 
@@ -131,7 +132,7 @@ func New(cfg Config) (*Policy, error) {
 		if method != "" {
 			route = method + " " + path
 		}
-		e := &entry{method: method, route: route, rule: rule,
+		e := &entry{method: method, route: route, rule: rule, rules: flatten(rule),
 			allow: record.Decision{Package: pkg, Outcome: record.Allow, Reason: rule.String(), Rule: route}}
 		pe := pol.routes[path]
 		if pe == nil {
@@ -236,7 +237,7 @@ func (pol *Policy) decide(r *http.Request) result {
 	if e == nil {
 		return result{outcome: noPolicy, route: method + " " + path, v: deniedNoPolicy}
 	}
-	v, authenticated := evaluate(e.rule, r, pv)
+	v, authenticated := evaluate(e.rules, r, pv)
 	if !authenticated {
 		return result{outcome: anonymous, entry: e, v: v}
 	}

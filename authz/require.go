@@ -25,13 +25,14 @@ func Require(rules ...Rule) func(http.Handler) http.Handler {
 		panic(err)
 	}
 	allow := record.Decision{Package: pkg, Outcome: record.Allow, Reason: rule.String(), Rule: "require"}
+	flat := flatten(rule)
 	return func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			w, r, rec := record.Install(w, r)
 			if r.Pattern != "" {
 				rec.SetRoute(r.Pattern)
 			}
-			v, authenticated := evaluate(rule, r, pathValues{})
+			v, authenticated := evaluate(flat, r, pathValues{})
 			if v == nil {
 				rec.AddDecision(allow)
 				next.ServeHTTP(w, r)
@@ -72,7 +73,7 @@ func Check(r *http.Request, rules ...Rule) error {
 }
 
 func checkIn(r *http.Request, rule Rule) error {
-	v, _ := evaluate(rule, r, pathValues{})
+	v, _ := evaluate(flatten(rule), r, pathValues{})
 	rec := record.From(r.Context())
 	if v == nil {
 		if rec != nil {
