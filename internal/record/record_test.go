@@ -174,8 +174,7 @@ func TestConcurrentUse(t *testing.T) {
 	}
 }
 
-func TestResetDecisions(t *testing.T) {
-	t.Parallel()
+func TestResetDecisions(t *testing.T) { // not parallel: AllocsPerRun
 	_, _, rec := Install(httptest.NewRecorder(), httptest.NewRequest("GET", "/", nil))
 	rec.SetRoute("GET /x")
 	rec.AddDecision(Decision{Package: "authz", Outcome: Allow})
