@@ -2,6 +2,7 @@ package authz_test
 
 import (
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -394,4 +395,48 @@ func TestChiUnderServeMux(t *testing.T) {
 		{name: "not owner", method: "GET", path: "/v1/items/1", headers: bob, status: 403},
 		{name: "no policy", method: "GET", path: "/v1/forgotten", headers: admin, status: 403},
 	})
+}
+
+// TestConcurrentRequests sends requests from many goroutines through a
+// policy in chi's r.Use (which reuses route contexts from a pool) and
+// around a ServeMux, for the race detector.
+func TestConcurrentRequests(t *testing.T) {
+	t.Parallel()
+	m := http.NewServeMux()
+	m.Handle("GET /v1/items/{id}", echo(stdPathValue))
+	handlers := map[string]http.Handler{
+		"chi":      chiAPI(newPolicy(t, authz.Config{}), false),
+		"servemux": newPolicy(t, authz.Config{Mux: m}).Handler(m),
+	}
+	for name, h := range handlers {
+		h := apierrors.Recover(testAuth(h))
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			done := make(chan error, 8)
+			for g := range 8 {
+				go func() {
+					for i := range 50 {
+						id, sub, want := "1", "alice", 200
+						if (g+i)%2 == 1 {
+							id, sub, want = "2", "alice", 403
+						}
+						req := httptest.NewRequest("GET", "/v1/items/"+id, nil)
+						req.Header.Set("X-Test-Subject", sub)
+						w := httptest.NewRecorder()
+						h.ServeHTTP(w, req)
+						if w.Code != want {
+							done <- fmt.Errorf("item %s: got %d, want %d", id, w.Code, want)
+							return
+						}
+					}
+					done <- nil
+				}()
+			}
+			for range 8 {
+				if err := <-done; err != nil {
+					t.Error(err)
+				}
+			}
+		})
+	}
 }
