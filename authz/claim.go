@@ -185,6 +185,10 @@ func lookup(claims map[string]any, ptr []string) (any, bool) {
 	if claims == nil {
 		return nil, false
 	}
+	if len(ptr) == 1 { // a top-level claim, the common case
+		v, ok := claims[ptr[0]]
+		return v, ok
+	}
 	var cur any = claims
 	for _, tok := range ptr {
 		switch x := cur.(type) {
