@@ -20,8 +20,9 @@ var (
 	deniedNoPolicy  = &verdict{deny: problemForbidden, rule: "no_policy"}
 )
 
-// evaluate decides rule for r: Public passes anyone, every other rule needs
-// a principal.
+// evaluate decides rules for r, in order; the first that fails decides.
+// Public passes anyone; every other rule needs a principal, and the bool is
+// false when there is none.
 func evaluate(rules []Rule, r *http.Request, pv pathValues) (*verdict, bool) {
 	if _, ok := rules[0].(publicRule); ok {
 		return nil, true

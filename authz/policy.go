@@ -381,9 +381,16 @@ func (pol *Policy) Check(r *http.Request) error {
 }
 
 // Handler returns middleware that enforces the policy; see the package
-// documentation for where it goes on each router. Every decision, allow or
-// deny, and the rule that decided, is added to the request record, and the
-// matched route is set as the record's route.
+// documentation for where it goes on each router. The matched route is set
+// as the record's route, and every decision is added to the record:
+//
+//   - allow: Reason is the entry's rule ("and(all_scopes(items:read), owner)"),
+//     Rule the route ("GET /v1/items/{id}");
+//   - deny: Reason is the problem's reason code, Rule the rule that failed,
+//     or "principal" (no principal), "no_policy" (a route without an
+//     entry), "unknown_route" (the pattern could not be learned);
+//   - dry run: a denial is recorded the same way with outcome skip;
+//   - no route matched: outcome skip, reason "no_route".
 func (pol *Policy) Handler(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w, r, rec := record.Install(w, r)
