@@ -70,7 +70,8 @@ func (c *CAReloader) Reload() error {
 		return nil
 	}
 	if sum == c.w.bad {
-		return c.w.err()
+		c.w.setErr(c.w.badErr)
+		return c.w.badErr
 	}
 	pool, notAfter, err := parseCABundle(data, time.Now())
 	if err != nil {
@@ -89,7 +90,7 @@ func (c *CAReloader) Reload() error {
 
 func (c *CAReloader) refuse(sum *[sha256.Size]byte, err error) error {
 	if sum != nil {
-		c.w.bad = *sum
+		c.w.bad, c.w.badErr = *sum, err
 	}
 	c.w.setErr(err)
 	if c.cur.Load() != nil {

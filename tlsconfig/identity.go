@@ -34,9 +34,9 @@ func (e *IdentityError) Unwrap() error { return e.Err }
 
 // Identity is a peer's verified certificate identity: the subject
 // alternative names of the leaf certificate of a chain that crypto/tls
-// verified against the configured roots. The slices alias nothing the
-// certificate owns except [Identity.Certificate] and [Identity.Chain],
-// which must not be modified.
+// verified against the configured roots. DNSNames, EmailAddresses,
+// IPAddresses, Certificate and Chain share memory with the connection's
+// certificates and must not be modified.
 type Identity struct {
 	// SPIFFEID is the peer's SPIFFE ID when its certificate is an X.509-SVID:
 	// exactly one URI SAN, with scheme spiffe and a valid trust domain and

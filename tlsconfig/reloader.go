@@ -70,7 +70,8 @@ func buildOptions(opts []ReloadOption) reloadOptions {
 type watcher struct {
 	mu      sync.Mutex // serializes loads
 	good    [sha256.Size]byte
-	bad     [sha256.Size]byte
+	bad     [sha256.Size]byte // content last refused, and why
+	badErr  error
 	lastErr atomic.Pointer[error]
 
 	stop      chan struct{}
@@ -212,7 +213,8 @@ func (r *Reloader) Reload() error {
 		return nil
 	}
 	if sum == r.w.bad {
-		return r.w.err()
+		r.w.setErr(r.w.badErr)
+		return r.w.badErr
 	}
 	cert, err := validPair(certPEM, keyPEM, time.Now())
 	if err != nil {
@@ -234,7 +236,7 @@ func (r *Reloader) Reload() error {
 
 func (r *Reloader) refuse(sum *[sha256.Size]byte, err error) error {
 	if sum != nil {
-		r.w.bad = *sum
+		r.w.bad, r.w.badErr = *sum, err
 	}
 	r.w.setErr(err)
 	if r.cur.Load() != nil {

@@ -362,3 +362,28 @@ func TestCAReloaderSkipsExpiredCAs(t *testing.T) {
 		}
 	})
 }
+
+// TestReloaderRefusesRepeatedBadPair: a bad pair, a revert to the serving
+// pair, then the same bad pair again must still be refused with an error.
+func TestReloaderRefusesRepeatedBadPair(t *testing.T) {
+	t.Parallel()
+	ca := newCA(t, "repeat CA")
+	dir := t.TempDir()
+	serving, other := ca.serverLeaf(t), ca.serverLeaf(t)
+	certFile, keyFile := writePair(t, dir, serving)
+	rl, err := tlsconfig.NewReloader(certFile, keyFile, tlsconfig.WithInterval(0))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rl.Close()
+	for i := range 2 {
+		writeFile(t, keyFile, other.keyPEM)
+		if err := rl.Reload(); !errors.Is(err, tlsconfig.ErrInvalidCertificate) || rl.Err() == nil {
+			t.Fatalf("round %d: Reload = %v, Err = %v; want the mismatch refused", i, err, rl.Err())
+		}
+		writeFile(t, keyFile, serving.keyPEM)
+		if err := rl.Reload(); err != nil || rl.Err() != nil {
+			t.Fatalf("round %d: revert: Reload = %v, Err = %v", i, err, rl.Err())
+		}
+	}
+}
