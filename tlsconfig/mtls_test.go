@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/apishield/apishield/tlsconfig"
@@ -95,6 +96,9 @@ func TestMutualTLS(t *testing.T) {
 				var ie *tlsconfig.IdentityError
 				if !errors.As(serr, &ie) || ie.Identity.Certificate == nil {
 					t.Fatalf("server error %v is not an *IdentityError with the identity", serr)
+				}
+				if !strings.Contains(ie.Error(), tt.client.tls.Leaf.URIs[0].String()) {
+					t.Fatalf("error %q does not name the refused identity for the log", ie.Error())
 				}
 			}
 		})

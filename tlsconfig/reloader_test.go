@@ -387,3 +387,42 @@ func TestReloaderRefusesRepeatedBadPair(t *testing.T) {
 		}
 	}
 }
+
+func TestCAReloaderPolls(t *testing.T) {
+	t.Parallel()
+	synctest.Test(t, func(t *testing.T) {
+		first, second := newCA(t, "first"), newCA(t, "second")
+		dir := t.TempDir()
+		file := filepath.Join(dir, "ca.pem")
+		writeFile(t, file, first.pem)
+		logs := newLogRecorder()
+		car, err := tlsconfig.NewCAReloader(file, tlsconfig.WithInterval(time.Minute), tlsconfig.WithLogger(slog.New(logs)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer car.Close()
+		pool := car.Pool()
+		if !pool.Equal(first.pool) {
+			t.Fatal("first bundle not loaded")
+		}
+
+		if err := os.Remove(file); err != nil {
+			t.Fatal(err)
+		}
+		time.Sleep(time.Minute)
+		synctest.Wait()
+		if car.Pool() != pool || !errors.Is(car.Err(), fs.ErrNotExist) || logs.count(slog.LevelError) != 1 {
+			t.Fatalf("missing file: pool kept %v, Err %v, %d error records", car.Pool() == pool, car.Err(), logs.count(slog.LevelError))
+		}
+
+		writeFile(t, file, second.pem)
+		time.Sleep(time.Minute)
+		synctest.Wait()
+		if !car.Pool().Equal(second.pool) || car.Err() != nil || logs.count(slog.LevelInfo) != 1 {
+			t.Fatalf("new bundle: swapped %v, Err %v, %d info records", car.Pool().Equal(second.pool), car.Err(), logs.count(slog.LevelInfo))
+		}
+		if !car.NotAfter().Equal(second.cert.NotAfter) {
+			t.Fatalf("NotAfter %v, want %v", car.NotAfter(), second.cert.NotAfter)
+		}
+	})
+}
