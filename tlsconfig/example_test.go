@@ -66,11 +66,15 @@ func ExampleServer_mutualTLS() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	caFile := filepath.Join(os.TempDir(), "example-client-cas.pem")
+	dir, err := os.MkdirTemp("", "mtls")
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer os.RemoveAll(dir)
+	caFile := filepath.Join(dir, "client-cas.pem")
 	if err := tlsconfig.WriteCertificatePEM(caFile, clientCA); err != nil {
 		log.Fatal(err)
 	}
-	defer os.Remove(caFile)
 
 	cfg, err := tlsconfig.Server(tlsconfig.Config{
 		Certificates:     []tls.Certificate{cert},
@@ -164,11 +168,15 @@ func ExampleClient() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	roots := filepath.Join(os.TempDir(), "example-client-roots.pem")
+	dir, err := os.MkdirTemp("", "client")
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer os.RemoveAll(dir)
+	roots := filepath.Join(dir, "roots.pem")
 	if err := tlsconfig.WriteCertificatePEM(roots, ca); err != nil {
 		log.Fatal(err)
 	}
-	defer os.Remove(roots)
 	cfg, err := tlsconfig.Client(tlsconfig.Config{
 		Profile:          tlsconfig.Modern,
 		RootCAFile:       roots,
