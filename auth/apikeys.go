@@ -246,4 +246,3 @@ func LoadAPIKeysFile(path string) (*MemoryStore, error) {
 	}
 	return s, nil
 }
-

@@ -238,4 +238,3 @@ func TestAttackCorpus(t *testing.T) {
 		t.Errorf("the corpus caused %d key set fetches; unknown kids must share one", n)
 	}
 }
-

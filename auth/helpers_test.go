@@ -293,5 +293,4 @@ func newVerifier(t testing.TB, srv *jwksServer, mod func(*auth.JWTConfig)) *auth
 	return j
 }
 
-
 func cryptoRandRead(p []byte) (int, error) { return rand.Read(p) }

@@ -68,9 +68,8 @@ type fetchCall struct {
 // current returns the key set to verify with, starting a background
 // refresh when one is due. It fails only when there is no set younger
 // than the stale limit.
-func (s *jwksSource) current(ctx context.Context) (*keySet, error) {
+func (s *jwksSource) current(ctx context.Context, now time.Time) (*keySet, error) {
 	snap := s.cur.Load()
-	now := time.Now()
 	if !now.Before(snap.next) {
 		c := s.start(now)
 		if now.Sub(snap.fetched) > s.maxStale {
@@ -305,13 +304,12 @@ func isLoopback(host string) bool {
 // redirects only to URLs that pass checkURL, so an https key set cannot be
 // redirected to plain http.
 func newHTTPClient(timeout time.Duration) *http.Client {
-	return &http.Client{
-		Timeout: timeout,
-		CheckRedirect: func(req *http.Request, via []*http.Request) error {
-			if len(via) >= 3 {
-				return errors.New("too many redirects")
-			}
-			return checkURL(req.URL.String())
-		},
+	return &http.Client{Timeout: timeout, CheckRedirect: checkRedirect}
+}
+
+func checkRedirect(req *http.Request, via []*http.Request) error {
+	if len(via) >= 3 {
+		return errors.New("too many redirects")
 	}
+	return checkURL(req.URL.String())
 }

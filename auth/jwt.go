@@ -62,8 +62,9 @@ type JWTConfig struct {
 	MaxTokenSize int
 
 	// HTTPClient fetches discovery and key set documents. Nil means a
-	// client with FetchTimeout that follows redirects only to https (or
-	// loopback http) URLs.
+	// client with FetchTimeout. Unless the client sets its own
+	// CheckRedirect, redirects are followed only to https (or loopback
+	// http) URLs, at most three.
 	HTTPClient *http.Client
 	// FetchTimeout bounds each fetch. Zero means 10 s.
 	FetchTimeout time.Duration
@@ -203,6 +204,10 @@ func NewJWT(ctx context.Context, cfg JWTConfig) (*JWT, error) {
 	}
 	if src.client == nil {
 		src.client = newHTTPClient(src.timeout)
+	} else if src.client.CheckRedirect == nil {
+		c := *src.client
+		c.CheckRedirect = checkRedirect
+		src.client = &c
 	}
 	if src.logger == nil {
 		src.logger = slog.Default()
@@ -268,14 +273,19 @@ func (j *JWT) Verify(ctx context.Context, token string) (*Principal, error) {
 	if len(token) > j.maxSize {
 		return nil, invalid("too_large")
 	}
+	now := time.Now()
+	set, err := j.keys.current(ctx, now)
+	if err != nil {
+		return nil, err
+	}
 	var sum cacheKey
 	if j.cache != nil {
 		sum = hashToken(token)
-		if p, err, ok := j.cache.get(&sum, j, time.Now()); ok {
+		if p, err, ok := j.cache.get(&sum, j, set, now); ok {
 			return p, err
 		}
 	}
-	p, e, err := j.verify(ctx, token)
+	p, e, err := j.verify(ctx, token, set)
 	if err != nil {
 		return nil, err
 	}
@@ -286,7 +296,7 @@ func (j *JWT) Verify(ctx context.Context, token string) (*Principal, error) {
 }
 
 // verify is Verify without the cache.
-func (j *JWT) verify(ctx context.Context, token string) (*Principal, *cacheEntry, error) {
+func (j *JWT) verify(ctx context.Context, token string, set *keySet) (*Principal, *cacheEntry, error) {
 	c, err := splitCompact(token, j.maxSize)
 	if err != nil {
 		return nil, nil, err
@@ -311,7 +321,7 @@ func (j *JWT) verify(ctx context.Context, token string) (*Principal, *cacheEntry
 	if j.typ != "" && !typMatches(h.typ, j.typ) {
 		return nil, nil, invalid("typ_mismatch")
 	}
-	key, err := j.selectKey(ctx, h.kid, alg)
+	key, err := j.selectKey(ctx, set, h.kid, alg)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -334,11 +344,7 @@ func (j *JWT) algorithm(name []byte) *algInfo {
 // (shared, rate-limited) fetch. Without a kid, the set must hold exactly
 // one key. The key must fit the algorithm: its declared alg, or else its
 // type and curve.
-func (j *JWT) selectKey(ctx context.Context, kid []byte, alg *algInfo) (*verifyKey, error) {
-	set, err := j.keys.current(ctx)
-	if err != nil {
-		return nil, err
-	}
+func (j *JWT) selectKey(ctx context.Context, set *keySet, kid []byte, alg *algInfo) (*verifyKey, error) {
 	if kid == nil {
 		if len(set.keys) != 1 {
 			return nil, invalid("kid_required")

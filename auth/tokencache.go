@@ -37,14 +37,14 @@ func newTokenCache(max int) *tokenCache {
 // get answers from the cache. ok is false on a miss, or when the entry's
 // key has left the set (the entry is then dropped and the token verified
 // again, which refuses it).
-func (c *tokenCache) get(k *cacheKey, j *JWT, now time.Time) (*Principal, error, bool) {
+func (c *tokenCache) get(k *cacheKey, j *JWT, set *keySet, now time.Time) (*Principal, error, bool) {
 	c.mu.RLock()
 	e := c.m[*k]
 	c.mu.RUnlock()
 	if e == nil {
 		return nil, nil, false
 	}
-	if !j.keys.cur.Load().set.contains(e.key) {
+	if !set.contains(e.key) {
 		c.mu.Lock()
 		delete(c.m, *k)
 		c.mu.Unlock()
