@@ -118,6 +118,13 @@ func (m *Middleware) Authenticate(r *http.Request) (*Principal, error) {
 
 func (m *Middleware) authenticate(r *http.Request) (*Principal, CredentialKind, error) {
 	kind, cred, bad := credentialFrom(r, m.cookie)
+	if bad == "unsupported_scheme" {
+		// Basic, Digest…: a credential auth does not take is no credential.
+		if m.anonymous {
+			return nil, 0, nil
+		}
+		return nil, 0, &VerifyError{Check: bad, Err: ErrNoCredentials}
+	}
 	if bad != "" {
 		return nil, Bearer, invalid(bad)
 	}
