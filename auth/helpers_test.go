@@ -10,8 +10,10 @@ import (
 	"crypto/rsa"
 	"crypto/sha256"
 	"crypto/sha512"
+	"encoding/asn1"
 	"encoding/base64"
 	"encoding/json"
+	"math/big"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -294,3 +296,21 @@ func newVerifier(t testing.TB, srv *jwksServer, mod func(*auth.JWTConfig)) *auth
 }
 
 func cryptoRandRead(p []byte) (int, error) { return rand.Read(p) }
+
+func hashOf(alg string) crypto.Hash {
+	switch alg[len(alg)-3:] {
+	case "384":
+		return crypto.SHA384
+	case "512":
+		return crypto.SHA512
+	}
+	return crypto.SHA256
+}
+
+func encodeDER(r, s *big.Int) []byte {
+	b, err := asn1.Marshal(struct{ R, S *big.Int }{r, s})
+	if err != nil {
+		panic(err)
+	}
+	return b
+}

@@ -378,14 +378,12 @@ func (j *JWT) selectKey(ctx context.Context, set *keySet, kid []byte, alg *algIn
 
 // claims decodes and checks the payload of a token whose signature held.
 func (j *JWT) claims(payload []byte, key *verifyKey) (*Principal, *cacheEntry, error) {
-	var claims map[string]any
-	if err := json.Unmarshal(payload, &claims); err != nil || claims == nil {
+	claims, err := decodeClaims(payload)
+	if err != nil {
+		if errors.Is(err, errDuplicateClaim) {
+			return nil, nil, invalid("duplicate_claim")
+		}
 		return nil, nil, invalid("claims_not_object")
-	}
-	// encoding/json keeps the last of duplicate names; a different parser
-	// might keep the first. Refuse the ambiguity.
-	if memberCount(payload) != len(claims) {
-		return nil, nil, invalid("duplicate_claim")
 	}
 	iss, ok := claims["iss"].(string)
 	if !ok || iss != j.issuer {

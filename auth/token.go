@@ -4,6 +4,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"strings"
+	"unicode/utf8"
 )
 
 // DefaultMaxTokenSize bounds a token before any parsing: real access tokens
@@ -104,7 +105,7 @@ type header struct {
 // (RFC 7797 unencoded payloads), and zip or enc (JWE).
 func parseHeader(data []byte) (header, error) {
 	var h header
-	if !json.Valid(data) {
+	if !json.Valid(data) || !utf8.Valid(data) {
 		return h, invalid("header_not_json")
 	}
 	var seen [16]string
