@@ -159,12 +159,6 @@ func jsonString(raw []byte) (string, bool) {
 	return s, true
 }
 
-// memberCount counts the top-level members of a valid JSON object.
-func memberCount(data []byte) int {
-	n := 0
-	_ = forEachMember(data, func(string, bool, []byte, []byte) error { n++; return nil })
-	return n
-}
 
 func isDelim(c byte) bool {
 	switch c {
