@@ -159,7 +159,6 @@ func jsonString(raw []byte) (string, bool) {
 	return s, true
 }
 
-
 func isDelim(c byte) bool {
 	switch c {
 	case ',', '}', ']', ' ', '\t', '\r', '\n':
