@@ -132,3 +132,35 @@ func BenchmarkParseAuthorization(b *testing.B) {
 		auth.ParseAuthorization(h)
 	}
 }
+
+// BenchmarkVerifyVsRaw alternates the raw crypto floor and an uncached
+// Verify of the same token in one loop and times each call, so that load
+// from other processes on a shared machine falls on both alike. It reports
+// both per-call times, Verify's overhead, and the ratio the budget bounds
+// (≤ 1.25).
+func BenchmarkVerifyVsRaw(b *testing.B) {
+	uncached := newVerifier(b, newJWKSServer(standardSet(b)), func(c *auth.JWTConfig) { c.CacheSize = -1 })
+	ctx := context.Background()
+	for _, alg := range algs {
+		tok := benchToken(b, alg)
+		raw := rawVerifier(b, alg, tok)
+		b.Run(alg, func(b *testing.B) {
+			var rawNS, verifyNS time.Duration
+			for b.Loop() {
+				t0 := time.Now()
+				raw()
+				t1 := time.Now()
+				if _, err := uncached.Verify(ctx, tok); err != nil {
+					b.Fatal(err)
+				}
+				verifyNS += time.Since(t1)
+				rawNS += t1.Sub(t0)
+			}
+			n := float64(b.N)
+			b.ReportMetric(float64(rawNS)/n, "raw-ns/op")
+			b.ReportMetric(float64(verifyNS)/n, "verify-ns/op")
+			b.ReportMetric(float64(verifyNS-rawNS)/n, "overhead-ns/op")
+			b.ReportMetric(float64(verifyNS)/float64(rawNS), "ratio")
+		})
+	}
+}

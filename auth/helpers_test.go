@@ -268,6 +268,9 @@ func inMemoryClient(h http.Handler) *http.Client {
 	return &http.Client{Transport: roundTripFunc(func(req *http.Request) (*http.Response, error) {
 		rec := httptest.NewRecorder()
 		h.ServeHTTP(rec, req)
+		if err := req.Context().Err(); err != nil {
+			return nil, err // the fetch timed out while the handler stalled
+		}
 		return rec.Result(), nil
 	})}
 }

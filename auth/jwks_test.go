@@ -171,6 +171,7 @@ func TestJWKSBadRefresh(t *testing.T) {
 		},
 		"no keys":   func(w http.ResponseWriter, r *http.Request) { w.Write([]byte(`{"keys":[]}`)) },
 		"only hmac": func(w http.ResponseWriter, r *http.Request) { w.Write([]byte(`{"keys":[{"kty":"oct","k":"AAAA"}]}`)) },
+		"slower than FetchTimeout": func(w http.ResponseWriter, r *http.Request) { <-r.Context().Done() },
 		"redirect to http": func(w http.ResponseWriter, r *http.Request) {
 			http.Redirect(w, r, "http://keys.example/jwks", http.StatusFound)
 		},
@@ -178,14 +179,14 @@ func TestJWKSBadRefresh(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			synctest.Test(t, func(t *testing.T) {
 				srv := newJWKSServer(standardSet(t))
-				j := bubbleVerifier(t, srv, nil)
+				j := bubbleVerifier(t, srv, func(c *auth.JWTConfig) { c.FetchTimeout = 2 * time.Second })
 				srv.override(h)
 				time.Sleep(2 * time.Hour)
 				for range 2 {
 					if _, err := j.Verify(context.Background(), validToken(t, "ES256", time.Now())); err != nil {
 						t.Fatalf("after a bad refresh: %v", err)
 					}
-					synctest.Wait()
+					time.Sleep(3 * time.Second) // past FetchTimeout, within RefetchInterval
 				}
 				if n := srv.fetches.Load(); n != 2 {
 					t.Errorf("fetches = %d, want 2", n)
