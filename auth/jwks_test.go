@@ -169,8 +169,8 @@ func TestJWKSBadRefresh(t *testing.T) {
 		"oversized": func(w http.ResponseWriter, r *http.Request) {
 			w.Write([]byte(`{"keys":[` + strings.Repeat(" ", 2<<20) + `]}`))
 		},
-		"no keys":   func(w http.ResponseWriter, r *http.Request) { w.Write([]byte(`{"keys":[]}`)) },
-		"only hmac": func(w http.ResponseWriter, r *http.Request) { w.Write([]byte(`{"keys":[{"kty":"oct","k":"AAAA"}]}`)) },
+		"no keys":                  func(w http.ResponseWriter, r *http.Request) { w.Write([]byte(`{"keys":[]}`)) },
+		"only hmac":                func(w http.ResponseWriter, r *http.Request) { w.Write([]byte(`{"keys":[{"kty":"oct","k":"AAAA"}]}`)) },
 		"slower than FetchTimeout": func(w http.ResponseWriter, r *http.Request) { <-r.Context().Done() },
 		"redirect to http": func(w http.ResponseWriter, r *http.Request) {
 			http.Redirect(w, r, "http://keys.example/jwks", http.StatusFound)
