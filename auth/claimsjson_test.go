@@ -24,6 +24,16 @@ func TestDecodeClaims(t *testing.T) {
 		{`{"a":1}x`, errBadClaims},
 		{"{\"a\":\"\xff\"}", errBadClaims},
 		{`{"a":` + deep(40) + `}`, errBadClaims},
+		{`{"a":-0.5e+3,"b":0,"c":1E2}`, nil},
+	}
+	// Grammar that strconv or a lax scanner would take but JSON does not.
+	for _, bad := range []string{`{"a":01}`, `{"a":+1}`, `{"a":.5}`, `{"a":1.}`, `{"a":-}`, `{"a":1e}`, `{"a":0x10}`,
+		`{"a":1_0}`, `{"a":Infinity}`, `{"a":NaN}`, `{"a":tru}`, `{"a":nul}`, `{"a":1,}`, `{"a" 1}`, `{"a":1 "b":2}`,
+		"{\"a\":\"\x01\"}", `{"a":[1,]}`, `{"a":[1 2]}`, `{"a":"\x"}`, `{"a":"\u12"}`, `{"a":1`, `{"a":"x`, `{a:1}`, `{'a':1}`, ``, `{}{}`} {
+		cases = append(cases, struct {
+			in      string
+			wantErr error
+		}{bad, errBadClaims})
 	}
 	for _, tc := range cases {
 		got, err := decodeClaims([]byte(tc.in))
@@ -56,7 +66,8 @@ func deep(n int) string {
 // encoding/json accepts without duplicates, bad UTF-8 or deep nesting,
 // decodeClaims accepts too.
 func FuzzDecodeClaims(f *testing.F) {
-	for _, s := range []string{`{}`, `{"a":1}`, `{"a":[1,{"b":"c"}],"d":"\u0041"}`, `{"a":1,"a":1}`, `{"x":-0.5e-3,"y":null,"z":true}`, `[]`} {
+	for _, s := range []string{`{}`, `{"a":1}`, `{"a":[1,{"b":"c"}],"d":"\u0041"}`, `{"a":1,"a":1}`, `{"x":-0.5e-3,"y":null,"z":true}`, `[]`,
+		`{"a":01}`, `{"a":1.}`, `{"a":[1,]}`, `{"a":"\ud800"}`, `{"a":tru}`} {
 		f.Add([]byte(s))
 	}
 	f.Fuzz(func(t *testing.T, data []byte) {
