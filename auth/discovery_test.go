@@ -105,6 +105,20 @@ func TestIssuers(t *testing.T) {
 			}
 		})
 	}
+	// Through the middleware, Issuers is the one bearer authenticator.
+	m, err := auth.New(auth.Config{Authenticators: []auth.Authenticator{is}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for tok, want := range map[string]int{cases[0].tok: 200, cases[1].tok: 200, cases[2].tok: 401} {
+		req := httptest.NewRequest("GET", "/", nil)
+		req.Header.Set("Authorization", "Bearer "+tok)
+		w := httptest.NewRecorder()
+		m.Handler(http.HandlerFunc(func(http.ResponseWriter, *http.Request) {})).ServeHTTP(w, req)
+		if w.Code != want {
+			t.Errorf("through the middleware: %d, want %d", w.Code, want)
+		}
+	}
 	if _, err := auth.NewIssuers(context.Background()); !errors.Is(err, auth.ErrInvalidConfig) {
 		t.Errorf("NewIssuers() = %v", err)
 	}

@@ -212,3 +212,32 @@ func TestMiddlewareAloneInstallsRecord(t *testing.T) {
 	}
 	var _ = apierrors.ReasonUnauthenticated
 }
+
+// TestAuthenticateOutsideHandler: the decision works without the
+// middleware wrapper.
+func TestAuthenticateOutsideHandler(t *testing.T) {
+	t.Parallel()
+	a, key, expired := newAPIKeys(t)
+	m, _ := auth.New(auth.Config{Authenticators: []auth.Authenticator{a}})
+	req := func(k string) *http.Request {
+		r := httptest.NewRequest("GET", "/", nil)
+		if k != "" {
+			r.Header.Set("Authorization", "ApiKey "+k)
+		}
+		return r
+	}
+	if p, err := m.Authenticate(req(key)); err != nil || p.Subject != "billing-service" {
+		t.Errorf("good key: %v, %v", p, err)
+	}
+	if _, err := m.Authenticate(req("")); !errors.Is(err, auth.ErrNoCredentials) {
+		t.Errorf("no key: %v", err)
+	}
+	if _, err := m.Authenticate(req(expired)); !errors.Is(err, auth.ErrTokenExpired) {
+		t.Errorf("expired key: %v", err)
+	}
+	bearer := httptest.NewRequest("GET", "/", nil)
+	bearer.Header.Set("Authorization", "Bearer a.b.c")
+	if _, err := m.Authenticate(bearer); !errors.Is(err, auth.ErrNoCredentials) || auth.CheckOf(err) != "no_authenticator_for_bearer" {
+		t.Errorf("bearer without a bearer authenticator: %v", err)
+	}
+}
