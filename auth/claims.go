@@ -1,7 +1,10 @@
 package auth
 
 import (
+	"encoding/json"
+	"errors"
 	"math"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -147,4 +150,158 @@ func claimString(claims map[string]any, name string) (string, bool) {
 	}
 	s, ok := v.(string)
 	return s, ok
+}
+
+// claims decodes and checks the payload of a token whose signature held.
+func (j *JWT) claims(payload []byte, key *verifyKey) (*Principal, *cacheEntry, error) {
+	claims, err := decodeClaims(payload)
+	if err != nil {
+		if errors.Is(err, errDuplicateClaim) {
+			return nil, nil, invalid("duplicate_claim")
+		}
+		return nil, nil, invalid("claims_not_object")
+	}
+	iss, ok := claims["iss"].(string)
+	if !ok || iss != j.issuer {
+		return nil, nil, invalid("issuer_mismatch")
+	}
+	aud, ok := audience(claims["aud"])
+	if !ok {
+		return nil, nil, invalid("audience_mismatch")
+	}
+	if !slices.ContainsFunc(aud, func(a string) bool { return slices.Contains(j.audience, a) }) {
+		return nil, nil, invalid("audience_mismatch")
+	}
+	exp, hasExp, err := numericDate(claims, "exp")
+	if err != nil {
+		return nil, nil, err
+	}
+	if !hasExp {
+		return nil, nil, invalid("exp_missing")
+	}
+	nbf, _, err := numericDate(claims, "nbf")
+	if err != nil {
+		return nil, nil, err
+	}
+	iat, hasIat, err := numericDate(claims, "iat")
+	if err != nil {
+		return nil, nil, err
+	}
+	authTime, _, err := numericDate(claims, "auth_time")
+	if err != nil {
+		return nil, nil, err
+	}
+	if j.lifetime > 0 {
+		if !hasIat {
+			return nil, nil, invalid("iat_missing")
+		}
+		if exp.Sub(iat) > j.lifetime {
+			return nil, nil, invalid("lifetime_exceeded")
+		}
+	}
+	p := &Principal{
+		Issuer:   iss,
+		Audience: aud,
+		AuthTime: authTime,
+		Expiry:   exp,
+		Method:   MethodJWT,
+		Claims:   claims,
+	}
+	var okSub, okCID, okAzp, okACR bool
+	var azp string
+	p.Subject, okSub = claimString(claims, "sub")
+	p.ClientID, okCID = claimString(claims, "client_id")
+	azp, okAzp = claimString(claims, "azp")
+	p.ACR, okACR = claimString(claims, "acr")
+	if !okSub || !okCID || !okAzp || !okACR {
+		return nil, nil, invalid("claim_not_string")
+	}
+	if p.ClientID == "" {
+		p.ClientID = azp
+	}
+	if j.rfc9068 {
+		_, hasJti := claims["jti"].(string)
+		if p.Subject == "" || p.ClientID == "" || !hasIat || !hasJti {
+			return nil, nil, invalid("rfc9068_claims_missing")
+		}
+	}
+	if v, ok := claims["scope"]; ok {
+		if p.Scopes, ok = stringList(v); !ok {
+			return nil, nil, invalid("scope_type")
+		}
+	} else if v, ok := claims["scp"]; ok {
+		if p.Scopes, ok = stringList(v); !ok {
+			return nil, nil, invalid("scope_type")
+		}
+	}
+	if v, ok := claims["amr"]; ok {
+		if p.AMR, ok = stringList(v); !ok {
+			return nil, nil, invalid("amr_type")
+		}
+	}
+	p.Roles = roles(claims, j.roles)
+	e := &cacheEntry{p: p, key: key, exp: exp, nbf: nbf, iat: iat}
+	if err := j.checkTimes(e, time.Now()); err != nil {
+		return nil, nil, err
+	}
+	return p, e, nil
+}
+
+// checkTimes applies exp, nbf and iat with the leeway at now. Expiry is
+// checked last, so a token both expired and otherwise wrong is reported as
+// wrong.
+func (j *JWT) checkTimes(e *cacheEntry, now time.Time) error {
+	if !e.nbf.IsZero() && now.Add(j.leeway).Before(e.nbf) {
+		return invalid("not_yet_valid")
+	}
+	if !e.iat.IsZero() && now.Add(j.leeway).Before(e.iat) {
+		return invalid("issued_in_future")
+	}
+	if !now.Add(-j.leeway).Before(e.exp) {
+		return errExpired
+	}
+	return nil
+}
+
+var errExpired = &VerifyError{Check: "expired", Err: ErrTokenExpired}
+
+// peekIssuer returns the unverified iss of a compact token, for dispatch
+// among issuers only. It does no more than is needed to find the claim.
+func peekIssuer(token string, max int) (string, error) {
+	c, err := splitCompact(token, max)
+	if err != nil {
+		return "", err
+	}
+	if !json.Valid(c.payload) {
+		return "", invalid("claims_not_object")
+	}
+	var iss string
+	found := false
+	err = forEachMember(c.payload, func(key string, escaped bool, keyRaw, v []byte) error {
+		if !escaped {
+			key = stringOf(keyRaw)
+		}
+		if key == "iss" {
+			if found {
+				return invalid("duplicate_claim")
+			}
+			found = true
+			s, ok := jsonString(v)
+			if !ok {
+				return invalid("issuer_mismatch")
+			}
+			iss = s
+		}
+		return nil
+	})
+	if err != nil {
+		if errors.Is(err, errNotObject) {
+			return "", invalid("claims_not_object")
+		}
+		return "", err
+	}
+	if !found {
+		return "", invalid("issuer_mismatch")
+	}
+	return iss, nil
 }
