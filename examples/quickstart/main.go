@@ -6,9 +6,11 @@
 //	go run ./examples/quickstart -http        # plain HTTP, loopback only
 //	go run ./examples/quickstart -addr 127.0.0.1:9000
 //
-// It needs no configuration and prints curl commands to try. HTTPS uses a
-// self-signed development certificate made at start (tlsconfig.SelfSigned),
-// written to a file for curl's --cacert.
+// It needs no configuration. HTTPS uses a self-signed development
+// certificate made at start (tlsconfig.SelfSigned), written to a file for
+// curl's --cacert. A development-only issuer inside it (devissuer.go) signs a
+// one-hour demo access token, which it prints with curl commands to try;
+// /v1/items* require the token, /healthz does not.
 package main
 
 import (
@@ -28,6 +30,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/apishield/apishield/auth"
 	apierrors "github.com/apishield/apishield/errors"
 	"github.com/apishield/apishield/tlsconfig"
 )
@@ -55,23 +58,33 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	logger := slog.New(slog.NewJSONHandler(stderr, nil))
 
-	handler, err := newHandler(logger)
-	if err != nil {
-		return err
-	}
 	ln, err := net.Listen("tcp", *addr)
 	if err != nil {
 		return err
 	}
 	defer ln.Close()
-	cfg := tlsconfig.HTTPServerConfig{Handler: handler, Logger: logger}
 	scheme, curl := "https", "curl -i --cacert "+*certOut
 	if *plain {
 		if ip := ln.Addr().(*net.TCPAddr).IP; !ip.IsLoopback() {
 			return fmt.Errorf("-http serves only on a loopback address, not %s: use HTTPS elsewhere", ip)
 		}
 		scheme, curl = "http", "curl -i"
-	} else {
+	}
+	base := scheme + "://" + displayAddr(*addr, ln.Addr())
+	dev, err := newDevIssuer(base)
+	if err != nil {
+		return err
+	}
+	token, err := dev.token("demo-user", []string{"items:read", "items:write"}, time.Hour)
+	if err != nil {
+		return err
+	}
+	handler, err := newHandler(ctx, logger, dev)
+	if err != nil {
+		return err
+	}
+	cfg := tlsconfig.HTTPServerConfig{Handler: handler, Logger: logger}
+	if !*plain {
 		// A development certificate, made at start and valid for a day. A
 		// real deployment loads its own with tlsconfig.NewReloader.
 		cert, err := tlsconfig.SelfSigned("localhost", "127.0.0.1", "::1")
@@ -95,9 +108,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 
-	base := scheme + "://" + displayAddr(*addr, ln.Addr())
-	fmt.Fprintf(stdout, "apishield quickstart listening on %s\n\nTry:\n", base)
-	for _, c := range curlCommands(base) {
+	fmt.Fprintf(stdout, "apishield quickstart listening on %s\n\n", base)
+	fmt.Fprintf(stdout, "Demo access token (dev issuer %s, 1 hour, scopes items:read items:write):\n  %s\n\nTry:\n", base, token)
+	for _, c := range curlCommands(base, token) {
 		fmt.Fprintf(stdout, "  %s\n", strings.Replace(c, "curl -i", curl, 1))
 	}
 	fmt.Fprintln(stdout, "\nPress Ctrl-C to stop.")
@@ -127,33 +140,45 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 }
 
 // newHandler builds the API and its middleware stack, outermost first.
-func newHandler(logger *slog.Logger) (http.Handler, error) {
+func newHandler(ctx context.Context, logger *slog.Logger, dev *devIssuer) (http.Handler, error) {
 	responder, err := apierrors.NewResponder(apierrors.Config{Logger: logger})
+	if err != nil {
+		return nil, err
+	}
+	jwt, err := dev.verifier(ctx, logger)
+	if err != nil {
+		return nil, err
+	}
+	authn, err := auth.New(auth.Config{Authenticators: []auth.Authenticator{jwt}, Logger: logger})
 	if err != nil {
 		return nil, err
 	}
 	items := newItemStore()
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /healthz", healthz)
-	mux.HandleFunc("GET /v1/items", items.list)
-	mux.HandleFunc("POST /v1/items", items.create)
-	mux.HandleFunc("GET /v1/items/{id}", items.get)
+	dev.routes(mux)
+	mux.Handle("GET /v1/items", authn.Handler(http.HandlerFunc(items.list)))
+	mux.Handle("POST /v1/items", authn.Handler(http.HandlerFunc(items.create)))
+	mux.Handle("GET /v1/items/{id}", authn.Handler(http.HandlerFunc(items.get)))
 
-	// errors.Responder → (later: audit → ratelimit → auth → …) → routes.
+	// errors.Responder → (later: audit → ratelimit) → auth on /v1/items* → routes.
 	return responder.Handler(apierrors.Mux(mux)), nil
 }
 
 // curlCommands are the commands printed at start (run adds the TLS flags).
 // Each ends with the status it should produce; the quickstart's test runs
 // every one of them.
-func curlCommands(base string) []string {
+func curlCommands(base, token string) []string {
+	bearer := "-H 'Authorization: Bearer " + token + "' "
 	return []string{
 		"curl -i " + base + "/healthz  # 200",
-		"curl -i " + base + "/v1/items  # 200",
-		"curl -i -X POST -H 'Content-Type: application/json' -d '{\"name\":\"pen\",\"price\":3}' " + base + "/v1/items  # 201",
-		"curl -i " + base + "/v1/items/1  # 200",
-		"curl -i -X POST -H 'Content-Type: application/json' -d '{\"name\":' " + base + "/v1/items  # 400",
-		"curl -i " + base + "/v1/items/999  # 404",
+		"curl -i " + base + "/v1/items  # 401",
+		"curl -i -H 'Authorization: Bearer not-a-token' " + base + "/v1/items  # 401",
+		"curl -i " + bearer + base + "/v1/items  # 200",
+		"curl -i -X POST " + bearer + "-H 'Content-Type: application/json' -d '{\"name\":\"pen\",\"price\":3}' " + base + "/v1/items  # 201",
+		"curl -i " + bearer + base + "/v1/items/1  # 200",
+		"curl -i -X POST " + bearer + "-H 'Content-Type: application/json' -d '{\"name\":' " + base + "/v1/items  # 400",
+		"curl -i " + bearer + base + "/v1/items/999  # 404",
 		"curl -i " + base + "/v1/nope  # 404",
 		"curl -i -X DELETE " + base + "/v1/items  # 405",
 	}
