@@ -1,0 +1,138 @@
+package ratelimit
+
+import (
+	"context"
+	"fmt"
+	"hash/maphash"
+	"sync"
+	"time"
+)
+
+// DefaultMaxKeys is the number of keys a memory store holds when
+// MemoryConfig.MaxKeys is zero.
+const DefaultMaxKeys = 1 << 20
+
+const memShards = 64
+
+// MemoryConfig configures a memory store. The zero value is valid.
+type MemoryConfig struct {
+	// MaxKeys bounds the number of keys held. Keys whose buckets have
+	// refilled completely are dropped first, since forgetting them changes
+	// nothing; if the store is still full, arbitrary keys are dropped, which
+	// forgives their recent use. If zero, DefaultMaxKeys (about 100 MB at
+	// most). Must not be negative.
+	MaxKeys int
+}
+
+// A MemoryStore keeps GCRA state in the process: exact for one instance,
+// and the default store of a [Limiter]. Each decision is one map lookup
+// under one of 64 shard locks, with no allocation once a key exists. Keys
+// expire as soon as their buckets are full again, so memory follows the
+// number of recently active clients, bounded by MaxKeys.
+//
+// A MemoryStore is safe for concurrent use.
+type MemoryStore struct {
+	seed     maphash.Seed
+	base     time.Time
+	maxShard int
+	shards   [memShards]memShard
+}
+
+type memKey struct{ ns, key string }
+
+// memEntry holds one key's theoretical arrival times, one per policy, in
+// microseconds since the store's base time.
+type memEntry struct{ tat [MaxPolicies]int64 }
+
+func (e *memEntry) expiry() int64 { return max(e.tat[0], e.tat[1], e.tat[2], e.tat[3]) }
+
+type memShard struct {
+	mu      sync.Mutex
+	m       map[memKey]memEntry
+	sweepAt int // sweep when the map reaches this size
+	peak    int
+	_       [40]byte // keep shards on separate cache lines
+}
+
+// minSweep is the shard size below which a shard is never swept.
+const minSweep = 256
+
+// NewMemoryStore returns an empty memory store.
+func NewMemoryStore(cfg MemoryConfig) (*MemoryStore, error) {
+	if cfg.MaxKeys < 0 {
+		return nil, fmt.Errorf("%w: MemoryConfig.MaxKeys %d is negative", ErrInvalidConfig, cfg.MaxKeys)
+	}
+	if cfg.MaxKeys == 0 {
+		cfg.MaxKeys = DefaultMaxKeys
+	}
+	s := &MemoryStore{seed: maphash.MakeSeed(), base: time.Now(), maxShard: max(1, (cfg.MaxKeys+memShards-1)/memShards)}
+	for i := range s.shards {
+		s.shards[i].m = make(map[memKey]memEntry)
+		s.shards[i].sweepAt = min(minSweep, s.maxShard)
+	}
+	return s, nil
+}
+
+// now is the store's clock: microseconds since its creation, plus one so
+// that 0 can mean "no state". It is monotonic.
+func (s *MemoryStore) now() int64 { return time.Since(s.base).Microseconds() + 1 }
+
+// Take implements [Store]. It never fails.
+func (s *MemoryStore) Take(_ context.Context, req *Request, d *Decision) error {
+	k := memKey{req.Namespace, req.Key}
+	sh := &s.shards[maphash.Comparable(s.seed, k)%memShards]
+	sh.mu.Lock()
+	now := s.now()
+	e, found := sh.m[k]
+	if gcra(now, int64(req.Cost), req.Policies, e.tat[:len(req.Policies)], d) && req.Cost > 0 {
+		if !found && len(sh.m) >= sh.sweepAt {
+			sh.sweep(now, s.maxShard)
+		}
+		sh.m[k] = e
+	}
+	sh.mu.Unlock()
+	return nil
+}
+
+// Len returns the number of keys held, expired or not.
+func (s *MemoryStore) Len() int {
+	n := 0
+	for i := range s.shards {
+		sh := &s.shards[i]
+		sh.mu.Lock()
+		n += len(sh.m)
+		sh.mu.Unlock()
+	}
+	return n
+}
+
+// sweep drops expired entries, then arbitrary ones if the shard is still
+// full, and sets the next sweep size so that sweeping costs amortized O(1)
+// per insertion. Called with sh.mu held.
+func (sh *memShard) sweep(now int64, maxShard int) {
+	for k, e := range sh.m {
+		if e.expiry() <= now {
+			delete(sh.m, k)
+		}
+	}
+	if len(sh.m) >= maxShard {
+		// Evict about an eighth of the shard; map order is random.
+		drop := max(1, maxShard/8)
+		for k := range sh.m {
+			delete(sh.m, k)
+			if drop--; drop == 0 {
+				break
+			}
+		}
+	}
+	sh.peak = max(sh.peak, len(sh.m))
+	if sh.peak > 4*minSweep && len(sh.m) < sh.peak/4 {
+		// Go maps never shrink; copy to give the memory back.
+		m := make(map[memKey]memEntry, len(sh.m))
+		for k, e := range sh.m {
+			m[k] = e
+		}
+		sh.m, sh.peak = m, len(m)
+	}
+	sh.sweepAt = min(max(minSweep, 2*len(sh.m)), maxShard)
+}
