@@ -45,6 +45,14 @@ func gcra(now, cost int64, policies []Policy, tats []int64, d *Decision) bool {
 		}
 	} else {
 		d.RetryAfter = usec(retry)
+		// Nothing was spent: report what each admitting policy still has.
+		for i := range policies {
+			if r := &d.results[i]; r.Allowed {
+				tat := max(tats[i], now)
+				r.Remaining = int((policies[i].tolerance() - (tat - now)) / policies[i].interval())
+				r.Reset = usec(tat - now)
+			}
+		}
 	}
 	return allowed
 }
