@@ -41,7 +41,7 @@ func gcra(now, cost int64, policies []Policy, tats []int64, d *Decision) bool {
 	if allowed {
 		d.RetryAfter = 0
 		for i := range policies {
-			tats[i] = max(tats[i], now) + cost*policies[i].interval()
+			tats[i] = max(tats[i], now) + cost*policies[i].iv
 		}
 	} else {
 		d.RetryAfter = usec(retry)
@@ -62,18 +62,19 @@ func gcra(now, cost int64, policies []Policy, tats []int64, d *Decision) bool {
 func exceedsBurst(cost int64, policies []Policy, d *Decision) bool {
 	over := false
 	for i := range policies {
+		over = over || cost > int64(policies[i].Burst)
+	}
+	if !over {
+		return false
+	}
+	for i := range policies {
 		p := &policies[i]
 		r := &d.results[i]
 		*r = PolicyResult{Policy: *p, Allowed: cost <= int64(p.Burst)}
-		if !r.Allowed {
-			over = true
-		}
 	}
-	if over {
-		d.n = len(policies)
-		d.Allowed, d.RetryAfter, d.CostExceedsBurst = false, 0, true
-	}
-	return over
+	d.n = len(policies)
+	d.Allowed, d.RetryAfter, d.CostExceedsBurst = false, 0, true
+	return true
 }
 
 func usec(us int64) time.Duration { return time.Duration(us) * time.Microsecond }

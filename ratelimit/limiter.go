@@ -216,8 +216,13 @@ func (l *Limiter) allow(ctx context.Context, key string, cost int, d *Decision) 
 	if exceedsBurst(int64(cost), l.policies, d) {
 		return nil
 	}
-	req := Request{Namespace: l.name, Key: key, Cost: cost, Policies: l.policies}
-	err := l.store.Take(ctx, &req, d)
+	if ms, ok := l.store.(*MemoryStore); ok {
+		// A direct call keeps the request and decision on the stack.
+		req := Request{Namespace: l.name, Key: key, Cost: cost, Policies: l.policies}
+		ms.take(&req, d)
+		return nil
+	}
+	err := l.takeStore(ctx, key, cost, d)
 	if err == nil {
 		return nil
 	}
@@ -232,11 +237,24 @@ func (l *Limiter) allow(ctx context.Context, key string, cost int, d *Decision) 
 	case FailOpen:
 		d.Allowed = true
 	case Local:
-		_ = l.local.allow(ctx, key, cost, d)
+		if !exceedsBurst(int64(cost), l.local.policies, d) {
+			req := Request{Namespace: l.name, Key: key, Cost: cost, Policies: l.local.policies}
+			l.local.store.(*MemoryStore).take(&req, d)
+		}
 	default:
 		d.RetryAfter = l.unavRetry
 	}
 	d.Fallback = true
+	return err
+}
+
+// takeStore asks a store other than the memory store. The request and
+// decision it hands over escape to the heap, so they are its own.
+func (l *Limiter) takeStore(ctx context.Context, key string, cost int, d *Decision) error {
+	req := &Request{Namespace: l.name, Key: key, Cost: cost, Policies: l.policies}
+	tmp := new(Decision)
+	err := l.store.Take(ctx, req, tmp)
+	*d = *tmp
 	return err
 }
 

@@ -10,7 +10,7 @@ import (
 	"time"
 )
 
-func newTestLimiter(t *testing.T, ps ...Policy) *Limiter {
+func newTestLimiter(t testing.TB, ps ...Policy) *Limiter {
 	t.Helper()
 	l, err := newLimiter(Config{Policies: ps})
 	if err != nil {

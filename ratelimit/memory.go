@@ -38,7 +38,13 @@ type MemoryStore struct {
 	shards   [memShards]memShard
 }
 
-type memKey struct{ ns, key string }
+// memKey is a 64-bit keyed hash of a namespace and key. Holding the hash
+// instead of the strings keeps raw identities out of the heap, halves the
+// memory per key and gives the garbage collector no pointers to scan. Two
+// keys share state only if their hashes collide, with probability about
+// n²/2⁶⁵ for n keys under a per-store random seed an attacker cannot
+// learn: for a million keys, about 3 in 100 million.
+type memKey uint64
 
 // memEntry holds one key's theoretical arrival times, one per policy, in
 // microseconds since the store's base time.
@@ -79,8 +85,18 @@ func (s *MemoryStore) now() int64 { return time.Since(s.base).Microseconds() + 1
 
 // Take implements [Store]. It never fails.
 func (s *MemoryStore) Take(_ context.Context, req *Request, d *Decision) error {
-	k := memKey{req.Namespace, req.Key}
-	sh := &s.shards[maphash.Comparable(s.seed, k)%memShards]
+	s.take(req, d)
+	return nil
+}
+
+func (s *MemoryStore) take(req *Request, d *Decision) {
+	var h maphash.Hash
+	h.SetSeed(s.seed)
+	h.WriteString(req.Namespace)
+	h.WriteByte(0)
+	h.WriteString(req.Key)
+	k := memKey(h.Sum64())
+	sh := &s.shards[k>>58]
 	sh.mu.Lock()
 	now := s.now()
 	e, found := sh.m[k]
@@ -91,7 +107,6 @@ func (s *MemoryStore) Take(_ context.Context, req *Request, d *Decision) error {
 		sh.m[k] = e
 	}
 	sh.mu.Unlock()
-	return nil
 }
 
 // Len returns the number of keys held, expired or not.

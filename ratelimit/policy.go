@@ -28,6 +28,9 @@ type Policy struct {
 	// as with a fixed window, and then waits for it to refill. A cost larger
 	// than Burst can never be admitted.
 	Burst int
+
+	// Filled in by validation, so decisions do not divide.
+	iv, tau int64
 }
 
 const (
@@ -42,14 +45,22 @@ const (
 // interval is the emission interval in microseconds: the time one unit
 // takes to refill. It is rounded up, so a rate that does not divide evenly
 // grants at most, never more than, Limit per Period.
-func (p Policy) interval() int64 {
+func (p *Policy) interval() int64 {
+	if p.iv != 0 {
+		return p.iv
+	}
 	us := p.Period.Microseconds()
 	return (us + int64(p.Limit) - 1) / int64(p.Limit)
 }
 
 // tolerance is the GCRA delay-variation tolerance in microseconds: how far
 // ahead of now the theoretical arrival time may run, Burst intervals.
-func (p Policy) tolerance() int64 { return p.interval() * int64(p.Burst) }
+func (p *Policy) tolerance() int64 {
+	if p.tau != 0 {
+		return p.tau
+	}
+	return p.interval() * int64(p.Burst)
+}
 
 // validate checks p and fills in its defaults.
 func (p *Policy) validate() error {
@@ -82,6 +93,9 @@ func (p *Policy) validate() error {
 	if p.tolerance() > 1<<52 {
 		return fmt.Errorf("%w: policy %q: Burst %d × interval exceeds the exact range", ErrInvalidConfig, p.Name, p.Burst)
 	}
+	p.iv, p.tau = 0, 0
+	p.iv = p.interval()
+	p.tau = p.tolerance()
 	return nil
 }
 

@@ -1,0 +1,197 @@
+package ratelimit
+
+import (
+	"context"
+	"strconv"
+	"runtime"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/apishield/apishield/internal/redistest"
+)
+
+// benchPolicies admit every benchmark request: a burst of 2^30 units at a
+// million per second, so the allowing path, which writes, is measured.
+var benchPolicies = []Policy{{Name: "p", Limit: 1_000_000, Period: time.Second, Burst: 1 << 30}}
+
+var benchPolicies3 = []Policy{
+	{Name: "a", Limit: 1_000_000, Period: time.Second, Burst: 1 << 30},
+	{Name: "b", Limit: 2_000_000, Period: 2 * time.Second, Burst: 1 << 30},
+	{Name: "c", Limit: 500_000, Period: time.Second, Burst: 1 << 30},
+}
+
+var benchKeys = sync.OnceValue(func() []string {
+	keys := make([]string, 1<<20)
+	for i := range keys {
+		keys[i] = "ip:10." + strconv.Itoa(i>>16) + "." + strconv.Itoa(i>>8&255) + "." + strconv.Itoa(i&255)
+	}
+	return keys
+})
+
+// floorStore is the least a per-key limiter in memory can do: one lock and
+// one map read and write per decision, on the same keys.
+type floorStore struct {
+	mu sync.Mutex
+	m  map[string]int64
+}
+
+func (f *floorStore) take(k string) bool {
+	f.mu.Lock()
+	v := f.m[k]
+	f.m[k] = v + 1
+	f.mu.Unlock()
+	return v >= 0
+}
+
+func BenchmarkMemory(b *testing.B) {
+	ctx := context.Background()
+	b.Run("floor-map-mutex/hot-key", func(b *testing.B) {
+		b.ReportAllocs()
+		f := &floorStore{m: map[string]int64{}}
+		for b.Loop() {
+			f.take("ip:192.0.2.1")
+		}
+	})
+	b.Run("decision/hot-key", func(b *testing.B) {
+		b.ReportAllocs()
+		l := newTestLimiter(b, benchPolicies...)
+		for b.Loop() {
+			if d, _ := l.Allow(ctx, "ip:192.0.2.1", 1); !d.Allowed {
+				b.Fatal("denied")
+			}
+		}
+	})
+	b.Run("decision-3-policies/hot-key", func(b *testing.B) {
+		b.ReportAllocs()
+		l := newTestLimiter(b, benchPolicies3...)
+		for b.Loop() {
+			l.Allow(ctx, "ip:192.0.2.1", 1)
+		}
+	})
+	keys := benchKeys()
+	b.Run("floor-map-mutex/1M-keys", func(b *testing.B) {
+		b.ReportAllocs()
+		f := &floorStore{m: make(map[string]int64, len(keys))}
+		for _, k := range keys {
+			f.take(k)
+		}
+		i := 0
+		for b.Loop() {
+			f.take(keys[i&(1<<20-1)])
+			i++
+		}
+	})
+	b.Run("decision/1M-keys", func(b *testing.B) {
+		b.ReportAllocs()
+		l := newTestLimiter(b, benchPolicies...)
+		var before, after runtime.MemStats
+		runtime.GC()
+		runtime.ReadMemStats(&before)
+		for _, k := range keys {
+			l.Allow(ctx, k, 1)
+		}
+		runtime.GC()
+		runtime.ReadMemStats(&after)
+		b.ReportMetric(float64(after.HeapAlloc-before.HeapAlloc)/float64(len(keys)), "heap-B/key")
+		i := 0
+		for b.Loop() {
+			if d, _ := l.Allow(ctx, keys[i&(1<<20-1)], 1); !d.Allowed {
+				b.Fatal("denied")
+			}
+			i++
+		}
+	})
+	b.Run("floor-map-mutex/parallel", func(b *testing.B) {
+		b.ReportAllocs()
+		f := &floorStore{m: make(map[string]int64, len(keys))}
+		var next atomic.Int64
+		b.RunParallel(func(pb *testing.PB) {
+			i := int(next.Add(1) << 12)
+			for pb.Next() {
+				f.take(keys[i&(1<<20-1)])
+				i++
+			}
+		})
+	})
+	b.Run("decision/parallel", func(b *testing.B) {
+		b.ReportAllocs()
+		l := newTestLimiter(b, benchPolicies...)
+		var next atomic.Int64
+		b.RunParallel(func(pb *testing.PB) {
+			i := int(next.Add(1) << 12)
+			for pb.Next() {
+				l.Allow(ctx, keys[i&(1<<20-1)], 1)
+				i++
+			}
+		})
+	})
+}
+
+// trivialScript is the floor for throughput: the cheapest EVALSHA there is.
+var trivialScript = redis.NewScript(`return 1`)
+
+func BenchmarkRedis(b *testing.B) {
+	srv := redistest.Start(b)
+	ctx := context.Background()
+	c := newClient(b, srv.Addr)
+	l1, _ := newRedisLimiter(b, c, Config{Name: "bench1", Policies: benchPolicies}, RedisConfig{Timeout: time.Second})
+	l3, _ := newRedisLimiter(b, c, Config{Name: "bench3", Policies: benchPolicies3}, RedisConfig{Timeout: time.Second})
+	if err := trivialScript.Load(ctx, c).Err(); err != nil {
+		b.Fatal(err)
+	}
+	b.Run("floor-PING", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			if err := c.Ping(ctx).Err(); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("decision", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			if d, err := l1.Allow(ctx, "ip:192.0.2.1", 1); err != nil || !d.Allowed {
+				b.Fatal(d, err)
+			}
+		}
+	})
+	b.Run("decision-3-policies", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			if d, err := l3.Allow(ctx, "ip:192.0.2.1", 1); err != nil || !d.Allowed {
+				b.Fatal(d, err)
+			}
+		}
+	})
+	// 64 goroutines on 2 cores: RunParallel starts parallelism × GOMAXPROCS.
+	par := func(b *testing.B, fn func(i int) error) {
+		b.ReportAllocs()
+		b.SetParallelism(max(1, 64/runtimeProcs()))
+		var next atomic.Int64
+		b.RunParallel(func(pb *testing.PB) {
+			i := int(next.Add(1))
+			for pb.Next() {
+				if err := fn(i); err != nil {
+					b.Error(err)
+					return
+				}
+			}
+		})
+	}
+	b.Run("floor-EVALSHA-trivial/64-goroutines", func(b *testing.B) {
+		par(b, func(int) error { return c.EvalSha(ctx, trivialScript.Hash(), nil).Err() })
+	})
+	b.Run("decision/64-goroutines", func(b *testing.B) {
+		keys := benchKeys()
+		par(b, func(i int) error {
+			_, err := l1.Allow(ctx, keys[i], 1)
+			return err
+		})
+	})
+}
+
+func runtimeProcs() int { return runtime.GOMAXPROCS(0) }
