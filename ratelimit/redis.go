@@ -75,6 +75,7 @@ type RedisStore struct {
 	probe    time.Duration
 	macs     sync.Pool
 	deny     *denyCache
+	batch    batcher
 
 	consecutive atomic.Int32
 	open        atomic.Bool
@@ -127,6 +128,7 @@ func NewRedisStore(client redis.UniversalClient, cfg RedisConfig) (*RedisStore, 
 	if s.probe == 0 {
 		s.probe = DefaultProbeInterval
 	}
+	s.batch = batcher{client: client, timeout: s.timeout}
 	switch n := cfg.DenyCacheEntries; {
 	case n == 0:
 		s.deny = newDenyCache(DefaultDenyCacheEntries)
@@ -205,7 +207,7 @@ return out
 `)
 
 // Take implements [Store] with one EVALSHA (EVAL once after Redis lost its
-// script cache).
+// script cache). Concurrent decisions share round trips: see batcher.
 func (s *RedisStore) Take(ctx context.Context, req *Request, d *Decision) error {
 	var tag [22]byte
 	s.tag(&tag, req)
@@ -233,9 +235,9 @@ func (s *RedisStore) Take(ctx context.Context, req *Request, d *Decision) error 
 		args[1+2*i] = p.interval()
 		args[2+2*i] = p.tolerance()
 	}
-	cctx, cancel := context.WithTimeout(ctx, s.timeout)
-	vals, err := gcraScript.Run(cctx, s.client, keys, args...).Int64Slice()
-	cancel()
+	call := scriptCall{keys: keys, args: args}
+	err := s.batch.do(ctx, &call)
+	vals := call.res
 	if err != nil {
 		if ctx.Err() != nil {
 			return ctx.Err() // the caller gave up; says nothing about Redis
