@@ -147,6 +147,20 @@ func (s *RedisStore) Close() error {
 	return nil
 }
 
+// Prepare loads the decision script into Redis (into every master of a
+// Cluster), which also makes a Cluster client learn the slot layout, so the
+// first decisions do not spend their deadline on it. It is optional and
+// meant for start-up, with a start-up deadline in ctx; an error means Redis
+// could not be reached or refused the script.
+func (s *RedisStore) Prepare(ctx context.Context) error {
+	if cc, ok := s.client.(*redis.ClusterClient); ok {
+		return cc.ForEachMaster(ctx, func(ctx context.Context, c *redis.Client) error {
+			return gcraScript.Load(ctx, c).Err()
+		})
+	}
+	return gcraScript.Load(ctx, s.client).Err()
+}
+
 // Available reports whether the circuit breaker is closed, that is whether
 // decisions currently go to Redis.
 func (s *RedisStore) Available() bool { return !s.open.Load() }
