@@ -113,8 +113,10 @@ func TestConcurrency(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !c.Acquire("a") || !c.Acquire("a") {
-		t.Fatal("first two for a refused")
+	for i := range 2 {
+		if !c.Acquire("a") {
+			t.Fatalf("acquire %d for a refused", i)
+		}
 	}
 	if c.Acquire("a") {
 		t.Fatal("third for a admitted beyond PerKey 2")
