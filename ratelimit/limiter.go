@@ -40,6 +40,8 @@ const (
 	Local
 )
 
+// String returns the mode's name as recorded in decisions: "fail_closed",
+// "fail_open" or "local".
 func (m FailureMode) String() string {
 	switch m {
 	case FailClosed:

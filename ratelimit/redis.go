@@ -136,7 +136,7 @@ func NewRedisStore(client redis.UniversalClient, cfg RedisConfig) (*RedisStore, 
 		s.deny = newDenyCache(n)
 	}
 	secret := append([]byte(nil), cfg.Secret...)
-	s.macs.New = func() any { return hmac.New(sha256.New, secret) }
+	s.macs.New = func() any { return &macState{h: hmac.New(sha256.New, secret)} }
 	return s, nil
 }
 
@@ -282,15 +282,22 @@ func (s *RedisStore) Take(ctx context.Context, req *Request, d *Decision) error 
 // tag writes the key's HMAC, 128 bits in base64url, the hash tag that
 // keeps all policies of one key in one Cluster slot.
 func (s *RedisStore) tag(dst *[22]byte, req *Request) {
-	mac := s.macs.Get().(hash.Hash)
-	mac.Reset()
-	mac.Write([]byte(req.Namespace))
-	mac.Write([]byte{0})
-	mac.Write([]byte(req.Key))
-	var sum [sha256.Size]byte
-	mac.Sum(sum[:0])
-	s.macs.Put(mac)
-	base64.RawURLEncoding.Encode(dst[:], sum[:16])
+	m := s.macs.Get().(*macState)
+	m.buf = append(append(append(m.buf[:0], req.Namespace...), 0), req.Key...)
+	m.h.Reset()
+	m.h.Write(m.buf)
+	base64.RawURLEncoding.Encode(dst[:], m.h.Sum(m.sum[:0])[:16])
+	if cap(m.buf) <= 1<<10 {
+		s.macs.Put(m)
+	}
+}
+
+// macState is a pooled HMAC with its buffers, so tagging a key does not
+// allocate.
+type macState struct {
+	h   hash.Hash
+	buf []byte
+	sum [sha256.Size]byte
 }
 
 // fail counts a failure and opens the breaker at the threshold.
