@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"hash/maphash"
+	"math/bits"
 	"sync"
 	"time"
 )
@@ -90,12 +91,9 @@ func (s *MemoryStore) Take(_ context.Context, req *Request, d *Decision) error {
 }
 
 func (s *MemoryStore) take(req *Request, d *Decision) {
-	var h maphash.Hash
-	h.SetSeed(s.seed)
-	h.WriteString(req.Namespace)
-	h.WriteByte(0)
-	h.WriteString(req.Key)
-	k := memKey(h.Sum64())
+	// Two seeded hashes, combined so that swapping namespace and key, or
+	// equal ones, do not cancel out.
+	k := memKey(maphash.String(s.seed, req.Key) ^ bits.RotateLeft64(maphash.String(s.seed, req.Namespace), 29)*0x9e3779b97f4a7c15)
 	sh := &s.shards[k>>58]
 	sh.mu.Lock()
 	now := s.now()

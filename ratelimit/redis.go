@@ -322,7 +322,7 @@ func (s *RedisStore) probeLoop() {
 		case <-t.C:
 		}
 		ctx, cancel := context.WithTimeout(context.Background(), max(s.timeout, s.probe))
-		err := s.client.Ping(ctx).Err()
+		err := s.ping(ctx)
 		cancel()
 		if err == nil {
 			s.consecutive.Store(0)
@@ -330,6 +330,28 @@ func (s *RedisStore) probeLoop() {
 			return
 		}
 	}
+}
+
+// ping checks Redis through a short-lived client of its own where it can
+// build one. go-redis stops dialling for up to a second once its pool has
+// seen PoolSize failed dials, so probing through the decisions' client
+// would make it refuse Redis for that long after Redis is back.
+func (s *RedisStore) ping(ctx context.Context) error {
+	switch c := s.client.(type) {
+	case *redis.Client:
+		o := *c.Options()
+		o.PoolSize, o.MinIdleConns, o.MaxRetries, o.DialerRetries = 1, 0, -1, 1
+		pc := redis.NewClient(&o)
+		defer pc.Close()
+		return pc.Ping(ctx).Err()
+	case *redis.ClusterClient:
+		o := *c.Options()
+		o.PoolSize, o.MinIdleConns, o.MaxRetries, o.DialerRetries = 1, 0, -1, 1
+		pc := redis.NewClusterClient(&o)
+		defer pc.Close()
+		return pc.Ping(ctx).Err()
+	}
+	return s.client.Ping(ctx).Err()
 }
 
 // String describes the store without its secret.

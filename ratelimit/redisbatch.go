@@ -87,7 +87,8 @@ func (b *batcher) drain() {
 }
 
 func (b *batcher) exec(batch []*scriptCall) {
-	ctx := deadlineCtx{Context: context.Background(), d: time.Now().Add(b.timeout)}
+	ctx, cancel := context.WithTimeout(context.Background(), b.timeout)
+	defer cancel()
 	if len(batch) == 1 {
 		c := batch[0]
 		c.res, c.err = gcraScript.Run(ctx, b.client, c.keys, c.args...).Int64Slice()
@@ -121,16 +122,3 @@ func (b *batcher) exec(batch []*scriptCall) {
 	}
 }
 
-// deadlineCtx carries a deadline without a timer. go-redis, with
-// ContextTimeoutEnabled, turns the deadline into the connection's read and
-// write deadlines, which is what bounds the round trip; a timer per round
-// trip would cost more than the rest of the store's client side. Its Done
-// channel never closes, so a wait for a pooled connection is bounded by the
-// client's PoolTimeout instead; the batcher keeps at most one round trip
-// in flight, so the store alone never exhausts the pool.
-type deadlineCtx struct {
-	context.Context
-	d time.Time
-}
-
-func (c deadlineCtx) Deadline() (time.Time, bool) { return c.d, true }
