@@ -54,15 +54,10 @@ type memEntry struct{ tat [MaxPolicies]int64 }
 func (e *memEntry) expiry() int64 { return max(e.tat[0], e.tat[1], e.tat[2], e.tat[3]) }
 
 type memShard struct {
-	mu      sync.Mutex
-	m       map[memKey]memEntry
-	sweepAt int // sweep when the map reaches this size
-	peak    int
-	_       [40]byte // keep shards on separate cache lines
+	mu sync.Mutex
+	t  memTable
+	_  [64]byte // keep shards' locks on separate cache lines
 }
-
-// minSweep is the shard size below which a shard is never swept.
-const minSweep = 256
 
 // NewMemoryStore returns an empty memory store.
 func NewMemoryStore(cfg MemoryConfig) (*MemoryStore, error) {
@@ -74,8 +69,7 @@ func NewMemoryStore(cfg MemoryConfig) (*MemoryStore, error) {
 	}
 	s := &MemoryStore{seed: maphash.MakeSeed(), base: time.Now(), maxShard: max(1, (cfg.MaxKeys+memShards-1)/memShards)}
 	for i := range s.shards {
-		s.shards[i].m = make(map[memKey]memEntry)
-		s.shards[i].sweepAt = min(minSweep, s.maxShard)
+		s.shards[i].t.init(minSlots)
 	}
 	return s, nil
 }
@@ -94,15 +88,24 @@ func (s *MemoryStore) take(req *Request, d *Decision) {
 	// Two seeded hashes, combined so that swapping namespace and key, or
 	// equal ones, do not cancel out.
 	k := memKey(maphash.String(s.seed, req.Key) ^ bits.RotateLeft64(maphash.String(s.seed, req.Namespace), 29)*0x9e3779b97f4a7c15)
+	if k == 0 {
+		k = 1 // 0 marks an empty slot
+	}
 	sh := &s.shards[k>>58]
-	sh.mu.Lock()
+	// Read the clock before locking: a reading older than another
+	// goroutine's only makes the decision stricter, never looser.
 	now := s.now()
-	e, found := sh.m[k]
+	sh.mu.Lock()
+	slot := sh.t.find(k)
+	e := slot.e
+	if slot.key == 0 {
+		e = memEntry{}
+	}
 	if gcra(now, int64(req.Cost), req.Policies, e.tat[:len(req.Policies)], d) && req.Cost > 0 {
-		if !found && len(sh.m) >= sh.sweepAt {
-			sh.sweep(now, s.maxShard)
+		if slot.key == 0 {
+			slot = sh.t.insert(k, now, s.maxShard)
 		}
-		sh.m[k] = e
+		slot.e = e
 	}
 	sh.mu.Unlock()
 }
@@ -113,39 +116,8 @@ func (s *MemoryStore) Len() int {
 	for i := range s.shards {
 		sh := &s.shards[i]
 		sh.mu.Lock()
-		n += len(sh.m)
+		n += sh.t.n
 		sh.mu.Unlock()
 	}
 	return n
-}
-
-// sweep drops expired entries, then arbitrary ones if the shard is still
-// full, and sets the next sweep size so that sweeping costs amortized O(1)
-// per insertion. Called with sh.mu held.
-func (sh *memShard) sweep(now int64, maxShard int) {
-	for k, e := range sh.m {
-		if e.expiry() <= now {
-			delete(sh.m, k)
-		}
-	}
-	if len(sh.m) >= maxShard {
-		// Evict about an eighth of the shard; map order is random.
-		drop := max(1, maxShard/8)
-		for k := range sh.m {
-			delete(sh.m, k)
-			if drop--; drop == 0 {
-				break
-			}
-		}
-	}
-	sh.peak = max(sh.peak, len(sh.m))
-	if sh.peak > 4*minSweep && len(sh.m) < sh.peak/4 {
-		// Go maps never shrink; copy to give the memory back.
-		m := make(map[memKey]memEntry, len(sh.m))
-		for k, e := range sh.m {
-			m[k] = e
-		}
-		sh.m, sh.peak = m, len(m)
-	}
-	sh.sweepAt = min(max(minSweep, 2*len(sh.m)), maxShard)
 }
