@@ -121,4 +121,3 @@ func (b *batcher) exec(batch []*scriptCall) {
 		close(c.done)
 	}
 }
-
