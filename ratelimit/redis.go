@@ -169,8 +169,9 @@ func (s *RedisStore) Available() bool { return !s.open.Load() }
 // Redis keys; ARGV[1] is the cost and ARGV[2i], ARGV[2i+1] the i'th policy's
 // emission interval and tolerance in microseconds. It replies
 // {allowed, retry_us, then per policy remaining, reset_us, retry_us}.
-// Numbers stay below 2^53, so Lua's doubles hold them exactly; they are
-// written with %.0f because Lua's default number format keeps only 14 digits.
+// Numbers stay below 2^53, so Lua's doubles hold them exactly, and Redis
+// passes number arguments of redis.call on with 17 significant digits
+// (not Lua's 14), so they are stored exactly too.
 var gcraScript = redis.NewScript(`
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
@@ -214,7 +215,7 @@ if retry > 0 then
 end
 if cost > 0 then
   for i = 1, #KEYS do
-    redis.call('SET', KEYS[i], string.format('%.0f', news[i]), 'PX', string.format('%.0f', math.ceil((news[i] - now) / 1000)))
+    redis.call('SET', KEYS[i], news[i], 'PX', math.ceil((news[i] - now) / 1000))
   end
 end
 return out

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -148,6 +149,12 @@ func TestRedisStandalone(t *testing.T) {
 				t.Fatalf("key %q has no hash tag", k)
 			}
 			tags[k[i:j+1]] = true
+			// The arrival time is stored as an exact integer of
+			// microseconds, not in a float format that rounds it.
+			v, _ := c.Get(ctx, k).Result()
+			if n, err := strconv.ParseInt(v, 10, 64); err != nil || n < 1e15 {
+				t.Errorf("%s holds %q, want integer microseconds", k, v)
+			}
 			ttl, _ := c.PTTL(ctx, k).Result()
 			want := time.Minute
 			if strings.HasSuffix(k, ":hour") {
