@@ -141,7 +141,7 @@ func NewRedisStore(client redis.UniversalClient, cfg RedisConfig) (*RedisStore, 
 }
 
 // Close stops the background probe. The client is not closed: it belongs to
-// the caller. Decisions after Close still work.
+// the caller. Decisions after Close still go to Redis, without a breaker.
 func (s *RedisStore) Close() error {
 	s.closeOnce.Do(func() { close(s.closed) })
 	return nil
@@ -301,24 +301,33 @@ type macState struct {
 	sum [sha256.Size]byte
 }
 
-// fail counts a failure and opens the breaker at the threshold.
+// fail counts a failure and opens the breaker at the threshold. After
+// Close the breaker no longer opens, since nothing would close it again.
 func (s *RedisStore) fail() {
 	if int(s.consecutive.Add(1)) < s.failures {
 		return
+	}
+	select {
+	case <-s.closed:
+		return
+	default:
 	}
 	if s.open.CompareAndSwap(false, true) && s.probing.CompareAndSwap(false, true) {
 		go s.probeLoop()
 	}
 }
 
-// probeLoop PINGs Redis until it answers, then closes the breaker.
+// probeLoop PINGs Redis until it answers, then closes the breaker. It
+// clears probing before it closes the breaker, so a failure that reopens
+// the breaker at once always finds no probe running and starts one.
 func (s *RedisStore) probeLoop() {
-	defer s.probing.Store(false)
 	t := time.NewTicker(s.probe)
 	defer t.Stop()
 	for {
 		select {
 		case <-s.closed:
+			s.probing.Store(false)
+			s.open.Store(false)
 			return
 		case <-t.C:
 		}
@@ -327,6 +336,7 @@ func (s *RedisStore) probeLoop() {
 		cancel()
 		if err == nil {
 			s.consecutive.Store(0)
+			s.probing.Store(false)
 			s.open.Store(false)
 			return
 		}

@@ -399,7 +399,7 @@ func TestRedisTimeout(t *testing.T) {
 			defer c.Close() // hold the connection open, silent
 		}
 	}()
-	l, _ := newRedisLimiter(t, newClient(t, ln.Addr().String()), Config{Name: "slow", Policies: []Policy{{Name: "p", Limit: 1, Period: time.Second}}},
+	l, s := newRedisLimiter(t, newClient(t, ln.Addr().String()), Config{Name: "slow", Policies: []Policy{{Name: "p", Limit: 1, Period: time.Second}}},
 		RedisConfig{Timeout: 30 * time.Millisecond, BreakerFailures: 2})
 	for i := range 4 {
 		start := time.Now()
@@ -413,6 +413,18 @@ func TestRedisTimeout(t *testing.T) {
 		}
 		if i >= 2 && !errors.Is(err, ErrCircuitOpen) {
 			t.Errorf("call %d: %v, want the open breaker to answer", i, err)
+		}
+	}
+	// Close stops the probe and leaves a store that still asks Redis.
+	s.Close()
+	for deadline := time.Now().Add(5 * time.Second); !s.Available(); time.Sleep(time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatal("the breaker stayed open after Close")
+		}
+	}
+	for i := range 3 {
+		if _, err := l.Allow(context.Background(), "k", 1); !errors.Is(err, ErrUnavailable) || errors.Is(err, ErrCircuitOpen) {
+			t.Fatalf("after Close, call %d: %v, want a timeout from Redis, not the breaker", i, err)
 		}
 	}
 }
