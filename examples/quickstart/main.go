@@ -2,14 +2,18 @@
 // ServeMux behind apishield's middleware, with problem responses for every
 // failure. Copy it as a starting point.
 //
-//	go run ./examples/quickstart            # listens on localhost:8080
-//	go run ./examples/quickstart -addr :9000
+//	go run ./examples/quickstart              # HTTPS on localhost:8443
+//	go run ./examples/quickstart -http        # plain HTTP, loopback only
+//	go run ./examples/quickstart -addr 127.0.0.1:9000
 //
-// It needs no configuration and prints curl commands to try.
+// It needs no configuration and prints curl commands to try. HTTPS uses a
+// self-signed development certificate made at start (tlsconfig.SelfSigned),
+// written to a file for curl's --cacert.
 package main
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"flag"
 	"fmt"
@@ -19,10 +23,13 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"path/filepath"
+	"strings"
 	"syscall"
 	"time"
 
 	apierrors "github.com/apishield/apishield/errors"
+	"github.com/apishield/apishield/tlsconfig"
 )
 
 func main() {
@@ -39,7 +46,10 @@ func main() {
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("quickstart", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	addr := fs.String("addr", "localhost:8080", "address to listen on")
+	addr := fs.String("addr", "localhost:8443", "address to listen on")
+	plain := fs.Bool("http", false, "serve plain HTTP instead of HTTPS (loopback addresses only)")
+	certOut := fs.String("cert-out", filepath.Join(os.TempDir(), "apishield-quickstart-cert.pem"),
+		"where to write the development certificate, for curl --cacert")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -53,24 +63,53 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	srv := &http.Server{
-		Handler:           handler,
-		ReadHeaderTimeout: 5 * time.Second,
-		ReadTimeout:       30 * time.Second,
-		WriteTimeout:      30 * time.Second,
-		IdleTimeout:       2 * time.Minute,
-		MaxHeaderBytes:    32 << 10,
-		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
+	defer ln.Close()
+	cfg := tlsconfig.HTTPServerConfig{Handler: handler, Logger: logger}
+	scheme, curl := "https", "curl -i --cacert "+*certOut
+	if *plain {
+		if ip := ln.Addr().(*net.TCPAddr).IP; !ip.IsLoopback() {
+			return fmt.Errorf("-http serves only on a loopback address, not %s: use HTTPS elsewhere", ip)
+		}
+		scheme, curl = "http", "curl -i"
+	} else {
+		// A development certificate, made at start and valid for a day. A
+		// real deployment loads its own with tlsconfig.NewReloader.
+		cert, err := tlsconfig.SelfSigned("localhost", "127.0.0.1", "::1")
+		if err != nil {
+			return err
+		}
+		if err := tlsconfig.WriteCertificatePEM(*certOut, cert); err != nil {
+			return err
+		}
+		if cfg.TLSConfig, err = tlsconfig.Server(tlsconfig.Config{Certificates: []tls.Certificate{cert}}); err != nil {
+			return err
+		}
+		hsts, err := tlsconfig.NewHSTS(tlsconfig.HSTSConfig{})
+		if err != nil {
+			return err
+		}
+		cfg.Handler = hsts.Handler(handler) // outermost, so problems carry it too
 	}
-	base := "http://" + displayAddr(*addr, ln.Addr())
+	srv, err := tlsconfig.NewHTTPServer(cfg)
+	if err != nil {
+		return err
+	}
+
+	base := scheme + "://" + displayAddr(*addr, ln.Addr())
 	fmt.Fprintf(stdout, "apishield quickstart listening on %s\n\nTry:\n", base)
 	for _, c := range curlCommands(base) {
-		fmt.Fprintf(stdout, "  %s\n", c)
+		fmt.Fprintf(stdout, "  %s\n", strings.Replace(c, "curl -i", curl, 1))
 	}
 	fmt.Fprintln(stdout, "\nPress Ctrl-C to stop.")
 
 	errc := make(chan error, 1)
-	go func() { errc <- srv.Serve(ln) }()
+	go func() {
+		if *plain {
+			errc <- srv.Serve(ln)
+		} else {
+			errc <- srv.ServeTLS(ln, "", "")
+		}
+	}()
 	select {
 	case err := <-errc:
 		return err
@@ -104,8 +143,9 @@ func newHandler(logger *slog.Logger) (http.Handler, error) {
 	return responder.Handler(apierrors.Mux(mux)), nil
 }
 
-// curlCommands are the commands printed at start. Each ends with the status
-// it should produce; the quickstart's test runs every one of them.
+// curlCommands are the commands printed at start (run adds the TLS flags).
+// Each ends with the status it should produce; the quickstart's test runs
+// every one of them.
 func curlCommands(base string) []string {
 	return []string{
 		"curl -i " + base + "/healthz  # 200",
