@@ -3,6 +3,7 @@ package ratelimit_test
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -22,8 +23,8 @@ import (
 // "redis://localhost:6379/0" for one server, or a comma list of
 // "host:port" nodes for a Redis Cluster. secret keys the HMAC of the
 // identities stored in Redis (at least 16 bytes, the same on every
-// instance).
-func rateLimits(redisURL string, secret []byte) (perIP, perSubject *ratelimit.Limiter, closeFn func(), err error) {
+// instance). logger receives Redis failures (nil: not logged).
+func rateLimits(redisURL string, secret []byte, logger *slog.Logger) (perIP, perSubject *ratelimit.Limiter, closeFn func(), err error) {
 	var store ratelimit.Store // nil: each limiter keeps its own memory store
 	closeFn = func() {}
 	if redisURL != "" {
@@ -66,6 +67,7 @@ func rateLimits(redisURL string, secret []byte) (perIP, perSubject *ratelimit.Li
 	perIP, err = ratelimit.New(ratelimit.Config{
 		Name:     "ip",
 		Store:    store,
+		Logger:   logger,
 		Key:      byIP,
 		Policies: []ratelimit.Policy{{Name: "ip", Limit: 600, Period: time.Minute, Burst: 100}},
 	})
@@ -73,9 +75,10 @@ func rateLimits(redisURL string, secret []byte) (perIP, perSubject *ratelimit.Li
 		return nil, nil, nil, err
 	}
 	perSubject, err = ratelimit.New(ratelimit.Config{
-		Name:  "subject",
-		Store: store,
-		Key:   ratelimit.BySubject(),
+		Name:   "subject",
+		Store:  store,
+		Logger: logger,
+		Key:    ratelimit.BySubject(),
 		Policies: []ratelimit.Policy{
 			{Name: "subject", Limit: 1000, Period: time.Hour, Burst: 20},
 			{Name: "daily", Limit: 10000, Period: 24 * time.Hour},
@@ -109,7 +112,7 @@ func fakeAuth(next http.Handler) http.Handler {
 // after it. In a service, pass os.Getenv("REDIS_URL") and a secret from the
 // environment; with an empty URL the limits are kept in memory.
 func Example() {
-	perIP, perSubject, closeFn, err := rateLimits("", nil)
+	perIP, perSubject, closeFn, err := rateLimits("", nil, nil)
 	if err != nil {
 		panic(err)
 	}

@@ -21,7 +21,7 @@ func TestWiringOnRedis(t *testing.T) {
 	} {
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()
-			perIP, perSubject, closeFn, err := rateLimits(url, []byte("a-secret-of-at-least-16-bytes"))
+			perIP, perSubject, closeFn, err := rateLimits(url, []byte("a-secret-of-at-least-16-bytes"), nil)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -45,7 +45,7 @@ func TestWiringOnRedis(t *testing.T) {
 			}
 		})
 	}
-	if _, _, _, err := rateLimits("redis://"+srv.Addr, []byte("short")); err == nil {
+	if _, _, _, err := rateLimits("redis://"+srv.Addr, []byte("short"), nil); err == nil {
 		t.Fatal("a short secret was accepted")
 	}
 }
