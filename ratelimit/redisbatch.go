@@ -17,7 +17,7 @@ type scriptCall struct {
 	args []any
 	res  []int64
 	err  error
-	done chan struct{} // closed once res and err are set
+	done chan struct{} // closed once res and err are set; nil for the caller that sends the batch itself
 }
 
 // batcher pipelines concurrent decisions: a caller that finds Redis idle
@@ -38,17 +38,21 @@ type batcher struct {
 
 // do runs c and waits for its result or for ctx.
 func (b *batcher) do(ctx context.Context, c *scriptCall) error {
-	c.done = make(chan struct{})
 	b.mu.Lock()
-	b.queue = append(b.queue, c)
-	lead := !b.running
-	b.running = true
-	b.mu.Unlock()
-	if lead {
-		if b.runBatch() {
+	if !b.running {
+		// Redis is idle: send at once, on this goroutine. The queue is
+		// empty whenever no batch is running.
+		b.running = true
+		b.mu.Unlock()
+		b.exec(c)
+		if b.runBatch(false) {
 			go b.drain()
 		}
+		return c.err
 	}
+	c.done = make(chan struct{})
+	b.queue = append(b.queue, c)
+	b.mu.Unlock()
 	select {
 	case <-c.done:
 		return c.err
@@ -57,11 +61,19 @@ func (b *batcher) do(ctx context.Context, c *scriptCall) error {
 	}
 }
 
-// runBatch sends the queued calls in one round trip and reports whether
-// more calls queued meanwhile (the caller must then keep draining); if not,
-// it marks the batcher idle.
-func (b *batcher) runBatch() bool {
+// runBatch sends the queued calls in one round trip (if send is set) and
+// reports whether calls are queued (the caller must then keep draining);
+// if not, it marks the batcher idle.
+func (b *batcher) runBatch(send bool) bool {
 	b.mu.Lock()
+	if !send {
+		defer b.mu.Unlock()
+		if len(b.queue) == 0 {
+			b.running = false
+			return false
+		}
+		return true
+	}
 	n := min(len(b.queue), maxBatch)
 	batch := make([]*scriptCall, n)
 	copy(batch, b.queue)
@@ -70,7 +82,7 @@ func (b *batcher) runBatch() bool {
 	b.queue = b.queue[:rest]
 	b.mu.Unlock()
 
-	b.exec(batch)
+	b.execBatch(batch)
 
 	b.mu.Lock()
 	defer b.mu.Unlock()
@@ -82,19 +94,28 @@ func (b *batcher) runBatch() bool {
 }
 
 func (b *batcher) drain() {
-	for b.runBatch() {
+	for b.runBatch(true) {
 	}
 }
 
-func (b *batcher) exec(batch []*scriptCall) {
+// exec sends one call alone. Its deadline is the store's timeout, not the
+// caller's context: the caller that sends a round trip does not own it.
+func (b *batcher) exec(c *scriptCall) {
 	ctx, cancel := context.WithTimeout(context.Background(), b.timeout)
 	defer cancel()
-	if len(batch) == 1 {
-		c := batch[0]
-		c.res, c.err = gcraScript.Run(ctx, b.client, c.keys, c.args...).Int64Slice()
+	c.res, c.err = gcraScript.Run(ctx, b.client, c.keys, c.args...).Int64Slice()
+	if c.done != nil {
 		close(c.done)
+	}
+}
+
+func (b *batcher) execBatch(batch []*scriptCall) {
+	if len(batch) == 1 {
+		b.exec(batch[0])
 		return
 	}
+	ctx, cancel := context.WithTimeout(context.Background(), b.timeout)
+	defer cancel()
 	cmds := make([]*redis.Cmd, len(batch))
 	pipe := b.client.Pipeline()
 	for i, c := range batch {
