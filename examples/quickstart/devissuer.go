@@ -68,8 +68,9 @@ func newDevIssuer(issuer string) (*devIssuer, error) {
 	return d, err
 }
 
-// routes serves the discovery document and the key set.
-func (d *devIssuer) routes(mux *http.ServeMux) {
+// routes serves the discovery document and the key set, and returns their
+// patterns.
+func (d *devIssuer) routes(mux *http.ServeMux) []string {
 	serve := func(body []byte) http.HandlerFunc {
 		return func(w http.ResponseWriter, r *http.Request) {
 			w.Header().Set("Content-Type", "application/json")
@@ -79,6 +80,7 @@ func (d *devIssuer) routes(mux *http.ServeMux) {
 	}
 	mux.HandleFunc("GET /.well-known/openid-configuration", serve(d.meta))
 	mux.HandleFunc("GET /.well-known/jwks.json", serve(d.jwks))
+	return []string{"GET /.well-known/openid-configuration", "GET /.well-known/jwks.json"}
 }
 
 // verifier builds the JWT verifier for the dev issuer. It reads discovery
@@ -97,9 +99,43 @@ func (d *devIssuer) verifier(ctx context.Context, logger *slog.Logger) (*auth.JW
 		Issuer:     d.issuer,
 		Audience:   []string{devAudience},
 		Type:       auth.TypeAccessToken,
+		RolePaths:  []string{"/roles"},
 		HTTPClient: inProcess,
 		Logger:     logger,
 	})
+}
+
+// A demoToken is one of the tokens the quickstart prints, as a shell
+// variable to export.
+type demoToken struct {
+	name, about, token string
+}
+
+// demoTokens issues the printed tokens: one per kind of caller the policy
+// tells apart.
+func (d *devIssuer) demoTokens(ttl time.Duration) ([]demoToken, error) {
+	now := time.Now().Unix()
+	specs := []struct {
+		name, about, subject string
+		scopes               []string
+		extra                map[string]any
+	}{
+		{"TOKEN", "demo-user, scopes items:read items:write", "demo-user", []string{"items:read", "items:write"}, nil},
+		{"READER", "reader-user, scope items:read only", "reader-user", []string{"items:read"}, nil},
+		{"ADMIN", "admin-user, role admin, signed in with a password only", "admin-user", []string{"items:read"},
+			map[string]any{"roles": []string{"admin"}, "amr": []string{"pwd"}, "auth_time": now}},
+		{"ADMIN_MFA", "admin-user, role admin, signed in with a second factor", "admin-user", []string{"items:read"},
+			map[string]any{"roles": []string{"admin"}, "amr": []string{"pwd", "mfa"}, "auth_time": now}},
+	}
+	out := make([]demoToken, 0, len(specs))
+	for _, s := range specs {
+		tok, err := d.tokenWith(s.subject, s.scopes, ttl, s.extra)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, demoToken{name: s.name, about: s.about, token: tok})
+	}
+	return out, nil
 }
 
 type roundTripper func(*http.Request) (*http.Response, error)
@@ -109,13 +145,18 @@ func (f roundTripper) RoundTrip(r *http.Request) (*http.Response, error) { retur
 // token issues an RFC 9068 access token for subject with scopes, valid for
 // ttl from now.
 func (d *devIssuer) token(subject string, scopes []string, ttl time.Duration) (string, error) {
+	return d.tokenWith(subject, scopes, ttl, nil)
+}
+
+// tokenWith is token with extra claims, such as roles, amr and auth_time.
+func (d *devIssuer) tokenWith(subject string, scopes []string, ttl time.Duration, extra map[string]any) (string, error) {
 	now := time.Now()
 	var jti [16]byte
 	if _, err := rand.Read(jti[:]); err != nil {
 		return "", err
 	}
 	header, _ := json.Marshal(map[string]string{"alg": "ES256", "typ": "at+jwt", "kid": d.kid})
-	claims, err := json.Marshal(map[string]any{
+	body := map[string]any{
 		"iss":       d.issuer,
 		"sub":       subject,
 		"aud":       devAudience,
@@ -124,7 +165,11 @@ func (d *devIssuer) token(subject string, scopes []string, ttl time.Duration) (s
 		"iat":       now.Unix(),
 		"exp":       now.Add(ttl).Unix(),
 		"jti":       hex.EncodeToString(jti[:]),
-	})
+	}
+	for k, v := range extra {
+		body[k] = v
+	}
+	claims, err := json.Marshal(body)
 	if err != nil {
 		return "", err
 	}

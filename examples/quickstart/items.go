@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"sync"
 
+	"github.com/apishield/apishield/auth"
 	apierrors "github.com/apishield/apishield/errors"
 )
 
@@ -34,11 +35,17 @@ func newItemStore() *itemStore {
 	}
 }
 
+// list returns the caller's own items: a list must not expose what the
+// object-level check on GET /v1/items/{id} protects.
 func (s *itemStore) list(w http.ResponseWriter, r *http.Request) {
+	var subject string
+	if p, ok := auth.FromContext(r.Context()); ok {
+		subject = p.Subject
+	}
 	s.mu.Lock()
 	out := make([]item, 0, len(s.items))
 	for id := 1; id < s.nextID; id++ {
-		if it, ok := s.items[id]; ok {
+		if it, ok := s.items[id]; ok && it.Owner == subject {
 			out = append(out, it)
 		}
 	}
@@ -82,13 +89,44 @@ func (s *itemStore) create(w http.ResponseWriter, r *http.Request) {
 		apierrors.Write(w, r, apierrors.New(http.StatusBadRequest, apierrors.ReasonMalformedRequest, "The body holds more than one JSON value."))
 		return
 	}
+	it := item{Name: in.Name, Price: in.Price, Tags: in.Tags}
+	if p, ok := auth.FromContext(r.Context()); ok {
+		it.Owner = p.Subject // the creator owns the item
+	}
 	s.mu.Lock()
-	it := item{ID: s.nextID, Name: in.Name, Price: in.Price, Tags: in.Tags}
+	it.ID = s.nextID
 	s.items[it.ID] = it
 	s.nextID++
 	s.mu.Unlock()
 	w.Header().Set("Location", "/v1/items/"+strconv.Itoa(it.ID))
 	writeJSON(w, http.StatusCreated, it)
+}
+
+// ownerOf is the authz.Owner resolver of GET /v1/items/{id}: the owner of
+// the item the path names, or the same 404 the handler would send.
+func (s *itemStore) ownerOf(r *http.Request) (string, error) {
+	id, err := strconv.Atoi(r.PathValue("id"))
+	s.mu.Lock()
+	it, ok := s.items[id]
+	s.mu.Unlock()
+	if err != nil || !ok {
+		return "", apierrors.New(http.StatusNotFound, apierrors.ReasonNotFound, "No item has this ID.")
+	}
+	return it.Owner, nil
+}
+
+// delete removes an item; the policy lets only a stepped-up admin here.
+func (s *itemStore) delete(w http.ResponseWriter, r *http.Request) {
+	id, err := strconv.Atoi(r.PathValue("id"))
+	s.mu.Lock()
+	_, ok := s.items[id]
+	delete(s.items, id)
+	s.mu.Unlock()
+	if err != nil || !ok {
+		apierrors.Write(w, r, apierrors.New(http.StatusNotFound, apierrors.ReasonNotFound, "No item has this ID."))
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]int{"deleted": id})
 }
 
 func writeJSON(w http.ResponseWriter, status int, v any) {

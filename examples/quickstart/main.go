@@ -75,7 +75,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	token, err := dev.token("demo-user", []string{"items:read", "items:write"}, time.Hour)
+	tokens, err := dev.demoTokens(time.Hour)
 	if err != nil {
 		return err
 	}
@@ -109,8 +109,12 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 
 	fmt.Fprintf(stdout, "apishield quickstart listening on %s\n\n", base)
-	fmt.Fprintf(stdout, "Demo access token (dev issuer %s, 1 hour, scopes items:read items:write):\n  %s\n\nTry:\n", base, token)
-	for _, c := range curlCommands(base, token) {
+	fmt.Fprintf(stdout, "Demo access tokens from the development issuer at %s, valid for 1 hour:\n", base)
+	for _, t := range tokens {
+		fmt.Fprintf(stdout, "  export %s=%s  # %s\n", t.name, t.token, t.about)
+	}
+	fmt.Fprintln(stdout, "\nTry:")
+	for _, c := range curlCommands(base) {
 		fmt.Fprintf(stdout, "  %s\n", strings.Replace(c, "curl -i", curl, 1))
 	}
 	fmt.Fprintln(stdout, "\nPress Ctrl-C to stop.")
@@ -139,7 +143,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	return nil
 }
 
-// newHandler builds the API and its middleware stack, outermost first.
+// newHandler builds the API and its middleware stack.
 func newHandler(ctx context.Context, logger *slog.Logger, dev *devIssuer) (http.Handler, error) {
 	responder, err := apierrors.NewResponder(apierrors.Config{Logger: logger})
 	if err != nil {
@@ -149,38 +153,64 @@ func newHandler(ctx context.Context, logger *slog.Logger, dev *devIssuer) (http.
 	if err != nil {
 		return nil, err
 	}
-	authn, err := auth.New(auth.Config{Authenticators: []auth.Authenticator{jwt}, Logger: logger})
+	// Anonymous requests pass auth without a principal; the policy decides
+	// (only public routes let them through). Bad credentials are refused.
+	authn, err := auth.New(auth.Config{Authenticators: []auth.Authenticator{jwt}, AllowAnonymous: true, Logger: logger})
 	if err != nil {
 		return nil, err
 	}
 	items := newItemStore()
 	mux := http.NewServeMux()
-	mux.HandleFunc("GET /healthz", healthz)
-	dev.routes(mux)
-	mux.Handle("GET /v1/items", authn.Handler(http.HandlerFunc(items.list)))
-	mux.Handle("POST /v1/items", authn.Handler(http.HandlerFunc(items.create)))
-	mux.Handle("GET /v1/items/{id}", authn.Handler(http.HandlerFunc(items.get)))
+	patterns := dev.routes(mux)
+	for _, rt := range items.routes() {
+		mux.HandleFunc(rt.pattern, rt.handler)
+		patterns = append(patterns, rt.pattern)
+	}
+	policy, err := newPolicy(mux, items, patterns, logger)
+	if err != nil {
+		return nil, err
+	}
+	perIP, perSubject, err := rateLimits(os.Getenv("REDIS_URL"), []byte(os.Getenv("RATELIMIT_SECRET")), logger)
+	if err != nil {
+		return nil, err
+	}
 
-	// errors.Responder → (later: audit → ratelimit) → auth on /v1/items* → routes.
-	return responder.Handler(apierrors.Mux(mux)), nil
+	// Outermost first: errors (request ID, panics) → rate limit by IP →
+	// auth → rate limit by subject → authz policy → routes.
+	var h http.Handler = apierrors.Mux(mux)
+	h = policy.Handler(h)
+	h = perSubject.Handler(h)
+	h = authn.Handler(h)
+	h = perIP.Handler(h)
+	return responder.Handler(h), nil
 }
 
 // curlCommands are the commands printed at start (run adds the TLS flags).
 // Each ends with the status it should produce; the quickstart's test runs
-// every one of them.
-func curlCommands(base, token string) []string {
-	bearer := "-H 'Authorization: Bearer " + token + "' "
+// every one of them, with the exported tokens.
+func curlCommands(base string) []string {
+	const (
+		token    = `-H "Authorization: Bearer $TOKEN" `
+		reader   = `-H "Authorization: Bearer $READER" `
+		admin    = `-H "Authorization: Bearer $ADMIN" `
+		adminMFA = `-H "Authorization: Bearer $ADMIN_MFA" `
+		jsonBody = `-H 'Content-Type: application/json' `
+	)
 	return []string{
 		"curl -i " + base + "/healthz  # 200",
 		"curl -i " + base + "/v1/items  # 401",
 		"curl -i -H 'Authorization: Bearer not-a-token' " + base + "/v1/items  # 401",
-		"curl -i " + bearer + base + "/v1/items  # 200",
-		"curl -i -X POST " + bearer + "-H 'Content-Type: application/json' -d '{\"name\":\"pen\",\"price\":3}' " + base + "/v1/items  # 201",
-		"curl -i " + bearer + base + "/v1/items/1  # 200",
-		"curl -i -X POST " + bearer + "-H 'Content-Type: application/json' -d '{\"name\":' " + base + "/v1/items  # 400",
-		"curl -i " + bearer + base + "/v1/items/999  # 404",
+		"curl -i " + token + base + "/v1/items  # 200",
+		"curl -i -X POST " + token + jsonBody + `-d '{"name":"pen","price":3}' ` + base + "/v1/items  # 201",
+		"curl -i -X POST " + reader + jsonBody + `-d '{"name":"pen","price":3}' ` + base + "/v1/items  # 403",
+		"curl -i " + token + base + "/v1/items/1  # 200",
+		"curl -i " + reader + base + "/v1/items/1  # 403",
+		"curl -i -X POST " + token + jsonBody + `-d '{"name":' ` + base + "/v1/items  # 400",
+		"curl -i " + token + base + "/v1/items/999  # 404",
+		"curl -i -X DELETE " + admin + base + "/v1/admin/items/1  # 401",
+		"curl -i -X DELETE " + adminMFA + base + "/v1/admin/items/1  # 200",
 		"curl -i " + base + "/v1/nope  # 404",
-		"curl -i -X DELETE " + base + "/v1/items  # 405",
+		"curl -i -X DELETE " + token + base + "/v1/items  # 405",
 	}
 }
 

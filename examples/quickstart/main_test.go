@@ -17,9 +17,18 @@ import (
 	"time"
 )
 
+// exported holds the shell variables the quickstart printed as
+// "export NAME=value" lines, for the curl commands that use them.
+type exported map[string]string
+
 // started runs the quickstart on a free loopback port with extra flags and
-// returns the curl commands it printed.
+// returns the curl commands it printed, with the variables they expand.
 func started(t *testing.T, flags ...string) []string {
+	cmds, _ := startedEnv(t, flags...)
+	return cmds
+}
+
+func startedEnv(t *testing.T, flags ...string) ([]string, exported) {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	pr, pw := io.Pipe()
@@ -36,19 +45,26 @@ func started(t *testing.T, flags ...string) []string {
 		}
 	})
 	var cmds []string
+	env := exported{}
 	sc := bufio.NewScanner(pr)
+	sc.Buffer(nil, 1<<20)
 	for sc.Scan() {
 		line := strings.TrimSpace(sc.Text())
 		if strings.HasPrefix(line, "curl ") {
 			cmds = append(cmds, line)
 		}
+		if v, ok := strings.CutPrefix(line, "export "); ok {
+			v, _, _ = strings.Cut(v, "  #")
+			name, value, _ := strings.Cut(v, "=")
+			env[name] = value
+		}
 		if line == "Press Ctrl-C to stop." {
 			go io.Copy(io.Discard, pr)
-			return cmds
+			return cmds, env
 		}
 	}
 	t.Fatalf("quickstart stopped before printing its commands: %v", sc.Err())
-	return nil
+	return nil, nil
 }
 
 // TestDocumentedCommands runs every curl command the quickstart prints, as a
@@ -60,19 +76,19 @@ func TestDocumentedCommands(t *testing.T) {
 		flags []string
 	}{{"https", nil}, {"http", []string{"-http"}}} {
 		t.Run(mode.name, func(t *testing.T) {
-			cmds := started(t, mode.flags...)
+			cmds, env := startedEnv(t, mode.flags...)
 			if len(cmds) < 6 {
 				t.Fatalf("only %d curl commands printed", len(cmds))
 			}
 			for _, line := range cmds {
-				t.Run(line, func(t *testing.T) { runCurl(t, line, mode.name) })
+				t.Run(line, func(t *testing.T) { runCurl(t, line, mode.name, env) })
 			}
 		})
 	}
 }
 
-func runCurl(t *testing.T, line, scheme string) {
-	req, want, client := parseCurl(t, line)
+func runCurl(t *testing.T, line, scheme string, env exported) {
+	req, want, client := parseCurl(t, line, env)
 	if req.URL.Scheme != scheme {
 		t.Fatalf("URL scheme %q, want %q", req.URL.Scheme, scheme)
 	}
@@ -112,7 +128,7 @@ func runCurl(t *testing.T, line, scheme string) {
 // parseCurl turns one printed curl command into a request and the status its
 // trailing "# NNN" comment promises. It knows the flags the quickstart
 // prints; an unknown flag fails the test, so new commands get covered.
-func parseCurl(t *testing.T, line string) (*http.Request, int, *http.Client) {
+func parseCurl(t *testing.T, line string, env exported) (*http.Request, int, *http.Client) {
 	t.Helper()
 	cmd, comment, ok := strings.Cut(line, "# ")
 	if !ok {
@@ -122,7 +138,7 @@ func parseCurl(t *testing.T, line string) (*http.Request, int, *http.Client) {
 	if err != nil {
 		t.Fatalf("bad status comment in %q", line)
 	}
-	args := shellSplit(t, cmd)[1:]
+	args := shellSplit(t, cmd, env)[1:]
 	method, url, data, cacert := "", "", "", ""
 	hdr := http.Header{}
 	for i := 0; i < len(args); i++ {
@@ -180,17 +196,34 @@ func parseCurl(t *testing.T, line string) (*http.Request, int, *http.Client) {
 	return req, want, client
 }
 
-// shellSplit splits a command line on spaces, honouring single quotes, the
-// only quoting the quickstart prints.
-func shellSplit(t *testing.T, s string) []string {
+// shellSplit splits a command line on spaces as a shell would for the
+// quoting the quickstart prints: single quotes are literal, double quotes
+// expand $NAME from env (an unset name fails the test).
+func shellSplit(t *testing.T, s string, env exported) []string {
 	var out []string
 	var cur strings.Builder
-	inQuote, have := false, false
-	for _, r := range s {
+	var quote rune
+	have := false
+	rs := []rune(s)
+	for i := 0; i < len(rs); i++ {
+		r := rs[i]
 		switch {
-		case r == '\'':
-			inQuote, have = !inQuote, true
-		case r == ' ' && !inQuote:
+		case quote == 0 && (r == '\'' || r == '"'):
+			quote, have = r, true
+		case r == quote:
+			quote = 0
+		case quote == '"' && r == '$':
+			j := i + 1
+			for j < len(rs) && (rs[j] == '_' || 'A' <= rs[j] && rs[j] <= 'Z' || '0' <= rs[j] && rs[j] <= '9') {
+				j++
+			}
+			v, ok := env[string(rs[i+1:j])]
+			if !ok {
+				t.Fatalf("$%s is not exported by the quickstart", string(rs[i+1:j]))
+			}
+			cur.WriteString(v)
+			i = j - 1
+		case r == ' ' && quote == 0:
 			if have {
 				out = append(out, cur.String())
 				cur.Reset()
@@ -201,7 +234,7 @@ func shellSplit(t *testing.T, s string) []string {
 			have = true
 		}
 	}
-	if inQuote {
+	if quote != 0 {
 		t.Fatalf("unbalanced quote in %q", s)
 	}
 	if have {

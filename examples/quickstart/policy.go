@@ -1,0 +1,58 @@
+package main
+
+import (
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/apishield/apishield/authz"
+)
+
+// route is one entry of the API's route table.
+type route struct {
+	pattern string
+	handler http.HandlerFunc
+}
+
+// routes is the one table of the API's routes: they are registered from it,
+// and the policy is checked against it at start-up.
+func (s *itemStore) routes() []route {
+	return []route{
+		{"GET /healthz", healthz},
+		{"GET /v1/items", s.list},
+		{"POST /v1/items", s.create},
+		{"GET /v1/items/{id}", s.get},
+		{"DELETE /v1/admin/items/{id}", s.delete},
+	}
+}
+
+// newPolicy is who may do what, route by route. A route without an entry
+// is refused; patterns lists every registered route, so a forgotten entry
+// stops the server at start-up instead.
+func newPolicy(mux *http.ServeMux, items *itemStore, patterns []string, logger *slog.Logger) (*authz.Policy, error) {
+	policy, err := authz.New(authz.Config{
+		Mux:    mux, // the policy wraps the mux, so it asks the mux which pattern matches
+		Logger: logger,
+		Routes: map[string]authz.Rule{
+			"GET /healthz":                          authz.Public(),
+			"GET /.well-known/openid-configuration": authz.Public(),
+			"GET /.well-known/jwks.json":            authz.Public(),
+			"GET /v1/items":                         authz.AllScopes("items:read"),
+			"POST /v1/items":                        authz.AllScopes("items:write"),
+			// Object level (BOLA): only the item's owner may read it.
+			"GET /v1/items/{id}": authz.And(authz.AllScopes("items:read"), authz.Owner(items.ownerOf)),
+			// Sensitive: an admin who signed in with a second factor within 10 minutes.
+			"DELETE /v1/admin/items/{id}": authz.And(
+				authz.AnyRole("admin"),
+				authz.StepUp(authz.StepUpOptions{AMR: []string{"mfa", "otp", "hwk"}, MaxAge: 10 * time.Minute}),
+			),
+		},
+	})
+	if err != nil {
+		return nil, err
+	}
+	if err := policy.CheckRoutes(patterns...); err != nil {
+		return nil, err
+	}
+	return policy, nil
+}
