@@ -36,8 +36,8 @@ type Stats struct {
 }
 
 type counters struct {
-	requests, appEvents, success, failure                   counter
-	authFailures, denials, rateLimited, validationFailures  counter
+	requests, appEvents, success, failure                     counter
+	authFailures, denials, rateLimited, validationFailures    counter
 	bruteForce, emitted, dropped, sinkErrors, monitorOverflow counter
 
 	reasons sync.Map // string → *counter
