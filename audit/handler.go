@@ -144,12 +144,14 @@ func (a *Auditor) finish(r *http.Request, rec *record.Record, cb *countingBody, 
 		// ServeMux sets Pattern on the request it serves: visible here when
 		// that is this very request (see the package doc's # Routes).
 		e.route = r.Pattern
-	}
-	if e.route == "" {
-		if rctx := chi.RouteContext(r.Context()); rctx != nil {
-			e.route = rctx.RoutePattern()
-			e.routeNeedsMethod = e.route != ""
+		if e.route == "" {
+			if rctx := chi.RouteContext(r.Context()); rctx != nil {
+				e.route = rctx.RoutePattern()
+			}
 		}
+		// chi's patterns, and ServeMux patterns registered without a
+		// method, lack the method that SIEM rules want beside the path.
+		e.routeNeedsMethod = strings.HasPrefix(e.route, "/")
 	}
 	e.principal = rec.Principal()
 	e.decisions = rec.AppendDecisions(e.decisions)

@@ -117,7 +117,9 @@ func NewJSONHandler(w interface{ Write([]byte) (int, error) }, opts *slog.Handle
 		if len(groups) == 0 {
 			switch a.Key {
 			case slog.TimeKey:
-				return slog.Attr{}
+				if a.Value.Kind() == slog.KindTime { // slog's own, not OCSF's time
+					return slog.Attr{}
+				}
 			case slog.LevelKey:
 				a = slog.String("log.level", levelName(a.Value))
 			case slog.MessageKey:
