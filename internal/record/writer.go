@@ -38,12 +38,7 @@ func (w *ResponseWriter) WriteHeader(status int) {
 // Write records the bytes written, and an implicit 200 status.
 func (w *ResponseWriter) Write(p []byte) (int, error) {
 	rec := w.rec
-	rec.mu.Lock()
-	if !rec.wroteHeader {
-		rec.wroteHeader = true
-		rec.status = http.StatusOK
-	}
-	rec.mu.Unlock()
+	rec.implicitOK()
 	n, err := w.ResponseWriter.Write(p)
 	rec.mu.Lock()
 	rec.bytes += int64(n)
@@ -56,13 +51,7 @@ func (w *ResponseWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter 
 
 // Flush flushes the underlying writer if it can; a flush writes the header.
 func (w *ResponseWriter) Flush() {
-	rec := w.rec
-	rec.mu.Lock()
-	if !rec.wroteHeader {
-		rec.wroteHeader = true
-		rec.status = http.StatusOK
-	}
-	rec.mu.Unlock()
+	w.rec.implicitOK()
 	_ = http.NewResponseController(w.ResponseWriter).Flush()
 }
 
@@ -80,4 +69,15 @@ func (w *ResponseWriter) Hijack() (net.Conn, *bufio.ReadWriter, error) {
 		rec.mu.Unlock()
 	}
 	return conn, brw, err
+}
+
+// implicitOK records the 200 status net/http sends when a body is written or
+// flushed before WriteHeader.
+func (rec *Record) implicitOK() {
+	rec.mu.Lock()
+	if !rec.wroteHeader {
+		rec.wroteHeader = true
+		rec.status = http.StatusOK
+	}
+	rec.mu.Unlock()
 }
