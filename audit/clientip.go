@@ -1,22 +1,18 @@
 package audit
 
 import (
-	"errors"
 	"net/http"
 	"net/netip"
+
+	"github.com/apishield/apishield/internal/clientip"
 )
 
-// newResolver returns the client-IP resolver. Until the shared resolver is
-// wired in, only the socket peer is used and trusted proxies are refused.
+// newResolver returns the client-IP resolver: the one ratelimit uses, so
+// an event's source.ip is the address the limiter counted.
 func newResolver(trusted []netip.Prefix, header string) (func(*http.Request) netip.Addr, error) {
-	if len(trusted) > 0 || header != "" {
-		return nil, errors.New("TrustedProxies is not supported yet")
+	r, err := clientip.New(clientip.Config{TrustedProxies: trusted, Header: header})
+	if err != nil {
+		return nil, err
 	}
-	return func(r *http.Request) netip.Addr {
-		ap, err := netip.ParseAddrPort(r.RemoteAddr)
-		if err != nil {
-			return netip.Addr{}
-		}
-		return ap.Addr().Unmap()
-	}, nil
+	return r.ClientIP, nil
 }

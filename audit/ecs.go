@@ -3,6 +3,7 @@ package audit
 import (
 	"log/slog"
 	"math"
+	"strings"
 	"time"
 
 	"github.com/apishield/apishield/internal/record"
@@ -165,7 +166,11 @@ func (a *Auditor) nsAttrs(e *entry) []slog.Attr {
 		n := min(len(e.fieldErrors), 16)
 		fs := make([]fieldErrorJSON, n)
 		for i, f := range e.fieldErrors[:n] {
-			fs[i] = fieldErrorJSON{Pointer: a.clean(f.Pointer, 256), Keyword: a.clean(f.Keyword, 64), Detail: a.clean(f.Detail, 256)}
+			detail := a.clean(f.Detail, 256)
+			if a.denied(f.Pointer[strings.LastIndexByte(f.Pointer, '/')+1:]) {
+				detail = Redacted // a detail about /password may quote it
+			}
+			fs[i] = fieldErrorJSON{Pointer: a.clean(f.Pointer, 256), Keyword: a.clean(f.Keyword, 64), Detail: detail}
 		}
 		ns = append(ns, slog.Any("field_errors", fs), slog.Int("field_error_count", len(e.fieldErrors)))
 	}
