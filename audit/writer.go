@@ -41,15 +41,21 @@ func (w *writerState) write(e *entry) {
 
 func (w *writerState) emit(e *entry) {
 	a := w.a
+	level := slog.LevelInfo
+	if e.outcome == Failure || e.action == ActionBruteForceSuspected {
+		level = slog.LevelWarn
+	}
+	// No handler wants the level: skip the encoding, as slog does. The
+	// chain is not advanced either, so the lines that are written still
+	// verify as a whole.
+	if !a.sink.Enabled(context.Background(), level) {
+		return
+	}
 	var top, ns []slog.Attr
 	if a.schema == OCSF {
 		top, ns = a.ocsfAttrs(e)
 	} else {
 		top, ns = a.ecsAttrs(e)
-	}
-	level := slog.LevelInfo
-	if e.outcome == Failure || e.action == ActionBruteForceSuspected {
-		level = slog.LevelWarn
 	}
 	msg := e.action
 	if e.app && e.event.Message != "" {
