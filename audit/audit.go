@@ -299,15 +299,11 @@ func (a *Auditor) enqueue(ctx context.Context, e *entry) error {
 		}
 		return nil
 	}
-	var done <-chan struct{}
-	if ctx != nil {
-		done = ctx.Done()
-	}
 	select {
 	case a.queue <- e:
 		a.mu.RUnlock()
 		return nil
-	case <-done:
+	case <-ctx.Done():
 		a.mu.RUnlock()
 		putEntry(e)
 		return ctx.Err()

@@ -189,12 +189,14 @@ func TestClassifyDoesNotAllocate(t *testing.T) {
 }
 
 // TestRoute shows where the route pattern comes from.
+type copyKey struct{}
+
 func TestRoute(t *testing.T) {
 	t.Parallel()
 	ok := func(w http.ResponseWriter, r *http.Request) {}
 	copying := func(next http.Handler) http.Handler { // what auth does to add its principal
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), struct{}{}, 1)))
+			next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), copyKey{}, 1)))
 		})
 	}
 	newMux := func() *http.ServeMux {

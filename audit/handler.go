@@ -167,7 +167,7 @@ func (a *Auditor) finish(r *http.Request, rec *record.Record, cb *countingBody, 
 	}
 	classify(e)
 	a.stats.count(e)
-	_ = a.enqueue(nil, e)
+	_ = a.enqueue(context.Background(), e) // never done: the event waits in blocking mode
 }
 
 // Log writes an application event, such as an admin action or a login the
