@@ -22,6 +22,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/apishield/apishield/audit"
 	apierrors "github.com/apishield/apishield/errors"
 )
 
@@ -45,7 +46,12 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	logger := slog.New(slog.NewJSONHandler(stderr, nil))
 
-	handler, err := newHandler(logger)
+	aud, err := newAuditor(stdout)
+	if err != nil {
+		return err
+	}
+	defer closeAuditor(aud)
+	handler, err := newHandler(logger, aud)
 	if err != nil {
 		return err
 	}
@@ -88,7 +94,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 }
 
 // newHandler builds the API and its middleware stack, outermost first.
-func newHandler(logger *slog.Logger) (http.Handler, error) {
+func newHandler(logger *slog.Logger, aud *audit.Auditor) (http.Handler, error) {
 	responder, err := apierrors.NewResponder(apierrors.Config{Logger: logger})
 	if err != nil {
 		return nil, err
@@ -100,8 +106,8 @@ func newHandler(logger *slog.Logger) (http.Handler, error) {
 	mux.HandleFunc("POST /v1/items", items.create)
 	mux.HandleFunc("GET /v1/items/{id}", items.get)
 
-	// errors.Responder → (later: audit → ratelimit → auth → …) → routes.
-	return responder.Handler(apierrors.Mux(mux)), nil
+	// errors.Responder → audit → (later: ratelimit → auth → …) → routes.
+	return responder.Handler(aud.Handler(apierrors.Mux(mux))), nil
 }
 
 // curlCommands are the commands printed at start. Each ends with the status
