@@ -80,21 +80,46 @@ func (a *Auditor) mask(s string) string {
 	if strings.Contains(s, "eyJ") {
 		s = jwtRE.ReplaceAllLiteralString(s, Redacted)
 	}
-	s = schemeRE.ReplaceAllString(s, "${1}${2}"+Redacted)
-	s = pairRE.ReplaceAllStringFunc(s, func(m string) string {
-		sub := pairRE.FindStringSubmatch(m)
-		if sub[3] == Redacted || strings.HasPrefix(sub[3], "[REDACTED") {
-			return m
-		}
-		return sub[1] + sub[2] + Redacted
-	})
-	s = wordRE.ReplaceAllStringFunc(s, func(w string) string {
-		if highEntropy(w) {
-			return Redacted
-		}
-		return w
-	})
+	// Cheap checks first: most values (paths, user agents, IDs) cannot
+	// match the patterns below, and the regexps dominate the writer's cost.
+	if strings.ContainsAny(s, " \t+%") {
+		s = schemeRE.ReplaceAllString(s, "${1}${2}"+Redacted)
+	}
+	if strings.ContainsAny(s, ":=") {
+		s = pairRE.ReplaceAllStringFunc(s, func(m string) string {
+			sub := pairRE.FindStringSubmatch(m)
+			if sub[3] == Redacted || strings.HasPrefix(sub[3], "[REDACTED") {
+				return m
+			}
+			return sub[1] + sub[2] + Redacted
+		})
+	}
+	if hasLongWord(s) {
+		s = wordRE.ReplaceAllStringFunc(s, func(w string) string {
+			if highEntropy(w) {
+				return Redacted
+			}
+			return w
+		})
+	}
 	return s
+}
+
+// hasLongWord reports whether s has a run of 32 characters that wordRE
+// could match.
+func hasLongWord(s string) bool {
+	run := 0
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || strings.IndexByte("_~+/=-", c) >= 0 {
+			if run++; run >= 32 {
+				return true
+			}
+		} else {
+			run = 0
+		}
+	}
+	return false
 }
 
 // highEntropy reports whether a long word looks like a random key rather
