@@ -7,13 +7,11 @@ import (
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"hash"
 	"io"
 	"log/slog"
-	"strconv"
 	"time"
 )
 
@@ -72,11 +70,7 @@ func (c *chainer) seal(id string, t time.Time, level slog.Level, msg string, nsN
 	rec.AddAttrs(top...)
 	rec.AddAttrs(slog.GroupAttrs(nsName, ns...))
 	_ = c.enc.Handle(context.Background(), rec) // writes to a bytes.Buffer: cannot fail
-	m, err := decodeLine(c.buf.Bytes())
-	var canon []byte
-	if err == nil {
-		canon, _, err = canonical(m)
-	}
+	canon, _, err := canonicalLine(c.buf.Bytes())
 	if err != nil {
 		// Cannot happen with slog's JSON encoding; if it did, the event
 		// goes out without an HMAC and Verify flags it, rather than the
@@ -92,77 +86,10 @@ func (c *chainer) seal(id string, t time.Time, level slog.Level, msg string, nsN
 	return ns
 }
 
-func decodeLine(line []byte) (map[string]any, error) {
-	dec := json.NewDecoder(bytes.NewReader(line))
-	dec.UseNumber()
-	var m map[string]any
-	if err := dec.Decode(&m); err != nil {
-		return nil, err
-	}
-	if dec.More() {
-		return nil, errors.New("more than one JSON value on the line")
-	}
-	if m == nil {
-		return nil, errors.New("not a JSON object")
-	}
-	return m, nil
-}
-
 // chainFields are a line's chain group.
 type chainFields struct {
 	id, prev, hmac string
 	seq            uint64
-}
-
-// canonical removes the line's HMAC and returns the bytes the HMAC covers:
-// the line re-encoded with sorted keys, without "time", and with the
-// handler's level and message keys normalized (so lines written by
-// NewJSONHandler and by a plain slog JSON handler verify alike).
-func canonical(m map[string]any) ([]byte, chainFields, error) {
-	var cf chainFields
-	var chain map[string]any
-	for _, ns := range []string{"apishield", "unmapped"} {
-		if g, ok := m[ns].(map[string]any); ok {
-			if c, ok := g["chain"].(map[string]any); ok {
-				chain = c
-				break
-			}
-		}
-	}
-	if chain == nil {
-		return nil, cf, errors.New("no chain fields")
-	}
-	var ok1, ok2, ok3 bool
-	cf.id, ok1 = chain["id"].(string)
-	cf.prev, ok2 = chain["prev_hash"].(string)
-	seq, ok3 := chain["seq"].(json.Number)
-	if !ok1 || !ok2 || !ok3 {
-		return nil, cf, errors.New("malformed chain fields")
-	}
-	n, err := strconv.ParseUint(seq.String(), 10, 64)
-	if err != nil {
-		return nil, cf, errors.New("malformed chain sequence number")
-	}
-	cf.seq = n
-	if h, ok := chain["hmac"].(string); ok {
-		cf.hmac = h
-	}
-	delete(chain, "hmac")
-	if _, ok := m["time"].(string); ok {
-		delete(m, "time") // slog's own; OCSF's numeric time is covered
-	}
-	for _, k := range []string{"level", "log.level"} {
-		if v, ok := m[k].(string); ok {
-			delete(m, k)
-			m["log.level"] = string(bytes.ToLower([]byte(v)))
-		}
-	}
-	if v, ok := m["msg"]; ok {
-		delete(m, "msg")
-		m["message"] = v
-	}
-	b, err := json.Marshal(m)
-	return b, cf, err
 }
 
 // Verify reads a log written by an auditor with a ChainKey, one JSON event
@@ -197,11 +124,7 @@ func Verify(r io.Reader, key []byte) (VerifyResult, error) {
 		fail := func(format string, args ...any) (VerifyResult, error) {
 			return res, &VerifyError{Line: line, Reason: fmt.Sprintf(format, args...)}
 		}
-		m, err := decodeLine(b)
-		if err != nil {
-			return fail("not a JSON event: %v", err)
-		}
-		canon, cf, err := canonical(m)
+		canon, cf, err := canonicalLine(b)
 		if err != nil {
 			return fail("%v", err)
 		}

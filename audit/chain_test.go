@@ -3,6 +3,7 @@ package audit
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"log/slog"
 	"strings"
@@ -135,5 +136,23 @@ func TestVerifyLineTooLong(t *testing.T) {
 	_, err := Verify(strings.NewReader(strings.Repeat("x", MaxLineBytes+1)), make32())
 	if !errors.Is(err, ErrTampered) {
 		t.Errorf("Verify of an over-long line = %v, want ErrTampered", err)
+	}
+}
+
+// TestVerifyReencodedLog: a shipper that re-encodes each line (other key
+// order, HTML escaping) does not break verification.
+func TestVerifyReencodedLog(t *testing.T) {
+	t.Parallel()
+	lines := chainedLog(t, 4, Config{})
+	for i, l := range lines {
+		m, err := decodeLine([]byte(l))
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := json.Marshal(m)
+		lines[i] = string(b)
+	}
+	if res, err := verifyLines(lines); err != nil || res.Events != 4 {
+		t.Errorf("Verify of re-encoded lines = %+v, %v", res, err)
 	}
 }

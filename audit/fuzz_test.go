@@ -1,6 +1,7 @@
 package audit
 
 import (
+	"encoding/json"
 	"log/slog"
 	"strings"
 	"testing"
@@ -65,6 +66,43 @@ func FuzzVerify(f *testing.F) {
 		res, err := Verify(strings.NewReader(s), make32())
 		if err == nil && res.Events > 0 {
 			t.Fatalf("Verify accepted %d forged events in %q", res.Events, s)
+		}
+	})
+}
+
+// FuzzCanonical: the canonical form does not depend on how a JSON encoder
+// wrote the line (key order, whitespace, escaping), so a log re-encoded by
+// a shipper still verifies; and it agrees with encoding/json on validity.
+func FuzzCanonical(f *testing.F) {
+	for _, s := range []string{`1`, `"a<b>&\u00e9\ud83d\ude00"`, `{"b":1,"a":[true,null,{"z":"\n"}]}`, `-0.5e+10`, `"\ud800"`, `"\xff"`} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		line := `{"apishield":{"chain":{"id":"x","seq":1,"prev_hash":""}},"v":` + s + `}`
+		got, _, err := canonicalLine([]byte(line))
+		if !json.Valid([]byte(line)) {
+			if err == nil {
+				t.Fatalf("canonicalLine accepted invalid JSON %q", line)
+			}
+			return
+		}
+		if err != nil {
+			if strings.Contains(err.Error(), "duplicate key") || strings.Contains(err.Error(), "nested too deeply") {
+				return
+			}
+			t.Fatalf("canonicalLine rejected valid JSON %q: %v", line, err)
+		}
+		m, err := decodeLine([]byte(line))
+		if err != nil {
+			t.Fatal(err)
+		}
+		re, err := json.MarshalIndent(m, "", "  ")
+		if err != nil {
+			t.Fatal(err)
+		}
+		again, _, err := canonicalLine(re)
+		if err != nil || string(again) != string(got) {
+			t.Fatalf("re-encoded line canonicalizes differently:\n%s\n%s\n(%v)", got, again, err)
 		}
 	})
 }
