@@ -157,4 +157,3 @@ func decodeLine(line []byte) (map[string]any, error) {
 	}
 	return m, nil
 }
-
