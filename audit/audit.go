@@ -246,7 +246,7 @@ func New(cfg Config) (*Auditor, error) {
 		if a.denied(h) {
 			return bad("header %q is on the deny-list and is never logged", h)
 		}
-		a.headers = append(a.headers, h)
+		a.headers = append(a.headers, http.CanonicalHeaderKey(h))
 	}
 	for _, p := range a.adminPaths {
 		if !strings.HasPrefix(p, "/") {

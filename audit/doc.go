@@ -83,7 +83,10 @@
 // # Delivery
 //
 // The request path copies a few fields into a pooled entry and sends it to
-// a bounded queue; a background writer encodes and writes. By default the
+// a bounded queue; a background writer encodes and writes, draining the
+// queue every 2ms (sooner when a quarter of it is used), so events reach
+// the sinks within milliseconds and a request never pays to wake the
+// writer. By default the
 // request never waits: when the sinks fall behind and the queue is full,
 // the event is dropped, counted in Stats().Dropped and reported to
 // Config.OnDrop. With Config.Blocking the request waits for room instead,

@@ -116,7 +116,7 @@ func (a *Auditor) finish(r *http.Request, rec *record.Record, cb *countingBody, 
 		e.userAgent = ua[0]
 	}
 	for _, h := range a.headers {
-		if v := r.Header.Values(h); len(v) > 0 {
+		if v := r.Header[h]; len(v) > 0 { // h is canonical (New)
 			e.headers = append(e.headers, h, v[0])
 		}
 	}

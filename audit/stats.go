@@ -40,8 +40,11 @@ type counters struct {
 	authFailures, denials, rateLimited, validationFailures    counter
 	bruteForce, emitted, dropped, sinkErrors, monitorOverflow counter
 
-	reasons sync.Map // string → *counter
-	nreason counter
+	// reasons is read on the request path of every failure: a map under
+	// a read lock, because sync.Map's any-typed key would allocate for
+	// each string looked up.
+	reasonsMu sync.RWMutex
+	reasons   map[string]*counter
 }
 
 func (c *counters) count(e *entry) {
@@ -77,17 +80,29 @@ func (c *counters) outcome(e *entry) {
 }
 
 func (c *counters) reason(r string) *counter {
-	if v, ok := c.reasons.Load(r); ok {
-		return v.(*counter)
+	c.reasonsMu.RLock()
+	n, ok := c.reasons[r]
+	c.reasonsMu.RUnlock()
+	if ok {
+		return n
 	}
-	if c.nreason.Load() >= maxReasons {
+	c.reasonsMu.Lock()
+	defer c.reasonsMu.Unlock()
+	if c.reasons == nil {
+		c.reasons = map[string]*counter{}
+	}
+	if n, ok := c.reasons[r]; ok {
+		return n
+	}
+	if len(c.reasons) >= maxReasons {
 		r = "other"
+		if n, ok := c.reasons[r]; ok {
+			return n
+		}
 	}
-	v, loaded := c.reasons.LoadOrStore(r, new(counter))
-	if !loaded {
-		c.nreason.Add(1)
-	}
-	return v.(*counter)
+	n = new(counter)
+	c.reasons[r] = n
+	return n
 }
 
 // Stats returns a snapshot of the counters.
@@ -103,9 +118,10 @@ func (a *Auditor) Stats() Stats {
 		SinkErrors: c.sinkErrors.Load(), MonitorOverflow: c.monitorOverflow.Load(),
 		ByReason: map[string]uint64{},
 	}
-	c.reasons.Range(func(k, v any) bool {
-		s.ByReason[k.(string)] = v.(*counter).Load()
-		return true
-	})
+	c.reasonsMu.RLock()
+	for k, v := range c.reasons {
+		s.ByReason[k] = v.Load()
+	}
+	c.reasonsMu.RUnlock()
 	return s
 }
