@@ -225,6 +225,11 @@ func TestRoute(t *testing.T) {
 			return r
 		}, "GET /v1/items/{id}"},
 		{"chi mounted inside the auditor", func(a *Auditor) http.Handler { return a.Handler(chiRouter()) }, ""},
+		{"SetRoute from an inner middleware", func(a *Auditor) http.Handler {
+			return a.Handler(copying(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				SetRoute(r, "GET /v1/items/{id}")
+			})))
+		}, "GET /v1/items/{id}"},
 		{"record's route wins", func(a *Auditor) http.Handler {
 			return a.Handler(copying(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 				record.From(r.Context()).SetRoute("GET /v1/items/{id}")

@@ -21,7 +21,7 @@
 // and the outcome. Field names follow the Elastic Common Schema by default,
 // so Elastic, OpenSearch and most SIEMs ingest the lines as they are:
 //
-//	{"@timestamp":"2026-11-24T08:25:49.854239338Z","log.level":"warn","message":"authz_fail",
+//	{"log.level":"warn","message":"authz_fail","@timestamp":"2026-11-24T08:25:49.854239338Z",
 //	 "ecs":{"version":"8.11.0"},
 //	 "event":{"kind":"event","category":["iam","web"],"type":["access","denied"],
 //	          "action":"authz_fail","outcome":"failure","reason":"forbidden","duration":24877,…},
@@ -73,9 +73,9 @@
 //   - chi: use the auditor in r.Use, where chi's route context is visible
 //     after the handler returns. A chi router mounted inside the auditor
 //     keeps its context to itself.
-//   - gorilla/mux: set the route from a middleware inside the router, with
-//     mux.CurrentRoute(r).GetPathTemplate(), through any apishield package
-//     that records routes, or accept the path alone.
+//   - gorilla/mux: call [SetRoute] from a middleware inside the router with
+//     mux.CurrentRoute(r).GetPathTemplate(); gorilla keeps its match in a
+//     request copy the auditor never sees.
 //
 // Patterns without a method (chi's, or ServeMux patterns registered without
 // one) are logged with the request's method in front.

@@ -28,3 +28,23 @@ func Routes(next http.Handler) http.Handler {
 		}
 	})
 }
+
+// SetRoute records the matched route pattern for the request's audit event,
+// for routers the auditor cannot read by itself, such as gorilla/mux:
+//
+//	r.Use(func(next http.Handler) http.Handler {
+//		return http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+//			if tpl, err := mux.CurrentRoute(req).GetPathTemplate(); err == nil {
+//				audit.SetRoute(req, req.Method+" "+tpl)
+//			}
+//			next.ServeHTTP(w, req)
+//		})
+//	})
+//
+// It does nothing for a request without a record (no apishield middleware
+// outside it).
+func SetRoute(r *http.Request, pattern string) {
+	if rec := record.From(r.Context()); rec != nil {
+		rec.SetRoute(pattern)
+	}
+}
