@@ -103,6 +103,14 @@ func TestSecretsNeverLogged(t *testing.T) {
 	}
 }
 
+func TestMaskPrefixInsideTheMask(t *testing.T) {
+	t.Parallel()
+	a, _, _ := newTest(t, Config{SecretPrefixes: []string{"RED"}})
+	if got := a.mask("x REDabc y REDdef"); got != "x "+Redacted+" y "+Redacted {
+		t.Errorf("mask = %q", got)
+	}
+}
+
 func TestMask(t *testing.T) {
 	t.Parallel()
 	a, _, _ := newTest(t, Config{SecretPrefixes: []string{"ak_live_"}})

@@ -58,7 +58,10 @@ var (
 	// Credentials after an HTTP authentication scheme.
 	schemeRE = regexp.MustCompile(`(?i)\b(bearer|basic|digest|negotiate|token|apikey|api-key|dpop)(\s+|%20|\+)[A-Za-z0-9._~+/=%-]+`)
 	// key=value or "key": "value" pairs whose key is a secret name.
-	pairRE = regexp.MustCompile(`(?i)([a-z0-9_.-]*(?:authorization|cookie|api[_-]?key|token|password|passwd|pwd|secret|credential|session)[a-z0-9_.-]*)("?\s*[:=]\s*"?)([^\s&,;"]+)`)
+	// The match starts at the secret word: the rest of the key before it
+	// ("client_" in client_secret) stays in the text, and the regexp does
+	// not backtrack over every word of the value.
+	pairRE = regexp.MustCompile(`(?i)((?:authorization|cookie|api[_-]?key|token|password|passwd|pwd|secret|credential|session)[a-z0-9_.-]*)("?\s*[:=]\s*"?)([^\s&,;"]+)`)
 	// Long words of token characters: checked for entropy in maskEntropy.
 	wordRE = regexp.MustCompile(`[A-Za-z0-9_~+/=-]{32,}`)
 )
@@ -68,31 +71,46 @@ func (a *Auditor) mask(s string) string {
 	if len(s) < 8 {
 		return s
 	}
-	for _, p := range a.prefixes {
-		for i := strings.Index(s, p); i >= 0; i = strings.Index(s, p) {
-			j := i + len(p)
-			for j < len(s) && isTokenChar(rune(s[j])) {
-				j++
-			}
-			s = s[:i] + Redacted + s[j:]
-		}
-	}
-	if strings.Contains(s, "eyJ") {
-		s = jwtRE.ReplaceAllLiteralString(s, Redacted)
-	}
 	// Cheap checks first: most values (paths, user agents, IDs) cannot
-	// match the patterns below, and the regexps dominate the writer's cost.
-	if strings.ContainsAny(s, " \t+%") {
+	// match the patterns, and the regexps dominate the writer's cost.
+	if strings.ContainsAny(s, " +%") {
 		s = schemeRE.ReplaceAllString(s, "${1}${2}"+Redacted)
 	}
 	if strings.ContainsAny(s, ":=") {
 		s = pairRE.ReplaceAllStringFunc(s, func(m string) string {
 			sub := pairRE.FindStringSubmatch(m)
-			if sub[3] == Redacted || strings.HasPrefix(sub[3], "[REDACTED") {
+			if strings.HasPrefix(sub[3], "[REDACTED") {
 				return m
 			}
 			return sub[1] + sub[2] + Redacted
 		})
+	}
+	return a.maskShapes(s)
+}
+
+// maskShapes masks secrets recognisable by their shape alone: words with a
+// configured prefix, JWTs, and long high-entropy words.
+func (a *Auditor) maskShapes(s string) string {
+	if len(s) < 8 {
+		return s
+	}
+	for _, p := range a.prefixes {
+		for from := 0; ; {
+			i := strings.Index(s[from:], p)
+			if i < 0 {
+				break
+			}
+			i += from
+			j := i + len(p)
+			for j < len(s) && isTokenChar(rune(s[j])) {
+				j++
+			}
+			s = s[:i] + Redacted + s[j:]
+			from = i + len(Redacted) // a prefix such as "RED" must not match the mask
+		}
+	}
+	if strings.Contains(s, "eyJ") {
+		s = jwtRE.ReplaceAllLiteralString(s, Redacted)
 	}
 	if hasLongWord(s) {
 		s = wordRE.ReplaceAllStringFunc(s, func(w string) string {
@@ -257,6 +275,11 @@ func (a *Auditor) cleanQuery(raw string) string {
 	}
 	if raw != "" {
 		b.WriteString("&" + truncated)
+	}
+	if !a.queryVals {
+		// Every value is already redacted; keys still get the shape
+		// checks (a token sent as a key).
+		return truncate(a.maskShapes(escape(b.String())), a.maxValue)
 	}
 	return a.clean(b.String(), 0)
 }
