@@ -48,6 +48,7 @@ type chainer struct {
 	prev string
 	buf  bytes.Buffer
 	enc  slog.Handler
+	p    canonParser
 }
 
 func newChainer(key []byte) *chainer {
@@ -70,7 +71,7 @@ func (c *chainer) seal(id string, t time.Time, level slog.Level, msg string, nsN
 	rec.AddAttrs(top...)
 	rec.AddAttrs(slog.GroupAttrs(nsName, ns...))
 	_ = c.enc.Handle(context.Background(), rec) // writes to a bytes.Buffer: cannot fail
-	canon, _, err := canonicalLine(c.buf.Bytes())
+	canon, _, err := c.p.line(c.buf.Bytes())
 	if err != nil {
 		// Cannot happen with slog's JSON encoding; if it did, the event
 		// goes out without an HMAC and Verify flags it, rather than the
@@ -115,6 +116,7 @@ func Verify(r io.Reader, key []byte) (VerifyResult, error) {
 	sc := bufio.NewScanner(r)
 	sc.Buffer(make([]byte, 0, 64<<10), MaxLineBytes)
 	line := 0
+	var p canonParser
 	for sc.Scan() {
 		line++
 		b := bytes.TrimSpace(sc.Bytes())
@@ -124,7 +126,7 @@ func Verify(r io.Reader, key []byte) (VerifyResult, error) {
 		fail := func(format string, args ...any) (VerifyResult, error) {
 			return res, &VerifyError{Line: line, Reason: fmt.Sprintf(format, args...)}
 		}
-		canon, cf, err := canonicalLine(b)
+		canon, cf, err := p.line(b)
 		if err != nil {
 			return fail("%v", err)
 		}
