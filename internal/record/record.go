@@ -293,3 +293,13 @@ func ResetResponse(rec *Record) {
 	rec.problem = Problem{}
 	rec.mu.Unlock()
 }
+
+// ResetDecisions forgets the recorded decisions and route, keeping the
+// inline buffer. It exists for benchmarks that reuse one request;
+// middleware never calls it.
+func ResetDecisions(rec *Record) {
+	rec.mu.Lock()
+	rec.decisions = rec.decisions[:0]
+	rec.route = ""
+	rec.mu.Unlock()
+}

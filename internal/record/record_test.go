@@ -173,3 +173,20 @@ func TestConcurrentUse(t *testing.T) {
 		t.Errorf("%d decisions, want 8", n)
 	}
 }
+
+func TestResetDecisions(t *testing.T) { // not parallel: AllocsPerRun
+	_, _, rec := Install(httptest.NewRecorder(), httptest.NewRequest("GET", "/", nil))
+	rec.SetRoute("GET /x")
+	rec.AddDecision(Decision{Package: "authz", Outcome: Allow})
+	ResetDecisions(rec)
+	if got := rec.Decisions(); len(got) != 0 || rec.Route() != "" {
+		t.Fatalf("after ResetDecisions: decisions %v, route %q; want none", got, rec.Route())
+	}
+	allocs := testing.AllocsPerRun(100, func() {
+		ResetDecisions(rec)
+		rec.AddDecision(Decision{Package: "authz", Outcome: Allow})
+	})
+	if allocs != 0 {
+		t.Errorf("reset and add allocate %v times, want 0 (the inline buffer is kept)", allocs)
+	}
+}

@@ -1,0 +1,122 @@
+// Package authz decides whether an authenticated caller may do what the
+// request asks: scopes, roles, claim rules, ownership, step-up
+// authentication, deny by default.
+//
+// # What it protects against
+//
+// Broken access control, the top two OWASP API risks: callers reaching
+// operations beyond their scopes or roles (broken function level
+// authorization), and objects that are not theirs (broken object level
+// authorization, "BOLA"). It reads the [auth.Principal] that auth's
+// middleware put in the context and never parses a token itself.
+//
+// # Rules
+//
+// [AllScopes], [AnyScope], [AllRoles], [AnyRole], [Claim] (a JSON Pointer
+// into the token's claims), [Owner] and [Tenant] (object-level checks),
+// [StepUp] (acr, amr, auth_time), [Func] for anything else, combined with
+// [And], [Or] and [Not]. [Public] marks a route anyone may call;
+// [Authenticated] one any authenticated caller may call.
+//
+// Scopes match exactly. [WildcardScopes] is an opt-in matcher under which
+// "items:*" grants "items:read"; its documentation states its risks.
+//
+// # Responses
+//
+// Every response is a problem written with apierrors.Write:
+//
+//	no principal            401 unauthenticated    WWW-Authenticate: Bearer
+//	missing scope           403 insufficient_scope WWW-Authenticate: Bearer error="insufficient_scope", scope="items:write"
+//	role, claim, owner,     403 forbidden          (the same body for every rule: no hint of which failed)
+//	tenant, Not, Func
+//	step-up                 401 step_up_required   WWW-Authenticate: Bearer error="insufficient_user_authentication", acr_values="…", max_age=300
+//	a resolver's error      500 internal           (the cause goes to the log only)
+//
+// Every decision, allow or deny, goes into the request record with the rule
+// that decided it, for audit to log.
+//
+// # Per route: Require
+//
+// [Require] guards one route or group:
+//
+//	// ServeMux
+//	mux.Handle("POST /v1/items", authz.Require(authz.AllScopes("items:write"))(createItem))
+//	// chi
+//	r.With(authz.Require(authz.AllScopes("items:write"))).Post("/v1/items", createItem)
+//	// gorilla/mux
+//	admin := r.PathPrefix("/admin").Subrouter()
+//	admin.Use(authz.Require(authz.AnyRole("admin")))
+//
+// # Deny by default: a Policy
+//
+// A [Policy] maps every route pattern to its rule and is installed once, so
+// a route without an entry is refused (403 forbidden, logged as a wiring
+// error) instead of served:
+//
+//	pol, err := authz.New(authz.Config{
+//		Routes: map[string]authz.Rule{
+//			"GET /healthz":       authz.Public(),
+//			"GET /v1/items":      authz.AllScopes("items:read"),
+//			"POST /v1/items":     authz.AllScopes("items:write"),
+//			"GET /v1/items/{id}": authz.Owner(items.OwnerOf),
+//		},
+//	})
+//
+// The policy learns the matched pattern from the router:
+//
+//   - ServeMux: wrap the mux and set Config.Mux, so the policy asks the mux
+//     which pattern matches before it runs:
+//     pol.Handler(apierrors.Mux(mux)). Or wrap each handler
+//     (mux.Handle(p, pol.Handler(h))), where r.Pattern is already set.
+//
+//   - chi: r.Use(pol.Handler) on the root router (the policy matches the
+//     route with chi's Find before chi routes), or r.With(pol.Handler).
+//
+//   - gorilla/mux: r.Use(pol.Handler) (gorilla runs middleware after
+//     matching) with Config.Pattern returning the route's template and
+//     Config.PathValue reading mux.Vars, as below.
+//
+// For gorilla/mux:
+//
+//	Pattern: func(r *http.Request) string {
+//		route := mux.CurrentRoute(r)
+//		if route == nil {
+//			return ""
+//		}
+//		tpl, _ := route.GetPathTemplate()
+//		return tpl
+//	},
+//	PathValue: func(r *http.Request, name string) string { return mux.Vars(r)[name] },
+//
+// Rules that read path values ([Owner] resolvers, [Tenant], [Func]) get the
+// router's values even when the policy runs before the router: the policy
+// sets them on the request from the pattern it matched.
+//
+// At start-up, [Policy.CheckRoutes] (the patterns you register on a
+// ServeMux, or a gorilla/mux router's templates from Router.Walk) and
+// [Policy.CheckChi] list the routes that have no entry, so a forgotten
+// route fails the deploy rather than a request.
+//
+// Config.DryRun records and logs what the policy would deny without
+// enforcing it, for rolling out a policy on live traffic.
+//
+// # Stack order
+//
+// After auth, before validate: errors.Recover → audit → ratelimit (by IP) →
+// auth → ratelimit (by subject) → authz → validate → handler. authz without
+// auth before it refuses everything with 401 and logs the wiring error.
+//
+// # Security
+//
+// authz decides on the principal it is given; it does not authenticate, so
+// a principal that auth should not have accepted is authorised like any
+// other. It does not check what a handler does with an object it loads
+// besides the one the rule resolved: list endpoints must filter by owner
+// themselves ([Check] and [CheckOwner] help inside handlers). Requests that
+// match no route are passed to the router, which answers 404 or 405; a
+// router's NotFound or MethodNotAllowed handler is therefore outside the
+// policy and must not serve data. Dry-run mode enforces nothing. The
+// object-level check answers 403 for an object that exists but is not the
+// caller's; an Owner resolver that should hide existence returns a 404
+// problem instead.
+package authz
