@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"testing"
+	"time"
 
 	"github.com/apishield/apishield/internal/record"
 )
@@ -126,4 +127,41 @@ func BenchmarkWriter(b *testing.B) {
 			}
 		})
 	}
+}
+
+// BenchmarkOverhead serves the floor stack and the audited stack
+// alternately in one loop and times each request, so both see the same
+// machine load (the figures of separate sub-benchmarks drift apart on a
+// shared machine). It reports ns per request for each and their
+// difference, the request path's overhead. The sink wants no level, so the
+// writer encodes nothing and competes for no CPU: what is timed is the
+// request path alone.
+func BenchmarkOverhead(b *testing.B) {
+	a, err := New(Config{Handlers: []slog.Handler{slog.DiscardHandler}})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer a.Close(context.Background())
+	floor, audited := outer(app), outer(a.Handler(app))
+	req := httptest.NewRequest("GET", "/v1/items/42?limit=10", nil)
+	req.Header.Set("User-Agent", "bench/1.0")
+	req.Header.Set("X-Request-ID", "bench-1")
+	w := &discardWriter{h: http.Header{}}
+	var tFloor, tAudit time.Duration
+	b.ReportAllocs()
+	for b.Loop() {
+		clear(w.h)
+		t0 := time.Now()
+		floor.ServeHTTP(w, req)
+		t1 := time.Now()
+		clear(w.h)
+		audited.ServeHTTP(w, req)
+		t2 := time.Now()
+		tFloor += t1.Sub(t0)
+		tAudit += t2.Sub(t1)
+	}
+	n := float64(b.N)
+	b.ReportMetric(float64(tFloor.Nanoseconds())/n, "floor-ns/req")
+	b.ReportMetric(float64(tAudit.Nanoseconds())/n, "audit-ns/req")
+	b.ReportMetric(float64((tAudit-tFloor).Nanoseconds())/n, "overhead-ns/req")
 }
