@@ -50,19 +50,21 @@ type entry struct {
 	// set by the monitor for its own events
 	count  int
 	window time.Duration
+
+	snap record.Snapshot // the record, read under one lock; owns the decisions buffer
 }
 
 var entryPool = sync.Pool{New: func() any {
-	return &entry{decisions: make([]record.Decision, 0, 8)}
+	return &entry{snap: record.Snapshot{Decisions: make([]record.Decision, 0, 8)}}
 }}
 
 func getEntry() *entry { return entryPool.Get().(*entry) }
 
 func putEntry(e *entry) {
-	if cap(e.decisions) > 64 || cap(e.headers) > 64 {
+	if cap(e.snap.Decisions) > 64 || cap(e.headers) > 64 {
 		return // do not keep unusually large buffers alive
 	}
-	*e = entry{decisions: e.decisions[:0], headers: e.headers[:0]}
+	*e = entry{snap: record.Snapshot{Decisions: e.snap.Decisions[:0]}, headers: e.headers[:0]}
 	entryPool.Put(e)
 }
 
@@ -124,22 +126,24 @@ func (a *Auditor) finish(r *http.Request, rec *record.Record, cb *countingBody, 
 	if cb != nil {
 		e.bytesIn = cb.n
 	}
-	var wrote bool
-	e.status, e.bytesOut, wrote = rec.Status()
+	rec.Snapshot(&e.snap)
+	snap := &e.snap
+	wrote := snap.WroteHeader
+	e.status, e.bytesOut = snap.Status, snap.Bytes
 	if !wrote {
 		e.status = http.StatusOK // what net/http sends for a handler that wrote nothing
 	}
-	e.problem = rec.Problem()
+	e.problem = snap.Problem
 	if panicked && !wrote {
 		e.status = http.StatusInternalServerError
 		if e.problem.Reason == "" {
 			e.problem = record.Problem{Status: http.StatusInternalServerError, Reason: "internal"}
 		}
 	}
-	if e.clientIP = rec.ClientIP(); !e.clientIP.IsValid() {
+	if e.clientIP = snap.ClientIP; !e.clientIP.IsValid() {
 		e.clientIP = a.clientIP(r)
 	}
-	e.route = rec.Route()
+	e.route = snap.Route
 	if e.route == "" {
 		// ServeMux sets Pattern on the request it serves: visible here when
 		// that is this very request (see the package doc's # Routes).
@@ -153,9 +157,9 @@ func (a *Auditor) finish(r *http.Request, rec *record.Record, cb *countingBody, 
 		// method, lack the method that SIEM rules want beside the path.
 		e.routeNeedsMethod = strings.HasPrefix(e.route, "/")
 	}
-	e.principal = rec.Principal()
-	e.decisions = rec.AppendDecisions(e.decisions)
-	e.rateLimit, e.rlOK = rec.RateLimit()
+	e.principal = snap.Principal
+	e.decisions = snap.Decisions
+	e.rateLimit, e.rlOK = snap.RateLimit, snap.HasRateLimit
 	if e.status == http.StatusUnprocessableEntity || e.problem.Reason == "validation_failed" {
 		e.fieldErrors = rec.FieldErrors()
 	}
