@@ -16,6 +16,8 @@ import (
 	"time"
 
 	slogmulti "github.com/samber/slog-multi"
+
+	"github.com/apishield/apishield/internal/clientip"
 )
 
 // ErrInvalidConfig is wrapped by every error [New] returns.
@@ -153,7 +155,7 @@ type Auditor struct {
 	blocking   bool
 	onDrop     func(uint64)
 	onError    func(error)
-	clientIP   func(*http.Request) netip.Addr
+	resolver   *clientip.Resolver
 	queryVals  bool
 	redact     []string
 	prefixes   []string
@@ -205,7 +207,7 @@ func New(cfg Config) (*Auditor, error) {
 	if err != nil {
 		return bad("%v", err)
 	}
-	resolve, err := newResolver(cfg.TrustedProxies, cfg.ForwardedHeader)
+	resolver, err := newResolver(cfg.TrustedProxies, cfg.ForwardedHeader)
 	if err != nil {
 		return bad("%v", err)
 	}
@@ -216,7 +218,7 @@ func New(cfg Config) (*Auditor, error) {
 		blocking:   cfg.Blocking,
 		onDrop:     cfg.OnDrop,
 		onError:    cfg.OnError,
-		clientIP:   resolve,
+		resolver:   resolver,
 		queryVals:  cfg.LogQueryValues,
 		maxValue:   cfg.MaxValueBytes,
 		adminPaths: append([]string(nil), cfg.AdminPaths...),

@@ -30,6 +30,8 @@ type entry struct {
 	routeNeedsMethod                bool // a chi pattern, which lacks the method
 	userAgent                       string
 	headers                         []string // name, value pairs of Config.Headers
+	remoteAddr                      string   // for the writer to resolve the client IP
+	fwd                             []string // the forwarding header's values
 	bytesIn, bytesOut               int64
 	status                          int
 	clientIP                        netip.Addr
@@ -141,7 +143,7 @@ func (a *Auditor) finish(r *http.Request, rec *record.Record, cb *countingBody, 
 		}
 	}
 	if e.clientIP = snap.ClientIP; !e.clientIP.IsValid() {
-		e.clientIP = a.clientIP(r)
+		a.keepClientIP(e, r)
 	}
 	e.route = snap.Route
 	if e.route == "" {

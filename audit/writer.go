@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"net/http"
 	"time"
 )
 
@@ -16,6 +17,7 @@ type writerState struct {
 	chainID string
 	mon     monitor
 	alerts  []*entry
+	hdr     http.Header // reused for the client-IP resolver
 }
 
 func (w *writerState) init(a *Auditor, key []byte, bf BruteForce) {
@@ -29,6 +31,7 @@ func (w *writerState) init(a *Auditor, key []byte, bf BruteForce) {
 // write emits e, then any alert the monitor raised because of it, and
 // recycles them.
 func (w *writerState) write(e *entry) {
+	w.resolveClientIP(e)
 	w.alerts = w.mon.observe(e, w.alerts[:0], &w.a.stats)
 	w.emit(e)
 	putEntry(e)
