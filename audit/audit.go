@@ -62,7 +62,10 @@ type Config struct {
 	Schema Schema
 
 	// Blocking makes the request path wait for room in the queue when the
-	// sinks fall behind, so no event is ever lost (backpressure). If false
+	// sinks fall behind, so no event is ever lost (backpressure); a sink
+	// that stops altogether then stalls requests, which is the price of
+	// losing nothing. A request's event waits even if its client has
+	// gone, so hanging up cannot keep a request out of the log. If false
 	// (the default) the request path never waits: an event that finds the
 	// queue full is dropped, counted in Stats().Dropped and passed to
 	// OnDrop.
@@ -365,7 +368,8 @@ func (a *Auditor) run() {
 }
 
 // Close flushes every queued event to the handlers and stops the
-// background writer. It returns ctx's error if ctx ends first (the writer
+// background writer (which, until then, wakes every 2ms to drain the
+// queue). It returns ctx's error if ctx ends first (the writer
 // then finishes the flush on its own). Events that arrive after Close are
 // written synchronously. Close is idempotent.
 func (a *Auditor) Close(ctx context.Context) error {
