@@ -169,9 +169,10 @@ func TestClassify(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			e := &entry{status: tt.status, problem: record.Problem{Status: tt.status, Reason: tt.problem}, decisions: tt.decisions, admin: tt.admin}
+			e := &entry{status: tt.status, admin: tt.admin,
+				snap: record.Snapshot{Problem: record.Problem{Status: tt.status, Reason: tt.problem}, Decisions: tt.decisions}}
 			if tt.rl != nil {
-				e.rateLimit, e.rlOK = *tt.rl, true
+				e.snap.RateLimit, e.snap.HasRateLimit = *tt.rl, true
 			}
 			classify(e)
 			if e.action != tt.wantAction || e.outcome != tt.wantOut || e.reason != tt.wantReason {
@@ -182,7 +183,7 @@ func TestClassify(t *testing.T) {
 }
 
 func TestClassifyDoesNotAllocate(t *testing.T) {
-	e := &entry{status: 403, decisions: []record.Decision{{Package: "auth", Outcome: record.Allow}, {Package: "authz", Outcome: record.Deny, Reason: "forbidden"}}}
+	e := &entry{status: 403, snap: record.Snapshot{Decisions: []record.Decision{{Package: "auth", Outcome: record.Allow}, {Package: "authz", Outcome: record.Deny, Reason: "forbidden"}}}}
 	if n := testing.AllocsPerRun(100, func() { classify(e) }); n != 0 {
 		t.Errorf("classify allocates %v times", n)
 	}

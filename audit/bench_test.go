@@ -120,9 +120,8 @@ func BenchmarkWriter(b *testing.B) {
 				e := getEntry()
 				e.method, e.path, e.rawQuery, e.userAgent, e.id = "GET", "/v1/items/42", "limit=10", "bench/1.0", "bench-1"
 				e.status, e.bytesOut = 200, 11
-				e.principal = record.Principal{Subject: "alice", Method: "jwt"}
+				e.snap.Principal = record.Principal{Subject: "alice", Method: "jwt"}
 				e.snap.Decisions = append(e.snap.Decisions, record.Decision{Package: "auth", Outcome: record.Allow})
-				e.decisions = e.snap.Decisions
 				classify(e)
 				a.w.write(e)
 			}

@@ -119,7 +119,7 @@ func (a *Auditor) user(e *entry) string {
 	if e.app && e.event.User != "" {
 		return a.clean(e.event.User, 256)
 	}
-	return a.clean(e.principal.Subject, 256)
+	return a.clean(e.snap.Principal.Subject, 256)
 }
 
 // route is the route pattern, with the method for chi patterns.
@@ -134,7 +134,7 @@ func (a *Auditor) route(e *entry) string {
 // nsAttrs are apishield's own fields, the same in both schemas.
 func (a *Auditor) nsAttrs(e *entry) []slog.Attr {
 	var ns []slog.Attr
-	if p := e.principal; p != (record.Principal{}) {
+	if p := e.snap.Principal; p != (record.Principal{}) {
 		var pa []slog.Attr
 		for _, kv := range [...][2]string{{"subject", p.Subject}, {"issuer", p.Issuer}, {"client_id", p.ClientID}, {"method", p.Method}} {
 			if kv[1] != "" {
@@ -143,16 +143,16 @@ func (a *Auditor) nsAttrs(e *entry) []slog.Attr {
 		}
 		ns = append(ns, slog.GroupAttrs("principal", pa...))
 	}
-	if len(e.decisions) > 0 {
-		ds := make([]decisionJSON, len(e.decisions))
-		for i, d := range e.decisions {
+	if len(e.snap.Decisions) > 0 {
+		ds := make([]decisionJSON, len(e.snap.Decisions))
+		for i, d := range e.snap.Decisions {
 			ds[i] = decisionJSON{Package: a.clean(d.Package, 64), Outcome: a.clean(string(d.Outcome), 16),
 				Reason: a.clean(d.Reason, 128), Rule: a.clean(d.Rule, 256)}
 		}
 		ns = append(ns, slog.Any("decisions", ds))
 	}
-	if e.rlOK {
-		rl := e.rateLimit
+	if e.snap.HasRateLimit {
+		rl := e.snap.RateLimit
 		ns = append(ns, slog.GroupAttrs("rate_limit",
 			slog.String("policy", a.clean(rl.Policy, 128)),
 			slog.String("key", a.clean(rl.Key, 64)),

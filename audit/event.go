@@ -92,10 +92,10 @@ func classify(e *entry) {
 	if failed {
 		e.outcome = Failure
 	}
-	e.reason = e.problem.Reason
+	e.reason = e.snap.Problem.Reason
 	e.action = ActionRequest
 	rank := 0 // the most significant denial wins
-	for _, d := range e.decisions {
+	for _, d := range e.snap.Decisions {
 		if d.Outcome != record.Deny {
 			continue
 		}
@@ -120,7 +120,7 @@ func classify(e *entry) {
 	if rank == 0 && failed {
 		// A problem written without a recorded denial (an application
 		// handler, or a package that did not record) still names its kind.
-		switch e.problem.Reason {
+		switch e.snap.Problem.Reason {
 		case "rate_limited":
 			e.action = ActionRateLimitExceeded
 		case "unauthenticated", "invalid_token", "token_expired":
@@ -134,7 +134,7 @@ func classify(e *entry) {
 	if e.action == ActionRequest && !failed && e.admin {
 		e.action = ActionAuthzAdmin
 	}
-	if e.rlOK && !e.rateLimit.Allowed && !e.rateLimit.Shadow && e.action == ActionRequest {
+	if e.snap.HasRateLimit && !e.snap.RateLimit.Allowed && !e.snap.RateLimit.Shadow && e.action == ActionRequest {
 		e.action = ActionRateLimitExceeded
 	}
 }

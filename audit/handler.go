@@ -35,11 +35,6 @@ type entry struct {
 	bytesIn, bytesOut               int64
 	status                          int
 	clientIP                        netip.Addr
-	principal                       record.Principal
-	decisions                       []record.Decision
-	problem                         record.Problem
-	rateLimit                       record.RateLimit
-	rlOK                            bool
 	fieldErrors                     []record.FieldError
 	admin                           bool
 
@@ -53,7 +48,10 @@ type entry struct {
 	count  int
 	window time.Duration
 
-	snap record.Snapshot // the record, read under one lock; owns the decisions buffer
+	// snap is the record, read under one lock: principal, decisions,
+	// rate limit and problem are used from it directly (the entry crosses
+	// to the writer's CPU, so every byte copied twice costs).
+	snap record.Snapshot
 }
 
 var entryPool = sync.Pool{New: func() any {
@@ -135,11 +133,10 @@ func (a *Auditor) finish(r *http.Request, rec *record.Record, cb *countingBody, 
 	if !wrote {
 		e.status = http.StatusOK // what net/http sends for a handler that wrote nothing
 	}
-	e.problem = snap.Problem
 	if panicked && !wrote {
 		e.status = http.StatusInternalServerError
-		if e.problem.Reason == "" {
-			e.problem = record.Problem{Status: http.StatusInternalServerError, Reason: "internal"}
+		if e.snap.Problem.Reason == "" {
+			e.snap.Problem = record.Problem{Status: http.StatusInternalServerError, Reason: "internal"}
 		}
 	}
 	if e.clientIP = snap.ClientIP; !e.clientIP.IsValid() {
@@ -159,10 +156,7 @@ func (a *Auditor) finish(r *http.Request, rec *record.Record, cb *countingBody, 
 		// method, lack the method that SIEM rules want beside the path.
 		e.routeNeedsMethod = strings.HasPrefix(e.route, "/")
 	}
-	e.principal = snap.Principal
-	e.decisions = snap.Decisions
-	e.rateLimit, e.rlOK = snap.RateLimit, snap.HasRateLimit
-	if e.status == http.StatusUnprocessableEntity || e.problem.Reason == "validation_failed" {
+	if e.status == http.StatusUnprocessableEntity || e.snap.Problem.Reason == "validation_failed" {
 		e.fieldErrors = rec.FieldErrors()
 	}
 	for _, p := range a.adminPaths {
@@ -203,7 +197,7 @@ func (a *Auditor) Log(ctx context.Context, ev Event) error {
 		e.id = rec.ID()
 		e.clientIP = rec.ClientIP()
 		e.route = rec.Route()
-		e.principal = rec.Principal()
+		e.snap.Principal = rec.Principal()
 	}
 	a.stats.countApp(e)
 	return a.enqueue(ctx, e)

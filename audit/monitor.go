@@ -81,14 +81,14 @@ func (m *monitor) observe(e *entry, alerts []*entry, c *counters) []*entry {
 			c.bruteForce.Add(1)
 		}
 	}
-	user := e.principal.Subject
+	user := e.snap.Principal.Subject
 	if e.app && e.event.User != "" {
 		user = e.event.User
 	}
 	if user != "" {
 		if n, ok := m.hit("user:"+user, t, c); ok {
 			al := m.alert(e, n, t)
-			al.principal.Subject = user
+			al.snap.Principal.Subject = user
 			alerts = append(alerts, al)
 			c.bruteForce.Add(1)
 		}

@@ -108,8 +108,8 @@ func (a *Auditor) ocsfAttrs(e *entry) (top, ns []slog.Attr) {
 	if user := a.user(e); user != "" {
 		actor = append(actor, slog.GroupAttrs("user", slog.String("uid", user)))
 	}
-	if e.principal.ClientID != "" {
-		actor = append(actor, slog.String("app_uid", a.clean(e.principal.ClientID, 256)))
+	if e.snap.Principal.ClientID != "" {
+		actor = append(actor, slog.String("app_uid", a.clean(e.snap.Principal.ClientID, 256)))
 	}
 	if len(actor) > 0 {
 		top = append(top, slog.GroupAttrs("actor", actor...))
