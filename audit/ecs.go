@@ -116,7 +116,7 @@ func (a *Auditor) ecsAttrs(e *entry) (top, ns []slog.Attr) {
 
 // user is the event's user.id: the application's User, else the subject.
 func (a *Auditor) user(e *entry) string {
-	if e.app && e.event.User != "" {
+	if e.event != nil && e.event.User != "" {
 		return a.clean(e.event.User, 256)
 	}
 	return a.clean(e.snap.Principal.Subject, 256)
@@ -182,10 +182,10 @@ func (a *Auditor) nsAttrs(e *entry) []slog.Attr {
 		ns = append(ns, slog.GroupAttrs("headers", hs...))
 	}
 	if e.app {
-		if e.event.Target != "" {
+		if e.event != nil && e.event.Target != "" {
 			ns = append(ns, slog.String("target", a.clean(e.event.Target, 256)))
 		}
-		if len(e.event.Attrs) > 0 {
+		if e.event != nil && len(e.event.Attrs) > 0 {
 			n := 0
 			ns = append(ns, slog.GroupAttrs("fields", a.cleanAttrs(e.event.Attrs, 0, &n)...))
 		}

@@ -42,7 +42,7 @@ type entry struct {
 	outcome Outcome
 	reason  string
 
-	event Event // for app events
+	event *Event // for app events only: a request's entry stays small
 
 	// set by the monitor for its own events
 	count  int
@@ -190,8 +190,8 @@ func (a *Auditor) Log(ctx context.Context, ev Event) error {
 	e.app = true
 	e.end = time.Now()
 	e.start = e.end
-	e.event = ev
-	e.event.Attrs = append([]slog.Attr(nil), ev.Attrs...) // the caller may reuse its slice
+	ev.Attrs = append([]slog.Attr(nil), ev.Attrs...) // the caller may reuse its slice
+	e.event = &ev
 	e.action, e.outcome, e.reason = ev.Action, ev.Outcome, ev.Reason
 	if rec := record.From(ctx); rec != nil {
 		e.id = rec.ID()

@@ -82,7 +82,7 @@ func (m *monitor) observe(e *entry, alerts []*entry, c *counters) []*entry {
 		}
 	}
 	user := e.snap.Principal.Subject
-	if e.app && e.event.User != "" {
+	if e.event != nil && e.event.User != "" {
 		user = e.event.User
 	}
 	if user != "" {

@@ -61,7 +61,7 @@ func (w *writerState) emit(e *entry) {
 		top, ns = a.ecsAttrs(e)
 	}
 	msg := e.action
-	if e.app && e.event.Message != "" {
+	if e.event != nil && e.event.Message != "" {
 		msg = a.clean(e.event.Message, 0)
 	}
 	// OCSF has its own numeric "time": the record carries none, so that
