@@ -1,4 +1,118 @@
-// Package auth establishes who is calling an API: JWT access tokens verified
-// against an issuer's JWKS, and API keys. The authenticated caller is a
-// [Principal] in the request's context, read with [FromContext].
+// Package auth establishes who is calling an API: OAuth 2.0 / OpenID
+// Connect access tokens (JWTs) verified against the issuer's key set, and
+// API keys. The authenticated caller is a [Principal] in the request's
+// context, read with [FromContext].
+//
+// It is the front door, so it refuses every forged, replayed or confused
+// token in the public literature (RFC 8725 and the CVEs of JWT libraries;
+// testdata/attacks.json holds the corpus the tests run), and accepts tokens
+// from real identity providers: Auth0, Keycloak, Entra ID, Okta, Google,
+// panva's oidc-provider (which the tests run).
+//
+// # Wiring
+//
+//	jwt, err := auth.NewJWT(ctx, auth.JWTConfig{
+//		Issuer:   "https://login.example.com/",
+//		Audience: []string{"https://api.example.com"},
+//		// JWKSURL empty: discovered from the issuer's openid-configuration.
+//	})
+//	keys, err := auth.NewAPIKeys(auth.APIKeysConfig{Store: store}) // optional
+//	m, err := auth.New(auth.Config{Authenticators: []auth.Authenticator{jwt, keys}})
+//
+//	r.Use(m.Handler)            // chi, gorilla/mux
+//	handler := m.Handler(mux)   // net/http ServeMux
+//
+// Put it after rate limiting by client IP (so floods are refused before
+// any cryptography) and before authorization; see the README's stack order.
+// Outside HTTP, [JWT.Verify] and [APIKeys.Verify] are the same decisions as
+// plain methods.
+//
+// # Tokens
+//
+// [JWT.Verify] accepts only a compact JWS of three base64url segments, no
+// larger than 8 KiB, checked byte by byte before any parsing. The JOSE
+// header is decoded by auth itself: duplicate members are refused (the
+// parser-differential trick), as are jku, x5u, jwk and x5c (no key or key
+// URL is ever taken from a token), crit (auth implements no extension),
+// b64:false, JWE parameters and nested JWTs (cty JWT). The algorithm must
+// be on the allowlist (by default every RSA, RSA-PSS, ECDSA and EdDSA
+// algorithm); "none" in any case and HMAC are never accepted. The key is
+// chosen by kid (required when the set has more than one key) and must
+// fit the algorithm: its declared alg, or else its type and curve. The
+// signature is then checked with the standard library's crypto on the key
+// material jwx parsed from the JWKS.
+//
+// The claims are decoded in one pass by a small decoder that refuses
+// duplicate members and invalid UTF-8 (fuzzed against encoding/json). iss
+// must equal Issuer exactly; aud must name one of Audience; exp is
+// required; exp, nbf and iat are checked with Leeway (30 s by default, 5
+// min at most) and must be JSON numbers, never strings. Options add a
+// maximum lifetime and typ enforcement, including the RFC 9068 profile
+// (Type: auth.TypeAccessToken) that refuses ID tokens used as access tokens.
+//
+// The Principal carries sub, iss, client_id (or azp), aud, scopes (a
+// "scope" string or an "scp" array or string), roles read from JSON
+// Pointers (JWTConfig.RolePaths: "/realm_access/roles" for Keycloak,
+// "/permissions" for Auth0, "/https:~1~1example.com~1roles" for a
+// namespaced claim), acr, amr, auth_time, the expiry and the raw claims.
+//
+// # Key sets
+//
+// NewJWT fetches the key set once and fails if it cannot. Afterwards the
+// set is refreshed in the background when its Cache-Control max-age,
+// clamped to RefreshMin and RefreshMax, runs out. A kid the set lacks
+// triggers one fetch, shared by all concurrent callers and at most one per
+// RefetchInterval (10 s); kids still unknown afterwards are remembered, so
+// a flood of random kids costs a handful of fetches, not one each. Each
+// fetch is bounded by FetchTimeout and MaxJWKSSize (1 MiB). A failed fetch
+// keeps the last good set for up to MaxStale (24 h); then every token is
+// refused. Symmetric keys, private keys, encryption keys, RSA keys under
+// 2048 bits and unknown curves are dropped from the set, each logged once.
+// A key removed upstream stops verifying, cached tokens included, at the
+// next refresh. [NewIssuers] serves several issuers, each token checked
+// against its own issuer's keys only.
+//
+// Verified tokens are cached by their SHA-256 (never the token itself), up
+// to CacheSize entries; a hit re-checks exp, nbf and iat and that the
+// token's key is still in the set. This is why a repeated token costs well
+// under a microsecond of the signature check.
+//
+// # API keys
+//
+// Keys look like "ask_<16 hex ID>_<43 base64url characters>": the prefix
+// lets secret scanners find leaked keys, the ID is a public lookup handle,
+// and the rest is 256 random bits. Stores keep only "sha256:<hex>" of the
+// key, compared in constant time. [GenerateAPIKey] (or go run
+// ./examples/apikey) makes a key and its record; [LoadAPIKeysFile] reads a
+// JSON file of records; any [APIKeyStore] can replace it.
+//
+// # Requests
+//
+// The middleware reads "Authorization: Bearer" (scheme case-insensitive),
+// "Authorization: ApiKey" or "X-API-Key", and optionally a cookie
+// (Config.Cookie). Several Authorization or X-API-Key headers, both kinds
+// at once, or an access_token in the query string are refused. No
+// credential is a 401 unauthenticated (unless Config.AllowAnonymous); a bad
+// one is 401 invalid_token or token_expired. Every refusal is an RFC 9457
+// problem written through the errors package, with an RFC 6750
+// WWW-Authenticate challenge whose description is generic. Which check
+// failed (for example "alg_none" or "unknown_kid", see [CheckOf]) goes to
+// the request record's decision and to the debug log, never to the client.
+//
+// # Security
+//
+// auth does not:
+//   - decrypt JWE, or unwrap nested tokens: encrypted tokens are refused;
+//   - check revocation (token introspection, RFC 7662): a JWT stays valid
+//     until it expires, so keep access token lifetimes short;
+//   - bind tokens to a client (DPoP, RFC 9449, or mTLS, RFC 8705);
+//   - authorize: a valid token says who the caller is, not what they may
+//     do. Use authz for scopes, roles and ownership;
+//   - limit rates: put ratelimit in front, so refusing garbage stays cheap
+//     (it already costs far less than a signature check);
+//   - verify the issuer's TLS beyond what the HTTP client does: the issuer
+//     and key set URLs must be https, except for loopback hosts.
+//
+// The Principal returned from the cache is shared between requests that
+// present the same token; treat it as read-only.
 package auth

@@ -2,14 +2,20 @@
 // ServeMux behind apishield's middleware, with problem responses for every
 // failure. Copy it as a starting point.
 //
-//	go run ./examples/quickstart            # listens on localhost:8080
-//	go run ./examples/quickstart -addr :9000
+//	go run ./examples/quickstart              # HTTPS on localhost:8443
+//	go run ./examples/quickstart -http        # plain HTTP, loopback only
+//	go run ./examples/quickstart -addr 127.0.0.1:9000
 //
-// It needs no configuration and prints curl commands to try.
+// It needs no configuration. HTTPS uses a self-signed development
+// certificate made at start (tlsconfig.SelfSigned), written to a file for
+// curl's --cacert. A development-only issuer inside it (devissuer.go) signs a
+// one-hour demo access token, which it prints with curl commands to try;
+// /v1/items* require the token, /healthz does not.
 package main
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"flag"
 	"fmt"
@@ -19,11 +25,15 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"path/filepath"
+	"strings"
 	"syscall"
 	"time"
 
 	"github.com/apishield/apishield/audit"
+	"github.com/apishield/apishield/auth"
 	apierrors "github.com/apishield/apishield/errors"
+	"github.com/apishield/apishield/tlsconfig"
 )
 
 func main() {
@@ -40,43 +50,85 @@ func main() {
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("quickstart", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	addr := fs.String("addr", "localhost:8080", "address to listen on")
+	addr := fs.String("addr", "localhost:8443", "address to listen on")
+	plain := fs.Bool("http", false, "serve plain HTTP instead of HTTPS (loopback addresses only)")
+	certOut := fs.String("cert-out", filepath.Join(os.TempDir(), "apishield-quickstart-cert.pem"),
+		"where to write the development certificate, for curl --cacert")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
 	logger := slog.New(slog.NewJSONHandler(stderr, nil))
 
+	ln, err := net.Listen("tcp", *addr)
+	if err != nil {
+		return err
+	}
+	defer ln.Close()
+	scheme, curl := "https", "curl -i --cacert "+*certOut
+	if *plain {
+		if ip := ln.Addr().(*net.TCPAddr).IP; !ip.IsLoopback() {
+			return fmt.Errorf("-http serves only on a loopback address, not %s: use HTTPS elsewhere", ip)
+		}
+		scheme, curl = "http", "curl -i"
+	}
+	base := scheme + "://" + displayAddr(*addr, ln.Addr())
+	dev, err := newDevIssuer(base)
+	if err != nil {
+		return err
+	}
+	token, err := dev.token("demo-user", []string{"items:read", "items:write"}, time.Hour)
+	if err != nil {
+		return err
+	}
 	aud, err := newAuditor(stdout)
 	if err != nil {
 		return err
 	}
 	defer closeAuditor(aud)
-	handler, err := newHandler(logger, aud)
+	handler, err := newHandler(ctx, logger, dev, aud)
 	if err != nil {
 		return err
 	}
-	ln, err := net.Listen("tcp", *addr)
+	cfg := tlsconfig.HTTPServerConfig{Handler: handler, Logger: logger}
+	if !*plain {
+		// A development certificate, made at start and valid for a day. A
+		// real deployment loads its own with tlsconfig.NewReloader.
+		cert, err := tlsconfig.SelfSigned("localhost", "127.0.0.1", "::1")
+		if err != nil {
+			return err
+		}
+		if err := tlsconfig.WriteCertificatePEM(*certOut, cert); err != nil {
+			return err
+		}
+		if cfg.TLSConfig, err = tlsconfig.Server(tlsconfig.Config{Certificates: []tls.Certificate{cert}}); err != nil {
+			return err
+		}
+		hsts, err := tlsconfig.NewHSTS(tlsconfig.HSTSConfig{})
+		if err != nil {
+			return err
+		}
+		cfg.Handler = hsts.Handler(handler) // outermost, so problems carry it too
+	}
+	srv, err := tlsconfig.NewHTTPServer(cfg)
 	if err != nil {
 		return err
 	}
-	srv := &http.Server{
-		Handler:           handler,
-		ReadHeaderTimeout: 5 * time.Second,
-		ReadTimeout:       30 * time.Second,
-		WriteTimeout:      30 * time.Second,
-		IdleTimeout:       2 * time.Minute,
-		MaxHeaderBytes:    32 << 10,
-		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
-	}
-	base := "http://" + displayAddr(*addr, ln.Addr())
-	fmt.Fprintf(stdout, "apishield quickstart listening on %s\n\nTry:\n", base)
-	for _, c := range curlCommands(base) {
-		fmt.Fprintf(stdout, "  %s\n", c)
+
+	fmt.Fprintf(stdout, "apishield quickstart listening on %s\n\n", base)
+	fmt.Fprintf(stdout, "Demo access token (dev issuer %s, 1 hour, scopes items:read items:write):\n  %s\n\nTry:\n", base, token)
+	for _, c := range curlCommands(base, token) {
+		fmt.Fprintf(stdout, "  %s\n", strings.Replace(c, "curl -i", curl, 1))
 	}
 	fmt.Fprintln(stdout, "\nPress Ctrl-C to stop.")
 
 	errc := make(chan error, 1)
-	go func() { errc <- srv.Serve(ln) }()
+	go func() {
+		if *plain {
+			errc <- srv.Serve(ln)
+		} else {
+			errc <- srv.ServeTLS(ln, "", "")
+		}
+	}()
 	select {
 	case err := <-errc:
 		return err
@@ -94,32 +146,45 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 }
 
 // newHandler builds the API and its middleware stack, outermost first.
-func newHandler(logger *slog.Logger, aud *audit.Auditor) (http.Handler, error) {
+func newHandler(ctx context.Context, logger *slog.Logger, dev *devIssuer, aud *audit.Auditor) (http.Handler, error) {
 	responder, err := apierrors.NewResponder(apierrors.Config{Logger: logger})
+	if err != nil {
+		return nil, err
+	}
+	jwt, err := dev.verifier(ctx, logger)
+	if err != nil {
+		return nil, err
+	}
+	authn, err := auth.New(auth.Config{Authenticators: []auth.Authenticator{jwt}, Logger: logger})
 	if err != nil {
 		return nil, err
 	}
 	items := newItemStore()
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /healthz", healthz)
-	mux.HandleFunc("GET /v1/items", items.list)
-	mux.HandleFunc("POST /v1/items", items.create)
-	mux.HandleFunc("GET /v1/items/{id}", items.get)
+	dev.routes(mux)
+	mux.Handle("GET /v1/items", authn.Handler(http.HandlerFunc(items.list)))
+	mux.Handle("POST /v1/items", authn.Handler(http.HandlerFunc(items.create)))
+	mux.Handle("GET /v1/items/{id}", authn.Handler(http.HandlerFunc(items.get)))
 
-	// errors.Responder → audit → (later: ratelimit → auth → …) → routes.
+	// errors.Responder → audit → (later: ratelimit) → auth on /v1/items* → routes.
 	return responder.Handler(aud.Handler(apierrors.Mux(mux))), nil
 }
 
-// curlCommands are the commands printed at start. Each ends with the status
-// it should produce; the quickstart's test runs every one of them.
-func curlCommands(base string) []string {
+// curlCommands are the commands printed at start (run adds the TLS flags).
+// Each ends with the status it should produce; the quickstart's test runs
+// every one of them.
+func curlCommands(base, token string) []string {
+	bearer := "-H 'Authorization: Bearer " + token + "' "
 	return []string{
 		"curl -i " + base + "/healthz  # 200",
-		"curl -i " + base + "/v1/items  # 200",
-		"curl -i -X POST -H 'Content-Type: application/json' -d '{\"name\":\"pen\",\"price\":3}' " + base + "/v1/items  # 201",
-		"curl -i " + base + "/v1/items/1  # 200",
-		"curl -i -X POST -H 'Content-Type: application/json' -d '{\"name\":' " + base + "/v1/items  # 400",
-		"curl -i " + base + "/v1/items/999  # 404",
+		"curl -i " + base + "/v1/items  # 401",
+		"curl -i -H 'Authorization: Bearer not-a-token' " + base + "/v1/items  # 401",
+		"curl -i " + bearer + base + "/v1/items  # 200",
+		"curl -i -X POST " + bearer + "-H 'Content-Type: application/json' -d '{\"name\":\"pen\",\"price\":3}' " + base + "/v1/items  # 201",
+		"curl -i " + bearer + base + "/v1/items/1  # 200",
+		"curl -i -X POST " + bearer + "-H 'Content-Type: application/json' -d '{\"name\":' " + base + "/v1/items  # 400",
+		"curl -i " + bearer + base + "/v1/items/999  # 404",
 		"curl -i " + base + "/v1/nope  # 404",
 		"curl -i -X DELETE " + base + "/v1/items  # 405",
 	}

@@ -3,25 +3,30 @@ package main
 import (
 	"bufio"
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
+	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
 )
 
-// started runs the quickstart on a free loopback port and returns the curl
-// commands it printed.
-func started(t *testing.T) []string {
+// started runs the quickstart on a free loopback port with extra flags and
+// returns the curl commands it printed.
+func started(t *testing.T, flags ...string) []string {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	pr, pw := io.Pipe()
 	done := make(chan error, 1)
 	go func() {
-		done <- run(ctx, []string{"-addr", "127.0.0.1:0"}, pw, io.Discard)
+		args := append([]string{"-addr", "127.0.0.1:0", "-cert-out", filepath.Join(t.TempDir(), "cert.pem")}, flags...)
+		done <- run(ctx, args, pw, io.Discard)
 		pw.Close()
 	}()
 	t.Cleanup(func() {
@@ -47,50 +52,67 @@ func started(t *testing.T) []string {
 }
 
 // TestDocumentedCommands runs every curl command the quickstart prints, as a
-// new user would, and checks the status each one documents and the shape of
-// its body.
+// new user would, over HTTPS (the default) and plain HTTP (-http), and checks
+// the status each one documents and the shape of its body.
 func TestDocumentedCommands(t *testing.T) {
-	cmds := started(t)
-	if len(cmds) < 6 {
-		t.Fatalf("only %d curl commands printed", len(cmds))
-	}
-	client := &http.Client{Timeout: 10 * time.Second}
-	for _, line := range cmds {
-		t.Run(line, func(t *testing.T) {
-			req, want := parseCurl(t, line)
-			resp, err := client.Do(req)
-			if err != nil {
-				t.Fatal(err)
+	for _, mode := range []struct {
+		name  string
+		flags []string
+	}{{"https", nil}, {"http", []string{"-http"}}} {
+		t.Run(mode.name, func(t *testing.T) {
+			cmds := started(t, mode.flags...)
+			if len(cmds) < 6 {
+				t.Fatalf("only %d curl commands printed", len(cmds))
 			}
-			defer resp.Body.Close()
-			body, _ := io.ReadAll(resp.Body)
-			if resp.StatusCode != want {
-				t.Fatalf("status = %d, want %d; body %s", resp.StatusCode, want, body)
-			}
-			if !json.Valid(body) {
-				t.Fatalf("body is not JSON: %q", body)
-			}
-			if id := resp.Header.Get("X-Request-ID"); id == "" {
-				t.Error("no X-Request-ID")
-			}
-			if want >= 400 {
-				var p struct {
-					Status int    `json:"status"`
-					Reason string `json:"reason"`
-				}
-				json.Unmarshal(body, &p)
-				if ct := resp.Header.Get("Content-Type"); ct != "application/problem+json" || p.Status != want || p.Reason == "" {
-					t.Errorf("want a problem: Content-Type %q, body %s", ct, body)
-				}
+			for _, line := range cmds {
+				t.Run(line, func(t *testing.T) { runCurl(t, line, mode.name) })
 			}
 		})
+	}
+}
+
+func runCurl(t *testing.T, line, scheme string) {
+	req, want, client := parseCurl(t, line)
+	if req.URL.Scheme != scheme {
+		t.Fatalf("URL scheme %q, want %q", req.URL.Scheme, scheme)
+	}
+	resp, err := client.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode != want {
+		t.Fatalf("status = %d, want %d; body %s", resp.StatusCode, want, body)
+	}
+	if !json.Valid(body) {
+		t.Fatalf("body is not JSON: %q", body)
+	}
+	if id := resp.Header.Get("X-Request-ID"); id == "" {
+		t.Error("no X-Request-ID")
+	}
+	if hsts := resp.Header.Get("Strict-Transport-Security"); (scheme == "https") != (hsts != "") {
+		t.Errorf("Strict-Transport-Security = %q over %s", hsts, scheme)
+	}
+	if resp.TLS != nil && resp.TLS.Version != tls.VersionTLS13 {
+		t.Errorf("negotiated TLS version %#x, want TLS 1.3 with a modern client", resp.TLS.Version)
+	}
+	if want >= 400 {
+		var p struct {
+			Status int    `json:"status"`
+			Reason string `json:"reason"`
+		}
+		json.Unmarshal(body, &p)
+		if ct := resp.Header.Get("Content-Type"); ct != "application/problem+json" || p.Status != want || p.Reason == "" {
+			t.Errorf("want a problem: Content-Type %q, body %s", ct, body)
+		}
 	}
 }
 
 // parseCurl turns one printed curl command into a request and the status its
 // trailing "# NNN" comment promises. It knows the flags the quickstart
 // prints; an unknown flag fails the test, so new commands get covered.
-func parseCurl(t *testing.T, line string) (*http.Request, int) {
+func parseCurl(t *testing.T, line string) (*http.Request, int, *http.Client) {
 	t.Helper()
 	cmd, comment, ok := strings.Cut(line, "# ")
 	if !ok {
@@ -101,7 +123,7 @@ func parseCurl(t *testing.T, line string) (*http.Request, int) {
 		t.Fatalf("bad status comment in %q", line)
 	}
 	args := shellSplit(t, cmd)[1:]
-	method, url, data := "", "", ""
+	method, url, data, cacert := "", "", "", ""
 	hdr := http.Header{}
 	for i := 0; i < len(args); i++ {
 		next := func() string {
@@ -120,6 +142,8 @@ func parseCurl(t *testing.T, line string) (*http.Request, int) {
 			hdr.Add(k, strings.TrimSpace(v))
 		case a == "-d" || a == "--data":
 			data = next()
+		case a == "--cacert":
+			cacert = next()
 		case strings.HasPrefix(a, "http://") || strings.HasPrefix(a, "https://"):
 			url = a
 		default:
@@ -141,7 +165,19 @@ func parseCurl(t *testing.T, line string) (*http.Request, int) {
 		t.Fatal(err)
 	}
 	req.Header = hdr
-	return req, want
+	client := &http.Client{Timeout: 10 * time.Second}
+	if cacert != "" {
+		pem, err := os.ReadFile(cacert)
+		if err != nil {
+			t.Fatalf("--cacert: %v", err)
+		}
+		roots := x509.NewCertPool()
+		if !roots.AppendCertsFromPEM(pem) {
+			t.Fatalf("--cacert %s holds no certificate", cacert)
+		}
+		client.Transport = &http.Transport{TLSClientConfig: &tls.Config{RootCAs: roots}}
+	}
+	return req, want, client
 }
 
 // shellSplit splits a command line on spaces, honouring single quotes, the
@@ -174,6 +210,32 @@ func shellSplit(t *testing.T, s string) []string {
 	return out
 }
 
+// TestPlainHTTPOnlyOnLoopback: -http must not expose plain HTTP beyond the
+// machine.
+func TestPlainHTTPOnlyOnLoopback(t *testing.T) {
+	err := run(context.Background(), []string{"-http", "-addr", "0.0.0.0:0"}, io.Discard, io.Discard)
+	if err == nil || !strings.Contains(err.Error(), "loopback") {
+		t.Fatalf("err = %v, want a refusal to serve plain HTTP beyond loopback", err)
+	}
+}
+
+// TestCertificateWritten: the file curl --cacert reads holds the server's
+// certificate and never its private key.
+func TestCertificateWritten(t *testing.T) {
+	cmds := started(t)
+	f := strings.Fields(cmds[0])
+	if f[2] != "--cacert" {
+		t.Fatalf("HTTPS commands lack --cacert: %q", cmds[0])
+	}
+	pem, err := os.ReadFile(f[3])
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(pem), "BEGIN CERTIFICATE") || strings.Contains(string(pem), "PRIVATE KEY") {
+		t.Errorf("certificate file:\n%s", pem)
+	}
+}
+
 func TestBadFlag(t *testing.T) {
 	err := run(context.Background(), []string{"-nope"}, io.Discard, io.Discard)
 	if err == nil {
@@ -182,7 +244,7 @@ func TestBadFlag(t *testing.T) {
 }
 
 func TestAddressInUse(t *testing.T) {
-	cmds := started(t)
+	cmds := started(t, "-http")
 	addr := strings.TrimPrefix(strings.Fields(cmds[0])[2], "http://")
 	addr = strings.TrimSuffix(addr, "/healthz")
 	err := run(context.Background(), []string{"-addr", addr}, io.Discard, io.Discard)

@@ -1,0 +1,307 @@
+package auth
+
+import (
+	"encoding/json"
+	"errors"
+	"math"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// maxNumericDate is 9999-12-31T23:59:59Z. Later dates, negative ones and
+// fractions beyond float64's range are refused rather than clamped, so
+// that no overflow turns "far future" into "long ago".
+const maxNumericDate = 253402300799
+
+// numericDate reads a NumericDate claim (RFC 7519 §2): a JSON number of
+// seconds since the epoch. A string such as "1700000000" is refused — some
+// libraries coerce it, which lets a claim mean different things to
+// different parsers.
+func numericDate(claims map[string]any, name string) (time.Time, bool, error) {
+	v, present := claims[name]
+	if !present {
+		return time.Time{}, false, nil
+	}
+	f, ok := v.(float64)
+	if !ok || math.IsNaN(f) || f < 0 || f > maxNumericDate {
+		return time.Time{}, true, invalid(name + "_not_numeric_date")
+	}
+	sec, frac := math.Modf(f)
+	return time.Unix(int64(sec), int64(frac*1e9)).UTC(), true, nil
+}
+
+// audience reads aud: one string or an array of strings (RFC 7519 §4.1.3).
+func audience(v any) ([]string, bool) {
+	switch a := v.(type) {
+	case string:
+		return []string{a}, true
+	case []any:
+		out := make([]string, 0, len(a))
+		for _, e := range a {
+			s, ok := e.(string)
+			if !ok {
+				return nil, false
+			}
+			out = append(out, s)
+		}
+		return out, true
+	}
+	return nil, false
+}
+
+// stringList reads a claim that issuers write either as one space-separated
+// string (OAuth "scope", Entra ID "scp") or as an array of strings (Okta
+// "scp", "roles", "permissions").
+func stringList(v any) ([]string, bool) {
+	switch a := v.(type) {
+	case string:
+		return strings.Fields(a), true
+	case []any:
+		out := make([]string, 0, len(a))
+		for _, e := range a {
+			s, ok := e.(string)
+			if !ok {
+				return nil, false
+			}
+			out = append(out, s)
+		}
+		return out, true
+	}
+	return nil, false
+}
+
+// A pointer is a parsed JSON Pointer (RFC 6901) into the claims.
+type pointer []string
+
+// parsePointer parses a JSON Pointer such as "/realm_access/roles" or
+// "/https:~1~1example.com~1roles". The empty pointer (the whole document)
+// is refused: roles are never the claims object itself.
+func parsePointer(s string) (pointer, bool) {
+	if !strings.HasPrefix(s, "/") {
+		return nil, false
+	}
+	parts := strings.Split(s[1:], "/")
+	for i, p := range parts {
+		// ~1 before ~0, as RFC 6901 §4 requires, so "~01" is "~1".
+		for j := 0; j < len(p); j++ {
+			if p[j] == '~' && (j+1 == len(p) || (p[j+1] != '0' && p[j+1] != '1')) {
+				return nil, false
+			}
+		}
+		parts[i] = strings.ReplaceAll(strings.ReplaceAll(p, "~1", "/"), "~0", "~")
+	}
+	return parts, true
+}
+
+// lookup returns the value at p in claims, if any.
+func (p pointer) lookup(claims map[string]any) (any, bool) {
+	var cur any = claims
+	for _, tok := range p {
+		switch c := cur.(type) {
+		case map[string]any:
+			v, ok := c[tok]
+			if !ok {
+				return nil, false
+			}
+			cur = v
+		case []any:
+			i, err := strconv.Atoi(tok)
+			if err != nil || i < 0 || i >= len(c) || (len(tok) > 1 && tok[0] == '0') {
+				return nil, false
+			}
+			cur = c[i]
+		default:
+			return nil, false
+		}
+	}
+	return cur, true
+}
+
+// roles collects the roles found at the pointers. A pointer that leads
+// nowhere adds nothing; one that leads to something other than a string or
+// an array of strings adds nothing either, since a role must be a name.
+func roles(claims map[string]any, ptrs []pointer) []string {
+	var out []string
+	for _, p := range ptrs {
+		v, ok := p.lookup(claims)
+		if !ok {
+			continue
+		}
+		switch r := v.(type) {
+		case string:
+			out = append(out, r)
+		case []any:
+			for _, e := range r {
+				if s, ok := e.(string); ok {
+					out = append(out, s)
+				}
+			}
+		}
+	}
+	return out
+}
+
+func claimString(claims map[string]any, name string) (string, bool) {
+	v, present := claims[name]
+	if !present {
+		return "", true
+	}
+	s, ok := v.(string)
+	return s, ok
+}
+
+// claims decodes and checks the payload of a token whose signature held.
+func (j *JWT) claims(payload []byte, key *verifyKey) (*Principal, *cacheEntry, error) {
+	claims, err := decodeClaims(payload)
+	if err != nil {
+		if errors.Is(err, errDuplicateClaim) {
+			return nil, nil, invalid("duplicate_claim")
+		}
+		return nil, nil, invalid("claims_not_object")
+	}
+	iss, ok := claims["iss"].(string)
+	if !ok || iss != j.issuer {
+		return nil, nil, invalid("issuer_mismatch")
+	}
+	aud, ok := audience(claims["aud"])
+	if !ok {
+		return nil, nil, invalid("audience_mismatch")
+	}
+	if !slices.ContainsFunc(aud, func(a string) bool { return slices.Contains(j.audience, a) }) {
+		return nil, nil, invalid("audience_mismatch")
+	}
+	exp, hasExp, err := numericDate(claims, "exp")
+	if err != nil {
+		return nil, nil, err
+	}
+	if !hasExp {
+		return nil, nil, invalid("exp_missing")
+	}
+	nbf, _, err := numericDate(claims, "nbf")
+	if err != nil {
+		return nil, nil, err
+	}
+	iat, hasIat, err := numericDate(claims, "iat")
+	if err != nil {
+		return nil, nil, err
+	}
+	authTime, _, err := numericDate(claims, "auth_time")
+	if err != nil {
+		return nil, nil, err
+	}
+	if j.lifetime > 0 {
+		if !hasIat {
+			return nil, nil, invalid("iat_missing")
+		}
+		if exp.Sub(iat) > j.lifetime {
+			return nil, nil, invalid("lifetime_exceeded")
+		}
+	}
+	p := &Principal{
+		Issuer:   iss,
+		Audience: aud,
+		AuthTime: authTime,
+		Expiry:   exp,
+		Method:   MethodJWT,
+		Claims:   claims,
+	}
+	var okSub, okCID, okAzp, okACR bool
+	var azp string
+	p.Subject, okSub = claimString(claims, "sub")
+	p.ClientID, okCID = claimString(claims, "client_id")
+	azp, okAzp = claimString(claims, "azp")
+	p.ACR, okACR = claimString(claims, "acr")
+	if !okSub || !okCID || !okAzp || !okACR {
+		return nil, nil, invalid("claim_not_string")
+	}
+	if p.ClientID == "" {
+		p.ClientID = azp
+	}
+	if j.rfc9068 {
+		_, hasJti := claims["jti"].(string)
+		if p.Subject == "" || p.ClientID == "" || !hasIat || !hasJti {
+			return nil, nil, invalid("rfc9068_claims_missing")
+		}
+	}
+	if v, ok := claims["scope"]; ok {
+		if p.Scopes, ok = stringList(v); !ok {
+			return nil, nil, invalid("scope_type")
+		}
+	} else if v, ok := claims["scp"]; ok {
+		if p.Scopes, ok = stringList(v); !ok {
+			return nil, nil, invalid("scope_type")
+		}
+	}
+	if v, ok := claims["amr"]; ok {
+		if p.AMR, ok = stringList(v); !ok {
+			return nil, nil, invalid("amr_type")
+		}
+	}
+	p.Roles = roles(claims, j.roles)
+	e := &cacheEntry{p: p, key: key, exp: exp, nbf: nbf, iat: iat}
+	if err := j.checkTimes(e, time.Now()); err != nil {
+		return nil, nil, err
+	}
+	return p, e, nil
+}
+
+// checkTimes applies exp, nbf and iat with the leeway at now. Expiry is
+// checked last, so a token both expired and otherwise wrong is reported as
+// wrong.
+func (j *JWT) checkTimes(e *cacheEntry, now time.Time) error {
+	if !e.nbf.IsZero() && now.Add(j.leeway).Before(e.nbf) {
+		return invalid("not_yet_valid")
+	}
+	if !e.iat.IsZero() && now.Add(j.leeway).Before(e.iat) {
+		return invalid("issued_in_future")
+	}
+	if !now.Add(-j.leeway).Before(e.exp) {
+		return errExpired
+	}
+	return nil
+}
+
+var errExpired = &VerifyError{Check: "expired", Err: ErrTokenExpired}
+
+// peekIssuer returns the unverified iss of a compact token, for dispatch
+// among issuers only. It does no more than is needed to find the claim.
+func peekIssuer(token string, max int) (string, error) {
+	c, err := splitCompact(token, max)
+	if err != nil {
+		return "", err
+	}
+	if !json.Valid(c.payload) {
+		return "", invalid("claims_not_object")
+	}
+	var iss string
+	found := false
+	err = forEachMember(c.payload, func(key string, escaped bool, keyRaw, v []byte) error {
+		if !escaped {
+			key = stringOf(keyRaw)
+		}
+		if key == "iss" {
+			if found {
+				return invalid("duplicate_claim")
+			}
+			found = true
+			s, ok := jsonString(v)
+			if !ok {
+				return invalid("issuer_mismatch")
+			}
+			iss = s
+		}
+		return nil
+	})
+	if err != nil {
+		if errors.Is(err, errNotObject) {
+			return "", invalid("claims_not_object")
+		}
+		return "", err
+	}
+	if !found {
+		return "", invalid("issuer_mismatch")
+	}
+	return iss, nil
+}

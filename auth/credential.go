@@ -1,0 +1,152 @@
+package auth
+
+import (
+	"net/http"
+	"strings"
+)
+
+// CredentialKind is the type of a credential, which selects the
+// authenticator that verifies it.
+type CredentialKind uint8
+
+// Credential kinds.
+const (
+	// Bearer is an OAuth 2.0 bearer token (RFC 6750): "Authorization:
+	// Bearer …", or the configured cookie.
+	Bearer CredentialKind = iota + 1
+	// APIKey is an API key: "X-API-Key: …" or "Authorization: ApiKey …".
+	APIKey
+)
+
+func (k CredentialKind) String() string {
+	switch k {
+	case Bearer:
+		return "bearer"
+	case APIKey:
+		return "api_key"
+	}
+	return "none"
+}
+
+// maxCredentialSize bounds a credential header before it is examined.
+const maxCredentialSize = 16 << 10
+
+// credentialFrom finds the request's one credential. It refuses
+// ambiguity, which is where smuggling lives: several Authorization
+// headers, several X-API-Key headers, both kinds at once, or an
+// access_token in the query string (RFC 6750 §2.3 is not supported: URLs
+// end up in logs). A scheme auth does not know (Basic, Digest…) counts as
+// no credential. cookie, if not empty, names a cookie that carries a bearer
+// token when no header does.
+func credentialFrom(r *http.Request, cookie string) (CredentialKind, string, string) {
+	if r.URL.RawQuery != "" && r.URL.Query().Has("access_token") {
+		return 0, "", "query_token"
+	}
+	authz := r.Header.Values("Authorization")
+	keys := r.Header.Values("X-Api-Key")
+	if len(authz) > 1 {
+		return 0, "", "multiple_authorization"
+	}
+	if len(keys) > 1 {
+		return 0, "", "multiple_api_key"
+	}
+	if len(authz) == 1 && len(keys) == 1 {
+		return 0, "", "multiple_credentials"
+	}
+	if len(keys) == 1 {
+		if len(keys[0]) > maxCredentialSize || keys[0] == "" {
+			return 0, "", "malformed_api_key"
+		}
+		return APIKey, keys[0], ""
+	}
+	if len(authz) == 1 {
+		kind, cred, ok := ParseAuthorization(authz[0])
+		switch {
+		case !ok:
+			return 0, "", "malformed_authorization"
+		case kind == 0:
+			return 0, "", "unsupported_scheme"
+		}
+		return kind, cred, ""
+	}
+	if cookie != "" {
+		cs := r.CookiesNamed(cookie)
+		if len(cs) > 1 {
+			return 0, "", "multiple_cookies"
+		}
+		if len(cs) == 1 && cs[0].Value != "" {
+			if len(cs[0].Value) > maxCredentialSize {
+				return 0, "", "malformed_cookie"
+			}
+			return Bearer, cs[0].Value, ""
+		}
+	}
+	return 0, "", ""
+}
+
+// ParseAuthorization parses an Authorization header value. It returns the
+// credential kind (0 for a scheme auth does not handle, such as Basic) and
+// the credential. ok is false when the value is malformed: empty, too long,
+// a known scheme without a credential, or a credential with spaces, control
+// characters or anything outside RFC 7235's token68 alphabet. Schemes
+// compare case-insensitively ("bearer" is "Bearer"); one or more spaces
+// may separate scheme and credential.
+func ParseAuthorization(v string) (kind CredentialKind, credential string, ok bool) {
+	if v == "" || len(v) > maxCredentialSize {
+		return 0, "", false
+	}
+	scheme, rest, _ := strings.Cut(v, " ")
+	switch {
+	case strings.EqualFold(scheme, "Bearer"):
+		kind = Bearer
+	case strings.EqualFold(scheme, "ApiKey"):
+		kind = APIKey
+	default:
+		if !isToken(scheme) {
+			return 0, "", false
+		}
+		return 0, "", true
+	}
+	rest = strings.TrimLeft(rest, " ")
+	if rest == "" || !isToken68(rest) {
+		return 0, "", false
+	}
+	return kind, rest, true
+}
+
+// isToken68 checks RFC 7235 §2.1's token68: ALPHA / DIGIT / "-" / "." /
+// "_" / "~" / "+" / "/", then any number of "=".
+func isToken68(s string) bool {
+	i := 0
+	for ; i < len(s); i++ {
+		c := s[i]
+		if !(c >= 'A' && c <= 'Z' || c >= 'a' && c <= 'z' || c >= '0' && c <= '9' ||
+			c == '-' || c == '.' || c == '_' || c == '~' || c == '+' || c == '/') {
+			break
+		}
+	}
+	if i == 0 {
+		return false
+	}
+	for ; i < len(s); i++ {
+		if s[i] != '=' {
+			return false
+		}
+	}
+	return true
+}
+
+// isToken checks an RFC 9110 token, the syntax of an auth scheme.
+func isToken(s string) bool {
+	if s == "" {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c >= 'A' && c <= 'Z' || c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || strings.IndexByte("!#$%&'*+-.^_`|~", c) >= 0 {
+			continue
+		}
+		return false
+	}
+	return true
+}

@@ -1,0 +1,383 @@
+package auth
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"slices"
+	"strings"
+	"time"
+)
+
+// Defaults and limits for JWTConfig's time fields.
+const (
+	DefaultLeeway = 30 * time.Second
+	MaxLeeway     = 5 * time.Minute
+)
+
+// TypeAccessToken is the JWT access token media type of RFC 9068. Setting
+// JWTConfig.Type to it enforces the RFC 9068 profile.
+const TypeAccessToken = "at+jwt"
+
+// JWTConfig configures a JWT verifier for one issuer. The zero value of
+// every optional field is the strict default it documents. A config must
+// not be modified after it is passed to [NewJWT].
+type JWTConfig struct {
+	// Issuer is the exact iss the tokens must carry. Required. It must be
+	// an https URL, or http for a loopback host.
+	Issuer string
+	// Audience lists the accepted aud values; a token must name at least
+	// one of them. Required.
+	Audience []string
+	// JWKSURL is where the issuer publishes its keys. Empty means OIDC
+	// discovery: the jwks_uri of Issuer + "/.well-known/openid-configuration",
+	// whose issuer must equal Issuer exactly.
+	JWKSURL string
+	// Algorithms is the allowlist of JWS algorithms. Empty means
+	// [DefaultAlgorithms] (RS256/384/512, PS256/384/512, ES256/384/512,
+	// EdDSA). "none" and HMAC algorithms are refused at construction.
+	Algorithms []string
+	// Leeway absorbs clock skew in exp, nbf and iat. Zero means
+	// [DefaultLeeway] (30 s); more than [MaxLeeway] (5 min) is refused.
+	Leeway time.Duration
+	// MaxLifetime, if set, refuses tokens whose exp is further than this
+	// after their iat (and then requires iat). Zero means no limit.
+	MaxLifetime time.Duration
+	// Type, if set, is the typ header every token must carry, compared as
+	// RFC 7515 asks. [TypeAccessToken] ("at+jwt") also enforces RFC 9068's
+	// required claims (sub, client_id, iat, jti), which refuses ID tokens
+	// presented as access tokens. Empty means typ is not checked.
+	Type string
+	// RolePaths are JSON Pointers (RFC 6901) to the claims holding roles:
+	// "/realm_access/roles" (Keycloak), "/resource_access/my-client/roles",
+	// "/permissions" (Auth0), "/https:~1~1example.com~1roles" (a namespaced
+	// claim). Each may hold a string or an array of strings. Empty means
+	// {"/roles"}.
+	RolePaths []string
+	// MaxTokenSize bounds a token before it is parsed. Zero means
+	// [DefaultMaxTokenSize] (8 KiB).
+	MaxTokenSize int
+
+	// HTTPClient fetches discovery and key set documents. Nil means a
+	// client with FetchTimeout. Unless the client sets its own
+	// CheckRedirect, redirects are followed only to https (or loopback
+	// http) URLs, at most three.
+	HTTPClient *http.Client
+	// FetchTimeout bounds each fetch. Zero means 10 s.
+	FetchTimeout time.Duration
+	// MaxJWKSSize bounds a discovery or key set response. Zero means 1 MiB.
+	MaxJWKSSize int64
+	// RefreshMin and RefreshMax clamp how long a fetched key set is used
+	// before it is fetched again: the response's Cache-Control max-age,
+	// or RefreshMax without one. Zero means 5 min and 1 h.
+	RefreshMin, RefreshMax time.Duration
+	// MaxStale is how long the last good key set keeps serving while
+	// fetches fail; after that every token is refused. Zero means 24 h.
+	MaxStale time.Duration
+	// RefetchInterval is the least time between fetches off the schedule:
+	// on-demand ones for an unknown kid, and retries after a failure.
+	// Concurrent demands share one fetch. Zero means 10 s.
+	RefetchInterval time.Duration
+
+	// CacheSize bounds the verified-token cache, in tokens. Zero means
+	// 10000; negative disables the cache.
+	CacheSize int
+	// Logger receives key set fetch failures and dropped keys. Nil means
+	// slog.Default().
+	Logger *slog.Logger
+}
+
+// A JWT verifies access tokens from one issuer. It is safe for concurrent
+// use. Its key set refreshes in the background while it is used; it holds
+// no goroutine while idle, so it needs no Close.
+type JWT struct {
+	issuer    string
+	audience  []string
+	algs      []*algInfo
+	leeway    time.Duration
+	lifetime  time.Duration
+	typ       string
+	rfc9068   bool
+	roles     []pointer
+	maxSize   int
+	keys      *jwksSource
+	cache     *tokenCache
+	jwksURL   string
+	algsNames []string
+}
+
+// NewJWT validates cfg, discovers the key set URL if needed, and fetches
+// the key set once, failing if it cannot: a verifier that starts without
+// keys would refuse every token, which is better found at start-up. ctx
+// bounds only this start-up work.
+func NewJWT(ctx context.Context, cfg JWTConfig) (*JWT, error) {
+	if cfg.Issuer == "" {
+		return nil, configErr("Issuer is required")
+	}
+	if err := checkURL(cfg.Issuer); err != nil {
+		return nil, configErr("Issuer: %v", err)
+	}
+	if len(cfg.Audience) == 0 || slices.Contains(cfg.Audience, "") {
+		return nil, configErr("Audience is required and its entries must not be empty")
+	}
+	j := &JWT{
+		issuer:   cfg.Issuer,
+		audience: slices.Clone(cfg.Audience),
+		leeway:   cfg.Leeway,
+		lifetime: cfg.MaxLifetime,
+		typ:      cfg.Type,
+		maxSize:  cfg.MaxTokenSize,
+	}
+	names := cfg.Algorithms
+	if len(names) == 0 {
+		names = supportedAlgs
+	}
+	for _, n := range names {
+		switch a := lookupAlg(n); {
+		case strings.EqualFold(n, "none"):
+			return nil, configErr(`algorithm "none" is never accepted`)
+		case strings.HasPrefix(strings.ToUpper(n), "HS"):
+			return nil, configErr("HMAC algorithm %s cannot be verified against a public key set", n)
+		case a == nil:
+			return nil, configErr("unsupported algorithm %q", n)
+		default:
+			if !slices.Contains(j.algs, a) {
+				j.algs = append(j.algs, a)
+				j.algsNames = append(j.algsNames, a.name)
+			}
+		}
+	}
+	switch {
+	case j.leeway == 0:
+		j.leeway = DefaultLeeway
+	case j.leeway < 0 || j.leeway > MaxLeeway:
+		return nil, configErr("Leeway must be between 0 and %v", MaxLeeway)
+	}
+	if j.lifetime < 0 {
+		return nil, configErr("MaxLifetime must not be negative")
+	}
+	if j.maxSize == 0 {
+		j.maxSize = DefaultMaxTokenSize
+	} else if j.maxSize < 0 {
+		return nil, configErr("MaxTokenSize must not be negative")
+	}
+	j.rfc9068 = typMatches(j.typ, TypeAccessToken)
+	paths := cfg.RolePaths
+	if len(paths) == 0 {
+		paths = []string{"/roles"}
+	}
+	for _, p := range paths {
+		ptr, ok := parsePointer(p)
+		if !ok {
+			return nil, configErr("RolePaths: %q is not a JSON Pointer", p)
+		}
+		j.roles = append(j.roles, ptr)
+	}
+
+	src := &jwksSource{
+		client:          cfg.HTTPClient,
+		timeout:         orDefault(cfg.FetchTimeout, DefaultFetchTimeout),
+		maxBytes:        cfg.MaxJWKSSize,
+		refreshMin:      orDefault(cfg.RefreshMin, DefaultRefreshMin),
+		refreshMax:      orDefault(cfg.RefreshMax, DefaultRefreshMax),
+		maxStale:        orDefault(cfg.MaxStale, DefaultMaxStale),
+		refetchInterval: orDefault(cfg.RefetchInterval, DefaultRefetchInterval),
+		logger:          cfg.Logger,
+		negative:        make(map[string]time.Time),
+		logged:          make(map[string]bool),
+	}
+	for _, d := range []time.Duration{cfg.FetchTimeout, cfg.RefreshMin, cfg.RefreshMax, cfg.MaxStale, cfg.RefetchInterval} {
+		if d < 0 {
+			return nil, configErr("key set durations must not be negative")
+		}
+	}
+	if src.refreshMin > src.refreshMax {
+		return nil, configErr("RefreshMin is greater than RefreshMax")
+	}
+	if src.maxBytes == 0 {
+		src.maxBytes = DefaultMaxJWKSSize
+	} else if src.maxBytes < 0 {
+		return nil, configErr("MaxJWKSSize must not be negative")
+	}
+	if src.client == nil {
+		src.client = newHTTPClient(src.timeout)
+	} else if src.client.CheckRedirect == nil {
+		c := *src.client
+		c.CheckRedirect = checkRedirect
+		src.client = &c
+	}
+	if src.logger == nil {
+		src.logger = slog.Default()
+	}
+	switch {
+	case cfg.CacheSize == 0:
+		j.cache = newTokenCache(DefaultCacheSize)
+	case cfg.CacheSize > 0:
+		j.cache = newTokenCache(cfg.CacheSize)
+	}
+
+	startCtx, cancel := context.WithTimeout(ctx, src.timeout)
+	defer cancel()
+	j.jwksURL = cfg.JWKSURL
+	if j.jwksURL == "" {
+		u, err := discover(startCtx, src.client, cfg.Issuer, src.maxBytes)
+		if err != nil {
+			return nil, fmt.Errorf("auth: OIDC discovery for %s: %w", cfg.Issuer, err)
+		}
+		j.jwksURL = u
+	}
+	if err := checkURL(j.jwksURL); err != nil {
+		return nil, configErr("JWKSURL: %v", err)
+	}
+	src.url = j.jwksURL
+	set, age, err := src.fetch(startCtx)
+	if err != nil {
+		return nil, fmt.Errorf("auth: fetching the key set from %s: %w", j.jwksURL, err)
+	}
+	now := time.Now()
+	src.cur.Store(&snapshot{set: set, fetched: now, next: now.Add(src.clampAge(age))})
+	src.lastAttempt = now
+	j.keys = src
+	return j, nil
+}
+
+func configErr(format string, args ...any) error {
+	return fmt.Errorf("%w: "+format, append([]any{ErrInvalidConfig}, args...)...)
+}
+
+func orDefault(d, def time.Duration) time.Duration {
+	if d == 0 {
+		return def
+	}
+	return d
+}
+
+// Issuer returns the issuer the verifier accepts.
+func (j *JWT) Issuer() string { return j.issuer }
+
+// JWKSURL returns the key set URL, configured or discovered.
+func (j *JWT) JWKSURL() string { return j.jwksURL }
+
+// Verify checks token and returns the principal it proves. A refused token
+// yields an error wrapping [ErrInvalidToken], [ErrTokenExpired] or
+// [ErrKeysUnavailable], with a [*VerifyError] naming the failed check.
+//
+// A token verified before is answered from the cache after its time
+// claims are checked again and its key is confirmed still in the set. The
+// returned Principal may be shared by calls for the same token and must be
+// treated as read-only.
+func (j *JWT) Verify(ctx context.Context, token string) (*Principal, error) {
+	if len(token) > j.maxSize {
+		return nil, invalid("too_large")
+	}
+	now := time.Now()
+	set, err := j.keys.current(ctx, now)
+	if err != nil {
+		return nil, err
+	}
+	var sum cacheKey
+	if j.cache != nil {
+		sum = hashToken(token)
+		if p, err, ok := j.cache.get(&sum, j, set, now); ok {
+			return p, err
+		}
+	}
+	p, e, err := j.verify(ctx, token, set)
+	if err != nil {
+		return nil, err
+	}
+	if j.cache != nil {
+		j.cache.put(&sum, e)
+	}
+	return p, nil
+}
+
+// verify is Verify without the cache.
+func (j *JWT) verify(ctx context.Context, token string, set *keySet) (*Principal, *cacheEntry, error) {
+	c, err := splitCompact(token, j.maxSize)
+	if err != nil {
+		return nil, nil, err
+	}
+	h, err := parseHeader(c.header)
+	if err != nil {
+		return nil, nil, err
+	}
+	alg := j.algorithm(h.alg)
+	if alg == nil {
+		switch {
+		case strings.EqualFold(stringOf(h.alg), "none"):
+			return nil, nil, invalid("alg_none")
+		case len(h.alg) >= 2 && (h.alg[0]|0x20) == 'h' && (h.alg[1]|0x20) == 's':
+			return nil, nil, invalid("alg_hmac")
+		}
+		return nil, nil, invalid("alg_not_allowed")
+	}
+	if isNestedJWT(h.cty) {
+		return nil, nil, invalid("nested_jwt")
+	}
+	if j.typ != "" && !typMatches(h.typ, j.typ) {
+		return nil, nil, invalid("typ_mismatch")
+	}
+	key, err := j.selectKey(ctx, set, h.kid, alg)
+	if err != nil {
+		return nil, nil, err
+	}
+	if !key.verify(alg, bytesOf(c.input), c.sig) {
+		return nil, nil, invalid("bad_signature")
+	}
+	return j.claims(c.payload, key)
+}
+
+func (j *JWT) algorithm(name []byte) *algInfo {
+	for _, a := range j.algs {
+		if a.name == stringOf(name) {
+			return a
+		}
+	}
+	return nil
+}
+
+// selectKey finds the key for kid and alg. A kid the set lacks triggers one
+// (shared, rate-limited) fetch. Without a kid, the set must hold exactly
+// one key. The key must fit the algorithm: its declared alg, or else its
+// type and curve.
+func (j *JWT) selectKey(ctx context.Context, set *keySet, kid []byte, alg *algInfo) (*verifyKey, error) {
+	if kid == nil {
+		if len(set.keys) != 1 {
+			return nil, invalid("kid_required")
+		}
+		if !set.keys[0].fits(alg) {
+			return nil, invalid("key_alg_mismatch")
+		}
+		return set.keys[0], nil
+	}
+	cands := set.byKID[stringOf(kid)]
+	if len(cands) == 0 {
+		set = j.keys.unknownKID(ctx, string(kid))
+		cands = set.byKID[stringOf(kid)]
+	}
+	if len(cands) == 0 {
+		// A lone key published without a kid still verifies tokens that
+		// name one: some issuers omit kid from a single-key set.
+		if len(set.keys) == 1 && set.keys[0].kid == "" {
+			cands = set.keys
+		} else {
+			return nil, invalid("unknown_kid")
+		}
+	}
+	for _, k := range cands {
+		if k.fits(alg) {
+			return k, nil
+		}
+	}
+	return nil, invalid("key_alg_mismatch")
+}
+
+// Kind reports that a JWT verifies bearer tokens.
+func (j *JWT) Kind() CredentialKind { return Bearer }
+
+// Authenticate verifies a bearer token; see [JWT.Verify].
+func (j *JWT) Authenticate(ctx context.Context, credential string) (*Principal, error) {
+	return j.Verify(ctx, credential)
+}

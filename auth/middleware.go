@@ -1,0 +1,215 @@
+package auth
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"net/http"
+	"strings"
+
+	apierrors "github.com/apishield/apishield/errors"
+	"github.com/apishield/apishield/internal/record"
+)
+
+// An Authenticator verifies one kind of credential. [*JWT], [*Issuers] and
+// [*APIKeys] are Authenticators; applications may add their own.
+//
+// Authenticate returns the principal the credential proves, or an error
+// wrapping [ErrInvalidToken], [ErrTokenExpired] or [ErrKeysUnavailable].
+// It must be safe for concurrent use.
+type Authenticator interface {
+	Kind() CredentialKind
+	Authenticate(ctx context.Context, credential string) (*Principal, error)
+}
+
+// Config configures the middleware.
+type Config struct {
+	// Authenticators verify credentials, at most one per kind. Required.
+	Authenticators []Authenticator
+	// AllowAnonymous lets requests without any credential through without
+	// a principal (the handler or authz decides). Bad credentials are
+	// refused either way. False means no credential is a 401.
+	AllowAnonymous bool
+	// Cookie, if not empty, names a cookie read as a bearer token when the
+	// request has no Authorization or X-API-Key header. Empty means
+	// cookies are ignored.
+	Cookie string
+	// Realm is the realm in WWW-Authenticate challenges. Empty means "api".
+	Realm string
+	// Logger receives one debug line per refused request with the failed
+	// check (never the credential). Nil means slog.Default().
+	Logger *slog.Logger
+}
+
+// Middleware authenticates requests. It is safe for concurrent use.
+type Middleware struct {
+	byKind    map[CredentialKind]Authenticator
+	anonymous bool
+	cookie    string
+	logger    *slog.Logger
+	challenge string // for unauthenticated
+	invalid   map[CredentialKind]string
+	expired   map[CredentialKind]string
+}
+
+// New validates cfg and returns the middleware.
+func New(cfg Config) (*Middleware, error) {
+	if len(cfg.Authenticators) == 0 {
+		return nil, configErr("Authenticators is required")
+	}
+	m := &Middleware{
+		byKind:    make(map[CredentialKind]Authenticator, 2),
+		anonymous: cfg.AllowAnonymous,
+		cookie:    cfg.Cookie,
+		logger:    cfg.Logger,
+		invalid:   make(map[CredentialKind]string, 2),
+		expired:   make(map[CredentialKind]string, 2),
+	}
+	if m.logger == nil {
+		m.logger = slog.Default()
+	}
+	realm := cfg.Realm
+	if realm == "" {
+		realm = "api"
+	}
+	if strings.ContainsAny(realm, "\"\\\r\n") {
+		return nil, configErr("Realm must not contain quotes, backslashes or line breaks")
+	}
+	for _, a := range cfg.Authenticators {
+		if a == nil {
+			return nil, configErr("nil Authenticator")
+		}
+		k := a.Kind()
+		if k != Bearer && k != APIKey {
+			return nil, configErr("Authenticator of unknown kind %d", k)
+		}
+		if _, dup := m.byKind[k]; dup {
+			return nil, configErr("two Authenticators for %s credentials; combine issuers with NewIssuers", k)
+		}
+		m.byKind[k] = a
+	}
+	var chs []string
+	for _, k := range []CredentialKind{Bearer, APIKey} {
+		if _, ok := m.byKind[k]; !ok {
+			continue
+		}
+		scheme := "Bearer"
+		if k == APIKey {
+			scheme = "ApiKey"
+		}
+		base := scheme + ` realm="` + realm + `"`
+		chs = append(chs, base)
+		m.invalid[k] = base + `, error="invalid_token", error_description="The credential is invalid"`
+		m.expired[k] = base + `, error="invalid_token", error_description="The credential is expired"`
+	}
+	m.challenge = strings.Join(chs, ", ")
+	return m, nil
+}
+
+// Authenticate finds the request's credential and verifies it with the
+// authenticator for its kind. It returns (nil, nil) for a request without
+// credentials when anonymous access is allowed, and an error wrapping
+// [ErrNoCredentials], [ErrInvalidToken], [ErrTokenExpired] or
+// [ErrKeysUnavailable] otherwise.
+func (m *Middleware) Authenticate(r *http.Request) (*Principal, error) {
+	p, _, err := m.authenticate(r)
+	return p, err
+}
+
+func (m *Middleware) authenticate(r *http.Request) (*Principal, CredentialKind, error) {
+	kind, cred, bad := credentialFrom(r, m.cookie)
+	if bad == "unsupported_scheme" {
+		// Basic, Digest…: a credential auth does not take is no credential.
+		if m.anonymous {
+			return nil, 0, nil
+		}
+		return nil, 0, &VerifyError{Check: bad, Err: ErrNoCredentials}
+	}
+	if bad != "" {
+		return nil, Bearer, invalid(bad)
+	}
+	if kind == 0 {
+		if m.anonymous {
+			return nil, 0, nil
+		}
+		return nil, 0, ErrNoCredentials
+	}
+	a, ok := m.byKind[kind]
+	if !ok {
+		if m.anonymous {
+			return nil, 0, nil
+		}
+		return nil, 0, &VerifyError{Check: "no_authenticator_for_" + kind.String(), Err: ErrNoCredentials}
+	}
+	p, err := a.Authenticate(r.Context(), cred)
+	if err == nil && p == nil {
+		err = invalid("authenticator_returned_nil")
+	}
+	return p, kind, err
+}
+
+// Handler authenticates each request before next. A verified caller's
+// [Principal] is in the request context for next ([FromContext]). A
+// refused request gets a 401 problem (unauthenticated, invalid_token or
+// token_expired) with an RFC 6750 WWW-Authenticate challenge whose
+// description is generic; the failed check goes to the request record and
+// the log only.
+func (m *Middleware) Handler(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w, r, rec := record.Install(w, r)
+		p, kind, err := m.authenticate(r)
+		if err == nil {
+			if p == nil {
+				rec.AddDecision(record.Decision{Package: "auth", Outcome: record.Skip, Reason: "anonymous"})
+				next.ServeHTTP(w, r)
+				return
+			}
+			rec.SetPrincipal(record.Principal{Subject: p.Subject, Issuer: p.Issuer, ClientID: p.ClientID, Method: p.Method})
+			rec.AddDecision(record.Decision{Package: "auth", Outcome: record.Allow, Reason: p.Method, Rule: kind.String()})
+			next.ServeHTTP(w, r.WithContext(NewContext(r.Context(), p)))
+			return
+		}
+		m.refuse(w, r, rec, kind, err)
+	})
+}
+
+func (m *Middleware) refuse(w http.ResponseWriter, r *http.Request, rec *record.Record, kind CredentialKind, err error) {
+	check := CheckOf(err)
+	var prob *apierrors.Problem
+	outcome := record.Deny
+	switch {
+	case errors.Is(err, ErrNoCredentials):
+		prob = apierrors.New(http.StatusUnauthorized, apierrors.ReasonUnauthenticated, "No credentials were presented.").
+			WithHeader("WWW-Authenticate", m.challenge)
+		if check == "" {
+			check = "no_credentials"
+		}
+	case errors.Is(err, ErrTokenExpired):
+		prob = apierrors.New(http.StatusUnauthorized, apierrors.ReasonTokenExpired, "The credential is expired.").
+			WithHeader("WWW-Authenticate", m.challengeFor(m.expired, kind))
+	default:
+		if errors.Is(err, ErrKeysUnavailable) {
+			outcome = record.Error
+		}
+		if check == "" {
+			check = "authenticator_error"
+		}
+		prob = apierrors.New(http.StatusUnauthorized, apierrors.ReasonInvalidToken, "The credential is invalid.").
+			WithHeader("WWW-Authenticate", m.challengeFor(m.invalid, kind))
+	}
+	rec.AddDecision(record.Decision{Package: "auth", Outcome: outcome, Reason: prob.Reason, Rule: kind.String() + ":" + check})
+	m.logger.LogAttrs(r.Context(), slog.LevelDebug, "auth: request refused",
+		slog.String("request_id", rec.ID()), slog.String("reason", prob.Reason),
+		slog.String("check", check), slog.String("error", err.Error()))
+	apierrors.Write(w, r, prob.WithCause(err))
+}
+
+func (m *Middleware) challengeFor(byKind map[CredentialKind]string, kind CredentialKind) string {
+	if c, ok := byKind[kind]; ok {
+		return c
+	}
+	if c, ok := byKind[Bearer]; ok {
+		return c
+	}
+	return byKind[APIKey]
+}

@@ -1,0 +1,125 @@
+// Package ratelimit limits how much each client may do: exact GCRA rate
+// limits kept in memory for one instance or in Redis for many, and
+// concurrency limits, fixed or adaptive, that shed load when the service
+// slows down.
+//
+// # What it protects against
+//
+// Request floods and brute force per client address, per authenticated
+// subject, per API key and per route, across every instance of a service;
+// and overload, when too many requests run at once for the service to
+// answer them in time.
+//
+// # Rate limits
+//
+// A [Policy] is a rate with a burst: Limit units per Period, of which Burst
+// may be spent at once (a token bucket). A [Limiter] enforces up to four
+// policies together, such as 10 per second with bursts of 20 and 1000 per
+// hour, all-or-nothing: a denied request consumes nothing from any policy.
+// Requests may cost more than one unit; a cost larger than a policy's burst
+// is refused with its own detail and no Retry-After, since waiting cannot
+// help. Decisions are GCRA (the generic cell rate algorithm) in integer
+// microseconds: one timestamp per key and policy, no floats, no drift.
+//
+//	byIP, err := ratelimit.ByIP(ratelimit.IPConfig{TrustedProxies: proxies})
+//	perIP, err := ratelimit.New(ratelimit.Config{
+//		Name:     "ip",
+//		Key:      byIP,
+//		Policies: []ratelimit.Policy{{Name: "ip", Limit: 600, Period: time.Minute, Burst: 100}},
+//	})
+//	perSubject, err := ratelimit.New(ratelimit.Config{
+//		Name:     "subject",
+//		Key:      ratelimit.BySubject(),
+//		Policies: []ratelimit.Policy{{Name: "subject", Limit: 1000, Period: time.Hour, Burst: 20}},
+//	})
+//
+// In the recommended stack a per-IP limiter runs before authentication, so
+// floods are refused before any signature is checked, and a per-subject
+// limiter after it:
+//
+//	// net/http
+//	handler := apierrors.Recover(perIP.Handler(authn.Handler(perSubject.Handler(mux))))
+//	// chi and gorilla/mux
+//	r.Use(perIP.Handler, authn.Handler, perSubject.Handler)
+//
+// [Limiter.Allow] is the same decision outside HTTP.
+//
+// # Keys
+//
+// [ByIP] is the client address through the configured trusted proxies only
+// (X-Forwarded-For or RFC 7239 Forwarded, walked right to left), with IPv6
+// grouped by /64; it is the resolver audit uses too. [BySubject] is the
+// authenticated principal, [ByAPIKey] a hashed API key header, [ByRoute]
+// (or [ByRouteFunc] for gorilla/mux) adds the route pattern, and [Join] and
+// [First] combine key functions. A request without a key of the kind (an
+// anonymous request for BySubject) passes undecided and is recorded as a
+// skip.
+//
+// # Stores
+//
+// By default each limiter keeps its state in a [MemoryStore] of its own:
+// no allocation per decision, keys forgotten as soon as their buckets are
+// full again, and at most MemoryConfig.MaxKeys keys.
+//
+// [NewRedisStore] shares the limits between instances through Redis, Redis
+// Sentinel or Redis Cluster (any redis.UniversalClient). Each decision is
+// one EVALSHA of one script that decides every policy atomically on Redis's
+// clock, so instances admit exactly the limit together whatever their clock
+// skew. Keys carry a hash tag, so all policies of a client share a Cluster
+// slot, and the tag is an HMAC of the identity, so Redis never holds a raw
+// address, subject or API key. Keys expire exactly when their buckets are
+// full. Each call has a deadline (50ms) and no retry; repeated failures open
+// a circuit breaker that probes Redis in the background and closes within
+// one probe interval (100ms) of Redis's return. While Redis is unavailable
+// the limiter's [FailureMode] decides: FailClosed (503 overloaded, the
+// default), FailOpen, or Local (an in-memory limit at a share of each
+// policy). After Redis denies a client, the same client is refused locally
+// until its retry time, so a flood of rejected requests costs no round
+// trips.
+//
+// # Responses
+//
+// A denied request gets 429 rate_limited through apierrors.Write, with
+// Retry-After (whole seconds, rounded up, so never early) and the fields of
+// draft-ietf-httpapi-ratelimit-headers on every decided response:
+//
+//	RateLimit-Policy: "subject";q=1000;w=3600, "daily";q=10000;w=86400
+//	RateLimit: "subject";r=0;t=72, "daily";r=9980;t=173
+//
+// Config.LegacyHeaders adds X-RateLimit-Limit, -Remaining and -Reset
+// (seconds from now). Config.Shadow decides and records without enforcing.
+// Every decision, allow, deny, skip or error, is written to apishield's
+// request record for audit.
+//
+// # Concurrency and adaptive limits
+//
+// [Concurrency] bounds the requests in flight, in total and per key.
+// [Adaptive] moves its bound with the service's health, AIMD style: it grows
+// while requests finish in time and shrinks when they are slow (above a
+// latency learned from the service's own fastest responses, or a configured
+// one) or fail with 5xx. Both answer excess requests at once with 503
+// overloaded and Retry-After.
+//
+// # Security
+//
+// What this package does not do:
+//   - It cannot tell clients apart better than its key: behind a proxy that
+//     is not listed in IPConfig.TrustedProxies every client shares the
+//     proxy's bucket, and listing a network that clients can reach lets them
+//     choose their address. Many IPv4 addresses or /64s can still share out
+//     a flood; pair per-IP limits with per-subject ones.
+//   - BySubject counts only authenticated requests; anonymous ones pass it
+//     undecided, so keep a per-IP limiter in front.
+//   - FailOpen and Local admit more than the limit while Redis is down, by
+//     choice. FailClosed refuses everyone instead.
+//   - A memory store at MaxKeys drops arbitrary keys, which forgives those
+//     clients' recent use; it is per instance, so N instances with memory
+//     stores admit up to N times the limit.
+//   - The memory store holds 64-bit keyed hashes of keys, not the keys: two
+//     clients share a bucket only if their hashes collide (about 3 in 10⁸
+//     for a million keys, under a per-process random seed).
+//   - The adaptive limiter sheds load; it does not find which clients cause
+//     it. Rate limits do that.
+//   - Rates that do not divide a Period into whole microseconds are rounded
+//     to a slightly slower rate, never a faster one.
+package ratelimit

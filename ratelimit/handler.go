@@ -1,0 +1,119 @@
+package ratelimit
+
+import (
+	"errors"
+	"net/http"
+	"sync"
+
+	apierrors "github.com/apishield/apishield/errors"
+	"github.com/apishield/apishield/internal/record"
+)
+
+const pkgName = "ratelimit"
+
+var keyBufs = sync.Pool{New: func() any { b := make([]byte, 0, 128); return &b }}
+
+// Handler returns next wrapped by the limiter. Each request's key comes
+// from Config.Key and its cost from Config.Cost; the decision is recorded
+// in apishield's request record and the RateLimit-Policy and RateLimit
+// headers are set (unless in shadow mode).
+//
+//   - Admitted requests go to next.
+//   - Denied requests get 429 rate_limited with Retry-After, through
+//     apierrors.Write; a cost larger than a policy's burst gets 429 with its
+//     own detail and no Retry-After, since waiting does not help.
+//   - While the store is unavailable under FailClosed, requests get 503
+//     overloaded with Retry-After.
+//   - Requests without a key (ErrNoKey) go to next undecided; other key
+//     errors and negative costs are server errors.
+//   - In shadow mode every request goes to next, and a denial is only
+//     recorded.
+func (l *Limiter) Handler(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w, r, rec := record.Install(w, r)
+		bp := keyBufs.Get().(*[]byte)
+		defer keyBufs.Put(bp)
+		key, err := l.key((*bp)[:0], r)
+		*bp = key[:0]
+		if err != nil {
+			if errors.Is(err, ErrNoKey) {
+				rec.AddDecision(record.Decision{Package: pkgName, Outcome: record.Skip, Rule: l.name})
+				next.ServeHTTP(w, r)
+				return
+			}
+			rec.AddDecision(record.Decision{Package: pkgName, Outcome: record.Error, Reason: apierrors.ReasonInternal, Rule: l.name})
+			apierrors.Write(w, r, apierrors.Internal(err))
+			return
+		}
+		cost := 1
+		if l.cost != nil {
+			cost = l.cost(r)
+		}
+		var d Decision
+		err = l.allow(r.Context(), string(key), cost, &d)
+		if err != nil && !errors.Is(err, ErrUnavailable) {
+			rec.AddDecision(record.Decision{Package: pkgName, Outcome: record.Error, Reason: apierrors.ReasonInternal, Rule: l.name})
+			apierrors.Write(w, r, apierrors.Internal(err))
+			return
+		}
+		l.serve(w, r, rec, next, &d, err)
+	})
+}
+
+func (l *Limiter) serve(w http.ResponseWriter, r *http.Request, rec *record.Record, next http.Handler, d *Decision, storeErr error) {
+	di := d.Deciding()
+	rl := record.RateLimit{Key: l.name, Allowed: d.Allowed, Shadow: l.shadow, RetryAfter: d.RetryAfter}
+	policy := l.name
+	if di >= 0 {
+		res := &d.results[di]
+		policy = res.Policy.Name
+		rl.Policy, rl.Limit, rl.Remaining = policy, res.Policy.Limit, res.Remaining
+	}
+	rec.SetRateLimit(rl)
+	unavailable := storeErr != nil && !d.Allowed && l.mode == FailClosed
+	switch {
+	case storeErr != nil:
+		reason := ""
+		if !d.Allowed {
+			reason = apierrors.ReasonRateLimited
+			if unavailable {
+				reason = apierrors.ReasonOverloaded
+			}
+		}
+		rec.AddDecision(record.Decision{Package: pkgName, Outcome: record.Error, Reason: reason, Rule: l.mode.String()})
+	case d.Allowed:
+		rec.AddDecision(record.Decision{Package: pkgName, Outcome: record.Allow, Reason: policy, Rule: l.name})
+	case l.shadow:
+		rec.AddDecision(record.Decision{Package: pkgName, Outcome: record.Skip, Reason: apierrors.ReasonRateLimited, Rule: policy})
+	default:
+		rec.AddDecision(record.Decision{Package: pkgName, Outcome: record.Deny, Reason: apierrors.ReasonRateLimited, Rule: policy})
+	}
+
+	if l.shadow || d.Allowed {
+		if !l.shadow && !unavailable {
+			bp := keyBufs.Get().(*[]byte)
+			*bp = l.setHeaders(w.Header(), d, *bp)[:0]
+			keyBufs.Put(bp)
+		}
+		next.ServeHTTP(w, r)
+		return
+	}
+	var p *apierrors.Problem
+	switch {
+	case unavailable:
+		p = apierrors.New(0, apierrors.ReasonOverloaded, "").
+			WithHeader("Retry-After", retryAfterValue(d.RetryAfter)).WithCause(storeErr)
+	case d.CostExceedsBurst:
+		p = apierrors.New(0, apierrors.ReasonRateLimited,
+			"The request costs more than the rate limit admits at once; retrying will not help.")
+	default:
+		p = apierrors.New(0, apierrors.ReasonRateLimited, "Rate limit exceeded; retry after the time in Retry-After.").
+			WithHeader("Retry-After", retryAfterValue(d.RetryAfter))
+	}
+	if !unavailable {
+		bp := keyBufs.Get().(*[]byte)
+		*bp = l.setHeaders(w.Header(), d, *bp)[:0]
+		keyBufs.Put(bp)
+	}
+	apierrors.Write(w, r, p)
+}

@@ -1,0 +1,69 @@
+package ratelimit
+
+import (
+	"fmt"
+	"net/http"
+	"net/netip"
+
+	"github.com/apishield/apishield/internal/clientip"
+	"github.com/apishield/apishield/internal/record"
+)
+
+// IPConfig configures ByIP. The zero value keys by the socket peer, with
+// IPv6 grouped by /64.
+type IPConfig struct {
+	// TrustedProxies lists the networks of the reverse proxies in front of
+	// the service. Only a connection from one of them may say who the
+	// client is, and only through entries trusted proxies wrote: the header
+	// is walked right to left and the first untrusted address is the
+	// client. If empty, no header is believed and the socket peer is the
+	// client: a trust list is never assumed. Use ParseTrustedProxies for
+	// configuration strings.
+	TrustedProxies []netip.Prefix
+	// Header is the one forwarding header the trusted proxies set:
+	// "X-Forwarded-For", "Forwarded" (RFC 7239) or "X-Real-IP". If empty,
+	// "X-Forwarded-For".
+	Header string
+	// MaxHops bounds the header entries examined. If zero, 16.
+	MaxHops int
+	// IPv6Bits is the prefix length IPv6 clients are grouped by, since a
+	// host can use any address of its /64. If zero, 64; between 48 and 128.
+	IPv6Bits int
+}
+
+// ParseTrustedProxies parses CIDRs ("10.0.0.0/8") and bare addresses for
+// IPConfig.TrustedProxies. Errors wrap ErrInvalidConfig.
+func ParseTrustedProxies(ss []string) ([]netip.Prefix, error) {
+	p, err := clientip.ParsePrefixes(ss)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrInvalidConfig, err)
+	}
+	return p, nil
+}
+
+// ByIP keys requests by the client's address, resolved by apishield's one
+// client-IP resolver (shared with audit), and grouped into an IPv6 prefix.
+// Requests whose client cannot be told (a unix-socket peer) share one
+// "unknown" bucket rather than escaping the limit. The address is also
+// recorded in the request record. Errors wrap ErrInvalidConfig.
+func ByIP(cfg IPConfig) (KeyFunc, error) {
+	if cfg.IPv6Bits == 0 {
+		cfg.IPv6Bits = clientip.DefaultIPv6Bits
+	}
+	if cfg.IPv6Bits < 48 || cfg.IPv6Bits > 128 {
+		return nil, fmt.Errorf("%w: IPv6Bits %d is not between 48 and 128", ErrInvalidConfig, cfg.IPv6Bits)
+	}
+	res, err := clientip.New(clientip.Config{TrustedProxies: cfg.TrustedProxies, Header: cfg.Header, MaxHops: cfg.MaxHops})
+	if err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrInvalidConfig, err)
+	}
+	bits := cfg.IPv6Bits
+	return func(dst []byte, r *http.Request) ([]byte, error) {
+		ip := res.ClientIP(r)
+		if rec := record.From(r.Context()); rec != nil && ip.IsValid() {
+			rec.SetClientIP(ip)
+		}
+		dst = append(dst, "ip:"...)
+		return clientip.AppendKey(dst, ip, bits), nil
+	}, nil
+}

@@ -1,0 +1,164 @@
+package ratelimit
+
+import (
+	"crypto/sha256"
+	"encoding/base64"
+	"errors"
+	"net/http"
+	"net/textproto"
+
+	"github.com/go-chi/chi/v5"
+
+	"github.com/apishield/apishield/auth"
+	"github.com/apishield/apishield/internal/record"
+)
+
+// A KeyFunc appends the rate-limit key of r to dst and returns the extended
+// slice. It returns ErrNoKey when r has no key of its kind, and another
+// error when the key cannot be derived, which the handler treats as a
+// server error (fail closed).
+//
+// Keys are identities: BySubject and ByAPIKey keys are stored only as HMACs
+// in Redis, and ByAPIKey hashes the key before it reaches any store.
+type KeyFunc func(dst []byte, r *http.Request) ([]byte, error)
+
+// ErrNoRoute is returned by ByRoute when the request carries no route
+// pattern: the limiter runs before routing, where no pattern is known yet.
+var ErrNoRoute = errors.New("ratelimit: no route pattern; place the ByRoute limiter inside the router")
+
+// BySubject keys requests by the authenticated principal ([auth.FromContext]):
+// its issuer and subject, so equal subjects from different issuers are
+// different clients. Requests without a principal have no key (ErrNoKey).
+// Place the limiter after auth's middleware.
+func BySubject() KeyFunc {
+	return func(dst []byte, r *http.Request) ([]byte, error) {
+		p, ok := auth.FromContext(r.Context())
+		if !ok || p.Subject == "" {
+			return dst, ErrNoKey
+		}
+		dst = append(dst, "sub:"...)
+		dst = append(dst, p.Issuer...)
+		dst = append(dst, 0)
+		return append(dst, p.Subject...), nil
+	}
+}
+
+// ByAPIKey keys requests by the value of header (such as "X-API-Key"), or
+// of the Authorization header's credentials when header is
+// "Authorization". The value is hashed (SHA-256) before use, so no store
+// ever holds a usable key. Requests without the header have no key
+// (ErrNoKey).
+//
+// ByAPIKey counts whatever the client sends, valid or not, so it can run
+// before authentication; after authentication, BySubject counts the key's
+// owner instead.
+func ByAPIKey(header string) KeyFunc {
+	header = textproto.CanonicalMIMEHeaderKey(header)
+	return func(dst []byte, r *http.Request) ([]byte, error) {
+		vs := r.Header[header]
+		if len(vs) == 0 || vs[0] == "" {
+			return dst, ErrNoKey
+		}
+		v := vs[0]
+		if header == "Authorization" {
+			// Count the credentials, not the scheme's spelling.
+			for i := 0; i < len(v); i++ {
+				if v[i] == ' ' {
+					v = v[i+1:]
+					break
+				}
+			}
+		}
+		sum := sha256.Sum256([]byte(v))
+		dst = append(dst, "key:"...)
+		return base64.RawURLEncoding.AppendEncode(dst, sum[:16]), nil
+	}
+}
+
+// ByRoute keys requests by their route pattern and then by inner, so each
+// route has its own budget per client; with a nil inner, all clients of a
+// route share one budget. The pattern is the standard library ServeMux's
+// (Request.Pattern), chi's (chi.RouteContext(...).RoutePattern()), or the
+// one recorded in apishield's request record, in that order. For
+// gorilla/mux and other routers, use ByRouteFunc.
+//
+// The pattern is known only after routing: wrap the routes' handlers (with
+// chi, r.With or a Group's Use; with ServeMux, each handler), not the
+// router. A request without a pattern is a server error (ErrNoRoute),
+// so a misplaced limiter is noticed instead of silently limiting nothing.
+func ByRoute(inner KeyFunc) KeyFunc { return ByRouteFunc(RoutePattern, inner) }
+
+// ByRouteFunc is ByRoute with the route pattern taken from route, for
+// routers ByRoute does not know. For gorilla/mux:
+//
+//	ratelimit.ByRouteFunc(func(r *http.Request) string {
+//		t, _ := mux.CurrentRoute(r).GetPathTemplate()
+//		return r.Method + " " + t
+//	}, ratelimit.ByIP(ipCfg))
+func ByRouteFunc(route func(*http.Request) string, inner KeyFunc) KeyFunc {
+	return func(dst []byte, r *http.Request) ([]byte, error) {
+		p := route(r)
+		if p == "" {
+			return dst, ErrNoRoute
+		}
+		dst = append(dst, "route:"...)
+		dst = append(dst, p...)
+		if inner == nil {
+			return dst, nil
+		}
+		dst = append(dst, 0)
+		return inner(dst, r)
+	}
+}
+
+// RoutePattern returns the request's route pattern as ByRoute finds it, or "".
+func RoutePattern(r *http.Request) string {
+	if r.Pattern != "" {
+		return r.Pattern
+	}
+	if rc := chi.RouteContext(r.Context()); rc != nil {
+		if p := rc.RoutePattern(); p != "" && p != "/*" {
+			return r.Method + " " + p
+		}
+	}
+	if rec := record.From(r.Context()); rec != nil {
+		return rec.Route()
+	}
+	return ""
+}
+
+// Join keys requests by every one of fns together, such as a subject on one
+// route; if any has no key, neither has the join.
+func Join(fns ...KeyFunc) KeyFunc {
+	fns = append([]KeyFunc(nil), fns...)
+	return func(dst []byte, r *http.Request) ([]byte, error) {
+		var err error
+		for i, fn := range fns {
+			if i > 0 {
+				dst = append(dst, 0)
+			}
+			if dst, err = fn(dst, r); err != nil {
+				return dst, err
+			}
+		}
+		return dst, nil
+	}
+}
+
+// First keys requests by the first of fns that has a key, such as the
+// subject when authenticated and else the client address. The kinds are
+// prefixed differently, so a subject and an address never collide.
+func First(fns ...KeyFunc) KeyFunc {
+	fns = append([]KeyFunc(nil), fns...)
+	return func(dst []byte, r *http.Request) ([]byte, error) {
+		n := len(dst)
+		for _, fn := range fns {
+			out, err := fn(dst[:n], r)
+			if errors.Is(err, ErrNoKey) {
+				continue
+			}
+			return out, err
+		}
+		return dst[:n], ErrNoKey
+	}
+}

@@ -1,0 +1,269 @@
+package ratelimit
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"math"
+	"net/http"
+	"time"
+)
+
+// Errors returned by this package. Callers test them with errors.Is.
+var (
+	// ErrInvalidConfig is wrapped by every configuration error.
+	ErrInvalidConfig = errors.New("ratelimit: invalid config")
+	// ErrInvalidCost is returned by Allow for a negative cost.
+	ErrInvalidCost = errors.New("ratelimit: negative cost")
+	// ErrUnavailable is wrapped by the error Allow returns when the store
+	// could not decide; the decision returned with it is the failure mode's.
+	ErrUnavailable = errors.New("ratelimit: store unavailable")
+	// ErrNoKey is returned by a [KeyFunc] when the request has no key of its
+	// kind, such as BySubject on an anonymous request. The limiter then
+	// lets the request through undecided and records a skip: place a
+	// per-IP limiter in front for anonymous traffic.
+	ErrNoKey = errors.New("ratelimit: request has no key")
+)
+
+// A FailureMode says what a limiter decides when its store fails.
+type FailureMode int
+
+const (
+	// FailClosed denies while the store is unavailable: the handler answers
+	// 503 overloaded with Retry-After. The default.
+	FailClosed FailureMode = iota
+	// FailOpen admits every request while the store is unavailable.
+	FailOpen
+	// Local decides with an in-memory limiter of this instance, at
+	// Config.LocalShare of each policy's Limit and Burst.
+	Local
+)
+
+// String returns the mode's name as recorded in decisions: "fail_closed",
+// "fail_open" or "local".
+func (m FailureMode) String() string {
+	switch m {
+	case FailClosed:
+		return "fail_closed"
+	case FailOpen:
+		return "fail_open"
+	case Local:
+		return "local"
+	}
+	return fmt.Sprintf("FailureMode(%d)", int(m))
+}
+
+// DefaultUnavailableRetryAfter is the Retry-After sent with 503 while the
+// store is unavailable and Config.UnavailableRetryAfter is zero.
+const DefaultUnavailableRetryAfter = time.Second
+
+// Config configures a [Limiter]. A Config is copied by New and may be
+// reused.
+type Config struct {
+	// Name names the limiter in store keys, records, logs and headers'
+	// partitions, e.g. "ip" or "subject". Limiters that share a store must
+	// have different names. If empty, "default". Letters, digits, '_', '-'
+	// and '.', at most 32 bytes.
+	Name string
+	// Store keeps the state. If nil, a new memory store of its own with the
+	// default MemoryConfig.
+	Store Store
+	// Policies are the rates enforced together, all-or-nothing. Required,
+	// 1 to MaxPolicies.
+	Policies []Policy
+	// Key derives the client's key from a request, for Handler. Required:
+	// there is no default, so a limiter never silently counts everyone as
+	// one client. Allow does not use it.
+	Key KeyFunc
+	// Cost returns the units a request costs, for Handler. If nil, 1.
+	// A negative cost is a server error.
+	Cost func(*http.Request) int
+	// Shadow makes Handler decide and record but never deny, and send no
+	// rate-limit headers: for trying a policy on live traffic.
+	Shadow bool
+	// LegacyHeaders also sends X-RateLimit-Limit, X-RateLimit-Remaining and
+	// X-RateLimit-Reset (seconds from now) for the deciding policy, for
+	// clients that predate the RateLimit fields.
+	LegacyHeaders bool
+	// OnStoreError is the failure mode. The zero value is FailClosed.
+	OnStoreError FailureMode
+	// LocalShare is the share of each policy's Limit and Burst that the
+	// Local failure mode enforces per instance, in (0, 1], e.g. 1/N for N
+	// instances. Required when OnStoreError is Local, ignored otherwise.
+	LocalShare float64
+	// UnavailableRetryAfter is the Retry-After sent with 503 while the store
+	// is unavailable under FailClosed. If zero,
+	// DefaultUnavailableRetryAfter.
+	UnavailableRetryAfter time.Duration
+	// Logger receives store failures, at most one per second. If nil, they
+	// are not logged (they are still recorded per request).
+	Logger *slog.Logger
+}
+
+// A Limiter enforces a set of policies per key. Its decision is [Limiter.Allow];
+// [Limiter.Handler] applies it to HTTP requests. A Limiter is safe for
+// concurrent use.
+type Limiter struct {
+	name      string
+	store     Store
+	policies  []Policy
+	key       KeyFunc
+	cost      func(*http.Request) int
+	shadow    bool
+	legacy    bool
+	mode      FailureMode
+	local     *Limiter // the Local failure mode's limiter
+	unavRetry time.Duration
+	logger    *slog.Logger
+	logGate   logGate
+
+	policyHeader string // RateLimit-Policy, fixed per limiter
+}
+
+// New validates cfg and returns a limiter. Errors wrap ErrInvalidConfig.
+func New(cfg Config) (*Limiter, error) {
+	l, err := newLimiter(cfg)
+	if err != nil {
+		return nil, err
+	}
+	if cfg.Key == nil {
+		return nil, fmt.Errorf("%w: Key is required", ErrInvalidConfig)
+	}
+	return l, nil
+}
+
+func newLimiter(cfg Config) (*Limiter, error) {
+	if cfg.Name == "" {
+		cfg.Name = "default"
+	}
+	if err := (&Policy{Name: cfg.Name, Limit: 1, Period: time.Second}).validate(); err != nil {
+		return nil, fmt.Errorf("%w: limiter Name %q may hold only letters, digits, '_', '-' and '.', at most %d bytes", ErrInvalidConfig, cfg.Name, maxNameLen)
+	}
+	policies, err := validatePolicies(cfg.Policies)
+	if err != nil {
+		return nil, err
+	}
+	l := &Limiter{
+		name: cfg.Name, store: cfg.Store, policies: policies, key: cfg.Key, cost: cfg.Cost,
+		shadow: cfg.Shadow, legacy: cfg.LegacyHeaders, mode: cfg.OnStoreError,
+		unavRetry: cfg.UnavailableRetryAfter, logger: cfg.Logger,
+	}
+	if l.unavRetry < 0 {
+		return nil, fmt.Errorf("%w: UnavailableRetryAfter %v is negative", ErrInvalidConfig, l.unavRetry)
+	}
+	if l.unavRetry == 0 {
+		l.unavRetry = DefaultUnavailableRetryAfter
+	}
+	if l.store == nil {
+		l.store, _ = NewMemoryStore(MemoryConfig{})
+	}
+	switch l.mode {
+	case FailClosed, FailOpen:
+	case Local:
+		share := cfg.LocalShare
+		if !(share > 0 && share <= 1) {
+			return nil, fmt.Errorf("%w: LocalShare %v is not in (0, 1]; the Local failure mode needs it", ErrInvalidConfig, share)
+		}
+		lp := make([]Policy, len(policies))
+		for i, p := range policies {
+			p.Limit = max(1, int(math.Floor(float64(p.Limit)*share)))
+			p.Burst = max(1, int(math.Floor(float64(p.Burst)*share)))
+			lp[i] = p
+		}
+		if l.local, err = newLimiter(Config{Name: cfg.Name, Policies: lp}); err != nil {
+			return nil, err
+		}
+	default:
+		return nil, fmt.Errorf("%w: unknown OnStoreError %v", ErrInvalidConfig, l.mode)
+	}
+	l.policyHeader = policyHeader(policies)
+	return l, nil
+}
+
+// MustNew is New for start-up code: it panics if cfg is invalid.
+func MustNew(cfg Config) *Limiter {
+	l, err := New(cfg)
+	if err != nil {
+		panic(err)
+	}
+	return l
+}
+
+// Name returns the limiter's name.
+func (l *Limiter) Name() string { return l.name }
+
+// Policies returns a copy of the limiter's policies, with defaults filled in.
+func (l *Limiter) Policies() []Policy { return append([]Policy(nil), l.policies...) }
+
+// Allow decides whether key may spend cost units now under every policy, and
+// spends them if so. A cost larger than a policy's Burst is refused with
+// CostExceedsBurst set, without consulting the store; a cost of 0 asks
+// without spending.
+//
+// The error is nil when the store decided. It wraps ErrInvalidCost for a
+// negative cost, and ErrUnavailable when the store failed: the returned
+// decision is then the failure mode's (denied under FailClosed, admitted
+// under FailOpen, the local limiter's under Local), with Fallback set.
+func (l *Limiter) Allow(ctx context.Context, key string, cost int) (Decision, error) {
+	var d Decision
+	err := l.allow(ctx, key, cost, &d)
+	return d, err
+}
+
+func (l *Limiter) allow(ctx context.Context, key string, cost int, d *Decision) error {
+	if cost < 0 {
+		return ErrInvalidCost
+	}
+	if exceedsBurst(int64(cost), l.policies, d) {
+		return nil
+	}
+	if ms, ok := l.store.(*MemoryStore); ok {
+		// A direct call keeps the request and decision on the stack.
+		req := Request{Namespace: l.name, Key: key, Cost: cost, Policies: l.policies}
+		ms.take(&req, d)
+		return nil
+	}
+	err := l.takeStore(ctx, key, cost, d)
+	if err == nil {
+		return nil
+	}
+	if ctx.Err() != nil && errors.Is(err, ctx.Err()) {
+		// The caller gave up: not a store failure.
+		return err
+	}
+	l.logFailure(ctx, err)
+	err = fmt.Errorf("%w: %w", ErrUnavailable, err)
+	*d = Decision{}
+	switch l.mode {
+	case FailOpen:
+		d.Allowed = true
+	case Local:
+		if !exceedsBurst(int64(cost), l.local.policies, d) {
+			req := Request{Namespace: l.name, Key: key, Cost: cost, Policies: l.local.policies}
+			l.local.store.(*MemoryStore).take(&req, d)
+		}
+	default:
+		d.RetryAfter = l.unavRetry
+	}
+	d.Fallback = true
+	return err
+}
+
+// takeStore asks a store other than the memory store. The request and
+// decision it hands over escape to the heap, so they are its own.
+func (l *Limiter) takeStore(ctx context.Context, key string, cost int, d *Decision) error {
+	req := &Request{Namespace: l.name, Key: key, Cost: cost, Policies: l.policies}
+	tmp := new(Decision)
+	err := l.store.Take(ctx, req, tmp)
+	*d = *tmp
+	return err
+}
+
+func (l *Limiter) logFailure(ctx context.Context, err error) {
+	if l.logger == nil || !l.logGate.open() {
+		return
+	}
+	l.logger.LogAttrs(ctx, slog.LevelError, "ratelimit: store failed",
+		slog.String("limiter", l.name), slog.String("mode", l.mode.String()), slog.Any("error", err))
+}

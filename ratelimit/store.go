@@ -1,0 +1,31 @@
+package ratelimit
+
+import "context"
+
+// A Store keeps GCRA state and decides admissions. [NewMemoryStore] keeps it
+// in the process; [NewRedisStore] shares it between instances.
+//
+// Take decides req.Cost for req.Key under every policy in req.Policies at
+// once and fills d: either all policies admit the cost and all of them
+// consume it, or none consumes anything. It returns an error only when it
+// could not decide; the limiter then applies its [FailureMode].
+//
+// A Store must be safe for concurrent use, and must keep the state of
+// different namespaces apart.
+type Store interface {
+	Take(ctx context.Context, req *Request, d *Decision) error
+}
+
+// A Request is what a [Limiter] asks its [Store] to decide. Stores must not
+// retain it or modify it.
+type Request struct {
+	// Namespace is the limiter's name, so that limiters sharing a store keep
+	// their own state.
+	Namespace string
+	// Key identifies the client, such as an address bucket or a subject.
+	Key string
+	// Cost is the number of units asked for, >= 0; 0 asks without spending.
+	Cost int
+	// Policies are the limiter's validated policies, at most MaxPolicies.
+	Policies []Policy
+}

@@ -1,0 +1,91 @@
+// Package tlsconfig builds the transport layer of an API: hardened
+// *tls.Config values for servers and clients, mutual TLS with identity
+// checks, certificates and client CA bundles that rotate without a restart,
+// HSTS, and an http.Server with timeouts and a rate-limited error log.
+//
+// It protects against man-in-the-middle attacks that rely on old protocol
+// versions or weak cipher suites (downgrades, CBC padding oracles, RSA key
+// exchange without forward secrecy), against services accepting calls from
+// any holder of a certificate their CA signed, and against outages caused by
+// certificates that expire because rotating them needed a restart.
+//
+// # Profiles
+//
+// [Server] and [Client] apply a [Profile] after Mozilla's server-side TLS
+// guidelines 6.0. [Intermediate], the zero value, accepts TLS 1.2 and 1.3,
+// with TLS 1.2 limited to the six ECDHE suites with AES-GCM or
+// ChaCha20-Poly1305. [Modern] accepts TLS 1.3 only.
+//
+// CurvePreferences is deliberately left nil: crypto/tls then chooses the key
+// exchanges, and since Go 1.24 its default list starts with the post-quantum
+// hybrid X25519MLKEM768 (then X25519, P-256, P-384), so connections between
+// current Go programs and browsers are protected against
+// harvest-now-decrypt-later. Setting CurvePreferences yourself on the
+// returned config would turn that off unless you list X25519MLKEM768.
+// Session tickets stay on; crypto/tls rotates their keys daily.
+//
+// # Serving HTTPS
+//
+//	cert, err := tlsconfig.NewReloader("tls.crt", "tls.key")
+//	...
+//	tcfg, err := tlsconfig.Server(tlsconfig.Config{GetCertificate: cert.GetCertificate})
+//	...
+//	hsts, err := tlsconfig.NewHSTS(tlsconfig.HSTSConfig{})
+//	...
+//	srv, err := tlsconfig.NewHTTPServer(tlsconfig.HTTPServerConfig{
+//		Addr: ":8443", Handler: hsts.Handler(mux), TLSConfig: tcfg, Logger: logger,
+//	})
+//	...
+//	err = srv.ListenAndServeTLS("", "")
+//
+// The handler may be a ServeMux, a chi router (r.Use(hsts.Handler)) or a
+// gorilla/mux router (r.Use(hsts.Handler)); the TLS configuration does not
+// care which.
+//
+// # Mutual TLS
+//
+// Setting ClientCAs, ClientCAFile or ClientCAReloader makes a server require
+// and verify client certificates. AllowedDNSNames, AllowedURIs and
+// AllowedSPIFFEIDs then narrow which verified clients are accepted. The
+// check runs in tls.Config.VerifyConnection, which crypto/tls calls on
+// resumed sessions as well as full handshakes (VerifyPeerCertificate is
+// skipped on resumption), so a session ticket cannot smuggle a refused
+// identity past it. Handlers read the verified identity with
+// [PeerIdentity]; its [Identity.Subject] is the name to map to an
+// application principal (auth does so with method "mtls").
+//
+// [Client] builds the other side for service-to-service calls: roots, a
+// client certificate (static or from a [Reloader]), the expected server name
+// and optionally the server identities to accept.
+//
+// # Rotation
+//
+// A [Reloader] serves GetCertificate from an atomically swapped certificate
+// and polls its files; a new pair is validated before it is swapped in, and
+// a bad one is refused and logged while the old one keeps serving.
+// [Reloader.NotAfter] exposes the expiry for monitoring. A [CAReloader] does
+// the same for a client CA bundle.
+//
+// # Development certificates
+//
+// [SelfSigned] makes a one-day ECDSA P-256 certificate for a development
+// server and [WriteCertificatePEM] writes it out for curl --cacert. They are
+// for development only.
+//
+// # Security
+//
+// This package does not:
+//   - terminate TLS in front of a proxy: behind a TLS-terminating load
+//     balancer, r.TLS is nil, HSTS is not sent and PeerIdentity reports
+//     false; configure TLS, HSTS and client certificates at the proxy;
+//   - check revocation (CRL, OCSP): keep client certificates short-lived
+//     and rotate them instead;
+//   - match wildcards in the allow-lists: names are exact;
+//   - make the CA trustworthy: with no allow-list, every certificate the
+//     client CAs signed is accepted, so mTLS deserves a private CA;
+//   - reload RootCAs of a Client: build a new Client config to rotate them;
+//   - protect the private key at rest: file permissions are yours to set.
+//
+// A tls.Config returned by [Server] or [Client] must not be modified after
+// it is first used, as crypto/tls requires.
+package tlsconfig

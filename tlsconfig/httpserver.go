@@ -1,0 +1,170 @@
+package tlsconfig
+
+import (
+	"bytes"
+	"context"
+	"crypto/tls"
+	"log"
+	"log/slog"
+	"net/http"
+	"sync"
+	"time"
+)
+
+// Defaults of [HTTPServerConfig].
+const (
+	DefaultReadHeaderTimeout = 5 * time.Second
+	DefaultReadTimeout       = 30 * time.Second
+	DefaultWriteTimeout      = 30 * time.Second
+	DefaultIdleTimeout       = 120 * time.Second
+	DefaultMaxHeaderBytes    = 64 << 10
+	DefaultErrorLogBurst     = 10
+	DefaultErrorLogEvery     = time.Second
+)
+
+// HTTPServerConfig configures [NewHTTPServer]. Durations and sizes that are
+// zero take the documented default; a negative duration means no limit,
+// which only a streaming endpoint should ask for (WriteTimeout) and
+// which is refused for ReadHeaderTimeout, the guard against slowloris.
+type HTTPServerConfig struct {
+	// Addr is the listen address, as http.Server.Addr. Empty means ":https"
+	// with TLSConfig and ":http" without, as net/http does.
+	Addr string
+	// Handler serves requests. Required.
+	Handler http.Handler
+	// TLSConfig is the server's TLS configuration, normally from [Server].
+	// Nil means plain HTTP.
+	TLSConfig *tls.Config
+
+	// ReadHeaderTimeout bounds reading the request headers. Zero means
+	// DefaultReadHeaderTimeout (5s).
+	ReadHeaderTimeout time.Duration
+	// ReadTimeout bounds reading the whole request, body included. Zero
+	// means DefaultReadTimeout (30s).
+	ReadTimeout time.Duration
+	// WriteTimeout bounds the time from the end of the request headers to
+	// the end of the response. Zero means DefaultWriteTimeout (30s).
+	WriteTimeout time.Duration
+	// IdleTimeout bounds how long a keep-alive connection waits for the
+	// next request. Zero means DefaultIdleTimeout (120s).
+	IdleTimeout time.Duration
+	// MaxHeaderBytes bounds the request line and headers. Zero means
+	// DefaultMaxHeaderBytes (64 KiB, a sixteenth of net/http's 1 MiB).
+	MaxHeaderBytes int
+
+	// Logger receives the server's own error log (TLS handshake failures,
+	// panics in handlers, accept errors) as Warn records with the message
+	// "http: server error". Nil means slog.Default().
+	Logger *slog.Logger
+	// ErrorLogBurst and ErrorLogEvery rate-limit that log: at most
+	// ErrorLogBurst lines pass at once, then one more per ErrorLogEvery;
+	// the rest are counted and the count is reported on the next line that
+	// passes, as "suppressed". Scanners and bots otherwise flood the log
+	// with handshake errors. Zero means DefaultErrorLogBurst (10) and
+	// DefaultErrorLogEvery (1s).
+	ErrorLogBurst int
+	ErrorLogEvery time.Duration
+}
+
+// NewHTTPServer returns an http.Server with timeouts and header limits set,
+// and its ErrorLog routed to slog through a rate limiter. With a TLSConfig,
+// start it with ListenAndServeTLS("", "") or ServeTLS(l, "", ""); without,
+// with ListenAndServe or Serve. Errors wrap [ErrInvalidConfig].
+func NewHTTPServer(cfg HTTPServerConfig) (*http.Server, error) {
+	if cfg.Handler == nil {
+		return nil, invalid("HTTPServerConfig.Handler is nil")
+	}
+	if cfg.ReadHeaderTimeout < 0 {
+		return nil, invalid("ReadHeaderTimeout must not be negative: it guards against slowloris")
+	}
+	if cfg.MaxHeaderBytes < 0 || cfg.ErrorLogBurst < 0 || cfg.ErrorLogEvery < 0 {
+		return nil, invalid("MaxHeaderBytes, ErrorLogBurst and ErrorLogEvery must not be negative")
+	}
+	dur := func(d, def time.Duration) time.Duration {
+		switch {
+		case d == 0:
+			return def
+		case d < 0:
+			return 0 // http.Server's "no limit"
+		}
+		return d
+	}
+	logger := cfg.Logger
+	if logger == nil {
+		logger = slog.Default()
+	}
+	burst := cfg.ErrorLogBurst
+	if burst == 0 {
+		burst = DefaultErrorLogBurst
+	}
+	every := cfg.ErrorLogEvery
+	if every == 0 {
+		every = DefaultErrorLogEvery
+	}
+	maxHeader := cfg.MaxHeaderBytes
+	if maxHeader == 0 {
+		maxHeader = DefaultMaxHeaderBytes
+	}
+	return &http.Server{
+		Addr:              cfg.Addr,
+		Handler:           cfg.Handler,
+		TLSConfig:         cfg.TLSConfig,
+		ReadHeaderTimeout: dur(cfg.ReadHeaderTimeout, DefaultReadHeaderTimeout),
+		ReadTimeout:       dur(cfg.ReadTimeout, DefaultReadTimeout),
+		WriteTimeout:      dur(cfg.WriteTimeout, DefaultWriteTimeout),
+		IdleTimeout:       dur(cfg.IdleTimeout, DefaultIdleTimeout),
+		MaxHeaderBytes:    maxHeader,
+		ErrorLog:          log.New(newLimitedWriter(logger, burst, every), "", 0),
+	}, nil
+}
+
+// limitedWriter turns log.Logger lines into slog records through a token
+// bucket. Time comes from time.Now, so tests drive it with testing/synctest.
+type limitedWriter struct {
+	log   *slog.Logger
+	burst float64
+	every time.Duration
+
+	mu         sync.Mutex
+	tokens     float64
+	last       time.Time
+	suppressed int
+}
+
+func newLimitedWriter(l *slog.Logger, burst int, every time.Duration) *limitedWriter {
+	return &limitedWriter{log: l, burst: float64(burst), every: every, tokens: float64(burst), last: time.Now()}
+}
+
+// maxErrorLine bounds what one record carries: handshake errors can quote
+// attacker-chosen bytes.
+const maxErrorLine = 1024
+
+func (w *limitedWriter) Write(p []byte) (int, error) {
+	now := time.Now()
+	w.mu.Lock()
+	w.tokens += float64(now.Sub(w.last)) / float64(w.every)
+	if w.tokens > w.burst {
+		w.tokens = w.burst
+	}
+	w.last = now
+	if w.tokens < 1 {
+		w.suppressed++
+		w.mu.Unlock()
+		return len(p), nil
+	}
+	w.tokens--
+	suppressed := w.suppressed
+	w.suppressed = 0
+	w.mu.Unlock()
+
+	line := bytes.TrimRight(p, "\n")
+	if len(line) > maxErrorLine {
+		line = line[:maxErrorLine]
+	}
+	attrs := []slog.Attr{slog.String("error", string(line))}
+	if suppressed > 0 {
+		attrs = append(attrs, slog.Int("suppressed", suppressed))
+	}
+	w.log.LogAttrs(context.Background(), slog.LevelWarn, "http: server error", attrs...)
+	return len(p), nil
+}
