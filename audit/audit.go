@@ -27,12 +27,12 @@ var ErrInvalidConfig = errors.New("audit: invalid config")
 // it refuses, such as one without a valid action.
 var ErrInvalidEvent = errors.New("audit: invalid event")
 
-// Defaults for zero Config fields.
+// Defaults for zero Config fields, and the fixed limits of two fields.
 const (
-	DefaultQueueSize     = 4096
-	DefaultMaxValueBytes = 1024
-	DefaultMaxUserAgent  = 256
-	DefaultMaxPath       = 2048
+	DefaultQueueSize     = 4096 // events waiting for the writer
+	DefaultMaxValueBytes = 1024 // any logged string
+	DefaultMaxUserAgent  = 256  // user_agent.original
+	DefaultMaxPath       = 2048 // url.path
 )
 
 // Schema selects the field names of the events.

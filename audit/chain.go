@@ -28,6 +28,7 @@ type VerifyError struct {
 	Reason string // what is wrong, e.g. "HMAC mismatch: the line was edited"
 }
 
+// Error describes the break with its line number.
 func (e *VerifyError) Error() string {
 	return fmt.Sprintf("audit: line %d: %s", e.Line, e.Reason)
 }

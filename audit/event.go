@@ -48,6 +48,7 @@ const (
 	Failure Outcome = "failure"
 )
 
+// String returns the outcome as logged: "unknown" for the zero Outcome.
 func (o Outcome) String() string {
 	if o == "" {
 		return "unknown"
