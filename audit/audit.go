@@ -121,8 +121,9 @@ type Config struct {
 	Headers []string
 
 	// MaxValueBytes truncates every logged string value. If zero,
-	// DefaultMaxValueBytes; the user agent is cut at DefaultMaxUserAgent
-	// and the path at DefaultMaxPath whatever this says.
+	// DefaultMaxValueBytes. Some fields have their own, tighter limit
+	// that applies when it is smaller: the user agent DefaultMaxUserAgent,
+	// the path DefaultMaxPath, principal fields 256 bytes.
 	MaxValueBytes int
 
 	// AdminPaths are URL path prefixes (such as "/admin/") whose
