@@ -20,7 +20,12 @@ func TestDevIssuer(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	h, err := newHandler(context.Background(), discard(), dev)
+	aud, err := newAuditor(io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer closeAuditor(aud)
+	h, err := newHandler(context.Background(), discard(), dev, aud)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -30,6 +30,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/apishield/apishield/audit"
 	"github.com/apishield/apishield/auth"
 	apierrors "github.com/apishield/apishield/errors"
 	"github.com/apishield/apishield/tlsconfig"
@@ -79,7 +80,12 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	handler, err := newHandler(ctx, logger, dev)
+	aud, err := newAuditor(stdout)
+	if err != nil {
+		return err
+	}
+	defer closeAuditor(aud)
+	handler, err := newHandler(ctx, logger, dev, aud)
 	if err != nil {
 		return err
 	}
@@ -144,7 +150,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 }
 
 // newHandler builds the API and its middleware stack.
-func newHandler(ctx context.Context, logger *slog.Logger, dev *devIssuer) (http.Handler, error) {
+func newHandler(ctx context.Context, logger *slog.Logger, dev *devIssuer, aud *audit.Auditor) (http.Handler, error) {
 	responder, err := apierrors.NewResponder(apierrors.Config{Logger: logger})
 	if err != nil {
 		return nil, err
@@ -175,13 +181,15 @@ func newHandler(ctx context.Context, logger *slog.Logger, dev *devIssuer) (http.
 		return nil, err
 	}
 
-	// Outermost first: errors (request ID, panics) → rate limit by IP →
-	// auth → rate limit by subject → authz policy → routes.
+	// Outermost first: errors (request ID, panics) → audit → rate limit by
+	// IP → auth → rate limit by subject → authz policy → routes.
 	var h http.Handler = apierrors.Mux(mux)
 	h = policy.Handler(h)
 	h = perSubject.Handler(h)
 	h = authn.Handler(h)
 	h = perIP.Handler(h)
+	h = withRoute(mux, h)
+	h = aud.Handler(h)
 	return responder.Handler(h), nil
 }
 

@@ -1,0 +1,140 @@
+// Package audit writes one SIEM-ready security event per request, and per
+// application event, on log/slog, with fan-out to several sinks through
+// github.com/samber/slog-multi. Secrets are never logged.
+//
+// # What it protects against
+//
+// Undetected abuse: failed logins, denials, floods and admin actions that
+// nobody recorded, or recorded in a form the SIEM cannot read. And attacks
+// on the log itself: secrets read from it, lines forged into it through
+// user input, events lost under a flood, and lines edited afterwards.
+//
+// # The event
+//
+// [Auditor.Handler] emits one event when the request completes, from the
+// request record that auth, authz, ratelimit, validate and errors fill in:
+// the time (UTC, RFC 3339 with nanoseconds), request ID, method, route
+// pattern, path (query values redacted by default), status, duration, bytes
+// in and out, client IP (through trusted proxies, with the resolver
+// ratelimit uses), user agent (truncated), principal (subject, issuer,
+// client ID, method), every decision with its reason, the problem's reason
+// and the outcome. Field names follow the Elastic Common Schema by default,
+// so Elastic, OpenSearch and most SIEMs ingest the lines as they are:
+//
+//	{"log.level":"warn","message":"authz_fail","@timestamp":"2026-11-24T08:25:49.854239338Z",
+//	 "ecs":{"version":"8.11.0"},
+//	 "event":{"kind":"event","category":["iam","web"],"type":["access","denied"],
+//	          "action":"authz_fail","outcome":"failure","reason":"forbidden","duration":24877,…},
+//	 "http":{"request":{"method":"GET","id":"01M86…"},"response":{"status_code":403,…},
+//	         "route":"GET /v1/items/{id}"},
+//	 "url":{"path":"/v1/items/1","query":"limit=[REDACTED]"},"source":{"ip":"192.0.2.1"},
+//	 "user_agent":{"original":"curl/8.5"},"user":{"id":"alice"},
+//	 "apishield":{"principal":{…},"decisions":[{"package":"authz","outcome":"deny",…}]}}
+//
+// Config.Schema = OCSF maps the same event onto the OCSF API Activity class
+// (6003) instead. The route is http.route (the OpenTelemetry name; ECS has
+// none). apishield's own fields go under apishield (ECS) or unmapped (OCSF).
+//
+// Event names (event.action) come from the OWASP Logging Vocabulary: a
+// request is excess_rate_limit_exceeded, authn_login_fail, authz_fail or
+// input_validation_fail when that package denied it (in that order of
+// precedence), authz_admin when it succeeded under Config.AdminPaths, and
+// http_request otherwise. [Auditor.Log] writes application events (admin
+// actions, role changes, logins the application checks itself) with any
+// name, preferably one of the Action constants.
+//
+// # Wiring
+//
+// Place the auditor right inside errors.Recover, so it sees every denial:
+//
+//	aud, err := audit.New(audit.Config{Handlers: []slog.Handler{audit.NewJSONHandler(os.Stdout, nil)}})
+//	defer aud.Close(context.Background()) // flushes
+//
+//	// ServeMux
+//	http.ListenAndServe(addr, apierrors.Recover(aud.Handler(apierrors.Mux(mux))))
+//	// chi
+//	r.Use(apierrors.Recover, aud.Handler)
+//	// gorilla/mux
+//	r.Use(apierrors.Recover, aud.Handler)
+//
+// Several sinks: list them in Config.Handlers (they are fanned out with
+// slogmulti.Fanout), for example JSON to a file and to stdout.
+//
+// # Routes
+//
+// The route pattern comes from the record (authz and ratelimit set it when
+// they learn it), else from Request.Pattern, else from chi's route context:
+//
+//   - ServeMux sets Pattern on the *http.Request it serves. The auditor sees
+//     it when the mux (or errors.Mux around it) is its next handler, or is
+//     reached without a middleware copying the request in between. A
+//     middleware that calls r.WithContext (auth does) hands the mux a copy;
+//     wrap the mux in [Routes] and the pattern reaches the record anyway.
+//   - chi: use the auditor in r.Use, where chi's route context is visible
+//     after the handler returns. A chi router mounted inside the auditor
+//     keeps its context to itself.
+//   - gorilla/mux: call [SetRoute] from a middleware inside the router with
+//     mux.CurrentRoute(r).GetPathTemplate(); gorilla keeps its match in a
+//     request copy the auditor never sees.
+//
+// Patterns without a method (chi's, or ServeMux patterns registered without
+// one) are logged with the request's method in front.
+//
+// # Delivery
+//
+// The request path copies a few fields into a pooled entry and sends it to
+// a bounded queue; a background writer encodes and writes, draining the
+// queue every 2ms (sooner when a quarter of it is used), so events reach
+// the sinks within milliseconds and a request never pays to wake the
+// writer. By default the
+// request never waits: when the sinks fall behind and the queue is full,
+// the event is dropped, counted in Stats().Dropped and reported to
+// Config.OnDrop. With Config.Blocking the request waits for room instead,
+// so nothing is lost. Sink errors are counted in Stats().SinkErrors and
+// passed to Config.OnError: the auditor calls the handlers itself, because
+// slog.Logger discards their errors. [Auditor.Close] flushes the queue on
+// shutdown; events after Close are written synchronously.
+//
+// # Tamper evidence
+//
+// With Config.ChainKey every event carries apishield.chain: a random chain
+// ID, a sequence number, prev_hash (the previous event's HMAC) and an
+// HMAC-SHA256 over the event's canonical form. [Verify], and the command
+// audit/cmd/auditverify, detect an edited, removed, inserted, duplicated
+// or reordered line. Lines must reach the file as the auditor wrote them:
+// a handler that adds fields (WithAttrs) makes every line fail.
+//
+// # Monitoring
+//
+// N authentication failures from one client IP, or for one user, within a
+// window raise one authn_brute_force_suspected alert per key and window
+// ([BruteForce]; on by default: 10 per minute). [Auditor.Stats] counts
+// requests by outcome and reason, auth failures, denials, rate-limited and
+// validation failures, alerts, drops and sink errors; Config.ExpvarName
+// publishes them through expvar.
+//
+// # Security
+//
+// Never logged: request and response headers (only the user agent, and
+// headers listed in Config.Headers, which must not be on the deny-list),
+// bodies, and the values of query parameters (unless LogQueryValues) and
+// event fields whose names are on the deny-list (authorization, cookie,
+// API keys, tokens, passwords, secrets, sessions, and Config.Redact). In
+// every logged value, JWTs, credentials after an HTTP auth scheme,
+// key=value pairs with a deny-listed key, words starting with one of
+// Config.SecretPrefixes, and long random-looking words are masked. Control
+// characters, CR and LF, bidi overrides (U+202E) and other invisible format
+// characters are escaped, long values truncated, and values can never
+// create fields: they are JSON strings, and application attributes live
+// under their own group with reduced keys.
+//
+// What it does not do: it cannot recognise a secret that has no telltale
+// shape (a short password in free text with no key in front of it, an API
+// key without a configured prefix and under 32 characters): keep those out
+// of the record and of event messages. The hash chain cannot show lines cut
+// from the end of a log, and anyone holding the chain key can forge a
+// chain; ship logs off the host as they are written and keep the key away
+// from them. Events dropped in async mode are counted, not recovered: use
+// Blocking where every event must be kept. Brute-force detection runs on
+// the writer and does not see dropped events.
+package audit

@@ -1,0 +1,243 @@
+package audit
+
+import (
+	"log/slog"
+	"math"
+	"strings"
+	"time"
+
+	"github.com/apishield/apishield/internal/record"
+)
+
+// ECSVersion is the Elastic Common Schema version the events follow.
+const ECSVersion = "8.11.0"
+
+// decisionJSON is how a decision is logged.
+type decisionJSON struct {
+	Package string `json:"package"`
+	Outcome string `json:"outcome"`
+	Reason  string `json:"reason,omitempty"`
+	Rule    string `json:"rule,omitempty"`
+}
+
+type fieldErrorJSON struct {
+	Pointer string `json:"pointer"`
+	Keyword string `json:"keyword,omitempty"`
+	Detail  string `json:"detail,omitempty"`
+}
+
+// ecsAttrs maps e onto ECS fields. It returns the top-level attributes and
+// the attributes of the apishield namespace, which the caller closes
+// (after adding the chain, if any).
+func (a *Auditor) ecsAttrs(e *entry) (top, ns []slog.Attr) {
+	top = make([]slog.Attr, 0, 12)
+	top = append(top,
+		slog.String("@timestamp", e.end.UTC().Format(time.RFC3339Nano)),
+		slog.GroupAttrs("ecs", slog.String("version", ECSVersion)))
+
+	kind := "event"
+	category := []string{"web"}
+	typ := []string{"access"}
+	switch e.action {
+	case ActionAuthnLoginFail, ActionAuthnLoginSuccess, ActionAuthnLoginFailMax, ActionAuthnTokenCreated,
+		ActionAuthnTokenRevoked, ActionAuthnTokenReuse:
+		category = []string{"authentication", "web"}
+	case ActionAuthzFail, ActionAuthzChange, ActionAuthzAdmin, ActionPrivilegeChanged:
+		category = []string{"iam", "web"}
+	case ActionBruteForceSuspected:
+		kind = "alert"
+		category = []string{"authentication", "intrusion_detection"}
+		typ = []string{"info"}
+	}
+	switch {
+	case e.action == ActionBruteForceSuspected:
+	case e.outcome == Failure && e.status >= 500:
+		typ = append(typ, "error")
+	case e.outcome == Failure:
+		typ = append(typ, "denied")
+	case e.outcome == Success:
+		typ = append(typ, "allowed")
+	}
+	ev := []slog.Attr{
+		slog.String("kind", kind),
+		slog.Any("category", category),
+		slog.Any("type", typ),
+		slog.String("action", e.action),
+		slog.String("outcome", e.outcome.String()),
+		slog.String("dataset", "apishield.audit"),
+	}
+	if e.reason != "" {
+		ev = append(ev, slog.String("reason", a.clean(e.reason, 128)))
+	}
+	if !e.app && e.action != ActionBruteForceSuspected {
+		ev = append(ev,
+			slog.String("start", e.start.UTC().Format(time.RFC3339Nano)),
+			slog.Int64("duration", int64(e.end.Sub(e.start))))
+	}
+	top = append(top, slog.GroupAttrs("event", ev...))
+
+	if e.method != "" {
+		req := []slog.Attr{slog.String("method", a.clean(e.method, 32))}
+		if e.id != "" {
+			req = append(req, slog.String("id", e.id))
+		}
+		if e.bytesIn >= 0 {
+			req = append(req, slog.GroupAttrs("body", slog.Int64("bytes", e.bytesIn)))
+		}
+		http := []slog.Attr{
+			slog.GroupAttrs("request", req...),
+			slog.GroupAttrs("response",
+				slog.Int("status_code", e.status),
+				slog.GroupAttrs("body", slog.Int64("bytes", e.bytesOut))),
+		}
+		if r := a.route(e); r != "" {
+			http = append(http, slog.String("route", r))
+		}
+		top = append(top, slog.GroupAttrs("http", http...))
+		u := []slog.Attr{slog.String("path", a.clean(e.path, DefaultMaxPath))}
+		if q := a.cleanQuery(e.rawQuery); q != "" {
+			u = append(u, slog.String("query", q))
+		}
+		top = append(top, slog.GroupAttrs("url", u...))
+	} else if e.id != "" {
+		top = append(top, slog.GroupAttrs("http", slog.GroupAttrs("request", slog.String("id", e.id))))
+	}
+	if e.clientIP.IsValid() {
+		top = append(top, slog.GroupAttrs("source", slog.String("ip", e.clientIP.String())))
+	}
+	if e.userAgent != "" {
+		top = append(top, slog.GroupAttrs("user_agent", slog.String("original", a.clean(e.userAgent, DefaultMaxUserAgent))))
+	}
+	if user := a.user(e); user != "" {
+		top = append(top, slog.GroupAttrs("user", slog.String("id", user)))
+	}
+	return top, a.nsAttrs(e)
+}
+
+// user is the event's user.id: the application's User, else the subject.
+func (a *Auditor) user(e *entry) string {
+	if e.event != nil && e.event.User != "" {
+		return a.clean(e.event.User, 256)
+	}
+	return a.clean(e.snap.Principal.Subject, 256)
+}
+
+// route is the route pattern, with the method for chi patterns.
+func (a *Auditor) route(e *entry) string {
+	r := e.route
+	if e.routeNeedsMethod {
+		r = e.method + " " + r
+	}
+	return a.clean(r, 512)
+}
+
+// nsAttrs are apishield's own fields, the same in both schemas.
+func (a *Auditor) nsAttrs(e *entry) []slog.Attr {
+	var ns []slog.Attr
+	if p := e.snap.Principal; p != (record.Principal{}) {
+		var pa []slog.Attr
+		for _, kv := range [...][2]string{{"subject", p.Subject}, {"issuer", p.Issuer}, {"client_id", p.ClientID}, {"method", p.Method}} {
+			if kv[1] != "" {
+				pa = append(pa, slog.String(kv[0], a.clean(kv[1], 256)))
+			}
+		}
+		ns = append(ns, slog.GroupAttrs("principal", pa...))
+	}
+	if len(e.snap.Decisions) > 0 {
+		ds := make([]decisionJSON, len(e.snap.Decisions))
+		for i, d := range e.snap.Decisions {
+			ds[i] = decisionJSON{Package: a.clean(d.Package, 64), Outcome: a.clean(string(d.Outcome), 16),
+				Reason: a.clean(d.Reason, 128), Rule: a.clean(d.Rule, 256)}
+		}
+		ns = append(ns, slog.Any("decisions", ds))
+	}
+	if e.snap.HasRateLimit {
+		rl := e.snap.RateLimit
+		ns = append(ns, slog.GroupAttrs("rate_limit",
+			slog.String("policy", a.clean(rl.Policy, 128)),
+			slog.String("key", a.clean(rl.Key, 64)),
+			slog.Int("limit", rl.Limit),
+			slog.Int("remaining", rl.Remaining),
+			slog.Int64("retry_after_ms", ms(rl.RetryAfter)),
+			slog.Bool("allowed", rl.Allowed),
+			slog.Bool("shadow", rl.Shadow)))
+	}
+	if len(e.fieldErrors) > 0 {
+		n := min(len(e.fieldErrors), 16)
+		fs := make([]fieldErrorJSON, n)
+		for i, f := range e.fieldErrors[:n] {
+			detail := a.clean(f.Detail, 256)
+			if a.denied(f.Pointer[strings.LastIndexByte(f.Pointer, '/')+1:]) {
+				detail = Redacted // a detail about /password may quote it
+			}
+			fs[i] = fieldErrorJSON{Pointer: a.clean(f.Pointer, 256), Keyword: a.clean(f.Keyword, 64), Detail: detail}
+		}
+		ns = append(ns, slog.Any("field_errors", fs), slog.Int("field_error_count", len(e.fieldErrors)))
+	}
+	if len(e.headers) > 0 {
+		var hs []slog.Attr
+		for j := 0; j+1 < len(e.headers); j += 2 {
+			hs = append(hs, slog.String(cleanKey(e.headers[j]), a.clean(e.headers[j+1], 0)))
+		}
+		ns = append(ns, slog.GroupAttrs("headers", hs...))
+	}
+	if e.app {
+		if e.event != nil && e.event.Target != "" {
+			ns = append(ns, slog.String("target", a.clean(e.event.Target, 256)))
+		}
+		if e.event != nil && len(e.event.Attrs) > 0 {
+			n := 0
+			ns = append(ns, slog.GroupAttrs("fields", a.cleanAttrs(e.event.Attrs, 0, &n)...))
+		}
+	}
+	if e.action == ActionBruteForceSuspected {
+		ns = append(ns, slog.GroupAttrs("brute_force",
+			slog.Int("failures", e.count), slog.Int64("window_ms", ms(e.window))))
+	}
+	return ns
+}
+
+// cleanAttrs sanitizes application attributes: keys reduced, deny-listed
+// values redacted, every value turned into a cleaned string (numbers and
+// booleans kept), at most 32 attributes and 4 levels deep.
+func (a *Auditor) cleanAttrs(in []slog.Attr, depth int, n *int) []slog.Attr {
+	out := make([]slog.Attr, 0, len(in))
+	for _, at := range in {
+		if *n >= 32 {
+			break
+		}
+		if at.Equal(slog.Attr{}) {
+			continue
+		}
+		*n++
+		key := cleanKey(at.Key)
+		if a.denied(at.Key) {
+			out = append(out, slog.String(key, Redacted))
+			continue
+		}
+		v := at.Value.Resolve()
+		switch v.Kind() {
+		case slog.KindGroup:
+			if depth >= 3 {
+				out = append(out, slog.String(key, truncated))
+				continue
+			}
+			out = append(out, slog.GroupAttrs(key, a.cleanAttrs(v.Group(), depth+1, n)...))
+		case slog.KindInt64, slog.KindUint64, slog.KindBool:
+			out = append(out, slog.Attr{Key: key, Value: v})
+		case slog.KindFloat64:
+			if f := v.Float64(); math.IsNaN(f) || math.IsInf(f, 0) {
+				out = append(out, slog.String(key, v.String())) // JSON has no NaN
+			} else {
+				out = append(out, slog.Attr{Key: key, Value: v})
+			}
+		case slog.KindDuration:
+			out = append(out, slog.Int64(key, int64(v.Duration())))
+		case slog.KindTime:
+			out = append(out, slog.String(key, v.Time().UTC().Format(time.RFC3339Nano)))
+		default:
+			out = append(out, slog.String(key, a.clean(v.String(), 0)))
+		}
+	}
+	return out
+}

@@ -1,0 +1,337 @@
+package audit
+
+import (
+	"regexp"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+)
+
+// Redacted replaces every secret value the auditor will not log.
+const Redacted = "[REDACTED]"
+
+// truncated marks a value cut at its size limit.
+const truncated = "…[truncated]"
+
+// DefaultRedact is the built-in deny-list: a header, query parameter or
+// event field whose name contains one of these (ignoring case, "-" and "_")
+// is never logged. Config.Redact adds to it.
+var DefaultRedact = []string{
+	"authorization", "cookie", "apikey", "token", "password", "passwd", "pwd",
+	"secret", "credential", "session", "privatekey", "signature", "otp", "pin",
+}
+
+// normalizeName lowercases n and drops "-", "_" and ".", so X-API-Key,
+// x_api_key and apiKey compare alike.
+func normalizeName(n string) string {
+	var b strings.Builder
+	for _, r := range n {
+		switch {
+		case r == '-' || r == '_' || r == '.' || r == ' ':
+		default:
+			b.WriteRune(unicode.ToLower(r))
+		}
+	}
+	return b.String()
+}
+
+// denied reports whether name is on the deny-list.
+func (a *Auditor) denied(name string) bool {
+	n := normalizeName(name)
+	for _, d := range a.redact {
+		if strings.Contains(n, d) {
+			return true
+		}
+	}
+	return false
+}
+
+func isTokenChar(r rune) bool {
+	return r < utf8.RuneSelf && (r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' ||
+		strings.ContainsRune("-_.~+/=", r))
+}
+
+var (
+	// A JWS or JWE in compact form: its header is base64url JSON, so it
+	// starts with "eyJ".
+	jwtRE = regexp.MustCompile(`eyJ[A-Za-z0-9_-]+(?:\.[A-Za-z0-9_-]*){1,4}`)
+	// Credentials after an HTTP authentication scheme.
+	schemeRE = regexp.MustCompile(`(?i)\b(bearer|basic|digest|negotiate|token|apikey|api-key|dpop)(\s+|%20|\+)[A-Za-z0-9._~+/=%-]+`)
+	// key=value or "key": "value" pairs whose key is a secret name.
+	// The match starts at the secret word: the rest of the key before it
+	// ("client_" in client_secret) stays in the text, and the regexp does
+	// not backtrack over every word of the value.
+	pairRE = regexp.MustCompile(`(?i)((?:authorization|cookie|api[_-]?key|token|password|passwd|pwd|secret|credential|session)[a-z0-9_.-]*)("?\s*[:=]\s*"?)([^\s&,;"]+)`)
+	// Long words of token characters: checked for entropy in maskEntropy.
+	wordRE = regexp.MustCompile(`[A-Za-z0-9_~+/=-]{32,}`)
+)
+
+// mask replaces secrets found anywhere in s.
+func (a *Auditor) mask(s string) string {
+	if len(s) < 8 {
+		return s
+	}
+	// Cheap checks first: most values (paths, user agents, IDs) cannot
+	// match the patterns, and the regexps dominate the writer's cost.
+	if strings.ContainsAny(s, " +%") {
+		s = schemeRE.ReplaceAllString(s, "${1}${2}"+Redacted)
+	}
+	if strings.ContainsAny(s, ":=") {
+		s = pairRE.ReplaceAllStringFunc(s, func(m string) string {
+			sub := pairRE.FindStringSubmatch(m)
+			if strings.HasPrefix(sub[3], "[REDACTED") {
+				return m
+			}
+			return sub[1] + sub[2] + Redacted
+		})
+	}
+	return a.maskShapes(s)
+}
+
+// maskShapes masks secrets recognisable by their shape alone: words with a
+// configured prefix, JWTs, and long high-entropy words.
+func (a *Auditor) maskShapes(s string) string {
+	if len(s) < 8 {
+		return s
+	}
+	for _, p := range a.prefixes {
+		for from := 0; ; {
+			i := strings.Index(s[from:], p)
+			if i < 0 {
+				break
+			}
+			i += from
+			j := i + len(p)
+			for j < len(s) && isTokenChar(rune(s[j])) {
+				j++
+			}
+			s = s[:i] + Redacted + s[j:]
+			from = i + len(Redacted) // a prefix such as "RED" must not match the mask
+		}
+	}
+	if strings.Contains(s, "eyJ") {
+		s = jwtRE.ReplaceAllLiteralString(s, Redacted)
+	}
+	if hasLongWord(s) {
+		s = wordRE.ReplaceAllStringFunc(s, func(w string) string {
+			if highEntropy(w) {
+				return Redacted
+			}
+			return w
+		})
+	}
+	return s
+}
+
+// hasLongWord reports whether s has a run of 32 characters that wordRE
+// could match.
+func hasLongWord(s string) bool {
+	run := 0
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || strings.IndexByte("_~+/=-", c) >= 0 {
+			if run++; run >= 32 {
+				return true
+			}
+		} else {
+			run = 0
+		}
+	}
+	return false
+}
+
+// highEntropy reports whether a long word looks like a random key rather
+// than a path segment, hash or ID: it mixes upper case, lower case and
+// digits. UUIDs, hex digests and ULIDs lack one of the three.
+func highEntropy(w string) bool {
+	var upper, lower, digit bool
+	for i := 0; i < len(w); i++ {
+		switch c := w[i]; {
+		case c >= 'A' && c <= 'Z':
+			upper = true
+		case c >= 'a' && c <= 'z':
+			lower = true
+		case c >= '0' && c <= '9':
+			digit = true
+		}
+	}
+	return upper && lower && digit
+}
+
+// escape makes s safe to show: invalid UTF-8 becomes \xNN; control
+// characters (C0, DEL, C1, so CR and LF too) and invisible format
+// characters (bidi overrides such as U+202E, zero-width characters) become
+// \uXXXX (\UXXXXXXXX above the BMP), so a value can neither start a new
+// log line nor reorder what a reader sees. Backslashes are doubled, so an
+// escape in the log was made here and never typed by the client.
+func escape(s string) string {
+	clean := true
+	for i := 0; i < len(s); {
+		r, size := utf8.DecodeRuneInString(s[i:])
+		if r == '\\' || needsEscape(r) || r == utf8.RuneError && size == 1 {
+			clean = false
+			break
+		}
+		i += size
+	}
+	if clean {
+		return s
+	}
+	var b strings.Builder
+	b.Grow(len(s) + 16)
+	for i := 0; i < len(s); {
+		r, size := utf8.DecodeRuneInString(s[i:])
+		switch {
+		case r == utf8.RuneError && size == 1:
+			b.WriteString(`\x`)
+			b.WriteByte(hexDigit[s[i]>>4])
+			b.WriteByte(hexDigit[s[i]&15])
+		case r == '\\':
+			b.WriteString(`\\`)
+		case needsEscape(r) && r > 0xffff:
+			b.WriteString(`\U`)
+			for sh := 28; sh >= 0; sh -= 4 {
+				b.WriteByte(hexDigit[(r>>sh)&15])
+			}
+		case needsEscape(r):
+			b.WriteString(`\u`)
+			for sh := 12; sh >= 0; sh -= 4 {
+				b.WriteByte(hexDigit[(r>>sh)&15])
+			}
+		default:
+			b.WriteString(s[i : i+size])
+		}
+		i += size
+	}
+	return b.String()
+}
+
+const hexDigit = "0123456789abcdef"
+
+// needsEscape: C0 and C1 controls, DEL, the Unicode line and paragraph
+// separators, and format characters (category Cf: bidi embeddings,
+// overrides and isolates, zero-width joiners, tag characters).
+func needsEscape(r rune) bool {
+	return r < 0x20 || r == 0x7f || r >= 0x80 && r <= 0x9f || r == 0x2028 || r == 0x2029 ||
+		r >= 0xad && unicode.Is(unicode.Cf, r)
+}
+
+// truncate cuts s to at most max bytes on a rune boundary, marking the cut.
+func truncate(s string, max int) string {
+	if len(s) <= max {
+		return s
+	}
+	cut := max - len(truncated)
+	if cut < 0 {
+		cut = 0
+	}
+	for cut > 0 && !utf8.RuneStart(s[cut]) {
+		cut--
+	}
+	return s[:cut] + truncated
+}
+
+// clean is the one treatment every logged string gets: escaped, masked,
+// then truncated (after masking, so a cut cannot split a secret out of its
+// mask).
+func (a *Auditor) clean(s string, max int) string {
+	if max <= 0 || max > a.maxValue {
+		max = a.maxValue
+	}
+	if s == "" {
+		return s
+	}
+	return truncate(a.mask(escape(s)), max)
+}
+
+// cleanQuery returns the raw query with every value redacted, or with
+// values masked and deny-listed ones redacted when LogQueryValues is set.
+func (a *Auditor) cleanQuery(raw string) string {
+	if raw == "" {
+		return ""
+	}
+	var b strings.Builder
+	for i, n := 0, 0; raw != "" && n < 64; n++ {
+		var part string
+		part, raw, _ = strings.Cut(raw, "&")
+		if part == "" {
+			continue
+		}
+		k, v, hasV := strings.Cut(part, "=")
+		if i > 0 {
+			b.WriteByte('&')
+		}
+		i++
+		b.WriteString(k)
+		if !hasV {
+			continue
+		}
+		b.WriteByte('=')
+		if !a.queryVals || a.denied(unescapeName(k)) {
+			b.WriteString(Redacted)
+			continue
+		}
+		b.WriteString(v)
+	}
+	if raw != "" {
+		b.WriteString("&" + truncated)
+	}
+	if !a.queryVals {
+		// Every value is already redacted; keys still get the shape
+		// checks (a token sent as a key).
+		return truncate(a.maskShapes(escape(b.String())), a.maxValue)
+	}
+	return a.clean(b.String(), 0)
+}
+
+// unescapeName decodes %XX and + in a query key for deny-list matching, so
+// "api%5Fkey" is caught like "api_key".
+func unescapeName(k string) string {
+	if !strings.ContainsAny(k, "%+") {
+		return k
+	}
+	var b strings.Builder
+	for i := 0; i < len(k); i++ {
+		switch c := k[i]; {
+		case c == '+':
+			b.WriteByte(' ')
+		case c == '%' && i+2 < len(k) && unhex(k[i+1]) >= 0 && unhex(k[i+2]) >= 0:
+			b.WriteByte(byte(unhex(k[i+1])<<4 | unhex(k[i+2])))
+			i += 2
+		default:
+			b.WriteByte(c)
+		}
+	}
+	return b.String()
+}
+
+func unhex(c byte) int {
+	switch {
+	case c >= '0' && c <= '9':
+		return int(c - '0')
+	case c >= 'a' && c <= 'f':
+		return int(c - 'a' + 10)
+	case c >= 'A' && c <= 'F':
+		return int(c - 'A' + 10)
+	}
+	return -1
+}
+
+// cleanKey reduces an application attribute key to [A-Za-z0-9_-], at most
+// 64 bytes, so a key can neither forge a dotted field path nor break a
+// parser; an empty result becomes "_".
+func cleanKey(k string) string {
+	var b strings.Builder
+	for i := 0; i < len(k) && b.Len() < 64; i++ {
+		c := k[i]
+		if c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-' || c == '_' {
+			b.WriteByte(c)
+		} else {
+			b.WriteByte('_')
+		}
+	}
+	if b.Len() == 0 {
+		return "_"
+	}
+	return b.String()
+}

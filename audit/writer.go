@@ -1,0 +1,154 @@
+package audit
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"time"
+)
+
+// writerState is the background writer's state. Only the goroutine holding
+// Auditor.wmu touches it.
+type writerState struct {
+	a       *Auditor
+	chain   *chainer // nil without a ChainKey
+	chainID string
+	mon     monitor
+	alerts  []*entry
+	hdr     http.Header // reused for the client-IP resolver
+}
+
+func (w *writerState) init(a *Auditor, key []byte, bf BruteForce) {
+	w.a = a
+	if key != nil {
+		w.chain = newChainer(key)
+	}
+	w.mon.init(bf)
+}
+
+// write emits e, then any alert the monitor raised because of it, and
+// recycles them.
+func (w *writerState) write(e *entry) {
+	w.resolveClientIP(e)
+	w.alerts = w.mon.observe(e, w.alerts[:0], &w.a.stats)
+	w.emit(e)
+	putEntry(e)
+	for i, al := range w.alerts {
+		w.emit(al)
+		putEntry(al)
+		w.alerts[i] = nil
+	}
+}
+
+func (w *writerState) emit(e *entry) {
+	a := w.a
+	level := slog.LevelInfo
+	if e.outcome == Failure || e.action == ActionBruteForceSuspected {
+		level = slog.LevelWarn
+	}
+	// No handler wants the level: skip the encoding, as slog does. The
+	// chain is not advanced either, so the lines that are written still
+	// verify as a whole.
+	if !a.sink.Enabled(context.Background(), level) {
+		return
+	}
+	var top, ns []slog.Attr
+	if a.schema == OCSF {
+		top, ns = a.ocsfAttrs(e)
+	} else {
+		top, ns = a.ecsAttrs(e)
+	}
+	msg := e.action
+	if e.event != nil && e.event.Message != "" {
+		msg = a.clean(e.event.Message, 0)
+	}
+	// OCSF has its own numeric "time": the record carries none, so that
+	// slog handlers do not write a second one.
+	rt := e.end
+	if a.schema == OCSF {
+		rt = time.Time{}
+	}
+	if w.chain != nil {
+		ns = w.chain.seal(w.chainID, rt, level, msg, nsKey(a.schema), top, ns)
+	}
+	top = append(top, slog.GroupAttrs(nsKey(a.schema), ns...))
+	rec := slog.NewRecord(rt, level, msg, 0)
+	rec.AddAttrs(top...)
+	if err := handle(a.sink, rec); err != nil {
+		n := uint64(1)
+		if j, ok := err.(interface{ Unwrap() []error }); ok && len(j.Unwrap()) > 0 {
+			n = uint64(len(j.Unwrap()))
+		}
+		a.stats.sinkErrors.Add(n)
+		if a.onError != nil {
+			a.onError(err)
+		}
+	}
+	a.stats.emitted.Add(1)
+}
+
+// handle calls h directly, not through a slog.Logger, which would discard
+// its error, and turns a panicking handler into an error.
+func handle(h slog.Handler, rec slog.Record) (err error) {
+	defer func() {
+		if v := recover(); v != nil {
+			err = fmt.Errorf("audit: handler panicked: %v", v)
+		}
+	}()
+	if !h.Enabled(context.Background(), rec.Level) {
+		return nil
+	}
+	return h.Handle(context.Background(), rec)
+}
+
+// nsKey is the group that holds apishield's own fields.
+func nsKey(s Schema) string {
+	if s == OCSF {
+		return "unmapped"
+	}
+	return "apishield"
+}
+
+// NewJSONHandler returns a slog JSON handler that writes one ECS-ready
+// line per event: no "time" (events carry @timestamp), "level" renamed to
+// log.level in lower case and "msg" to message, as the ECS logging
+// specification wants. opts may be nil; its ReplaceAttr, if any, runs
+// after the renaming.
+func NewJSONHandler(w interface{ Write([]byte) (int, error) }, opts *slog.HandlerOptions) slog.Handler {
+	var o slog.HandlerOptions
+	if opts != nil {
+		o = *opts
+	}
+	user := o.ReplaceAttr
+	o.ReplaceAttr = func(groups []string, a slog.Attr) slog.Attr {
+		if len(groups) == 0 {
+			switch a.Key {
+			case slog.TimeKey:
+				if a.Value.Kind() == slog.KindTime { // slog's own, not OCSF's time
+					return slog.Attr{}
+				}
+			case slog.LevelKey:
+				a = slog.String("log.level", levelName(a.Value))
+			case slog.MessageKey:
+				a.Key = "message"
+			}
+		}
+		if user != nil {
+			a = user(groups, a)
+		}
+		return a
+	}
+	return slog.NewJSONHandler(w, &o)
+}
+
+func levelName(v slog.Value) string {
+	if l, ok := v.Any().(slog.Level); ok {
+		return string(bytes.ToLower([]byte(l.String())))
+	}
+	return v.String()
+}
+
+// ms is a duration in whole milliseconds.
+func ms(d time.Duration) int64 { return d.Milliseconds() }

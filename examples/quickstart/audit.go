@@ -1,0 +1,39 @@
+package main
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/apishield/apishield/audit"
+)
+
+// newAuditor returns the quickstart's auditor: one security event per
+// request, as Elastic Common Schema JSON lines on w (stdout), which a log
+// shipper can forward to a SIEM as they are. A real service would add a
+// second handler (a file, a collector) and a ChainKey for tamper evidence.
+func newAuditor(w io.Writer) (*audit.Auditor, error) {
+	return audit.New(audit.Config{Handlers: []slog.Handler{audit.NewJSONHandler(w, nil)}})
+}
+
+// closeAuditor flushes the events still queued, giving a stuck sink five
+// seconds.
+func closeAuditor(aud *audit.Auditor) {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	_ = aud.Close(ctx)
+}
+
+// withRoute records the pattern mux will match before anything else runs,
+// so the audit event names the route even for a request that rate limiting
+// or auth refuses before the mux sees it.
+func withRoute(mux *http.ServeMux, next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if _, pattern := mux.Handler(r); pattern != "" {
+			audit.SetRoute(r, pattern)
+		}
+		next.ServeHTTP(w, r)
+	})
+}

@@ -1,0 +1,118 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"io"
+	"net/http"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+// TestAuditEventsOnStdout runs the quickstart (plain HTTP), sends a request
+// with a forged token, one with the demo token and one that needs none, and
+// reads their audit events from stdout: one JSON line each, in the Elastic
+// Common Schema, with the failed authentication named as such and no token
+// in any line.
+func TestAuditEventsOnStdout(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	pr, pw := io.Pipe()
+	done := make(chan error, 1)
+	go func() {
+		done <- run(ctx, []string{"-http", "-addr", "127.0.0.1:0", "-cert-out", filepath.Join(t.TempDir(), "cert.pem")}, pw, io.Discard)
+		pw.Close()
+	}()
+	defer func() {
+		cancel()
+		go io.Copy(io.Discard, pr)
+		if err := <-done; err != nil {
+			t.Errorf("run: %v", err)
+		}
+	}()
+	sc := bufio.NewScanner(pr)
+	base, token := "", ""
+	for sc.Scan() {
+		line := strings.TrimSpace(sc.Text())
+		if strings.HasPrefix(line, "apishield quickstart listening on ") {
+			base = strings.TrimPrefix(line, "apishield quickstart listening on ")
+		}
+		if v, ok := strings.CutPrefix(line, "export TOKEN="); ok {
+			token, _, _ = strings.Cut(v, " ") // the demo access token
+		}
+		if line == "Press Ctrl-C to stop." {
+			break
+		}
+	}
+	if base == "" || token == "" {
+		t.Fatalf("no address or demo token printed (base %q)", base)
+	}
+	client := &http.Client{Timeout: 10 * time.Second}
+	for _, c := range []struct{ path, bearer string }{
+		{"/v1/items/1?token=secret-value", "secret-value"},
+		{"/v1/items/999", token},
+		{"/healthz", ""},
+	} {
+		req, _ := http.NewRequest("GET", base+c.path, nil)
+		if c.bearer != "" {
+			req.Header.Set("Authorization", "Bearer "+c.bearer)
+		}
+		resp, err := client.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+	}
+	type event struct {
+		Timestamp string `json:"@timestamp"`
+		User      struct {
+			ID string `json:"id"`
+		} `json:"user"`
+		Event struct {
+			Action  string `json:"action"`
+			Outcome string `json:"outcome"`
+			Reason  string `json:"reason"`
+		} `json:"event"`
+		HTTP struct {
+			Route    string `json:"route"`
+			Response struct {
+				Status int `json:"status_code"`
+			} `json:"response"`
+		} `json:"http"`
+		URL struct {
+			Path  string `json:"path"`
+			Query string `json:"query"`
+		} `json:"url"`
+		Source struct {
+			IP string `json:"ip"`
+		} `json:"source"`
+	}
+	want := []struct {
+		action, path, route, outcome, reason, query, user string
+		status                                            int
+	}{
+		{"authn_login_fail", "/v1/items/1", "GET /v1/items/{id}", "failure", "invalid_token", "token=[REDACTED]", "", 401},
+		// The owner lookup finds no item: authz refuses, and a run of these is a BOLA probe.
+		{"authz_fail", "/v1/items/999", "GET /v1/items/{id}", "failure", "not_found", "", "demo-user", 404},
+		{"http_request", "/healthz", "GET /healthz", "success", "", "", "", 200},
+	}
+	for i, w := range want {
+		if !sc.Scan() {
+			t.Fatalf("no audit line %d: %v", i+1, sc.Err())
+		}
+		line := sc.Text()
+		if strings.Contains(line, "secret-value") || strings.Contains(line, token) {
+			t.Errorf("audit line holds a token: %s", line)
+		}
+		var e event
+		if err := json.Unmarshal([]byte(line), &e); err != nil {
+			t.Fatalf("audit line %d is not JSON: %v\n%s", i+1, err, line)
+		}
+		if e.Event.Action != w.action || e.User.ID != w.user || e.URL.Path != w.path || e.HTTP.Route != w.route || e.Event.Outcome != w.outcome || e.Event.Reason != w.reason ||
+			e.URL.Query != w.query || e.HTTP.Response.Status != w.status || e.Source.IP != "127.0.0.1" || e.Timestamp == "" {
+			t.Errorf("audit line %d = %+v, want %+v", i+1, e, w)
+		}
+	}
+}
