@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io/fs"
 	"path"
+	"regexp"
 	"slices"
 	"sort"
 	"strings"
@@ -28,15 +29,14 @@ func (noRemote) Load(url string) (any, error) { return nil, errRemoteRef }
 type compiler struct {
 	c      *jsonschema.Compiler
 	strict bool
-	limits Limits
 }
 
-func newCompiler(fsys fs.FS, strict bool, lim Limits) (*compiler, error) {
+func newCompiler(fsys fs.FS, strict bool) (*compiler, error) {
 	c := jsonschema.NewCompiler()
 	c.DefaultDraft(jsonschema.Draft2020)
 	c.AssertFormat()
 	c.UseLoader(noRemote{})
-	cc := &compiler{c: c, strict: strict, limits: lim}
+	cc := &compiler{c: c, strict: strict}
 	if fsys == nil {
 		return cc, nil
 	}
@@ -67,10 +67,8 @@ func newCompiler(fsys fs.FS, strict bool, lim Limits) (*compiler, error) {
 // they go through the same scanner as bodies so a duplicate key (which the
 // decoder would silently resolve) is an error, not a surprise.
 func (cc *compiler) parse(b []byte, name string) (any, error) {
-	lim := cc.limits
-	lim.MaxObjectKeys = max(lim.MaxObjectKeys, 1<<20)
-	lim.MaxArrayLength = max(lim.MaxArrayLength, 1<<20)
-	lim.MaxStringLength = max(lim.MaxStringLength, 1<<20)
+	lim := Limits{MaxDepth: 512, MaxObjectKeys: 1 << 20, MaxArrayLength: 1 << 20,
+		MaxStringLength: 1 << 20, MaxNumberLength: 1 << 10, MaxExponent: DefaultMaxExponent}
 	if err := newScanner(lim, nil).scan(b); err != nil {
 		return nil, fmt.Errorf("schema %s: %w", name, err)
 	}
@@ -78,7 +76,48 @@ func (cc *compiler) parse(b []byte, name string) (any, error) {
 	if err != nil {
 		return nil, fmt.Errorf("schema %s: %w", name, err)
 	}
+	if err := lintPatterns(doc); err != nil {
+		return nil, fmt.Errorf("schema %s: %w", name, err)
+	}
 	return doc, nil
+}
+
+// lintPatterns refuses a "pattern" or "patternProperties" regex that Go's
+// RE2 engine cannot compile (lookaround, backreferences), with a clearer
+// message than the metaschema's. It looks at the raw document, so it also
+// sees patterns in $defs that nothing references yet.
+func lintPatterns(doc any) error {
+	switch d := doc.(type) {
+	case map[string]any:
+		for k, c := range d {
+			switch k {
+			case "pattern":
+				if p, ok := c.(string); ok {
+					if _, err := regexp.Compile(p); err != nil {
+						return fmt.Errorf("pattern %q is not an RE2 regular expression: %w", p, err)
+					}
+				}
+			case "patternProperties":
+				if m, ok := c.(map[string]any); ok {
+					for p := range m {
+						if _, err := regexp.Compile(p); err != nil {
+							return fmt.Errorf("patternProperties key %q is not an RE2 regular expression: %w", p, err)
+						}
+					}
+				}
+			}
+			if err := lintPatterns(c); err != nil {
+				return err
+			}
+		}
+	case []any:
+		for _, c := range d {
+			if err := lintPatterns(c); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
 }
 
 // compile compiles the schema src, named for errors, and lints it.

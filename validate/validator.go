@@ -161,7 +161,7 @@ func New(cfg Config) (*Validator, error) {
 	if cfg.Body == nil && cfg.Query == nil && cfg.Path == nil && cfg.Header == nil && cfg.Response == nil {
 		return nil, fmt.Errorf("%w: no schema: set Body, Query, Path, Header or Response", ErrInvalidConfig)
 	}
-	cc, err := newCompiler(cfg.FS, !cfg.AllowUnknownProperties, lim)
+	cc, err := newCompiler(cfg.FS, !cfg.AllowUnknownProperties)
 	if err != nil {
 		return nil, err
 	}
