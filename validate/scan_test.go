@@ -24,12 +24,12 @@ func TestScanAccepts(t *testing.T) {
 		`0`, `-0`, `-0.5e-3`, `1E+2`, `123456789`, `"x"`, `true`, `false`, `null`, `[]`, `{}`,
 		` [ 1 , 2 ] `, "\t{\"a\":\n[true,false,null]}\r\n",
 		`{"name":"a","price":1}`,
-		`{"a":{"a":{"a":1}},"b":{"a":2}}`,                   // same key in different objects
-		`[{"a":1},{"a":2}]`,                                 // and in sibling objects
-		`{"na\u006de2":1}`,                                  // an escaped key that is no variant
-		`"\u00e9\ud83d\ude00\"\\\/\b\f\n\r\t"`,              // every escape, a surrogate pair
+		`{"a":{"a":{"a":1}},"b":{"a":2}}`,                  // same key in different objects
+		`[{"a":1},{"a":2}]`,                                // and in sibling objects
+		`{"na\u006de2":1}`,                                 // an escaped key that is no variant
+		`"\u00e9\ud83d\ude00\"\\\/\b\f\n\r\t"`,             // every escape, a surrogate pair
 		`"é😀"`,                                             // raw multibyte UTF-8
-		`{"NAMEX":1}`,                                       // folds to no declared name
+		`{"NAMEX":1}`,                                      // folds to no declared name
 		`1e400`, `1e-400`, `12345678901234567890123456789`, // exponent at the limit, long mantissa
 	} {
 		if err := s.scan([]byte(in)); err != nil {
