@@ -199,4 +199,3 @@ func BenchmarkHostileCorpus(b *testing.B) {
 		})
 	}
 }
-

@@ -90,4 +90,3 @@ func readCase(tb testing.TB, path string) []byte {
 	}
 	return out.Bytes()
 }
-

@@ -93,14 +93,19 @@ func newHandler(logger *slog.Logger) (http.Handler, error) {
 	if err != nil {
 		return nil, err
 	}
+	v, err := newValidators()
+	if err != nil {
+		return nil, err
+	}
 	items := newItemStore()
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /healthz", healthz)
-	mux.HandleFunc("GET /v1/items", items.list)
-	mux.HandleFunc("POST /v1/items", items.create)
+	mux.Handle("GET /v1/items", v.listItems.Handler(http.HandlerFunc(items.list)))
+	mux.Handle("POST /v1/items", v.createItem.Handler(http.HandlerFunc(items.create)))
 	mux.HandleFunc("GET /v1/items/{id}", items.get)
 
-	// errors.Responder → (later: audit → ratelimit → auth → …) → routes.
+	// errors.Responder → (later: audit → ratelimit → auth → …) → routes,
+	// each route with its validate.Validator.
 	return responder.Handler(apierrors.Mux(mux)), nil
 }
 
@@ -113,6 +118,9 @@ func curlCommands(base string) []string {
 		"curl -i -X POST -H 'Content-Type: application/json' -d '{\"name\":\"pen\",\"price\":3}' " + base + "/v1/items  # 201",
 		"curl -i " + base + "/v1/items/1  # 200",
 		"curl -i -X POST -H 'Content-Type: application/json' -d '{\"name\":' " + base + "/v1/items  # 400",
+		"curl -i -X POST -H 'Content-Type: application/json' -d '{\"name\":\"\",\"price\":-1,\"owner\":\"me\"}' " + base + "/v1/items  # 422",
+		"curl -i -X POST -H 'Content-Type: text/plain' -d '{\"name\":\"pen\",\"price\":3}' " + base + "/v1/items  # 415",
+		"curl -i '" + base + "/v1/items?limit=0'  # 422",
 		"curl -i " + base + "/v1/items/999  # 404",
 		"curl -i " + base + "/v1/nope  # 404",
 		"curl -i -X DELETE " + base + "/v1/items  # 405",
