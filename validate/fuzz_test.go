@@ -17,6 +17,18 @@ import (
 	apierrors "github.com/apishield/apishield/errors"
 )
 
+// decode is the reference decoder: encoding/json with UseNumber, as the
+// schema library's own UnmarshalJSON does it.
+func decode(raw []byte) (any, error) {
+	d := json.NewDecoder(bytes.NewReader(raw))
+	d.UseNumber()
+	var doc any
+	if err := d.Decode(&doc); err != nil {
+		return nil, err
+	}
+	return doc, nil
+}
+
 // seedCorpus adds the hostile corpus's literal cases as fuzz seeds.
 func seedCorpus(f *testing.F) {
 	files, _ := filepath.Glob(filepath.Join("testdata", "hostile", "*.json"))
@@ -36,7 +48,7 @@ func seedCorpus(f *testing.F) {
 // too generous to bite, the scanner must accept exactly the valid JSON
 // that is valid UTF-8 and has no duplicate keys (and, where \u escapes
 // could hide a lone surrogate, accept no more than that). Whatever it
-// accepts must decode.
+// accepts must decode, and decodeScanned must give what encoding/json gives.
 func FuzzScan(f *testing.F) {
 	seedCorpus(f)
 	lim := Limits{MaxDepth: maxMaxDepth, MaxObjectKeys: 1 << 30, MaxArrayLength: 1 << 30,
@@ -52,8 +64,12 @@ func FuzzScan(f *testing.F) {
 			t.Fatalf("scan refused valid %q: %v", data, err)
 		}
 		if err == nil {
-			if _, derr := decode(data); derr != nil {
-				t.Fatalf("scan accepted %q, decode failed: %v", data, derr)
+			want, derr := decode(data)
+			if derr != nil {
+				t.Fatalf("scan accepted %q, encoding/json failed: %v", data, derr)
+			}
+			if got := decodeScanned(data, newKeySet([]string{"a", "name"})); !reflect.DeepEqual(got, want) {
+				t.Fatalf("decodeScanned(%q) = %#v, encoding/json says %#v", data, got, want)
 			}
 		}
 	})

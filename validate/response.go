@@ -70,11 +70,7 @@ func (v *Validator) checkResponse(b []byte) error {
 	if err := newScanner(v.respLimits, nil).scan(b); err != nil {
 		return err
 	}
-	doc, err := decode(b)
-	if err != nil {
-		return err
-	}
-	return v.validate(v.response, doc, "response:")
+	return v.validate(v.response, decodeScanned(b, nil), "response:")
 }
 
 func (v *Validator) responseViolation(r *http.Request, rec *record.Record, err error, fe []apierrors.FieldError) {

@@ -372,39 +372,7 @@ func hex4(b []byte) (rune, bool) {
 // if it grows, which is never modified.
 func (s *scanner) unescape(b []byte) []byte {
 	start := len(s.unesc)
-	for i := 0; i < len(b); {
-		c := b[i]
-		if c != '\\' {
-			s.unesc = append(s.unesc, c)
-			i++
-			continue
-		}
-		switch b[i+1] {
-		case 'b':
-			s.unesc = append(s.unesc, '\b')
-		case 'f':
-			s.unesc = append(s.unesc, '\f')
-		case 'n':
-			s.unesc = append(s.unesc, '\n')
-		case 'r':
-			s.unesc = append(s.unesc, '\r')
-		case 't':
-			s.unesc = append(s.unesc, '\t')
-		case 'u':
-			r, _ := hex4(b[i+2:])
-			if utf16.IsSurrogate(r) {
-				lo, _ := hex4(b[i+8:])
-				r = utf16.DecodeRune(r, lo)
-				i += 6
-			}
-			s.unesc = utf8.AppendRune(s.unesc, r)
-			i += 6
-			continue
-		default: // '"', '\\', '/'
-			s.unesc = append(s.unesc, b[i+1])
-		}
-		i += 2
-	}
+	s.unesc = appendUnescaped(s.unesc, b)
 	return s.unesc[start:len(s.unesc):len(s.unesc)]
 }
 
@@ -476,15 +444,19 @@ var safeASCII = func() (t [256]bool) {
 type keySet struct {
 	// folded maps a name's case fold to the declared names with that fold.
 	folded map[string][]string
+	// exact maps each declared name to itself, so the decoder can reuse
+	// the string instead of allocating one per key.
+	exact map[string]string
 }
 
 func newKeySet(names []string) *keySet {
 	if len(names) == 0 {
 		return nil
 	}
-	ks := &keySet{folded: make(map[string][]string, len(names))}
+	ks := &keySet{folded: make(map[string][]string, len(names)), exact: make(map[string]string, len(names))}
 	var buf []byte
 	for _, n := range names {
+		ks.exact[n] = n
 		f := string(foldKey(buf[:0], []byte(n)))
 		if !containsString(ks.folded[f], n) {
 			ks.folded[f] = append(ks.folded[f], n)

@@ -2,7 +2,6 @@ package validate
 
 import (
 	"bytes"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -110,6 +109,7 @@ type Validator struct {
 	pathParam  func(*http.Request, string) string
 	logger     *slog.Logger
 	scanners   sync.Pool
+	keys       *keySet // the Body schema's property names
 	respLimits Limits
 }
 
@@ -195,11 +195,10 @@ func New(cfg Config) (*Validator, error) {
 	v.queryParams = paramsOf(v.query)
 	v.pathParams = paramsOf(v.path)
 	v.headerParams = paramsOf(v.header)
-	var keys *keySet
 	if v.body != nil {
-		keys = newKeySet(declaredNames(v.body))
+		v.keys = newKeySet(declaredNames(v.body))
 	}
-	v.scanners.New = func() any { return newScanner(v.limits, keys) }
+	v.scanners.New = func() any { return newScanner(v.limits, v.keys) }
 	return v, nil
 }
 
@@ -358,21 +357,8 @@ func (v *Validator) ValidateBody(raw []byte) (any, error) {
 	if err != nil {
 		return nil, asProblem(err)
 	}
-	doc, err := decode(raw)
-	if err != nil { // the scanner accepted it, so this is not expected
-		return nil, apierrors.New(http.StatusBadRequest, apierrors.ReasonMalformedRequest, "The body is not valid JSON.").WithCause(err)
-	}
+	doc := decodeScanned(raw, v.keys)
 	if err := v.validate(v.body, doc, ""); err != nil {
-		return nil, err
-	}
-	return doc, nil
-}
-
-func decode(raw []byte) (any, error) {
-	d := json.NewDecoder(bytes.NewReader(raw))
-	d.UseNumber()
-	var doc any
-	if err := d.Decode(&doc); err != nil {
 		return nil, err
 	}
 	return doc, nil
@@ -403,10 +389,8 @@ func (v *Validator) validate(sch *jsonschema.Schema, doc any, prefix string) (er
 // readBody reads the whole body, refusing with 413 past maxBody whether or
 // not Content-Length announced it.
 func (v *Validator) readBody(w http.ResponseWriter, r *http.Request) ([]byte, error) {
-	tooLarge := apierrors.New(http.StatusRequestEntityTooLarge, apierrors.ReasonPayloadTooLarge,
-		"The request body is larger than the limit of "+strconv.FormatInt(v.maxBody, 10)+" bytes.")
 	if r.ContentLength > v.maxBody {
-		return nil, tooLarge
+		return nil, v.tooLarge()
 	}
 	if r.Body == nil || r.Body == http.NoBody {
 		return nil, nil
@@ -427,7 +411,7 @@ func (v *Validator) readBody(w http.ResponseWriter, r *http.Request) ([]byte, er
 		n, err := body.Read(buf[len(buf):cap(buf)])
 		buf = buf[:len(buf)+n]
 		if int64(len(buf)) > v.maxBody {
-			return nil, tooLarge
+			return nil, v.tooLarge()
 		}
 		if err == io.EOF {
 			return buf, nil
@@ -435,12 +419,17 @@ func (v *Validator) readBody(w http.ResponseWriter, r *http.Request) ([]byte, er
 		if err != nil {
 			var mbe *http.MaxBytesError
 			if errors.As(err, &mbe) {
-				return nil, tooLarge.WithCause(err)
+				return nil, v.tooLarge().WithCause(err)
 			}
 			return nil, apierrors.New(http.StatusBadRequest, apierrors.ReasonMalformedRequest,
 				"The request body could not be read.").WithCause(err)
 		}
 	}
+}
+
+func (v *Validator) tooLarge() *apierrors.Problem {
+	return apierrors.New(http.StatusRequestEntityTooLarge, apierrors.ReasonPayloadTooLarge,
+		"The request body is larger than the limit of "+strconv.FormatInt(v.maxBody, 10)+" bytes.")
 }
 
 // checkContentType accepts application/json and any +json type, with no
