@@ -2,6 +2,7 @@ package validate
 
 import (
 	"bytes"
+	"encoding/binary"
 	"hash/maphash"
 	"unicode"
 	"unicode/utf16"
@@ -279,7 +280,11 @@ func (s *scanner) str(i int) (end int, escaped bool, err error) {
 	start := i
 	i++
 	for {
-		// The fast path: printable ASCII that needs no attention.
+		// The fast path: printable ASCII that needs no attention, eight
+		// bytes at a time, then byte by byte.
+		for i+8 <= len(data) && safe8(binary.LittleEndian.Uint64(data[i:])) {
+			i += 8
+		}
 		for i < len(data) && safeASCII[data[i]] {
 			i++
 		}
@@ -430,6 +435,20 @@ func (s *scanner) number(i int) (int, error) {
 
 func isDigit(c byte) bool { return c >= '0' && c <= '9' }
 
+// safe8 reports whether none of the eight bytes in x is a quote, a
+// backslash, a control character or a non-ASCII byte. Each term is the
+// SWAR "has a byte less than n" or "has a zero byte" test, which sets a
+// byte's high bit exactly when some byte matches.
+func safe8(x uint64) bool {
+	const ones, high = 0x0101010101010101, 0x8080808080808080
+	quote := x ^ (ones * '"')
+	slash := x ^ (ones * '\\')
+	control := (x - ones*0x20) &^ x
+	isQuote := (quote - ones) &^ quote
+	isSlash := (slash - ones) &^ slash
+	return (control|isQuote|isSlash|x)&high == 0
+}
+
 // safeASCII marks the bytes a string may hold without attention: printable
 // ASCII other than the quote and the backslash.
 var safeASCII = func() (t [256]bool) {
@@ -476,6 +495,9 @@ func containsString(list []string, s string) bool {
 
 // caseVariant reports whether key folds to a declared name without being one.
 func (ks *keySet) caseVariant(key []byte, buf *[]byte) bool {
+	if _, ok := ks.exact[string(key)]; ok {
+		return false // the common case: a declared name, no folding needed
+	}
 	*buf = foldKey((*buf)[:0], key)
 	names, ok := ks.folded[string(*buf)]
 	if !ok {

@@ -2,9 +2,11 @@ package validate
 
 import (
 	"bytes"
+	"encoding/binary"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math/rand/v2"
 	"strings"
 	"testing"
 )
@@ -160,5 +162,38 @@ func TestScanLinear(t *testing.T) {
 	s := newScanner(lim, nil)
 	if err := s.scan(b.Bytes()); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// TestSafe8 checks the eight-byte fast path against the byte table, for
+// every byte value in every position and for random words.
+func TestSafe8(t *testing.T) {
+	t.Parallel()
+	check := func(w [8]byte) {
+		want := true
+		for _, c := range w {
+			want = want && safeASCII[c]
+		}
+		if got := safe8(binary.LittleEndian.Uint64(w[:])); got != want {
+			t.Fatalf("safe8(%q) = %v, want %v", w[:], got, want)
+		}
+	}
+	for pos := range 8 {
+		for c := range 256 {
+			w := [8]byte{'a', 'b', 'c', 'd', 'e', 'f', 'g', 'h'}
+			w[pos] = byte(c)
+			check(w)
+		}
+	}
+	rng := rand.New(rand.NewPCG(1, 2))
+	for range 200000 {
+		var w [8]byte
+		binary.LittleEndian.PutUint64(w[:], rng.Uint64())
+		for i := range w { // bias toward the interesting range
+			if rng.IntN(2) == 0 {
+				w[i] = byte(0x18 + rng.IntN(0x70))
+			}
+		}
+		check(w)
 	}
 }
