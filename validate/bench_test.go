@@ -87,6 +87,35 @@ func BenchmarkFloorDecodeValidate(b *testing.B) {
 	}
 }
 
+// BenchmarkFloorDecode is the decoding half of the floor: the schema
+// library's UnmarshalJSON (encoding/json with UseNumber) on the 1 KiB body.
+func BenchmarkFloorDecode(b *testing.B) {
+	body := benchBody(b)
+	b.SetBytes(int64(len(body)))
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := jsonschema.UnmarshalJSON(bytes.NewReader(body)); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkScanDecode is what replaces it in the middleware: the pre-schema
+// scan, then the one-pass decode of the scanned bytes.
+func BenchmarkScanDecode(b *testing.B) {
+	body := benchBody(b)
+	v := MustNew(Config{Body: []byte(benchSchema)})
+	s := v.scanners.Get().(*scanner)
+	b.SetBytes(int64(len(body)))
+	b.ReportAllocs()
+	for b.Loop() {
+		if err := s.scan(body); err != nil {
+			b.Fatal(err)
+		}
+		decodeScanned(body, v.keys)
+	}
+}
+
 // resettableBody is a request body the benchmark rewinds without allocating.
 type resettableBody struct{ bytes.Reader }
 
