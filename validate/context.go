@@ -11,6 +11,7 @@ type input struct {
 	query   map[string]any
 	path    map[string]any
 	header  map[string]any
+	rd      rawBody // r.Body for the handler, allocated with the rest
 }
 
 type ctxKey struct{}

@@ -333,15 +333,16 @@ func (v *Validator) Check(w http.ResponseWriter, r *http.Request) (*http.Request
 	}
 	r = r.WithContext(newContext(r.Context(), in))
 	if in.hasBody {
-		r.Body = &rawBody{Reader: bytes.NewReader(in.raw)}
+		in.rd.Reset(in.raw)
+		r.Body = &in.rd
 	}
 	return r, nil
 }
 
 // rawBody gives the handler the body bytes again, already read.
-type rawBody struct{ *bytes.Reader }
+type rawBody struct{ bytes.Reader }
 
-func (rawBody) Close() error { return nil }
+func (*rawBody) Close() error { return nil }
 
 // ValidateBody checks a body's bytes against the limits and the Body
 // schema and returns the decoded value, with numbers as json.Number. Its
