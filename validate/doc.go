@@ -82,7 +82,7 @@
 // embed.FS, say); remote $ref loading is always off. New refuses, with an
 // error wrapping [ErrInvalidConfig]: an empty enum, a pattern that Go's
 // RE2 cannot compile, and, in strict mode (the default), an object schema
-// in Body or Query without "additionalProperties": false or
+// in Body, Query or Response without "additionalProperties": false or
 // "unevaluatedProperties": false.
 //
 // Query, path and header values are strings; each is coerced to the type

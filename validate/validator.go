@@ -65,9 +65,10 @@ type Config struct {
 	// DefaultMaxErrors (20).
 	MaxErrors int
 	// AllowUnknownProperties turns strict mode off. In strict mode (the
-	// default) New refuses a Body or Query schema with an object schema
-	// that lacks "additionalProperties": false or
-	// "unevaluatedProperties": false, so unknown fields are always refused.
+	// default) New refuses a Body, Query or Response schema with an object
+	// schema that lacks "additionalProperties": false or
+	// "unevaluatedProperties": false, so unknown fields are always refused
+	// (and, in responses, always caught).
 	AllowUnknownProperties bool
 
 	// PathParam returns the value of the named path parameter of r, or ""
@@ -176,7 +177,9 @@ func New(cfg Config) (*Validator, error) {
 		return sch, nil
 	}
 	// Path and Header read only declared names, so unknown ones cannot
-	// arrive; strictness matters for Body and Query.
+	// arrive; strictness matters for Body and Query, and for Response,
+	// where an open object would let the leak through that it is there to
+	// catch.
 	if v.body, err = compile("body", cfg.Body, true); err != nil {
 		return nil, err
 	}
@@ -189,7 +192,7 @@ func New(cfg Config) (*Validator, error) {
 	if v.header, err = compile("header", cfg.Header, false); err != nil {
 		return nil, err
 	}
-	if v.response, err = compile("response", cfg.Response, false); err != nil {
+	if v.response, err = compile("response", cfg.Response, true); err != nil {
 		return nil, err
 	}
 	v.queryParams = paramsOf(v.query)
