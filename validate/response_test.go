@@ -14,6 +14,16 @@ import (
 	"github.com/apishield/apishield/validate"
 )
 
+// quiet is apierrors.Recover with the 500s' causes logged nowhere: the
+// tests provoke them on purpose.
+var quiet = func() func(http.Handler) http.Handler {
+	rs, err := apierrors.NewResponder(apierrors.Config{Logger: slog.New(slog.DiscardHandler)})
+	if err != nil {
+		panic(err)
+	}
+	return rs.Handler
+}()
+
 // publicUser is the contract: the password hash and the email are not in it.
 const publicUser = `{"type":"object","additionalProperties":false,"required":["id","name"],
   "properties":{"id":{"type":"integer"},"name":{"type":"string"}}}`
@@ -55,7 +65,7 @@ func TestResponseEnforce(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			var rec *record.Record
-			h := apierrors.Recover(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			h := quiet(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 				rec = record.From(r.Context())
 				v.Handler(userHandler(tc.status, tc.ctype, tc.body)).ServeHTTP(w, r)
 			}))
@@ -96,7 +106,7 @@ func TestResponseReport(t *testing.T) {
 	v := validate.MustNew(validate.Config{Response: []byte(publicUser), ResponseMode: validate.ResponseReport,
 		Logger: slog.New(slog.NewJSONHandler(&logs, nil))})
 	var rec *record.Record
-	h := apierrors.Recover(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	h := quiet(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		rec = record.From(r.Context())
 		v.Handler(userHandler(200, "application/json", leaky)).ServeHTTP(w, r)
 	}))
@@ -124,7 +134,7 @@ func TestResponseTooLarge(t *testing.T) {
 	for _, mode := range []validate.ResponseMode{validate.ResponseEnforce, validate.ResponseReport} {
 		v := validate.MustNew(validate.Config{Response: []byte(publicUser), ResponseMode: mode, MaxResponseBytes: 100})
 		rr := httptest.NewRecorder()
-		apierrors.Recover(v.Handler(userHandler(200, "application/json", big))).ServeHTTP(rr, httptest.NewRequest("GET", "/", nil))
+		quiet(v.Handler(userHandler(200, "application/json", big))).ServeHTTP(rr, httptest.NewRequest("GET", "/", nil))
 		switch mode {
 		case validate.ResponseEnforce:
 			if rr.Code != 500 || strings.Contains(rr.Body.String(), "aaaa") {
@@ -144,7 +154,7 @@ func TestResponseFlushHolds(t *testing.T) {
 	t.Parallel()
 	v := validate.MustNew(validate.Config{Response: []byte(publicUser)})
 	rr := httptest.NewRecorder()
-	apierrors.Recover(v.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	quiet(v.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "application/json")
 		w.Write([]byte(leaky))
 		if err := http.NewResponseController(w).Flush(); err != nil {
