@@ -313,3 +313,31 @@ func TestNewAccepts(t *testing.T) {
 		}
 	}
 }
+
+// TestValidateBody uses the decision outside HTTP: errors are problems, and
+// a refused body's *ScanError and sentinel are reachable with errors.As/Is.
+func TestValidateBody(t *testing.T) {
+	t.Parallel()
+	v := validate.MustNew(validate.Config{Body: []byte(itemSchema)})
+	doc, err := v.ValidateBody([]byte(`{"name":"pen","price":1.50}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := doc.(map[string]any)["price"]; got != json.Number("1.50") {
+		t.Errorf("price = %#v, want json.Number(\"1.50\"), exactly as sent", got)
+	}
+	_, err = v.ValidateBody([]byte(`{"name":"pen","price":1,"name":"x"}`))
+	var p *apierrors.Problem
+	var se *validate.ScanError
+	if !errors.As(err, &p) || p.Status != 400 || !errors.As(err, &se) || !errors.Is(err, validate.ErrDuplicateKey) || se.Offset != 24 {
+		t.Errorf("duplicate key: err = %v (%T), want a 400 problem wrapping ErrDuplicateKey at byte 24", err, err)
+	}
+	_, err = v.ValidateBody([]byte(`{"name":"pen","price":1e401}`))
+	if !errors.Is(err, validate.ErrLimit) || !errors.As(err, &se) || se.Limit != "MaxExponent" || se.Max != 400 {
+		t.Errorf("exponent: err = %v, want ErrLimit naming MaxExponent = 400", err)
+	}
+	_, err = v.ValidateBody([]byte(`{"name":"pen","price":-1}`))
+	if !errors.As(err, &p) || p.Status != 422 || len(p.Errors) != 1 {
+		t.Errorf("schema failure: err = %v, want a 422 problem with one field error", err)
+	}
+}
