@@ -98,13 +98,13 @@ func detailOf(k jsonschema.ErrorKind) string {
 	case *kind.Format:
 		return "must be a valid " + k.Want
 	case *kind.MinProperties:
-		return fmt.Sprintf("must have at least %d properties", k.Want)
+		return "must have at least " + count(k.Want, "property", "properties")
 	case *kind.MaxProperties:
-		return fmt.Sprintf("must have at most %d properties", k.Want)
+		return "must have at most " + count(k.Want, "property", "properties")
 	case *kind.MinItems:
-		return fmt.Sprintf("must have at least %d items", k.Want)
+		return "must have at least " + count(k.Want, "item", "items")
 	case *kind.MaxItems:
-		return fmt.Sprintf("must have at most %d items", k.Want)
+		return "must have at most " + count(k.Want, "item", "items")
 	case *kind.AdditionalItems:
 		return "has more items than allowed"
 	case *kind.PropertyNames:
@@ -114,13 +114,13 @@ func detailOf(k jsonschema.ErrorKind) string {
 	case *kind.Contains:
 		return "must contain a matching item"
 	case *kind.MinContains:
-		return fmt.Sprintf("must contain at least %d matching items", k.Want)
+		return "must contain at least " + count(k.Want, "matching item", "matching items")
 	case *kind.MaxContains:
-		return fmt.Sprintf("must contain at most %d matching items", k.Want)
+		return "must contain at most " + count(k.Want, "matching item", "matching items")
 	case *kind.MinLength:
-		return fmt.Sprintf("must be at least %d characters long", k.Want)
+		return "must be at least " + count(k.Want, "character", "characters") + " long"
 	case *kind.MaxLength:
-		return fmt.Sprintf("must be at most %d characters long", k.Want)
+		return "must be at most " + count(k.Want, "character", "characters") + " long"
 	case *kind.Pattern:
 		return "must match the required pattern"
 	case *kind.ContentEncoding, *kind.ContentMediaType, *kind.ContentSchema:
@@ -146,6 +146,14 @@ func detailOf(k jsonschema.ErrorKind) string {
 	default:
 		return "is invalid"
 	}
+}
+
+// count says n of a thing, in the singular for one.
+func count(n int, one, many string) string {
+	if n == 1 {
+		return "1 " + one
+	}
+	return strconv.Itoa(n) + " " + many
 }
 
 func ratString(r *big.Rat) string {

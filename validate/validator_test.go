@@ -100,7 +100,7 @@ func TestBody(t *testing.T) {
 			errors: []apierrors.FieldError{{Pointer: "/email", Detail: "must be a valid email", Keyword: "format"}}},
 		{name: "several errors sorted", body: `{"name":"","price":"x","tags":[1]}`, ctype: "application/json", status: 422, reason: "validation_failed",
 			errors: []apierrors.FieldError{
-				{Pointer: "/name", Detail: "must be at least 1 characters long", Keyword: "minLength"},
+				{Pointer: "/name", Detail: "must be at least 1 character long", Keyword: "minLength"},
 				{Pointer: "/price", Detail: "must be number", Keyword: "type"},
 				{Pointer: "/tags/0", Detail: "must be string", Keyword: "type"},
 			}},
