@@ -241,7 +241,7 @@ func scanBodies(b *testing.B) [][]byte {
 // so a loaded machine shows in both: it reports scan-ns/KiB, valid-ns/KiB
 // and their ratio.
 func BenchmarkScan(b *testing.B) {
-	v := MustNew(Config{Body: []byte(benchSchema), Limits: Limits{MaxArrayLength: 1 << 20}})
+	v := MustNew(Config{Body: []byte(benchSchema), Limits: Limits{MaxArrayLength: 1 << 20, MaxValues: 1 << 30}})
 	for _, body := range scanBodies(b) {
 		b.Run(strconv.Itoa(len(body)>>10)+"KiB", func(b *testing.B) {
 			s := v.scanners.Get().(*scanner)
@@ -265,6 +265,23 @@ func BenchmarkScan(b *testing.B) {
 			b.ReportMetric(float64(valid.Nanoseconds())/kib, "valid-ns/KiB")
 			b.ReportMetric(float64(scan)/float64(valid), "scan/valid")
 		})
+	}
+}
+
+// BenchmarkWorstNumbers is the costliest body the default limits accept
+// for a numeric schema: an array of 9,999 numbers, each checked against
+// minimum and multipleOf, which the schema library does with exact
+// rationals. MaxValues is what bounds this cost; it is reported so the
+// bound is a figure, not a hope.
+func BenchmarkWorstNumbers(b *testing.B) {
+	v := MustNew(Config{Body: []byte(`{"type":"array","items":{"type":"number","minimum":0,"multipleOf":0.01}}`)})
+	body := []byte("[" + strings.TrimSuffix(strings.Repeat("12345.67,", 9999), ",") + "]")
+	b.SetBytes(int64(len(body)))
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := v.ValidateBody(body); err != nil {
+			b.Fatal(err)
+		}
 	}
 }
 

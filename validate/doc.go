@@ -11,8 +11,8 @@
 //     assignment.
 //   - Input crafted to crash or stall the parser: before anything is
 //     decoded, one linear pass over the raw bytes enforces the body size,
-//     nesting depth, members per object, array length, string length,
-//     number length and exponent range. The schema library turns numbers
+//     nesting depth, members per object, array length, values in the
+//     document, string length, number length and exponent range. The schema library turns numbers
 //     into exact rationals: 1e999999 costs it tens of milliseconds and
 //     1e1000001 makes it panic; here neither reaches it.
 //   - Parser differentials: duplicate keys, invalid UTF-8 and lone
@@ -99,6 +99,7 @@
 //	ResponseMode     enforce      Limits.MaxStringLength  65536 bytes
 //	MaxResponseBytes 8 MiB        Limits.MaxNumberLength  64 bytes
 //	PathParam        r.PathValue  Limits.MaxExponent      400
+//	                              Limits.MaxValues        10000
 //
 // # Security
 //

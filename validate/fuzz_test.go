@@ -52,7 +52,7 @@ func seedCorpus(f *testing.F) {
 func FuzzScan(f *testing.F) {
 	seedCorpus(f)
 	lim := Limits{MaxDepth: maxMaxDepth, MaxObjectKeys: 1 << 30, MaxArrayLength: 1 << 30,
-		MaxStringLength: 1 << 30, MaxNumberLength: 1 << 30, MaxExponent: 1 << 30}
+		MaxStringLength: 1 << 30, MaxNumberLength: 1 << 30, MaxExponent: 1 << 30, MaxValues: 1 << 30}
 	f.Fuzz(func(t *testing.T, data []byte) {
 		s := newScanner(lim, nil)
 		err := s.scan(data)

@@ -23,6 +23,12 @@ type Limits struct {
 	MaxStringLength int
 	// MaxNumberLength is how many bytes one number literal may take. If 0, 64.
 	MaxNumberLength int
+	// MaxValues bounds how many values (objects, arrays, strings, numbers,
+	// booleans and nulls, at any depth) the whole document may hold. If 0,
+	// 10000. The schema library spends about a microsecond or two on each
+	// number with a numeric keyword, so without this bound a 1 MiB body of
+	// small numbers would cost most of a second.
+	MaxValues int
 	// MaxExponent bounds the magnitude of a number's written exponent:
 	// 1e400 and 1e-400 pass with 400, 1e401 does not. If 0, 400. The
 	// schema library turns numbers into exact rationals, which costs time
@@ -39,6 +45,7 @@ const (
 	DefaultMaxStringLength = 64 << 10
 	DefaultMaxNumberLength = 64
 	DefaultMaxExponent     = 400
+	DefaultMaxValues       = 10000
 
 	// maxMaxDepth caps MaxDepth: the scanner recurses once per level.
 	maxMaxDepth = 10000
@@ -58,6 +65,7 @@ func (l Limits) withDefaults() (Limits, error) {
 		{"MaxStringLength", &l.MaxStringLength, DefaultMaxStringLength},
 		{"MaxNumberLength", &l.MaxNumberLength, DefaultMaxNumberLength},
 		{"MaxExponent", &l.MaxExponent, DefaultMaxExponent},
+		{"MaxValues", &l.MaxValues, DefaultMaxValues},
 	}
 	for _, f := range fields {
 		switch {

@@ -22,8 +22,9 @@ type scanner struct {
 	lim  Limits
 	keys *keySet // declared property names; nil if none
 
-	data  []byte
-	depth int
+	data   []byte
+	depth  int
+	values int
 
 	// objKeys holds the keys of the objects being scanned, innermost last;
 	// each object remembers where its keys start.
@@ -48,6 +49,7 @@ func newScanner(lim Limits, keys *keySet) *scanner {
 func (s *scanner) scan(data []byte) error {
 	s.data = data
 	s.depth = 0
+	s.values = 0
 	s.objKeys = s.objKeys[:0]
 	s.unesc = s.unesc[:0]
 	defer func() { s.data = nil; clear(s.objKeys); s.objKeys = s.objKeys[:0] }()
@@ -93,6 +95,9 @@ func skipSpace(data []byte, i int) int {
 // the index just past it.
 func (s *scanner) value(i int) (int, error) {
 	data := s.data
+	if s.values++; s.values > s.lim.MaxValues {
+		return 0, s.limit(i, "MaxValues", s.lim.MaxValues, "the document holds too many values")
+	}
 	switch c := data[i]; {
 	case c == '{':
 		return s.object(i)

@@ -45,7 +45,7 @@ func TestScanAccepts(t *testing.T) {
 
 func TestScanRefuses(t *testing.T) {
 	t.Parallel()
-	lim := Limits{MaxDepth: 3, MaxObjectKeys: 20, MaxArrayLength: 3, MaxStringLength: 10, MaxNumberLength: 8, MaxExponent: 10}
+	lim := Limits{MaxDepth: 3, MaxObjectKeys: 20, MaxArrayLength: 3, MaxStringLength: 10, MaxNumberLength: 8, MaxExponent: 10, MaxValues: 30}
 	lim, _ = lim.withDefaults()
 	many := func(n int, dup string) string {
 		var b strings.Builder
@@ -100,6 +100,8 @@ func TestScanRefuses(t *testing.T) {
 		{`1e11`, ErrLimit, "MaxExponent"},
 		{`1e-11`, ErrLimit, "MaxExponent"},
 		{`1e10`, nil, ""},
+		{`[[1,2,3],[1,2,3],[1,2,3]]`, nil, ""}, // 13 values
+		{`{"a":[[1,2,3],[1,2,3],[1,2,3]],"b":[[1,2,3],[1,2,3],[1,2,3]],"c":[1,2,3]}`, ErrLimit, "MaxValues"}, // 31
 		{`{"a":1,"a":2}`, ErrDuplicateKey, ""},
 		{`{"a":1,"\u0061":2}`, ErrDuplicateKey, ""},
 		{many(18, "k3"), ErrDuplicateKey, ""}, // past linearKeys: the hashed path
@@ -153,6 +155,7 @@ func TestScanLinear(t *testing.T) {
 	t.Parallel()
 	lim := defaultLimits(t)
 	lim.MaxObjectKeys = 1 << 20
+	lim.MaxValues = 1 << 30
 	var b bytes.Buffer
 	b.WriteString("{")
 	for i := range 200000 {

@@ -68,7 +68,7 @@ func newCompiler(fsys fs.FS, strict bool) (*compiler, error) {
 // decoder would silently resolve) is an error, not a surprise.
 func (cc *compiler) parse(b []byte, name string) (any, error) {
 	lim := Limits{MaxDepth: 512, MaxObjectKeys: 1 << 20, MaxArrayLength: 1 << 20,
-		MaxStringLength: 1 << 20, MaxNumberLength: 1 << 10, MaxExponent: DefaultMaxExponent}
+		MaxStringLength: 1 << 20, MaxNumberLength: 1 << 10, MaxExponent: DefaultMaxExponent, MaxValues: 1 << 30}
 	if err := newScanner(lim, nil).scan(b); err != nil {
 		return nil, fmt.Errorf("schema %s: %w", name, err)
 	}

@@ -157,7 +157,7 @@ func New(cfg Config) (*Validator, error) {
 	// Responses are ours, not an attacker's: only bound them generously
 	// so a runaway handler cannot stall the check.
 	v.respLimits = Limits{MaxDepth: max(lim.MaxDepth, 256), MaxObjectKeys: 1 << 20, MaxArrayLength: 1 << 24,
-		MaxStringLength: 1 << 30, MaxNumberLength: 1 << 10, MaxExponent: lim.MaxExponent}
+		MaxStringLength: 1 << 30, MaxNumberLength: 1 << 10, MaxExponent: lim.MaxExponent, MaxValues: 1 << 30}
 
 	if cfg.Body == nil && cfg.Query == nil && cfg.Path == nil && cfg.Header == nil && cfg.Response == nil {
 		return nil, fmt.Errorf("%w: no schema: set Body, Query, Path, Header or Response", ErrInvalidConfig)
