@@ -12,9 +12,10 @@
 //   - Input crafted to crash or stall the parser: before anything is
 //     decoded, one linear pass over the raw bytes enforces the body size,
 //     nesting depth, members per object, array length, values in the
-//     document, string length, number length and exponent range. The schema library turns numbers
-//     into exact rationals: 1e999999 costs it tens of milliseconds and
-//     1e1000001 makes it panic; here neither reaches it.
+//     document, string length, number length and exponent range. The
+//     schema library turns numbers into exact rationals: 1e999999 costs it
+//     tens of milliseconds and 1e1000001 makes it panic; here neither
+//     reaches it, and MaxValues bounds how many numbers it is given.
 //   - Parser differentials: duplicate keys, invalid UTF-8 and lone
 //     surrogates, a second value after the first, and keys that differ only
 //     in case from a declared property (Go's encoding/json binds "Price" to
