@@ -8,6 +8,7 @@ require (
 	github.com/lestrrat-go/jwx/v3 v3.3.0
 	github.com/redis/go-redis/v9 v9.22.0
 	github.com/samber/slog-multi v1.7.1
+	github.com/santhosh-tekuri/jsonschema/v6 v6.0.2
 )
 
 require (

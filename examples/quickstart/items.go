@@ -2,14 +2,13 @@ package main
 
 import (
 	"encoding/json"
-	"errors"
-	"io"
 	"net/http"
 	"strconv"
 	"sync"
 
 	"github.com/apishield/apishield/auth"
 	apierrors "github.com/apishield/apishield/errors"
+	"github.com/apishield/apishield/validate"
 )
 
 // item is the quickstart's resource.
@@ -35,22 +34,45 @@ func newItemStore() *itemStore {
 	}
 }
 
-// list returns the caller's own items: a list must not expose what the
+// list pages through the caller's own items: limit (1–100, default 20)
+// items after the cursor, an item ID; both are validated and coerced by the
+// validator. Only the caller's items: a list must not expose what the
 // object-level check on GET /v1/items/{id} protects.
 func (s *itemStore) list(w http.ResponseWriter, r *http.Request) {
 	var subject string
 	if p, ok := auth.FromContext(r.Context()); ok {
 		subject = p.Subject
 	}
-	s.mu.Lock()
-	out := make([]item, 0, len(s.items))
-	for id := 1; id < s.nextID; id++ {
-		if it, ok := s.items[id]; ok && it.Owner == subject {
-			out = append(out, it)
+	limit, after := 20, 0
+	if q, ok := validate.Query(r.Context()); ok {
+		if n, ok := q["limit"].(json.Number); ok {
+			v, _ := n.Int64()
+			limit = int(v)
+		}
+		if c, ok := q["cursor"].(string); ok {
+			after, _ = strconv.Atoi(c)
 		}
 	}
+	s.mu.Lock()
+	out := make([]item, 0, min(limit, len(s.items)))
+	next := ""
+	for id := after + 1; id < s.nextID; id++ {
+		it, ok := s.items[id]
+		if !ok || it.Owner != subject {
+			continue
+		}
+		if len(out) == limit {
+			next = strconv.Itoa(out[len(out)-1].ID)
+			break
+		}
+		out = append(out, it)
+	}
 	s.mu.Unlock()
-	writeJSON(w, http.StatusOK, map[string]any{"items": out})
+	resp := map[string]any{"items": out}
+	if next != "" {
+		resp["next_cursor"] = next
+	}
+	writeJSON(w, http.StatusOK, resp)
 }
 
 func (s *itemStore) get(w http.ResponseWriter, r *http.Request) {
@@ -65,30 +87,12 @@ func (s *itemStore) get(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, it)
 }
 
-// maxBody bounds what create reads before it parses anything.
-const maxBody = 64 << 10
-
+// create adds an item. The validator in front of it (see schemas.go) has
+// already refused anything that is not a valid new item, so the handler
+// only reads the body it decoded.
 func (s *itemStore) create(w http.ResponseWriter, r *http.Request) {
-	var in struct {
-		Name  string   `json:"name"`
-		Price float64  `json:"price"`
-		Tags  []string `json:"tags"`
-	}
-	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, maxBody))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&in); err != nil {
-		var mbe *http.MaxBytesError
-		if errors.As(err, &mbe) {
-			apierrors.Write(w, r, err)
-			return
-		}
-		apierrors.Write(w, r, apierrors.New(http.StatusBadRequest, apierrors.ReasonMalformedRequest, "The body is not a valid item.").WithCause(err))
-		return
-	}
-	if _, err := dec.Token(); err != io.EOF {
-		apierrors.Write(w, r, apierrors.New(http.StatusBadRequest, apierrors.ReasonMalformedRequest, "The body holds more than one JSON value."))
-		return
-	}
+	body, _ := validate.Body(r.Context())
+	in := itemInput(body)
 	it := item{Name: in.Name, Price: in.Price, Tags: in.Tags}
 	if p, ok := auth.FromContext(r.Context()); ok {
 		it.Owner = p.Subject // the creator owns the item

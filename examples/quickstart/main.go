@@ -155,6 +155,10 @@ func newHandler(ctx context.Context, logger *slog.Logger, dev *devIssuer, aud *a
 	if err != nil {
 		return nil, err
 	}
+	v, err := newValidators()
+	if err != nil {
+		return nil, err
+	}
 	jwt, err := dev.verifier(ctx, logger)
 	if err != nil {
 		return nil, err
@@ -168,8 +172,8 @@ func newHandler(ctx context.Context, logger *slog.Logger, dev *devIssuer, aud *a
 	items := newItemStore()
 	mux := http.NewServeMux()
 	patterns := dev.routes(mux)
-	for _, rt := range items.routes() {
-		mux.HandleFunc(rt.pattern, rt.handler)
+	for _, rt := range items.routes(v) {
+		mux.Handle(rt.pattern, rt.handler)
 		patterns = append(patterns, rt.pattern)
 	}
 	policy, err := newPolicy(mux, items, patterns, logger)
@@ -182,7 +186,8 @@ func newHandler(ctx context.Context, logger *slog.Logger, dev *devIssuer, aud *a
 	}
 
 	// Outermost first: errors (request ID, panics) → audit → rate limit by
-	// IP → auth → rate limit by subject → authz policy → routes.
+	// IP → auth → rate limit by subject → authz policy → routes, each route
+	// with its validator (policy.go).
 	var h http.Handler = apierrors.Mux(mux)
 	h = policy.Handler(h)
 	h = perSubject.Handler(h)
@@ -217,6 +222,9 @@ func curlCommands(base string) []string {
 		"curl -i " + token + base + "/v1/items/999  # 404",
 		"curl -i -X DELETE " + admin + base + "/v1/admin/items/1  # 401",
 		"curl -i -X DELETE " + adminMFA + base + "/v1/admin/items/1  # 200",
+		"curl -i -X POST " + token + jsonBody + `-d '{"name":"","price":-1,"owner":"me"}' ` + base + "/v1/items  # 422",
+		"curl -i -X POST " + token + `-H 'Content-Type: text/plain' -d '{"name":"pen","price":3}' ` + base + "/v1/items  # 415",
+		"curl -i " + token + "'" + base + "/v1/items?limit=0'  # 422",
 		"curl -i " + base + "/v1/nope  # 404",
 		"curl -i -X DELETE " + token + base + "/v1/items  # 405",
 	}

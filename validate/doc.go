@@ -1,0 +1,117 @@
+// Package validate checks that a request is well formed before a handler
+// sees it: a JSON Schema contract for the body, the query string, path
+// parameters and chosen headers, and limits on size and shape that hold no
+// matter what the input contains. Optionally it checks responses too.
+//
+// # What it protects against
+//
+//   - Injection and malformed input: bodies and parameters that do not
+//     match the contract get a 422 with a pointer per failing field, and
+//     unknown fields are refused (strict mode), which closes mass
+//     assignment.
+//   - Input crafted to crash or stall the parser: before anything is
+//     decoded, one linear pass over the raw bytes enforces the body size,
+//     nesting depth, members per object, array length, values in the
+//     document, string length, number length and exponent range. The
+//     schema library turns numbers into exact rationals: 1e999999 costs it
+//     tens of milliseconds and 1e1000001 makes it panic; here neither
+//     reaches it, and MaxValues bounds how many numbers it is given.
+//   - Parser differentials: duplicate keys, invalid UTF-8 and lone
+//     surrogates, a second value after the first, and keys that differ only
+//     in case from a declared property (Go's encoding/json binds "Price" to
+//     a field tagged "price", past a schema that never saw it) are refused
+//     with 400, so the handler sees exactly what the schema saw.
+//   - Excessive data exposure (OWASP API3): with a Response schema, a 2xx
+//     JSON response with fields outside the contract is replaced by a 500
+//     (ResponseEnforce) or logged and recorded (ResponseReport).
+//
+// # Responses
+//
+// Every refusal goes through apierrors.Write as one problem:
+//
+//	415 unsupported_media_type  Content-Type not application/json or +json
+//	                            (or a charset other than UTF-8, or a
+//	                            Content-Encoding: compressed bodies are
+//	                            refused, not inflated past the limits)
+//	413 payload_too_large       body over MaxBodyBytes, with or without
+//	                            Content-Length
+//	400 malformed_request       not JSON, or a limit broken; the detail
+//	                            names the limit and the byte offset
+//	422 validation_failed       the schema failed; "errors" lists
+//	                            {pointer, detail, keyword}, at most MaxErrors
+//
+// A pointer names the failing value: "/price" in the body, "/name" for a
+// missing required property (not its parent), and "query:/limit",
+// "path:/id" or "header:/X-Tenant" for parameters. Details are written by
+// this package from the kind of failure ("must be >= 0"); they never quote
+// the input, and never contain schema file names or keyword locations.
+// A panic inside the schema library becomes a 400, not a crashed request.
+// Each decision, allow or deny, and the field errors go to the request
+// record for audit.
+//
+// # Wiring
+//
+// One Validator per route (or route group), innermost, after auth and
+// authz so that unauthenticated callers cannot make us parse their bodies.
+// With the standard library's ServeMux, path parameters are read with
+// r.PathValue:
+//
+//	create := validate.MustNew(validate.Config{Body: itemSchema})
+//	mux.Handle("POST /v1/items", create.Handler(http.HandlerFunc(createItem)))
+//
+// With chi, read path parameters with chi.URLParam:
+//
+//	v := validate.MustNew(validate.Config{
+//		Path:      idSchema,
+//		PathParam: func(r *http.Request, name string) string { return chi.URLParam(r, name) },
+//	})
+//	r.With(v.Handler).Get("/v1/items/{id}", getItem)
+//
+// With gorilla/mux, PathParam returns mux.Vars(r)[name], and
+// r.Handle("/v1/items", v.Handler(h)).Methods("POST") wires it.
+//
+// The handler reads what was decoded instead of parsing again: [Body]
+// returns the body (map[string]any, []any, string, json.Number, bool or
+// nil), [Query], [PathParams] and [Headers] the coerced parameters. r.Body
+// still reads the raw bytes, and [RawBody] returns them.
+//
+// # Schemas
+//
+// Schemas are JSON Schema, draft 2020-12 unless $schema says otherwise,
+// compiled once in [New], with format assertions on (email, date-time,
+// uuid, uri, ipv4, ipv6, hostname, …). They may $ref files in Config.FS (an
+// embed.FS, say); remote $ref loading is always off. New refuses, with an
+// error wrapping [ErrInvalidConfig]: an empty enum, a pattern that Go's
+// RE2 cannot compile, and, in strict mode (the default), an object schema
+// in Body, Query or Response without "additionalProperties": false or
+// "unevaluatedProperties": false.
+//
+// Query, path and header values are strings; each is coerced to the type
+// its property declares (integer and number become json.Number, boolean a
+// bool, and an array-typed parameter collects every repeated value, each
+// coerced by the item type). A value that does not parse stays a string,
+// so the schema reports the type it should have had.
+//
+// # Defaults
+//
+//	MaxBodyBytes     1 MiB        Limits.MaxDepth         64
+//	MaxErrors        20           Limits.MaxObjectKeys    1000
+//	strict mode      on           Limits.MaxArrayLength   10000
+//	ResponseMode     enforce      Limits.MaxStringLength  65536 bytes
+//	MaxResponseBytes 8 MiB        Limits.MaxNumberLength  64 bytes
+//	PathParam        r.PathValue  Limits.MaxExponent      400
+//	                              Limits.MaxValues        10000
+//
+// # Security
+//
+// What it does not do: it checks the shape of input, not its meaning (an
+// item ID that exists, a price that makes sense, who owns what: that is
+// authz and the handler). Case variants are refused for every property
+// name declared anywhere in the Body schema, not per object. The body is
+// read whole into memory, up to MaxBodyBytes, before it is checked; set
+// the limit to what the route needs. Non-JSON bodies (multipart, forms)
+// are refused when a Body schema is set and are not checked otherwise.
+// Responses are checked only when 2xx with a JSON (or no) Content-Type,
+// and in enforce mode they are held in memory until checked, so streaming
+// responses should not be given a Response schema.
+package validate

@@ -1,0 +1,195 @@
+package validate
+
+import (
+	"errors"
+	"fmt"
+	"math/big"
+	"slices"
+	"strconv"
+	"strings"
+
+	apierrors "github.com/apishield/apishield/errors"
+	"github.com/santhosh-tekuri/jsonschema/v6"
+	"github.com/santhosh-tekuri/jsonschema/v6/kind"
+)
+
+// maxPointerLength bounds a pointer in a response. A longer one is replaced
+// by its deepest ancestor that fits, so a pointer is never truncated into a
+// wrong one and a hostile key cannot make the response large.
+const maxPointerLength = 256
+
+// fieldErrors turns the schema library's error tree into field errors the
+// client may see: a JSON Pointer to the failing value (prefix + pointer), a
+// detail written here from the error's kind, and the keyword. It never uses
+// the library's messages, which quote input values, nor its schema
+// locations, which name files.
+func fieldErrors(err error, prefix string, maxErrs int) []apierrors.FieldError {
+	var ve *jsonschema.ValidationError
+	if !errors.As(err, &ve) {
+		return []apierrors.FieldError{{Pointer: prefix, Detail: "is invalid"}}
+	}
+	var out []apierrors.FieldError
+	collect(ve, prefix, &out)
+	slices.SortStableFunc(out, func(a, b apierrors.FieldError) int {
+		if c := strings.Compare(a.Pointer, b.Pointer); c != 0 {
+			return c
+		}
+		return strings.Compare(a.Keyword, b.Keyword)
+	})
+	out = slices.Compact(out)
+	if len(out) > maxErrs {
+		out = out[:maxErrs]
+	}
+	return out
+}
+
+func collect(ve *jsonschema.ValidationError, prefix string, out *[]apierrors.FieldError) {
+	switch ve.ErrorKind.(type) {
+	case *kind.Schema, *kind.Group, *kind.AllOf, *kind.Reference:
+		// Containers: the failures are in the causes.
+		for _, c := range ve.Causes {
+			collect(c, prefix, out)
+		}
+		return
+	}
+	at := func(extra ...string) string { return pointer(prefix, ve.InstanceLocation, extra...) }
+	add := func(p, detail, keyword string) {
+		*out = append(*out, apierrors.FieldError{Pointer: p, Detail: detail, Keyword: keyword})
+	}
+	switch k := ve.ErrorKind.(type) {
+	case *kind.Required:
+		for _, m := range k.Missing {
+			add(at(m), "is required", "required")
+		}
+	case *kind.DependentRequired:
+		for _, m := range k.Missing {
+			add(at(m), "is required when "+strconv.Quote(k.Prop)+" is present", "dependentRequired")
+		}
+	case *kind.Dependency:
+		for _, m := range k.Missing {
+			add(at(m), "is required when "+strconv.Quote(k.Prop)+" is present", "dependencies")
+		}
+	case *kind.AdditionalProperties:
+		for _, p := range k.Properties {
+			add(at(p), "is not allowed", "additionalProperties")
+		}
+	default:
+		kw := ""
+		if kp := ve.ErrorKind.KeywordPath(); len(kp) > 0 {
+			kw = kp[0]
+		}
+		if _, ok := ve.ErrorKind.(*kind.FalseSchema); ok {
+			kw = "false"
+		}
+		add(at(), detailOf(ve.ErrorKind), kw)
+	}
+}
+
+// detailOf says what a failure means without quoting the failing value.
+// Numbers and names in it come from the schema, never from the input.
+func detailOf(k jsonschema.ErrorKind) string {
+	switch k := k.(type) {
+	case *kind.Type:
+		return "must be " + strings.Join(k.Want, " or ")
+	case *kind.Enum:
+		return "must be one of the allowed values"
+	case *kind.Const:
+		return "must be the allowed value"
+	case *kind.Format:
+		return "must be a valid " + k.Want
+	case *kind.MinProperties:
+		return "must have at least " + count(k.Want, "property", "properties")
+	case *kind.MaxProperties:
+		return "must have at most " + count(k.Want, "property", "properties")
+	case *kind.MinItems:
+		return "must have at least " + count(k.Want, "item", "items")
+	case *kind.MaxItems:
+		return "must have at most " + count(k.Want, "item", "items")
+	case *kind.AdditionalItems:
+		return "has more items than allowed"
+	case *kind.PropertyNames:
+		return "has a property name that is not allowed"
+	case *kind.UniqueItems:
+		return fmt.Sprintf("must not repeat items (items %d and %d are equal)", k.Duplicates[0], k.Duplicates[1])
+	case *kind.Contains:
+		return "must contain a matching item"
+	case *kind.MinContains:
+		return "must contain at least " + count(k.Want, "matching item", "matching items")
+	case *kind.MaxContains:
+		return "must contain at most " + count(k.Want, "matching item", "matching items")
+	case *kind.MinLength:
+		return "must be at least " + count(k.Want, "character", "characters") + " long"
+	case *kind.MaxLength:
+		return "must be at most " + count(k.Want, "character", "characters") + " long"
+	case *kind.Pattern:
+		return "must match the required pattern"
+	case *kind.ContentEncoding, *kind.ContentMediaType, *kind.ContentSchema:
+		return "has invalid content"
+	case *kind.Minimum:
+		return "must be >= " + ratString(k.Want)
+	case *kind.Maximum:
+		return "must be <= " + ratString(k.Want)
+	case *kind.ExclusiveMinimum:
+		return "must be > " + ratString(k.Want)
+	case *kind.ExclusiveMaximum:
+		return "must be < " + ratString(k.Want)
+	case *kind.MultipleOf:
+		return "must be a multiple of " + ratString(k.Want)
+	case *kind.Not:
+		return "must not match the excluded shape"
+	case *kind.AnyOf:
+		return "must match at least one of the allowed shapes"
+	case *kind.OneOf:
+		return "must match exactly one of the allowed shapes"
+	case *kind.FalseSchema:
+		return "is not allowed"
+	default:
+		return "is invalid"
+	}
+}
+
+// count says n of a thing, in the singular for one.
+func count(n int, one, many string) string {
+	if n == 1 {
+		return "1 " + one
+	}
+	return strconv.Itoa(n) + " " + many
+}
+
+func ratString(r *big.Rat) string {
+	if r == nil {
+		return "?"
+	}
+	if r.IsInt() {
+		return r.Num().String()
+	}
+	f, _ := r.Float64()
+	return strconv.FormatFloat(f, 'g', -1, 64)
+}
+
+// pointer builds an RFC 6901 pointer from prefix, the instance location and
+// extra tokens, falling back to the deepest ancestor within maxPointerLength.
+func pointer(prefix string, loc []string, extra ...string) string {
+	var b strings.Builder
+	b.WriteString(prefix)
+	for _, toks := range [][]string{loc, extra} {
+		for _, t := range toks {
+			n := b.Len()
+			b.WriteByte('/')
+			for i := 0; i < len(t); i++ {
+				switch t[i] {
+				case '~':
+					b.WriteString("~0")
+				case '/':
+					b.WriteString("~1")
+				default:
+					b.WriteByte(t[i])
+				}
+			}
+			if b.Len() > maxPointerLength {
+				return b.String()[:n]
+			}
+		}
+	}
+	return b.String()
+}

@@ -1,0 +1,174 @@
+package validate
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"testing"
+	"unicode/utf8"
+
+	apierrors "github.com/apishield/apishield/errors"
+)
+
+// decode is the reference decoder: encoding/json with UseNumber, as the
+// schema library's own UnmarshalJSON does it.
+func decode(raw []byte) (any, error) {
+	d := json.NewDecoder(bytes.NewReader(raw))
+	d.UseNumber()
+	var doc any
+	if err := d.Decode(&doc); err != nil {
+		return nil, err
+	}
+	return doc, nil
+}
+
+// seedCorpus adds the hostile corpus's literal cases as fuzz seeds.
+func seedCorpus(f *testing.F) {
+	files, _ := filepath.Glob(filepath.Join("testdata", "hostile", "*.json"))
+	for _, name := range files {
+		b, err := os.ReadFile(name)
+		if err != nil {
+			f.Fatal(err)
+		}
+		f.Add(b)
+	}
+	for _, s := range []string{`{"a":[1,{"b":null}],"c":"\u00e9"}`, `{"a":1,"b":{"a":2}}`, `"\ud83d\ude00"`, `-0.0e+0`} {
+		f.Add([]byte(s))
+	}
+}
+
+// FuzzScan checks the pre-schema scanner against encoding/json. With limits
+// too generous to bite, the scanner must accept exactly the valid JSON
+// that is valid UTF-8 and has no duplicate keys (and, where \u escapes
+// could hide a lone surrogate, accept no more than that). Whatever it
+// accepts must decode, and decodeScanned must give what encoding/json gives.
+func FuzzScan(f *testing.F) {
+	seedCorpus(f)
+	lim := Limits{MaxDepth: maxMaxDepth, MaxObjectKeys: 1 << 30, MaxArrayLength: 1 << 30,
+		MaxStringLength: 1 << 30, MaxNumberLength: 1 << 30, MaxExponent: 1 << 30, MaxValues: 1 << 30}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		s := newScanner(lim, nil)
+		err := s.scan(data)
+		valid := json.Valid(data) && utf8.Valid(data) && !hasDuplicateKeys(data)
+		if err == nil && !valid {
+			t.Fatalf("scan accepted %q, which is invalid JSON, invalid UTF-8 or has duplicate keys", data)
+		}
+		if err != nil && valid && !errors.Is(err, ErrLimit) && !bytes.Contains(bytes.ToLower(data), []byte(`\ud`)) && bytes.Count(data, []byte("["))+bytes.Count(data, []byte("{")) < maxMaxDepth {
+			t.Fatalf("scan refused valid %q: %v", data, err)
+		}
+		if err == nil {
+			want, derr := decode(data)
+			if derr != nil {
+				t.Fatalf("scan accepted %q, encoding/json failed: %v", data, derr)
+			}
+			if got := decodeScanned(data, newKeySet([]string{"a", "name"})); !reflect.DeepEqual(got, want) {
+				t.Fatalf("decodeScanned(%q) = %#v, encoding/json says %#v", data, got, want)
+			}
+		}
+	})
+}
+
+// hasDuplicateKeys is the reference duplicate check: encoding/json's token
+// stream with a set per object.
+func hasDuplicateKeys(data []byte) bool {
+	d := json.NewDecoder(bytes.NewReader(data))
+	type frame struct {
+		obj    bool
+		keys   map[string]bool
+		expect bool // next string token in this object is a key
+	}
+	var stack []*frame
+	for {
+		tok, err := d.Token()
+		if err != nil {
+			return false
+		}
+		var top *frame
+		if len(stack) > 0 {
+			top = stack[len(stack)-1]
+		}
+		if top != nil && top.obj && top.expect {
+			if k, ok := tok.(string); ok {
+				if top.keys[k] {
+					return true
+				}
+				top.keys[k] = true
+				top.expect = false
+				continue
+			}
+		}
+		switch tok {
+		case json.Delim('{'):
+			if top != nil && top.obj {
+				top.expect = true
+			}
+			stack = append(stack, &frame{obj: true, keys: map[string]bool{}, expect: true})
+			continue
+		case json.Delim('['):
+			if top != nil && top.obj {
+				top.expect = true
+			}
+			stack = append(stack, &frame{})
+			continue
+		case json.Delim('}'), json.Delim(']'):
+			stack = stack[:len(stack)-1]
+			continue
+		}
+		if top != nil && top.obj {
+			top.expect = true
+		}
+	}
+}
+
+// FuzzHandler sends arbitrary bodies through the whole middleware: it must
+// answer 200, 400, 413 or 422 with a JSON body, never panic or 500, and on
+// 200 hand the handler exactly what encoding/json decodes from the raw body.
+func FuzzHandler(f *testing.F) {
+	seedCorpus(f)
+	schema, err := os.ReadFile(filepath.Join("testdata", "hostile", "schema.json"))
+	if err != nil {
+		f.Fatal(err)
+	}
+	v := MustNew(Config{Body: schema, MaxBodyBytes: 4096})
+	f.Fuzz(func(t *testing.T, data []byte) {
+		var got any
+		var raw []byte
+		h := apierrors.Recover(v.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			got, _ = Body(r.Context())
+			raw, _ = io.ReadAll(r.Body)
+		})))
+		req := httptest.NewRequest("POST", "/v1/items", bytes.NewReader(data))
+		req.Header.Set("Content-Type", "application/json")
+		rr := httptest.NewRecorder()
+		h.ServeHTTP(rr, req)
+		switch rr.Code {
+		case 200:
+			if !bytes.Equal(raw, data) {
+				t.Fatalf("raw body %q, want %q", raw, data)
+			}
+			want, err := decode(data)
+			if err != nil || !reflect.DeepEqual(got, want) {
+				t.Fatalf("handler saw %#v, want %#v (%v)", got, want, err)
+			}
+		case 400, 413, 422:
+			if !json.Valid(rr.Body.Bytes()) {
+				t.Fatalf("problem is not JSON: %q", rr.Body)
+			}
+			// The detail is the only free text; pointers may name keys.
+			var p struct{ Detail string }
+			json.Unmarshal(rr.Body.Bytes(), &p)
+			if len(data) >= 12 && strings.Contains(p.Detail, string(data)) {
+				t.Fatalf("problem echoes the body: %s", rr.Body)
+			}
+		default:
+			t.Fatalf("status %d for %q: %s", rr.Code, data, rr.Body)
+		}
+	})
+}

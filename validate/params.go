@@ -1,0 +1,186 @@
+package validate
+
+import (
+	"encoding/json"
+	"net/http"
+	"net/url"
+	"slices"
+	"sort"
+	"strings"
+	"unicode/utf8"
+
+	apierrors "github.com/apishield/apishield/errors"
+	"github.com/santhosh-tekuri/jsonschema/v6"
+)
+
+// A param is one parameter a Query, Path or Header schema declares, with the
+// types its string values are coerced to.
+type param struct {
+	name  string
+	types []string // the parameter's JSON types
+	items []string // for an array parameter, its items' types
+}
+
+// paramsOf lists the properties an object schema declares, in name order.
+func paramsOf(sch *jsonschema.Schema) []param {
+	sch = resolve(sch)
+	if sch == nil {
+		return nil
+	}
+	names := make([]string, 0, len(sch.Properties))
+	for n := range sch.Properties {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	out := make([]param, len(names))
+	for i, n := range names {
+		ps := resolve(sch.Properties[n])
+		p := param{name: n, types: typesOf(ps)}
+		if ps != nil {
+			switch it := ps.Items.(type) {
+			case *jsonschema.Schema:
+				p.items = typesOf(it)
+			}
+			if ps.Items2020 != nil {
+				p.items = typesOf(ps.Items2020)
+			}
+		}
+		out[i] = p
+	}
+	return out
+}
+
+func findParam(ps []param, name string) (param, bool) {
+	i, ok := slices.BinarySearchFunc(ps, name, func(p param, n string) int { return strings.Compare(p.name, n) })
+	if !ok {
+		return param{}, false
+	}
+	return ps[i], true
+}
+
+// maxQueryBytes bounds the raw query string parsed for a Query schema.
+const maxQueryBytes = 16 << 10
+
+func (v *Validator) queryValues(r *http.Request) (map[string][]string, error) {
+	raw := r.URL.RawQuery
+	if len(raw) > maxQueryBytes {
+		return nil, apierrors.New(http.StatusBadRequest, apierrors.ReasonMalformedRequest,
+			"The query string is longer than the limit of 16384 bytes.")
+	}
+	if n := strings.Count(raw, "&") + strings.Count(raw, ";") + 1; n > v.limits.MaxObjectKeys {
+		return nil, apierrors.New(http.StatusBadRequest, apierrors.ReasonMalformedRequest,
+			"The query string has more parameters than allowed (limit MaxObjectKeys).")
+	}
+	vals, err := url.ParseQuery(raw)
+	if err != nil {
+		return nil, apierrors.New(http.StatusBadRequest, apierrors.ReasonMalformedRequest,
+			"The query string is not valid URL encoding.").WithCause(err)
+	}
+	for k := range vals {
+		if !utf8.ValidString(k) || len(k) > v.limits.MaxStringLength {
+			return nil, apierrors.New(http.StatusBadRequest, apierrors.ReasonMalformedRequest,
+				"A query parameter name is too long or not valid UTF-8 (limit MaxStringLength).")
+		}
+	}
+	return vals, nil
+}
+
+func (v *Validator) pathValues(r *http.Request) map[string][]string {
+	out := make(map[string][]string, len(v.pathParams))
+	for _, p := range v.pathParams {
+		if s := v.pathParam(r, p.name); s != "" {
+			out[p.name] = []string{s}
+		}
+	}
+	return out
+}
+
+// headerValues collects the declared headers under the names the schema
+// uses, so a schema property "x-tenant" matches an "X-Tenant" header.
+func (v *Validator) headerValues(r *http.Request) map[string][]string {
+	out := make(map[string][]string, len(v.headerParams))
+	for _, p := range v.headerParams {
+		if vs := r.Header.Values(p.name); len(vs) > 0 {
+			out[p.name] = vs
+		}
+	}
+	return out
+}
+
+// checkParams coerces the string values of one parameter source by the
+// declared types and validates the result against sch.
+func (v *Validator) checkParams(sch *jsonschema.Schema, prefix string, ps []param, vals map[string][]string) (map[string]any, error) {
+	obj := make(map[string]any, len(vals))
+	var pre []apierrors.FieldError
+	for name, vs := range vals {
+		for _, s := range vs {
+			if len(s) > v.limits.MaxStringLength || !utf8.ValidString(s) {
+				return nil, apierrors.New(http.StatusBadRequest, apierrors.ReasonMalformedRequest,
+					"A "+strings.TrimSuffix(prefix, ":")+" parameter is too long or not valid UTF-8 (limit MaxStringLength).")
+			}
+		}
+		p, declared := findParam(ps, name)
+		switch {
+		case !declared:
+			obj[name] = vs[0] // the schema decides whether unknown names may pass
+		case slices.Contains(p.types, "array"):
+			arr := make([]any, len(vs))
+			for i, s := range vs {
+				arr[i] = v.coerce(s, p.items)
+			}
+			obj[name] = arr
+		case len(vs) > 1:
+			pre = append(pre, apierrors.FieldError{Pointer: pointer(prefix, nil, name), Detail: "must appear at most once", Keyword: "type"})
+		default:
+			obj[name] = v.coerce(vs[0], p.types)
+		}
+	}
+	if len(pre) > 0 {
+		return nil, apierrors.New(http.StatusUnprocessableEntity, apierrors.ReasonValidationFailed,
+			"The request does not match its schema.").WithErrors(pre[:min(len(pre), v.maxErrors)]...)
+	}
+	if err := v.validate(sch, obj, prefix); err != nil {
+		return nil, err
+	}
+	return obj, nil
+}
+
+// coerce turns a parameter's string into the first of types it is a valid
+// literal of. A string that fits none stays a string, and the schema then
+// reports the type it should have had.
+func (v *Validator) coerce(s string, types []string) any {
+	if len(types) == 0 || slices.Contains(types, "string") {
+		return s
+	}
+	for _, t := range types {
+		switch t {
+		case "integer", "number":
+			if v.numberLiteral(s) {
+				return json.Number(s)
+			}
+		case "boolean":
+			switch s {
+			case "true":
+				return true
+			case "false":
+				return false
+			}
+		case "null":
+			if s == "null" {
+				return nil
+			}
+		}
+	}
+	return s
+}
+
+// numberLiteral reports whether s is one JSON number within the limits, so
+// a parameter cannot carry the numbers a body may not.
+func (v *Validator) numberLiteral(s string) bool {
+	if s == "" || (s[0] != '-' && (s[0] < '0' || s[0] > '9')) {
+		return false
+	}
+	sc := scanner{lim: v.limits, data: []byte(s)}
+	end, err := sc.number(0)
+	return err == nil && end == len(s)
+}
