@@ -1,10 +1,7 @@
 package main
 
 import (
-	"context"
 	"encoding/json"
-	"io"
-	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"testing"
@@ -16,19 +13,7 @@ import (
 // one from the same key is refused as token_expired.
 func TestDevIssuer(t *testing.T) {
 	t.Parallel()
-	dev, err := newDevIssuer("http://127.0.0.1:1")
-	if err != nil {
-		t.Fatal(err)
-	}
-	aud, err := newAuditor(io.Discard)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer closeAuditor(aud)
-	h, err := newHandler(context.Background(), discard(), dev, aud)
-	if err != nil {
-		t.Fatal(err)
-	}
+	h, dev := stack(t)
 	get := func(path, token string) (*http.Response, []byte) {
 		req := httptest.NewRequest("GET", path, nil)
 		if token != "" {
@@ -67,5 +52,3 @@ func TestDevIssuer(t *testing.T) {
 		t.Errorf("healthz needs no token: %d", resp.StatusCode)
 	}
 }
-
-func discard() *slog.Logger { return slog.New(slog.NewTextHandler(io.Discard, nil)) }

@@ -12,9 +12,8 @@ import (
 	"time"
 )
 
-// testHandler is the quickstart's whole stack, with a demo token for
-// demo-user that may read and write items.
-func testHandler(t *testing.T) (http.Handler, string) {
+// stack is the quickstart's whole stack, in process, with its dev issuer.
+func stack(t *testing.T) (http.Handler, *devIssuer) {
 	t.Helper()
 	dev, err := newDevIssuer("http://127.0.0.1:1")
 	if err != nil {
@@ -29,6 +28,14 @@ func testHandler(t *testing.T) (http.Handler, string) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	return h, dev
+}
+
+// testHandler is the whole stack sending every request with a demo token
+// for demo-user, who may read and write items.
+func testHandler(t *testing.T) (http.Handler, string) {
+	t.Helper()
+	h, dev := stack(t)
 	token, err := dev.token("demo-user", []string{"items:read", "items:write"}, time.Hour)
 	if err != nil {
 		t.Fatal(err)
