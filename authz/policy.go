@@ -395,19 +395,19 @@ func (pol *Policy) Handler(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w, r, rec := record.Install(w, r)
 		res := pol.decide(r)
+		if res.v == nil && res.outcome != noRoute {
+			rec.AddRouteDecision(res.entry.route, res.entry.allow) // the allow path: one lock
+			next.ServeHTTP(w, r)
+			return
+		}
 		if res.entry != nil {
 			rec.SetRoute(res.entry.route)
 		} else if res.route != "" {
 			rec.SetRoute(strings.TrimSpace(res.route))
 		}
 		ctx := r.Context()
-		switch {
-		case res.outcome == noRoute:
+		if res.outcome == noRoute {
 			rec.AddDecision(record.Decision{Package: pkg, Outcome: record.Skip, Reason: "no_route"})
-			next.ServeHTTP(w, r)
-			return
-		case res.v == nil:
-			rec.AddDecision(res.entry.allow)
 			next.ServeHTTP(w, r)
 			return
 		}

@@ -8,6 +8,7 @@ import (
 
 	"github.com/apishield/apishield/auth"
 	apierrors "github.com/apishield/apishield/errors"
+	"github.com/apishield/apishield/internal/record"
 )
 
 // StepUpOptions says how strong and how recent the caller's authentication
@@ -95,7 +96,7 @@ type stepUp struct {
 func (s *stepUp) String() string { return s.name }
 func (s *stepUp) check() error   { return nil }
 
-func (s *stepUp) eval(_ *http.Request, p *auth.Principal, _ pathValues) *verdict {
+func (s *stepUp) eval(r *http.Request, p *auth.Principal, _ pathValues) *verdict {
 	if len(s.acr) > 0 && !contains(s.acr, p.ACR) {
 		return s.denied
 	}
@@ -106,16 +107,25 @@ func (s *stepUp) eval(_ *http.Request, p *auth.Principal, _ pathValues) *verdict
 		if p.AuthTime.IsZero() {
 			return s.denied
 		}
-		now := time.Now
-		if s.now != nil {
-			now = s.now
-		}
-		age := now().Sub(p.AuthTime)
+		age := s.clock(r).Sub(p.AuthTime)
 		if age > s.maxAge || age < -futureSkew {
 			return s.denied
 		}
 	}
 	return nil
+}
+
+// clock returns the time auth_time's age is measured at: the injected
+// clock, else the moment the request arrived as its record holds it (one
+// clock read per request, shared by every package), else now.
+func (s *stepUp) clock(r *http.Request) time.Time {
+	if s.now != nil {
+		return s.now()
+	}
+	if rec := record.From(r.Context()); rec != nil {
+		return rec.Start()
+	}
+	return time.Now()
 }
 
 func contains(list []string, v string) bool {

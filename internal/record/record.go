@@ -196,6 +196,18 @@ func (rec *Record) AddDecision(d Decision) {
 	rec.mu.Unlock()
 }
 
+// AddRouteDecision records the matched route pattern (unless it is empty)
+// and appends a decision, under one lock: the common path of a middleware
+// that learns the route and decides at once.
+func (rec *Record) AddRouteDecision(pattern string, d Decision) {
+	rec.mu.Lock()
+	if pattern != "" {
+		rec.route = pattern
+	}
+	rec.decisions = append(rec.decisions, d)
+	rec.mu.Unlock()
+}
+
 // Decisions returns a copy of the decisions in the order they were made.
 func (rec *Record) Decisions() []Decision {
 	rec.mu.Lock()

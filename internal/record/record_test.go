@@ -140,6 +140,20 @@ func TestAddDecisionDoesNotAllocate(t *testing.T) {
 	}
 }
 
+func TestAddRouteDecision(t *testing.T) {
+	t.Parallel()
+	_, _, rec := Install(httptest.NewRecorder(), httptest.NewRequest("GET", "/", nil))
+	rec.SetRoute("GET /old")
+	rec.AddRouteDecision("", Decision{Package: "a", Outcome: Allow})
+	if rec.Route() != "GET /old" {
+		t.Errorf("an empty pattern replaced the route: %q", rec.Route())
+	}
+	rec.AddRouteDecision("GET /v1/items/{id}", Decision{Package: "authz", Outcome: Allow})
+	if got := rec.Decisions(); rec.Route() != "GET /v1/items/{id}" || len(got) != 2 || got[1].Package != "authz" {
+		t.Errorf("route %q, decisions %+v", rec.Route(), got)
+	}
+}
+
 func TestRateLimitKeepsTheDenial(t *testing.T) {
 	t.Parallel()
 	_, _, rec := Install(httptest.NewRecorder(), httptest.NewRequest("GET", "/", nil))
