@@ -21,10 +21,13 @@ type StepUpOptions struct {
 	// "hwk"; the principal must have used at least one of them. Empty means
 	// any.
 	AMR []string
-	// MaxAge is the longest time since the user authenticated (auth_time).
+	// MaxAge is the longest time since the user authenticated (auth_time),
+	// measured when the request arrived (the request record's start, which
+	// the outermost apishield middleware takes; time.Now without one).
 	// A principal without auth_time fails. Zero means no limit.
 	MaxAge time.Duration
-	// Now returns the current time, for tests. If nil, time.Now.
+	// Now returns the current time, for tests. If nil, the request's
+	// arrival as above.
 	Now func() time.Time
 }
 
