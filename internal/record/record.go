@@ -1,16 +1,3 @@
-// Package record is the per-request record that joins apishield's independent
-// middleware packages.
-//
-// Context values set by an inner middleware are invisible to an outer one after
-// next returns, so an outer middleware such as audit cannot learn what auth,
-// authz, ratelimit or validate decided from the context alone. Instead the first
-// apishield middleware that sees a request installs one mutable *Record in the
-// request's context (see [Install]); every package writes its decision to it and
-// audit reads it when the handler returns.
-//
-// A Record belongs to one request. Its methods are safe for concurrent use, so a
-// handler that writes to it from a goroutine it started does not race with the
-// middleware that reads it.
 package record
 
 import (
