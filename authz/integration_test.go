@@ -21,6 +21,8 @@ import (
 // The integration tests run one API on each router, behind testAuth (the
 // stand-in for auth's middleware) and a policy, and send it the same
 // requests. Path values reach the rules and the handlers the router's way.
+// auth_integration_test.go runs the three routers behind auth's real
+// middleware and real credentials instead.
 
 var owners = map[string]string{"1": "alice", "2": "bob"}
 
