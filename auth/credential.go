@@ -24,6 +24,8 @@ func (k CredentialKind) String() string {
 		return "bearer"
 	case APIKey:
 		return "api_key"
+	case kindMTLS:
+		return "mtls"
 	}
 	return "none"
 }

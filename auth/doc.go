@@ -1,7 +1,7 @@
 // Package auth establishes who is calling an API: OAuth 2.0 / OpenID
-// Connect access tokens (JWTs) verified against the issuer's key set, and
-// API keys. The authenticated caller is a [Principal] in the request's
-// context, read with [FromContext].
+// Connect access tokens (JWTs) verified against the issuer's key set, API
+// keys, and verified TLS client certificates. The authenticated caller is a
+// [Principal] in the request's context, read with [FromContext].
 //
 // It is the front door, so it refuses every forged, replayed or confused
 // token in the public literature (RFC 8725 and the CVEs of JWT libraries;
@@ -99,13 +99,57 @@
 // failed (for example "alg_none" or "unknown_kid", see [CheckOf]) goes to
 // the request record's decision and to the debug log, never to the client.
 //
+// # Client certificates
+//
+// With mutual TLS, the TLS handshake already verified the client's
+// certificate; Config.ClientCertificate ([PeerFunc]) lets the middleware
+// turn it into a Principal{Method: "mtls", Subject: …}. auth does not
+// import tlsconfig, so the application joins them:
+//
+//	m, err := auth.New(auth.Config{
+//		Authenticators: []auth.Authenticator{jwt, keys}, // optional with certificates
+//		ClientCertificate: func(r *http.Request) (string, bool) {
+//			id, ok := tlsconfig.PeerIdentity(r)
+//			return id.Subject(), ok
+//		},
+//	})
+//
+// The subject is tlsconfig's Identity.Subject: the SPIFFE ID, else the
+// first URI, DNS name or email SAN, else the common name. The principal
+// carries nothing else (no issuer, scopes or roles): map the subject to
+// permissions in an authz.Func rule, or narrow the accepted certificates
+// with tlsconfig's allow-lists.
+//
+// Precedence: a credential in the request (Authorization, X-API-Key, the
+// configured cookie, or a token in the query) always wins. It is verified
+// as usual and the certificate is not consulted, so a certificate never
+// rescues a bad, expired or ambiguous token: that is a 401 as without a
+// certificate. Only a request with no credential auth takes (none at all,
+// a scheme such as Basic, or a kind no Authenticator verifies) is
+// authenticated by its certificate. A verified certificate whose subject is
+// empty is refused as invalid_token (check "empty_subject"), not treated as
+// absent. A certificate that was presented but not verified is no
+// identity: PeerIdentity reports false for it, and tlsconfig refuses
+// client-authentication modes that skip verification. The request record
+// gets the principal and an allow decision with reason "mtls", as for the
+// other methods.
+//
+// With only ClientCertificate configured, a 401 carries no
+// WWW-Authenticate header: no HTTP authentication scheme asks for a
+// certificate (the TLS handshake does).
+//
 // # Security
 //
 // auth does not:
 //   - decrypt JWE, or unwrap nested tokens: encrypted tokens are refused;
 //   - check revocation (token introspection, RFC 7662): a JWT stays valid
 //     until it expires, so keep access token lifetimes short;
-//   - bind tokens to a client (DPoP, RFC 9449, or mTLS, RFC 8705);
+//   - bind tokens to a client (DPoP, RFC 9449, or certificate-bound
+//     tokens, RFC 8705): a client certificate is an alternative to a
+//     token, never checked against one;
+//   - verify client certificates: TLS does (see tlsconfig). A
+//     ClientCertificate function must report only verified identities,
+//     and behind a TLS-terminating proxy r.TLS is nil, so there are none;
 //   - authorize: a valid token says who the caller is, not what they may
 //     do. Use authz for scopes, roles and ownership;
 //   - limit rates: put ratelimit in front, so refusing garbage stays cheap

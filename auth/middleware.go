@@ -24,8 +24,19 @@ type Authenticator interface {
 
 // Config configures the middleware.
 type Config struct {
-	// Authenticators verify credentials, at most one per kind. Required.
+	// Authenticators verify credentials, at most one per kind. Required
+	// unless ClientCertificate is set.
 	Authenticators []Authenticator
+	// ClientCertificate, if not nil, reports the verified TLS client
+	// certificate identity of a request (see [PeerFunc]; wire
+	// tlsconfig.PeerIdentity here). A request with no credential auth takes
+	// (see Authenticate) but with a verified client certificate is then
+	// authenticated as Principal{Method: "mtls", Subject: subject}. A
+	// header or cookie credential always wins: it is verified as usual and
+	// the certificate is not consulted, so a bad token next to a good
+	// certificate is still a 401. Nil means client certificates are
+	// ignored.
+	ClientCertificate PeerFunc
 	// AllowAnonymous lets requests without any credential through without
 	// a principal (the handler or authz decides). Bad credentials are
 	// refused either way. False means no credential is a 401.
@@ -46,6 +57,7 @@ type Middleware struct {
 	byKind    map[CredentialKind]Authenticator
 	anonymous bool
 	cookie    string
+	peer      PeerFunc
 	logger    *slog.Logger
 	challenge string // for unauthenticated
 	invalid   map[CredentialKind]string
@@ -54,13 +66,14 @@ type Middleware struct {
 
 // New validates cfg and returns the middleware.
 func New(cfg Config) (*Middleware, error) {
-	if len(cfg.Authenticators) == 0 {
-		return nil, configErr("Authenticators is required")
+	if len(cfg.Authenticators) == 0 && cfg.ClientCertificate == nil {
+		return nil, configErr("Authenticators or ClientCertificate is required")
 	}
 	m := &Middleware{
 		byKind:    make(map[CredentialKind]Authenticator, 2),
 		anonymous: cfg.AllowAnonymous,
 		cookie:    cfg.Cookie,
+		peer:      cfg.ClientCertificate,
 		logger:    cfg.Logger,
 		invalid:   make(map[CredentialKind]string, 2),
 		expired:   make(map[CredentialKind]string, 2),
@@ -107,10 +120,13 @@ func New(cfg Config) (*Middleware, error) {
 }
 
 // Authenticate finds the request's credential and verifies it with the
-// authenticator for its kind. It returns (nil, nil) for a request without
-// credentials when anonymous access is allowed, and an error wrapping
-// [ErrNoCredentials], [ErrInvalidToken], [ErrTokenExpired] or
-// [ErrKeysUnavailable] otherwise.
+// authenticator for its kind. A request without a credential auth takes
+// (none, a scheme such as Basic, or a kind no authenticator verifies) is
+// authenticated by its verified client certificate when
+// Config.ClientCertificate is set and reports one. It returns (nil, nil)
+// for a request without credentials when anonymous access is allowed, and
+// an error wrapping [ErrNoCredentials], [ErrInvalidToken],
+// [ErrTokenExpired] or [ErrKeysUnavailable] otherwise.
 func (m *Middleware) Authenticate(r *http.Request) (*Principal, error) {
 	p, _, err := m.authenticate(r)
 	return p, err
@@ -118,34 +134,38 @@ func (m *Middleware) Authenticate(r *http.Request) (*Principal, error) {
 
 func (m *Middleware) authenticate(r *http.Request) (*Principal, CredentialKind, error) {
 	kind, cred, bad := credentialFrom(r, m.cookie)
-	if bad == "unsupported_scheme" {
+	// none says why the request has no credential auth takes, for the
+	// refusal when there is no certificate either.
+	var none error
+	switch {
+	case bad == "unsupported_scheme":
 		// Basic, Digest…: a credential auth does not take is no credential.
-		if m.anonymous {
-			return nil, 0, nil
-		}
-		return nil, 0, &VerifyError{Check: bad, Err: ErrNoCredentials}
-	}
-	if bad != "" {
+		none = &VerifyError{Check: bad, Err: ErrNoCredentials}
+	case bad != "":
 		return nil, Bearer, invalid(bad)
-	}
-	if kind == 0 {
-		if m.anonymous {
-			return nil, 0, nil
+	case kind == 0:
+		none = ErrNoCredentials
+	default:
+		a, ok := m.byKind[kind]
+		if !ok {
+			none = &VerifyError{Check: "no_authenticator_for_" + kind.String(), Err: ErrNoCredentials}
+			break
 		}
-		return nil, 0, ErrNoCredentials
-	}
-	a, ok := m.byKind[kind]
-	if !ok {
-		if m.anonymous {
-			return nil, 0, nil
+		p, err := a.Authenticate(r.Context(), cred)
+		if err == nil && p == nil {
+			err = invalid("authenticator_returned_nil")
 		}
-		return nil, 0, &VerifyError{Check: "no_authenticator_for_" + kind.String(), Err: ErrNoCredentials}
+		return p, kind, err
 	}
-	p, err := a.Authenticate(r.Context(), cred)
-	if err == nil && p == nil {
-		err = invalid("authenticator_returned_nil")
+	if m.peer != nil {
+		if p, ok, err := m.fromCertificate(r); ok {
+			return p, kindMTLS, err
+		}
 	}
-	return p, kind, err
+	if m.anonymous {
+		return nil, 0, nil
+	}
+	return nil, 0, none
 }
 
 // Handler authenticates each request before next. A verified caller's
@@ -179,14 +199,14 @@ func (m *Middleware) refuse(w http.ResponseWriter, r *http.Request, rec *record.
 	outcome := record.Deny
 	switch {
 	case errors.Is(err, ErrNoCredentials):
-		prob = apierrors.New(http.StatusUnauthorized, apierrors.ReasonUnauthenticated, "No credentials were presented.").
-			WithHeader("WWW-Authenticate", m.challenge)
+		prob = withChallenge(apierrors.New(http.StatusUnauthorized, apierrors.ReasonUnauthenticated, "No credentials were presented."),
+			m.challenge)
 		if check == "" {
 			check = "no_credentials"
 		}
 	case errors.Is(err, ErrTokenExpired):
-		prob = apierrors.New(http.StatusUnauthorized, apierrors.ReasonTokenExpired, "The credential is expired.").
-			WithHeader("WWW-Authenticate", m.challengeFor(m.expired, kind))
+		prob = withChallenge(apierrors.New(http.StatusUnauthorized, apierrors.ReasonTokenExpired, "The credential is expired."),
+			m.challengeFor(m.expired, kind))
 	default:
 		if errors.Is(err, ErrKeysUnavailable) {
 			outcome = record.Error
@@ -194,8 +214,8 @@ func (m *Middleware) refuse(w http.ResponseWriter, r *http.Request, rec *record.
 		if check == "" {
 			check = "authenticator_error"
 		}
-		prob = apierrors.New(http.StatusUnauthorized, apierrors.ReasonInvalidToken, "The credential is invalid.").
-			WithHeader("WWW-Authenticate", m.challengeFor(m.invalid, kind))
+		prob = withChallenge(apierrors.New(http.StatusUnauthorized, apierrors.ReasonInvalidToken, "The credential is invalid."),
+			m.challengeFor(m.invalid, kind))
 	}
 	rec.AddDecision(record.Decision{Package: "auth", Outcome: outcome, Reason: prob.Reason, Rule: kind.String() + ":" + check})
 	m.logger.LogAttrs(r.Context(), slog.LevelDebug, "auth: request refused",
@@ -212,4 +232,15 @@ func (m *Middleware) challengeFor(byKind map[CredentialKind]string, kind Credent
 		return c
 	}
 	return byKind[APIKey]
+}
+
+// withChallenge adds the WWW-Authenticate challenge c to prob. With only
+// client certificates configured there is none: no HTTP authentication
+// scheme asks for a certificate (TLS does), so the header is left out
+// rather than sent empty.
+func withChallenge(prob *apierrors.Problem, c string) *apierrors.Problem {
+	if c == "" {
+		return prob
+	}
+	return prob.WithHeader("WWW-Authenticate", c)
 }

@@ -52,7 +52,20 @@
 // skipped on resumption), so a session ticket cannot smuggle a refused
 // identity past it. Handlers read the verified identity with
 // [PeerIdentity]; its [Identity.Subject] is the name to map to an
-// application principal (auth does so with method "mtls").
+// application principal. auth does so with method "mtls" once it is given
+// PeerIdentity (tlsconfig imports nothing of apishield's, and auth does not
+// import tlsconfig, so the application joins them):
+//
+//	m, err := auth.New(auth.Config{
+//		Authenticators: []auth.Authenticator{jwt}, // optional with certificates
+//		ClientCertificate: func(r *http.Request) (string, bool) {
+//			id, ok := tlsconfig.PeerIdentity(r)
+//			return id.Subject(), ok
+//		},
+//	})
+//
+// A token or API key in the request's headers then still takes precedence
+// over the certificate; see auth's documentation.
 //
 // [Client] builds the other side for service-to-service calls: roots, a
 // client certificate (static or from a [Reloader]), the expected server name
