@@ -12,15 +12,14 @@
 // curl commands to try; /v1/* require a token, /healthz does not.
 //
 // It serves plain HTTP, and only on a loopback address. To serve HTTPS,
-// load a certificate and key (reloaded when they change) and give them to
-// the server, in run:
+// load a certificate and key (reloaded when the files change) into cfg in
+// run, checking each err:
 //
 //	certs, err := tlsconfig.NewReloader("cert.pem", "key.pem")
 //	cfg.TLSConfig, err = tlsconfig.Server(tlsconfig.Config{GetCertificate: certs.GetCertificate})
 //
-// then call srv.ServeTLS(ln, "", "") instead of srv.Serve(ln), drop the
-// loopback check, and wrap the handler in tlsconfig.NewHSTS's Handler; see
-// examples/quickstart, which does all of this.
+// then call srv.ServeTLS(ln, "", "") instead of srv.Serve(ln) and drop the
+// loopback check. examples/quickstart serves HTTPS this way, with HSTS.
 package main
 
 import (
@@ -91,7 +90,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	srv, err := tlsconfig.NewHTTPServer(tlsconfig.HTTPServerConfig{Handler: handler, Logger: logger})
+	cfg := tlsconfig.HTTPServerConfig{Handler: handler, Logger: logger} // timeouts and header limits
+	srv, err := tlsconfig.NewHTTPServer(cfg)
 	if err != nil {
 		return err
 	}
