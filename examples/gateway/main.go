@@ -8,8 +8,8 @@
 //
 // Only the routes in the policy table (policy.go) are forwarded; any other
 // path or method is refused at the gateway with a problem. The client's
-// Authorization header never reaches the upstream: the gateway verifies it
-// and forwards the verified identity as X-Apishield-Subject,
+// Authorization and Cookie headers never reach the upstream: the gateway
+// verifies the token and forwards the verified identity as X-Apishield-Subject,
 // X-Apishield-Scopes and X-Apishield-Auth-Method, after deleting any such
 // headers the client sent (proxy.go). The upstream may trust them only if
 // nothing but the gateway can reach it: bind it to loopback or a private

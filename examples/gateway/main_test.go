@@ -470,3 +470,70 @@ func shellSplit(t *testing.T, s string, env exported) []string {
 	}
 	return out
 }
+
+// TestEncodedSlashesRefused: a path the policy saw as one segment must not
+// become several at an upstream that decodes it again.
+func TestEncodedSlashesRefused(t *testing.T) {
+	t.Parallel()
+	up := newRecordingUpstream(t)
+	g := start(t, "-upstream", up.URL)
+	for _, path := range []string{"/v1/items/a%2F..%2F..%2Fadmin", "/v1/items/a%2f", "/v1/items/a%5C..%5Cadmin"} {
+		status, raw, p := problem(t, g, "GET", path, nil)
+		if status != http.StatusBadRequest || p["reason"] != "malformed_request" {
+			t.Errorf("GET %s: status %d, body %s: want 400 malformed_request", path, status, raw)
+		}
+	}
+	if got := up.received(); len(got) != 0 {
+		t.Errorf("upstream received %v", got)
+	}
+	// An ordinary escaped character is forwarded as it came.
+	status, raw, _ := fetch(t, g, "/v1/items/a%20b")
+	if status != http.StatusOK {
+		t.Fatalf("GET /v1/items/a%%20b: status %d, body %s", status, raw)
+	}
+	if got := up.received(); len(got) != 1 || got[0].path != "/v1/items/a b" {
+		t.Errorf("upstream received %v", got)
+	}
+}
+
+// TestUpstreamBannerHidden: the upstream's Server and X-Powered-By headers
+// do not reach the client.
+func TestUpstreamBannerHidden(t *testing.T) {
+	t.Parallel()
+	up := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Server", "Apache/2.4.1")
+		w.Header().Set("X-Powered-By", "PHP/5.3")
+		w.Header().Set("X-Request-Id", "upstream-own-id")
+		echoUpstream(w, r)
+	}))
+	t.Cleanup(up.Close)
+	g := start(t, "-upstream", up.URL)
+	req, _ := http.NewRequest("GET", g.base+"/v1/items", nil)
+	req.Header.Set("Authorization", "Bearer "+g.env["TOKEN"])
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK || resp.Header.Get("Server") != "" || resp.Header.Get("X-Powered-By") != "" {
+		t.Errorf("status %d, headers %v", resp.StatusCode, resp.Header)
+	}
+	if ids := resp.Header.Values("X-Request-Id"); len(ids) != 1 || ids[0] == "upstream-own-id" {
+		t.Errorf("X-Request-ID = %q, want the gateway's one", ids)
+	}
+}
+
+// fetch GETs path with the demo TOKEN and returns the status, body and
+// headers, whatever the body type.
+func fetch(t *testing.T, g gateway, path string) (int, string, http.Header) {
+	t.Helper()
+	req, _ := http.NewRequest("GET", g.base+path, nil)
+	req.Header.Set("Authorization", "Bearer "+g.env["TOKEN"])
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	raw, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(raw), resp.Header
+}

@@ -73,8 +73,11 @@ func newProxy(upstream *url.URL, timeout time.Duration, logger *slog.Logger) htt
 		},
 		ModifyResponse: func(resp *http.Response) error {
 			// The gateway's request ID is already on the response; keep it
-			// the only one.
+			// the only one. Server and X-Powered-By would tell a client
+			// what runs behind the gateway.
 			resp.Header.Del(requestIDHeader)
+			resp.Header.Del("Server")
+			resp.Header.Del("X-Powered-By")
 			return nil
 		},
 		// Upstream failures become a 502 problem. The error, which names the
@@ -95,6 +98,14 @@ func newProxy(upstream *url.URL, timeout time.Duration, logger *slog.Logger) htt
 		},
 	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		// The policy matched the decoded path; an upstream that decodes
+		// %2F or %5C again, or treats \ as /, could see another route
+		// (/v1/items/x%2F..%2F..%2Fadmin). Refuse them rather than guess.
+		if p := strings.ToLower(r.URL.EscapedPath()); strings.Contains(p, "%2f") || strings.Contains(p, "%5c") || strings.Contains(p, `\`) {
+			apierrors.Write(w, r, apierrors.New(http.StatusBadRequest, apierrors.ReasonMalformedRequest,
+				"Encoded slashes and backslashes are not allowed in the path."))
+			return
+		}
 		// apierrors' responder has set the request's ID on the response;
 		// pass the same one upstream so logs on both sides join.
 		if id := w.Header().Get(requestIDHeader); id != "" {
