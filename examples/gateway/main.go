@@ -63,7 +63,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	addr := fs.String("addr", "127.0.0.1:8080", "address to listen on")
 	upstreamFlag := fs.String("upstream", "", "URL of the service to forward to, http:// or https:// (required unless -demo-upstream)")
 	demo := fs.Bool("demo-upstream", false, "start a demo upstream in process that echoes what it receives")
-	timeout := fs.Duration("upstream-timeout", 30*time.Second, "how long to wait for the upstream's response headers")
+	timeout := fs.Duration("upstream-timeout", 25*time.Second,
+		"how long to wait for the upstream's response headers; the whole response may take 5s more")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -118,7 +119,12 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	srv, err := tlsconfig.NewHTTPServer(tlsconfig.HTTPServerConfig{Handler: handler, Logger: logger})
+	srv, err := tlsconfig.NewHTTPServer(tlsconfig.HTTPServerConfig{
+		Handler: handler, Logger: logger,
+		// Longer than the upstream's timeout, so its 502 still reaches the
+		// client; it also bounds how long a response may stream.
+		WriteTimeout: *timeout + 5*time.Second,
+	})
 	if err != nil {
 		return err
 	}
@@ -152,8 +158,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	return nil
 }
 
-// parseUpstream accepts only an absolute http or https URL with a host, so
-// a typo fails at start-up rather than on every request.
+// parseUpstream accepts only an absolute http or https URL with a host and
+// optionally a path prefix, so a typo fails at start-up rather than on
+// every request.
 func parseUpstream(s string) (*url.URL, error) {
 	if s == "" {
 		return nil, errors.New("-upstream is required: the URL of the service to forward to, or use -demo-upstream")
@@ -167,6 +174,10 @@ func parseUpstream(s string) (*url.URL, error) {
 	}
 	if u.Host == "" {
 		return nil, fmt.Errorf("-upstream %q has no host", u.Redacted())
+	}
+	if u.User != nil {
+		// The proxy would not send them, and they would end up in logs.
+		return nil, fmt.Errorf("-upstream %q must not carry credentials", u.Redacted())
 	}
 	if u.RawQuery != "" || u.Fragment != "" {
 		return nil, fmt.Errorf("-upstream %q must not have a query or fragment", u.Redacted())

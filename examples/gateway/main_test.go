@@ -72,8 +72,8 @@ func start(t *testing.T, flags ...string) gateway {
 
 // seen is what a recording upstream received.
 type seen struct {
-	method, path string
-	header       http.Header
+	method, path, query string
+	header              http.Header
 }
 
 // recordingUpstream is a real upstream server (the demo echo handler) that
@@ -88,7 +88,7 @@ func newRecordingUpstream(t *testing.T) *recordingUpstream {
 	u := &recordingUpstream{}
 	u.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		u.mu.Lock()
-		u.reqs = append(u.reqs, seen{r.Method, r.URL.Path, r.Header.Clone()})
+		u.reqs = append(u.reqs, seen{r.Method, r.URL.Path, r.URL.RawQuery, r.Header.Clone()})
 		u.mu.Unlock()
 		echoUpstream(w, r)
 	}))
@@ -313,6 +313,7 @@ func TestUpstreamFlag(t *testing.T) {
 		{"-upstream", "http://"},
 		{"-upstream", "/v1"},
 		{"-upstream", "http://127.0.0.1:9000/?a=b"},
+		{"-upstream", "http://user:secret@127.0.0.1:9000"},
 		{"-upstream", "http://127.0.0.1:9000", "-demo-upstream"},
 		{"-upstream", "http://127.0.0.1:9000", "-upstream-timeout", "0s"},
 	} {
@@ -536,4 +537,18 @@ func fetch(t *testing.T, g gateway, path string) (int, string, http.Header) {
 	defer resp.Body.Close()
 	raw, _ := io.ReadAll(resp.Body)
 	return resp.StatusCode, string(raw), resp.Header
+}
+
+// TestUpstreamPathPrefix: an upstream URL's path is the prefix of every
+// forwarded path, and the query string is forwarded.
+func TestUpstreamPathPrefix(t *testing.T) {
+	t.Parallel()
+	up := newRecordingUpstream(t)
+	g := start(t, "-upstream", up.URL+"/api/")
+	if status, raw, _ := fetch(t, g, "/v1/items/9?fields=name"); status != http.StatusOK {
+		t.Fatalf("status %d, body %s", status, raw)
+	}
+	if got := up.received(); len(got) != 1 || got[0].path != "/api/v1/items/9" || got[0].query != "fields=name" {
+		t.Errorf("upstream received %v", got)
+	}
 }
