@@ -18,10 +18,11 @@
 // A development-only issuer inside it (devissuer.go) signs one-hour demo
 // access tokens, which it prints with curl commands to try.
 //
-// It serves plain HTTP, on a loopback address by default. To serve HTTPS,
-// build the TLS config with tlsconfig and serve TLS, as the quickstart does:
+// It serves plain HTTP, and so only on a loopback address. To serve HTTPS,
+// as the quickstart does, pass TLSConfig to tlsconfig.NewHTTPServer, serve
+// TLS, and drop the loopback check in run:
 //
-//	cfg.TLSConfig, err = tlsconfig.Server(tlsconfig.Config{Certificates: []tls.Certificate{cert}})
+//	TLSConfig: must(tlsconfig.Server(tlsconfig.Config{Certificates: []tls.Certificate{cert}})),
 //	errc <- srv.ServeTLS(ln, "", "")
 package main
 
