@@ -1,0 +1,291 @@
+// Command gateway is apishield as a central entry point: a reverse proxy
+// that applies the whole stack (errors, audit, rate limits, auth, authz,
+// validation) in front of an upstream service that has none of it.
+//
+//	go run ./examples/gateway -demo-upstream                      # with a demo upstream in process
+//	go run ./examples/gateway -upstream http://127.0.0.1:9000      # in front of your service
+//	go run ./examples/gateway -upstream http://127.0.0.1:9000 -addr 127.0.0.1:8080
+//
+// Only the routes in the policy table (policy.go) are forwarded; any other
+// path or method is refused at the gateway with a problem. The client's
+// Authorization and Cookie headers never reach the upstream: the gateway
+// verifies the token and forwards the verified identity as X-Apishield-Subject,
+// X-Apishield-Scopes and X-Apishield-Auth-Method, after deleting any such
+// headers the client sent (proxy.go). The upstream may trust them only if
+// nothing but the gateway can reach it: bind it to loopback or a private
+// network, or require the gateway's client certificate.
+//
+// A development-only issuer inside it (devissuer.go) signs one-hour demo
+// access tokens, which it prints with curl commands to try.
+//
+// It serves plain HTTP, and so only on a loopback address. To serve HTTPS,
+// as the quickstart does, pass TLSConfig to tlsconfig.NewHTTPServer, serve
+// TLS, and drop the loopback check in run:
+//
+//	TLSConfig: must(tlsconfig.Server(tlsconfig.Config{Certificates: []tls.Certificate{cert}})),
+//	errc <- srv.ServeTLS(ln, "", "")
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/url"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"github.com/apishield/apishield/audit"
+	"github.com/apishield/apishield/auth"
+	apierrors "github.com/apishield/apishield/errors"
+	"github.com/apishield/apishield/tlsconfig"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := run(ctx, os.Args[1:], os.Stdout, os.Stderr); err != nil {
+		fmt.Fprintln(os.Stderr, "gateway:", err)
+		os.Exit(1)
+	}
+}
+
+// run starts the gateway and serves until ctx is done. It prints the address
+// and the curl commands to stdout once the listener is ready.
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("gateway", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	addr := fs.String("addr", "127.0.0.1:8080", "address to listen on")
+	upstreamFlag := fs.String("upstream", "", "URL of the service to forward to, http:// or https:// (required unless -demo-upstream)")
+	demo := fs.Bool("demo-upstream", false, "start a demo upstream in process that echoes what it receives")
+	timeout := fs.Duration("upstream-timeout", 25*time.Second,
+		"how long to wait for the upstream's response headers; the whole response may take 5s more")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if *timeout <= 0 {
+		return fmt.Errorf("-upstream-timeout must be positive, not %s", *timeout)
+	}
+	logger := slog.New(slog.NewJSONHandler(stderr, nil))
+
+	if *demo {
+		if *upstreamFlag != "" {
+			return errors.New("give -upstream or -demo-upstream, not both")
+		}
+		u, stopDemo, err := startDemoUpstream()
+		if err != nil {
+			return err
+		}
+		defer stopDemo()
+		*upstreamFlag = u
+	}
+	upstream, err := parseUpstream(*upstreamFlag)
+	if err != nil {
+		return err
+	}
+
+	ln, err := net.Listen("tcp", *addr)
+	if err != nil {
+		return err
+	}
+	defer ln.Close()
+	if ip := ln.Addr().(*net.TCPAddr).IP; !ip.IsLoopback() {
+		return fmt.Errorf("this example serves plain HTTP, so only on a loopback address, not %s: add TLS first", ip)
+	}
+	base := "http://" + displayAddr(*addr, ln.Addr())
+	dev, err := newDevIssuer(base)
+	if err != nil {
+		return err
+	}
+	tokens, err := dev.demoTokens(time.Hour)
+	if err != nil {
+		return err
+	}
+	aud, err := audit.New(audit.Config{Handlers: []slog.Handler{audit.NewJSONHandler(stdout, nil)}})
+	if err != nil {
+		return err
+	}
+	defer func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		_ = aud.Close(ctx) // flush the queued audit events, giving a stuck sink five seconds
+	}()
+	handler, err := newHandler(ctx, logger, dev, aud, newProxy(upstream, *timeout, logger))
+	if err != nil {
+		return err
+	}
+	srv, err := tlsconfig.NewHTTPServer(tlsconfig.HTTPServerConfig{
+		Handler: handler, Logger: logger,
+		// Longer than the upstream's timeout, so its 502 still reaches the
+		// client; it also bounds how long a response may stream.
+		WriteTimeout: *timeout + 5*time.Second,
+	})
+	if err != nil {
+		return err
+	}
+
+	fmt.Fprintf(stdout, "apishield gateway listening on %s, forwarding to %s\n\n", base, upstream.Redacted())
+	fmt.Fprintf(stdout, "Demo access tokens from the development issuer at %s, valid for 1 hour:\n", base)
+	for _, t := range tokens {
+		fmt.Fprintf(stdout, "  export %s=%s  # %s\n", t.name, t.token, t.about)
+	}
+	fmt.Fprintln(stdout, "\nTry (the statuses of forwarded requests assume -demo-upstream):")
+	for _, c := range curlCommands(base) {
+		fmt.Fprintf(stdout, "  %s\n", c)
+	}
+	fmt.Fprintln(stdout, "\nPress Ctrl-C to stop.")
+
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := srv.Shutdown(shutdownCtx); err != nil {
+		return err
+	}
+	if err := <-errc; !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	return nil
+}
+
+// parseUpstream accepts only an absolute http or https URL with a host and
+// optionally a path prefix, so a typo fails at start-up rather than on
+// every request.
+func parseUpstream(s string) (*url.URL, error) {
+	if s == "" {
+		return nil, errors.New("-upstream is required: the URL of the service to forward to, or use -demo-upstream")
+	}
+	u, err := url.Parse(s)
+	if err != nil {
+		return nil, fmt.Errorf("-upstream: %w", err)
+	}
+	if u.Scheme != "http" && u.Scheme != "https" {
+		return nil, fmt.Errorf("-upstream must be an http:// or https:// URL, not %q", u.Redacted())
+	}
+	if u.Host == "" {
+		return nil, fmt.Errorf("-upstream %q has no host", u.Redacted())
+	}
+	if u.User != nil {
+		// The proxy would not send them, and they would end up in logs.
+		return nil, fmt.Errorf("-upstream %q must not carry credentials", u.Redacted())
+	}
+	if u.RawQuery != "" || u.Fragment != "" {
+		return nil, fmt.Errorf("-upstream %q must not have a query or fragment", u.Redacted())
+	}
+	return u, nil
+}
+
+// newHandler builds the gateway's middleware stack around its routes.
+func newHandler(ctx context.Context, logger *slog.Logger, dev *devIssuer, aud *audit.Auditor, proxy http.Handler) (http.Handler, error) {
+	responder, err := apierrors.NewResponder(apierrors.Config{Logger: logger})
+	if err != nil {
+		return nil, err
+	}
+	jwt, err := dev.verifier(ctx, logger)
+	if err != nil {
+		return nil, err
+	}
+	// Anonymous requests pass auth without a principal; the policy decides
+	// (only the gateway's own public routes let them through).
+	authn, err := auth.New(auth.Config{Authenticators: []auth.Authenticator{jwt}, AllowAnonymous: true, Logger: logger})
+	if err != nil {
+		return nil, err
+	}
+	mux := http.NewServeMux()
+	patterns := dev.routes(mux)
+	rts, err := routes(proxy)
+	if err != nil {
+		return nil, err
+	}
+	for _, rt := range rts {
+		mux.Handle(rt.pattern, rt.handler)
+		patterns = append(patterns, rt.pattern)
+	}
+	policy, err := newPolicy(mux, patterns, logger)
+	if err != nil {
+		return nil, err
+	}
+	perIP, perSubject, err := rateLimits(logger)
+	if err != nil {
+		return nil, err
+	}
+
+	// Outermost first: errors (request ID, panics) → audit → rate limit by
+	// IP → auth → rate limit by subject → authz policy → routes, each
+	// forwarding route with its validator (policy.go).
+	var h http.Handler = apierrors.Mux(mux)
+	h = policy.Handler(h)
+	h = perSubject.Handler(h)
+	h = authn.Handler(h)
+	h = perIP.Handler(h)
+	h = withRoute(mux, h)
+	h = aud.Handler(h)
+	return responder.Handler(h), nil
+}
+
+// withRoute records the pattern mux will match before anything else runs,
+// so the audit event names the route even for a request that rate limiting
+// or auth refuses before the mux sees it.
+func withRoute(mux *http.ServeMux, next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if _, pattern := mux.Handler(r); pattern != "" {
+			audit.SetRoute(r, pattern)
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+// curlCommands are the commands printed at start. Each ends with the status
+// it should produce with -demo-upstream; the test runs every one of them.
+func curlCommands(base string) []string {
+	const (
+		token    = `-H "Authorization: Bearer $TOKEN" `
+		reader   = `-H "Authorization: Bearer $READER" `
+		jsonBody = `-H 'Content-Type: application/json' `
+	)
+	return []string{
+		"curl -i " + base + "/healthz  # 200",
+		"curl -i " + base + "/v1/items  # 401",
+		"curl -i -H 'Authorization: Bearer not-a-token' " + base + "/v1/items  # 401",
+		"curl -i " + token + base + "/v1/items  # 200",
+		"curl -i " + reader + base + "/v1/items/42  # 200",
+		"curl -i " + token + "-H 'X-Apishield-Subject: admin' " + base + "/v1/items  # 200 (the upstream still sees demo-user)",
+		"curl -i -X POST " + token + jsonBody + `-d '{"name":"pen","price":3}' ` + base + "/v1/items  # 201",
+		"curl -i -X POST " + reader + jsonBody + `-d '{"name":"pen","price":3}' ` + base + "/v1/items  # 403",
+		"curl -i -X POST " + token + jsonBody + `-d '{"name":"","price":-1,"owner":"me"}' ` + base + "/v1/items  # 422",
+		"curl -i " + token + base + "/v1/nope  # 404 (never forwarded)",
+		"curl -i " + token + base + "/admin  # 404 (never forwarded)",
+		"curl -i -X DELETE " + token + base + "/v1/items/42  # 405 (never forwarded)",
+	}
+}
+
+// displayAddr shows the address the user asked for with the port the
+// listener got, so ":0" and "localhost:0" print something dialable.
+func displayAddr(requested string, got net.Addr) string {
+	host, _, err := net.SplitHostPort(requested)
+	_, port, err2 := net.SplitHostPort(got.String())
+	if err != nil || err2 != nil {
+		return got.String()
+	}
+	if host == "" || host == "0.0.0.0" || host == "::" {
+		host = "localhost"
+	}
+	return net.JoinHostPort(host, port)
+}
+
+// healthz is the gateway's own health, answered without the upstream.
+func healthz(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("Content-Type", "application/json")
+	io.WriteString(w, `{"status":"ok"}`+"\n")
+}

@@ -1,0 +1,68 @@
+package main
+
+import (
+	"embed"
+	"log/slog"
+	"net/http"
+
+	"github.com/apishield/apishield/authz"
+	"github.com/apishield/apishield/validate"
+)
+
+// The contracts of the forwarded routes that take input, checked at the
+// gateway so the upstream never parses a malformed body. Strict mode (the
+// default) refuses unknown fields, so a client cannot set "owner" or "id".
+//
+//go:embed schemas/*.json
+var schemaFiles embed.FS
+
+// route is one entry of the gateway's route table.
+type route struct {
+	pattern string
+	handler http.Handler
+}
+
+// routes is the one table of what the gateway answers: its own health
+// check, and the upstream routes it forwards. A request that matches none
+// is refused with a problem and never reaches the upstream.
+func routes(proxy http.Handler) ([]route, error) {
+	create, err := schemaFiles.ReadFile("schemas/item-create.json")
+	if err != nil {
+		return nil, err
+	}
+	createItem, err := validate.New(validate.Config{Body: create, MaxBodyBytes: 64 << 10})
+	if err != nil {
+		return nil, err
+	}
+	return []route{
+		{"GET /healthz", http.HandlerFunc(healthz)},
+		{"GET /v1/items", proxy},
+		{"GET /v1/items/{id}", proxy},
+		{"POST /v1/items", createItem.Handler(proxy)},
+	}, nil
+}
+
+// newPolicy is who may call which route. A route without an entry is
+// refused; patterns lists every registered route, so a forgotten entry
+// stops the gateway at start-up instead.
+func newPolicy(mux *http.ServeMux, patterns []string, logger *slog.Logger) (*authz.Policy, error) {
+	policy, err := authz.New(authz.Config{
+		Mux:    mux, // the policy wraps the mux, so it asks the mux which pattern matches
+		Logger: logger,
+		Routes: map[string]authz.Rule{
+			"GET /healthz":                          authz.Public(),
+			"GET /.well-known/openid-configuration": authz.Public(),
+			"GET /.well-known/jwks.json":            authz.Public(),
+			"GET /v1/items":                         authz.AllScopes("items:read"),
+			"GET /v1/items/{id}":                    authz.AllScopes("items:read"),
+			"POST /v1/items":                        authz.AllScopes("items:write"),
+		},
+	})
+	if err != nil {
+		return nil, err
+	}
+	if err := policy.CheckRoutes(patterns...); err != nil {
+		return nil, err
+	}
+	return policy, nil
+}

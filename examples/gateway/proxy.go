@@ -1,0 +1,122 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/http/httputil"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/apishield/apishield/auth"
+	apierrors "github.com/apishield/apishield/errors"
+)
+
+// The headers that carry the verified identity to the upstream. Every
+// header the client sent under identityPrefix is deleted first, so the
+// upstream can trust them (as long as only the gateway can reach it).
+const (
+	identityPrefix  = "X-Apishield-"
+	subjectHeader   = "X-Apishield-Subject"
+	scopesHeader    = "X-Apishield-Scopes" // space-separated, as in OAuth's scope claim
+	methodHeader    = "X-Apishield-Auth-Method"
+	clientIDHeader  = "X-Apishield-Client-Id"
+	requestIDHeader = "X-Request-Id"
+)
+
+// maxForwardBody bounds a request body the gateway forwards without
+// validating it. Routes with a validator bound their body themselves.
+const maxForwardBody = 1 << 20
+
+// newProxy returns the handler that forwards an allowed request to upstream.
+// It waits at most timeout for the upstream's response headers.
+func newProxy(upstream *url.URL, timeout time.Duration, logger *slog.Logger) http.Handler {
+	rp := &httputil.ReverseProxy{
+		// ReverseProxy has already removed the hop-by-hop headers and any
+		// Forwarded/X-Forwarded-* the client sent before Rewrite runs.
+		Rewrite: func(pr *httputil.ProxyRequest) {
+			pr.SetURL(upstream) // also sets Host to the upstream's
+			pr.SetXForwarded()  // X-Forwarded-For from the socket peer, -Host, -Proto
+			h := pr.Out.Header
+			// The client's credentials are for the gateway, not the upstream.
+			h.Del("Authorization")
+			h.Del("Cookie")
+			for name := range h {
+				if strings.HasPrefix(name, identityPrefix) {
+					delete(h, name) // forged: only the gateway sets these
+				}
+			}
+			if id, ok := pr.In.Context().Value(requestIDKey{}).(string); ok {
+				h.Set(requestIDHeader, id)
+			}
+			if p, ok := auth.FromContext(pr.In.Context()); ok {
+				h.Set(subjectHeader, p.Subject)
+				h.Set(scopesHeader, strings.Join(p.Scopes, " "))
+				h.Set(methodHeader, p.Method)
+				if p.ClientID != "" {
+					h.Set(clientIDHeader, p.ClientID)
+				}
+			}
+		},
+		Transport: &http.Transport{
+			Proxy:                 nil, // never through an environment-configured proxy
+			DialContext:           (&net.Dialer{Timeout: 5 * time.Second, KeepAlive: 30 * time.Second}).DialContext,
+			TLSHandshakeTimeout:   5 * time.Second,
+			ResponseHeaderTimeout: timeout,
+			ExpectContinueTimeout: time.Second,
+			IdleConnTimeout:       90 * time.Second,
+			MaxIdleConnsPerHost:   64,
+			ForceAttemptHTTP2:     true,
+		},
+		ModifyResponse: func(resp *http.Response) error {
+			// The gateway's request ID is already on the response; keep it
+			// the only one. Server and X-Powered-By would tell a client
+			// what runs behind the gateway.
+			resp.Header.Del(requestIDHeader)
+			resp.Header.Del("Server")
+			resp.Header.Del("X-Powered-By")
+			return nil
+		},
+		// Upstream failures become a 502 problem. The error, which names the
+		// upstream's address, goes to the log only, under the request ID.
+		ErrorHandler: func(w http.ResponseWriter, r *http.Request, err error) {
+			if mbe := (*http.MaxBytesError)(nil); errors.As(err, &mbe) {
+				apierrors.Write(w, r, mbe) // 413: the client's fault, not the upstream's
+				return
+			}
+			if errors.Is(err, context.Canceled) && r.Context().Err() != nil {
+				return // the client went away; there is no one to answer
+			}
+			logger.LogAttrs(r.Context(), slog.LevelWarn, "gateway: upstream failed",
+				slog.String("request_id", w.Header().Get(requestIDHeader)),
+				slog.String("error", err.Error()))
+			apierrors.Write(w, r, apierrors.New(http.StatusBadGateway, apierrors.ReasonUpstreamUnavailable,
+				"The service behind the gateway is not available. Try again later."))
+		},
+	}
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		// The policy matched the decoded path; an upstream that decodes
+		// %2F or %5C again, or treats \ as /, could see another route
+		// (/v1/items/x%2F..%2F..%2Fadmin). Refuse them rather than guess.
+		if p := strings.ToLower(r.URL.EscapedPath()); strings.Contains(p, "%2f") || strings.Contains(p, "%5c") || strings.Contains(p, `\`) {
+			apierrors.Write(w, r, apierrors.New(http.StatusBadRequest, apierrors.ReasonMalformedRequest,
+				"Encoded slashes and backslashes are not allowed in the path."))
+			return
+		}
+		// apierrors' responder has set the request's ID on the response;
+		// pass the same one upstream so logs on both sides join.
+		if id := w.Header().Get(requestIDHeader); id != "" {
+			r = r.WithContext(context.WithValue(r.Context(), requestIDKey{}, id))
+		}
+		if r.Body != nil && r.Body != http.NoBody {
+			r.Body = http.MaxBytesReader(w, r.Body, maxForwardBody)
+		}
+		rp.ServeHTTP(w, r)
+	})
+}
+
+// requestIDKey carries the request ID from the handler to Rewrite.
+type requestIDKey struct{}
