@@ -257,6 +257,10 @@ func TestChiMounted(t *testing.T) {
 				{name: "tenant", method: "GET", path: "/v1/sub/acme/items", headers: acme, status: 200},
 				{name: "other tenant", method: "GET", path: "/v1/sub/globex/items", headers: acme, status: 403},
 				{name: "no policy", method: "GET", path: "/v1/sub/forgotten", headers: admin, status: 403},
+				// The mount point itself with a method no subroute takes:
+				// chi's 405, not a "no policy" refusal.
+				{name: "sub root, wrong method", method: "DELETE", path: "/v1/sub", headers: admin, status: 405},
+				{name: "sub root slash, wrong method", method: "DELETE", path: "/v1/sub/", headers: admin, status: 405},
 			})
 		})
 	}

@@ -277,7 +277,13 @@ func (pol *Policy) resolve(r *http.Request, muxFirst bool) (method, path string,
 		// the whole pattern. A last segment ending in "*" may be a mount
 		// point whose subrouter has yet to route, so match it afresh.
 		if n := len(rctx.RoutePatterns); r.Pattern != "" && n > 0 && !strings.HasSuffix(rctx.RoutePatterns[n-1], "*") {
-			return method, r.Pattern, pv, true
+			if rctx.Routes == nil || pol.lookup(method, chiPattern(r.Pattern)) != nil {
+				return method, r.Pattern, pv, true
+			}
+			fctx := pol.chiCtx.Get().(*chi.Context)
+			defer pol.chiCtx.Put(fctx)
+			pat, _ := throughMount(rctx.Routes, fctx, method, r.Pattern)
+			return method, chiPattern(pat), pv, true
 		}
 		if rctx.Routes == nil {
 			return "", "", pv, false
@@ -295,6 +301,9 @@ func (pol *Policy) resolve(r *http.Request, muxFirst bool) (method, path string,
 		if pat == "" && method == http.MethodHead {
 			fctx.Reset()
 			pat = rctx.Routes.Find(fctx, http.MethodGet, routePath)
+		}
+		if pat != "" && pol.lookup(method, chiPattern(pat)) == nil {
+			pat, _ = throughMount(rctx.Routes, fctx, method, pat)
 		}
 		if pv.fn == nil {
 			pv.chi = fctx
@@ -344,6 +353,38 @@ func blank(s string) int {
 		}
 	}
 	return -1
+}
+
+// throughMount resolves a pattern that names a mount point exactly, such as
+// "/v1/items" for r.Route("/v1/items", …): chi's Find stops at the mount's
+// own stub, which takes every method, while chi hands the request to the
+// subrouter as "/". So ask the subrouter; "" means it has no route and chi
+// answers 404 or 405 itself. ok is false when pattern is no mount point. It
+// allocates (chi's Routes), so it runs only for a pattern without an entry.
+func throughMount(routes chi.Routes, fctx *chi.Context, method, pattern string) (string, bool) {
+	for _, rt := range routes.Routes() {
+		if rt.SubRoutes == nil {
+			continue
+		}
+		mount := strings.TrimSuffix(rt.Pattern, "/*")
+		if pattern == mount || pattern == mount+"/" {
+			fctx.Reset()
+			sub := rt.SubRoutes.Find(fctx, method, "/")
+			if sub == "" {
+				return "", true
+			}
+			return mount + sub, true
+		}
+		if rest, ok := strings.CutPrefix(pattern, mount); ok && strings.HasPrefix(rest, "/") {
+			if p, ok := throughMount(rt.SubRoutes, fctx, method, rest); ok {
+				if p == "" {
+					return "", true
+				}
+				return mount + p, true
+			}
+		}
+	}
+	return pattern, false
 }
 
 // chiPattern spells a pattern from chi's Find or Walk as chi's
