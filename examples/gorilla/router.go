@@ -82,8 +82,10 @@ func routeTemplate(r *http.Request) string {
 
 // auditRoute names the matched route in the request's audit event: gorilla
 // keeps its match in a request copy the auditor, outside the router, never
-// sees. Requests refused before the router (rate limit by IP) and unknown
-// routes are audited without a route.
+// sees. The policy records the route as well, but auditRoute runs first, so
+// requests that auth or the per-subject limit refuse are named too.
+// Requests refused before the router (rate limit by IP) and unknown routes
+// are audited without a route.
 func auditRoute(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if tpl := routeTemplate(r); tpl != "" {
