@@ -4,6 +4,7 @@ import (
 	"context"
 	"log/slog"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/gorilla/mux"
@@ -49,7 +50,7 @@ func newHandler(ctx context.Context, logger *slog.Logger, dev *devIssuer, aud *a
 
 	r := mux.NewRouter()
 	r.NotFoundHandler = http.HandlerFunc(apierrors.NotFound)
-	r.MethodNotAllowedHandler = http.HandlerFunc(apierrors.MethodNotAllowed)
+	r.MethodNotAllowedHandler = methodNotAllowed(r)
 	dev.routes(r)
 	r.HandleFunc("/healthz", healthz).Methods(http.MethodGet)
 	r.Handle("/v1/items", v.listItems.Handler(http.HandlerFunc(items.list))).Methods(http.MethodGet)
@@ -67,6 +68,26 @@ func newHandler(ctx context.Context, logger *slog.Logger, dev *devIssuer, aud *a
 	h = perIP.Handler(h)
 	h = aud.Handler(h)
 	return responder.Handler(h), nil
+}
+
+// methodNotAllowed is apierrors.MethodNotAllowed with the Allow header
+// that RFC 9110 requires on a 405 and gorilla/mux does not set: the methods
+// some route accepts at the request's path.
+func methodNotAllowed(r *mux.Router) http.Handler {
+	methods := []string{http.MethodGet, http.MethodHead, http.MethodPost, http.MethodPut, http.MethodPatch, http.MethodDelete}
+	return http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+		var allow []string
+		for _, m := range methods {
+			probe := *req
+			probe.Method = m
+			var match mux.RouteMatch
+			if r.Match(&probe, &match) && match.MatchErr == nil {
+				allow = append(allow, m)
+			}
+		}
+		w.Header().Set("Allow", strings.Join(allow, ", "))
+		apierrors.MethodNotAllowed(w, req)
+	})
 }
 
 // routeTemplate is the path template of the route gorilla/mux matched, such

@@ -150,3 +150,18 @@ func TestPathValidatorReadsMuxVars(t *testing.T) {
 		}
 	}
 }
+
+// TestMethodNotAllowedListsAllow: gorilla sets no Allow header on a 405;
+// the example's handler adds the methods the path's routes accept.
+func TestMethodNotAllowedListsAllow(t *testing.T) {
+	t.Parallel()
+	h, _, flush := testHandler(t)
+	defer flush()
+	for path, want := range map[string]string{"/v1/items": "GET, POST", "/v1/admin/items/1": "DELETE", "/healthz": "GET"} {
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, httptest.NewRequest(http.MethodPut, path, nil))
+		if rec.Code != http.StatusMethodNotAllowed || rec.Header().Get("Allow") != want {
+			t.Errorf("PUT %s: status %d, Allow %q; want 405 with Allow %q", path, rec.Code, rec.Header().Get("Allow"), want)
+		}
+	}
+}
