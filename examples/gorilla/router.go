@@ -1,0 +1,205 @@
+package main
+
+import (
+	"context"
+	"log/slog"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/gorilla/mux"
+
+	"github.com/apishield/apishield/audit"
+	"github.com/apishield/apishield/auth"
+	"github.com/apishield/apishield/authz"
+	apierrors "github.com/apishield/apishield/errors"
+	"github.com/apishield/apishield/ratelimit"
+)
+
+// newHandler builds the router and its middleware stack, outermost first:
+// errors (request ID, panics) → audit → rate limit by IP → [router matches]
+// → auth → rate limit by subject → authz policy → validate → handler.
+//
+// gorilla/mux runs r.Use middleware only on a matched route, so the first
+// three wrap the whole router: unknown routes and methods are answered,
+// audited and rate limited too.
+func newHandler(ctx context.Context, logger *slog.Logger, dev *devIssuer, aud *audit.Auditor) (http.Handler, error) {
+	responder, err := apierrors.NewResponder(apierrors.Config{Logger: logger})
+	if err != nil {
+		return nil, err
+	}
+	v, err := newValidators()
+	if err != nil {
+		return nil, err
+	}
+	jwt, err := dev.verifier(ctx, logger)
+	if err != nil {
+		return nil, err
+	}
+	// Anonymous requests pass auth without a principal; the policy decides
+	// (only public routes let them through). Bad credentials are refused.
+	authn, err := auth.New(auth.Config{Authenticators: []auth.Authenticator{jwt}, AllowAnonymous: true, Logger: logger})
+	if err != nil {
+		return nil, err
+	}
+	perIP, perSubject, err := rateLimits(logger)
+	if err != nil {
+		return nil, err
+	}
+	items := newItemStore()
+
+	r := mux.NewRouter()
+	r.NotFoundHandler = http.HandlerFunc(apierrors.NotFound)
+	r.MethodNotAllowedHandler = methodNotAllowed(r)
+	dev.routes(r)
+	r.HandleFunc("/healthz", healthz).Methods(http.MethodGet)
+	r.Handle("/v1/items", v.listItems.Handler(http.HandlerFunc(items.list))).Methods(http.MethodGet)
+	r.Handle("/v1/items", v.createItem.Handler(http.HandlerFunc(items.create))).Methods(http.MethodPost)
+	r.Handle("/v1/items/{id}", v.itemPath.Handler(http.HandlerFunc(items.get))).Methods(http.MethodGet)
+	r.Handle("/v1/admin/items/{id}", v.itemPath.Handler(http.HandlerFunc(items.delete))).Methods(http.MethodDelete)
+
+	policy, err := newPolicy(r, items, logger)
+	if err != nil {
+		return nil, err
+	}
+	r.Use(auditRoute, authn.Handler, perSubject.Handler, policy.Handler)
+
+	var h http.Handler = r
+	h = perIP.Handler(h)
+	h = aud.Handler(h)
+	return responder.Handler(h), nil
+}
+
+// methodNotAllowed is apierrors.MethodNotAllowed with the Allow header
+// that RFC 9110 requires on a 405 and gorilla/mux does not set: the methods
+// some route accepts at the request's path.
+func methodNotAllowed(r *mux.Router) http.Handler {
+	methods := []string{http.MethodGet, http.MethodHead, http.MethodPost, http.MethodPut, http.MethodPatch, http.MethodDelete}
+	return http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+		var allow []string
+		for _, m := range methods {
+			probe := *req
+			probe.Method = m
+			var match mux.RouteMatch
+			if r.Match(&probe, &match) && match.MatchErr == nil {
+				allow = append(allow, m)
+			}
+		}
+		w.Header().Set("Allow", strings.Join(allow, ", "))
+		apierrors.MethodNotAllowed(w, req)
+	})
+}
+
+// routeTemplate is the path template of the route gorilla/mux matched, such
+// as "/v1/items/{id}", or "" outside a matched route.
+func routeTemplate(r *http.Request) string {
+	route := mux.CurrentRoute(r)
+	if route == nil {
+		return ""
+	}
+	tpl, _ := route.GetPathTemplate()
+	return tpl
+}
+
+// auditRoute names the matched route in the request's audit event: gorilla
+// keeps its match in a request copy the auditor, outside the router, never
+// sees. The policy records the route as well, but auditRoute runs first, so
+// requests that auth or the per-subject limit refuse are named too.
+// Requests refused before the router (rate limit by IP) and unknown routes
+// are audited without a route.
+func auditRoute(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if tpl := routeTemplate(r); tpl != "" {
+			audit.SetRoute(r, r.Method+" "+tpl)
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+// newPolicy is who may do what, route by route. A route without an entry is
+// refused; every route registered on r is checked at start-up, so a
+// forgotten entry stops the server instead.
+func newPolicy(r *mux.Router, items *itemStore, logger *slog.Logger) (*authz.Policy, error) {
+	policy, err := authz.New(authz.Config{
+		Pattern:   routeTemplate,
+		PathValue: pathParam,
+		Logger:    logger,
+		Routes: map[string]authz.Rule{
+			"GET /healthz":                          authz.Public(),
+			"GET /.well-known/openid-configuration": authz.Public(),
+			"GET /.well-known/jwks.json":            authz.Public(),
+			"GET /v1/items":                         authz.AllScopes("items:read"),
+			"POST /v1/items":                        authz.AllScopes("items:write"),
+			// Object level (BOLA): only the item's owner may read it.
+			"GET /v1/items/{id}": authz.And(authz.AllScopes("items:read"), authz.Owner(items.ownerOf)),
+			// Sensitive: an admin who signed in with a second factor within 10 minutes.
+			"DELETE /v1/admin/items/{id}": authz.And(
+				authz.AnyRole("admin"),
+				authz.StepUp(authz.StepUpOptions{AMR: []string{"mfa", "otp", "hwk"}, MaxAge: 10 * time.Minute}),
+			),
+		},
+	})
+	if err != nil {
+		return nil, err
+	}
+	routes, err := registeredRoutes(r)
+	if err != nil {
+		return nil, err
+	}
+	if err := policy.CheckRoutes(routes...); err != nil {
+		return nil, err
+	}
+	return policy, nil
+}
+
+// registeredRoutes lists r's routes as "METHOD template", or the template
+// alone for a route that takes every method.
+func registeredRoutes(r *mux.Router) ([]string, error) {
+	var out []string
+	err := r.Walk(func(route *mux.Route, _ *mux.Router, _ []*mux.Route) error {
+		tpl, err := route.GetPathTemplate()
+		if err != nil {
+			return nil // a route without a path (a bare subrouter matcher)
+		}
+		methods, err := route.GetMethods()
+		if err != nil {
+			out = append(out, tpl)
+			return nil
+		}
+		for _, m := range methods {
+			out = append(out, m+" "+tpl)
+		}
+		return nil
+	})
+	return out, err
+}
+
+// rateLimits builds the per-IP limiter (around the router, so floods and
+// scans of unknown routes are refused before any cryptography) and the
+// per-subject limiter (after auth). Both keep their state in memory; see
+// examples/quickstart/limits.go for sharing them through Redis.
+func rateLimits(logger *slog.Logger) (perIP, perSubject *ratelimit.Limiter, err error) {
+	// Behind a reverse proxy, list it: ratelimit.ParseTrustedProxies([]string{"10.0.0.0/8"}).
+	byIP, err := ratelimit.ByIP(ratelimit.IPConfig{})
+	if err != nil {
+		return nil, nil, err
+	}
+	perIP, err = ratelimit.New(ratelimit.Config{
+		Name: "ip", Logger: logger, Key: byIP,
+		Policies: []ratelimit.Policy{{Name: "ip", Limit: 600, Period: time.Minute, Burst: 100}},
+	})
+	if err != nil {
+		return nil, nil, err
+	}
+	perSubject, err = ratelimit.New(ratelimit.Config{
+		Name: "subject", Logger: logger, Key: ratelimit.BySubject(),
+		Policies: []ratelimit.Policy{
+			{Name: "subject", Limit: 1000, Period: time.Hour, Burst: 20},
+			{Name: "daily", Limit: 10000, Period: 24 * time.Hour},
+		},
+	})
+	if err != nil {
+		return nil, nil, err
+	}
+	return perIP, perSubject, nil
+}
