@@ -16,6 +16,7 @@ import (
 	"github.com/go-chi/chi/v5"
 
 	"github.com/apishield/apishield/audit"
+	"github.com/apishield/apishield/examples/internal/devissuer"
 )
 
 // lockedBuffer is an io.Writer the auditor's writer goroutine and the test
@@ -41,17 +42,17 @@ func (l *lockedBuffer) String() string {
 // tokens by name and its auditor writing to the returned buffer.
 func newTestServer(t *testing.T) (*httptest.Server, map[string]string, *audit.Auditor, *lockedBuffer) {
 	t.Helper()
-	dev, err := newDevIssuer("http://127.0.0.1:1")
+	dev, err := devissuer.New("http://127.0.0.1:1", "apishield-chi-example")
 	if err != nil {
 		t.Fatal(err)
 	}
-	demo, err := dev.demoTokens(time.Hour)
+	demo, err := dev.DemoTokens(time.Hour)
 	if err != nil {
 		t.Fatal(err)
 	}
 	tokens := map[string]string{}
 	for _, d := range demo {
-		tokens[d.name] = d.token
+		tokens[d.Name] = d.Token
 	}
 	var events lockedBuffer
 	aud, err := newAuditor(&events)
@@ -145,7 +146,7 @@ func TestPathValidatorReadsChiParams(t *testing.T) {
 // makes CheckChi fail and name it; the example's own routes all have one.
 func TestForgottenRouteStopsStartUp(t *testing.T) {
 	t.Parallel()
-	dev, err := newDevIssuer("http://127.0.0.1:1")
+	dev, err := devissuer.New("http://127.0.0.1:1", "apishield-chi-example")
 	if err != nil {
 		t.Fatal(err)
 	}

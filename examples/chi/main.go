@@ -8,7 +8,7 @@
 //	go run ./examples/chi -addr 127.0.0.1:9000
 //
 // It needs no configuration. A development-only issuer inside it
-// (devissuer.go) signs one-hour demo access tokens, which it prints with
+// (examples/internal/devissuer) signs one-hour demo access tokens, which it prints with
 // curl commands to try; /v1/* require a token, /healthz does not.
 //
 // It serves plain HTTP, and only on a loopback address. To serve HTTPS,
@@ -41,6 +41,7 @@ import (
 	"github.com/apishield/apishield/audit"
 	"github.com/apishield/apishield/auth"
 	apierrors "github.com/apishield/apishield/errors"
+	"github.com/apishield/apishield/examples/internal/devissuer"
 	"github.com/apishield/apishield/tlsconfig"
 )
 
@@ -73,11 +74,11 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return fmt.Errorf("plain HTTP serves only on a loopback address, not %s: add TLS (see the package doc) to serve elsewhere", ip)
 	}
 	base := "http://" + ln.Addr().String()
-	dev, err := newDevIssuer(base)
+	dev, err := devissuer.New(base, "apishield-chi-example")
 	if err != nil {
 		return err
 	}
-	tokens, err := dev.demoTokens(time.Hour)
+	tokens, err := dev.DemoTokens(time.Hour)
 	if err != nil {
 		return err
 	}
@@ -99,7 +100,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fmt.Fprintf(stdout, "apishield chi example listening on %s\n\n", base)
 	fmt.Fprintf(stdout, "Demo access tokens from the development issuer at %s, valid for 1 hour:\n", base)
 	for _, t := range tokens {
-		fmt.Fprintf(stdout, "  export %s=%s  # %s\n", t.name, t.token, t.about)
+		fmt.Fprintf(stdout, "  export %s=%s  # %s\n", t.Name, t.Token, t.About)
 	}
 	fmt.Fprintln(stdout, "\nTry:")
 	for _, c := range curlCommands(base) {
@@ -127,7 +128,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 
 // newHandler builds the router: the middleware stack, the routes, and the
 // policy, checked against the routes before anything is served.
-func newHandler(ctx context.Context, logger *slog.Logger, dev *devIssuer, aud *audit.Auditor) (http.Handler, error) {
+func newHandler(ctx context.Context, logger *slog.Logger, dev *devissuer.Issuer, aud *audit.Auditor) (http.Handler, error) {
 	responder, err := apierrors.NewResponder(apierrors.Config{Logger: logger})
 	if err != nil {
 		return nil, err
@@ -136,7 +137,7 @@ func newHandler(ctx context.Context, logger *slog.Logger, dev *devIssuer, aud *a
 	if err != nil {
 		return nil, err
 	}
-	jwt, err := dev.verifier(ctx, logger)
+	jwt, err := dev.Verifier(ctx, logger)
 	if err != nil {
 		return nil, err
 	}
@@ -185,9 +186,10 @@ func newHandler(ctx context.Context, logger *slog.Logger, dev *devIssuer, aud *a
 // chi routes, with chi's Find, and for a request to a mount's own path (a
 // DELETE /v1/items under r.Route("/v1/items")) Find names the mount, not a
 // route, so the policy would refuse it with 403 where chi answers 405.
-func routes(r chi.Router, dev *devIssuer, items *itemStore, v *validators) {
+func routes(r chi.Router, dev *devissuer.Issuer, items *itemStore, v *validators) {
 	r.Get("/healthz", healthz)
-	dev.routes(r)
+	r.Get(devissuer.DiscoveryPath, dev.ServeDiscovery)
+	r.Get(devissuer.JWKSPath, dev.ServeJWKS)
 	r.With(v.listItems.Handler).Get("/v1/items", items.list)
 	r.With(v.createItem.Handler).Post("/v1/items", items.create)
 	// The routes that address one item share the path validator.

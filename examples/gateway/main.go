@@ -15,7 +15,7 @@
 // nothing but the gateway can reach it: bind it to loopback or a private
 // network, or require the gateway's client certificate.
 //
-// A development-only issuer inside it (devissuer.go) signs one-hour demo
+// A development-only issuer inside it (examples/internal/devissuer) signs one-hour demo
 // access tokens, which it prints with curl commands to try.
 //
 // It serves plain HTTP, and so only on a loopback address. To serve HTTPS,
@@ -44,6 +44,7 @@ import (
 	"github.com/apishield/apishield/audit"
 	"github.com/apishield/apishield/auth"
 	apierrors "github.com/apishield/apishield/errors"
+	"github.com/apishield/apishield/examples/internal/devissuer"
 	"github.com/apishield/apishield/tlsconfig"
 )
 
@@ -99,11 +100,11 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return fmt.Errorf("this example serves plain HTTP, so only on a loopback address, not %s: add TLS first", ip)
 	}
 	base := "http://" + displayAddr(*addr, ln.Addr())
-	dev, err := newDevIssuer(base)
+	dev, err := devissuer.New(base, "apishield-gateway")
 	if err != nil {
 		return err
 	}
-	tokens, err := dev.demoTokens(time.Hour)
+	tokens, err := dev.DemoTokens(time.Hour)
 	if err != nil {
 		return err
 	}
@@ -133,7 +134,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fmt.Fprintf(stdout, "apishield gateway listening on %s, forwarding to %s\n\n", base, upstream.Redacted())
 	fmt.Fprintf(stdout, "Demo access tokens from the development issuer at %s, valid for 1 hour:\n", base)
 	for _, t := range tokens {
-		fmt.Fprintf(stdout, "  export %s=%s  # %s\n", t.name, t.token, t.about)
+		fmt.Fprintf(stdout, "  export %s=%s  # %s\n", t.Name, t.Token, t.About)
 	}
 	fmt.Fprintln(stdout, "\nTry (the statuses of forwarded requests assume -demo-upstream):")
 	for _, c := range curlCommands(base) {
@@ -187,12 +188,12 @@ func parseUpstream(s string) (*url.URL, error) {
 }
 
 // newHandler builds the gateway's middleware stack around its routes.
-func newHandler(ctx context.Context, logger *slog.Logger, dev *devIssuer, aud *audit.Auditor, proxy http.Handler) (http.Handler, error) {
+func newHandler(ctx context.Context, logger *slog.Logger, dev *devissuer.Issuer, aud *audit.Auditor, proxy http.Handler) (http.Handler, error) {
 	responder, err := apierrors.NewResponder(apierrors.Config{Logger: logger})
 	if err != nil {
 		return nil, err
 	}
-	jwt, err := dev.verifier(ctx, logger)
+	jwt, err := dev.Verifier(ctx, logger)
 	if err != nil {
 		return nil, err
 	}
@@ -203,7 +204,9 @@ func newHandler(ctx context.Context, logger *slog.Logger, dev *devIssuer, aud *a
 		return nil, err
 	}
 	mux := http.NewServeMux()
-	patterns := dev.routes(mux)
+	patterns := []string{"GET " + devissuer.DiscoveryPath, "GET " + devissuer.JWKSPath}
+	mux.HandleFunc(patterns[0], dev.ServeDiscovery)
+	mux.HandleFunc(patterns[1], dev.ServeJWKS)
 	rts, err := routes(proxy)
 	if err != nil {
 		return nil, err

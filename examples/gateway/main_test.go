@@ -189,7 +189,7 @@ func TestIdentityHeaders(t *testing.T) {
 		"X-Apishield-Subject":     {"reader-user"},
 		"X-Apishield-Scopes":      {"items:read"},
 		"X-Apishield-Auth-Method": {"jwt"},
-		"X-Apishield-Client-Id":   {"gateway-demo"},
+		"X-Apishield-Client-Id":   {"apishield-demo"},
 		"X-Forwarded-For":         {"127.0.0.1"},
 		"X-Request-Id":            {"client-req-1"},
 	}

@@ -17,7 +17,7 @@
 // wrap the whole router, and its NotFoundHandler and
 // MethodNotAllowedHandler answer with apishield problems; see router.go.
 //
-// A development-only issuer inside it (devissuer.go) signs one-hour demo
+// A development-only issuer inside it (examples/internal/devissuer) signs one-hour demo
 // access tokens, which it prints with curl commands to try.
 package main
 
@@ -36,6 +36,7 @@ import (
 	"time"
 
 	"github.com/apishield/apishield/audit"
+	"github.com/apishield/apishield/examples/internal/devissuer"
 	"github.com/apishield/apishield/tlsconfig"
 )
 
@@ -69,11 +70,11 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return fmt.Errorf("plain HTTP serves only on a loopback address, not %s: add TLS (see the package doc) to serve elsewhere", ip)
 	}
 	base := "http://" + ln.Addr().String()
-	dev, err := newDevIssuer(base)
+	dev, err := devissuer.New(base, "apishield-example-gorilla")
 	if err != nil {
 		return err
 	}
-	tokens, err := dev.demoTokens(time.Hour)
+	tokens, err := dev.DemoTokens(time.Hour)
 	if err != nil {
 		return err
 	}
@@ -100,7 +101,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fmt.Fprintf(stdout, "apishield gorilla/mux example listening on %s\n\n", base)
 	fmt.Fprintf(stdout, "Demo access tokens from the development issuer at %s, valid for 1 hour:\n", base)
 	for _, t := range tokens {
-		fmt.Fprintf(stdout, "  export %s=%s  # %s\n", t.name, t.token, t.about)
+		fmt.Fprintf(stdout, "  export %s=%s  # %s\n", t.Name, t.Token, t.About)
 	}
 	fmt.Fprintln(stdout, "\nTry:")
 	for _, c := range curlCommands(base) {

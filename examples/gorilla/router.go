@@ -13,6 +13,7 @@ import (
 	"github.com/apishield/apishield/auth"
 	"github.com/apishield/apishield/authz"
 	apierrors "github.com/apishield/apishield/errors"
+	"github.com/apishield/apishield/examples/internal/devissuer"
 	"github.com/apishield/apishield/ratelimit"
 )
 
@@ -23,7 +24,7 @@ import (
 // gorilla/mux runs r.Use middleware only on a matched route, so the first
 // three wrap the whole router: unknown routes and methods are answered,
 // audited and rate limited too.
-func newHandler(ctx context.Context, logger *slog.Logger, dev *devIssuer, aud *audit.Auditor) (http.Handler, error) {
+func newHandler(ctx context.Context, logger *slog.Logger, dev *devissuer.Issuer, aud *audit.Auditor) (http.Handler, error) {
 	responder, err := apierrors.NewResponder(apierrors.Config{Logger: logger})
 	if err != nil {
 		return nil, err
@@ -32,7 +33,7 @@ func newHandler(ctx context.Context, logger *slog.Logger, dev *devIssuer, aud *a
 	if err != nil {
 		return nil, err
 	}
-	jwt, err := dev.verifier(ctx, logger)
+	jwt, err := dev.Verifier(ctx, logger)
 	if err != nil {
 		return nil, err
 	}
@@ -51,7 +52,8 @@ func newHandler(ctx context.Context, logger *slog.Logger, dev *devIssuer, aud *a
 	r := mux.NewRouter()
 	r.NotFoundHandler = http.HandlerFunc(apierrors.NotFound)
 	r.MethodNotAllowedHandler = methodNotAllowed(r)
-	dev.routes(r)
+	r.HandleFunc(devissuer.DiscoveryPath, dev.ServeDiscovery).Methods(http.MethodGet)
+	r.HandleFunc(devissuer.JWKSPath, dev.ServeJWKS).Methods(http.MethodGet)
 	r.HandleFunc("/healthz", healthz).Methods(http.MethodGet)
 	r.Handle("/v1/items", v.listItems.Handler(http.HandlerFunc(items.list))).Methods(http.MethodGet)
 	r.Handle("/v1/items", v.createItem.Handler(http.HandlerFunc(items.create))).Methods(http.MethodPost)

@@ -17,6 +17,7 @@ import (
 
 	"github.com/apishield/apishield/audit"
 	"github.com/apishield/apishield/authz"
+	"github.com/apishield/apishield/examples/internal/devissuer"
 )
 
 // syncBuffer is a bytes.Buffer the auditor's writer and the test can share.
@@ -42,7 +43,7 @@ func (s *syncBuffer) String() string {
 func testHandler(t *testing.T) (h http.Handler, events *syncBuffer, flush func()) {
 	t.Helper()
 	logger := slog.New(slog.NewJSONHandler(io.Discard, nil))
-	dev, err := newDevIssuer("http://127.0.0.1")
+	dev, err := devissuer.New("http://127.0.0.1", "apishield-example-gorilla")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -28,20 +28,20 @@ func TestDevIssuer(t *testing.T) {
 		Issuer  string `json:"issuer"`
 		JWKSURI string `json:"jwks_uri"`
 	}
-	if err := json.Unmarshal(body, &meta); err != nil || meta.JWKSURI != dev.issuer+"/.well-known/jwks.json" || meta.Issuer != dev.issuer {
+	if err := json.Unmarshal(body, &meta); err != nil || meta.JWKSURI != dev.URL+"/.well-known/jwks.json" || meta.Issuer != dev.URL {
 		t.Fatalf("discovery = %s", body)
 	}
 	_, body = get("/.well-known/jwks.json", "")
 	var set struct{ Keys []map[string]any }
-	if err := json.Unmarshal(body, &set); err != nil || len(set.Keys) != 1 || set.Keys[0]["kid"] != dev.kid || set.Keys[0]["d"] != nil {
+	if err := json.Unmarshal(body, &set); err != nil || len(set.Keys) != 1 || set.Keys[0]["kid"] != dev.KeyID || set.Keys[0]["d"] != nil {
 		t.Fatalf("key set = %s", body)
 	}
 
-	good, _ := dev.token("demo-user", []string{"items:read"}, time.Hour)
+	good, _ := dev.Token("demo-user", []string{"items:read"}, time.Hour, nil)
 	if resp, body := get("/v1/items", good); resp.StatusCode != 200 {
 		t.Fatalf("demo token: %d %s", resp.StatusCode, body)
 	}
-	expired, _ := dev.token("demo-user", []string{"items:read"}, -time.Hour)
+	expired, _ := dev.Token("demo-user", []string{"items:read"}, -time.Hour, nil)
 	resp, body := get("/v1/items", expired)
 	var prob struct{ Reason string }
 	json.Unmarshal(body, &prob)

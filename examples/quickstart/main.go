@@ -8,7 +8,7 @@
 //
 // It needs no configuration. HTTPS uses a self-signed development
 // certificate made at start (tlsconfig.SelfSigned), written to a file for
-// curl's --cacert. A development-only issuer inside it (devissuer.go) signs a
+// curl's --cacert. A development-only issuer inside it (examples/internal/devissuer) signs a
 // one-hour demo access token, which it prints with curl commands to try;
 // /v1/items* require the token, /healthz does not.
 package main
@@ -33,6 +33,7 @@ import (
 	"github.com/apishield/apishield/audit"
 	"github.com/apishield/apishield/auth"
 	apierrors "github.com/apishield/apishield/errors"
+	"github.com/apishield/apishield/examples/internal/devissuer"
 	"github.com/apishield/apishield/tlsconfig"
 )
 
@@ -72,11 +73,11 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		scheme, curl = "http", "curl -i"
 	}
 	base := scheme + "://" + displayAddr(*addr, ln.Addr())
-	dev, err := newDevIssuer(base)
+	dev, err := devissuer.New(base, "apishield-quickstart")
 	if err != nil {
 		return err
 	}
-	tokens, err := dev.demoTokens(time.Hour)
+	tokens, err := dev.DemoTokens(time.Hour)
 	if err != nil {
 		return err
 	}
@@ -117,7 +118,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fmt.Fprintf(stdout, "apishield quickstart listening on %s\n\n", base)
 	fmt.Fprintf(stdout, "Demo access tokens from the development issuer at %s, valid for 1 hour:\n", base)
 	for _, t := range tokens {
-		fmt.Fprintf(stdout, "  export %s=%s  # %s\n", t.name, t.token, t.about)
+		fmt.Fprintf(stdout, "  export %s=%s  # %s\n", t.Name, t.Token, t.About)
 	}
 	fmt.Fprintln(stdout, "\nTry:")
 	for _, c := range curlCommands(base) {
@@ -150,7 +151,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 }
 
 // newHandler builds the API and its middleware stack.
-func newHandler(ctx context.Context, logger *slog.Logger, dev *devIssuer, aud *audit.Auditor) (http.Handler, error) {
+func newHandler(ctx context.Context, logger *slog.Logger, dev *devissuer.Issuer, aud *audit.Auditor) (http.Handler, error) {
 	responder, err := apierrors.NewResponder(apierrors.Config{Logger: logger})
 	if err != nil {
 		return nil, err
@@ -159,7 +160,7 @@ func newHandler(ctx context.Context, logger *slog.Logger, dev *devIssuer, aud *a
 	if err != nil {
 		return nil, err
 	}
-	jwt, err := dev.verifier(ctx, logger)
+	jwt, err := dev.Verifier(ctx, logger)
 	if err != nil {
 		return nil, err
 	}
@@ -171,7 +172,9 @@ func newHandler(ctx context.Context, logger *slog.Logger, dev *devIssuer, aud *a
 	}
 	items := newItemStore()
 	mux := http.NewServeMux()
-	patterns := dev.routes(mux)
+	patterns := []string{"GET " + devissuer.DiscoveryPath, "GET " + devissuer.JWKSPath}
+	mux.HandleFunc(patterns[0], dev.ServeDiscovery)
+	mux.HandleFunc(patterns[1], dev.ServeJWKS)
 	for _, rt := range items.routes(v) {
 		mux.Handle(rt.pattern, rt.handler)
 		patterns = append(patterns, rt.pattern)

@@ -10,12 +10,14 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/apishield/apishield/examples/internal/devissuer"
 )
 
 // stack is the quickstart's whole stack, in process, with its dev issuer.
-func stack(t *testing.T) (http.Handler, *devIssuer) {
+func stack(t *testing.T) (http.Handler, *devissuer.Issuer) {
 	t.Helper()
-	dev, err := newDevIssuer("http://127.0.0.1:1")
+	dev, err := devissuer.New("http://127.0.0.1:1", "apishield-quickstart")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -36,7 +38,7 @@ func stack(t *testing.T) (http.Handler, *devIssuer) {
 func testHandler(t *testing.T) (http.Handler, string) {
 	t.Helper()
 	h, dev := stack(t)
-	token, err := dev.token("demo-user", []string{"items:read", "items:write"}, time.Hour)
+	token, err := dev.Token("demo-user", []string{"items:read", "items:write"}, time.Hour, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
