@@ -216,3 +216,17 @@ func TestAuditNamesRouteBeforeChiRoutes(t *testing.T) {
 		}
 	}
 }
+
+// checkProblem checks that resp is an RFC 9457 problem with status want.
+func checkProblem(t *testing.T, resp *http.Response, body []byte, want int) {
+	t.Helper()
+	var p struct {
+		Status int    `json:"status"`
+		Reason string `json:"reason"`
+		Title  string `json:"title"`
+	}
+	json.Unmarshal(body, &p)
+	if ct := resp.Header.Get("Content-Type"); ct != "application/problem+json" || p.Status != want || p.Reason == "" || p.Title == "" {
+		t.Errorf("want a %d problem: Content-Type %q, body %s", want, ct, body)
+	}
+}

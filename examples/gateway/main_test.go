@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bufio"
 	"context"
 	"encoding/json"
 	"io"
@@ -9,65 +8,18 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"slices"
-	"strconv"
 	"strings"
 	"sync"
 	"testing"
-	"time"
+
+	"github.com/apishield/apishield/examples/internal/curltest"
 )
 
-// exported holds the shell variables the gateway printed as
-// "export NAME=value" lines, for the curl commands that use them.
-type exported map[string]string
-
-// gateway is a gateway started by the test: its curl commands, the
-// variables they expand, and its base URL.
-type gateway struct {
-	cmds []string
-	env  exported
-	base string
-}
-
-// start runs the gateway on a free loopback port with flags and waits for
-// it to print its commands.
-func start(t *testing.T, flags ...string) gateway {
+// start runs the gateway on a free loopback port with flags and returns
+// what it printed.
+func start(t *testing.T, flags ...string) curltest.Printed {
 	t.Helper()
-	ctx, cancel := context.WithCancel(context.Background())
-	pr, pw := io.Pipe()
-	done := make(chan error, 1)
-	go func() {
-		done <- run(ctx, append([]string{"-addr", "127.0.0.1:0"}, flags...), pw, io.Discard)
-		pw.Close()
-	}()
-	t.Cleanup(func() {
-		cancel()
-		if err := <-done; err != nil {
-			t.Errorf("run: %v", err)
-		}
-	})
-	g := gateway{env: exported{}}
-	sc := bufio.NewScanner(pr)
-	sc.Buffer(nil, 1<<20)
-	for sc.Scan() {
-		line := strings.TrimSpace(sc.Text())
-		if rest, ok := strings.CutPrefix(line, "apishield gateway listening on "); ok {
-			g.base, _, _ = strings.Cut(rest, ",")
-		}
-		if strings.HasPrefix(line, "curl ") {
-			g.cmds = append(g.cmds, line)
-		}
-		if v, ok := strings.CutPrefix(line, "export "); ok {
-			v, _, _ = strings.Cut(v, "  #")
-			name, value, _ := strings.Cut(v, "=")
-			g.env[name] = value
-		}
-		if line == "Press Ctrl-C to stop." {
-			go io.Copy(io.Discard, pr) // the audit events
-			return g
-		}
-	}
-	t.Fatalf("gateway stopped before printing its commands: %v", sc.Err())
-	return g
+	return curltest.Start(t, run, append([]string{"-addr", "127.0.0.1:0"}, flags...))
 }
 
 // seen is what a recording upstream received.
@@ -108,11 +60,11 @@ func (u *recordingUpstream) received() []seen {
 func TestDocumentedCommands(t *testing.T) {
 	t.Parallel()
 	g := start(t, "-demo-upstream")
-	if len(g.cmds) < 6 {
-		t.Fatalf("only %d curl commands printed", len(g.cmds))
+	if len(g.Commands) < 6 {
+		t.Fatalf("only %d curl commands printed", len(g.Commands))
 	}
-	for _, line := range g.cmds {
-		t.Run(line, func(t *testing.T) { runCurl(t, line, g.env) })
+	for _, line := range g.Commands {
+		t.Run(line, func(t *testing.T) { runCurl(t, line, g.Env) })
 	}
 }
 
@@ -125,8 +77,8 @@ func TestCommandsAgainstRealUpstream(t *testing.T) {
 	up := newRecordingUpstream(t)
 	g := start(t, "-upstream", up.URL)
 	forwarded := 0
-	for _, line := range g.cmds {
-		want := runCurl(t, line, g.env)
+	for _, line := range g.Commands {
+		want := runCurl(t, line, g.Env)
 		if want < 300 && !strings.Contains(line, "/healthz") {
 			forwarded++
 		}
@@ -160,8 +112,8 @@ func TestIdentityHeaders(t *testing.T) {
 	t.Parallel()
 	up := newRecordingUpstream(t)
 	g := start(t, "-upstream", up.URL)
-	req, _ := http.NewRequest("GET", g.base+"/v1/items/7", nil)
-	req.Header.Set("Authorization", "Bearer "+g.env["READER"])
+	req, _ := http.NewRequest("GET", g.Base+"/v1/items/7", nil)
+	req.Header.Set("Authorization", "Bearer "+g.Env["READER"])
 	req.Header.Set("X-Apishield-Subject", "admin")
 	req.Header.Set("X-Apishield-Scopes", "items:read items:write admin")
 	req.Header.Set("X-Apishield-Roles", "admin")
@@ -203,17 +155,17 @@ func TestIdentityHeaders(t *testing.T) {
 			t.Errorf("upstream got %s = %q, want none", name, v)
 		}
 	}
-	if fwdHost := h.Get("X-Forwarded-Host"); fwdHost != strings.TrimPrefix(g.base, "http://") {
+	if fwdHost := h.Get("X-Forwarded-Host"); fwdHost != strings.TrimPrefix(g.Base, "http://") {
 		t.Errorf("X-Forwarded-Host = %q", fwdHost)
 	}
 }
 
 // problem fetches path with the demo TOKEN and returns the status and
 // problem body.
-func problem(t *testing.T, g gateway, method, path string, body io.Reader) (int, string, map[string]any) {
+func problem(t *testing.T, g curltest.Printed, method, path string, body io.Reader) (int, string, map[string]any) {
 	t.Helper()
-	req, _ := http.NewRequest(method, g.base+path, body)
-	req.Header.Set("Authorization", "Bearer "+g.env["TOKEN"])
+	req, _ := http.NewRequest(method, g.Base+path, body)
+	req.Header.Set("Authorization", "Bearer "+g.Env["TOKEN"])
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		t.Fatal(err)
@@ -334,142 +286,14 @@ func TestPlainHTTPOnlyOnLoopback(t *testing.T) {
 
 // runCurl runs one printed command and checks it; it returns the status it
 // expected.
-func runCurl(t *testing.T, line string, env exported) int {
+func runCurl(t *testing.T, line string, env map[string]string) int {
 	t.Helper()
-	req, want := parseCurl(t, line, env)
-	resp, err := (&http.Client{Timeout: 10 * time.Second}).Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	body, _ := io.ReadAll(resp.Body)
-	if resp.StatusCode != want {
-		t.Fatalf("%s: status = %d, want %d; body %s", line, resp.StatusCode, want, body)
-	}
-	if !json.Valid(body) {
-		t.Fatalf("%s: body is not JSON: %q", line, body)
-	}
-	if id := resp.Header.Values("X-Request-ID"); len(id) != 1 {
-		t.Errorf("%s: X-Request-ID = %q, want one", line, id)
-	}
-	if want >= 400 {
-		var p struct {
-			Status int    `json:"status"`
-			Reason string `json:"reason"`
-		}
-		json.Unmarshal(body, &p)
-		if ct := resp.Header.Get("Content-Type"); ct != "application/problem+json" || p.Status != want || p.Reason == "" {
-			t.Errorf("%s: want a problem: Content-Type %q, body %s", line, ct, body)
-		}
-	}
+	c := curltest.Parse(t, line, env)
+	_, body := curltest.Check(t, c)
 	if strings.Contains(line, "X-Apishield-Subject: admin") && !strings.Contains(string(body), `"subject":"demo-user"`) {
 		t.Errorf("%s: the forged subject reached the upstream: %s", line, body)
 	}
-	return want
-}
-
-// parseCurl turns one printed curl command into a request and the status its
-// trailing "# NNN" comment promises. It knows the flags the gateway prints;
-// an unknown flag fails the test, so new commands get covered.
-func parseCurl(t *testing.T, line string, env exported) (*http.Request, int) {
-	t.Helper()
-	cmd, comment, ok := strings.Cut(line, "# ")
-	if !ok {
-		t.Fatalf("no expected status comment in %q", line)
-	}
-	want, err := strconv.Atoi(strings.Fields(comment)[0])
-	if err != nil {
-		t.Fatalf("bad status comment in %q", line)
-	}
-	args := shellSplit(t, cmd, env)[1:]
-	method, url, data := "", "", ""
-	hdr := http.Header{}
-	for i := 0; i < len(args); i++ {
-		next := func() string {
-			i++
-			if i >= len(args) {
-				t.Fatalf("flag %s lacks its value in %q", args[i-1], line)
-			}
-			return args[i]
-		}
-		switch a := args[i]; {
-		case a == "-i":
-		case a == "-X":
-			method = next()
-		case a == "-H":
-			k, v, _ := strings.Cut(next(), ":")
-			hdr.Add(k, strings.TrimSpace(v))
-		case a == "-d":
-			data = next()
-		case strings.HasPrefix(a, "http://"):
-			url = a
-		default:
-			t.Fatalf("parseCurl does not know %q in %q", a, line)
-		}
-	}
-	if method == "" {
-		method = "GET"
-		if data != "" {
-			method = "POST"
-		}
-	}
-	var body io.Reader
-	if data != "" {
-		body = strings.NewReader(data)
-	}
-	req, err := http.NewRequest(method, url, body)
-	if err != nil {
-		t.Fatal(err)
-	}
-	req.Header = hdr
-	return req, want
-}
-
-// shellSplit splits a command line on spaces as a shell would for the
-// quoting the gateway prints: single quotes are literal, double quotes
-// expand $NAME from env (an unset name fails the test).
-func shellSplit(t *testing.T, s string, env exported) []string {
-	var out []string
-	var cur strings.Builder
-	var quote rune
-	have := false
-	rs := []rune(s)
-	for i := 0; i < len(rs); i++ {
-		r := rs[i]
-		switch {
-		case quote == 0 && (r == '\'' || r == '"'):
-			quote, have = r, true
-		case r == quote:
-			quote = 0
-		case quote == '"' && r == '$':
-			j := i + 1
-			for j < len(rs) && (rs[j] == '_' || 'A' <= rs[j] && rs[j] <= 'Z' || '0' <= rs[j] && rs[j] <= '9') {
-				j++
-			}
-			v, ok := env[string(rs[i+1:j])]
-			if !ok {
-				t.Fatalf("$%s is not exported by the gateway", string(rs[i+1:j]))
-			}
-			cur.WriteString(v)
-			i = j - 1
-		case r == ' ' && quote == 0:
-			if have {
-				out = append(out, cur.String())
-				cur.Reset()
-				have = false
-			}
-		default:
-			cur.WriteRune(r)
-			have = true
-		}
-	}
-	if quote != 0 {
-		t.Fatalf("unbalanced quote in %q", s)
-	}
-	if have {
-		out = append(out, cur.String())
-	}
-	return out
+	return c.Want
 }
 
 // TestEncodedSlashesRefused: a path the policy saw as one segment must not
@@ -509,8 +333,8 @@ func TestUpstreamBannerHidden(t *testing.T) {
 	}))
 	t.Cleanup(up.Close)
 	g := start(t, "-upstream", up.URL)
-	req, _ := http.NewRequest("GET", g.base+"/v1/items", nil)
-	req.Header.Set("Authorization", "Bearer "+g.env["TOKEN"])
+	req, _ := http.NewRequest("GET", g.Base+"/v1/items", nil)
+	req.Header.Set("Authorization", "Bearer "+g.Env["TOKEN"])
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		t.Fatal(err)
@@ -526,10 +350,10 @@ func TestUpstreamBannerHidden(t *testing.T) {
 
 // fetch GETs path with the demo TOKEN and returns the status, body and
 // headers, whatever the body type.
-func fetch(t *testing.T, g gateway, path string) (int, string, http.Header) {
+func fetch(t *testing.T, g curltest.Printed, path string) (int, string, http.Header) {
 	t.Helper()
-	req, _ := http.NewRequest("GET", g.base+path, nil)
-	req.Header.Set("Authorization", "Bearer "+g.env["TOKEN"])
+	req, _ := http.NewRequest("GET", g.Base+path, nil)
+	req.Header.Set("Authorization", "Bearer "+g.Env["TOKEN"])
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		t.Fatal(err)

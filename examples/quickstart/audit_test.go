@@ -2,7 +2,6 @@ package main
 
 import (
 	"bufio"
-	"context"
 	"encoding/json"
 	"io"
 	"net/http"
@@ -10,6 +9,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/apishield/apishield/examples/internal/curltest"
 )
 
 // TestAuditEventsOnStdout runs the quickstart (plain HTTP), sends a request
@@ -18,34 +19,11 @@ import (
 // Common Schema, with the failed authentication named as such and no token
 // in any line.
 func TestAuditEventsOnStdout(t *testing.T) {
-	ctx, cancel := context.WithCancel(context.Background())
-	pr, pw := io.Pipe()
-	done := make(chan error, 1)
-	go func() {
-		done <- run(ctx, []string{"-http", "-addr", "127.0.0.1:0", "-cert-out", filepath.Join(t.TempDir(), "cert.pem")}, pw, io.Discard)
-		pw.Close()
-	}()
-	defer func() {
-		cancel()
-		go io.Copy(io.Discard, pr)
-		if err := <-done; err != nil {
-			t.Errorf("run: %v", err)
-		}
-	}()
-	sc := bufio.NewScanner(pr)
-	base, token := "", ""
-	for sc.Scan() {
-		line := strings.TrimSpace(sc.Text())
-		if strings.HasPrefix(line, "apishield quickstart listening on ") {
-			base = strings.TrimPrefix(line, "apishield quickstart listening on ")
-		}
-		if v, ok := strings.CutPrefix(line, "export TOKEN="); ok {
-			token, _, _ = strings.Cut(v, " ") // the demo access token
-		}
-		if line == "Press Ctrl-C to stop." {
-			break
-		}
-	}
+	events, w := io.Pipe()
+	p := curltest.Start(t, run, []string{"-http", "-addr", "127.0.0.1:0", "-cert-out", filepath.Join(t.TempDir(), "cert.pem")}, w)
+	t.Cleanup(func() { go io.Copy(io.Discard, events) }) // runs before Start's: the server can stop writing
+	sc := bufio.NewScanner(events)
+	base, token := p.Base, p.Env["TOKEN"]
 	if base == "" || token == "" {
 		t.Fatalf("no address or demo token printed (base %q)", base)
 	}
