@@ -34,42 +34,37 @@ func numericDate(claims map[string]any, name string) (time.Time, bool, error) {
 
 // audience reads aud: one string or an array of strings (RFC 7519 §4.1.3).
 func audience(v any) ([]string, bool) {
-	switch a := v.(type) {
-	case string:
+	if a, ok := v.(string); ok {
 		return []string{a}, true
-	case []any:
-		out := make([]string, 0, len(a))
-		for _, e := range a {
-			s, ok := e.(string)
-			if !ok {
-				return nil, false
-			}
-			out = append(out, s)
-		}
-		return out, true
 	}
-	return nil, false
+	return stringArray(v)
 }
 
 // stringList reads a claim that issuers write either as one space-separated
 // string (OAuth "scope", Entra ID "scp") or as an array of strings (Okta
 // "scp", "roles", "permissions").
 func stringList(v any) ([]string, bool) {
-	switch a := v.(type) {
-	case string:
+	if a, ok := v.(string); ok {
 		return strings.Fields(a), true
-	case []any:
-		out := make([]string, 0, len(a))
-		for _, e := range a {
-			s, ok := e.(string)
-			if !ok {
-				return nil, false
-			}
-			out = append(out, s)
-		}
-		return out, true
 	}
-	return nil, false
+	return stringArray(v)
+}
+
+// stringArray reads a JSON array whose every element is a string.
+func stringArray(v any) ([]string, bool) {
+	a, ok := v.([]any)
+	if !ok {
+		return nil, false
+	}
+	out := make([]string, 0, len(a))
+	for _, e := range a {
+		s, ok := e.(string)
+		if !ok {
+			return nil, false
+		}
+		out = append(out, s)
+	}
+	return out, true
 }
 
 // A pointer is a parsed JSON Pointer (RFC 6901) into the claims.
