@@ -73,17 +73,17 @@ const inlineDecisions = 6
 type Record struct {
 	mu sync.Mutex
 
-	id        string
-	start     time.Time
-	clientIP  netip.Addr
-	route     string
-	principal Principal
-	decisions []Decision
-	decBuf    [inlineDecisions]Decision
-	rateLimit *RateLimit
-	rlBuf     RateLimit
-	fields    []FieldError
-	problem   Problem
+	id           string
+	start        time.Time
+	clientIP     netip.Addr
+	route        string
+	principal    Principal
+	decisions    []Decision
+	decBuf       [inlineDecisions]Decision
+	rateLimit    RateLimit
+	hasRateLimit bool
+	fields       []FieldError
+	problem      Problem
 
 	// written by the response writer wrapper
 	status      int
@@ -216,21 +216,17 @@ func (rec *Record) AppendDecisions(dst []Decision) []Decision {
 func (rec *Record) SetRateLimit(rl RateLimit) {
 	rec.mu.Lock()
 	defer rec.mu.Unlock()
-	if rec.rateLimit != nil && !rec.rateLimit.Allowed && rl.Allowed {
+	if rec.hasRateLimit && !rec.rateLimit.Allowed && rl.Allowed {
 		return
 	}
-	rec.rlBuf = rl
-	rec.rateLimit = &rec.rlBuf
+	rec.rateLimit, rec.hasRateLimit = rl, true
 }
 
 // RateLimit returns the recorded rate-limit result and whether there is one.
 func (rec *Record) RateLimit() (RateLimit, bool) {
 	rec.mu.Lock()
 	defer rec.mu.Unlock()
-	if rec.rateLimit == nil {
-		return RateLimit{}, false
-	}
-	return *rec.rateLimit, true
+	return rec.rateLimit, rec.hasRateLimit
 }
 
 // AddFieldErrors records validation failures.

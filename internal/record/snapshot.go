@@ -27,11 +27,7 @@ func (rec *Record) Snapshot(s *Snapshot) {
 	s.Route = rec.route
 	s.Principal = rec.principal
 	s.Decisions = append(s.Decisions[:0], rec.decisions...)
-	s.HasRateLimit = rec.rateLimit != nil
-	s.RateLimit = RateLimit{}
-	if s.HasRateLimit {
-		s.RateLimit = *rec.rateLimit
-	}
+	s.RateLimit, s.HasRateLimit = rec.rateLimit, rec.hasRateLimit
 	s.Problem = rec.problem
 	s.Status, s.Bytes, s.WroteHeader = rec.status, rec.bytes, rec.wroteHeader
 }
