@@ -29,16 +29,13 @@ func Require(rules ...Rule) func(http.Handler) http.Handler {
 	return func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			w, r, rec := record.Install(w, r)
-			if r.Pattern != "" {
-				rec.SetRoute(r.Pattern)
-			}
 			v, authenticated := evaluate(flat, r, pathValues{})
 			if v == nil {
-				rec.AddDecision(allow)
+				rec.AddRouteDecision(r.Pattern, allow)
 				next.ServeHTTP(w, r)
 				return
 			}
-			rec.AddDecision(denyDecision(v))
+			rec.AddRouteDecision(r.Pattern, denyDecision(v))
 			if !authenticated {
 				logNoPrincipal(r.Context(), slog.Default(), rec, r)
 			} else {
