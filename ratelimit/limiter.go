@@ -251,8 +251,14 @@ func (l *Limiter) allow(ctx context.Context, key string, cost int, d *Decision) 
 }
 
 // takeStore asks a store other than the memory store. The request and
-// decision it hands over escape to the heap, so they are its own.
+// decision it hands over through the Store interface escape to the heap, so
+// they are its own; the Redis store is called directly, which keeps them on
+// the stack.
 func (l *Limiter) takeStore(ctx context.Context, key string, cost int, d *Decision) error {
+	if rs, ok := l.store.(*RedisStore); ok {
+		req := Request{Namespace: l.name, Key: key, Cost: cost, Policies: l.policies}
+		return rs.Take(ctx, &req, d)
+	}
 	req := &Request{Namespace: l.name, Key: key, Cost: cost, Policies: l.policies}
 	tmp := new(Decision)
 	err := l.store.Take(ctx, req, tmp)

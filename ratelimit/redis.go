@@ -166,93 +166,73 @@ func (s *RedisStore) Prepare(ctx context.Context) error {
 func (s *RedisStore) Available() bool { return !s.open.Load() }
 
 // gcraScript decides all policies of one key. KEYS are the key's per-policy
-// Redis keys; ARGV[1] is the cost and ARGV[2i], ARGV[2i+1] the i'th policy's
-// emission interval and tolerance in microseconds. It replies
-// {allowed, retry_us, then per policy remaining, reset_us, retry_us}.
+// Redis keys, all in one hash slot; ARGV[1] is the cost and ARGV[2i],
+// ARGV[2i+1] the i'th policy's emission interval and tolerance in
+// microseconds. For each policy it replies how far the theoretical arrival
+// time was ahead of Redis's clock before the decision, max(tat, now) − now:
+// an integer for one policy, an array for several. That is everything the
+// decision depends on, so the client runs the same integer GCRA on it (see
+// gcra) and fills in the outcome, remaining units, resets and retry times
+// without a second source of truth. The script spends the cost only when
+// every policy admits it.
+//
+// It is written for speed inside Redis, where it runs single-threaded:
+// one TIME, one GET (MGET for several policies) and one SET … PX per
+// policy when the cost is admitted, and a small reply. Each redis.call and
+// each table costs Redis more than the arithmetic does.
+//
 // Numbers stay below 2^53, so Lua's doubles hold them exactly, and Redis
 // passes number arguments of redis.call on with 17 significant digits
 // (not Lua's 14), so they are stored exactly too.
 var gcraScript = redis.NewScript(`
 local t = redis.call('TIME')
-local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
+local now = t[1] * 1000000 + t[2]
 local cost = tonumber(ARGV[1])
-local out = {1, 0}
-local news = {}
-local tats = {}
-local retry = 0
-for i = 1, #KEYS do
-  local iv = tonumber(ARGV[2*i])
-  local tau = tonumber(ARGV[2*i+1])
-  local tat = tonumber(redis.call('GET', KEYS[i])) or now
+if #KEYS == 1 then
+  local tat = tonumber(redis.call('GET', KEYS[1])) or now
   if tat < now then tat = now end
-  local new = tat + cost * iv
-  local wait = new - tau - now
-  local j = 3 * i
-  if wait > 0 then
-    if wait > retry then retry = wait end
-    out[j] = math.floor((tau - (tat - now)) / iv)
-    out[j+1] = tat - now
-    out[j+2] = wait
-  else
-    out[j] = math.floor((tau - (new - now)) / iv)
-    out[j+1] = new - now
-    out[j+2] = 0
+  local new = tat + cost * ARGV[2]
+  if cost > 0 and new - ARGV[3] <= now then
+    redis.call('SET', KEYS[1], new, 'PX', math.ceil((new - now) / 1000))
   end
-  news[i] = new
-  tats[i] = tat
+  return tat - now
 end
-if retry > 0 then
-  out[1] = 0
-  out[2] = retry
+local ahead = redis.call('MGET', unpack(KEYS))
+local admit = cost > 0
+for i = 1, #KEYS do
+  local tat = tonumber(ahead[i]) or now
+  if tat < now then tat = now end
+  ahead[i] = tat - now
+  if tat + cost * ARGV[2*i] - ARGV[2*i+1] > now then admit = false end
+end
+if admit then
   for i = 1, #KEYS do
-    local j = 3 * i
-    if out[j+2] == 0 then
-      out[j] = math.floor((tonumber(ARGV[2*i+1]) - (tats[i] - now)) / tonumber(ARGV[2*i]))
-      out[j+1] = tats[i] - now
-    end
-  end
-  return out
-end
-if cost > 0 then
-  for i = 1, #KEYS do
-    redis.call('SET', KEYS[i], news[i], 'PX', math.ceil((news[i] - now) / 1000))
+    local ttl = ahead[i] + cost * ARGV[2*i]
+    redis.call('SET', KEYS[i], now + ttl, 'PX', math.ceil(ttl / 1000))
   end
 end
-return out
+return ahead
 `)
 
 // Take implements [Store] with one EVALSHA (EVAL once after Redis lost its
 // script cache). Concurrent decisions share round trips: see batcher.
 func (s *RedisStore) Take(ctx context.Context, req *Request, d *Decision) error {
-	var tag [22]byte
-	s.tag(&tag, req)
-	var base []byte
-	base = append(base, s.prefix...)
-	base = append(base, req.Namespace...)
-	base = append(base, ":{"...)
-	base = append(base, tag[:]...)
-	base = append(base, "}:"...)
-	id := string(base)
-
+	n := len(req.Policies)
+	call := new(scriptCall)
+	call.keys = s.keys(call.keyBuf[:0], req)
+	id := call.keys[0][:len(call.keys[0])-len(req.Policies[0].Name)]
 	if s.deny != nil && s.deny.lookup(id, req.Cost, d) {
 		return nil
 	}
 	if s.open.Load() {
 		return ErrCircuitOpen
 	}
-
-	keys := make([]string, len(req.Policies))
-	args := make([]any, 1+2*len(req.Policies))
-	args[0] = req.Cost
+	call.args = append(call.argBuf[:0], req.Cost)
 	for i := range req.Policies {
 		p := &req.Policies[i]
-		keys[i] = id + p.Name
-		args[1+2*i] = p.interval()
-		args[2+2*i] = p.tolerance()
+		call.args = append(call.args, p.interval(), p.tolerance())
 	}
-	call := scriptCall{keys: keys, args: args}
-	err := s.batch.do(ctx, &call)
-	vals := call.res
+	err := s.batch.do(ctx, call)
 	if err != nil {
 		if ctx.Err() != nil {
 			return ctx.Err() // the caller gave up; says nothing about Redis
@@ -261,23 +241,39 @@ func (s *RedisStore) Take(ctx context.Context, req *Request, d *Decision) error 
 		return err
 	}
 	s.consecutive.Store(0)
-	if len(vals) != 2+3*len(req.Policies) {
-		return fmt.Errorf("ratelimit: unexpected script reply of %d values", len(vals))
-	}
-	d.Allowed = vals[0] == 1
-	d.RetryAfter = usec(vals[1])
-	for i := range req.Policies {
-		v := vals[2+3*i:]
-		d.results[i] = PolicyResult{
-			Policy: req.Policies[i], Allowed: v[2] == 0,
-			Remaining: int(max(0, v[0])), Reset: usec(max(0, v[1])), RetryAfter: usec(v[2]),
-		}
-	}
-	d.n = len(req.Policies)
+	// The script replied each policy's arrival time relative to Redis's
+	// now, so deciding again here at now = 0 reproduces its decision.
+	gcra(0, int64(req.Cost), req.Policies, call.ahead[:n], d)
 	if !d.Allowed && s.deny != nil {
 		s.deny.add(id, req.Cost, d)
 	}
 	return nil
+}
+
+// keys appends the Redis keys of req's policies to dst: prefix, namespace,
+// the key's HMAC as a hash tag, then the policy's name. They are built in
+// one string, so they cost one allocation together.
+func (s *RedisStore) keys(dst []string, req *Request) []string {
+	var tag [22]byte
+	s.tag(&tag, req)
+	idLen := len(s.prefix) + len(req.Namespace) + len(":{") + len(tag) + len("}:")
+	var buf [256]byte
+	b := buf[:0]
+	for i := range req.Policies {
+		b = append(b, s.prefix...)
+		b = append(b, req.Namespace...)
+		b = append(b, ":{"...)
+		b = append(b, tag[:]...)
+		b = append(b, "}:"...)
+		b = append(b, req.Policies[i].Name...)
+	}
+	all := string(b)
+	for i := range req.Policies {
+		k := idLen + len(req.Policies[i].Name)
+		dst = append(dst, all[:k])
+		all = all[k:]
+	}
+	return dst
 }
 
 // tag writes the key's HMAC, 128 bits in base64url, the hash tag that

@@ -2,6 +2,7 @@ package ratelimit
 
 import (
 	"context"
+	"fmt"
 	"sync"
 	"time"
 
@@ -13,11 +14,14 @@ const maxBatch = 128
 
 // A scriptCall is one decision waiting for Redis.
 type scriptCall struct {
-	keys []string
-	args []any
-	res  []int64
-	err  error
-	done chan struct{} // closed once res and err are set; nil for the caller that sends the batch itself
+	keys  []string
+	args  []any
+	ahead [MaxPolicies]int64 // the script's reply, one value per key
+	err   error
+
+	keyBuf [MaxPolicies]string
+	argBuf [1 + 2*MaxPolicies]any
+	done   chan struct{} // closed once res and err are set; nil for the caller that sends the batch itself
 }
 
 // batcher pipelines concurrent decisions: a caller that finds Redis idle
@@ -103,7 +107,7 @@ func (b *batcher) drain() {
 func (b *batcher) exec(c *scriptCall) {
 	ctx, cancel := context.WithTimeout(context.Background(), b.timeout)
 	defer cancel()
-	c.res, c.err = gcraScript.Run(ctx, b.client, c.keys, c.args...).Int64Slice()
+	c.err = c.read(gcraScript.Run(ctx, b.client, c.keys, c.args...))
 	if c.done != nil {
 		close(c.done)
 	}
@@ -138,7 +142,35 @@ func (b *batcher) execBatch(batch []*scriptCall) {
 		_, _ = pipe.Exec(ctx)
 	}
 	for i, c := range batch {
-		c.res, c.err = cmds[i].Int64Slice()
+		c.err = c.read(cmds[i])
 		close(c.done)
 	}
+}
+
+// read stores the script's reply, one integer per key: a bare integer for
+// one key, an array for several.
+func (c *scriptCall) read(cmd *redis.Cmd) error {
+	v, err := cmd.Result()
+	if err != nil {
+		return err
+	}
+	switch v := v.(type) {
+	case int64:
+		if len(c.keys) == 1 {
+			c.ahead[0] = v
+			return nil
+		}
+	case []any:
+		if len(v) == len(c.keys) {
+			for i, x := range v {
+				n, ok := x.(int64)
+				if !ok {
+					return fmt.Errorf("ratelimit: unexpected script reply element %T", x)
+				}
+				c.ahead[i] = n
+			}
+			return nil
+		}
+	}
+	return fmt.Errorf("ratelimit: unexpected script reply %T for %d keys", v, len(c.keys))
 }
