@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -425,6 +426,38 @@ func TestRedisTimeout(t *testing.T) {
 	for i := range 3 {
 		if _, err := l.Allow(context.Background(), "k", 1); !errors.Is(err, ErrUnavailable) || errors.Is(err, ErrCircuitOpen) {
 			t.Fatalf("after Close, call %d: %v, want a timeout from Redis, not the breaker", i, err)
+		}
+	}
+}
+
+// A reply of the wrong shape, as from a script of the same SHA that is not
+// ours, is an error, never a decision.
+func TestScriptReplyShape(t *testing.T) {
+	for _, tc := range []struct {
+		keys int
+		val  any
+		want []int64 // nil: an error
+	}{
+		{1, int64(7), []int64{7}},
+		{1, []any{int64(7)}, []int64{7}},
+		{2, []any{int64(1), int64(2)}, []int64{1, 2}},
+		{2, int64(7), nil},
+		{2, []any{int64(1)}, nil},
+		{2, []any{int64(1), "2"}, nil},
+		{1, "7", nil},
+		{1, nil, nil},
+	} {
+		c := scriptCall{keys: make([]string, tc.keys)}
+		cmd := redis.NewCmd(context.Background())
+		cmd.SetVal(tc.val)
+		err := c.read(cmd)
+		switch {
+		case tc.want == nil && err == nil:
+			t.Errorf("%d keys, reply %#v: no error", tc.keys, tc.val)
+		case tc.want != nil && err != nil:
+			t.Errorf("%d keys, reply %#v: %v", tc.keys, tc.val, err)
+		case tc.want != nil && !slices.Equal(c.ahead[:tc.keys], tc.want):
+			t.Errorf("%d keys, reply %#v: read %v, want %v", tc.keys, tc.val, c.ahead[:tc.keys], tc.want)
 		}
 	}
 }
