@@ -52,36 +52,54 @@ func (f *floorStore) take(k string) bool {
 	return v >= 0
 }
 
-// interleave times blocks of 1000 floor operations and 1000 decisions in
-// turn, so that a shared machine's drifting load falls on both alike, and
-// reports both figures per operation and their ratio.
-func interleave(b *testing.B, floor func(i int), floorClock func(i int), decide func(i int)) {
+// A benchOp is one row of an interleaved benchmark: op(i) runs the i'th
+// operation.
+type benchOp struct {
+	name string
+	op   func(i int)
+}
+
+// interleave times blocks of 1000 operations of each row in turn, so that
+// a shared machine's drifting load falls on all alike, and reports each
+// row's time per operation and the last row's ratio to each other row.
+func interleave(b *testing.B, rows ...benchOp) {
 	const block = 1000
-	var tf, tc, td time.Duration
+	spent := make([]time.Duration, len(rows))
 	n, i := 0, 0
 	for b.Loop() {
-		t0 := time.Now()
-		for j := range block {
-			floor(i + j)
+		for r, row := range rows {
+			t0 := time.Now()
+			for j := range block {
+				row.op(i + j)
+			}
+			spent[r] += time.Since(t0)
 		}
-		t1 := time.Now()
-		for j := range block {
-			floorClock(i + j)
-		}
-		t2 := time.Now()
-		for j := range block {
-			decide(i + j)
-		}
-		t3 := time.Now()
-		tf, tc, td = tf+t1.Sub(t0), tc+t2.Sub(t1), td+t3.Sub(t2)
 		n += block
 		i += block
 	}
-	b.ReportMetric(float64(tf)/float64(n), "floor-ns/op")
-	b.ReportMetric(float64(tc)/float64(n), "floor+clock-ns/op")
-	b.ReportMetric(float64(td)/float64(n), "decision-ns/op")
-	b.ReportMetric(float64(td)/float64(tc), "decision/floor+clock")
+	last := len(rows) - 1
+	for r, row := range rows {
+		b.ReportMetric(float64(spent[r])/float64(n), row.name+"-ns/op")
+		if r != last {
+			b.ReportMetric(float64(spent[last])/float64(spent[r]), rows[last].name+"/"+row.name)
+		}
+	}
 }
+
+// missChain is a random cycle through 2^22 words (32 MiB, what a memory
+// store's tables take for a million one-policy keys): following it, every
+// load depends on the one before and misses the cache. One step is the
+// least a decision on one of a million keys can cost, since it must touch
+// that key's state, wherever it is kept.
+var missChain = sync.OnceValue(func() []uint32 {
+	const n = 1 << 22
+	perm := rand.New(rand.NewPCG(3, 4)).Perm(n)
+	next := make([]uint32, n)
+	for i := range perm {
+		next[perm[i]] = uint32(perm[(i+1)%n])
+	}
+	return next
+})
 
 func BenchmarkMemoryInterleaved(b *testing.B) {
 	ctx := context.Background()
@@ -92,9 +110,9 @@ func BenchmarkMemoryInterleaved(b *testing.B) {
 		f := &floorStore{m: map[string]int64{}}
 		l := newTestLimiter(b, benchPolicies...)
 		interleave(b,
-			func(int) { f.take("ip:192.0.2.1") },
-			func(int) { sink += int64(time.Since(base)); f.take("ip:192.0.2.1") },
-			func(int) { l.Allow(ctx, "ip:192.0.2.1", 1) })
+			benchOp{"floor", func(int) { f.take("ip:192.0.2.1") }},
+			benchOp{"floor+clock", func(int) { sink += int64(time.Since(base)); f.take("ip:192.0.2.1") }},
+			benchOp{"decision", func(int) { l.Allow(ctx, "ip:192.0.2.1", 1) }})
 	})
 	keys := benchKeys()
 	b.Run("1M-keys", func(b *testing.B) {
@@ -105,12 +123,16 @@ func BenchmarkMemoryInterleaved(b *testing.B) {
 			f.take(k)
 			l.Allow(ctx, k, 1)
 		}
-		// Each of the three walks its own part of the keys, so none finds
-		// them in cache because another just touched them.
+		chain := missChain()
+		var at uint32
+		// Each row walks its own part of the keys, so none finds them in
+		// cache because another just touched them.
 		interleave(b,
-			func(i int) { f.take(keys[i&(1<<20-1)]) },
-			func(i int) { sink += int64(time.Since(base)); f.take(keys[(i+1<<19)&(1<<20-1)]) },
-			func(i int) { l.Allow(ctx, keys[i&(1<<20-1)], 1) })
+			benchOp{"miss", func(int) { at = chain[at] }},
+			benchOp{"floor", func(i int) { f.take(keys[i&(1<<20-1)]) }},
+			benchOp{"floor+clock", func(i int) { sink += int64(time.Since(base)); f.take(keys[(i+1<<18)&(1<<20-1)]) }},
+			benchOp{"decision", func(i int) { l.Allow(ctx, keys[(i+1<<19)&(1<<20-1)], 1) }})
+		sink += int64(at)
 	})
 	_ = sink
 }

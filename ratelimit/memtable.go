@@ -1,82 +1,88 @@
 package ratelimit
 
-// minSlots is a shard table's smallest size.
+// minSlots is a table's smallest size.
 const minSlots = 64
 
 // memTable is an open-addressing hash table of GCRA state with linear
-// probing, keyed by memKey (already a keyed hash, so its low bits index the
-// table directly). A decision finds and updates its entry with one probe
-// sequence, where a Go map would hash the key twice, for the read and for
-// the write. Key 0 marks an empty slot.
+// probing, for keys that all have the same number of policies. A slot is w
+// consecutive words: the key, then one theoretical arrival time per policy.
+// So a one-policy slot is 16 bytes and never straddles a cache line, and a
+// decision on a key that is not in the cache waits for one line. The key is
+// already a keyed hash, so its low bits index the table directly, and a
+// decision finds and updates its slot with one probe sequence, where a Go
+// map would hash the key twice, for the read and for the write.
+//
+// Key 0 marks an empty slot, and the arrival times of an empty slot are 0
+// ("no state"): slots are never emptied one by one, only by a rebuild.
 type memTable struct {
-	slots []memSlot
-	n     int
+	w     int     // words per slot: the key and one arrival time per policy
+	mask  uint64  // slots − 1; the number of slots is a power of two
+	words []int64 // the slots, w words each
+	n     int     // keys held
 }
 
-type memSlot struct {
-	key memKey
-	e   memEntry
-}
-
-func (t *memTable) init(size int) {
-	t.slots = make([]memSlot, size)
+func (t *memTable) init(w, slots int) {
+	t.w = w
+	t.mask = uint64(slots - 1)
+	t.words = make([]int64, w*slots)
 	t.n = 0
 }
 
-// find returns the slot holding k, or the empty slot where k would go. The
-// table is never full, so the probe ends.
-func (t *memTable) find(k memKey) *memSlot {
-	mask := uint64(len(t.slots) - 1)
-	for i := uint64(k) & mask; ; i = (i + 1) & mask {
-		if s := &t.slots[i]; s.key == k || s.key == 0 {
-			return s
+func (t *memTable) slots() int { return int(t.mask) + 1 }
+
+// find returns the index of the first word of the slot holding k, or of the
+// empty slot where k would go. The table is never full, so the probe ends.
+func (t *memTable) find(k memKey) int {
+	for i := uint64(k) & t.mask; ; i = (i + 1) & t.mask {
+		j := int(i) * t.w
+		if key := memKey(t.words[j]); key == k || key == 0 {
+			return j
 		}
 	}
 }
 
-// insert adds k, which is not in the table, and returns its slot. When the
-// table is three-quarters full, or holds maxKeys, it is rebuilt first: entries whose buckets
-// are full again at now are dropped, since forgetting them changes nothing,
-// and if more than maxKeys remain, arbitrary ones are dropped too; the new
-// table is twice the size of what is kept, so rebuilding costs amortized
-// O(1) per insertion and the table shrinks again when clients go idle.
-func (t *memTable) insert(k memKey, now int64, maxKeys int) *memSlot {
-	if 4*(t.n+1) > 3*len(t.slots) || t.n >= maxKeys {
-		t.rebuild(now, maxKeys)
+// expiry is when the slot at j holds nothing worth keeping: when its
+// latest arrival time has passed, every bucket is full again.
+func (t *memTable) expiry(j int) int64 {
+	var e int64
+	for _, tat := range t.words[j+1 : j+t.w] {
+		e = max(e, tat)
 	}
-	s := t.find(k)
-	s.key = k
-	t.n++
-	return s
+	return e
 }
 
-func (t *memTable) rebuild(now int64, maxKeys int) {
-	old := t.slots
+// rebuild moves the keys into a new table, dropping those whose buckets are
+// full again at now and keeping at most keep of the others (arbitrary
+// ones: table order follows the keyed hash). The new table is at least
+// twice the size of what it keeps, so rebuilds cost amortized O(1) per
+// insertion and the table shrinks again when clients go idle. It returns
+// how many keys were dropped.
+func (t *memTable) rebuild(now int64, keep int) int {
+	old, w, n := t.words, t.w, t.n
 	live := 0
-	for i := range old {
-		if old[i].key != 0 && old[i].e.expiry() > now {
+	for j := 0; j < len(old); j += w {
+		if old[j] != 0 && t.expiry(j) > now {
 			live++
 		}
 	}
-	keep := live
-	if keep >= maxKeys {
-		// Evict down to seven eighths of the bound; table order follows
-		// the keyed hash, so which clients are forgiven is arbitrary.
-		keep = maxKeys - max(1, maxKeys/8)
-	}
+	keep = min(keep, live)
 	size := minSlots
 	for size < 2*(keep+1) {
 		size *= 2
 	}
-	t.init(size)
-	for i := range old {
-		if t.n == keep {
-			break
+	t.init(w, size)
+	for j := 0; j < len(old) && t.n < keep; j += w {
+		if old[j] == 0 {
+			continue
 		}
-		if o := &old[i]; o.key != 0 && o.e.expiry() > now {
-			s := t.find(o.key)
-			*s = *o
+		e := int64(0)
+		for _, tat := range old[j+1 : j+w] {
+			e = max(e, tat)
+		}
+		if e > now {
+			copy(t.words[t.find(memKey(old[j])):], old[j:j+w])
 			t.n++
 		}
 	}
+	return n - t.n
 }
