@@ -3,6 +3,7 @@ package ratelimit
 import (
 	"context"
 	"errors"
+	"strconv"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -244,6 +245,51 @@ func TestMemoryStoreExpires(t *testing.T) {
 	if _, err := NewMemoryStore(MemoryConfig{MaxKeys: -1}); !errors.Is(err, ErrInvalidConfig) {
 		t.Errorf("negative MaxKeys: %v", err)
 	}
+}
+
+// Limiters with different numbers of policies share one store and one
+// bound: a store full of one kind of key makes room for another kind, and
+// the survivors keep their state.
+func TestMemoryStoreMixedPolicies(t *testing.T) {
+	t.Parallel()
+	synctest.Test(t, func(t *testing.T) {
+		const maxKeys = 64 * 64
+		s, err := NewMemoryStore(MemoryConfig{MaxKeys: maxKeys})
+		if err != nil {
+			t.Fatal(err)
+		}
+		hour := []Policy{{Name: "h", Limit: 1, Period: time.Hour}}
+		three := []Policy{{Name: "a", Limit: 1, Period: time.Hour}, {Name: "b", Limit: 2, Period: time.Hour}, {Name: "c", Limit: 3, Period: time.Hour}}
+		one, _ := newLimiter(Config{Name: "one", Store: s, Policies: hour})
+		tri, _ := newLimiter(Config{Name: "tri", Store: s, Policies: three})
+		ctx := context.Background()
+		for i := range 3 * maxKeys {
+			one.Allow(ctx, strconv.Itoa(i), 1)
+		}
+		if n := s.Len(); n > maxKeys || n < maxKeys/2 {
+			t.Fatalf("Len %d after %d one-policy keys, want at most %d and at least half", n, 3*maxKeys, maxKeys)
+		}
+		// Every one-policy key is live for an hour: room for the
+		// three-policy keys must come from evicting them.
+		for i := range maxKeys {
+			if d, _ := tri.Allow(ctx, strconv.Itoa(i), 1); !d.Allowed {
+				t.Fatalf("fresh three-policy key %d denied", i)
+			}
+		}
+		if n := s.Len(); n > maxKeys {
+			t.Fatalf("Len %d exceeds MaxKeys %d", n, maxKeys)
+		}
+		// The most recent three-policy keys remember their spend.
+		denied := 0
+		for i := maxKeys - 100; i < maxKeys; i++ {
+			if d, _ := tri.Allow(ctx, strconv.Itoa(i), 1); !d.Allowed {
+				denied++
+			}
+		}
+		if denied < 90 {
+			t.Fatalf("only %d of the last 100 three-policy keys were remembered", denied)
+		}
+	})
 }
 
 type failingStore struct{ err error }
