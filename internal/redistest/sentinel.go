@@ -195,19 +195,7 @@ func (s *Sentinel) Failover(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	err = s.poll(ctx, "failover not done", func() error {
-		for _, sn := range s.Sentinels {
-			addr, err := s.masterAddr(ctx, sn)
-			if err != nil {
-				return err
-			}
-			if addr != to.Addr {
-				return fmt.Errorf("sentinel %s names %s as master, want %s", sn.Addr, addr, to.Addr)
-			}
-		}
-		return wantRole(ctx, to, "master")
-	})
-	if err != nil {
+	if err := s.WaitMaster(ctx, to); err != nil {
 		return err
 	}
 	if _, err := from.Do(ctx, "REPLICAOF", "127.0.0.1", strconv.Itoa(to.port)); err != nil {
@@ -220,6 +208,36 @@ func (s *Sentinel) Failover(ctx context.Context) error {
 		return fmt.Errorf("redistest: after the failover the sentinels settled on %s as master, want %s%s", m.Addr, to.Addr, s.logs())
 	}
 	return nil
+}
+
+// WaitMaster polls until every sentinel names node n as master and n
+// reports role:master, or until ctx ends; Master then returns n. After the
+// master is stopped, it waits out Sentinel's own failover, which starts
+// once the master has not answered for a second (down-after-milliseconds)
+// and takes a few more. Unlike WaitReady it does not need the other node.
+func (s *Sentinel) WaitMaster(ctx context.Context, n *Server) error {
+	i := slices.Index(s.Nodes, n)
+	if i < 0 {
+		return errors.New("redistest: WaitMaster: the server is not a node of this deployment")
+	}
+	return s.poll(ctx, "waiting for "+n.Addr+" to be master", func() error {
+		for _, sn := range s.Sentinels {
+			addr, err := s.masterAddr(ctx, sn)
+			if err != nil {
+				return err
+			}
+			if addr != n.Addr {
+				return fmt.Errorf("sentinel %s names %s as master, want %s", sn.Addr, addr, n.Addr)
+			}
+		}
+		if err := wantRole(ctx, n, "master"); err != nil {
+			return err
+		}
+		s.mu.Lock()
+		s.master = i
+		s.mu.Unlock()
+		return nil
+	})
 }
 
 // Stop stops the sentinels, then the nodes, each group in parallel, and

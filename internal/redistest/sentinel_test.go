@@ -101,8 +101,36 @@ func TestSentinel(t *testing.T) {
 			}
 		})
 
-		// Capture the live processes last, to check that cleanup stops
-		// them.
+		// Last, as it leaves the deployment without a replica.
+		t.Run("master stopped, Sentinel promotes the replica", func(t *testing.T) {
+			if err := s.WaitMaster(t.Context(), &Server{}); err == nil {
+				t.Error("WaitMaster accepted a server that is not a node")
+			}
+			old, next := s.Master(), s.Replica()
+			old.Stop()
+			start := time.Now()
+			ctx, cancel := context.WithTimeout(t.Context(), sentinelTimeout)
+			defer cancel()
+			if err := s.WaitMaster(ctx, next); err != nil {
+				t.Fatal(err)
+			}
+			t.Logf("Sentinel promoted the replica %v after the master stopped", time.Since(start).Round(time.Millisecond))
+			if s.Master() != next {
+				t.Fatalf("Master() = %s after WaitMaster, want %s", s.Master().Addr, next.Addr)
+			}
+			if got, err := next.Do(ctx, "SET", "after-stop", "x"); err != nil || got != "OK" {
+				t.Errorf("SET on the promoted node = %#v, %v; want OK", got, err)
+			}
+			_, port, _ := net.SplitHostPort(next.Addr)
+			for _, sn := range s.Sentinels {
+				v, err := sn.Do(ctx, "SENTINEL", "GET-MASTER-ADDR-BY-NAME", s.MasterName)
+				if fmt.Sprint(v) != "[127.0.0.1 "+port+"]" || err != nil {
+					t.Errorf("sentinel %s names master %#v, %v; want [127.0.0.1 %s]", sn.Addr, v, err, port)
+				}
+			}
+		})
+
+		// Capture the processes last, to check that cleanup stops them.
 		for _, srv := range append(append([]*Server{}, s.Nodes...), s.Sentinels...) {
 			procs = append(procs, srv.last)
 			addrs = append(addrs, srv.Addr)
