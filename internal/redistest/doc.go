@@ -33,13 +33,18 @@
 // until every node reports cluster_state:ok with all 16384 slots assigned.
 // StartSentinel starts a master, a replica (--replicaof) and three
 // sentinels (redis-server --sentinel, each with its own config file in
-// t.TempDir, monitoring the master with quorum 1, down-after 1 s and
-// failover timeout 5 s), and waits until every sentinel names the master and
-// lists the replica as healthy and the replication link is up. Its Failover
-// runs SENTINEL FAILOVER, waits until every sentinel names the replica as
-// master and it reports role:master, then makes the old master a replica of
-// the new one at once rather than after Sentinel's own delay of about eight
-// seconds, and returns once the roles have settled swapped (about a second).
+// t.TempDir, monitoring the master with quorum 1 and failover timeout 5 s;
+// the first takes a master for dead after 1 s, the others after 10 s, so
+// that the first leads an automatic failover rather than all three
+// splitting the vote), and waits until every sentinel names the master,
+// lists the replica as healthy, and the replica has acknowledged a write
+// (see WaitReplicated). Its Failover runs SENTINEL FAILOVER, waits until
+// every sentinel names the replica as master and it reports role:master,
+// then makes the old master a replica of the new one at once rather than
+// after Sentinel's own delay of about eight seconds, and returns once the
+// roles have settled swapped (about a second). After the master is
+// stopped, WaitMaster waits out Sentinel's own failover (two to three
+// seconds).
 // t.Cleanup stops every server and waits for its process to exit.
 //
 // The package speaks RESP2 itself through a small client (Conn, Server.Do,

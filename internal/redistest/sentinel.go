@@ -34,12 +34,24 @@ const (
 )
 
 // sentinelConf is a sentinel's config file. Quorum 1 lets a single
-// sentinel declare the master down; the short down-after and failover
-// timeouts keep automatic failovers within a test's patience.
+// sentinel declare the master down, and the short timeouts keep an
+// automatic failover within a test's patience. The first sentinel takes a
+// master for dead after a second, the others only after ten (see
+// sentinelDownAfter), so that the first leads the failover: when all three
+// notice together, they can split the vote and retry only after twice the
+// failover timeout, ten seconds later.
 const sentinelConf = `sentinel monitor %[1]s 127.0.0.1 %[2]d 1
-sentinel down-after-milliseconds %[1]s 1000
+sentinel down-after-milliseconds %[1]s %[3]d
 sentinel failover-timeout %[1]s 5000
 `
+
+// sentinelDownAfter is the down-after-milliseconds of sentinel i.
+func sentinelDownAfter(i int) int {
+	if i == 0 {
+		return 1000
+	}
+	return 10000
+}
 
 // Sentinel is a private Redis Sentinel deployment started by StartSentinel:
 // a master, one replica and three sentinels. Its methods are safe for
@@ -104,10 +116,11 @@ func StartSentinel(tb testing.TB, opts ...Option) *Sentinel {
 	}
 	s.Nodes = append(s.Nodes, replica)
 
-	for _, dir := range dirs[2:] {
+	for i, dir := range dirs[2:] {
 		// The sentinel rewrites this file as it learns the deployment.
 		conf := filepath.Join(dir, "sentinel.conf")
-		if err := os.WriteFile(conf, fmt.Appendf(nil, sentinelConf, s.MasterName, master.port), 0o600); err != nil {
+		text := fmt.Appendf(nil, sentinelConf, s.MasterName, master.port, sentinelDownAfter(i))
+		if err := os.WriteFile(conf, text, 0o600); err != nil {
 			tb.Fatal(err)
 		}
 		sc := config{startTimeout: cfg.startTimeout, confFile: conf, ready: sentinelReadyMarker, args: []string{"--sentinel"}}
@@ -148,8 +161,9 @@ func (s *Sentinel) Replica() *Server {
 
 // WaitReady polls until every sentinel names the same node as master and
 // lists the other as a replica that is neither down nor disconnected, that
-// node reports role:master with the other online as its one replica, and the
-// other reports role:slave with its link to it up; or until ctx ends. Master and Replica then return the roles
+// node reports role:master with the other online as its one replica, the
+// other reports role:slave with its link to it up, and it has acknowledged
+// a write made on the master (see WaitReplicated); or until ctx ends. Master and Replica then return the roles
 // found.
 func (s *Sentinel) WaitReady(ctx context.Context) error {
 	return s.poll(ctx, "deployment not ready", func() error {
@@ -213,12 +227,18 @@ func (s *Sentinel) Failover(ctx context.Context) error {
 // WaitMaster polls until every sentinel names node n as master and n
 // reports role:master, or until ctx ends; Master then returns n. After the
 // master is stopped, it waits out Sentinel's own failover, which starts
-// once the master has not answered for a second (down-after-milliseconds)
-// and takes a few more. Unlike WaitReady it does not need the other node.
+// once the master has not answered the first sentinel for a second
+// and takes one or two more. Unlike WaitReady it does not need the other
+// node. Without a deadline in ctx, WaitMaster gives up after 30 seconds.
 func (s *Sentinel) WaitMaster(ctx context.Context, n *Server) error {
 	i := slices.Index(s.Nodes, n)
 	if i < 0 {
 		return errors.New("redistest: WaitMaster: the server is not a node of this deployment")
+	}
+	if _, ok := ctx.Deadline(); !ok {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, sentinelTimeout)
+		defer cancel()
 	}
 	return s.poll(ctx, "waiting for "+n.Addr+" to be master", func() error {
 		for _, sn := range s.Sentinels {
@@ -296,7 +316,50 @@ func (s *Sentinel) settled(ctx context.Context) (int, error) {
 		return 0, fmt.Errorf("replica %s: role %q, master %s:%s, link %q; want slave of %s, link up",
 			replica.Addr, info["role"], info["master_host"], info["master_port"], info["master_link_status"], master.Addr)
 	}
+	// Even then the master may still hold writes back: after a full sync
+	// it streams nothing until the replica's first acknowledgement, up to
+	// a second later, and a failover meanwhile loses them.
+	if err := replicated(ctx, master, sentinelPoll); err != nil {
+		return 0, err
+	}
 	return m, nil
+}
+
+// WaitReplicated waits until the replica has acknowledged every write the
+// master took before the call, or until ctx ends. Replication is
+// asynchronous, so a failover loses what the replica has not got yet; call
+// WaitReplicated before Failover when a test needs the data to survive it.
+// It writes and deletes the key "redistest:replicated" on the master.
+func (s *Sentinel) WaitReplicated(ctx context.Context) error {
+	master := s.Master()
+	return s.poll(ctx, "replica behind "+master.Addr, func() error {
+		return replicated(ctx, master, time.Second)
+	})
+}
+
+// replicated writes to master and waits up to timeout for its replica to
+// acknowledge the write. WAIT counts acknowledgements of the writes made on
+// its own connection, and the replication stream is ordered, so the write
+// stands for every earlier one.
+func replicated(ctx context.Context, master *Server, timeout time.Duration) error {
+	c, err := master.Dial(ctx)
+	if err != nil {
+		return err
+	}
+	defer c.Close()
+	for _, cmd := range [][]any{{"SET", "redistest:replicated", "1"}, {"DEL", "redistest:replicated"}} {
+		if _, err := c.Do(ctx, cmd...); err != nil {
+			return err
+		}
+	}
+	n, err := c.Do(ctx, "WAIT", 1, timeout.Milliseconds())
+	if err != nil {
+		return err
+	}
+	if n != int64(1) {
+		return fmt.Errorf("master %s: the replica has not acknowledged a write after %v", master.Addr, timeout)
+	}
+	return nil
 }
 
 // masterAddr asks sentinel sn for the master's address

@@ -66,6 +66,25 @@ func TestSentinel(t *testing.T) {
 
 		t.Run("write on master reads on replica", func(t *testing.T) {
 			assertReplicates(t, s.Master(), s.Replica(), "before-failover")
+
+			// After WaitReplicated the replica has the write at once, and
+			// the helper's own key is gone from both nodes.
+			ctx := t.Context()
+			if _, err := s.Master().Do(ctx, "SET", "waited", "yes"); err != nil {
+				t.Fatal(err)
+			}
+			if err := s.WaitReplicated(ctx); err != nil {
+				t.Fatal(err)
+			}
+			if got, err := s.Replica().Do(ctx, "GET", "waited"); err != nil || got != "yes" {
+				t.Errorf("GET waited on the replica right after WaitReplicated = %#v, %v; want \"yes\"", got, err)
+			}
+			for _, n := range s.Nodes {
+				if got, err := n.Do(ctx, "EXISTS", "redistest:replicated"); err != nil || got != int64(0) {
+					t.Errorf("EXISTS redistest:replicated on %s = %#v, %v; want 0", n.Addr, got, err)
+				}
+			}
+
 			_, err := s.Replica().Do(t.Context(), "SET", "on-replica", "x")
 			var e Error
 			if !errors.As(err, &e) || !strings.HasPrefix(string(e), "READONLY") {
