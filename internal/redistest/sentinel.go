@@ -23,7 +23,8 @@ const (
 	// deployments run them, so clients work through a list of sentinels
 	// and a failover has to spread from one sentinel to the others.
 	sentinelCount = 3
-	// sentinelTimeout bounds starting a deployment and one Failover.
+	// sentinelTimeout bounds starting a deployment, and each wait whose
+	// context has no deadline of its own.
 	sentinelTimeout = 30 * time.Second
 	// sentinelPoll is how often the roles are polled while they settle;
 	// nothing announces that they have.
@@ -77,9 +78,8 @@ type Sentinel struct {
 
 // StartSentinel runs a master redis-server, a replica of it and three
 // sentinels monitoring it, each on a free loopback port, and returns once
-// every sentinel names the master and lists the replica as healthy, and the
-// replica's link to the master is up. tb.Cleanup stops every process and
-// waits for it to exit.
+// the deployment is ready as WaitReady defines it. tb.Cleanup stops every
+// process and waits for it to exit.
 //
 // Options apply to the master and the replica; the sentinels take only the
 // start timeout. If redis-server is not on PATH, StartSentinel skips the
@@ -143,15 +143,15 @@ func StartSentinel(tb testing.TB, opts ...Option) *Sentinel {
 	return s
 }
 
-// Master returns the node that is master, as of the last WaitReady or
-// Failover.
+// Master returns the node that is master, as of the last WaitReady,
+// WaitMaster or Failover.
 func (s *Sentinel) Master() *Server {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.Nodes[s.master]
 }
 
-// Replica returns the node that is the master's replica, as of the last
+// Replica returns the other node, the master's replica as of the last
 // WaitReady or Failover.
 func (s *Sentinel) Replica() *Server {
 	s.mu.Lock()
@@ -163,9 +163,12 @@ func (s *Sentinel) Replica() *Server {
 // lists the other as a replica that is neither down nor disconnected, that
 // node reports role:master with the other online as its one replica, the
 // other reports role:slave with its link to it up, and it has acknowledged
-// a write made on the master (see WaitReplicated); or until ctx ends. Master and Replica then return the roles
-// found.
+// a write made on the master (see WaitReplicated); or until ctx ends.
+// Master and Replica then return the roles found. Without a deadline in
+// ctx, WaitReady gives up after 30 seconds.
 func (s *Sentinel) WaitReady(ctx context.Context) error {
+	ctx, cancel := withDeadline(ctx)
+	defer cancel()
 	return s.poll(ctx, "deployment not ready", func() error {
 		m, err := s.settled(ctx)
 		if err != nil {
@@ -186,11 +189,8 @@ func (s *Sentinel) WaitReady(ctx context.Context) error {
 // leaves the deployment whole when Failover returns. Both nodes must be
 // running. Without a deadline in ctx, Failover gives up after 30 seconds.
 func (s *Sentinel) Failover(ctx context.Context) error {
-	if _, ok := ctx.Deadline(); !ok {
-		var cancel context.CancelFunc
-		ctx, cancel = context.WithTimeout(ctx, sentinelTimeout)
-		defer cancel()
-	}
+	ctx, cancel := withDeadline(ctx)
+	defer cancel()
 	s.mu.Lock()
 	from, to := s.Nodes[s.master], s.Nodes[1-s.master]
 	s.mu.Unlock()
@@ -235,11 +235,8 @@ func (s *Sentinel) WaitMaster(ctx context.Context, n *Server) error {
 	if i < 0 {
 		return errors.New("redistest: WaitMaster: the server is not a node of this deployment")
 	}
-	if _, ok := ctx.Deadline(); !ok {
-		var cancel context.CancelFunc
-		ctx, cancel = context.WithTimeout(ctx, sentinelTimeout)
-		defer cancel()
-	}
+	ctx, cancel := withDeadline(ctx)
+	defer cancel()
 	return s.poll(ctx, "waiting for "+n.Addr+" to be master", func() error {
 		for _, sn := range s.Sentinels {
 			addr, err := s.masterAddr(ctx, sn)
@@ -330,7 +327,10 @@ func (s *Sentinel) settled(ctx context.Context) (int, error) {
 // asynchronous, so a failover loses what the replica has not got yet; call
 // WaitReplicated before Failover when a test needs the data to survive it.
 // It writes and deletes the key "redistest:replicated" on the master.
+// Without a deadline in ctx, WaitReplicated gives up after 30 seconds.
 func (s *Sentinel) WaitReplicated(ctx context.Context) error {
+	ctx, cancel := withDeadline(ctx)
+	defer cancel()
 	master := s.Master()
 	return s.poll(ctx, "replica behind "+master.Addr, func() error {
 		return replicated(ctx, master, time.Second)
@@ -442,6 +442,14 @@ func (s *Server) Info(ctx context.Context, section string) (map[string]string, e
 		return nil, fmt.Errorf("%w: INFO reply is %T, want string", ErrProtocol, v)
 	}
 	return parseInfo(text), nil
+}
+
+// withDeadline bounds ctx by sentinelTimeout unless it has a deadline.
+func withDeadline(ctx context.Context) (context.Context, context.CancelFunc) {
+	if _, ok := ctx.Deadline(); ok {
+		return ctx, func() {}
+	}
+	return context.WithTimeout(ctx, sentinelTimeout)
 }
 
 // permanent marks an error that poll must not retry.
