@@ -37,12 +37,15 @@ type logTail struct {
 	buf     []byte
 	dropped bool
 	line    []byte // current partial line, bounded
+	marker  []byte // the line that means ready
 	ready   chan struct{}
 	seen    bool
 	inUse   bool
 }
 
-func newLogTail() *logTail { return &logTail{ready: make(chan struct{})} }
+func newLogTail(marker string) *logTail {
+	return &logTail{marker: []byte(marker), ready: make(chan struct{})}
+}
 
 func (l *logTail) Write(p []byte) (int, error) {
 	l.mu.Lock()
@@ -62,7 +65,7 @@ func (l *logTail) Write(p []byte) (int, error) {
 		if bytes.Contains(l.line, []byte(addrInUseMarker)) {
 			l.inUse = true
 		}
-		if !l.seen && bytes.Contains(l.line, []byte(readyMarker)) {
+		if !l.seen && bytes.Contains(l.line, l.marker) {
 			l.seen = true
 			close(l.ready)
 		}
@@ -98,7 +101,11 @@ type process struct {
 // launch runs redis-server on port and waits until it logs that it is ready,
 // exits, or startTimeout passes. Failures carry the server's own output.
 func launch(bin, dir string, port int, cfg config) (*process, error) {
-	args := []string{
+	var args []string
+	if cfg.confFile != "" {
+		args = append(args, cfg.confFile)
+	}
+	args = append(args,
 		"--port", strconv.Itoa(port),
 		"--bind", "127.0.0.1",
 		"--dir", dir,
@@ -107,11 +114,15 @@ func launch(bin, dir string, port int, cfg config) (*process, error) {
 		"--daemonize", "no",
 		"--logfile", "",
 		"--loglevel", "notice",
-	}
+	)
 	args = append(args, cfg.args...)
 	cmd := exec.Command(bin, args...)
 	cmd.Dir = dir
-	lt := newLogTail()
+	marker := cfg.ready
+	if marker == "" {
+		marker = readyMarker
+	}
+	lt := newLogTail(marker)
 	cmd.Stdout = lt
 	cmd.Stderr = lt
 	cmd.SysProcAttr = sysProcAttr()

@@ -29,6 +29,14 @@ func TestHelperChildStartCluster(t *testing.T) {
 	t.Log("CHILD-STARTED")
 }
 
+func TestHelperChildStartSentinel(t *testing.T) {
+	if os.Getenv(helperEnv) != "1" {
+		t.Skip("runs only as a child of TestMissingRedis")
+	}
+	StartSentinel(t)
+	t.Log("CHILD-STARTED")
+}
+
 // TestMissingRedis re-runs this test binary with a PATH that lacks the Redis
 // binaries and checks the child skips — or fails, under
 // APISHIELD_REQUIRE_REDIS=1 — with a message that says how to install them.
@@ -74,6 +82,15 @@ func TestMissingRedis(t *testing.T) {
 		{
 			name: "cluster with redis-cli missing fails when required", run: "TestHelperChildStartCluster", path: onlyServer, require: "1",
 			want: []string{"--- FAIL", "redis-cli not found on PATH"},
+		},
+		{
+			name: "sentinel with redis-server missing skips", run: "TestHelperChildStartSentinel", path: empty,
+			wantOK: true,
+			want:   []string{"--- SKIP", "redis-server not found on PATH", "apt-get install redis-server redis-tools"},
+		},
+		{
+			name: "sentinel with redis-server missing fails when required", run: "TestHelperChildStartSentinel", path: empty, require: "1",
+			want: []string{"--- FAIL", "redis-server not found on PATH", "APISHIELD_REQUIRE_REDIS=1, so a missing Redis is a failure"},
 		},
 	}
 	for _, tt := range tests {
