@@ -59,10 +59,16 @@ func StartCluster(tb testing.TB, opts ...Option) *Cluster {
 		"--cluster-node-timeout", "5000",
 	}, cfg.args...)
 
+	// The directories come first: cleanups run last-registered first, so
+	// the nodes stop before their directories are removed.
+	var dirs [clusterMasters]string
+	for i := range dirs {
+		dirs[i] = tb.TempDir()
+	}
 	c := &Cluster{}
 	tb.Cleanup(c.Stop)
-	for range clusterMasters {
-		s, err := startServer(tb, bin, tb.TempDir(), cfg, true)
+	for _, dir := range dirs {
+		s, err := startServer(tb, bin, dir, cfg, true)
 		if err != nil {
 			tb.Fatal(err)
 		}
