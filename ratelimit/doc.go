@@ -65,7 +65,8 @@
 // Sentinel or Redis Cluster (any redis.UniversalClient). Each decision is
 // one EVALSHA of one script that decides every policy atomically on Redis's
 // clock, so instances admit exactly the limit together whatever their clock
-// skew. Keys carry a hash tag, so all policies of a client share a Cluster
+// skew; a Redis that lost the script (a restart, a Sentinel failover to a
+// replica, SCRIPT FLUSH) is sent it once with EVAL. Keys carry a hash tag, so all policies of a client share a Cluster
 // slot, and the tag is an HMAC of the identity, so Redis never holds a raw
 // address, subject or API key. Keys expire exactly when their buckets are
 // full. Each call has a deadline (50ms) and no retry; repeated failures open
