@@ -135,26 +135,19 @@ func (s *MemoryStore) take(req *Request, d *Decision) {
 	sh.mu.Lock()
 	n := len(req.Policies)
 	t := &sh.t[n-1]
-	j := -1
-	var buf [MaxPolicies]int64
-	tats := buf[:n]
 	if t.words != nil {
-		if j = t.find(k); memKey(t.words[j]) == k {
-			for i, tat := range t.words[j+1 : j+1+n] {
-				tats[i] = tat
-			}
-		} else {
-			j = -1
+		if j := t.find(k); memKey(t.words[j]) == k {
+			// Decide in place: gcra changes the arrival times only
+			// when it admits the cost.
+			gcra(now, int64(req.Cost), req.Policies, t.words[j+1:j+1+n], d)
+			sh.mu.Unlock()
+			return
 		}
 	}
-	if gcra(now, int64(req.Cost), req.Policies, tats, d) && req.Cost > 0 {
-		if j < 0 {
-			j = sh.insert(t, 1+n, k, now, s.maxShard)
-		}
-		stored := t.words[j+1 : j+1+n]
-		for i := range stored {
-			stored[i] = tats[i]
-		}
+	var tats [MaxPolicies]int64
+	if gcra(now, int64(req.Cost), req.Policies, tats[:n], d) && req.Cost > 0 {
+		j := sh.insert(t, 1+n, k, now, s.maxShard)
+		copy(t.words[j+1:j+1+n], tats[:n])
 	}
 	sh.mu.Unlock()
 }

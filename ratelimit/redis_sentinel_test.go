@@ -169,7 +169,7 @@ func TestRedisSentinelFailover(t *testing.T) {
 
 			load.stop()
 			for _, r := range load.runs {
-				firstErr, firstBad := r.first()
+				firstBad, firstErr := r.first()
 				t.Logf("%s: %d decisions on Redis, %d failed closed (first: %v), %d by the open breaker",
 					r.name, r.direct.Load(), r.fallback.Load(), firstErr, r.circuitOpen.Load())
 				if n := r.bad.Load(); n > 0 {
@@ -244,10 +244,10 @@ func (r *sentinelRun) noteBad(d Decision, err error) {
 	}
 }
 
-func (r *sentinelRun) first() (err error, bad string) {
+func (r *sentinelRun) first() (bad string, err error) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	return r.firstErr, r.why
+	return r.why, r.firstErr
 }
 
 // startSentinelLoad starts two limiters per kind of Sentinel client, each
