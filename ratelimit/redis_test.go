@@ -194,6 +194,53 @@ func TestRedisStandalone(t *testing.T) {
 		}
 	})
 
+	t.Run("NOSCRIPT in a pipeline falls back to EVAL", func(t *testing.T) {
+		// Decisions that queue behind a round trip go out together in
+		// one pipeline; after SCRIPT FLUSH every one of them gets
+		// NOSCRIPT and must be sent again with the script.
+		c := newClient(t, srv.Addr)
+		_, s := newRedisLimiter(t, c, Config{Name: "pipe", Policies: exactPolicies}, RedisConfig{})
+		if err := c.ScriptFlush(ctx).Err(); err != nil {
+			t.Fatal(err)
+		}
+		ps, err := validatePolicies(exactPolicies)
+		if err != nil {
+			t.Fatal(err)
+		}
+		batch := make([]*scriptCall, 3)
+		for i := range batch {
+			call := &scriptCall{done: make(chan struct{})}
+			call.keys = s.keys(call.keyBuf[:0], &Request{Namespace: "pipe", Key: "k" + strconv.Itoa(i), Cost: 1 + i, Policies: ps})
+			call.args = append(call.argBuf[:0], 1+i)
+			for _, p := range ps {
+				call.args = append(call.args, p.interval(), p.tolerance())
+			}
+			batch[i] = call
+		}
+		s.batch.execBatch(batch)
+		for i, call := range batch {
+			<-call.done
+			if call.err != nil {
+				t.Fatalf("call %d: %v", i, call.err)
+			}
+			// A fresh key is at Redis's now: nothing ahead yet.
+			if call.ahead[0] != 0 || call.ahead[1] != 0 {
+				t.Errorf("call %d: reply %v, want zeros for a fresh key", i, call.ahead[:2])
+			}
+		}
+		// The fallback spent the costs: each key now runs ahead by its cost.
+		for i := range batch {
+			var d Decision
+			req := &Request{Namespace: "pipe", Key: "k" + strconv.Itoa(i), Cost: 0, Policies: ps}
+			if err := s.Take(ctx, req, &d); err != nil {
+				t.Fatal(err)
+			}
+			if got, want := d.Result(0).Remaining, 150-(1+i); got != want {
+				t.Errorf("key %d: burst remaining %d, want %d", i, got, want)
+			}
+		}
+	})
+
 	t.Run("deny cache saves round trips and stays exact", func(t *testing.T) {
 		c := newClient(t, srv.Addr)
 		var calls atomic.Int64
