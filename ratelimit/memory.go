@@ -115,8 +115,13 @@ func NewMemoryStore(cfg MemoryConfig) (*MemoryStore, error) {
 // that 0 can mean "no state". It is monotonic.
 func (s *MemoryStore) now() int64 { return time.Since(s.base).Microseconds() + 1 }
 
-// Take implements [Store]. It never fails.
+// Take implements [Store]. It fails only for a request no [Limiter] makes:
+// a negative cost (ErrInvalidCost) or no policies or more than MaxPolicies
+// (ErrInvalidConfig).
 func (s *MemoryStore) Take(_ context.Context, req *Request, d *Decision) error {
+	if err := req.check(); err != nil {
+		return err
+	}
 	s.take(req, d)
 	return nil
 }

@@ -215,8 +215,13 @@ return ahead
 `)
 
 // Take implements [Store] with one EVALSHA (EVAL once after Redis lost its
-// script cache). Concurrent decisions share round trips: see batcher.
+// script cache). Concurrent decisions share round trips: see batcher. Like
+// [MemoryStore.Take], it refuses a request no [Limiter] makes without
+// calling Redis.
 func (s *RedisStore) Take(ctx context.Context, req *Request, d *Decision) error {
+	if err := req.check(); err != nil {
+		return err
+	}
 	n := len(req.Policies)
 	call := new(scriptCall)
 	call.keys = s.keys(call.keyBuf[:0], req)

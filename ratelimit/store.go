@@ -1,6 +1,9 @@
 package ratelimit
 
-import "context"
+import (
+	"context"
+	"fmt"
+)
 
 // A Store keeps GCRA state and decides admissions. [NewMemoryStore] keeps it
 // in the process; [NewRedisStore] shares it between instances.
@@ -28,4 +31,17 @@ type Request struct {
 	Cost int
 	// Policies are the limiter's validated policies, at most MaxPolicies.
 	Policies []Policy
+}
+
+// check refuses a request no limiter makes, for stores called directly: a
+// negative cost would give units back, and the state of a key is sized by
+// its number of policies.
+func (r *Request) check() error {
+	if r.Cost < 0 {
+		return ErrInvalidCost
+	}
+	if n := len(r.Policies); n < 1 || n > MaxPolicies {
+		return fmt.Errorf("%w: a request with %d policies, want 1 to %d", ErrInvalidConfig, n, MaxPolicies)
+	}
+	return nil
 }
