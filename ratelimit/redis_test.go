@@ -36,6 +36,12 @@ func newRedisLimiter(t testing.TB, c redis.UniversalClient, cfg Config, rc Redis
 	if rc.Secret == nil {
 		rc.Secret = testSecret
 	}
+	if rc.Timeout == 0 {
+		// Behaviour tests give Redis time under -race on a loaded
+		// machine: the default 50ms is meant for production round trips.
+		// The deadline itself is tested where a test sets its own.
+		rc.Timeout = 2 * time.Second
+	}
 	s, err := NewRedisStore(c, rc)
 	if err != nil {
 		t.Fatal(err)
