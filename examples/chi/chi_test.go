@@ -16,6 +16,7 @@ import (
 	"github.com/go-chi/chi/v5"
 
 	"github.com/apishield/apishield/audit"
+	"github.com/apishield/apishield/examples/internal/demo"
 	"github.com/apishield/apishield/examples/internal/devissuer"
 )
 
@@ -150,11 +151,11 @@ func TestForgottenRouteStopsStartUp(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	v, err := newValidators()
+	v, err := demo.NewValidators(chi.URLParam)
 	if err != nil {
 		t.Fatal(err)
 	}
-	items := newItemStore()
+	items := demo.NewStore(chi.URLParam)
 	policy, err := newPolicy(items, slog.New(slog.DiscardHandler))
 	if err != nil {
 		t.Fatal(err)
@@ -164,7 +165,7 @@ func TestForgottenRouteStopsStartUp(t *testing.T) {
 	if err := policy.CheckChi(r); err != nil {
 		t.Fatalf("the example's routes: %v", err)
 	}
-	r.With(v.itemID.Handler).Put("/v1/items/{id}", http.NotFound)
+	r.With(v.ID.Handler).Put("/v1/items/{id}", http.NotFound)
 	err = policy.CheckChi(r)
 	if err == nil || !strings.Contains(err.Error(), "PUT /v1/items/{id}") {
 		t.Fatalf("CheckChi with a forgotten route: err = %v, want it named", err)

@@ -41,6 +41,7 @@ import (
 	"github.com/apishield/apishield/audit"
 	"github.com/apishield/apishield/auth"
 	apierrors "github.com/apishield/apishield/errors"
+	"github.com/apishield/apishield/examples/internal/demo"
 	"github.com/apishield/apishield/examples/internal/devissuer"
 	"github.com/apishield/apishield/tlsconfig"
 )
@@ -133,7 +134,7 @@ func newHandler(ctx context.Context, logger *slog.Logger, dev *devissuer.Issuer,
 	if err != nil {
 		return nil, err
 	}
-	v, err := newValidators()
+	v, err := demo.NewValidators(chi.URLParam)
 	if err != nil {
 		return nil, err
 	}
@@ -151,7 +152,7 @@ func newHandler(ctx context.Context, logger *slog.Logger, dev *devissuer.Issuer,
 	if err != nil {
 		return nil, err
 	}
-	items := newItemStore()
+	items := demo.NewStore(chi.URLParam)
 	policy, err := newPolicy(items, logger)
 	if err != nil {
 		return nil, err
@@ -186,16 +187,16 @@ func newHandler(ctx context.Context, logger *slog.Logger, dev *devissuer.Issuer,
 // chi routes, with chi's Find, and for a request to a mount's own path (a
 // DELETE /v1/items under r.Route("/v1/items")) Find names the mount, not a
 // route, so the policy would refuse it with 403 where chi answers 405.
-func routes(r chi.Router, dev *devissuer.Issuer, items *itemStore, v *validators) {
+func routes(r chi.Router, dev *devissuer.Issuer, items *demo.Store, v *demo.Validators) {
 	r.Get("/healthz", healthz)
 	r.Get(devissuer.DiscoveryPath, dev.ServeDiscovery)
 	r.Get(devissuer.JWKSPath, dev.ServeJWKS)
-	r.With(v.listItems.Handler).Get("/v1/items", items.list)
-	r.With(v.createItem.Handler).Post("/v1/items", items.create)
+	r.With(v.List.Handler).Get("/v1/items", items.List)
+	r.With(v.Create.Handler).Post("/v1/items", items.Create)
 	// The routes that address one item share the path validator.
-	r.With(v.itemID.Handler).Group(func(r chi.Router) {
-		r.Get("/v1/items/{id}", items.get)
-		r.Delete("/v1/admin/items/{id}", items.delete)
+	r.With(v.ID.Handler).Group(func(r chi.Router) {
+		r.Get("/v1/items/{id}", items.Get)
+		r.Delete("/v1/admin/items/{id}", items.Delete)
 	})
 }
 
@@ -233,5 +234,5 @@ func curlCommands(base string) []string {
 }
 
 func healthz(w http.ResponseWriter, r *http.Request) {
-	writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
+	demo.WriteJSON(w, http.StatusOK, map[string]string{"status": "ok"})
 }

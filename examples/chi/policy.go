@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/apishield/apishield/authz"
+	"github.com/apishield/apishield/examples/internal/demo"
 )
 
 // newPolicy is who may do what, route by route, in chi's patterns with the
@@ -16,7 +17,7 @@ import (
 // matches the route itself with chi's Find and puts the path values on the
 // request: an Owner resolver reads them with r.PathValue, not
 // chi.URLParam, which is still empty at that point.
-func newPolicy(items *itemStore, logger *slog.Logger) (*authz.Policy, error) {
+func newPolicy(items *demo.Store, logger *slog.Logger) (*authz.Policy, error) {
 	return authz.New(authz.Config{
 		Logger: logger,
 		Routes: map[string]authz.Rule{
@@ -26,7 +27,7 @@ func newPolicy(items *itemStore, logger *slog.Logger) (*authz.Policy, error) {
 			"GET /v1/items":                         authz.AllScopes("items:read"),
 			"POST /v1/items":                        authz.AllScopes("items:write"),
 			// Object level (BOLA): only the item's owner may read it.
-			"GET /v1/items/{id}": authz.And(authz.AllScopes("items:read"), authz.Owner(items.ownerOf)),
+			"GET /v1/items/{id}": authz.And(authz.AllScopes("items:read"), authz.Owner(items.OwnerOf(nil))),
 			// Sensitive: an admin who signed in with a second factor within 10 minutes.
 			"DELETE /v1/admin/items/{id}": authz.And(
 				authz.AnyRole("admin"),

@@ -1,20 +1,12 @@
 package main
 
 import (
-	"embed"
 	"log/slog"
 	"net/http"
 
 	"github.com/apishield/apishield/authz"
-	"github.com/apishield/apishield/validate"
+	"github.com/apishield/apishield/examples/internal/demo"
 )
-
-// The contracts of the forwarded routes that take input, checked at the
-// gateway so the upstream never parses a malformed body. Strict mode (the
-// default) refuses unknown fields, so a client cannot set "owner" or "id".
-//
-//go:embed schemas/*.json
-var schemaFiles embed.FS
 
 // route is one entry of the gateway's route table.
 type route struct {
@@ -24,13 +16,13 @@ type route struct {
 
 // routes is the one table of what the gateway answers: its own health
 // check, and the upstream routes it forwards. A request that matches none
-// is refused with a problem and never reaches the upstream.
+// is refused with a problem and never reaches the upstream. A body is
+// checked against the upstream's contract (the demo item's here) at the
+// gateway, so the upstream never parses a malformed one; strict mode refuses
+// unknown fields, so a client cannot set "owner" or "id". The path is left
+// to the gateway's own checks and the upstream.
 func routes(proxy http.Handler) ([]route, error) {
-	create, err := schemaFiles.ReadFile("schemas/item-create.json")
-	if err != nil {
-		return nil, err
-	}
-	createItem, err := validate.New(validate.Config{Body: create, MaxBodyBytes: 64 << 10})
+	v, err := demo.NewValidators(nil)
 	if err != nil {
 		return nil, err
 	}
@@ -38,7 +30,7 @@ func routes(proxy http.Handler) ([]route, error) {
 		{"GET /healthz", http.HandlerFunc(healthz)},
 		{"GET /v1/items", proxy},
 		{"GET /v1/items/{id}", proxy},
-		{"POST /v1/items", createItem.Handler(proxy)},
+		{"POST /v1/items", v.Create.Handler(proxy)},
 	}, nil
 }
 

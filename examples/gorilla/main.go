@@ -36,6 +36,7 @@ import (
 	"time"
 
 	"github.com/apishield/apishield/audit"
+	"github.com/apishield/apishield/examples/internal/demo"
 	"github.com/apishield/apishield/examples/internal/devissuer"
 	"github.com/apishield/apishield/tlsconfig"
 )
@@ -160,5 +161,5 @@ func curlCommands(base string) []string {
 }
 
 func healthz(w http.ResponseWriter, r *http.Request) {
-	writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
+	demo.WriteJSON(w, http.StatusOK, map[string]string{"status": "ok"})
 }

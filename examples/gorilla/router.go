@@ -13,9 +13,15 @@ import (
 	"github.com/apishield/apishield/auth"
 	"github.com/apishield/apishield/authz"
 	apierrors "github.com/apishield/apishield/errors"
+	"github.com/apishield/apishield/examples/internal/demo"
 	"github.com/apishield/apishield/examples/internal/devissuer"
 	"github.com/apishield/apishield/ratelimit"
 )
+
+// pathParam reads gorilla/mux's path variables, which r.PathValue does not
+// see: the validators, the handlers and the policy's Owner resolver all run
+// after the router has matched.
+func pathParam(r *http.Request, name string) string { return mux.Vars(r)[name] }
 
 // newHandler builds the router and its middleware stack, outermost first:
 // errors (request ID, panics) → audit → rate limit by IP → [router matches]
@@ -29,7 +35,7 @@ func newHandler(ctx context.Context, logger *slog.Logger, dev *devissuer.Issuer,
 	if err != nil {
 		return nil, err
 	}
-	v, err := newValidators()
+	v, err := demo.NewValidators(pathParam)
 	if err != nil {
 		return nil, err
 	}
@@ -47,7 +53,7 @@ func newHandler(ctx context.Context, logger *slog.Logger, dev *devissuer.Issuer,
 	if err != nil {
 		return nil, err
 	}
-	items := newItemStore()
+	items := demo.NewStore(pathParam)
 
 	r := mux.NewRouter()
 	r.NotFoundHandler = http.HandlerFunc(apierrors.NotFound)
@@ -55,10 +61,10 @@ func newHandler(ctx context.Context, logger *slog.Logger, dev *devissuer.Issuer,
 	r.HandleFunc(devissuer.DiscoveryPath, dev.ServeDiscovery).Methods(http.MethodGet)
 	r.HandleFunc(devissuer.JWKSPath, dev.ServeJWKS).Methods(http.MethodGet)
 	r.HandleFunc("/healthz", healthz).Methods(http.MethodGet)
-	r.Handle("/v1/items", v.listItems.Handler(http.HandlerFunc(items.list))).Methods(http.MethodGet)
-	r.Handle("/v1/items", v.createItem.Handler(http.HandlerFunc(items.create))).Methods(http.MethodPost)
-	r.Handle("/v1/items/{id}", v.itemPath.Handler(http.HandlerFunc(items.get))).Methods(http.MethodGet)
-	r.Handle("/v1/admin/items/{id}", v.itemPath.Handler(http.HandlerFunc(items.delete))).Methods(http.MethodDelete)
+	r.Handle("/v1/items", v.List.Handler(http.HandlerFunc(items.List))).Methods(http.MethodGet)
+	r.Handle("/v1/items", v.Create.Handler(http.HandlerFunc(items.Create))).Methods(http.MethodPost)
+	r.Handle("/v1/items/{id}", v.ID.Handler(http.HandlerFunc(items.Get))).Methods(http.MethodGet)
+	r.Handle("/v1/admin/items/{id}", v.ID.Handler(http.HandlerFunc(items.Delete))).Methods(http.MethodDelete)
 
 	policy, err := newPolicy(r, items, logger)
 	if err != nil {
@@ -121,7 +127,7 @@ func auditRoute(next http.Handler) http.Handler {
 // newPolicy is who may do what, route by route. A route without an entry is
 // refused; every route registered on r is checked at start-up, so a
 // forgotten entry stops the server instead.
-func newPolicy(r *mux.Router, items *itemStore, logger *slog.Logger) (*authz.Policy, error) {
+func newPolicy(r *mux.Router, items *demo.Store, logger *slog.Logger) (*authz.Policy, error) {
 	policy, err := authz.New(authz.Config{
 		Pattern:   routeTemplate,
 		PathValue: pathParam,
@@ -133,7 +139,7 @@ func newPolicy(r *mux.Router, items *itemStore, logger *slog.Logger) (*authz.Pol
 			"GET /v1/items":                         authz.AllScopes("items:read"),
 			"POST /v1/items":                        authz.AllScopes("items:write"),
 			// Object level (BOLA): only the item's owner may read it.
-			"GET /v1/items/{id}": authz.And(authz.AllScopes("items:read"), authz.Owner(items.ownerOf)),
+			"GET /v1/items/{id}": authz.And(authz.AllScopes("items:read"), authz.Owner(items.OwnerOf(pathParam))),
 			// Sensitive: an admin who signed in with a second factor within 10 minutes.
 			"DELETE /v1/admin/items/{id}": authz.And(
 				authz.AnyRole("admin"),

@@ -17,6 +17,7 @@ import (
 
 	"github.com/apishield/apishield/audit"
 	"github.com/apishield/apishield/authz"
+	"github.com/apishield/apishield/examples/internal/demo"
 	"github.com/apishield/apishield/examples/internal/devissuer"
 )
 
@@ -123,7 +124,7 @@ func TestForgottenRouteStopsStartup(t *testing.T) {
 	r := mux.NewRouter()
 	r.HandleFunc("/healthz", healthz).Methods(http.MethodGet)
 	r.HandleFunc("/v1/forgotten", healthz).Methods(http.MethodPost)
-	_, err := newPolicy(r, newItemStore(), slog.New(slog.NewJSONHandler(io.Discard, nil)))
+	_, err := newPolicy(r, demo.NewStore(pathParam), slog.New(slog.NewJSONHandler(io.Discard, nil)))
 	if !errors.Is(err, authz.ErrUnprotected) || !strings.Contains(err.Error(), "POST /v1/forgotten") {
 		t.Fatalf("err = %v, want ErrUnprotected naming POST /v1/forgotten", err)
 	}
@@ -133,13 +134,13 @@ func TestForgottenRouteStopsStartup(t *testing.T) {
 // r.PathValue does not; an id the schema refuses never reaches the handler.
 func TestPathValidatorReadsMuxVars(t *testing.T) {
 	t.Parallel()
-	v, err := newValidators()
+	v, err := demo.NewValidators(pathParam)
 	if err != nil {
 		t.Fatal(err)
 	}
 	reached := false
 	r := mux.NewRouter()
-	r.Handle("/x/{id}", v.itemPath.Handler(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+	r.Handle("/x/{id}", v.ID.Handler(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
 		reached = true
 	})))
 	for path, want := range map[string]int{"/x/7": http.StatusOK, "/x/0": http.StatusUnprocessableEntity, "/x/abc": http.StatusUnprocessableEntity} {

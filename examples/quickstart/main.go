@@ -33,6 +33,7 @@ import (
 	"github.com/apishield/apishield/audit"
 	"github.com/apishield/apishield/auth"
 	apierrors "github.com/apishield/apishield/errors"
+	"github.com/apishield/apishield/examples/internal/demo"
 	"github.com/apishield/apishield/examples/internal/devissuer"
 	"github.com/apishield/apishield/tlsconfig"
 )
@@ -156,7 +157,7 @@ func newHandler(ctx context.Context, logger *slog.Logger, dev *devissuer.Issuer,
 	if err != nil {
 		return nil, err
 	}
-	v, err := newValidators()
+	v, err := demo.NewValidators(nil)
 	if err != nil {
 		return nil, err
 	}
@@ -170,12 +171,12 @@ func newHandler(ctx context.Context, logger *slog.Logger, dev *devissuer.Issuer,
 	if err != nil {
 		return nil, err
 	}
-	items := newItemStore()
+	items := demo.NewStore(nil)
 	mux := http.NewServeMux()
 	patterns := []string{"GET " + devissuer.DiscoveryPath, "GET " + devissuer.JWKSPath}
 	mux.HandleFunc(patterns[0], dev.ServeDiscovery)
 	mux.HandleFunc(patterns[1], dev.ServeJWKS)
-	for _, rt := range items.routes(v) {
+	for _, rt := range routes(items, v) {
 		mux.Handle(rt.pattern, rt.handler)
 		patterns = append(patterns, rt.pattern)
 	}
@@ -248,5 +249,5 @@ func displayAddr(requested string, got net.Addr) string {
 }
 
 func healthz(w http.ResponseWriter, r *http.Request) {
-	writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
+	demo.WriteJSON(w, http.StatusOK, map[string]string{"status": "ok"})
 }

@@ -75,7 +75,7 @@ func do(t *testing.T, h http.Handler, method, target, ctype, body string) (int, 
 	return rr.Code, out
 }
 
-// TestItemValidation checks the contract wired in schemas.go: what the
+// TestItemValidation checks the contract wired in policy.go: what the
 // validator refuses, with which pointers, and that a valid item reaches the
 // store with its fields intact.
 func TestItemValidation(t *testing.T) {

@@ -1,0 +1,64 @@
+package demo
+
+import (
+	"embed"
+	"encoding/json"
+
+	"github.com/apishield/apishield/validate"
+)
+
+// The request contracts, compiled once at start-up. Strict mode (the
+// default) refuses unknown fields, so a client cannot set "owner" or "id".
+//
+//go:embed schemas/*.json
+var schemaFiles embed.FS
+
+// Validators holds one validate.Validator per kind of input the items take.
+type Validators struct {
+	Create *validate.Validator // POST /v1/items: the body, at most 64 KiB
+	List   *validate.Validator // GET /v1/items: limit and cursor
+	ID     *validate.Validator // /v1/items/{id}, /v1/admin/items/{id}: the id
+}
+
+// NewValidators compiles the contracts; ID reads {id} with param.
+func NewValidators(param ParamFunc) (*Validators, error) {
+	var files [3][]byte
+	for i, name := range []string{"item-create", "items-query", "item-id"} {
+		b, err := schemaFiles.ReadFile("schemas/" + name + ".json")
+		if err != nil {
+			return nil, err
+		}
+		files[i] = b
+	}
+	var v Validators
+	var err error
+	if v.Create, err = validate.New(validate.Config{Body: files[0], MaxBodyBytes: 64 << 10}); err != nil {
+		return nil, err
+	}
+	if v.List, err = validate.New(validate.Config{Query: files[1]}); err != nil {
+		return nil, err
+	}
+	if v.ID, err = validate.New(validate.Config{Path: files[2], PathParam: param}); err != nil {
+		return nil, err
+	}
+	return &v, nil
+}
+
+// newItem reads the body the Create validator decoded, so the body is
+// parsed once. The schema has already guaranteed every type and bound, so
+// the conversions cannot fail on a request that reached the handler.
+func newItem(body any) Item {
+	m, _ := body.(map[string]any)
+	var it Item
+	it.Name, _ = m["name"].(string)
+	if n, ok := m["price"].(json.Number); ok {
+		it.Price, _ = n.Float64()
+	}
+	if tags, ok := m["tags"].([]any); ok {
+		for _, t := range tags {
+			s, _ := t.(string)
+			it.Tags = append(it.Tags, s)
+		}
+	}
+	return it
+}
