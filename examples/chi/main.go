@@ -24,7 +24,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -43,6 +42,7 @@ import (
 	apierrors "github.com/apishield/apishield/errors"
 	"github.com/apishield/apishield/examples/internal/demo"
 	"github.com/apishield/apishield/examples/internal/devissuer"
+	"github.com/apishield/apishield/examples/internal/startup"
 	"github.com/apishield/apishield/tlsconfig"
 )
 
@@ -98,33 +98,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 
-	fmt.Fprintf(stdout, "apishield chi example listening on %s\n\n", base)
-	fmt.Fprintf(stdout, "Demo access tokens from the development issuer at %s, valid for 1 hour:\n", base)
-	for _, t := range tokens {
-		fmt.Fprintf(stdout, "  export %s=%s  # %s\n", t.Name, t.Token, t.About)
-	}
-	fmt.Fprintln(stdout, "\nTry:")
-	for _, c := range curlCommands(base) {
-		fmt.Fprintf(stdout, "  %s\n", c)
-	}
-	fmt.Fprintln(stdout, "\nPress Ctrl-C to stop.")
+	startup.Banner(stdout, "apishield chi example listening on "+base, base, tokens, "Try:", curlCommands(base))
 
-	errc := make(chan error, 1)
-	go func() { errc <- srv.Serve(ln) }()
-	select {
-	case err := <-errc:
-		return err
-	case <-ctx.Done():
-	}
-	shutdownCtx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	if err := srv.Shutdown(shutdownCtx); err != nil {
-		return err
-	}
-	if err := <-errc; !errors.Is(err, http.ErrServerClosed) {
-		return err
-	}
-	return nil
+	return startup.Serve(ctx, srv, func() error { return srv.Serve(ln) })
 }
 
 // newHandler builds the router: the middleware stack, the routes, and the

@@ -45,6 +45,7 @@ import (
 	"github.com/apishield/apishield/auth"
 	apierrors "github.com/apishield/apishield/errors"
 	"github.com/apishield/apishield/examples/internal/devissuer"
+	"github.com/apishield/apishield/examples/internal/startup"
 	"github.com/apishield/apishield/tlsconfig"
 )
 
@@ -131,33 +132,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 
-	fmt.Fprintf(stdout, "apishield gateway listening on %s, forwarding to %s\n\n", base, upstream.Redacted())
-	fmt.Fprintf(stdout, "Demo access tokens from the development issuer at %s, valid for 1 hour:\n", base)
-	for _, t := range tokens {
-		fmt.Fprintf(stdout, "  export %s=%s  # %s\n", t.Name, t.Token, t.About)
-	}
-	fmt.Fprintln(stdout, "\nTry (the statuses of forwarded requests assume -demo-upstream):")
-	for _, c := range curlCommands(base) {
-		fmt.Fprintf(stdout, "  %s\n", c)
-	}
-	fmt.Fprintln(stdout, "\nPress Ctrl-C to stop.")
+	startup.Banner(stdout, "apishield gateway listening on "+base+", forwarding to "+upstream.Redacted(), base, tokens,
+		"Try (the statuses of forwarded requests assume -demo-upstream):", curlCommands(base))
 
-	errc := make(chan error, 1)
-	go func() { errc <- srv.Serve(ln) }()
-	select {
-	case err := <-errc:
-		return err
-	case <-ctx.Done():
-	}
-	shutdownCtx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	if err := srv.Shutdown(shutdownCtx); err != nil {
-		return err
-	}
-	if err := <-errc; !errors.Is(err, http.ErrServerClosed) {
-		return err
-	}
-	return nil
+	return startup.Serve(ctx, srv, func() error { return srv.Serve(ln) })
 }
 
 // parseUpstream accepts only an absolute http or https URL with a host and

@@ -23,7 +23,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -38,6 +37,7 @@ import (
 	"github.com/apishield/apishield/audit"
 	"github.com/apishield/apishield/examples/internal/demo"
 	"github.com/apishield/apishield/examples/internal/devissuer"
+	"github.com/apishield/apishield/examples/internal/startup"
 	"github.com/apishield/apishield/tlsconfig"
 )
 
@@ -99,33 +99,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 
-	fmt.Fprintf(stdout, "apishield gorilla/mux example listening on %s\n\n", base)
-	fmt.Fprintf(stdout, "Demo access tokens from the development issuer at %s, valid for 1 hour:\n", base)
-	for _, t := range tokens {
-		fmt.Fprintf(stdout, "  export %s=%s  # %s\n", t.Name, t.Token, t.About)
-	}
-	fmt.Fprintln(stdout, "\nTry:")
-	for _, c := range curlCommands(base) {
-		fmt.Fprintf(stdout, "  %s\n", c)
-	}
-	fmt.Fprintln(stdout, "\nPress Ctrl-C to stop.")
+	startup.Banner(stdout, "apishield gorilla/mux example listening on "+base, base, tokens, "Try:", curlCommands(base))
 
-	errc := make(chan error, 1)
-	go func() { errc <- srv.Serve(ln) }() // HTTPS: srv.ServeTLS(ln, "", "")
-	select {
-	case err := <-errc:
-		return err
-	case <-ctx.Done():
-	}
-	shutdownCtx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	if err := srv.Shutdown(shutdownCtx); err != nil {
-		return err
-	}
-	if err := <-errc; !errors.Is(err, http.ErrServerClosed) {
-		return err
-	}
-	return nil
+	return startup.Serve(ctx, srv, func() error { return srv.Serve(ln) }) // HTTPS: srv.ServeTLS(ln, "", "")
 }
 
 // curlCommands are the commands printed at start, each ending with the

@@ -16,7 +16,6 @@ package main
 import (
 	"context"
 	"crypto/tls"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -35,6 +34,7 @@ import (
 	apierrors "github.com/apishield/apishield/errors"
 	"github.com/apishield/apishield/examples/internal/demo"
 	"github.com/apishield/apishield/examples/internal/devissuer"
+	"github.com/apishield/apishield/examples/internal/startup"
 	"github.com/apishield/apishield/tlsconfig"
 )
 
@@ -116,39 +116,18 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 
-	fmt.Fprintf(stdout, "apishield quickstart listening on %s\n\n", base)
-	fmt.Fprintf(stdout, "Demo access tokens from the development issuer at %s, valid for 1 hour:\n", base)
-	for _, t := range tokens {
-		fmt.Fprintf(stdout, "  export %s=%s  # %s\n", t.Name, t.Token, t.About)
+	commands := curlCommands(base)
+	for i, c := range commands {
+		commands[i] = strings.Replace(c, "curl -i", curl, 1)
 	}
-	fmt.Fprintln(stdout, "\nTry:")
-	for _, c := range curlCommands(base) {
-		fmt.Fprintf(stdout, "  %s\n", strings.Replace(c, "curl -i", curl, 1))
-	}
-	fmt.Fprintln(stdout, "\nPress Ctrl-C to stop.")
+	startup.Banner(stdout, "apishield quickstart listening on "+base, base, tokens, "Try:", commands)
 
-	errc := make(chan error, 1)
-	go func() {
+	return startup.Serve(ctx, srv, func() error {
 		if *plain {
-			errc <- srv.Serve(ln)
-		} else {
-			errc <- srv.ServeTLS(ln, "", "")
+			return srv.Serve(ln)
 		}
-	}()
-	select {
-	case err := <-errc:
-		return err
-	case <-ctx.Done():
-	}
-	shutdownCtx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	if err := srv.Shutdown(shutdownCtx); err != nil {
-		return err
-	}
-	if err := <-errc; !errors.Is(err, http.ErrServerClosed) {
-		return err
-	}
-	return nil
+		return srv.ServeTLS(ln, "", "")
+	})
 }
 
 // newHandler builds the API and its middleware stack.
