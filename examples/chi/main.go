@@ -124,7 +124,7 @@ func newHandler(ctx context.Context, logger *slog.Logger, dev *devissuer.Issuer,
 	if err != nil {
 		return nil, err
 	}
-	perIP, perSubject, err := rateLimits(logger)
+	perIP, perSubject, err := demo.RateLimits(nil, logger) // in memory; see examples/quickstart/limits.go for Redis
 	if err != nil {
 		return nil, err
 	}

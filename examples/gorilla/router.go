@@ -15,7 +15,6 @@ import (
 	apierrors "github.com/apishield/apishield/errors"
 	"github.com/apishield/apishield/examples/internal/demo"
 	"github.com/apishield/apishield/examples/internal/devissuer"
-	"github.com/apishield/apishield/ratelimit"
 )
 
 // pathParam reads gorilla/mux's path variables, which r.PathValue does not
@@ -49,7 +48,7 @@ func newHandler(ctx context.Context, logger *slog.Logger, dev *devissuer.Issuer,
 	if err != nil {
 		return nil, err
 	}
-	perIP, perSubject, err := rateLimits(logger)
+	perIP, perSubject, err := demo.RateLimits(nil, logger) // in memory; see examples/quickstart/limits.go for Redis
 	if err != nil {
 		return nil, err
 	}
@@ -180,34 +179,4 @@ func registeredRoutes(r *mux.Router) ([]string, error) {
 		return nil
 	})
 	return out, err
-}
-
-// rateLimits builds the per-IP limiter (around the router, so floods and
-// scans of unknown routes are refused before any cryptography) and the
-// per-subject limiter (after auth). Both keep their state in memory; see
-// examples/quickstart/limits.go for sharing them through Redis.
-func rateLimits(logger *slog.Logger) (perIP, perSubject *ratelimit.Limiter, err error) {
-	// Behind a reverse proxy, list it: ratelimit.ParseTrustedProxies([]string{"10.0.0.0/8"}).
-	byIP, err := ratelimit.ByIP(ratelimit.IPConfig{})
-	if err != nil {
-		return nil, nil, err
-	}
-	perIP, err = ratelimit.New(ratelimit.Config{
-		Name: "ip", Logger: logger, Key: byIP,
-		Policies: []ratelimit.Policy{{Name: "ip", Limit: 600, Period: time.Minute, Burst: 100}},
-	})
-	if err != nil {
-		return nil, nil, err
-	}
-	perSubject, err = ratelimit.New(ratelimit.Config{
-		Name: "subject", Logger: logger, Key: ratelimit.BySubject(),
-		Policies: []ratelimit.Policy{
-			{Name: "subject", Limit: 1000, Period: time.Hour, Burst: 20},
-			{Name: "daily", Limit: 10000, Period: 24 * time.Hour},
-		},
-	})
-	if err != nil {
-		return nil, nil, err
-	}
-	return perIP, perSubject, nil
 }

@@ -8,12 +8,13 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
+	"github.com/apishield/apishield/examples/internal/demo"
 	"github.com/apishield/apishield/ratelimit"
 )
 
-// rateLimits builds the per-IP limiter (before auth, so floods are refused
-// before any cryptography) and the per-subject limiter (after it). They keep
-// their state in memory, or in Redis when redisURL is set: a URL such as
+// rateLimits builds the demo API's per-IP and per-subject limiters
+// (demo.RateLimits). They keep their state in memory, or in Redis when
+// redisURL is set: a URL such as
 // "redis://localhost:6379/0", or a comma list "h1:p1,h2:p2,h3:p3" of Redis
 // Cluster nodes. With Redis, secret (at least 16 bytes, the same on every
 // instance) keys the HMAC that keeps raw IPs and subjects out of Redis.
@@ -48,27 +49,5 @@ func rateLimits(redisURL string, secret []byte, logger *slog.Logger) (perIP, per
 		}
 		store = rs
 	}
-	// Behind a reverse proxy, list it: ratelimit.ParseTrustedProxies([]string{"10.0.0.0/8"}).
-	byIP, err := ratelimit.ByIP(ratelimit.IPConfig{})
-	if err != nil {
-		return nil, nil, err
-	}
-	perIP, err = ratelimit.New(ratelimit.Config{
-		Name: "ip", Store: store, Logger: logger, Key: byIP,
-		Policies: []ratelimit.Policy{{Name: "ip", Limit: 600, Period: time.Minute, Burst: 100}},
-	})
-	if err != nil {
-		return nil, nil, err
-	}
-	perSubject, err = ratelimit.New(ratelimit.Config{
-		Name: "subject", Store: store, Logger: logger, Key: ratelimit.BySubject(),
-		Policies: []ratelimit.Policy{
-			{Name: "subject", Limit: 1000, Period: time.Hour, Burst: 20},
-			{Name: "daily", Limit: 10000, Period: 24 * time.Hour},
-		},
-	})
-	if err != nil {
-		return nil, nil, err
-	}
-	return perIP, perSubject, nil
+	return demo.RateLimits(store, logger)
 }
