@@ -41,11 +41,12 @@ func (t *memTable) find(k memKey) int {
 	}
 }
 
-// expiry is when the slot at j holds nothing worth keeping: when its
-// latest arrival time has passed, every bucket is full again.
-func (t *memTable) expiry(j int) int64 {
+// expiry is when a slot holding arrival times tats holds nothing worth
+// keeping: when its latest arrival time has passed, every bucket is full
+// again.
+func expiry(tats []int64) int64 {
 	var e int64
-	for _, tat := range t.words[j+1 : j+t.w] {
+	for _, tat := range tats {
 		e = max(e, tat)
 	}
 	return e
@@ -61,7 +62,7 @@ func (t *memTable) rebuild(now int64, keep int) int {
 	old, w, n := t.words, t.w, t.n
 	live := 0
 	for j := 0; j < len(old); j += w {
-		if old[j] != 0 && t.expiry(j) > now {
+		if old[j] != 0 && expiry(old[j+1:j+w]) > now {
 			live++
 		}
 	}
@@ -72,14 +73,7 @@ func (t *memTable) rebuild(now int64, keep int) int {
 	}
 	t.init(w, size)
 	for j := 0; j < len(old) && t.n < keep; j += w {
-		if old[j] == 0 {
-			continue
-		}
-		e := int64(0)
-		for _, tat := range old[j+1 : j+w] {
-			e = max(e, tat)
-		}
-		if e > now {
+		if old[j] != 0 && expiry(old[j+1:j+w]) > now {
 			copy(t.words[t.find(memKey(old[j])):], old[j:j+w])
 			t.n++
 		}

@@ -224,8 +224,8 @@ func (s *RedisStore) Take(ctx context.Context, req *Request, d *Decision) error 
 	}
 	n := len(req.Policies)
 	call := new(scriptCall)
-	call.keys = s.keys(call.keyBuf[:0], req)
-	id := call.keys[0][:len(call.keys[0])-len(req.Policies[0].Name)]
+	var id string
+	call.keys, id = s.keys(call.keyBuf[:0], req)
 	if s.deny != nil && s.deny.lookup(id, req.Cost, d) {
 		return nil
 	}
@@ -257,8 +257,9 @@ func (s *RedisStore) Take(ctx context.Context, req *Request, d *Decision) error 
 
 // keys appends the Redis keys of req's policies to dst: prefix, namespace,
 // the key's HMAC as a hash tag, then the policy's name. They are built in
-// one string, so they cost one allocation together.
-func (s *RedisStore) keys(dst []string, req *Request) []string {
+// one string, so they cost one allocation together. id is their common
+// part, which names the client in the deny cache.
+func (s *RedisStore) keys(dst []string, req *Request) (keys []string, id string) {
 	var tag [22]byte
 	s.tag(&tag, req)
 	idLen := len(s.prefix) + len(req.Namespace) + len(":{") + len(tag) + len("}:")
@@ -273,12 +274,13 @@ func (s *RedisStore) keys(dst []string, req *Request) []string {
 		b = append(b, req.Policies[i].Name...)
 	}
 	all := string(b)
+	id = all[:idLen]
 	for i := range req.Policies {
 		k := idLen + len(req.Policies[i].Name)
 		dst = append(dst, all[:k])
 		all = all[k:]
 	}
-	return dst
+	return dst, id
 }
 
 // tag writes the key's HMAC, 128 bits in base64url, the hash tag that

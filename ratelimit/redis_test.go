@@ -216,7 +216,7 @@ func TestRedisStandalone(t *testing.T) {
 		batch := make([]*scriptCall, 3)
 		for i := range batch {
 			call := &scriptCall{done: make(chan struct{})}
-			call.keys = s.keys(call.keyBuf[:0], &Request{Namespace: "pipe", Key: "k" + strconv.Itoa(i), Cost: 1 + i, Policies: ps})
+			call.keys, _ = s.keys(call.keyBuf[:0], &Request{Namespace: "pipe", Key: "k" + strconv.Itoa(i), Cost: 1 + i, Policies: ps})
 			call.args = append(call.argBuf[:0], 1+i)
 			for _, p := range ps {
 				call.args = append(call.args, p.interval(), p.tolerance())
