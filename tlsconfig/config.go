@@ -58,22 +58,34 @@ type Config struct {
 	ClientAuth tls.ClientAuthType
 
 	// AllowedDNSNames, AllowedURIs and AllowedSPIFFEIDs restrict which
-	// verified peers are accepted: the peer's leaf certificate must carry at
-	// least one listed name (exact match; DNS names case-insensitively,
-	// without wildcards; a SPIFFE ID only counts on a certificate whose only
-	// URI SAN it is). The lists are alternatives: a match in any one admits
-	// the peer. On a server they apply to client certificates and require
-	// client CAs; on a client they apply to the server's certificate, on top
-	// of the usual check of ServerName. If all are empty and VerifyIdentity
-	// is nil, every peer whose chain verifies is accepted: the CA is then the
-	// whole policy, so give mTLS services a CA of their own.
+	// verified peers are accepted: the peer's identity, [Identity.Subject],
+	// must be listed (exact match; DNS names case-insensitively, without
+	// wildcards; a SPIFFE ID only counts on a certificate whose only URI SAN
+	// it is). The lists are alternatives: a match in any one admits the
+	// peer. An allowed name elsewhere in the certificate does not count: a
+	// certificate with the SANs victim.internal and allowed.example, in
+	// that order, or with a URI SAN beside the allowed DNS name, is refused,
+	// because the application would see victim.internal or the URI. So the
+	// identity handed to the application is always the allow-listed name
+	// that matched. Have your CA put the name you list first (URI SANs come
+	// before DNS SANs). Entries that no certificate name could ever equal
+	// are refused.
+	//
+	// On a server they apply to client certificates and require client CAs;
+	// on a client they apply to the server's certificate, on top of the usual
+	// check of ServerName against any of its names. If all are empty and
+	// VerifyIdentity is nil, every peer whose chain verifies is accepted and
+	// its identity is the first name of its certificate in Subject's order:
+	// the CA is then the whole policy, so give mTLS services a CA of their
+	// own.
 	AllowedDNSNames  []string
 	AllowedURIs      []string
 	AllowedSPIFFEIDs []string
 	// VerifyIdentity, if set, is called with every verified peer identity
 	// after the allow-lists accepted it (or when there are none), on full
 	// handshakes and resumed sessions alike; a non-nil error aborts the
-	// handshake.
+	// handshake. It should decide on id.Subject(), the name the application
+	// sees, not on whichever of the certificate's names it likes.
 	VerifyIdentity func(Identity) error
 
 	// RootCAs is the pool a client verifies server certificates against

@@ -50,9 +50,17 @@
 // check runs in tls.Config.VerifyConnection, which crypto/tls calls on
 // resumed sessions as well as full handshakes (VerifyPeerCertificate is
 // skipped on resumption), so a session ticket cannot smuggle a refused
-// identity past it. Handlers read the verified identity with
-// [PeerIdentity]; its [Identity.Subject] is the name to map to an
-// application principal. auth does so with method "mtls" once it is given
+// identity past it.
+//
+// Handlers read the verified identity with [PeerIdentity]; its
+// [Identity.Subject] is the one name to map to an application principal.
+// A certificate carries many names, but only its Subject is checked
+// against the allow-lists, so the Subject of an admitted peer is always
+// the allowed name that matched: a certificate with the SANs
+// victim.internal and allowed.example (in that order) is refused by an
+// allow-list of allowed.example rather than handed to the application as
+// victim.internal. The common name and IP SANs are never the identity.
+// auth maps the Subject to a principal with method "mtls" once it is given
 // PeerIdentity (tlsconfig imports nothing of apishield's, and auth does not
 // import tlsconfig, so the application joins them):
 //
