@@ -44,6 +44,13 @@ type Config struct {
 	// client certificates against (server only). Setting ClientCAs,
 	// ClientCAFile or ClientCAReloader turns mutual TLS on. Set at most one
 	// of the three. If all are nil, clients are not asked for certificates.
+	//
+	// A resumed session is re-checked in VerifyConnection: its chain must
+	// still end in a CA of this pool (or of the reloader's current bundle),
+	// or the handshake fails with [ErrStaleSession]. Rotate client CAs with
+	// ClientCAReloader or by building a new config with [Server], not by
+	// changing ClientCAs on a Clone: the re-check keeps using the pool
+	// given here.
 	ClientCAs *x509.CertPool
 	// ClientCAFile is a PEM bundle of client CAs, read once by [Server].
 	ClientCAFile string
@@ -92,6 +99,9 @@ type Config struct {
 	// (client only). Nil, with RootCAFile empty, means the system roots.
 	RootCAs *x509.CertPool
 	// RootCAFile is a PEM bundle of roots for a client, read once by [Client].
+	// To rotate roots, build a new config with [Client]: it has a session
+	// cache of its own, so no session established under the old roots can
+	// resume through it. A Clone would share the old cache.
 	RootCAFile string
 	// ServerName is the name a client expects in the server's certificate
 	// and sends in SNI (client only). Empty means it is taken from the
@@ -162,8 +172,9 @@ func Server(cfg Config) (*tls.Config, error) {
 	default:
 		return nil, invalid("ClientAuth %v accepts unverified client certificates", cfg.ClientAuth)
 	}
-	c.VerifyConnection = pol.verifyConnection(c.ClientAuth == tls.RequireAndVerifyClientCert)
-
+	// roots is the pool resumed sessions are checked against in
+	// VerifyConnection: the static pool, or the reloader's current one.
+	var roots func() *x509.CertPool
 	switch {
 	case cfg.ClientCAs != nil:
 		c.ClientCAs = cfg.ClientCAs
@@ -184,7 +195,13 @@ func Server(cfg Config) (*tls.Config, error) {
 			c.NextProtos = []string{"h2", "http/1.1"}
 		}
 		c.GetConfigForClient = cfg.ClientCAReloader.configFor(c)
+		roots = cfg.ClientCAReloader.Pool
 	}
+	if roots == nil {
+		pool := c.ClientCAs
+		roots = func() *x509.CertPool { return pool }
+	}
+	c.VerifyConnection = pol.verifyConnection(c.ClientAuth == tls.RequireAndVerifyClientCert, roots)
 	return c, nil
 }
 
@@ -232,7 +249,7 @@ func Client(cfg Config) (*tls.Config, error) {
 		return nil, invalid("%v", err)
 	}
 	if pol.restricts() {
-		c.VerifyConnection = pol.verifyConnection(true)
+		c.VerifyConnection = pol.verifyConnection(true, nil)
 	}
 	return c, nil
 }

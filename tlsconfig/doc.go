@@ -87,6 +87,14 @@
 // [Reloader.NotAfter] exposes the expiry for monitoring. A [CAReloader] does
 // the same for a client CA bundle.
 //
+// A client CA that is rotated out stays out for resumed sessions too. Go
+// before 1.25.7 and 1.24.13 did not re-check a resumed session's chain
+// against the CAs configured since it was established, which is why go.mod
+// asks for Go 1.25.7; and VerifyConnection checks every resumed session's
+// chain against the current client CAs itself ([ErrStaleSession]), so the
+// promise holds whatever the toolchain and even when a rotation lands in
+// the middle of a handshake.
+//
 // # Development certificates
 //
 // [SelfSigned] makes a one-day ECDSA P-256 certificate for a development

@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"time"
 )
 
 // ErrIdentityNotAllowed is returned (wrapped in an [*IdentityError]) when a
@@ -386,8 +387,9 @@ func (p *policy) matches(id Identity) bool {
 // VerifyPeerCertificate, crypto/tls calls VerifyConnection on resumed
 // sessions too, with the verified chains stored in the session, so a ticket
 // issued under a laxer policy cannot carry a refused identity past this
-// check.
-func (p *policy) verifyConnection(requireVerified bool) func(tls.ConnectionState) error {
+// check. roots, if not nil, returns the server's current client CA pool: a
+// resumed session must still chain to it (see resumedChainTrusted).
+func (p *policy) verifyConnection(requireVerified bool, roots func() *x509.CertPool) func(tls.ConnectionState) error {
 	return func(cs tls.ConnectionState) error {
 		id, ok := IdentityFromState(cs)
 		if !ok {
@@ -395,6 +397,9 @@ func (p *policy) verifyConnection(requireVerified bool) func(tls.ConnectionState
 				return errors.New("tlsconfig: peer presented no verified certificate")
 			}
 			return nil
+		}
+		if cs.DidResume && roots != nil && !resumedChainTrusted(cs.VerifiedChains, roots(), time.Now()) {
+			return &IdentityError{Identity: id, Err: ErrStaleSession}
 		}
 		return p.check(id)
 	}
