@@ -118,10 +118,11 @@ func NewHTTPServer(cfg HTTPServerConfig) (*http.Server, error) {
 	}, nil
 }
 
-// limitedWriter turns log.Logger lines into slog records through a token
-// bucket. Time comes from time.Now, so tests drive it with testing/synctest.
-type limitedWriter struct {
-	log   *slog.Logger
+// logGate is a token bucket for log records: at most burst pass at once,
+// then one per every; the rest are counted and the count handed to the
+// next record that passes. Time comes from the caller (time.Now), so tests
+// drive it with testing/synctest.
+type logGate struct {
 	burst float64
 	every time.Duration
 
@@ -131,8 +132,37 @@ type limitedWriter struct {
 	suppressed int
 }
 
+func newLogGate(burst int, every time.Duration) *logGate {
+	return &logGate{burst: float64(burst), every: every, tokens: float64(burst), last: time.Now()}
+}
+
+// allow reports whether a record may pass at now and, if so, how many were
+// suppressed since the last one that did.
+func (g *logGate) allow(now time.Time) (ok bool, suppressed int) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	g.tokens += float64(now.Sub(g.last)) / float64(g.every)
+	if g.tokens > g.burst {
+		g.tokens = g.burst
+	}
+	g.last = now
+	if g.tokens < 1 {
+		g.suppressed++
+		return false, 0
+	}
+	g.tokens--
+	suppressed, g.suppressed = g.suppressed, 0
+	return true, suppressed
+}
+
+// limitedWriter turns log.Logger lines into slog records through a logGate.
+type limitedWriter struct {
+	log  *slog.Logger
+	gate *logGate
+}
+
 func newLimitedWriter(l *slog.Logger, burst int, every time.Duration) *limitedWriter {
-	return &limitedWriter{log: l, burst: float64(burst), every: every, tokens: float64(burst), last: time.Now()}
+	return &limitedWriter{log: l, gate: newLogGate(burst, every)}
 }
 
 // maxErrorLine bounds what one record carries: handshake errors can quote
@@ -140,23 +170,10 @@ func newLimitedWriter(l *slog.Logger, burst int, every time.Duration) *limitedWr
 const maxErrorLine = 1024
 
 func (w *limitedWriter) Write(p []byte) (int, error) {
-	now := time.Now()
-	w.mu.Lock()
-	w.tokens += float64(now.Sub(w.last)) / float64(w.every)
-	if w.tokens > w.burst {
-		w.tokens = w.burst
-	}
-	w.last = now
-	if w.tokens < 1 {
-		w.suppressed++
-		w.mu.Unlock()
+	ok, suppressed := w.gate.allow(time.Now())
+	if !ok {
 		return len(p), nil
 	}
-	w.tokens--
-	suppressed := w.suppressed
-	w.suppressed = 0
-	w.mu.Unlock()
-
 	line := bytes.TrimRight(p, "\n")
 	if len(line) > maxErrorLine {
 		line = line[:maxErrorLine]
