@@ -1,7 +1,8 @@
 // Package tlsconfig builds the transport layer of an API: hardened
 // *tls.Config values for servers and clients, mutual TLS with identity
 // checks, certificates and client CA bundles that rotate without a restart,
-// HSTS, and an http.Server with timeouts and a rate-limited error log.
+// HSTS, and an http.Server with timeouts, connection bounds and a
+// rate-limited error log.
 //
 // It protects against man-in-the-middle attacks that rely on old protocol
 // versions or weak cipher suites (downgrades, CBC padding oracles, RSA key
@@ -41,6 +42,26 @@
 // The handler may be a ServeMux, a chi router (r.Use(hsts.Handler)) or a
 // gorilla/mux router (r.Use(hsts.Handler)); the TLS configuration does not
 // care which.
+//
+// # Connection bounds
+//
+// Idle keep-alive connections cost a server a file descriptor and about
+// 30 KiB each, and a client can open thousands. [NewHTTPServer] bounds
+// the connections open at once: DefaultMaxConns (10000) overall and
+// DefaultMaxConnsPerClient (256) per client network, the TCP peer's IPv4
+// address or IPv6 /64. A connection over a bound is closed at once,
+// before its TLS handshake, counted and logged (rate-limited), and idle
+// connections are closed after DefaultIdleTimeout (30s). The bounds are
+// a [ConnLimiter], which an http.Server built by hand can use through
+// [ConnLimiter.Listener]:
+//
+//	lim, err := tlsconfig.NewConnLimiter(tlsconfig.ConnLimitConfig{})
+//	...
+//	err = srv.ServeTLS(lim.Listener(ln), "", "")
+//
+// Behind a load balancer every connection comes from the balancer: raise
+// MaxConnsPerClient (or set it negative) and IdleTimeout there, and bound
+// clients at the balancer.
 //
 // # Mutual TLS
 //
@@ -111,9 +132,16 @@
 //     and rotate them instead;
 //   - match wildcards in the allow-lists: names are exact;
 //   - make the CA trustworthy: with no allow-list, every certificate the
-//     client CAs signed is accepted, so mTLS deserves a private CA;
+//     client CAs signed is accepted, under the first name in it, so mTLS
+//     deserves a private CA;
 //   - reload RootCAs of a Client: build a new Client config to rotate them;
-//   - protect the private key at rest: file permissions are yours to set.
+//   - protect the private key at rest: file permissions are yours to set;
+//   - see past a proxy when bounding connections: the per-client bound
+//     counts TCP peers, and forwarding headers do not exist yet when a
+//     connection is accepted; bound requests per client with ratelimit;
+//   - bound a connection once a handler hijacks it under the ConnState
+//     hook (a WebSocket, say); a ConnLimiter.Listener counts it until it
+//     is closed.
 //
 // A tls.Config returned by [Server] or [Client] must not be modified after
 // it is first used, as crypto/tls requires.

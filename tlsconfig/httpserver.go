@@ -16,7 +16,7 @@ const (
 	DefaultReadHeaderTimeout = 5 * time.Second
 	DefaultReadTimeout       = 30 * time.Second
 	DefaultWriteTimeout      = 30 * time.Second
-	DefaultIdleTimeout       = 120 * time.Second
+	DefaultIdleTimeout       = 30 * time.Second
 	DefaultMaxHeaderBytes    = 64 << 10
 	DefaultErrorLogBurst     = 10
 	DefaultErrorLogEvery     = time.Second
@@ -46,11 +46,31 @@ type HTTPServerConfig struct {
 	// the end of the response. Zero means DefaultWriteTimeout (30s).
 	WriteTimeout time.Duration
 	// IdleTimeout bounds how long a keep-alive connection waits for the
-	// next request. Zero means DefaultIdleTimeout (120s).
+	// next request. Zero means DefaultIdleTimeout (30s): an idle connection
+	// holds a connection slot and about 30 KiB, and a client that needs it
+	// again within 30 s is a busy one. Behind a load balancer that reuses
+	// connections to the server, set it above the balancer's own idle
+	// timeout (60 s on AWS ALB, 600 s on Google Cloud), or the balancer may
+	// send a request on a connection the server is closing and answer 502.
 	IdleTimeout time.Duration
 	// MaxHeaderBytes bounds the request line and headers. Zero means
 	// DefaultMaxHeaderBytes (64 KiB, a sixteenth of net/http's 1 MiB).
 	MaxHeaderBytes int
+
+	// MaxConns and MaxConnsPerClient bound the connections the server
+	// holds open, overall and per client network (IPv4 address or IPv6
+	// /64 of the TCP peer), as [ConnLimitConfig] documents: a connection
+	// over a bound is closed at once and logged through Logger,
+	// rate-limited. Zero means DefaultMaxConns (10000) and
+	// DefaultMaxConnsPerClient (256); negative means no bound. Behind a
+	// load balancer every connection comes from the balancer's few
+	// addresses: raise MaxConnsPerClient or set it negative there.
+	MaxConns          int
+	MaxConnsPerClient int
+	// ConnLimiter, if set, bounds the server's connections instead of one
+	// built from MaxConns and MaxConnsPerClient, which must then be zero:
+	// for bounds shared by several servers, or to read its Stats.
+	ConnLimiter *ConnLimiter
 
 	// Logger receives the server's own error log (TLS handshake failures,
 	// panics in handlers, accept errors) as Warn records with the message
@@ -66,10 +86,13 @@ type HTTPServerConfig struct {
 	ErrorLogEvery time.Duration
 }
 
-// NewHTTPServer returns an http.Server with timeouts and header limits set,
-// and its ErrorLog routed to slog through a rate limiter. With a TLSConfig,
-// start it with ListenAndServeTLS("", "") or ServeTLS(l, "", ""); without,
-// with ListenAndServe or Serve. Errors wrap [ErrInvalidConfig].
+// NewHTTPServer returns an http.Server with timeouts, header limits and
+// connection bounds set, and its ErrorLog routed to slog through a rate
+// limiter. With a TLSConfig, start it with ListenAndServeTLS("", "") or
+// ServeTLS(l, "", ""); without, with ListenAndServe or Serve. The
+// connection bounds are enforced by the server's ConnState hook (see
+// [ConnLimiter.ConnState]), so they hold however it is started; do not
+// replace that hook. Errors wrap [ErrInvalidConfig].
 func NewHTTPServer(cfg HTTPServerConfig) (*http.Server, error) {
 	if cfg.Handler == nil {
 		return nil, invalid("HTTPServerConfig.Handler is nil")
@@ -105,6 +128,20 @@ func NewHTTPServer(cfg HTTPServerConfig) (*http.Server, error) {
 	if maxHeader == 0 {
 		maxHeader = DefaultMaxHeaderBytes
 	}
+	conns := cfg.ConnLimiter
+	switch {
+	case conns != nil && (cfg.MaxConns != 0 || cfg.MaxConnsPerClient != 0):
+		return nil, invalid("set ConnLimiter or MaxConns and MaxConnsPerClient, not both")
+	case conns == nil:
+		var err error
+		conns, err = NewConnLimiter(ConnLimitConfig{
+			MaxConns: cfg.MaxConns, MaxConnsPerClient: cfg.MaxConnsPerClient,
+			Logger: logger, LogBurst: burst, LogEvery: every,
+		})
+		if err != nil {
+			return nil, err
+		}
+	}
 	return &http.Server{
 		Addr:              cfg.Addr,
 		Handler:           cfg.Handler,
@@ -115,6 +152,7 @@ func NewHTTPServer(cfg HTTPServerConfig) (*http.Server, error) {
 		IdleTimeout:       dur(cfg.IdleTimeout, DefaultIdleTimeout),
 		MaxHeaderBytes:    maxHeader,
 		ErrorLog:          log.New(newLimitedWriter(logger, burst, every), "", 0),
+		ConnState:         conns.ConnState,
 	}, nil
 }
 
