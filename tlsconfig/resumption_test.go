@@ -28,6 +28,15 @@ import (
 // the reloader's current pool stands between the session and the server.
 func TestResumedSessionRecheckedAgainstCurrentCAs(t *testing.T) {
 	t.Parallel()
+	for _, version := range []uint16{tls.VersionTLS12, tls.VersionTLS13} {
+		t.Run(tls.VersionName(version), func(t *testing.T) {
+			t.Parallel()
+			testResumedSessionRechecked(t, version)
+		})
+	}
+}
+
+func testResumedSessionRechecked(t *testing.T, version uint16) {
 	serverCA, caA, caB := newCA(t, "s"), newCA(t, "client CA A"), newCA(t, "client CA B")
 	bundle := filepath.Join(t.TempDir(), "clients.pem")
 	writeFile(t, bundle, caA.pem)
@@ -64,6 +73,7 @@ func TestResumedSessionRecheckedAgainstCurrentCAs(t *testing.T) {
 	clientA := caA.issue(t, leaf{dns: []string{"worker.internal"}})
 	client := mtlsClient(serverCA, &clientA)
 	client.ClientSessionCache = tls.NewLRUClientSessionCache(4)
+	client.MaxVersion = version
 
 	if _, err := dial(srv.addr, client); err != nil {
 		t.Fatalf("full handshake under CA A: %v", err)
