@@ -190,3 +190,67 @@ func BenchmarkHSTS(b *testing.B) {
 		})
 	}
 }
+
+// benchConn is a connection that costs nothing to close, so the
+// benchmarks below measure only what a listener does per connection.
+type benchConn struct {
+	net.Conn
+	remote net.Addr
+}
+
+func (c *benchConn) RemoteAddr() net.Addr { return c.remote }
+func (c *benchConn) Close() error         { return nil }
+
+// benchListener hands out the same connection on every Accept.
+type benchListener struct {
+	net.Listener
+	c net.Conn
+}
+
+func (l *benchListener) Accept() (net.Conn, error) { return l.c, nil }
+
+// BenchmarkConnLimiter measures what a ConnLimiter adds to accepting and
+// closing one connection, beside the floor of a bare listener: through its
+// Listener wrapper and through the ConnState hook NewHTTPServer uses.
+func BenchmarkConnLimiter(b *testing.B) {
+	for _, remote := range []net.Addr{
+		&net.TCPAddr{IP: net.IPv4(192, 0, 2, 1), Port: 4711},
+		&net.TCPAddr{IP: net.ParseIP("2001:db8::1"), Port: 4711},
+	} {
+		family := "IPv4"
+		if remote.(*net.TCPAddr).IP.To4() == nil {
+			family = "IPv6"
+		}
+		c := &benchConn{remote: remote}
+		lim, err := tlsconfig.NewConnLimiter(tlsconfig.ConnLimitConfig{})
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.Run(family+"/floor=bare", func(b *testing.B) {
+			ln := &benchListener{c: c}
+			b.ReportAllocs()
+			for b.Loop() {
+				c, _ := ln.Accept()
+				c.Close()
+			}
+		})
+		b.Run(family+"/Listener", func(b *testing.B) {
+			ln := lim.Listener(&benchListener{c: c})
+			b.ReportAllocs()
+			for b.Loop() {
+				c, _ := ln.Accept()
+				c.Close()
+			}
+		})
+		b.Run(family+"/ConnState", func(b *testing.B) {
+			ln := &benchListener{c: c}
+			b.ReportAllocs()
+			for b.Loop() {
+				c, _ := ln.Accept()
+				lim.ConnState(c, http.StateNew)
+				lim.ConnState(c, http.StateClosed)
+				c.Close()
+			}
+		})
+	}
+}

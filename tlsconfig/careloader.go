@@ -114,8 +114,10 @@ type derivedConfig struct {
 // configFor returns a GetConfigForClient callback that hands each handshake
 // a copy of base whose ClientCAs is the current pool. The copy is made once
 // per pool, not per handshake. crypto/tls keeps using base's session ticket
-// keys for such copies, so tickets survive a CA swap, and on resumption it
-// checks the stored chain against the copy's (current) pool.
+// keys for such copies, so tickets survive a CA swap. On resumption
+// crypto/tls (since Go 1.25.7) checks the stored chain against the copy's
+// pool, and base's VerifyConnection checks it again against the pool
+// current when the handshake ends (see resumedChainTrusted).
 func (c *CAReloader) configFor(base *tls.Config) func(*tls.ClientHelloInfo) (*tls.Config, error) {
 	var cache atomic.Pointer[derivedConfig]
 	return func(*tls.ClientHelloInfo) (*tls.Config, error) {

@@ -44,6 +44,13 @@ type Config struct {
 	// client certificates against (server only). Setting ClientCAs,
 	// ClientCAFile or ClientCAReloader turns mutual TLS on. Set at most one
 	// of the three. If all are nil, clients are not asked for certificates.
+	//
+	// A resumed session is re-checked in VerifyConnection: its chain must
+	// still end in a CA of this pool (or of the reloader's current bundle),
+	// or the handshake fails with [ErrStaleSession]. Rotate client CAs with
+	// ClientCAReloader or by building a new config with [Server], not by
+	// changing ClientCAs on a Clone: the re-check keeps using the pool
+	// given here.
 	ClientCAs *x509.CertPool
 	// ClientCAFile is a PEM bundle of client CAs, read once by [Server].
 	ClientCAFile string
@@ -58,28 +65,43 @@ type Config struct {
 	ClientAuth tls.ClientAuthType
 
 	// AllowedDNSNames, AllowedURIs and AllowedSPIFFEIDs restrict which
-	// verified peers are accepted: the peer's leaf certificate must carry at
-	// least one listed name (exact match; DNS names case-insensitively,
-	// without wildcards; a SPIFFE ID only counts on a certificate whose only
-	// URI SAN it is). The lists are alternatives: a match in any one admits
-	// the peer. On a server they apply to client certificates and require
-	// client CAs; on a client they apply to the server's certificate, on top
-	// of the usual check of ServerName. If all are empty and VerifyIdentity
-	// is nil, every peer whose chain verifies is accepted: the CA is then the
-	// whole policy, so give mTLS services a CA of their own.
+	// verified peers are accepted: the peer's identity, [Identity.Subject],
+	// must be listed (exact match; DNS names case-insensitively, without
+	// wildcards; a SPIFFE ID only counts on a certificate whose only URI SAN
+	// it is). The lists are alternatives: a match in any one admits the
+	// peer. An allowed name elsewhere in the certificate does not count: a
+	// certificate with the SANs victim.internal and allowed.example, in
+	// that order, or with a URI SAN beside the allowed DNS name, is refused,
+	// because the application would see victim.internal or the URI. So the
+	// identity handed to the application is always the allow-listed name
+	// that matched. Have your CA put the name you list first (URI SANs come
+	// before DNS SANs). Entries that no certificate name could ever equal
+	// are refused.
+	//
+	// On a server they apply to client certificates and require client CAs;
+	// on a client they apply to the server's certificate, on top of the usual
+	// check of ServerName against any of its names. If all are empty and
+	// VerifyIdentity is nil, every peer whose chain verifies is accepted and
+	// its identity is the first name of its certificate in Subject's order:
+	// the CA is then the whole policy, so give mTLS services a CA of their
+	// own.
 	AllowedDNSNames  []string
 	AllowedURIs      []string
 	AllowedSPIFFEIDs []string
 	// VerifyIdentity, if set, is called with every verified peer identity
 	// after the allow-lists accepted it (or when there are none), on full
 	// handshakes and resumed sessions alike; a non-nil error aborts the
-	// handshake.
+	// handshake. It should decide on id.Subject(), the name the application
+	// sees, not on whichever of the certificate's names it likes.
 	VerifyIdentity func(Identity) error
 
 	// RootCAs is the pool a client verifies server certificates against
 	// (client only). Nil, with RootCAFile empty, means the system roots.
 	RootCAs *x509.CertPool
 	// RootCAFile is a PEM bundle of roots for a client, read once by [Client].
+	// To rotate roots, build a new config with [Client]: it has a session
+	// cache of its own, so no session established under the old roots can
+	// resume through it. A Clone would share the old cache.
 	RootCAFile string
 	// ServerName is the name a client expects in the server's certificate
 	// and sends in SNI (client only). Empty means it is taken from the
@@ -150,8 +172,9 @@ func Server(cfg Config) (*tls.Config, error) {
 	default:
 		return nil, invalid("ClientAuth %v accepts unverified client certificates", cfg.ClientAuth)
 	}
-	c.VerifyConnection = pol.verifyConnection(c.ClientAuth == tls.RequireAndVerifyClientCert)
-
+	// roots is the pool resumed sessions are checked against in
+	// VerifyConnection: the static pool, or the reloader's current one.
+	var roots func() *x509.CertPool
 	switch {
 	case cfg.ClientCAs != nil:
 		c.ClientCAs = cfg.ClientCAs
@@ -172,7 +195,13 @@ func Server(cfg Config) (*tls.Config, error) {
 			c.NextProtos = []string{"h2", "http/1.1"}
 		}
 		c.GetConfigForClient = cfg.ClientCAReloader.configFor(c)
+		roots = cfg.ClientCAReloader.Pool
 	}
+	if roots == nil {
+		pool := c.ClientCAs
+		roots = func() *x509.CertPool { return pool }
+	}
+	c.VerifyConnection = pol.verifyConnection(c.ClientAuth == tls.RequireAndVerifyClientCert, roots)
 	return c, nil
 }
 
@@ -220,7 +249,7 @@ func Client(cfg Config) (*tls.Config, error) {
 		return nil, invalid("%v", err)
 	}
 	if pol.restricts() {
-		c.VerifyConnection = pol.verifyConnection(true)
+		c.VerifyConnection = pol.verifyConnection(true, nil)
 	}
 	return c, nil
 }

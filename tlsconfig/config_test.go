@@ -85,7 +85,11 @@ func TestConfigValidation(t *testing.T) {
 		{"CA file with a leaf", tlsconfig.Config{Certificates: certs, ClientCAFile: leafOnly}},
 		{"wildcard DNS name", tlsconfig.Config{Certificates: certs, ClientCAs: ca.pool, AllowedDNSNames: []string{"*.example"}}},
 		{"empty DNS name", tlsconfig.Config{Certificates: certs, ClientCAs: ca.pool, AllowedDNSNames: []string{""}}},
+		{"DNS name with a port", tlsconfig.Config{Certificates: certs, ClientCAs: ca.pool, AllowedDNSNames: []string{"a.example:443"}}},
+		{"DNS name with an empty label", tlsconfig.Config{Certificates: certs, ClientCAs: ca.pool, AllowedDNSNames: []string{"a..example"}}},
+		{"email address as DNS name", tlsconfig.Config{Certificates: certs, ClientCAs: ca.pool, AllowedDNSNames: []string{"a@example.org"}}},
 		{"relative URI", tlsconfig.Config{Certificates: certs, ClientCAs: ca.pool, AllowedURIs: []string{"billing"}}},
+		{"URI no SAN can spell", tlsconfig.Config{Certificates: certs, ClientCAs: ca.pool, AllowedURIs: []string{"HTTPS://a.example/x"}}},
 		{"bad SPIFFE ID", tlsconfig.Config{Certificates: certs, ClientCAs: ca.pool, AllowedSPIFFEIDs: []string{"spiffe://Example.org/x"}}},
 	}
 	for _, tt := range server {

@@ -1,7 +1,8 @@
 // Package tlsconfig builds the transport layer of an API: hardened
 // *tls.Config values for servers and clients, mutual TLS with identity
 // checks, certificates and client CA bundles that rotate without a restart,
-// HSTS, and an http.Server with timeouts and a rate-limited error log.
+// HSTS, and an http.Server with timeouts, connection bounds and a
+// rate-limited error log.
 //
 // It protects against man-in-the-middle attacks that rely on old protocol
 // versions or weak cipher suites (downgrades, CBC padding oracles, RSA key
@@ -42,6 +43,26 @@
 // gorilla/mux router (r.Use(hsts.Handler)); the TLS configuration does not
 // care which.
 //
+// # Connection bounds
+//
+// Idle keep-alive connections cost a server a file descriptor and about
+// 30 KiB each, and a client can open thousands. [NewHTTPServer] bounds
+// the connections open at once: DefaultMaxConns (10000) overall and
+// DefaultMaxConnsPerClient (256) per client network, the TCP peer's IPv4
+// address or IPv6 /64. A connection over a bound is closed at once,
+// before its TLS handshake, counted and logged (rate-limited), and idle
+// connections are closed after DefaultIdleTimeout (30s). The bounds are
+// a [ConnLimiter], which an http.Server built by hand can use through
+// [ConnLimiter.Listener]:
+//
+//	lim, err := tlsconfig.NewConnLimiter(tlsconfig.ConnLimitConfig{})
+//	...
+//	err = srv.ServeTLS(lim.Listener(ln), "", "")
+//
+// Behind a load balancer every connection comes from the balancer: raise
+// MaxConnsPerClient (or set it negative) and IdleTimeout there, and bound
+// clients at the balancer.
+//
 // # Mutual TLS
 //
 // Setting ClientCAs, ClientCAFile or ClientCAReloader makes a server require
@@ -50,9 +71,17 @@
 // check runs in tls.Config.VerifyConnection, which crypto/tls calls on
 // resumed sessions as well as full handshakes (VerifyPeerCertificate is
 // skipped on resumption), so a session ticket cannot smuggle a refused
-// identity past it. Handlers read the verified identity with
-// [PeerIdentity]; its [Identity.Subject] is the name to map to an
-// application principal. auth does so with method "mtls" once it is given
+// identity past it.
+//
+// Handlers read the verified identity with [PeerIdentity]; its
+// [Identity.Subject] is the one name to map to an application principal.
+// A certificate carries many names, but only its Subject is checked
+// against the allow-lists, so the Subject of an admitted peer is always
+// the allowed name that matched: a certificate with the SANs
+// victim.internal and allowed.example (in that order) is refused by an
+// allow-list of allowed.example rather than handed to the application as
+// victim.internal. The common name and IP SANs are never the identity.
+// auth maps the Subject to a principal with method "mtls" once it is given
 // PeerIdentity (tlsconfig imports nothing of apishield's, and auth does not
 // import tlsconfig, so the application joins them):
 //
@@ -79,6 +108,14 @@
 // [Reloader.NotAfter] exposes the expiry for monitoring. A [CAReloader] does
 // the same for a client CA bundle.
 //
+// A client CA that is rotated out stays out for resumed sessions too. Go
+// before 1.25.7 and 1.24.13 did not re-check a resumed session's chain
+// against the CAs configured since it was established, which is why go.mod
+// asks for Go 1.25.7; and VerifyConnection checks every resumed session's
+// chain against the current client CAs itself ([ErrStaleSession]), so the
+// promise holds whatever the toolchain and even when a rotation lands in
+// the middle of a handshake.
+//
 // # Development certificates
 //
 // [SelfSigned] makes a one-day ECDSA P-256 certificate for a development
@@ -95,9 +132,16 @@
 //     and rotate them instead;
 //   - match wildcards in the allow-lists: names are exact;
 //   - make the CA trustworthy: with no allow-list, every certificate the
-//     client CAs signed is accepted, so mTLS deserves a private CA;
+//     client CAs signed is accepted, under the first name in it, so mTLS
+//     deserves a private CA;
 //   - reload RootCAs of a Client: build a new Client config to rotate them;
-//   - protect the private key at rest: file permissions are yours to set.
+//   - protect the private key at rest: file permissions are yours to set;
+//   - see past a proxy when bounding connections: the per-client bound
+//     counts TCP peers, and forwarding headers do not exist yet when a
+//     connection is accepted; bound requests per client with ratelimit;
+//   - bound a connection once a handler hijacks it under the ConnState
+//     hook (a WebSocket, say); a ConnLimiter.Listener counts it until it
+//     is closed.
 //
 // A tls.Config returned by [Server] or [Client] must not be modified after
 // it is first used, as crypto/tls requires.

@@ -6,6 +6,7 @@ import (
 	"io"
 	"log"
 	"log/slog"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -190,4 +191,26 @@ func ExampleClient() {
 	_ = client
 	fmt.Println(tls.VersionName(cfg.MinVersion), cfg.ServerName)
 	// Output: TLS 1.3 ledger.internal
+}
+
+// ExampleConnLimiter bounds the connections of an http.Server built by
+// hand; NewHTTPServer does the same by itself.
+func ExampleConnLimiter() {
+	lim, err := tlsconfig.NewConnLimiter(tlsconfig.ConnLimitConfig{
+		MaxConns:          1000,
+		MaxConnsPerClient: 32,
+	})
+	if err != nil {
+		log.Fatal(err)
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		log.Fatal(err)
+	}
+	srv := &http.Server{Handler: http.NotFoundHandler(), ReadHeaderTimeout: 5 * time.Second}
+	go srv.Serve(lim.Listener(ln))
+	defer srv.Close()
+
+	fmt.Printf("%+v\n", lim.Stats())
+	// Output: {Open:0 RefusedOverall:0 RefusedPerClient:0}
 }

@@ -74,6 +74,8 @@ type leaf struct {
 	dns       []string
 	uris      []string
 	ips       []net.IP
+	emails    []string
+	cn        string // "test leaf" if empty
 	notBefore time.Time
 	notAfter  time.Time
 	rsa       bool
@@ -111,15 +113,19 @@ func (ca *testCA) issue(t testing.TB, l leaf) issued {
 	if l.notAfter.IsZero() {
 		l.notAfter = now.Add(24 * time.Hour)
 	}
+	if l.cn == "" {
+		l.cn = "test leaf"
+	}
 	tmpl := &x509.Certificate{
-		SerialNumber: randSerial(t),
-		Subject:      pkix.Name{CommonName: "test leaf"},
-		NotBefore:    l.notBefore,
-		NotAfter:     l.notAfter,
-		KeyUsage:     x509.KeyUsageDigitalSignature | x509.KeyUsageKeyEncipherment,
-		ExtKeyUsage:  []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth, x509.ExtKeyUsageClientAuth},
-		DNSNames:     l.dns,
-		IPAddresses:  l.ips,
+		SerialNumber:   randSerial(t),
+		Subject:        pkix.Name{CommonName: l.cn},
+		NotBefore:      l.notBefore,
+		NotAfter:       l.notAfter,
+		KeyUsage:       x509.KeyUsageDigitalSignature | x509.KeyUsageKeyEncipherment,
+		ExtKeyUsage:    []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth, x509.ExtKeyUsageClientAuth},
+		DNSNames:       l.dns,
+		IPAddresses:    l.ips,
+		EmailAddresses: l.emails,
 	}
 	for _, u := range l.uris {
 		pu, err := url.Parse(u)

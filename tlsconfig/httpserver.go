@@ -16,7 +16,7 @@ const (
 	DefaultReadHeaderTimeout = 5 * time.Second
 	DefaultReadTimeout       = 30 * time.Second
 	DefaultWriteTimeout      = 30 * time.Second
-	DefaultIdleTimeout       = 120 * time.Second
+	DefaultIdleTimeout       = 30 * time.Second
 	DefaultMaxHeaderBytes    = 64 << 10
 	DefaultErrorLogBurst     = 10
 	DefaultErrorLogEvery     = time.Second
@@ -46,11 +46,31 @@ type HTTPServerConfig struct {
 	// the end of the response. Zero means DefaultWriteTimeout (30s).
 	WriteTimeout time.Duration
 	// IdleTimeout bounds how long a keep-alive connection waits for the
-	// next request. Zero means DefaultIdleTimeout (120s).
+	// next request. Zero means DefaultIdleTimeout (30s): an idle connection
+	// holds a connection slot and about 30 KiB, and a client that needs it
+	// again within 30 s is a busy one. Behind a load balancer that reuses
+	// connections to the server, set it above the balancer's own idle
+	// timeout (60 s on AWS ALB, 600 s on Google Cloud), or the balancer may
+	// send a request on a connection the server is closing and answer 502.
 	IdleTimeout time.Duration
 	// MaxHeaderBytes bounds the request line and headers. Zero means
 	// DefaultMaxHeaderBytes (64 KiB, a sixteenth of net/http's 1 MiB).
 	MaxHeaderBytes int
+
+	// MaxConns and MaxConnsPerClient bound the connections the server
+	// holds open, overall and per client network (IPv4 address or IPv6
+	// /64 of the TCP peer), as [ConnLimitConfig] documents: a connection
+	// over a bound is closed at once and logged through Logger,
+	// rate-limited. Zero means DefaultMaxConns (10000) and
+	// DefaultMaxConnsPerClient (256); negative means no bound. Behind a
+	// load balancer every connection comes from the balancer's few
+	// addresses: raise MaxConnsPerClient or set it negative there.
+	MaxConns          int
+	MaxConnsPerClient int
+	// ConnLimiter, if set, bounds the server's connections instead of one
+	// built from MaxConns and MaxConnsPerClient, which must then be zero:
+	// for bounds shared by several servers, or to read its Stats.
+	ConnLimiter *ConnLimiter
 
 	// Logger receives the server's own error log (TLS handshake failures,
 	// panics in handlers, accept errors) as Warn records with the message
@@ -66,10 +86,13 @@ type HTTPServerConfig struct {
 	ErrorLogEvery time.Duration
 }
 
-// NewHTTPServer returns an http.Server with timeouts and header limits set,
-// and its ErrorLog routed to slog through a rate limiter. With a TLSConfig,
-// start it with ListenAndServeTLS("", "") or ServeTLS(l, "", ""); without,
-// with ListenAndServe or Serve. Errors wrap [ErrInvalidConfig].
+// NewHTTPServer returns an http.Server with timeouts, header limits and
+// connection bounds set, and its ErrorLog routed to slog through a rate
+// limiter. With a TLSConfig, start it with ListenAndServeTLS("", "") or
+// ServeTLS(l, "", ""); without, with ListenAndServe or Serve. The
+// connection bounds are enforced by the server's ConnState hook (see
+// [ConnLimiter.ConnState]), so they hold however it is started; do not
+// replace that hook. Errors wrap [ErrInvalidConfig].
 func NewHTTPServer(cfg HTTPServerConfig) (*http.Server, error) {
 	if cfg.Handler == nil {
 		return nil, invalid("HTTPServerConfig.Handler is nil")
@@ -105,6 +128,20 @@ func NewHTTPServer(cfg HTTPServerConfig) (*http.Server, error) {
 	if maxHeader == 0 {
 		maxHeader = DefaultMaxHeaderBytes
 	}
+	conns := cfg.ConnLimiter
+	switch {
+	case conns != nil && (cfg.MaxConns != 0 || cfg.MaxConnsPerClient != 0):
+		return nil, invalid("set ConnLimiter or MaxConns and MaxConnsPerClient, not both")
+	case conns == nil:
+		var err error
+		conns, err = NewConnLimiter(ConnLimitConfig{
+			MaxConns: cfg.MaxConns, MaxConnsPerClient: cfg.MaxConnsPerClient,
+			Logger: logger, LogBurst: burst, LogEvery: every,
+		})
+		if err != nil {
+			return nil, err
+		}
+	}
 	return &http.Server{
 		Addr:              cfg.Addr,
 		Handler:           cfg.Handler,
@@ -115,13 +152,15 @@ func NewHTTPServer(cfg HTTPServerConfig) (*http.Server, error) {
 		IdleTimeout:       dur(cfg.IdleTimeout, DefaultIdleTimeout),
 		MaxHeaderBytes:    maxHeader,
 		ErrorLog:          log.New(newLimitedWriter(logger, burst, every), "", 0),
+		ConnState:         conns.ConnState,
 	}, nil
 }
 
-// limitedWriter turns log.Logger lines into slog records through a token
-// bucket. Time comes from time.Now, so tests drive it with testing/synctest.
-type limitedWriter struct {
-	log   *slog.Logger
+// logGate is a token bucket for log records: at most burst pass at once,
+// then one per every; the rest are counted and the count handed to the
+// next record that passes. Time comes from the caller (time.Now), so tests
+// drive it with testing/synctest.
+type logGate struct {
 	burst float64
 	every time.Duration
 
@@ -131,8 +170,37 @@ type limitedWriter struct {
 	suppressed int
 }
 
+func newLogGate(burst int, every time.Duration) *logGate {
+	return &logGate{burst: float64(burst), every: every, tokens: float64(burst), last: time.Now()}
+}
+
+// allow reports whether a record may pass at now and, if so, how many were
+// suppressed since the last one that did.
+func (g *logGate) allow(now time.Time) (ok bool, suppressed int) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	g.tokens += float64(now.Sub(g.last)) / float64(g.every)
+	if g.tokens > g.burst {
+		g.tokens = g.burst
+	}
+	g.last = now
+	if g.tokens < 1 {
+		g.suppressed++
+		return false, 0
+	}
+	g.tokens--
+	suppressed, g.suppressed = g.suppressed, 0
+	return true, suppressed
+}
+
+// limitedWriter turns log.Logger lines into slog records through a logGate.
+type limitedWriter struct {
+	log  *slog.Logger
+	gate *logGate
+}
+
 func newLimitedWriter(l *slog.Logger, burst int, every time.Duration) *limitedWriter {
-	return &limitedWriter{log: l, burst: float64(burst), every: every, tokens: float64(burst), last: time.Now()}
+	return &limitedWriter{log: l, gate: newLogGate(burst, every)}
 }
 
 // maxErrorLine bounds what one record carries: handshake errors can quote
@@ -140,23 +208,10 @@ func newLimitedWriter(l *slog.Logger, burst int, every time.Duration) *limitedWr
 const maxErrorLine = 1024
 
 func (w *limitedWriter) Write(p []byte) (int, error) {
-	now := time.Now()
-	w.mu.Lock()
-	w.tokens += float64(now.Sub(w.last)) / float64(w.every)
-	if w.tokens > w.burst {
-		w.tokens = w.burst
-	}
-	w.last = now
-	if w.tokens < 1 {
-		w.suppressed++
-		w.mu.Unlock()
+	ok, suppressed := w.gate.allow(time.Now())
+	if !ok {
 		return len(p), nil
 	}
-	w.tokens--
-	suppressed := w.suppressed
-	w.suppressed = 0
-	w.mu.Unlock()
-
 	line := bytes.TrimRight(p, "\n")
 	if len(line) > maxErrorLine {
 		line = line[:maxErrorLine]
