@@ -91,7 +91,12 @@
 // The middleware reads "Authorization: Bearer" (scheme case-insensitive),
 // "Authorization: ApiKey" or "X-API-Key", and optionally a cookie
 // (Config.Cookie). Several Authorization or X-API-Key headers, both kinds
-// at once, or an access_token in the query string are refused. No
+// at once, or an access_token in the query string are refused. The
+// Authorization header is taken only in its canonical spelling: the
+// scheme, exactly one space, the credential ([ParseAuthorization]). Two
+// spaces, a tab, or whitespace before or after is malformed (401
+// invalid_token), so one credential has one spelling for everything keyed
+// on it, such as a rate limit by API key. No
 // credential is a 401 unauthenticated (unless Config.AllowAnonymous); a bad
 // one is 401 invalid_token or token_expired. Every refusal is an RFC 9457
 // problem written through the errors package, with an RFC 6750

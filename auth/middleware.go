@@ -142,7 +142,10 @@ func (m *Middleware) authenticate(r *http.Request) (*Principal, CredentialKind, 
 		// Basic, Digest…: a credential auth does not take is no credential.
 		none = &VerifyError{Check: bad, Err: ErrNoCredentials}
 	case bad != "":
-		return nil, Bearer, invalid(bad)
+		if kind == 0 {
+			kind = Bearer
+		}
+		return nil, kind, invalid(bad)
 	case kind == 0:
 		none = ErrNoCredentials
 	default:

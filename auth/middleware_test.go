@@ -70,7 +70,10 @@ func TestMiddleware(t *testing.T) {
 	}{
 		{"bearer", func(r *http.Request) { r.Header.Set("Authorization", "Bearer "+good) }, 200, "", "", "alice"},
 		{"bearer lower case", func(r *http.Request) { r.Header.Set("Authorization", "bearer "+good) }, 200, "", "", "alice"},
-		{"BEARER, two spaces", func(r *http.Request) { r.Header.Set("Authorization", "BEARER  "+good) }, 200, "", "", "alice"},
+		{"BEARER upper case", func(r *http.Request) { r.Header.Set("Authorization", "BEARER "+good) }, 200, "", "", "alice"},
+		{"bearer, two spaces", func(r *http.Request) { r.Header.Set("Authorization", "Bearer  "+good) }, 401, "invalid_token", "malformed_authorization", ""},
+		{"bearer, a tab", func(r *http.Request) { r.Header.Set("Authorization", "Bearer\t"+good) }, 401, "invalid_token", "malformed_authorization", ""},
+		{"api key scheme, two spaces", func(r *http.Request) { r.Header.Set("Authorization", "ApiKey  "+apiKey) }, 401, "invalid_token", "malformed_authorization", ""},
 		{"api key header", func(r *http.Request) { r.Header.Set("X-API-Key", apiKey) }, 200, "", "", "billing-service"},
 		{"api key scheme", func(r *http.Request) { r.Header.Set("Authorization", "ApiKey "+apiKey) }, 200, "", "", "billing-service"},
 		{"no credentials", func(r *http.Request) {}, 401, "unauthenticated", "no_credentials", ""},
