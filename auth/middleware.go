@@ -42,10 +42,12 @@ type Config struct {
 	// refused either way. False means no credential is a 401.
 	AllowAnonymous bool
 	// Cookie, if not empty, names a cookie read as a bearer token when the
-	// request has no Authorization or X-API-Key header. Empty means
-	// cookies are ignored.
+	// request has no Authorization or X-API-Key header. It must be a
+	// cookie name (an RFC 9110 token). Empty means cookies are ignored.
 	Cookie string
 	// Realm is the realm in WWW-Authenticate challenges. Empty means "api".
+	// It must be printable (tab, space, visible ASCII, or bytes 0x80-0xFF)
+	// and hold no quote or backslash; New refuses anything else.
 	Realm string
 	// Logger receives one debug line per refused request with the failed
 	// check (never the credential). Nil means slog.Default().
@@ -85,8 +87,11 @@ func New(cfg Config) (*Middleware, error) {
 	if realm == "" {
 		realm = "api"
 	}
-	if strings.ContainsAny(realm, "\"\\\r\n") {
-		return nil, configErr("Realm must not contain quotes, backslashes or line breaks")
+	if !validRealm(realm) {
+		return nil, configErr("Realm must be printable: tab, space, visible ASCII or bytes 0x80-0xFF, without quotes or backslashes")
+	}
+	if cfg.Cookie != "" && !isToken(cfg.Cookie) {
+		return nil, configErr("Cookie %q is not a cookie name (an RFC 9110 token)", cfg.Cookie)
 	}
 	for _, a := range cfg.Authenticators {
 		if a == nil {
@@ -235,6 +240,20 @@ func (m *Middleware) challengeFor(byKind map[CredentialKind]string, kind Credent
 		return c
 	}
 	return byKind[APIKey]
+}
+
+// validRealm reports whether realm may go between the quotes of an
+// auth-param: RFC 9110's qdtext (HTAB, SP, VCHAR and obs-text) without '"'
+// and '\\', so that it needs no escaping. A control byte such as NUL or
+// DEL, or a line break, would reach the wire in every challenge.
+func validRealm(realm string) bool {
+	for i := 0; i < len(realm); i++ {
+		c := realm[i]
+		if c == '"' || c == '\\' || c == 0x7f || (c < 0x20 && c != '\t') {
+			return false
+		}
+	}
+	return true
 }
 
 // withChallenge adds the WWW-Authenticate challenge c to prob. With only
