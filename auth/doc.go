@@ -56,6 +56,15 @@
 // "/permissions" for Auth0, "/https:~1~1example.com~1roles" for a
 // namespaced claim), acr, amr, auth_time, the expiry and the raw claims.
 //
+// scope, scp and amr hold RFC 6749 §3.3 scope tokens (visible ASCII but
+// '"' and '\\'): a string is split on single spaces (SP) only, an array
+// holds one token per element. A tab, a no-break space or any other
+// Unicode space, a control byte, a quote, a backslash or a non-ASCII byte
+// in them, or an empty token (two spaces in a row, a space at either end),
+// is invalid_token ("scope_syntax", "amr_syntax"): splitting on every
+// space would turn one issued scope "items:read<NBSP>admin" into two. An
+// empty string is no scopes. API key records' scopes follow the same rule.
+//
 // # Key sets
 //
 // NewJWT fetches the key set once and fails if it cannot. Afterwards the

@@ -19,7 +19,10 @@
 // [Authenticated] one any authenticated caller may call.
 //
 // Scopes match exactly. [WildcardScopes] is an opt-in matcher under which
-// "items:*" grants "items:read"; its documentation states its risks.
+// "items:*" grants "items:read"; its documentation states its risks. A
+// required scope must be an RFC 6749 scope token, so a granted string that
+// holds a space or any other byte outside that syntax never matches it,
+// in whole or by prefix; auth refuses tokens that carry such scopes.
 //
 // # Responses
 //

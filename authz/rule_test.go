@@ -56,6 +56,18 @@ func TestRules(t *testing.T) {
 			status: 403, reason: scope, challenge: `Bearer error="insufficient_scope", scope="orders"`},
 		{name: "no scopes at all", rule: authz.AllScopes("items:read"), principal: func(p *auth.Principal) { p.Scopes = nil },
 			status: 403, reason: scope, challenge: `Bearer error="insufficient_scope", scope="items:read"`},
+		// A granted scope that is not a scope token (from an authenticator
+		// other than auth's, which refuses such claims) is one opaque
+		// string: it never grants a part of itself, exactly or by prefix.
+		{name: "granted scope with NBSP grants neither half", rule: authz.AnyScope("admin", "items:delete"),
+			principal: func(p *auth.Principal) { p.Scopes = []string{"items:delete\u00a0admin"} },
+			status:    403, reason: scope, challenge: `Bearer error="insufficient_scope", scope="admin"`},
+		{name: "granted wildcard with NBSP grants nothing", rule: authz.AllScopes("items:read").Matching(authz.WildcardScopes),
+			principal: func(p *auth.Principal) { p.Scopes = []string{"items\u00a0:*", "items:\u00a0*"} },
+			status:    403, reason: scope, challenge: `Bearer error="insufficient_scope", scope="items:read"`},
+		{name: "granted scope with a space grants neither half", rule: authz.AllScopes("items:read").Matching(authz.WildcardScopes),
+			principal: func(p *auth.Principal) { p.Scopes = []string{"items:read items:write"} },
+			status:    403, reason: scope, challenge: `Bearer error="insufficient_scope", scope="items:read"`},
 
 		// roles
 		{name: "all roles held", rule: authz.AllRoles("editor", "viewer")},
