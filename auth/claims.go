@@ -283,6 +283,9 @@ func (j *JWT) claims(payload []byte, key *verifyKey) (*Principal, *cacheEntry, e
 		}
 	}
 	p.Roles = roles(claims, j.roles)
+	if err := checkConfirmation(claims); err != nil {
+		return nil, nil, err
+	}
 	e := &cacheEntry{p: p, key: key, exp: exp, nbf: nbf, iat: iat}
 	if err := j.checkTimes(e, time.Now()); err != nil {
 		return nil, nil, err

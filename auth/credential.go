@@ -67,6 +67,11 @@ func credentialFrom(r *http.Request, cookie string) (CredentialKind, string, str
 		case !ok:
 			// The kind of a known scheme, so the refusal's challenge names it.
 			return schemeKind(scheme), "", "malformed_authorization"
+		case kind == 0 && isDPoPScheme(scheme):
+			// A DPoP-bound token (RFC 9449): a credential auth cannot verify
+			// yet, so it is refused, not ignored. Ignoring it would let the
+			// request through as anonymous or as its client certificate.
+			return Bearer, "", "dpop_unsupported"
 		case kind == 0:
 			return 0, "", "unsupported_scheme"
 		}

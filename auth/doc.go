@@ -50,6 +50,13 @@
 // maximum lifetime and typ enforcement, including the RFC 9068 profile
 // (Type: auth.TypeAccessToken) that refuses ID tokens used as access tokens.
 //
+// A token that carries cnf (RFC 7800: DPoP's jkt, RFC 9449; a certificate
+// thumbprint x5t#S256, RFC 8705; any member) is bound to a key its sender
+// must prove it holds. auth cannot check that proof yet, so such a token is
+// refused (invalid_token, check "unverified_binding") rather than accepted
+// as a plain bearer token, which would make a stolen one usable. The
+// middleware holds every Authenticator's principal to the same rule.
+//
 // The Principal carries sub, iss, client_id (or azp), aud, scopes (a
 // "scope" string or an "scp" array or string), roles read from JSON
 // Pointers (JWTConfig.RolePaths: "/realm_access/roles" for Keycloak,
@@ -105,10 +112,14 @@
 // scheme, exactly one space, the credential ([ParseAuthorization]). Two
 // spaces, a tab, or whitespace before or after is malformed (401
 // invalid_token), so one credential has one spelling for everything keyed
-// on it, such as a rate limit by API key. No
-// credential is a 401 unauthenticated (unless Config.AllowAnonymous); a bad
-// one is 401 invalid_token or token_expired. Every refusal is an RFC 9457
-// problem written through the errors package, with an RFC 6750
+// on it, such as a rate limit by API key. "Authorization: DPoP" is
+// refused (invalid_token, check "dpop_unsupported"), not ignored like
+// Basic: a DPoP-bound token is a credential, and ignoring it would let the
+// request through as anonymous or as its client certificate.
+//
+// No credential is a 401 unauthenticated (unless Config.AllowAnonymous); a
+// bad one is 401 invalid_token or token_expired. Every refusal is an RFC
+// 9457 problem written through the errors package, with an RFC 6750
 // WWW-Authenticate challenge whose description is generic. Which check
 // failed (for example "alg_none" or "unknown_kid", see [CheckOf]) goes to
 // the request record's decision and to the debug log, never to the client.
@@ -140,7 +151,8 @@
 // rescues a bad, expired or ambiguous token: that is a 401 as without a
 // certificate. Only a request with no credential auth takes (none at all,
 // a scheme such as Basic, or a kind no Authenticator verifies) is
-// authenticated by its certificate. A verified certificate whose subject is
+// authenticated by its certificate; the DPoP scheme is not such a scheme,
+// it is refused. A verified certificate whose subject is
 // empty is refused as invalid_token (check "empty_subject"), not treated as
 // absent. A certificate that was presented but not verified is no
 // identity: PeerIdentity reports false for it, and tlsconfig refuses
@@ -158,9 +170,11 @@
 //   - decrypt JWE, or unwrap nested tokens: encrypted tokens are refused;
 //   - check revocation (token introspection, RFC 7662): a JWT stays valid
 //     until it expires, so keep access token lifetimes short;
-//   - bind tokens to a client (DPoP, RFC 9449, or certificate-bound
-//     tokens, RFC 8705): a client certificate is an alternative to a
-//     token, never checked against one;
+//   - verify sender-constrained tokens (DPoP, RFC 9449, or
+//     certificate-bound tokens, RFC 8705): it refuses every token that
+//     carries cnf and the DPoP scheme, so bound tokens do not work with
+//     auth yet, and a client certificate is an alternative to a token,
+//     never checked against one;
 //   - verify client certificates: TLS does (see tlsconfig). A
 //     ClientCertificate function must report only verified identities,
 //     and behind a TLS-terminating proxy r.TLS is nil, so there are none;

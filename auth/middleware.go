@@ -125,8 +125,11 @@ func New(cfg Config) (*Middleware, error) {
 }
 
 // Authenticate finds the request's credential and verifies it with the
-// authenticator for its kind. A request without a credential auth takes
-// (none, a scheme such as Basic, or a kind no authenticator verifies) is
+// authenticator for its kind. A principal whose claims carry cnf (a
+// sender-constrained token) is refused, whichever authenticator returned
+// it, as is the DPoP scheme: auth cannot yet check the binding. A request
+// without a credential auth takes (none, a scheme such as Basic, or a kind
+// no authenticator verifies) is
 // authenticated by its verified client certificate when
 // Config.ClientCertificate is set and reports one. It returns (nil, nil)
 // for a request without credentials when anonymous access is allowed, and
@@ -160,10 +163,20 @@ func (m *Middleware) authenticate(r *http.Request) (*Principal, CredentialKind, 
 			break
 		}
 		p, err := a.Authenticate(r.Context(), cred)
-		if err == nil && p == nil {
+		switch {
+		case err != nil:
+		case p == nil:
 			err = invalid("authenticator_returned_nil")
+		default:
+			// An application's Authenticator is held to JWT's rule: no
+			// Authenticator sees the request, so none can have checked a
+			// binding.
+			err = checkConfirmation(p.Claims)
 		}
-		return p, kind, err
+		if err != nil {
+			return nil, kind, err
+		}
+		return p, kind, nil
 	}
 	if m.peer != nil {
 		if p, ok, err := m.fromCertificate(r); ok {
