@@ -85,7 +85,10 @@
 // refused. Symmetric keys, private keys, encryption keys, RSA keys under
 // 2048 bits and unknown curves are dropped from the set, each logged once.
 // A key removed upstream stops verifying, cached tokens included, at the
-// next refresh. [NewIssuers] serves several issuers, each token checked
+// next refresh. Keys are compared by what they verify (kid, declared alg
+// and public key), not by the fetch that produced them, so a refresh that
+// returns the same keys keeps every cached token; only the tokens of a key
+// it removed or changed are verified again. [NewIssuers] serves several issuers, each token checked
 // against its own issuer's keys only.
 //
 // Verified tokens are cached by their SHA-256 (never the token itself), up
