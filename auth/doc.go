@@ -83,7 +83,10 @@
 // fetch is bounded by FetchTimeout and MaxJWKSSize (1 MiB). A failed fetch
 // keeps the last good set for up to MaxStale (24 h); then every token is
 // refused. Symmetric keys, private keys, encryption keys, RSA keys under
-// 2048 bits and unknown curves are dropped from the set, each logged once.
+// 2048 bits, RSA keys with the ROCA fingerprint (CVE-2017-15361: made by
+// Infineon's RSALib, factorable from the public key; the check costs about
+// a microsecond per key per fetch) and unknown curves are dropped from the
+// set, each logged once.
 // A key removed upstream stops verifying, cached tokens included, at the
 // next refresh. Keys are compared by what they verify (kid, declared alg
 // and public key), not by the fetch that produced them, so a refresh that

@@ -260,7 +260,8 @@ const maxKeys = 100
 
 // parseKeySet parses a JWKS document. Keys auth cannot or must not use are
 // dropped and reported: symmetric keys, encryption keys, RSA under 2048
-// bits, unknown curves. A set with no usable key is an error.
+// bits, RSA keys with the ROCA fingerprint, unknown curves. A set with no
+// usable key is an error.
 func parseKeySet(data []byte) (*keySet, []droppedKey, error) {
 	var doc struct {
 		Keys []json.RawMessage `json:"keys"`
@@ -339,6 +340,9 @@ func parseKey(raw json.RawMessage) (*verifyKey, string, string) {
 		}
 		if p.E < 3 || p.E%2 == 0 {
 			return nil, kid, "RSA public exponent is not an odd number ≥ 3"
+		}
+		if hasROCAFingerprint(p.N) {
+			return nil, kid, "RSA key with the ROCA fingerprint (CVE-2017-15361): its private key can be computed from it"
 		}
 		k.pub = p
 	case *ecdsa.PublicKey:
