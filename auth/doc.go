@@ -124,7 +124,11 @@
 // request through as anonymous or as its client certificate.
 //
 // No credential is a 401 unauthenticated (unless Config.AllowAnonymous); a
-// bad one is 401 invalid_token or token_expired. Every refusal is an RFC
+// bad one is 401 invalid_token or token_expired. A request let through as
+// anonymous carries that 401 problem in its context, and authz refuses it
+// with the same problem when a route needs a caller
+// ([UnauthenticatedProblem]): one challenge, realm and schemes included,
+// from one place. Every refusal is an RFC
 // 9457 problem written through the errors package, with an RFC 6750
 // WWW-Authenticate challenge whose description is generic. Which check
 // failed (for example "alg_none" or "unknown_kid", see [CheckOf]) goes to

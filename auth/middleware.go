@@ -38,8 +38,9 @@ type Config struct {
 	// ignored.
 	ClientCertificate PeerFunc
 	// AllowAnonymous lets requests without any credential through without
-	// a principal (the handler or authz decides). Bad credentials are
-	// refused either way. False means no credential is a 401.
+	// a principal (the handler or authz decides; authz's 401 for them is
+	// this middleware's own, see [UnauthenticatedProblem]). Bad credentials
+	// are refused either way. False means no credential is a 401.
 	AllowAnonymous bool
 	// Cookie, if not empty, names a cookie read as a bearer token when the
 	// request has no Authorization or X-API-Key header. It must be a
@@ -62,8 +63,12 @@ type Middleware struct {
 	peer      PeerFunc
 	logger    *slog.Logger
 	challenge string // for unauthenticated
-	invalid   map[CredentialKind]string
-	expired   map[CredentialKind]string
+	// noCredentials is the problem for a request without credentials,
+	// written here or, for anonymous requests, by later middleware (see
+	// UnauthenticatedProblem). Shared; never modified.
+	noCredentials *apierrors.Problem
+	invalid       map[CredentialKind]string
+	expired       map[CredentialKind]string
 }
 
 // New validates cfg and returns the middleware.
@@ -85,7 +90,7 @@ func New(cfg Config) (*Middleware, error) {
 	}
 	realm := cfg.Realm
 	if realm == "" {
-		realm = "api"
+		realm = defaultRealm
 	}
 	if !validRealm(realm) {
 		return nil, configErr("Realm must be printable: tab, space, visible ASCII or bytes 0x80-0xFF, without quotes or backslashes")
@@ -121,6 +126,8 @@ func New(cfg Config) (*Middleware, error) {
 		m.expired[k] = base + `, error="invalid_token", error_description="The credential is expired"`
 	}
 	m.challenge = strings.Join(chs, ", ")
+	m.noCredentials = withChallenge(apierrors.New(http.StatusUnauthorized, apierrors.ReasonUnauthenticated,
+		"No credentials were presented."), m.challenge)
 	return m, nil
 }
 
@@ -190,7 +197,9 @@ func (m *Middleware) authenticate(r *http.Request) (*Principal, CredentialKind, 
 }
 
 // Handler authenticates each request before next. A verified caller's
-// [Principal] is in the request context for next ([FromContext]). A
+// [Principal] is in the request context for next ([FromContext]); a
+// request let through as anonymous carries instead the problem Handler
+// would have refused it with, for [UnauthenticatedProblem]. A
 // refused request gets a 401 problem (unauthenticated, invalid_token or
 // token_expired) with an RFC 6750 WWW-Authenticate challenge whose
 // description is generic; the failed check goes to the request record and
@@ -202,7 +211,7 @@ func (m *Middleware) Handler(next http.Handler) http.Handler {
 		if err == nil {
 			if p == nil {
 				rec.AddDecision(record.Decision{Package: "auth", Outcome: record.Skip, Reason: "anonymous"})
-				next.ServeHTTP(w, r)
+				next.ServeHTTP(w, m.withAnonymous(r))
 				return
 			}
 			rec.SetPrincipal(record.Principal{Subject: p.Subject, Issuer: p.Issuer, ClientID: p.ClientID, Method: p.Method})
@@ -220,8 +229,7 @@ func (m *Middleware) refuse(w http.ResponseWriter, r *http.Request, rec *record.
 	outcome := record.Deny
 	switch {
 	case errors.Is(err, ErrNoCredentials):
-		prob = withChallenge(apierrors.New(http.StatusUnauthorized, apierrors.ReasonUnauthenticated, "No credentials were presented."),
-			m.challenge)
+		prob = m.noCredentials
 		if check == "" {
 			check = "no_credentials"
 		}

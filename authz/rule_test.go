@@ -159,11 +159,11 @@ func TestRules(t *testing.T) {
 
 		// principal
 		{name: "no principal", rule: authz.AllScopes("items:read"), anonymous: true,
-			status: 401, reason: unauthn, challenge: "Bearer", rule2: "principal"},
+			status: 401, reason: unauthn, challenge: `Bearer realm="api"`, rule2: "principal"},
 		{name: "public needs no principal", rule: authz.Public(), anonymous: true},
 		{name: "authenticated passes anyone authenticated", rule: authz.Authenticated(), principal: func(p *auth.Principal) { *p = auth.Principal{Subject: "x"} }},
 		{name: "authenticated refuses anonymous", rule: authz.Authenticated(), anonymous: true,
-			status: 401, reason: unauthn, challenge: "Bearer", rule2: "principal"},
+			status: 401, reason: unauthn, challenge: `Bearer realm="api"`, rule2: "principal"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
