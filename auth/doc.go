@@ -124,15 +124,29 @@
 // request through as anonymous or as its client certificate.
 //
 // No credential is a 401 unauthenticated (unless Config.AllowAnonymous); a
-// bad one is 401 invalid_token or token_expired. A request let through as
-// anonymous carries that 401 problem in its context, and authz refuses it
-// with the same problem when a route needs a caller
-// ([UnauthenticatedProblem]): one challenge, realm and schemes included,
-// from one place. Every refusal is an RFC
+// bad one is 401 invalid_token or token_expired. Every refusal is an RFC
 // 9457 problem written through the errors package, with an RFC 6750
-// WWW-Authenticate challenge whose description is generic. Which check
-// failed (for example "alg_none" or "unknown_kid", see [CheckOf]) goes to
-// the request record's decision and to the debug log, never to the client.
+// WWW-Authenticate challenge whose description is generic (shown for a
+// middleware with JWT and API key authenticators and the default realm;
+// the challenge names the scheme of the refused credential):
+//
+//	no credential, or Basic…   401 unauthenticated  Bearer realm="api", ApiKey realm="api"
+//	malformed or ambiguous,    401 invalid_token    Bearer realm="api", error="invalid_token",
+//	DPoP scheme, forged, bound                          error_description="The credential is invalid"
+//	expired                    401 token_expired    Bearer realm="api", error="invalid_token",
+//	                                                    error_description="The credential is expired"
+//	keys unavailable           401 invalid_token    as invalid (recorded as an error, not a denial)
+//
+// With only ClientCertificate configured, a 401 has no WWW-Authenticate.
+// A request let through as anonymous carries the unauthenticated problem
+// in its context, and authz refuses it with that same problem when a route
+// needs a caller ([UnauthenticatedProblem]): one challenge, realm and
+// schemes included, from one place.
+//
+// Which check failed (for example "alg_none", "unknown_kid",
+// "malformed_authorization", "scope_syntax" or "unverified_binding", see
+// [CheckOf]) goes to the request record's decision and to the debug log,
+// never to the client.
 //
 // # Client certificates
 //
