@@ -136,12 +136,11 @@ func New(cfg Config) (*Middleware, error) {
 // sender-constrained token) is refused, whichever authenticator returned
 // it, as is the DPoP scheme: auth cannot yet check the binding. A request
 // without a credential auth takes (none, a scheme such as Basic, or a kind
-// no authenticator verifies) is
-// authenticated by its verified client certificate when
-// Config.ClientCertificate is set and reports one. It returns (nil, nil)
-// for a request without credentials when anonymous access is allowed, and
-// an error wrapping [ErrNoCredentials], [ErrInvalidToken],
-// [ErrTokenExpired] or [ErrKeysUnavailable] otherwise.
+// no authenticator verifies) is authenticated by its verified client
+// certificate when Config.ClientCertificate is set and reports one. It
+// returns (nil, nil) for a request without credentials when anonymous
+// access is allowed, and an error wrapping [ErrNoCredentials],
+// [ErrInvalidToken], [ErrTokenExpired] or [ErrKeysUnavailable] otherwise.
 func (m *Middleware) Authenticate(r *http.Request) (*Principal, error) {
 	p, _, err := m.authenticate(r)
 	return p, err
@@ -199,8 +198,8 @@ func (m *Middleware) authenticate(r *http.Request) (*Principal, CredentialKind, 
 // Handler authenticates each request before next. A verified caller's
 // [Principal] is in the request context for next ([FromContext]); a
 // request let through as anonymous carries instead the problem Handler
-// would have refused it with, for [UnauthenticatedProblem]. A
-// refused request gets a 401 problem (unauthenticated, invalid_token or
+// would have refused it with, for [UnauthenticatedProblem]. A refused
+// request gets a 401 problem (unauthenticated, invalid_token or
 // token_expired) with an RFC 6750 WWW-Authenticate challenge whose
 // description is generic; the failed check goes to the request record and
 // the log only.
