@@ -38,7 +38,9 @@ type APIKeyRecord struct {
 	Hash string `json:"hash"`
 	// Subject is the principal's subject, typically the owning service.
 	Subject string `json:"subject"`
-	// Scopes and Roles are granted to requests made with the key.
+	// Scopes and Roles are granted to requests made with the key. Each
+	// scope is an RFC 6749 scope token (visible ASCII but '"' and '\\'),
+	// as in a token's scope claim.
 	Scopes []string `json:"scopes,omitempty"`
 	Roles  []string `json:"roles,omitempty"`
 	// Expires, if not zero, is when the key stops working.
@@ -104,6 +106,13 @@ func (a *APIKeys) Verify(ctx context.Context, key string) (*Principal, error) {
 	}
 	if !rec.Expires.IsZero() && !time.Now().Before(rec.Expires) {
 		return nil, &VerifyError{Check: "api_key_expired", Err: ErrTokenExpired}
+	}
+	// A store other than MemoryStore is held to the same scope syntax as
+	// tokens, so authz sees one kind of scope whatever the credential.
+	for _, sc := range rec.Scopes {
+		if !isScopeToken(sc) {
+			return nil, invalid("api_key_scope_syntax")
+		}
 	}
 	return &Principal{
 		Subject:  rec.Subject,
@@ -189,6 +198,11 @@ func NewMemoryStore(records []APIKeyRecord) (*MemoryStore, error) {
 		}
 		if _, ok := parseKeyHash(r.Hash); !ok {
 			return nil, configErr("API key record %s: hash must be sha256: and 64 hex digits", r.ID)
+		}
+		for _, sc := range r.Scopes {
+			if !isScopeToken(sc) {
+				return nil, configErr("API key record %s: scope %q is not an RFC 6749 scope token", r.ID, sc)
+			}
 		}
 		if _, dup := s.byID[r.ID]; dup {
 			return nil, configErr("API key record %s appears twice", r.ID)

@@ -76,6 +76,44 @@ func (failingStore) LookupAPIKey(context.Context, string) (auth.APIKeyRecord, bo
 	return auth.APIKeyRecord{}, false, errors.New("db down")
 }
 
+// recordStore is a custom store that answers every lookup with rec.
+type recordStore struct{ rec auth.APIKeyRecord }
+
+func (s recordStore) LookupAPIKey(context.Context, string) (auth.APIKeyRecord, bool, error) {
+	return s.rec, true, nil
+}
+
+// TestAPIKeyStoreScopes: a custom store's scopes are held to the token
+// claims' syntax, so authz sees one kind of scope whatever the credential.
+func TestAPIKeyStoreScopes(t *testing.T) {
+	t.Parallel()
+	key, rec, _ := auth.GenerateAPIKey()
+	rec.Subject = "svc"
+	for _, tc := range []struct {
+		name   string
+		scopes []string
+		want   string
+	}{
+		{"scope tokens", []string{"items:read", "items:write"}, ""},
+		{"two tokens in one", []string{"items:read admin"}, "api_key_scope_syntax"},
+		{"NBSP", []string{"items:read\u00a0admin"}, "api_key_scope_syntax"},
+		{"empty", []string{""}, "api_key_scope_syntax"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			r := rec
+			r.Scopes = tc.scopes
+			a, err := auth.NewAPIKeys(auth.APIKeysConfig{Store: recordStore{r}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			p, err := a.Verify(context.Background(), key)
+			if got := auth.CheckOf(err); got != tc.want {
+				t.Fatalf("got check %q (%v, %+v), want %q", got, err, p, tc.want)
+			}
+		})
+	}
+}
+
 func TestAPIKeyStoreDown(t *testing.T) {
 	t.Parallel()
 	a, _ := auth.NewAPIKeys(auth.APIKeysConfig{Store: failingStore{}})
@@ -109,13 +147,17 @@ func TestAPIKeyFile(t *testing.T) {
 		t.Fatalf("key from file: %v, %v", p, err)
 	}
 	bad := map[string]string{
-		"unknown field":  `{"keys":[{"id":"` + rec.ID + `","hash":"` + rec.Hash + `","subject":"svc","scope":["a"]}]}`,
-		"plaintext hash": `{"keys":[{"id":"` + rec.ID + `","hash":"` + key + `","subject":"svc"}]}`,
-		"no subject":     `{"keys":[{"id":"` + rec.ID + `","hash":"` + rec.Hash + `"}]}`,
-		"bad id":         `{"keys":[{"id":"XYZ","hash":"` + rec.Hash + `","subject":"svc"}]}`,
-		"duplicate":      `{"keys":[{"id":"` + rec.ID + `","hash":"` + rec.Hash + `","subject":"a"},{"id":"` + rec.ID + `","hash":"` + rec.Hash + `","subject":"b"}]}`,
-		"trailing data":  `{"keys":[]} {}`,
-		"not JSON":       `keys`,
+		"unknown field":         `{"keys":[{"id":"` + rec.ID + `","hash":"` + rec.Hash + `","subject":"svc","scope":["a"]}]}`,
+		"plaintext hash":        `{"keys":[{"id":"` + rec.ID + `","hash":"` + key + `","subject":"svc"}]}`,
+		"no subject":            `{"keys":[{"id":"` + rec.ID + `","hash":"` + rec.Hash + `"}]}`,
+		"bad id":                `{"keys":[{"id":"XYZ","hash":"` + rec.Hash + `","subject":"svc"}]}`,
+		"duplicate":             `{"keys":[{"id":"` + rec.ID + `","hash":"` + rec.Hash + `","subject":"a"},{"id":"` + rec.ID + `","hash":"` + rec.Hash + `","subject":"b"}]}`,
+		"trailing data":         `{"keys":[]} {}`,
+		"scope with two tokens": `{"keys":[{"id":"` + rec.ID + `","hash":"` + rec.Hash + `","subject":"svc","scopes":["a b"]}]}`,
+		"scope with NBSP":       `{"keys":[{"id":"` + rec.ID + `","hash":"` + rec.Hash + `","subject":"svc","scopes":["a\u00a0b"]}]}`,
+		"empty scope":           `{"keys":[{"id":"` + rec.ID + `","hash":"` + rec.Hash + `","subject":"svc","scopes":[""]}]}`,
+		"scope with a control":  `{"keys":[{"id":"` + rec.ID + `","hash":"` + rec.Hash + `","subject":"svc","scopes":["a\u0000"]}]}`,
+		"not JSON":              `keys`,
 	}
 	for name, body := range bad {
 		t.Run(name, func(t *testing.T) {

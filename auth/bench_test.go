@@ -7,11 +7,14 @@ import (
 	"crypto/rsa"
 	"encoding/base64"
 	"math/big"
+	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/apishield/apishield/auth"
+	"github.com/apishield/apishield/internal/record"
 	"github.com/lestrrat-go/jwx/v3/jwk"
 	"github.com/lestrrat-go/jwx/v3/jwt"
 )
@@ -162,5 +165,26 @@ func BenchmarkVerifyVsRaw(b *testing.B) {
 			b.ReportMetric(float64(verifyNS-rawNS)/n, "overhead-ns/op")
 			b.ReportMetric(float64(verifyNS)/float64(rawNS), "ratio")
 		})
+	}
+}
+
+// BenchmarkAnonymous is the middleware's path for a request without
+// credentials under Config.AllowAnonymous, with the request record
+// installed by an outer middleware as in a full stack.
+func BenchmarkAnonymous(b *testing.B) {
+	a, err := auth.NewAPIKeys(auth.APIKeysConfig{Store: &auth.MemoryStore{}})
+	if err != nil {
+		b.Fatal(err)
+	}
+	m, err := auth.New(auth.Config{Authenticators: []auth.Authenticator{a}, AllowAnonymous: true})
+	if err != nil {
+		b.Fatal(err)
+	}
+	h := m.Handler(http.HandlerFunc(func(http.ResponseWriter, *http.Request) {}))
+	w, r, rec := record.Install(httptest.NewRecorder(), httptest.NewRequest("GET", "/v1/items", nil))
+	b.ReportAllocs()
+	for b.Loop() {
+		record.ResetDecisions(rec)
+		h.ServeHTTP(w, r)
 	}
 }

@@ -40,14 +40,60 @@ func audience(v any) ([]string, bool) {
 	return stringArray(v)
 }
 
-// stringList reads a claim that issuers write either as one space-separated
-// string (OAuth "scope", Entra ID "scp") or as an array of strings (Okta
-// "scp", "roles", "permissions").
-func stringList(v any) ([]string, bool) {
-	if a, ok := v.(string); ok {
-		return strings.Fields(a), true
+// scopeTokens reads a claim of RFC 6749 §3.3 scope tokens: one string of
+// tokens separated by single spaces (OAuth "scope", Entra ID "scp", "amr"
+// from issuers that write it so), or an array of strings, one token each
+// (Okta "scp", OIDC "amr"). The second result is "" when the claim is
+// well formed, "type" when it is neither a string nor an array of strings,
+// and "syntax" when a token is empty (two spaces in a row, or a space at
+// either end) or holds a byte outside NQCHAR (%x21 / %x23-5B / %x5D-7E):
+// any other whitespace, a control byte, a quote, a backslash or anything
+// not ASCII. Splitting on every Unicode space instead (strings.Fields)
+// would turn one issued scope "items:read<NBSP>admin" into two, "admin"
+// among them. An empty string is no scopes.
+func scopeTokens(v any) ([]string, string) {
+	switch a := v.(type) {
+	case string:
+		if a == "" {
+			return nil, ""
+		}
+		out := make([]string, 0, strings.Count(a, " ")+1)
+		for tok := range strings.SplitSeq(a, " ") {
+			if !isScopeToken(tok) {
+				return nil, "syntax"
+			}
+			out = append(out, tok)
+		}
+		return out, ""
+	case []any:
+		out := make([]string, 0, len(a))
+		for _, e := range a {
+			tok, ok := e.(string)
+			if !ok {
+				return nil, "type"
+			}
+			if !isScopeToken(tok) {
+				return nil, "syntax"
+			}
+			out = append(out, tok)
+		}
+		return out, ""
 	}
-	return stringArray(v)
+	return nil, "type"
+}
+
+// isScopeToken reports whether s is an RFC 6749 §3.3 scope-token:
+// 1*NQCHAR, NQCHAR = %x21 / %x23-5B / %x5D-7E.
+func isScopeToken(s string) bool {
+	if s == "" {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < 0x21 || c > 0x7e || c == '"' || c == '\\' {
+			return false
+		}
+	}
+	return true
 }
 
 // stringArray reads a JSON array whose every element is a string.
@@ -220,21 +266,26 @@ func (j *JWT) claims(payload []byte, key *verifyKey) (*Principal, *cacheEntry, e
 			return nil, nil, invalid("rfc9068_claims_missing")
 		}
 	}
-	if v, ok := claims["scope"]; ok {
-		if p.Scopes, ok = stringList(v); !ok {
-			return nil, nil, invalid("scope_type")
-		}
-	} else if v, ok := claims["scp"]; ok {
-		if p.Scopes, ok = stringList(v); !ok {
-			return nil, nil, invalid("scope_type")
+	scope, hasScope := claims["scope"]
+	if !hasScope {
+		scope, hasScope = claims["scp"]
+	}
+	if hasScope {
+		var bad string
+		if p.Scopes, bad = scopeTokens(scope); bad != "" {
+			return nil, nil, invalid("scope_" + bad)
 		}
 	}
 	if v, ok := claims["amr"]; ok {
-		if p.AMR, ok = stringList(v); !ok {
-			return nil, nil, invalid("amr_type")
+		var bad string
+		if p.AMR, bad = scopeTokens(v); bad != "" {
+			return nil, nil, invalid("amr_" + bad)
 		}
 	}
 	p.Roles = roles(claims, j.roles)
+	if err := checkConfirmation(claims); err != nil {
+		return nil, nil, err
+	}
 	e := &cacheEntry{p: p, key: key, exp: exp, nbf: nbf, iat: iat}
 	if err := j.checkTimes(e, time.Now()); err != nil {
 		return nil, nil, err

@@ -50,22 +50,28 @@ func credentialFrom(r *http.Request, cookie string) (CredentialKind, string, str
 		return 0, "", "multiple_authorization"
 	}
 	if len(keys) > 1 {
-		return 0, "", "multiple_api_key"
+		return APIKey, "", "multiple_api_key"
 	}
 	if len(authz) == 1 && len(keys) == 1 {
 		return 0, "", "multiple_credentials"
 	}
 	if len(keys) == 1 {
 		if len(keys[0]) > maxCredentialSize || keys[0] == "" {
-			return 0, "", "malformed_api_key"
+			return APIKey, "", "malformed_api_key"
 		}
 		return APIKey, keys[0], ""
 	}
 	if len(authz) == 1 {
-		kind, cred, ok := ParseAuthorization(authz[0])
+		kind, cred, scheme, ok := parseAuthorization(authz[0])
 		switch {
 		case !ok:
-			return 0, "", "malformed_authorization"
+			// The kind of a known scheme, so the refusal's challenge names it.
+			return schemeKind(scheme), "", "malformed_authorization"
+		case kind == 0 && isDPoPScheme(scheme):
+			// A DPoP-bound token (RFC 9449): a credential auth cannot verify
+			// yet, so it is refused, not ignored. Ignoring it would let the
+			// request through as anonymous or as its client certificate.
+			return Bearer, "", "dpop_unsupported"
 		case kind == 0:
 			return 0, "", "unsupported_scheme"
 		}
@@ -89,31 +95,53 @@ func credentialFrom(r *http.Request, cookie string) (CredentialKind, string, str
 // ParseAuthorization parses an Authorization header value. It returns the
 // credential kind (0 for a scheme auth does not handle, such as Basic) and
 // the credential. ok is false when the value is malformed: empty, too long,
-// a known scheme without a credential, or a credential with spaces, control
-// characters or anything outside RFC 7235's token68 alphabet. Schemes
-// compare case-insensitively ("bearer" is "Bearer"); one or more spaces
-// may separate scheme and credential.
+// not starting with an RFC 9110 token, a known scheme without a credential,
+// or a credential with spaces, control characters or anything outside RFC
+// 7235's token68 alphabet. Schemes compare case-insensitively ("bearer" is
+// "Bearer").
+//
+// The spelling is canonical: exactly one space separates a known scheme
+// from its credential, and nothing precedes the scheme or follows the
+// credential. "Bearer  t" (two spaces), "Bearer\tt" and " Bearer t" are
+// malformed, not other spellings of "Bearer t", so that one credential has
+// one string: anything keyed on the result (a rate limit by API key, a
+// cache) cannot be given a fresh key by re-spacing the header. RFC 9110
+// allows several spaces there; no client sends them.
 func ParseAuthorization(v string) (kind CredentialKind, credential string, ok bool) {
+	kind, credential, _, ok = parseAuthorization(v)
+	return kind, credential, ok
+}
+
+// parseAuthorization is ParseAuthorization that also returns the scheme as
+// sent, for the schemes auth refuses by name (see credentialFrom).
+func parseAuthorization(v string) (kind CredentialKind, credential, scheme string, ok bool) {
 	if v == "" || len(v) > maxCredentialSize {
-		return 0, "", false
+		return 0, "", "", false
 	}
-	scheme, rest, _ := strings.Cut(v, " ")
+	scheme, rest, hasRest := strings.Cut(v, " ")
+	if !isToken(scheme) {
+		return 0, "", "", false
+	}
+	if kind = schemeKind(scheme); kind == 0 {
+		return 0, "", scheme, true
+	}
+	// isToken68 refuses a leading space, so "Bearer  t" fails here.
+	if !hasRest || !isToken68(rest) {
+		return 0, "", scheme, false
+	}
+	return kind, rest, scheme, true
+}
+
+// schemeKind returns the credential kind of an auth scheme, 0 for one auth
+// does not take.
+func schemeKind(scheme string) CredentialKind {
 	switch {
 	case strings.EqualFold(scheme, "Bearer"):
-		kind = Bearer
+		return Bearer
 	case strings.EqualFold(scheme, "ApiKey"):
-		kind = APIKey
-	default:
-		if !isToken(scheme) {
-			return 0, "", false
-		}
-		return 0, "", true
+		return APIKey
 	}
-	rest = strings.TrimLeft(rest, " ")
-	if rest == "" || !isToken68(rest) {
-		return 0, "", false
-	}
-	return kind, rest, true
+	return 0
 }
 
 // isToken68 checks RFC 7235 §2.1's token68: ALPHA / DIGIT / "-" / "." /

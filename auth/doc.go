@@ -50,11 +50,27 @@
 // maximum lifetime and typ enforcement, including the RFC 9068 profile
 // (Type: auth.TypeAccessToken) that refuses ID tokens used as access tokens.
 //
+// A token that carries cnf (RFC 7800: DPoP's jkt, RFC 9449; a certificate
+// thumbprint x5t#S256, RFC 8705; any member) is bound to a key its sender
+// must prove it holds. auth cannot check that proof yet, so such a token is
+// refused (invalid_token, check "unverified_binding") rather than accepted
+// as a plain bearer token, which would make a stolen one usable. The
+// middleware holds every Authenticator's principal to the same rule.
+//
 // The Principal carries sub, iss, client_id (or azp), aud, scopes (a
 // "scope" string or an "scp" array or string), roles read from JSON
 // Pointers (JWTConfig.RolePaths: "/realm_access/roles" for Keycloak,
 // "/permissions" for Auth0, "/https:~1~1example.com~1roles" for a
 // namespaced claim), acr, amr, auth_time, the expiry and the raw claims.
+//
+// scope, scp and amr hold RFC 6749 §3.3 scope tokens (visible ASCII but
+// '"' and '\\'): a string is split on single spaces (SP) only, an array
+// holds one token per element. A tab, a no-break space or any other
+// Unicode space, a control byte, a quote, a backslash or a non-ASCII byte
+// in them, or an empty token (two spaces in a row, a space at either end),
+// is invalid_token ("scope_syntax", "amr_syntax"): splitting on every
+// space would turn one issued scope "items:read<NBSP>admin" into two. An
+// empty string is no scopes. API key records' scopes follow the same rule.
 //
 // # Key sets
 //
@@ -67,9 +83,15 @@
 // fetch is bounded by FetchTimeout and MaxJWKSSize (1 MiB). A failed fetch
 // keeps the last good set for up to MaxStale (24 h); then every token is
 // refused. Symmetric keys, private keys, encryption keys, RSA keys under
-// 2048 bits and unknown curves are dropped from the set, each logged once.
+// 2048 bits, RSA keys with the ROCA fingerprint (CVE-2017-15361: made by
+// Infineon's RSALib, factorable from the public key; the check costs about
+// a microsecond per key per fetch) and unknown curves are dropped from the
+// set, each logged once.
 // A key removed upstream stops verifying, cached tokens included, at the
-// next refresh. [NewIssuers] serves several issuers, each token checked
+// next refresh. Keys are compared by what they verify (kid, declared alg
+// and public key), not by the fetch that produced them, so a refresh that
+// returns the same keys keeps every cached token; only the tokens of a key
+// it removed or changed are verified again. [NewIssuers] serves several issuers, each token checked
 // against its own issuer's keys only.
 //
 // Verified tokens are cached by their SHA-256 (never the token itself), up
@@ -91,13 +113,40 @@
 // The middleware reads "Authorization: Bearer" (scheme case-insensitive),
 // "Authorization: ApiKey" or "X-API-Key", and optionally a cookie
 // (Config.Cookie). Several Authorization or X-API-Key headers, both kinds
-// at once, or an access_token in the query string are refused. No
-// credential is a 401 unauthenticated (unless Config.AllowAnonymous); a bad
-// one is 401 invalid_token or token_expired. Every refusal is an RFC 9457
-// problem written through the errors package, with an RFC 6750
-// WWW-Authenticate challenge whose description is generic. Which check
-// failed (for example "alg_none" or "unknown_kid", see [CheckOf]) goes to
-// the request record's decision and to the debug log, never to the client.
+// at once, or an access_token in the query string are refused. The
+// Authorization header is taken only in its canonical spelling: the
+// scheme, exactly one space, the credential ([ParseAuthorization]). Two
+// spaces, a tab, or whitespace before or after is malformed (401
+// invalid_token), so one credential has one spelling for everything keyed
+// on it, such as a rate limit by API key. "Authorization: DPoP" is
+// refused (invalid_token, check "dpop_unsupported"), not ignored like
+// Basic: a DPoP-bound token is a credential, and ignoring it would let the
+// request through as anonymous or as its client certificate.
+//
+// No credential is a 401 unauthenticated (unless Config.AllowAnonymous); a
+// bad one is 401 invalid_token or token_expired. Every refusal is an RFC
+// 9457 problem written through the errors package, with an RFC 6750
+// WWW-Authenticate challenge whose description is generic (shown for a
+// middleware with JWT and API key authenticators and the default realm;
+// the challenge names the scheme of the refused credential):
+//
+//	no credential, or Basic…   401 unauthenticated  Bearer realm="api", ApiKey realm="api"
+//	malformed or ambiguous,    401 invalid_token    Bearer realm="api", error="invalid_token",
+//	DPoP scheme, forged, bound                          error_description="The credential is invalid"
+//	expired                    401 token_expired    Bearer realm="api", error="invalid_token",
+//	                                                    error_description="The credential is expired"
+//	keys unavailable           401 invalid_token    as invalid (recorded as an error, not a denial)
+//
+// With only ClientCertificate configured, a 401 has no WWW-Authenticate.
+// A request let through as anonymous carries the unauthenticated problem
+// in its context, and authz refuses it with that same problem when a route
+// needs a caller ([UnauthenticatedProblem]): one challenge, realm and
+// schemes included, from one place.
+//
+// Which check failed (for example "alg_none", "unknown_kid",
+// "malformed_authorization", "scope_syntax" or "unverified_binding", see
+// [CheckOf]) goes to the request record's decision and to the debug log,
+// never to the client.
 //
 // # Client certificates
 //
@@ -126,7 +175,8 @@
 // rescues a bad, expired or ambiguous token: that is a 401 as without a
 // certificate. Only a request with no credential auth takes (none at all,
 // a scheme such as Basic, or a kind no Authenticator verifies) is
-// authenticated by its certificate. A verified certificate whose subject is
+// authenticated by its certificate; the DPoP scheme is not such a scheme,
+// it is refused. A verified certificate whose subject is
 // empty is refused as invalid_token (check "empty_subject"), not treated as
 // absent. A certificate that was presented but not verified is no
 // identity: PeerIdentity reports false for it, and tlsconfig refuses
@@ -144,9 +194,11 @@
 //   - decrypt JWE, or unwrap nested tokens: encrypted tokens are refused;
 //   - check revocation (token introspection, RFC 7662): a JWT stays valid
 //     until it expires, so keep access token lifetimes short;
-//   - bind tokens to a client (DPoP, RFC 9449, or certificate-bound
-//     tokens, RFC 8705): a client certificate is an alternative to a
-//     token, never checked against one;
+//   - verify sender-constrained tokens (DPoP, RFC 9449, or
+//     certificate-bound tokens, RFC 8705): it refuses every token that
+//     carries cnf and the DPoP scheme, so bound tokens do not work with
+//     auth yet, and a client certificate is an alternative to a token,
+//     never checked against one;
 //   - verify client certificates: TLS does (see tlsconfig). A
 //     ClientCertificate function must report only verified identities,
 //     and behind a TLS-terminating proxy r.TLS is nil, so there are none;

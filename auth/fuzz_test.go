@@ -10,9 +10,12 @@ import (
 )
 
 // FuzzParseAuthorization: the header parser never panics, and whatever it
-// accepts as a credential is a non-empty token68 taken from the header.
+// accepts as a credential is a non-empty token68 that follows the scheme
+// after exactly one space: the header is scheme + " " + credential, so one
+// credential has one spelling.
 func FuzzParseAuthorization(f *testing.F) {
-	for _, s := range []string{"Bearer abc.def.ghi", "bearer  x", "ApiKey ask_1", "Basic dXNlcjpwYXNz", "Bearer", "Bearer ", "Bearer a b", "Bearer a=", "Bearer =a", "Bearer\tx", "ApiKey\x00x"} {
+	for _, s := range []string{"Bearer abc.def.ghi", "bearer  x", "ApiKey ask_1", "Basic dXNlcjpwYXNz", "Bearer", "Bearer ", "Bearer a b", "Bearer a=", "Bearer =a", "Bearer\tx", "ApiKey\x00x",
+		" Bearer x", "Bearer x ", "Bearer \tx", "Bearer\u00a0x", "ApiKey   k"} {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, h string) {
@@ -23,8 +26,12 @@ func FuzzParseAuthorization(f *testing.F) {
 			}
 			return
 		}
-		if cred == "" || !strings.HasSuffix(h, cred) || strings.ContainsAny(cred, " \t\r\n,\"") {
+		scheme, rest, found := strings.Cut(h, " ")
+		if !found || rest != cred || cred == "" || strings.ContainsAny(cred, " \t\r\n,\"") {
 			t.Fatalf("ParseAuthorization(%q) = %q", h, cred)
+		}
+		if !strings.EqualFold(scheme, "Bearer") && !strings.EqualFold(scheme, "ApiKey") {
+			t.Fatalf("ParseAuthorization(%q) = kind %d for scheme %q", h, kind, scheme)
 		}
 	})
 }

@@ -2,6 +2,7 @@ package auth_test
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
@@ -296,4 +297,96 @@ func TestCachedTokenRechecksTime(t *testing.T) {
 			t.Fatalf("cached token past exp+leeway: %v, want ErrTokenExpired", err)
 		}
 	})
+}
+
+// TestRefreshKeepsCache: a scheduled refresh evicts from the
+// verified-token cache exactly the tokens whose key it removed or
+// changed. Tokens of keys it kept, byte for byte or re-serialised, are
+// still answered from the cache (the same *Principal), not re-verified.
+func TestRefreshKeepsCache(t *testing.T) {
+	r := keys(t)
+	type outcome int
+	const (
+		hit        outcome = iota // answered from the cache
+		reverified                // verified again, and still valid
+		refused                   // no longer verifies
+	)
+	cases := []struct {
+		name   string
+		after  func(t *testing.T) []byte // the key set the refresh fetches
+		k1, k2 outcome                   // what happens to each key's token
+		check1 string                    // the check that refuses k1's token
+	}{
+		{"identical document", func(t *testing.T) []byte {
+			return jwksJSON(jwkJSON(t, r.ec256.Public(), "k1", "ES256"), jwkJSON(t, r.ed.Public(), "k2", "EdDSA"))
+		}, hit, hit, ""},
+		{"same keys, reordered and re-serialised", func(t *testing.T) []byte {
+			k1 := jwkJSON(t, r.ec256.Public(), "k1", "ES256")
+			var m map[string]any
+			json.Unmarshal(k1, &m)
+			m["use"] = "sig"
+			k1, _ = json.Marshal(m) // members in another order, one more
+			return jwksJSON(jwkJSON(t, r.ed.Public(), "k2", "EdDSA"), k1)
+		}, hit, hit, ""},
+		{"k1 removed", func(t *testing.T) []byte {
+			return jwksJSON(jwkJSON(t, r.ed.Public(), "k2", "EdDSA"))
+		}, refused, hit, "unknown_kid"},
+		{"k1's kid names other key material", func(t *testing.T) []byte {
+			return jwksJSON(jwkJSON(t, r.attacker.Public(), "k1", "ES256"), jwkJSON(t, r.ed.Public(), "k2", "EdDSA"))
+		}, refused, hit, "bad_signature"},
+		{"k1's declared alg dropped", func(t *testing.T) []byte {
+			return jwksJSON(jwkJSON(t, r.ec256.Public(), "k1", ""), jwkJSON(t, r.ed.Public(), "k2", "EdDSA"))
+		}, reverified, hit, ""},
+		{"k1 under a new kid", func(t *testing.T) []byte {
+			return jwksJSON(jwkJSON(t, r.ec256.Public(), "k1-renamed", "ES256"), jwkJSON(t, r.ed.Public(), "k2", "EdDSA"))
+		}, refused, hit, "unknown_kid"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) {
+				srv := newJWKSServer(jwksJSON(jwkJSON(t, r.ec256.Public(), "k1", "ES256"), jwkJSON(t, r.ed.Public(), "k2", "EdDSA")))
+				j := bubbleVerifier(t, srv, func(c *auth.JWTConfig) {
+					c.RefreshMin, c.RefreshMax = time.Minute, time.Minute
+					c.RefetchInterval = time.Hour // no on-demand fetch muddles the count
+				})
+				now := time.Now()
+				tok1 := sign(t, "ES256", r.ec256, `{"alg":"ES256","kid":"k1"}`, claimsJSON(now, ""))
+				tok2 := sign(t, "EdDSA", r.ed, `{"alg":"EdDSA","kid":"k2"}`, claimsJSON(now, ""))
+				p1, err1 := j.Verify(context.Background(), tok1)
+				p2, err2 := j.Verify(context.Background(), tok2)
+				if err1 != nil || err2 != nil {
+					t.Fatalf("before the refresh: %v, %v", err1, err2)
+				}
+				srv.set(tc.after(t))
+				time.Sleep(61 * time.Second)
+				j.Verify(context.Background(), tok2) // starts the scheduled refresh
+				synctest.Wait()
+				if n := srv.fetches.Load(); n != 2 {
+					t.Fatalf("fetches = %d, want 2 (start-up + the scheduled refresh)", n)
+				}
+				for _, k := range []struct {
+					name string
+					tok  string
+					was  *auth.Principal
+					want outcome
+				}{{"k1", tok1, p1, tc.k1}, {"k2", tok2, p2, tc.k2}} {
+					p, err := j.Verify(context.Background(), k.tok)
+					switch k.want {
+					case hit:
+						if err != nil || p != k.was {
+							t.Errorf("%s: got %p, %v; want the cached principal %p", k.name, p, err, k.was)
+						}
+					case reverified:
+						if err != nil || p == k.was {
+							t.Errorf("%s: got %p, %v; want a fresh verification, not %p", k.name, p, err, k.was)
+						}
+					case refused:
+						if got := auth.CheckOf(err); got != tc.check1 {
+							t.Errorf("%s: got %v (check %q), want refused by %q", k.name, err, got, tc.check1)
+						}
+					}
+				}
+			})
+		})
+	}
 }

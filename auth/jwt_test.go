@@ -107,7 +107,7 @@ func TestScopeForms(t *testing.T) {
 	for name, claims := range map[string]string{
 		"scp array (Okta)":   `{"iss":"` + testIssuer + `","aud":"` + testAudience + `","exp":` + itoa(now.Unix()+600) + `,"scp":["a","b"]}`,
 		"scp string (Entra)": `{"iss":"` + testIssuer + `","aud":"` + testAudience + `","exp":` + itoa(now.Unix()+600) + `,"scp":"a b"}`,
-		"scope string":       `{"iss":"` + testIssuer + `","aud":"` + testAudience + `","exp":` + itoa(now.Unix()+600) + `,"scope":"a  b"}`,
+		"scope string":       `{"iss":"` + testIssuer + `","aud":"` + testAudience + `","exp":` + itoa(now.Unix()+600) + `,"scope":"a b"}`,
 		"azp as client":      `{"iss":"` + testIssuer + `","aud":"` + testAudience + `","exp":` + itoa(now.Unix()+600) + `,"scope":"a b","azp":"app"}`,
 	} {
 		t.Run(name, func(t *testing.T) {

@@ -8,6 +8,8 @@ import (
 	"crypto/rsa"
 	"crypto/sha256"
 	"crypto/sha512"
+	"crypto/x509"
+	"encoding/binary"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -90,6 +92,32 @@ type verifyKey struct {
 	alg string // the key's declared alg, or "" for any algorithm of its type
 	kty string
 	pub crypto.PublicKey
+	id  keyID
+}
+
+// A keyID identifies a key by what it verifies: the SHA-256 of its kid, its
+// declared alg and its public key in PKIX DER. Two fetches of the same key
+// set give equal IDs, however the JWKS document was serialised, so a
+// refresh keeps the verified-token cache of every key it did not change.
+type keyID [sha256.Size]byte
+
+func newKeyID(kid, alg string, pub crypto.PublicKey) (keyID, error) {
+	der, err := x509.MarshalPKIXPublicKey(pub)
+	if err != nil {
+		return keyID{}, err
+	}
+	h := sha256.New()
+	// Lengths first, so no two (kid, alg) pairs hash alike.
+	var n [16]byte
+	binary.BigEndian.PutUint64(n[:8], uint64(len(kid)))
+	binary.BigEndian.PutUint64(n[8:], uint64(len(alg)))
+	h.Write(n[:])
+	h.Write([]byte(kid))
+	h.Write([]byte(alg))
+	h.Write(der)
+	var id keyID
+	h.Sum(id[:0])
+	return id, nil
 }
 
 // fits reports whether k may verify a token signed with a.
@@ -201,15 +229,23 @@ type keySet struct {
 	byKID map[string][]*verifyKey
 }
 
-// contains reports whether k is still in the set, under its kid.
+// contains reports whether the set still holds k: the same key material
+// under the same kid and declared alg, from this fetch or a later one. A
+// key that was removed, or whose kid now names other material, is not.
 func (s *keySet) contains(k *verifyKey) bool {
 	if s == nil {
 		return false
 	}
-	if k.kid == "" {
-		return slices.Contains(s.keys, k)
+	cands := s.keys
+	if k.kid != "" {
+		cands = s.byKID[k.kid]
 	}
-	return slices.Contains(s.byKID[k.kid], k)
+	for _, c := range cands {
+		if c == k || c.id == k.id {
+			return true
+		}
+	}
+	return false
 }
 
 // A droppedKey is a key the set refused, and why; logged once per kid.
@@ -224,7 +260,8 @@ const maxKeys = 100
 
 // parseKeySet parses a JWKS document. Keys auth cannot or must not use are
 // dropped and reported: symmetric keys, encryption keys, RSA under 2048
-// bits, unknown curves. A set with no usable key is an error.
+// bits, RSA keys with the ROCA fingerprint, unknown curves. A set with no
+// usable key is an error.
 func parseKeySet(data []byte) (*keySet, []droppedKey, error) {
 	var doc struct {
 		Keys []json.RawMessage `json:"keys"`
@@ -304,6 +341,9 @@ func parseKey(raw json.RawMessage) (*verifyKey, string, string) {
 		if p.E < 3 || p.E%2 == 0 {
 			return nil, kid, "RSA public exponent is not an odd number ≥ 3"
 		}
+		if hasROCAFingerprint(p.N) {
+			return nil, kid, "RSA key with the ROCA fingerprint (CVE-2017-15361): its private key can be computed from it"
+		}
 		k.pub = p
 	case *ecdsa.PublicKey:
 		switch p.Curve {
@@ -319,6 +359,9 @@ func parseKey(raw json.RawMessage) (*verifyKey, string, string) {
 	}
 	if a != nil && !k.fits(a) {
 		return nil, kid, "alg " + meta.Alg + " does not match the key's type or curve"
+	}
+	if k.id, err = newKeyID(kid, meta.Alg, k.pub); err != nil {
+		return nil, kid, "unencodable: " + err.Error()
 	}
 	return k, kid, ""
 }

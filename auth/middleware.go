@@ -38,14 +38,17 @@ type Config struct {
 	// ignored.
 	ClientCertificate PeerFunc
 	// AllowAnonymous lets requests without any credential through without
-	// a principal (the handler or authz decides). Bad credentials are
-	// refused either way. False means no credential is a 401.
+	// a principal (the handler or authz decides; authz's 401 for them is
+	// this middleware's own, see [UnauthenticatedProblem]). Bad credentials
+	// are refused either way. False means no credential is a 401.
 	AllowAnonymous bool
 	// Cookie, if not empty, names a cookie read as a bearer token when the
-	// request has no Authorization or X-API-Key header. Empty means
-	// cookies are ignored.
+	// request has no Authorization or X-API-Key header. It must be a
+	// cookie name (an RFC 9110 token). Empty means cookies are ignored.
 	Cookie string
 	// Realm is the realm in WWW-Authenticate challenges. Empty means "api".
+	// It must be printable (tab, space, visible ASCII, or bytes 0x80-0xFF)
+	// and hold no quote or backslash; New refuses anything else.
 	Realm string
 	// Logger receives one debug line per refused request with the failed
 	// check (never the credential). Nil means slog.Default().
@@ -60,8 +63,12 @@ type Middleware struct {
 	peer      PeerFunc
 	logger    *slog.Logger
 	challenge string // for unauthenticated
-	invalid   map[CredentialKind]string
-	expired   map[CredentialKind]string
+	// noCredentials is the problem for a request without credentials,
+	// written here or, for anonymous requests, by later middleware (see
+	// UnauthenticatedProblem). Shared; never modified.
+	noCredentials *apierrors.Problem
+	invalid       map[CredentialKind]string
+	expired       map[CredentialKind]string
 }
 
 // New validates cfg and returns the middleware.
@@ -83,10 +90,13 @@ func New(cfg Config) (*Middleware, error) {
 	}
 	realm := cfg.Realm
 	if realm == "" {
-		realm = "api"
+		realm = defaultRealm
 	}
-	if strings.ContainsAny(realm, "\"\\\r\n") {
-		return nil, configErr("Realm must not contain quotes, backslashes or line breaks")
+	if !validRealm(realm) {
+		return nil, configErr("Realm must be printable: tab, space, visible ASCII or bytes 0x80-0xFF, without quotes or backslashes")
+	}
+	if cfg.Cookie != "" && !isToken(cfg.Cookie) {
+		return nil, configErr("Cookie %q is not a cookie name (an RFC 9110 token)", cfg.Cookie)
 	}
 	for _, a := range cfg.Authenticators {
 		if a == nil {
@@ -116,17 +126,21 @@ func New(cfg Config) (*Middleware, error) {
 		m.expired[k] = base + `, error="invalid_token", error_description="The credential is expired"`
 	}
 	m.challenge = strings.Join(chs, ", ")
+	m.noCredentials = withChallenge(apierrors.New(http.StatusUnauthorized, apierrors.ReasonUnauthenticated,
+		"No credentials were presented."), m.challenge)
 	return m, nil
 }
 
 // Authenticate finds the request's credential and verifies it with the
-// authenticator for its kind. A request without a credential auth takes
-// (none, a scheme such as Basic, or a kind no authenticator verifies) is
-// authenticated by its verified client certificate when
-// Config.ClientCertificate is set and reports one. It returns (nil, nil)
-// for a request without credentials when anonymous access is allowed, and
-// an error wrapping [ErrNoCredentials], [ErrInvalidToken],
-// [ErrTokenExpired] or [ErrKeysUnavailable] otherwise.
+// authenticator for its kind. A principal whose claims carry cnf (a
+// sender-constrained token) is refused, whichever authenticator returned
+// it, as is the DPoP scheme: auth cannot yet check the binding. A request
+// without a credential auth takes (none, a scheme such as Basic, or a kind
+// no authenticator verifies) is authenticated by its verified client
+// certificate when Config.ClientCertificate is set and reports one. It
+// returns (nil, nil) for a request without credentials when anonymous
+// access is allowed, and an error wrapping [ErrNoCredentials],
+// [ErrInvalidToken], [ErrTokenExpired] or [ErrKeysUnavailable] otherwise.
 func (m *Middleware) Authenticate(r *http.Request) (*Principal, error) {
 	p, _, err := m.authenticate(r)
 	return p, err
@@ -142,7 +156,10 @@ func (m *Middleware) authenticate(r *http.Request) (*Principal, CredentialKind, 
 		// Basic, Digest…: a credential auth does not take is no credential.
 		none = &VerifyError{Check: bad, Err: ErrNoCredentials}
 	case bad != "":
-		return nil, Bearer, invalid(bad)
+		if kind == 0 {
+			kind = Bearer
+		}
+		return nil, kind, invalid(bad)
 	case kind == 0:
 		none = ErrNoCredentials
 	default:
@@ -152,10 +169,20 @@ func (m *Middleware) authenticate(r *http.Request) (*Principal, CredentialKind, 
 			break
 		}
 		p, err := a.Authenticate(r.Context(), cred)
-		if err == nil && p == nil {
+		switch {
+		case err != nil:
+		case p == nil:
 			err = invalid("authenticator_returned_nil")
+		default:
+			// An application's Authenticator is held to JWT's rule: no
+			// Authenticator sees the request, so none can have checked a
+			// binding.
+			err = checkConfirmation(p.Claims)
 		}
-		return p, kind, err
+		if err != nil {
+			return nil, kind, err
+		}
+		return p, kind, nil
 	}
 	if m.peer != nil {
 		if p, ok, err := m.fromCertificate(r); ok {
@@ -169,8 +196,10 @@ func (m *Middleware) authenticate(r *http.Request) (*Principal, CredentialKind, 
 }
 
 // Handler authenticates each request before next. A verified caller's
-// [Principal] is in the request context for next ([FromContext]). A
-// refused request gets a 401 problem (unauthenticated, invalid_token or
+// [Principal] is in the request context for next ([FromContext]); a
+// request let through as anonymous carries instead the problem Handler
+// would have refused it with, for [UnauthenticatedProblem]. A refused
+// request gets a 401 problem (unauthenticated, invalid_token or
 // token_expired) with an RFC 6750 WWW-Authenticate challenge whose
 // description is generic; the failed check goes to the request record and
 // the log only.
@@ -181,7 +210,7 @@ func (m *Middleware) Handler(next http.Handler) http.Handler {
 		if err == nil {
 			if p == nil {
 				rec.AddDecision(record.Decision{Package: "auth", Outcome: record.Skip, Reason: "anonymous"})
-				next.ServeHTTP(w, r)
+				next.ServeHTTP(w, m.withAnonymous(r))
 				return
 			}
 			rec.SetPrincipal(record.Principal{Subject: p.Subject, Issuer: p.Issuer, ClientID: p.ClientID, Method: p.Method})
@@ -199,8 +228,7 @@ func (m *Middleware) refuse(w http.ResponseWriter, r *http.Request, rec *record.
 	outcome := record.Deny
 	switch {
 	case errors.Is(err, ErrNoCredentials):
-		prob = withChallenge(apierrors.New(http.StatusUnauthorized, apierrors.ReasonUnauthenticated, "No credentials were presented."),
-			m.challenge)
+		prob = m.noCredentials
 		if check == "" {
 			check = "no_credentials"
 		}
@@ -232,6 +260,20 @@ func (m *Middleware) challengeFor(byKind map[CredentialKind]string, kind Credent
 		return c
 	}
 	return byKind[APIKey]
+}
+
+// validRealm reports whether realm may go between the quotes of an
+// auth-param: RFC 9110's qdtext (HTAB, SP, VCHAR and obs-text) without '"'
+// and '\\', so that it needs no escaping. A control byte such as NUL or
+// DEL, or a line break, would reach the wire in every challenge.
+func validRealm(realm string) bool {
+	for i := 0; i < len(realm); i++ {
+		c := realm[i]
+		if c == '"' || c == '\\' || c == 0x7f || (c < 0x20 && c != '\t') {
+			return false
+		}
+	}
+	return true
 }
 
 // withChallenge adds the WWW-Authenticate challenge c to prob. With only

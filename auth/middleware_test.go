@@ -70,7 +70,10 @@ func TestMiddleware(t *testing.T) {
 	}{
 		{"bearer", func(r *http.Request) { r.Header.Set("Authorization", "Bearer "+good) }, 200, "", "", "alice"},
 		{"bearer lower case", func(r *http.Request) { r.Header.Set("Authorization", "bearer "+good) }, 200, "", "", "alice"},
-		{"BEARER, two spaces", func(r *http.Request) { r.Header.Set("Authorization", "BEARER  "+good) }, 200, "", "", "alice"},
+		{"BEARER upper case", func(r *http.Request) { r.Header.Set("Authorization", "BEARER "+good) }, 200, "", "", "alice"},
+		{"bearer, two spaces", func(r *http.Request) { r.Header.Set("Authorization", "Bearer  "+good) }, 401, "invalid_token", "malformed_authorization", ""},
+		{"bearer, a tab", func(r *http.Request) { r.Header.Set("Authorization", "Bearer\t"+good) }, 401, "invalid_token", "malformed_authorization", ""},
+		{"api key scheme, two spaces", func(r *http.Request) { r.Header.Set("Authorization", "ApiKey  "+apiKey) }, 401, "invalid_token", "malformed_authorization", ""},
 		{"api key header", func(r *http.Request) { r.Header.Set("X-API-Key", apiKey) }, 200, "", "", "billing-service"},
 		{"api key scheme", func(r *http.Request) { r.Header.Set("Authorization", "ApiKey "+apiKey) }, 200, "", "", "billing-service"},
 		{"no credentials", func(r *http.Request) {}, 401, "unauthenticated", "no_credentials", ""},
@@ -185,14 +188,43 @@ func TestNewConfig(t *testing.T) {
 	t.Parallel()
 	a, _, _ := newAPIKeys(t)
 	for name, cfg := range map[string]auth.Config{
-		"none":        {},
-		"nil":         {Authenticators: []auth.Authenticator{nil}},
-		"two of kind": {Authenticators: []auth.Authenticator{a, a}},
-		"bad realm":   {Authenticators: []auth.Authenticator{a}, Realm: `a"b`},
+		"none":                {},
+		"nil":                 {Authenticators: []auth.Authenticator{nil}},
+		"two of kind":         {Authenticators: []auth.Authenticator{a, a}},
+		"quote in realm":      {Authenticators: []auth.Authenticator{a}, Realm: `a"b`},
+		"backslash in realm":  {Authenticators: []auth.Authenticator{a}, Realm: `a\b`},
+		"line break in realm": {Authenticators: []auth.Authenticator{a}, Realm: "a\r\nX-Injected: 1"},
+		"NUL in realm":        {Authenticators: []auth.Authenticator{a}, Realm: "a\x00b"},
+		"0x01 in realm":       {Authenticators: []auth.Authenticator{a}, Realm: "a\x01b"},
+		"DEL in realm":        {Authenticators: []auth.Authenticator{a}, Realm: "a\x7fb"},
+		"ESC in realm":        {Authenticators: []auth.Authenticator{a}, Realm: "\x1b[31mapi"},
+		"space in cookie":     {Authenticators: []auth.Authenticator{a}, Cookie: "access token"},
+		"semicolon in cookie": {Authenticators: []auth.Authenticator{a}, Cookie: "at;x"},
+		"NUL in cookie":       {Authenticators: []auth.Authenticator{a}, Cookie: "at\x00"},
 	} {
 		if _, err := auth.New(cfg); !errors.Is(err, auth.ErrInvalidConfig) {
 			t.Errorf("%s: New = %v, want ErrInvalidConfig", name, err)
 		}
+	}
+}
+
+// TestRealmOnTheWire: every realm New accepts reaches the challenge as
+// written, inside its quotes, and nothing else does.
+func TestRealmOnTheWire(t *testing.T) {
+	t.Parallel()
+	a, _, _ := newAPIKeys(t)
+	for _, realm := range []string{"api", "My API", "api\tv2", "caf\xc3\xa9", "a=b, c=d", "~!#$%&'()*+,-./:;<=>?@[]^_`{|}"} {
+		t.Run(realm, func(t *testing.T) {
+			m, err := auth.New(auth.Config{Authenticators: []auth.Authenticator{a}, Realm: realm})
+			if err != nil {
+				t.Fatalf("New: %v", err)
+			}
+			w := httptest.NewRecorder()
+			m.Handler(http.NotFoundHandler()).ServeHTTP(w, httptest.NewRequest("GET", "/", nil))
+			if got, want := w.Header().Get("WWW-Authenticate"), `ApiKey realm="`+realm+`"`; got != want {
+				t.Errorf("got WWW-Authenticate %q, want %q", got, want)
+			}
+		})
 	}
 }
 

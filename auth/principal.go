@@ -20,7 +20,9 @@ type Principal struct {
 	ClientID string
 	// Audience is the token's aud.
 	Audience []string
-	// Scopes are the granted OAuth scopes, from a "scope" string or an "scp" array.
+	// Scopes are the granted OAuth scopes, from a "scope" string or an "scp"
+	// array or string: RFC 6749 scope tokens, never empty, never holding a
+	// space, control byte, quote, backslash or non-ASCII byte.
 	Scopes []string
 	// Roles are the caller's roles, read from the configured claim paths.
 	Roles []string

@@ -14,7 +14,8 @@ type cacheKey [sha256.Size]byte
 func hashToken(token string) cacheKey { return sha256.Sum256(bytesOf(token)) }
 
 // A cacheEntry is a verified token's outcome and what must be checked again
-// on every hit: its times, and that its key is still in the set.
+// on every hit: its times, and that its key is still in the set (by key
+// material, see keyID, so a refresh with the same keys keeps the entry).
 type cacheEntry struct {
 	p             *Principal
 	key           *verifyKey

@@ -103,7 +103,7 @@ const (
 var anonymousCases = []stackCase{
 	{name: "public route, anonymous", method: "GET", path: "/healthz", status: 200, body: "ok anonymous", route: "GET /healthz",
 		decisions: []string{authAnon, "authz allow public GET /healthz"}},
-	{name: "anonymous refused by authz", method: "GET", path: "/v1/items", status: 401, reason: "unauthenticated", challenge: "Bearer", route: "GET /v1/items",
+	{name: "anonymous refused by authz", method: "GET", path: "/v1/items", status: 401, reason: "unauthenticated", challenge: bothSchemes, route: "GET /v1/items",
 		decisions: []string{authAnon, "authz deny unauthenticated principal"}},
 	{name: "jwt with the scope", method: "GET", path: "/v1/items", cred: "reader", status: 200, body: "ok alice", subject: "alice", route: "GET /v1/items",
 		decisions: []string{authJWT, "authz allow all_scopes(items:read) GET /v1/items"}},
@@ -357,4 +357,100 @@ func TestAuthStackGorillaMux(t *testing.T) {
 		{name: "no route is gorilla's 404", method: "GET", path: "/v1/nope", cred: "reader", status: 404, reason: "not_found"},
 		{name: "wrong method is gorilla's 405", method: "PUT", path: "/v1/items", cred: "reader", status: 405, reason: "method_not_allowed"},
 	})
+}
+
+// TestUnauthenticatedIsAuths: authz's 401 for a request without a
+// principal is exactly the problem auth writes for a request without
+// credentials (reason, title, detail, and WWW-Authenticate with auth's
+// realm and every scheme it takes), whether authz refuses through a
+// Policy, Require or Check. Without auth in the stack it is a 401 with
+// "Bearer realm=api".
+func TestUnauthenticatedIsAuths(t *testing.T) {
+	t.Parallel()
+	iss := newTestIssuer(t)
+	jwt := iss.verifier(t)
+	store, err := auth.NewMemoryStore(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	keys, err := auth.NewAPIKeys(auth.APIKeysConfig{Store: store})
+	if err != nil {
+		t.Fatal(err)
+	}
+	noCert := func(*http.Request) (string, bool) { return "", false }
+	for _, tc := range []struct {
+		name      string
+		cfg       auth.Config
+		challenge string
+	}{
+		{"jwt and api keys, own realm", auth.Config{Authenticators: []auth.Authenticator{jwt, keys}, Realm: "items api"},
+			`Bearer realm="items api", ApiKey realm="items api"`},
+		{"api keys only", auth.Config{Authenticators: []auth.Authenticator{keys}}, `ApiKey realm="api"`},
+		{"client certificates only", auth.Config{ClientCertificate: noCert}, ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			strictCfg, anonCfg := tc.cfg, tc.cfg
+			anonCfg.AllowAnonymous = true
+			strict, err := auth.New(strictCfg)
+			if err != nil {
+				t.Fatal(err)
+			}
+			anon, err := auth.New(anonCfg)
+			if err != nil {
+				t.Fatal(err)
+			}
+			ok := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "ok") })
+			mux := http.NewServeMux()
+			mux.Handle("GET /v1/items", ok)
+			pol := quietPolicy(t, authz.Config{Mux: mux, Routes: map[string]authz.Rule{"GET /v1/items": authz.AllScopes("items:read")}})
+			inHandler := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				if err := authz.Check(r, authz.Authenticated()); err != nil {
+					apierrors.Write(w, r, err)
+				}
+			})
+			want := serveProblem(t, strict.Handler(ok))
+			if want.status != http.StatusUnauthorized || want.challenge != tc.challenge {
+				t.Fatalf("auth's own refusal: got %d %q, want 401 %q", want.status, want.challenge, tc.challenge)
+			}
+			for name, h := range map[string]http.Handler{
+				"policy":  anon.Handler(pol.Handler(mux)),
+				"require": anon.Handler(authz.Require(authz.AllScopes("items:read"))(ok)),
+				"check":   anon.Handler(inHandler),
+			} {
+				if got := serveProblem(t, h); got != want {
+					t.Errorf("%s: got %+v, want auth's %+v", name, got, want)
+				}
+			}
+		})
+	}
+	got := serveProblem(t, authz.Require(authz.Authenticated())(http.NotFoundHandler()))
+	if got.status != 401 || got.reason != "unauthenticated" || got.challenge != `Bearer realm="api"` {
+		t.Errorf("without auth: got %+v, want 401 unauthenticated with Bearer realm=\"api\"", got)
+	}
+}
+
+// servedProblem is what a client sees of a problem response, less what
+// differs per request (request_id, instance).
+type servedProblem struct {
+	status                            int
+	challenge                         string
+	typ, title, detail, reason, ctype string
+	bodyStatus                        int
+}
+
+// serveProblem sends a GET /v1/items without credentials to h.
+func serveProblem(t *testing.T, h http.Handler) servedProblem {
+	t.Helper()
+	w := httptest.NewRecorder()
+	h.ServeHTTP(w, httptest.NewRequest("GET", "/v1/items", nil))
+	var b struct {
+		Type, Title, Detail, Reason string
+		Status                      int
+	}
+	if err := json.Unmarshal(w.Body.Bytes(), &b); err != nil {
+		t.Fatalf("body %q is not a problem: %v", w.Body, err)
+	}
+	return servedProblem{status: w.Code, challenge: w.Header().Get("WWW-Authenticate"), typ: b.Type, title: b.Title,
+		detail: b.Detail, reason: b.Reason, ctype: w.Header().Get("Content-Type"), bodyStatus: b.Status}
 }

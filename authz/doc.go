@@ -19,18 +19,33 @@
 // [Authenticated] one any authenticated caller may call.
 //
 // Scopes match exactly. [WildcardScopes] is an opt-in matcher under which
-// "items:*" grants "items:read"; its documentation states its risks.
+// "items:*" grants "items:read"; its documentation states its risks. A
+// required scope must be an RFC 6749 scope token, so a granted string that
+// holds a space or any other byte outside that syntax never matches it,
+// in whole or by prefix; auth refuses tokens that carry such scopes.
 //
 // # Responses
 //
 // Every response is a problem written with apierrors.Write:
 //
-//	no principal            401 unauthenticated    WWW-Authenticate: Bearer
+//	no principal            401 unauthenticated    auth's own 401 for no credentials (see below)
 //	missing scope           403 insufficient_scope WWW-Authenticate: Bearer error="insufficient_scope", scope="items:write"
 //	role, claim, owner,     403 forbidden          (the same body for every rule: no hint of which failed)
 //	tenant, Not, Func
 //	step-up                 401 step_up_required   WWW-Authenticate: Bearer error="insufficient_user_authentication", acr_values="…", max_age=300
 //	a resolver's error      500 internal           (the cause goes to the log only)
+//
+// A request without a principal gets exactly the problem auth's middleware
+// writes for a request without credentials ([auth.UnauthenticatedProblem]):
+// when auth lets an anonymous request through (auth.Config.AllowAnonymous)
+// it leaves that problem in the request's context, so the detail and the
+// WWW-Authenticate challenge (auth's realm and every scheme it takes, for
+// example Bearer realm="api", ApiKey realm="api"; none when auth takes only
+// client certificates) are the same whichever package asks the client to
+// authenticate. Without auth before authz, the challenge is
+// Bearer realm="api". The challenges authz builds from its rules carry
+// only scope tokens and acr values, which the rule constructors hold to
+// RFC 6749's scope-token syntax, so nothing else reaches the header.
 //
 // Every decision, allow or deny, goes into the request record with the rule
 // that decided it, for audit to log.

@@ -15,21 +15,22 @@ const pkg = "authz"
 
 // Denials that are not any rule's.
 var (
-	deniedAnonymous = &verdict{deny: problemUnauthenticated, rule: "principal"}
-	deniedUnknown   = &verdict{deny: problemForbidden, rule: "unknown_route"}
-	deniedNoPolicy  = &verdict{deny: problemForbidden, rule: "no_policy"}
+	deniedUnknown  = &verdict{deny: problemForbidden, rule: "unknown_route"}
+	deniedNoPolicy = &verdict{deny: problemForbidden, rule: "no_policy"}
 )
 
 // evaluate decides rules for r, in order; the first that fails decides.
 // Public passes anyone; every other rule needs a principal, and the bool is
-// false when there is none.
+// false when there is none. Then the denial is auth's own 401 for a
+// request without credentials (auth.UnauthenticatedProblem), so that the
+// client meets one challenge whichever package asks it to authenticate.
 func evaluate(rules []Rule, r *http.Request, pv pathValues) (*verdict, bool) {
 	if _, ok := rules[0].(publicRule); ok {
 		return nil, true
 	}
 	p, ok := auth.FromContext(r.Context())
 	if !ok {
-		return deniedAnonymous, false
+		return &verdict{deny: auth.UnauthenticatedProblem(r.Context()), rule: "principal"}, false
 	}
 	for _, rule := range rules {
 		if v := rule.eval(r, p, pv); v != nil {

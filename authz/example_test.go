@@ -106,7 +106,7 @@ func Example() {
 	// Output:
 	// authz: routes without a policy: GET /v1/debug
 	// GET    /healthz                     200
-	// GET    /v1/items                    401 Bearer
+	// GET    /v1/items                    401 Bearer realm="api"
 	// POST   /v1/items          bob       403 Bearer error="insufficient_scope", scope="items:write"
 	// POST   /v1/items          alice     200
 	// GET    /v1/items/1        alice     200

@@ -15,8 +15,9 @@ import (
 // subrouter's Use, a ServeMux handler wrapped one by one); for deny by
 // default across a whole router, use a [Policy].
 //
-// A request without a principal is refused with 401 unauthenticated, unless
-// the only rule is [Public]. Require panics if it is given no rules or an
+// A request without a principal is refused with auth's own 401
+// unauthenticated problem ([auth.UnauthenticatedProblem]), unless the only
+// rule is [Public]. Require panics if it is given no rules or an
 // invalid one: it runs while the routes are built, at start-up.
 // Its logs (wiring errors, failures to decide) go to slog.Default().
 func Require(rules ...Rule) func(http.Handler) http.Handler {

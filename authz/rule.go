@@ -55,8 +55,6 @@ var ErrInvalidRule = errors.New("authz: invalid rule")
 var (
 	problemForbidden = apierrors.New(http.StatusForbidden, apierrors.ReasonForbidden,
 		"The caller may not perform this operation.")
-	problemUnauthenticated = apierrors.New(http.StatusUnauthorized, apierrors.ReasonUnauthenticated,
-		"This operation needs an authenticated caller.").WithHeader("WWW-Authenticate", "Bearer")
 	problemInternal = apierrors.New(http.StatusInternalServerError, apierrors.ReasonInternal, "")
 )
 

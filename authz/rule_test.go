@@ -56,6 +56,18 @@ func TestRules(t *testing.T) {
 			status: 403, reason: scope, challenge: `Bearer error="insufficient_scope", scope="orders"`},
 		{name: "no scopes at all", rule: authz.AllScopes("items:read"), principal: func(p *auth.Principal) { p.Scopes = nil },
 			status: 403, reason: scope, challenge: `Bearer error="insufficient_scope", scope="items:read"`},
+		// A granted scope that is not a scope token (from an authenticator
+		// other than auth's, which refuses such claims) is one opaque
+		// string: it never grants a part of itself, exactly or by prefix.
+		{name: "granted scope with NBSP grants neither half", rule: authz.AnyScope("admin", "items:delete"),
+			principal: func(p *auth.Principal) { p.Scopes = []string{"items:delete\u00a0admin"} },
+			status:    403, reason: scope, challenge: `Bearer error="insufficient_scope", scope="admin"`},
+		{name: "granted wildcard with NBSP grants nothing", rule: authz.AllScopes("items:read").Matching(authz.WildcardScopes),
+			principal: func(p *auth.Principal) { p.Scopes = []string{"items\u00a0:*", "items:\u00a0*"} },
+			status:    403, reason: scope, challenge: `Bearer error="insufficient_scope", scope="items:read"`},
+		{name: "granted scope with a space grants neither half", rule: authz.AllScopes("items:read").Matching(authz.WildcardScopes),
+			principal: func(p *auth.Principal) { p.Scopes = []string{"items:read items:write"} },
+			status:    403, reason: scope, challenge: `Bearer error="insufficient_scope", scope="items:read"`},
 
 		// roles
 		{name: "all roles held", rule: authz.AllRoles("editor", "viewer")},
@@ -147,11 +159,11 @@ func TestRules(t *testing.T) {
 
 		// principal
 		{name: "no principal", rule: authz.AllScopes("items:read"), anonymous: true,
-			status: 401, reason: unauthn, challenge: "Bearer", rule2: "principal"},
+			status: 401, reason: unauthn, challenge: `Bearer realm="api"`, rule2: "principal"},
 		{name: "public needs no principal", rule: authz.Public(), anonymous: true},
 		{name: "authenticated passes anyone authenticated", rule: authz.Authenticated(), principal: func(p *auth.Principal) { *p = auth.Principal{Subject: "x"} }},
 		{name: "authenticated refuses anonymous", rule: authz.Authenticated(), anonymous: true,
-			status: 401, reason: unauthn, challenge: "Bearer", rule2: "principal"},
+			status: 401, reason: unauthn, challenge: `Bearer realm="api"`, rule2: "principal"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -259,6 +271,15 @@ func TestInvalidRules(t *testing.T) {
 		{"step-up negative max age", authz.StepUp(authz.StepUpOptions{MaxAge: -time.Second})},
 		{"step-up sub-second max age", authz.StepUp(authz.StepUpOptions{MaxAge: time.Millisecond})},
 		{"step-up acr with a quote", authz.StepUp(authz.StepUpOptions{ACR: []string{`a"b`}})},
+		// Scopes and acr values reach WWW-Authenticate: only RFC 6749 NQCHAR.
+		{"scope with NUL", authz.AllScopes("items\x00read")},
+		{"scope with DEL", authz.AnyScope("items\x7f")},
+		{"scope with a backslash", authz.AllScopes(`items\read`)},
+		{"scope with a tab", authz.AllScopes("items\tread")},
+		{"scope with NBSP", authz.AllScopes("items\u00a0read")},
+		{"step-up acr with CRLF", authz.StepUp(authz.StepUpOptions{ACR: []string{"a\r\nX-Injected: 1"}})},
+		{"step-up acr with DEL", authz.StepUp(authz.StepUpOptions{ACR: []string{"urn:acr\x7f"}})},
+		{"step-up amr with NBSP", authz.StepUp(authz.StepUpOptions{AMR: []string{"m\u00a0fa"}})},
 		{"empty and", authz.And()},
 		{"empty or", authz.Or()},
 		{"nil in and", authz.And(authz.AnyRole("a"), nil)},
