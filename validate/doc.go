@@ -37,8 +37,10 @@
 //	                            Content-Length
 //	400 malformed_request       not JSON, or a limit broken; the detail
 //	                            names the limit and the byte offset
-//	422 validation_failed       the schema failed; "errors" lists
-//	                            {pointer, detail, keyword}, at most MaxErrors
+//	422 validation_failed       the schema failed, or a parameter is an
+//	                            integer no int64 holds or a number beyond
+//	                            float64; "errors" lists {pointer, detail,
+//	                            keyword}, at most MaxErrors
 //
 // A pointer names the failing value: "/price" in the body, "/name" for a
 // missing required property (not its parent), and "query:/limit",
@@ -72,8 +74,18 @@
 //
 // The handler reads what was decoded instead of parsing again: [Body]
 // returns the body (map[string]any, []any, string, json.Number, bool or
-// nil), [Query], [PathParams] and [Headers] the coerced parameters. r.Body
-// still reads the raw bytes, and [RawBody] returns them.
+// nil), [Query], [PathParams] and [Headers] the coerced parameters as
+// [Params], read with typed methods:
+//
+//	q, _ := validate.Query(r.Context())
+//	limit, ok := q.Int64("limit") // ok is false only if absent
+//
+// Read numbers with [Int64] and [Float64] (which [Params] uses), never with
+// json.Number's methods: JSON Schema's integer is any number with a zero
+// fraction, so a body's integer property may hold 1.0 or 1e1, which
+// json.Number.Int64 refuses, and 1e400 passes a number schema but
+// json.Number.Float64 makes it an infinity. r.Body still reads the raw
+// bytes, and [RawBody] returns them.
 //
 // # Schemas
 //
@@ -87,10 +99,25 @@
 // "unevaluatedProperties": false.
 //
 // Query, path and header values are strings; each is coerced to the type
-// its property declares (integer and number become json.Number, boolean a
-// bool, and an array-typed parameter collects every repeated value, each
-// coerced by the item type). A value that does not parse stays a string,
-// so the schema reports the type it should have had.
+// its property declares, so that the schema checks the value the handler
+// will read:
+//
+//   - an integer becomes a json.Number in plain decimal whatever JSON form
+//     it was sent in (1e1, 10.0 and 1000e-2 are all "10"); a fraction is
+//     refused by the schema, and an integer no int64 holds (1e19) with a
+//     422 "must be an integer from …" at its pointer;
+//   - a number becomes its nearest float64, written as encoding/json writes
+//     it (1e-400 is "0", so exclusiveMinimum 0 refuses it); one beyond
+//     float64's range (1e309) is refused with a 422 at its pointer;
+//   - a boolean is exactly "true" or "false";
+//   - an array-typed parameter collects every repeated value, each coerced
+//     by the item type, and a refusal points at the element (query:/ids/1).
+//
+// Only exactly one JSON number is a number: +5, 0x10, 010, .5, NaN,
+// Infinity and a value with white space around it stay strings, as does a
+// number past the Limits (MaxNumberLength, MaxExponent), so the schema
+// reports the type they should have had. A type list that includes
+// "string" keeps every value a string.
 //
 // # Defaults
 //

@@ -37,7 +37,9 @@ type Config struct {
 	// Query is the schema of the query string, as an object whose
 	// properties are parameter names. Values are strings coerced to the
 	// type the parameter's schema declares (integer, number, boolean, or
-	// an array of those for a repeated parameter). If nil, not checked.
+	// an array of those for a repeated parameter), in a canonical form
+	// that the typed methods of [Params] always read; an integer no int64
+	// holds, or a number beyond float64, is refused. If nil, not checked.
 	Query []byte
 	// Path is the schema of the path parameters, as an object whose
 	// properties are parameter names, coerced like Query. Only declared
