@@ -155,7 +155,7 @@ func TestForgottenRouteStopsStartUp(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	items := demo.NewStore(chi.URLParam)
+	items := demo.NewStore()
 	policy, err := newPolicy(items, slog.New(slog.DiscardHandler))
 	if err != nil {
 		t.Fatal(err)

@@ -128,7 +128,7 @@ func newHandler(ctx context.Context, logger *slog.Logger, dev *devissuer.Issuer,
 	if err != nil {
 		return nil, err
 	}
-	items := demo.NewStore(chi.URLParam)
+	items := demo.NewStore()
 	policy, err := newPolicy(items, logger)
 	if err != nil {
 		return nil, err
@@ -210,5 +210,5 @@ func curlCommands(base string) []string {
 }
 
 func healthz(w http.ResponseWriter, r *http.Request) {
-	demo.WriteJSON(w, http.StatusOK, map[string]string{"status": "ok"})
+	demo.WriteJSON(w, r, http.StatusOK, map[string]string{"status": "ok"})
 }

@@ -137,5 +137,5 @@ func curlCommands(base string) []string {
 }
 
 func healthz(w http.ResponseWriter, r *http.Request) {
-	demo.WriteJSON(w, http.StatusOK, map[string]string{"status": "ok"})
+	demo.WriteJSON(w, r, http.StatusOK, map[string]string{"status": "ok"})
 }

@@ -52,7 +52,7 @@ func newHandler(ctx context.Context, logger *slog.Logger, dev *devissuer.Issuer,
 	if err != nil {
 		return nil, err
 	}
-	items := demo.NewStore(pathParam)
+	items := demo.NewStore()
 
 	r := mux.NewRouter()
 	r.NotFoundHandler = http.HandlerFunc(apierrors.NotFound)

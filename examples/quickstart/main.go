@@ -150,7 +150,7 @@ func newHandler(ctx context.Context, logger *slog.Logger, dev *devissuer.Issuer,
 	if err != nil {
 		return nil, err
 	}
-	items := demo.NewStore(nil)
+	items := demo.NewStore()
 	mux := http.NewServeMux()
 	patterns := []string{"GET " + devissuer.DiscoveryPath, "GET " + devissuer.JWKSPath}
 	mux.HandleFunc(patterns[0], dev.ServeDiscovery)
@@ -228,5 +228,5 @@ func displayAddr(requested string, got net.Addr) string {
 }
 
 func healthz(w http.ResponseWriter, r *http.Request) {
-	demo.WriteJSON(w, http.StatusOK, map[string]string{"status": "ok"})
+	demo.WriteJSON(w, r, http.StatusOK, map[string]string{"status": "ok"})
 }
