@@ -21,6 +21,10 @@
 //     in case from a declared property (Go's encoding/json binds "Price" to
 //     a field tagged "price", past a schema that never saw it) are refused
 //     with 400, so the handler sees exactly what the schema saw.
+//   - Unbounded bodies on routes without a body schema: a [BodyLimit]
+//     around the router bounds every request's body, whatever its route or
+//     method, with no schema (413 past the limit, before reading it when
+//     Content-Length announces it).
 //   - Excessive data exposure (OWASP API3): with a Response schema, a 2xx
 //     JSON response with fields outside the contract is replaced by a 500
 //     (ResponseEnforce) or logged and recorded (ResponseReport).
@@ -33,8 +37,8 @@
 //	                            (or a charset other than UTF-8, or a
 //	                            Content-Encoding: compressed bodies are
 //	                            refused, not inflated past the limits)
-//	413 payload_too_large       body over MaxBodyBytes, with or without
-//	                            Content-Length
+//	413 payload_too_large       body over MaxBodyBytes (or a BodyLimit's
+//	                            MaxBytes), with or without Content-Length
 //	400 malformed_request       not JSON, or a limit broken; the detail
 //	                            names the limit and the byte offset
 //	422 validation_failed       the schema failed, or a parameter is an
@@ -49,7 +53,7 @@
 // the input, and never contain schema file names or keyword locations.
 // A panic inside the schema library becomes a 400, not a crashed request.
 // Each decision, allow or deny, and the field errors go to the request
-// record for audit.
+// record for audit (a BodyLimit records only its refusals).
 //
 // # Wiring
 //
@@ -71,6 +75,18 @@
 //
 // With gorilla/mux, PathParam returns mux.Vars(r)[name], and
 // r.Handle("/v1/items", v.Handler(h)).Methods("POST") wires it.
+//
+// A Validator reads the body only when it has a Body schema. Bound every
+// other body with one [BodyLimit] in front of all the routes (innermost,
+// before the router, so nothing reads a body first), and a tighter one or
+// a Validator's MaxBodyBytes on a route that takes less:
+//
+//	limit, err := validate.NewBodyLimit(validate.BodyLimitConfig{MaxBytes: 64 << 10})
+//	handler := policy.Handler(limit.Handler(mux)) // ServeMux
+//	r.Use(authn.Handler, policy.Handler, limit.Handler) // chi
+//
+// gorilla/mux runs r.Use only on matched routes: there, also wrap its
+// NotFoundHandler and MethodNotAllowedHandler.
 //
 // The handler reads what was decoded instead of parsing again: [Body]
 // returns the body (map[string]any, []any, string, json.Number, bool or
@@ -128,6 +144,7 @@
 //	MaxResponseBytes 8 MiB        Limits.MaxNumberLength  64 bytes
 //	PathParam        r.PathValue  Limits.MaxExponent      400
 //	                              Limits.MaxValues        10000
+//	BodyLimitConfig.MaxBytes      1 MiB (DefaultMaxBodyBytes)
 //
 // # Security
 //
@@ -138,6 +155,15 @@
 // read whole into memory, up to MaxBodyBytes, before it is checked; set
 // the limit to what the route needs. Non-JSON bodies (multipart, forms)
 // are refused when a Body schema is set and are not checked otherwise.
+//
+// A BodyLimit bounds bodies; it does not check them. A body without
+// Content-Length is read ahead into memory, up to MaxBytes, so that an
+// oversized one is refused before the handler runs: a route that streams
+// large uploads belongs outside it, with a limit of its own. Bodies on GET,
+// HEAD and DELETE are bounded like any other, not refused: RFC 9110 gives
+// them no defined meaning, but some APIs use them (a search with a JSON
+// body), and an unread body is never parsed. Refusing them by method is
+// the job of a perimeter layer in front, not of this package.
 // Responses are checked only when 2xx with a JSON (or no) Content-Type,
 // and in enforce mode they are held in memory until checked, so streaming
 // responses should not be given a Response schema.

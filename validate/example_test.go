@@ -100,3 +100,26 @@ func ExampleInt64() {
 	// 1.5  Int64 0 false, json.Number.Int64 error: true
 	// 1e19 Int64 0 false, json.Number.Int64 error: true
 }
+
+// A BodyLimit bounds the body of every route, including those with no
+// validator, such as this GET.
+func ExampleBodyLimit() {
+	limit, err := validate.NewBodyLimit(validate.BodyLimitConfig{MaxBytes: 1 << 10})
+	if err != nil {
+		panic(err)
+	}
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /v1/items", func(w http.ResponseWriter, r *http.Request) {
+		fmt.Fprintln(w, "items")
+	})
+	h := apierrors.Recover(limit.Handler(mux))
+	for _, size := range []int{0, 1 << 10, 5 << 20} {
+		rr := httptest.NewRecorder()
+		h.ServeHTTP(rr, httptest.NewRequest("GET", "/v1/items", strings.NewReader(strings.Repeat("x", size))))
+		fmt.Println(size, rr.Code)
+	}
+	// Output:
+	// 0 200
+	// 1024 200
+	// 5242880 413
+}
