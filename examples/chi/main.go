@@ -133,14 +133,19 @@ func newHandler(ctx context.Context, logger *slog.Logger, dev *devissuer.Issuer,
 	if err != nil {
 		return nil, err
 	}
+	bodyLimit, err := demo.BodyLimit()
+	if err != nil {
+		return nil, err
+	}
 
 	r := chi.NewRouter()
 	// Outermost first: errors (request ID, panics) → audit → rate limit by
-	// IP → auth → rate limit by subject → authz policy. The validators are
-	// on the routes, innermost. chi runs this stack for every request,
-	// unknown routes included, so their 404s and 405s are problems with a
-	// request ID and an audit event.
-	r.Use(responder.Handler, aud.Handler, withRoute, perIP.Handler, authn.Handler, perSubject.Handler, policy.Handler)
+	// IP → auth → rate limit by subject → authz policy → body limit. The
+	// validators are on the routes, innermost. chi runs this stack for
+	// every request, unknown routes included, so their 404s and 405s are
+	// problems with a request ID and an audit event, and every body is
+	// bounded before anything reads it.
+	r.Use(responder.Handler, aud.Handler, withRoute, perIP.Handler, authn.Handler, perSubject.Handler, policy.Handler, bodyLimit.Handler)
 	r.NotFound(apierrors.NotFound)
 	r.MethodNotAllowed(apierrors.MethodNotAllowed)
 

@@ -16,3 +16,12 @@ func TestIntegerParamsAttack(t *testing.T) {
 	p := curltest.Start(t, run, []string{"-addr", "127.0.0.1:0"})
 	demotest.IntegerParams(t, demotest.FromPrinted(p))
 }
+
+// TestBodyCapOnEveryRoute replays the second finding, a 5 MB body on a GET
+// route with no body schema, on every route: the example's BodyLimit
+// refuses it, announced or chunked, before any handler runs.
+func TestBodyCapOnEveryRoute(t *testing.T) {
+	t.Parallel()
+	p := curltest.Start(t, run, []string{"-addr", "127.0.0.1:0"})
+	demotest.BodyCap(t, demotest.FromPrinted(p), 64<<10)
+}

@@ -14,3 +14,11 @@ func TestIntegerParamsAttack(t *testing.T) {
 	t.Parallel()
 	demotest.IntegerParams(t, demotest.FromPrinted(started(t, "-http")))
 }
+
+// TestBodyCapOnEveryRoute replays the second finding, a 5 MB body on a GET
+// route with no body schema, on every route: the example's BodyLimit
+// refuses it, announced or chunked, before any handler runs.
+func TestBodyCapOnEveryRoute(t *testing.T) {
+	t.Parallel()
+	demotest.BodyCap(t, demotest.FromPrinted(started(t, "-http")), 64<<10)
+}

@@ -167,11 +167,18 @@ func newHandler(ctx context.Context, logger *slog.Logger, dev *devissuer.Issuer,
 	if err != nil {
 		return nil, err
 	}
+	bodyLimit, err := demo.BodyLimit()
+	if err != nil {
+		return nil, err
+	}
 
 	// Outermost first: errors (request ID, panics) → audit → rate limit by
-	// IP → auth → rate limit by subject → authz policy → routes, each route
-	// with its validator (policy.go).
+	// IP → auth → rate limit by subject → authz policy → body limit →
+	// routes, each route with its validator (policy.go). The body limit
+	// bounds every route's body, unknown paths' too, before anything reads
+	// it.
 	var h http.Handler = apierrors.Mux(mux)
+	h = bodyLimit.Handler(h)
 	h = policy.Handler(h)
 	h = perSubject.Handler(h)
 	h = authn.Handler(h)

@@ -16,7 +16,7 @@ var schemaFiles embed.FS
 
 // Validators holds one validate.Validator per kind of input the items take.
 type Validators struct {
-	Create *validate.Validator // POST /v1/items: the body, at most 64 KiB
+	Create *validate.Validator // POST /v1/items: the body, at most MaxBodyBytes
 	List   *validate.Validator // GET /v1/items: limit and cursor
 	ID     *validate.Validator // /v1/items/{id}, /v1/admin/items/{id}: the id
 }
@@ -33,7 +33,7 @@ func NewValidators(param ParamFunc) (*Validators, error) {
 	}
 	var v Validators
 	var err error
-	if v.Create, err = validate.New(validate.Config{Body: files[0], MaxBodyBytes: 64 << 10}); err != nil {
+	if v.Create, err = validate.New(validate.Config{Body: files[0], MaxBodyBytes: MaxBodyBytes}); err != nil {
 		return nil, err
 	}
 	if v.List, err = validate.New(validate.Config{Query: files[1]}); err != nil {

@@ -10,12 +10,16 @@
 package demotest
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
+	"net"
 	"net/http"
+	"net/url"
 	"strings"
 	"testing"
 	"time"
@@ -227,4 +231,126 @@ func checkRefused(t testing.TB, resp Response, pointer string) {
 	if ct := resp.Header.Get("Content-Type"); ct != "application/problem+json" {
 		t.Errorf("Content-Type %q, want application/problem+json", ct)
 	}
+}
+
+// BodyCap is the second finding: a 5 MB body on a GET route with no body
+// schema was accepted. On every route of the demo API, a public one, the
+// ones with a validator, the one with a body schema, the admin one and an
+// unknown path, a 5 MB body is refused with a 413 problem, whether it
+// announces its length or comes chunked; a body of max bytes (the cap the
+// example configures) or a small one passes to the route, which answers as
+// it does without one.
+//
+// It sends 12 requests as demo-user, so run it on a server of its own.
+func BodyCap(t *testing.T, tg Target, max int64) {
+	for _, rt := range []struct {
+		req  Request // with the small body that passes
+		want int     // the route's answer to it
+	}{
+		{Request{Method: "GET", Path: "/healthz", Body: "{}"}, http.StatusOK},
+		{Request{Method: "GET", Path: "/.well-known/jwks.json", Body: "{}"}, http.StatusOK},
+		{Request{Method: "GET", Path: "/v1/items", Token: "TOKEN", Body: "{}"}, http.StatusOK},
+		{Request{Method: "GET", Path: "/v1/items/1", Token: "TOKEN", Body: "{}"}, http.StatusOK},
+		{Request{Method: "POST", Path: "/v1/items", Token: "TOKEN", Body: `{"name":"pen","price":1}`}, http.StatusCreated},
+		{Request{Method: "DELETE", Path: "/v1/admin/items/999", Token: "ADMIN_MFA", Body: "{}"}, http.StatusNotFound},
+		{Request{Method: "GET", Path: "/v1/nope", Body: "{}"}, http.StatusNotFound},
+	} {
+		t.Run(rt.req.Method+" "+rt.req.Path, func(t *testing.T) {
+			for _, chunked := range []bool{false, true} {
+				resp := tg.Raw(t, rt.req, 5<<20, chunked)
+				checkTooLarge(t, resp, fmt.Sprintf("5 MB (chunked %v)", chunked))
+			}
+			tg.Expect(t, rt.req, rt.want)
+			small := rt.req
+			small.Chunked = true
+			tg.Expect(t, small, rt.want)
+		})
+	}
+	t.Run("at the cap", func(t *testing.T) {
+		req := Request{Method: "GET", Path: "/healthz"}
+		for _, chunked := range []bool{false, true} {
+			if resp := tg.Raw(t, req, max, chunked); resp.Status != http.StatusOK {
+				t.Errorf("%d bytes (chunked %v): status %d, want 200; %s", max, chunked, resp.Status, resp.Body)
+			}
+			checkTooLarge(t, tg.Raw(t, req, max+1, chunked), fmt.Sprintf("%d bytes (chunked %v)", max+1, chunked))
+		}
+	})
+}
+
+// checkTooLarge fails t unless resp is a 413 payload_too_large problem.
+func checkTooLarge(t testing.TB, resp Response, what string) {
+	t.Helper()
+	var p struct {
+		Status int    `json:"status"`
+		Reason string `json:"reason"`
+	}
+	err := json.Unmarshal(resp.Body, &p)
+	if resp.Status != http.StatusRequestEntityTooLarge || err != nil || p.Reason != "payload_too_large" ||
+		resp.Header.Get("Content-Type") != "application/problem+json" {
+		t.Errorf("%s: status %d, want a 413 payload_too_large problem; body %s", what, resp.Status, resp.Body)
+	}
+}
+
+// Raw sends req over a plain TCP connection with a body of size zero
+// bytes (in place of req.Body), chunked or with Content-Length, the way an
+// attacker's client does: the body is written in the background, so the
+// server may answer before it has all been sent, as it should when it
+// refuses it. The whole exchange has a deadline of [Deadline].
+func (tg Target) Raw(t testing.TB, req Request, size int64, chunked bool) Response {
+	t.Helper()
+	u, err := url.Parse(tg.Base)
+	if err != nil || u.Scheme != "http" {
+		t.Fatalf("Raw needs a plain HTTP base URL, not %q", tg.Base)
+	}
+	conn, err := net.Dial("tcp", u.Host)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	if err := conn.SetDeadline(time.Now().Add(Deadline)); err != nil {
+		t.Fatal(err)
+	}
+	head := req.Method + " " + req.Path + " HTTP/1.1\r\nHost: " + u.Host + "\r\nContent-Type: application/json\r\n"
+	if req.Token != "" {
+		head += "Authorization: Bearer " + tg.Tokens[req.Token] + "\r\n"
+	}
+	if chunked {
+		head += "Transfer-Encoding: chunked\r\n\r\n"
+	} else {
+		head += fmt.Sprintf("Content-Length: %d\r\n\r\n", size)
+	}
+	if _, err := io.WriteString(conn, head); err != nil {
+		t.Fatal(err)
+	}
+	go func() {
+		// Write errors are expected once the server has answered and closed.
+		chunk := make([]byte, 32<<10)
+		for sent := int64(0); sent < size; {
+			n := min(int64(len(chunk)), size-sent)
+			if chunked {
+				if _, err := fmt.Fprintf(conn, "%x\r\n%s\r\n", n, chunk[:n]); err != nil {
+					return
+				}
+			} else if _, err := conn.Write(chunk[:n]); err != nil {
+				return
+			}
+			sent += n
+		}
+		if chunked {
+			_, _ = io.WriteString(conn, "0\r\n\r\n")
+		}
+	}()
+	resp, err := http.ReadResponse(bufio.NewReader(conn), nil)
+	if err != nil {
+		if ne, ok := err.(net.Error); ok && ne.Timeout() {
+			t.Fatalf("%s %s: no answer within %v", req.Method, req.Path, Deadline)
+		}
+		t.Fatalf("%s %s: reading the response: %v", req.Method, req.Path, err)
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatalf("%s %s: reading the response body: %v", req.Method, req.Path, err)
+	}
+	return Response{Status: resp.StatusCode, Header: resp.Header, Body: b}
 }
