@@ -86,7 +86,11 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	defer closeAuditor(aud)
+	defer func() {
+		if err := closeAuditor(aud); err != nil { // the audit trail is a security record: say it is incomplete
+			logger.Error("audit events not flushed at shutdown", slog.Any("error", err))
+		}
+	}()
 	handler, err := newHandler(ctx, logger, dev, aud)
 	if err != nil {
 		return err
