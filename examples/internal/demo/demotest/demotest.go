@@ -312,7 +312,11 @@ func (tg Target) Raw(t testing.TB, req Request, size int64, chunked bool) Respon
 	}
 	head := req.Method + " " + req.Path + " HTTP/1.1\r\nHost: " + u.Host + "\r\nContent-Type: application/json\r\n"
 	if req.Token != "" {
-		head += "Authorization: Bearer " + tg.Tokens[req.Token] + "\r\n"
+		tok, ok := tg.Tokens[req.Token]
+		if !ok {
+			t.Fatalf("the server printed no token %s", req.Token)
+		}
+		head += "Authorization: Bearer " + tok + "\r\n"
 	}
 	if chunked {
 		head += "Transfer-Encoding: chunked\r\n\r\n"
