@@ -21,6 +21,10 @@
 //     in case from a declared property (Go's encoding/json binds "Price" to
 //     a field tagged "price", past a schema that never saw it) are refused
 //     with 400, so the handler sees exactly what the schema saw.
+//   - Unbounded bodies on routes without a body schema: a [BodyLimit]
+//     around the router bounds every request's body, whatever its route or
+//     method, with no schema (413 past the limit, before reading it when
+//     Content-Length announces it).
 //   - Excessive data exposure (OWASP API3): with a Response schema, a 2xx
 //     JSON response with fields outside the contract is replaced by a 500
 //     (ResponseEnforce) or logged and recorded (ResponseReport).
@@ -33,12 +37,14 @@
 //	                            (or a charset other than UTF-8, or a
 //	                            Content-Encoding: compressed bodies are
 //	                            refused, not inflated past the limits)
-//	413 payload_too_large       body over MaxBodyBytes, with or without
-//	                            Content-Length
+//	413 payload_too_large       body over MaxBodyBytes (or a BodyLimit's
+//	                            MaxBytes), with or without Content-Length
 //	400 malformed_request       not JSON, or a limit broken; the detail
 //	                            names the limit and the byte offset
-//	422 validation_failed       the schema failed; "errors" lists
-//	                            {pointer, detail, keyword}, at most MaxErrors
+//	422 validation_failed       the schema failed, or a parameter is an
+//	                            integer no int64 holds or a number beyond
+//	                            float64; "errors" lists {pointer, detail,
+//	                            keyword}, at most MaxErrors
 //
 // A pointer names the failing value: "/price" in the body, "/name" for a
 // missing required property (not its parent), and "query:/limit",
@@ -47,7 +53,7 @@
 // the input, and never contain schema file names or keyword locations.
 // A panic inside the schema library becomes a 400, not a crashed request.
 // Each decision, allow or deny, and the field errors go to the request
-// record for audit.
+// record for audit (a BodyLimit records only its refusals).
 //
 // # Wiring
 //
@@ -70,10 +76,32 @@
 // With gorilla/mux, PathParam returns mux.Vars(r)[name], and
 // r.Handle("/v1/items", v.Handler(h)).Methods("POST") wires it.
 //
+// A Validator reads the body only when it has a Body schema. Bound every
+// other body with one [BodyLimit] in front of all the routes (innermost,
+// before the router, so nothing reads a body first), and a tighter one or
+// a Validator's MaxBodyBytes on a route that takes less:
+//
+//	limit, err := validate.NewBodyLimit(validate.BodyLimitConfig{MaxBytes: 64 << 10})
+//	handler := policy.Handler(limit.Handler(mux)) // ServeMux
+//	r.Use(authn.Handler, policy.Handler, limit.Handler) // chi
+//
+// gorilla/mux runs r.Use only on matched routes: there, also wrap its
+// NotFoundHandler and MethodNotAllowedHandler.
+//
 // The handler reads what was decoded instead of parsing again: [Body]
 // returns the body (map[string]any, []any, string, json.Number, bool or
-// nil), [Query], [PathParams] and [Headers] the coerced parameters. r.Body
-// still reads the raw bytes, and [RawBody] returns them.
+// nil), [Query], [PathParams] and [Headers] the coerced parameters as
+// [Params], read with typed methods:
+//
+//	q, _ := validate.Query(r.Context())
+//	limit, ok := q.Int64("limit") // ok is false only if absent
+//
+// Read numbers with [Int64] and [Float64] (which [Params] uses), never with
+// json.Number's methods: JSON Schema's integer is any number with a zero
+// fraction, so a body's integer property may hold 1.0 or 1e1, which
+// json.Number.Int64 refuses, and 1e400 passes a number schema but
+// json.Number.Float64 makes it an infinity. r.Body still reads the raw
+// bytes, and [RawBody] returns them.
 //
 // # Schemas
 //
@@ -87,10 +115,25 @@
 // "unevaluatedProperties": false.
 //
 // Query, path and header values are strings; each is coerced to the type
-// its property declares (integer and number become json.Number, boolean a
-// bool, and an array-typed parameter collects every repeated value, each
-// coerced by the item type). A value that does not parse stays a string,
-// so the schema reports the type it should have had.
+// its property declares, so that the schema checks the value the handler
+// will read:
+//
+//   - an integer becomes a json.Number in plain decimal whatever JSON form
+//     it was sent in (1e1, 10.0 and 1000e-2 are all "10"); a fraction is
+//     refused by the schema, and an integer no int64 holds (1e19) with a
+//     422 "must be an integer from …" at its pointer;
+//   - a number becomes its nearest float64, written as encoding/json writes
+//     it (1e-400 is "0", so exclusiveMinimum 0 refuses it); one beyond
+//     float64's range (1e309) is refused with a 422 at its pointer;
+//   - a boolean is exactly "true" or "false";
+//   - an array-typed parameter collects every repeated value, each coerced
+//     by the item type, and a refusal points at the element (query:/ids/1).
+//
+// Only exactly one JSON number is a number: +5, 0x10, 010, .5, NaN,
+// Infinity and a value with white space around it stay strings, as does a
+// number past the Limits (MaxNumberLength, MaxExponent), so the schema
+// reports the type they should have had. A type list that includes
+// "string" keeps every value a string.
 //
 // # Defaults
 //
@@ -101,6 +144,7 @@
 //	MaxResponseBytes 8 MiB        Limits.MaxNumberLength  64 bytes
 //	PathParam        r.PathValue  Limits.MaxExponent      400
 //	                              Limits.MaxValues        10000
+//	BodyLimitConfig.MaxBytes      1 MiB (DefaultMaxBodyBytes)
 //
 // # Security
 //
@@ -111,6 +155,15 @@
 // read whole into memory, up to MaxBodyBytes, before it is checked; set
 // the limit to what the route needs. Non-JSON bodies (multipart, forms)
 // are refused when a Body schema is set and are not checked otherwise.
+//
+// A BodyLimit bounds bodies; it does not check them. A body without
+// Content-Length is read ahead into memory, up to MaxBytes, so that an
+// oversized one is refused before the handler runs: a route that streams
+// large uploads belongs outside it, with a limit of its own. Bodies on GET,
+// HEAD and DELETE are bounded like any other, not refused: RFC 9110 gives
+// them no defined meaning, but some APIs use them (a search with a JSON
+// body), and an unread body is never parsed. Refusing them by method is
+// the job of a perimeter layer in front, not of this package.
 // Responses are checked only when 2xx with a JSON (or no) Content-Type,
 // and in enforce mode they are held in memory until checked, so streaming
 // responses should not be given a Response schema.

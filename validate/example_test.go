@@ -62,13 +62,64 @@ func ExampleConfig_query() {
 	}`)})
 	h := v.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		q, _ := validate.Query(r.Context())
-		fmt.Printf("limit %v (%T), cursor %v\n", q["limit"], q["limit"], q["cursor"])
+		limit, ok := q.Int64("limit") // never a parse: the Validator coerced it
+		if !ok {
+			limit = 20
+		}
+		cursor, _ := q["cursor"].(string)
+		fmt.Printf("limit %d, cursor %q\n", limit, cursor)
 	}))
-	h.ServeHTTP(httptest.NewRecorder(), httptest.NewRequest("GET", "/v1/items?limit=20&cursor=abc", nil))
-	rr := httptest.NewRecorder()
-	h.ServeHTTP(rr, httptest.NewRequest("GET", "/v1/items?limit=500", nil))
-	fmt.Println(rr.Code)
+	for _, query := range []string{"limit=50&cursor=abc", "limit=1e1", "", "limit=500", "limit=1.5", "limit=1e19"} {
+		rr := httptest.NewRecorder()
+		h.ServeHTTP(rr, httptest.NewRequest("GET", "/v1/items?"+query, nil))
+		if rr.Code != http.StatusOK {
+			fmt.Println(query, rr.Code)
+		}
+	}
 	// Output:
-	// limit 20 (json.Number), cursor abc
-	// 422
+	// limit 50, cursor "abc"
+	// limit 10, cursor ""
+	// limit 20, cursor ""
+	// limit=500 422
+	// limit=1.5 422
+	// limit=1e19 422
+}
+
+// Int64 reads a number the Validator decoded, in whatever JSON form the
+// client wrote it; json.Number's own method accepts only the plain one.
+func ExampleInt64() {
+	for _, n := range []json.Number{"10", "1.0", "1e1", "1.5", "1e19"} {
+		i, ok := validate.Int64(n)
+		_, err := n.Int64()
+		fmt.Printf("%-4s Int64 %d %v, json.Number.Int64 error: %v\n", n, i, ok, err != nil)
+	}
+	// Output:
+	// 10   Int64 10 true, json.Number.Int64 error: false
+	// 1.0  Int64 1 true, json.Number.Int64 error: true
+	// 1e1  Int64 10 true, json.Number.Int64 error: true
+	// 1.5  Int64 0 false, json.Number.Int64 error: true
+	// 1e19 Int64 0 false, json.Number.Int64 error: true
+}
+
+// A BodyLimit bounds the body of every route, including those with no
+// validator, such as this GET.
+func ExampleBodyLimit() {
+	limit, err := validate.NewBodyLimit(validate.BodyLimitConfig{MaxBytes: 1 << 10})
+	if err != nil {
+		panic(err)
+	}
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /v1/items", func(w http.ResponseWriter, r *http.Request) {
+		fmt.Fprintln(w, "items")
+	})
+	h := apierrors.Recover(limit.Handler(mux))
+	for _, size := range []int{0, 1 << 10, 5 << 20} {
+		rr := httptest.NewRecorder()
+		h.ServeHTTP(rr, httptest.NewRequest("GET", "/v1/items", strings.NewReader(strings.Repeat("x", size))))
+		fmt.Println(size, rr.Code)
+	}
+	// Output:
+	// 0 200
+	// 1024 200
+	// 5242880 413
 }

@@ -5,11 +5,14 @@ import (
 	"encoding/json"
 	"errors"
 	"io"
+	"math"
+	"math/big"
 	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"reflect"
+	"strconv"
 	"strings"
 	"testing"
 	"unicode/utf8"
@@ -169,6 +172,84 @@ func FuzzHandler(f *testing.F) {
 			}
 		default:
 			t.Fatalf("status %d for %q: %s", rr.Code, data, rr.Body)
+		}
+	})
+}
+
+// FuzzNumber checks Int64 and Float64 against references: exact rationals
+// (math/big) for the integer, strconv.ParseFloat for the float, on exactly
+// the strings that are one JSON number.
+func FuzzNumber(f *testing.F) {
+	for _, s := range []string{"10", "1e1", "5.0", "100e-2", "-0", "1.5", "1e-1", "9223372036854775807",
+		"-9223372036854775808", "9223372036854775808", "1e19", "1e400", "1e-400", "+5", "0x10", "010", " 5", "NaN",
+		"9.223372036854775807e18", "1e99999999999999999999", "0.0e-99999999999999999999"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		n, ok := Int64(json.Number(s))
+		fl, fok := Float64(json.Number(s))
+		isNumber := s != "" && (s[0] == '-' || isDigit(s[0])) && isDigit(s[len(s)-1]) && json.Valid([]byte(s))
+		if !isNumber {
+			if ok || fok {
+				t.Fatalf("%q is not one JSON number, yet Int64 = %d, %v and Float64 = %g, %v", s, n, ok, fl, fok)
+			}
+			return
+		}
+		want, err := strconv.ParseFloat(s, 64)
+		if fok != (err == nil) || (fok && math.Float64bits(fl) != math.Float64bits(want)) {
+			t.Fatalf("Float64(%q) = %g, %v; ParseFloat gives %g, %v", s, fl, fok, want, err)
+		}
+		if p, _ := splitNumber(s); p.exp > 1000 || p.exp < -1000 {
+			return // too costly for big.Rat; the table tests cover these
+		}
+		r, exact := new(big.Rat).SetString(s)
+		if !exact {
+			t.Fatalf("big.Rat cannot read the JSON number %q", s)
+		}
+		wantOK := r.IsInt() && r.Num().IsInt64()
+		if ok != wantOK || (ok && n != r.Num().Int64()) {
+			t.Fatalf("Int64(%q) = %d, %v; want %s, %v", s, n, ok, r.RatString(), wantOK)
+		}
+	})
+}
+
+// FuzzIntegerParams sends arbitrary values for integer, number and boolean
+// query parameters: the answer is 200, 400 or 422, never a panic or a 500,
+// and on 200 every parameter present reads back with its typed accessor,
+// as the value the schema checked.
+func FuzzIntegerParams(f *testing.F) {
+	for _, s := range []string{"10", "1e1", "5.0", "100e-2", "1.5", "1e19", "1e400", "1e-400", "+5", "0x10", "NaN", "%20"} {
+		f.Add(s, s, "true")
+	}
+	v := MustNew(Config{Query: []byte(`{"type":"object","additionalProperties":false,"properties":{
+	  "n":{"type":"integer","minimum":-1000000,"maximum":1000000},"x":{"type":"number","exclusiveMinimum":0},
+	  "b":{"type":"boolean"},"ids":{"type":"array","items":{"type":"integer"}}}}`)})
+	f.Fuzz(func(t *testing.T, n, x, b string) {
+		var q Params
+		h := apierrors.Recover(v.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			q, _ = Query(r.Context())
+		})))
+		req := httptest.NewRequest("GET", "/", nil)
+		req.URL.RawQuery = "n=" + n + "&x=" + x + "&b=" + b + "&ids=" + n + "&ids=" + x
+		rr := httptest.NewRecorder()
+		h.ServeHTTP(rr, req)
+		switch rr.Code {
+		case 200:
+			if i, ok := q.Int64("n"); !ok || i < -1000000 || i > 1000000 {
+				t.Fatalf("n=%q passed as %#v, which Int64 reads as %d, %v", n, q["n"], i, ok)
+			}
+			if fl, ok := q.Float64("x"); !ok || fl <= 0 {
+				t.Fatalf("x=%q passed as %#v, which Float64 reads as %g, %v", x, q["x"], fl, ok)
+			}
+			if _, ok := q.Bool("b"); !ok {
+				t.Fatalf("b=%q passed as %#v", b, q["b"])
+			}
+			if _, ok := q.Int64s("ids"); !ok {
+				t.Fatalf("ids=%q&ids=%q passed as %#v", n, x, q["ids"])
+			}
+		case 400, 422:
+		default:
+			t.Fatalf("status %d for n=%q x=%q b=%q: %s", rr.Code, n, x, b, rr.Body)
 		}
 	})
 }

@@ -6,6 +6,7 @@ import (
 	"net/url"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
 	"unicode/utf8"
 
@@ -126,16 +127,23 @@ func (v *Validator) checkParams(sch *jsonschema.Schema, prefix string, ps []para
 		case slices.Contains(p.types, "array"):
 			arr := make([]any, len(vs))
 			for i, s := range vs {
-				arr[i] = v.coerce(s, p.items)
+				var refused string
+				if arr[i], refused = v.coerce(s, p.items); refused != "" {
+					pre = append(pre, apierrors.FieldError{Pointer: pointer(prefix, nil, name, strconv.Itoa(i)), Detail: refused, Keyword: "type"})
+				}
 			}
 			obj[name] = arr
 		case len(vs) > 1:
 			pre = append(pre, apierrors.FieldError{Pointer: pointer(prefix, nil, name), Detail: "must appear at most once", Keyword: "type"})
 		default:
-			obj[name] = v.coerce(vs[0], p.types)
+			var refused string
+			if obj[name], refused = v.coerce(vs[0], p.types); refused != "" {
+				pre = append(pre, apierrors.FieldError{Pointer: pointer(prefix, nil, name), Detail: refused, Keyword: "type"})
+			}
 		}
 	}
 	if len(pre) > 0 {
+		slices.SortFunc(pre, func(a, b apierrors.FieldError) int { return strings.Compare(a.Pointer, b.Pointer) })
 		return nil, apierrors.New(http.StatusUnprocessableEntity, apierrors.ReasonValidationFailed,
 			"The request does not match its schema.").WithErrors(pre[:min(len(pre), v.maxErrors)]...)
 	}
@@ -145,33 +153,90 @@ func (v *Validator) checkParams(sch *jsonschema.Schema, prefix string, ps []para
 	return obj, nil
 }
 
+// Details of the parameters refused before the schema runs: their types
+// are what a handler reads them as ([Int64], [Float64]), so a value that
+// one cannot hold never reaches it.
+const (
+	detailInt64Range   = "must be an integer from -9223372036854775808 to 9223372036854775807"
+	detailFloat64Range = "must be a number from -1.7976931348623157e308 to 1.7976931348623157e308"
+)
+
 // coerce turns a parameter's string into the first of types it is a valid
 // literal of. A string that fits none stays a string, and the schema then
 // reports the type it should have had.
-func (v *Validator) coerce(s string, types []string) any {
+//
+// Numbers are given in one canonical form, so that the schema checks the
+// value the handler will read: an integer as its plain decimal (1e1, 10.0
+// and 1000e-2 are all "10"), a number as its nearest float64 written as
+// encoding/json writes it. An integer no int64 holds, or a number beyond
+// float64's range, is refused: refused is then the detail to report, and
+// the value is nil.
+func (v *Validator) coerce(s string, types []string) (val any, refused string) {
 	if len(types) == 0 || slices.Contains(types, "string") {
-		return s
+		return s, ""
+	}
+	literal := -1 // whether s is a number literal within the limits; -1 unknown
+	isNumber := func() bool {
+		if literal < 0 {
+			literal = 0
+			if v.numberLiteral(s) {
+				literal = 1
+			}
+		}
+		return literal == 1
 	}
 	for _, t := range types {
 		switch t {
-		case "integer", "number":
-			if v.numberLiteral(s) {
-				return json.Number(s)
+		case "integer":
+			if !isNumber() {
+				continue
 			}
+			switch n, res := parseInt(s); res {
+			case intOK:
+				if plainDecimal(s) {
+					return json.Number(s), "" // already canonical: no allocation
+				}
+				return json.Number(strconv.FormatInt(n, 10)), ""
+			case intRange:
+				if !slices.Contains(types, "number") {
+					refused = detailInt64Range
+				}
+			}
+			// A fraction stays a string: the schema says it must be an integer.
+		case "number":
+			if !isNumber() {
+				continue
+			}
+			f, ok := parseFloat(s)
+			if !ok {
+				refused = detailFloat64Range
+				continue
+			}
+			return json.Number(formatFloat(f)), ""
 		case "boolean":
 			switch s {
 			case "true":
-				return true
+				return true, ""
 			case "false":
-				return false
+				return false, ""
 			}
 		case "null":
 			if s == "null" {
-				return nil
+				return nil, ""
 			}
 		}
 	}
-	return s
+	if refused != "" {
+		return nil, refused
+	}
+	return s, ""
+}
+
+// plainDecimal reports whether the integer literal s is written as
+// strconv.FormatInt writes it: digits, a minus unless zero, no fraction or
+// exponent.
+func plainDecimal(s string) bool {
+	return !strings.ContainsAny(s, ".eE") && s != "-0"
 }
 
 // numberLiteral reports whether s is one JSON number within the limits, so

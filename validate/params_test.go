@@ -192,3 +192,212 @@ func TestStackedValidators(t *testing.T) {
 		t.Fatalf("query %v body %v: an inner validator lost the outer one's values", query, body)
 	}
 }
+
+const numbersSchema = `{
+  "type": "object",
+  "additionalProperties": false,
+  "properties": {
+    "n":      {"type": "integer"},
+    "x":      {"type": "number"},
+    "pos":    {"type": "number", "exclusiveMinimum": 0},
+    "b":      {"type": "boolean"},
+    "ids":    {"type": "array", "items": {"type": "integer"}},
+    "either": {"type": ["integer", "number"]}
+  }
+}`
+
+// TestParamNumbers: an integer parameter reaches the handler in plain
+// decimal whatever JSON form it was sent in, so Int64 reads it; one that
+// is not an integer, or that no int64 holds, is refused with a 422 at the
+// parameter. A number parameter is its float64, and one beyond float64's
+// range is refused. Nothing but exactly one JSON number is a number.
+func TestParamNumbers(t *testing.T) {
+	t.Parallel()
+	v := validate.MustNew(validate.Config{Query: []byte(numbersSchema)})
+	tests := []struct {
+		name, query string
+		want        any    // the value the handler gets for the one parameter sent
+		pointer     string // for a 422, where
+		detail      string // for a 422, what (if not the schema's)
+	}{
+		{"integer 1e1", "n=1e1", json.Number("10"), "", ""},
+		{"integer 5.0", "n=5.0", json.Number("5"), "", ""},
+		{"integer 100e-2", "n=100e-2", json.Number("1"), "", ""},
+		{"integer 0.2E1", "n=0.2E1", json.Number("2"), "", ""},
+		{"integer -0", "n=-0", json.Number("0"), "", ""},
+		{"integer max", "n=9223372036854775807", json.Number("9223372036854775807"), "", ""},
+		{"integer min", "n=-9.223372036854775808e18", json.Number("-9223372036854775808"), "", ""},
+		{"integer 1.5", "n=1.5", nil, "query:/n", "must be integer"},
+		{"integer 1e-1", "n=1e-1", nil, "query:/n", "must be integer"},
+		{"integer max+1", "n=9223372036854775808", nil, "query:/n", "must be an integer from -9223372036854775808 to 9223372036854775807"},
+		{"integer 1e19", "n=1e19", nil, "query:/n", "must be an integer from -9223372036854775808 to 9223372036854775807"},
+		{"integer 1e400", "n=1e400", nil, "query:/n", "must be an integer from -9223372036854775808 to 9223372036854775807"},
+		{"integer 1e999 (past MaxExponent)", "n=1e999", nil, "query:/n", "must be integer"},
+		{"integer +5", "n=%2B5", nil, "query:/n", "must be integer"},
+		{"integer 0x10", "n=0x10", nil, "query:/n", "must be integer"},
+		{"integer 010", "n=010", nil, "query:/n", "must be integer"},
+		{"integer with space", "n=%205", nil, "query:/n", "must be integer"},
+		{"integer NaN", "n=NaN", nil, "query:/n", "must be integer"},
+		{"integer empty", "n=", nil, "query:/n", "must be integer"},
+
+		{"number 0.5", "x=0.5", json.Number("0.5"), "", ""},
+		{"number 1e1", "x=1e1", json.Number("10"), "", ""},
+		{"number 1e21", "x=1e21", json.Number("1e+21"), "", ""},
+		{"number 1e-7", "x=1e-7", json.Number("1e-07"), "", ""},
+		{"number max", "x=1.7976931348623157e308", json.Number("1.7976931348623157e+308"), "", ""},
+		{"number 1e-400 is 0", "x=1e-400", json.Number("0"), "", ""},
+		{"number 1e-400 is not > 0", "pos=1e-400", nil, "query:/pos", "must be > 0"},
+		{"number 1e400", "x=1e400", nil, "query:/x", "must be a number from -1.7976931348623157e308 to 1.7976931348623157e308"},
+		{"number -1.8e308", "x=-1.8e308", nil, "query:/x", "must be a number from -1.7976931348623157e308 to 1.7976931348623157e308"},
+		{"number 1e999", "x=1e999", nil, "query:/x", "must be number"},
+		{"number NaN", "x=NaN", nil, "query:/x", "must be number"},
+		{"number Infinity", "x=Infinity", nil, "query:/x", "must be number"},
+		{"number 0x10", "x=0x10", nil, "query:/x", "must be number"},
+		{"number +5", "x=%2B5", nil, "query:/x", "must be number"},
+		{"number 05", "x=05", nil, "query:/x", "must be number"},
+		{"number with space", "x=1%20", nil, "query:/x", "must be number"},
+
+		{"boolean true", "b=true", true, "", ""},
+		{"boolean True", "b=True", nil, "query:/b", "must be boolean"},
+		{"boolean 1", "b=1", nil, "query:/b", "must be boolean"},
+
+		{"integer array", "ids=1e0&ids=2.0&ids=30e-1", []any{json.Number("1"), json.Number("2"), json.Number("3")}, "", ""},
+		{"integer array, one too large", "ids=1&ids=1e19", nil, "query:/ids/1", "must be an integer from -9223372036854775808 to 9223372036854775807"},
+		{"integer array, one fraction", "ids=1&ids=1.5", nil, "query:/ids/1", "must be integer"},
+
+		{"integer or number, integral", "either=1e1", json.Number("10"), "", ""},
+		{"integer or number, beyond int64", "either=1e30", json.Number("1e+30"), "", ""},
+		{"integer or number, fraction", "either=1.5", json.Number("1.5"), "", ""},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			var got validate.Params
+			h := apierrors.Recover(v.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				got, _ = validate.Query(r.Context())
+			})))
+			rr := httptest.NewRecorder()
+			h.ServeHTTP(rr, httptest.NewRequest("GET", "/?"+tc.query, nil))
+			if tc.pointer == "" {
+				name, _, _ := strings.Cut(tc.query, "=")
+				if rr.Code != 200 || !reflect.DeepEqual(got[name], tc.want) {
+					t.Fatalf("status %d, %s = %#v; want 200, %#v; %s", rr.Code, name, got[name], tc.want, rr.Body)
+				}
+				return
+			}
+			var p problemBody
+			json.Unmarshal(rr.Body.Bytes(), &p)
+			if rr.Code != 422 || len(p.Errors) != 1 || p.Errors[0].Pointer != tc.pointer || p.Errors[0].Detail != tc.detail {
+				t.Fatalf("status %d errors %+v; want 422 with one error at %s: %q", rr.Code, p.Errors, tc.pointer, tc.detail)
+			}
+		})
+	}
+}
+
+// TestParamsAccessors reads each coerced type back with its accessor, and
+// reports a missing or differently typed parameter as not ok.
+func TestParamsAccessors(t *testing.T) {
+	t.Parallel()
+	v := validate.MustNew(validate.Config{Query: []byte(numbersSchema)})
+	var q validate.Params
+	h := v.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		q, _ = validate.Query(r.Context())
+	}))
+	rr := httptest.NewRecorder()
+	h.ServeHTTP(rr, httptest.NewRequest("GET", "/?n=1e1&x=2.5e0&b=false&ids=1&ids=2e0", nil))
+	if rr.Code != 200 {
+		t.Fatalf("status %d: %s", rr.Code, rr.Body)
+	}
+	if n, ok := q.Int64("n"); n != 10 || !ok {
+		t.Errorf("Int64(n) = %d, %v; want 10, true", n, ok)
+	}
+	if x, ok := q.Float64("x"); x != 2.5 || !ok {
+		t.Errorf("Float64(x) = %g, %v; want 2.5, true", x, ok)
+	}
+	if b, ok := q.Bool("b"); b || !ok {
+		t.Errorf("Bool(b) = %v, %v; want false, true", b, ok)
+	}
+	if ids, ok := q.Int64s("ids"); !reflect.DeepEqual(ids, []int64{1, 2}) || !ok {
+		t.Errorf("Int64s(ids) = %v, %v; want [1 2], true", ids, ok)
+	}
+	if x, ok := q.Int64("x"); ok {
+		t.Errorf("Int64 of the number 2.5 = %d, true; want not ok", x)
+	}
+	for _, name := range []string{"either", "missing"} {
+		if _, ok := q.Int64(name); ok {
+			t.Errorf("Int64(%s) ok for an absent parameter", name)
+		}
+		if _, ok := q.Float64(name); ok {
+			t.Errorf("Float64(%s) ok for an absent parameter", name)
+		}
+		if _, ok := q.Bool(name); ok {
+			t.Errorf("Bool(%s) ok for an absent parameter", name)
+		}
+		if _, ok := q.Int64s(name); ok {
+			t.Errorf("Int64s(%s) ok for an absent parameter", name)
+		}
+	}
+	if _, ok := q.Int64s("n"); ok {
+		t.Error("Int64s of a single integer is ok; want not ok")
+	}
+	var none validate.Params // what Query gives when no Validator ran
+	if _, ok := none.Int64("n"); ok {
+		t.Error("Int64 on nil Params is ok")
+	}
+}
+
+// TestPathAndHeaderNumbers: path parameters and headers are coerced like
+// the query: normalised, or refused at their pointer.
+func TestPathAndHeaderNumbers(t *testing.T) {
+	t.Parallel()
+	v := validate.MustNew(validate.Config{
+		Path:   []byte(`{"type":"object","properties":{"id":{"type":"integer","minimum":1}}}`),
+		Header: []byte(`{"type":"object","properties":{"X-Page":{"type":"integer"}}}`),
+	})
+	mux := http.NewServeMux()
+	var id, page int64
+	var idOK, pageOK bool
+	mux.Handle("GET /items/{id}", v.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		p, _ := validate.PathParams(r.Context())
+		hd, _ := validate.Headers(r.Context())
+		id, idOK = p.Int64("id")
+		page, pageOK = hd.Int64("X-Page")
+	})))
+	h := apierrors.Recover(mux)
+	for _, tc := range []struct {
+		name, path, page string
+		status           int
+		id, pg           int64
+		pointer          string
+	}{
+		{"plain", "/items/7", "2", 200, 7, 2, ""},
+		{"exponent forms", "/items/7e0", "20e-1", 200, 7, 2, ""},
+		{"zero fractions", "/items/7.0", "2.00", 200, 7, 2, ""},
+		{"id fraction", "/items/7.5", "2", 422, 0, 0, "path:/id"},
+		{"id too large", "/items/1e19", "2", 422, 0, 0, "path:/id"},
+		{"page too large", "/items/7", "9223372036854775808", 422, 0, 0, "header:/X-Page"},
+		{"page fraction", "/items/7", "1e-1", 422, 0, 0, "header:/X-Page"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			id, page, idOK, pageOK = 0, 0, false, false
+			req := httptest.NewRequest("GET", tc.path, nil)
+			req.Header.Set("X-Page", tc.page)
+			rr := httptest.NewRecorder()
+			h.ServeHTTP(rr, req)
+			if rr.Code != tc.status {
+				t.Fatalf("status %d, want %d; %s", rr.Code, tc.status, rr.Body)
+			}
+			if tc.status == 200 {
+				if id != tc.id || page != tc.pg || !idOK || !pageOK {
+					t.Errorf("id %d (%v), page %d (%v); want %d and %d", id, idOK, page, pageOK, tc.id, tc.pg)
+				}
+				return
+			}
+			var p problemBody
+			json.Unmarshal(rr.Body.Bytes(), &p)
+			if len(p.Errors) != 1 || p.Errors[0].Pointer != tc.pointer {
+				t.Errorf("errors %+v, want one at %s", p.Errors, tc.pointer)
+			}
+		})
+	}
+}

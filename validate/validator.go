@@ -4,11 +4,9 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
-	"io"
 	"io/fs"
 	"log/slog"
 	"net/http"
-	"strconv"
 	"strings"
 	"sync"
 
@@ -31,13 +29,15 @@ const (
 // New; changing it afterwards has no effect.
 type Config struct {
 	// Body is the schema of the request body. If nil, the body is not
-	// read or checked at all. When set, the body must be JSON
+	// read or checked at all (bound it with a [BodyLimit]). When set, the body must be JSON
 	// (Content-Type application/json or any +json type) and must match.
 	Body []byte
 	// Query is the schema of the query string, as an object whose
 	// properties are parameter names. Values are strings coerced to the
 	// type the parameter's schema declares (integer, number, boolean, or
-	// an array of those for a repeated parameter). If nil, not checked.
+	// an array of those for a repeated parameter), in a canonical form
+	// that the typed methods of [Params] always read; an integer no int64
+	// holds, or a number beyond float64, is refused. If nil, not checked.
 	Query []byte
 	// Path is the schema of the path parameters, as an object whose
 	// properties are parameter names, coerced like Query. Only declared
@@ -393,47 +393,7 @@ func (v *Validator) validate(sch *jsonschema.Schema, doc any, prefix string) (er
 // readBody reads the whole body, refusing with 413 past maxBody whether or
 // not Content-Length announced it.
 func (v *Validator) readBody(w http.ResponseWriter, r *http.Request) ([]byte, error) {
-	if r.ContentLength > v.maxBody {
-		return nil, v.tooLarge()
-	}
-	if r.Body == nil || r.Body == http.NoBody {
-		return nil, nil
-	}
-	size := int64(512)
-	if r.ContentLength > 0 {
-		size = r.ContentLength + 1 // +1 so a body longer than announced is seen
-	}
-	buf := make([]byte, 0, min(size, v.maxBody+1))
-	body := r.Body
-	if w != nil {
-		body = http.MaxBytesReader(w, r.Body, v.maxBody)
-	}
-	for {
-		if len(buf) == cap(buf) {
-			buf = append(buf, 0)[:len(buf)]
-		}
-		n, err := body.Read(buf[len(buf):cap(buf)])
-		buf = buf[:len(buf)+n]
-		if int64(len(buf)) > v.maxBody {
-			return nil, v.tooLarge()
-		}
-		if err == io.EOF {
-			return buf, nil
-		}
-		if err != nil {
-			var mbe *http.MaxBytesError
-			if errors.As(err, &mbe) {
-				return nil, v.tooLarge().WithCause(err)
-			}
-			return nil, apierrors.New(http.StatusBadRequest, apierrors.ReasonMalformedRequest,
-				"The request body could not be read.").WithCause(err)
-		}
-	}
-}
-
-func (v *Validator) tooLarge() *apierrors.Problem {
-	return apierrors.New(http.StatusRequestEntityTooLarge, apierrors.ReasonPayloadTooLarge,
-		"The request body is larger than the limit of "+strconv.FormatInt(v.maxBody, 10)+" bytes.")
+	return readAll(w, r, v.maxBody)
 }
 
 // checkContentType accepts application/json and any +json type, with no

@@ -341,3 +341,48 @@ func TestValidateBody(t *testing.T) {
 		t.Errorf("schema failure: err = %v, want a 422 problem with one field error", err)
 	}
 }
+
+// TestBodyIntegerForms: a body keeps numbers as sent, and JSON Schema's
+// integer is any number with a zero fraction, so an integer property may
+// hold 1.0 or 1e1 (or 1e30). Int64 reads every form of an int64 and
+// reports the rest; json.Number.Int64 would fail on the first two.
+func TestBodyIntegerForms(t *testing.T) {
+	t.Parallel()
+	v := validate.MustNew(validate.Config{Body: []byte(`{"type":"object","additionalProperties":false,
+	  "properties":{"n":{"type":"integer"}}}`)})
+	for _, tc := range []struct {
+		name, n string
+		status  int
+		want    int64
+		ok      bool
+	}{
+		{"plain", "7", 200, 7, true},
+		{"zero fraction", "1.0", 200, 1, true},
+		{"exponent", "1e1", 200, 10, true},
+		{"beyond int64", "1e30", 200, 0, false},
+		{"fraction", "1.5", 422, 0, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			var raw any
+			h := apierrors.Recover(v.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				body, _ := validate.Body(r.Context())
+				raw = body.(map[string]any)["n"]
+			})))
+			rr := httptest.NewRecorder()
+			h.ServeHTTP(rr, post(`{"n":`+tc.n+`}`, "application/json"))
+			if rr.Code != tc.status {
+				t.Fatalf("status %d, want %d; %s", rr.Code, tc.status, rr.Body)
+			}
+			if tc.status != 200 {
+				return
+			}
+			if raw != json.Number(tc.n) {
+				t.Errorf("body n = %#v, want json.Number(%q), as sent", raw, tc.n)
+			}
+			if got, ok := validate.Int64(raw); got != tc.want || ok != tc.ok {
+				t.Errorf("Int64(%s) = %d, %v; want %d, %v", tc.n, got, ok, tc.want, tc.ok)
+			}
+		})
+	}
+}

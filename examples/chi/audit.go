@@ -22,11 +22,11 @@ func newAuditor(w io.Writer) (*audit.Auditor, error) {
 }
 
 // closeAuditor flushes the events still queued, giving a stuck sink five
-// seconds.
-func closeAuditor(aud *audit.Auditor) {
+// seconds; its error says the flush did not finish in time.
+func closeAuditor(aud *audit.Auditor) error {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
-	_ = aud.Close(ctx)
+	return aud.Close(ctx)
 }
 
 // withRoute records the route chi will match before anything else runs,

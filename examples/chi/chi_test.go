@@ -60,7 +60,11 @@ func newTestServer(t *testing.T) (*httptest.Server, map[string]string, *audit.Au
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { closeAuditor(aud) })
+	t.Cleanup(func() {
+		if err := closeAuditor(aud); err != nil {
+			t.Errorf("closing the auditor: %v", err)
+		}
+	})
 	h, err := newHandler(context.Background(), slog.New(slog.DiscardHandler), dev, aud)
 	if err != nil {
 		t.Fatal(err)
@@ -155,7 +159,7 @@ func TestForgottenRouteStopsStartUp(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	items := demo.NewStore(chi.URLParam)
+	items := demo.NewStore()
 	policy, err := newPolicy(items, slog.New(slog.DiscardHandler))
 	if err != nil {
 		t.Fatal(err)
@@ -186,7 +190,9 @@ func TestAuditNamesRouteBeforeChiRoutes(t *testing.T) {
 	} {
 		do(t, c.method, srv.URL+c.path, c.token)
 	}
-	closeAuditor(aud) // flushes every event
+	if err := closeAuditor(aud); err != nil { // flushes every event
+		t.Fatalf("closing the auditor: %v", err)
+	}
 	want := []struct {
 		route  string
 		status int

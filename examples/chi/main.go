@@ -87,7 +87,11 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	defer closeAuditor(aud)
+	defer func() {
+		if err := closeAuditor(aud); err != nil { // the audit trail is a security record: say it is incomplete
+			logger.Error("audit events not flushed at shutdown", slog.Any("error", err))
+		}
+	}()
 	handler, err := newHandler(ctx, logger, dev, aud)
 	if err != nil {
 		return err
@@ -128,19 +132,24 @@ func newHandler(ctx context.Context, logger *slog.Logger, dev *devissuer.Issuer,
 	if err != nil {
 		return nil, err
 	}
-	items := demo.NewStore(chi.URLParam)
+	items := demo.NewStore()
 	policy, err := newPolicy(items, logger)
+	if err != nil {
+		return nil, err
+	}
+	bodyLimit, err := demo.BodyLimit()
 	if err != nil {
 		return nil, err
 	}
 
 	r := chi.NewRouter()
 	// Outermost first: errors (request ID, panics) → audit → rate limit by
-	// IP → auth → rate limit by subject → authz policy. The validators are
-	// on the routes, innermost. chi runs this stack for every request,
-	// unknown routes included, so their 404s and 405s are problems with a
-	// request ID and an audit event.
-	r.Use(responder.Handler, aud.Handler, withRoute, perIP.Handler, authn.Handler, perSubject.Handler, policy.Handler)
+	// IP → auth → rate limit by subject → authz policy → body limit. The
+	// validators are on the routes, innermost. chi runs this stack for
+	// every request, unknown routes included, so their 404s and 405s are
+	// problems with a request ID and an audit event, and every body is
+	// bounded before anything reads it.
+	r.Use(responder.Handler, aud.Handler, withRoute, perIP.Handler, authn.Handler, perSubject.Handler, policy.Handler, bodyLimit.Handler)
 	r.NotFound(apierrors.NotFound)
 	r.MethodNotAllowed(apierrors.MethodNotAllowed)
 
@@ -210,5 +219,5 @@ func curlCommands(base string) []string {
 }
 
 func healthz(w http.ResponseWriter, r *http.Request) {
-	demo.WriteJSON(w, http.StatusOK, map[string]string{"status": "ok"})
+	demo.WriteJSON(w, r, http.StatusOK, map[string]string{"status": "ok"})
 }

@@ -86,7 +86,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	defer func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		defer cancel()
-		_ = aud.Close(ctx) // flush the queued events
+		if err := aud.Close(ctx); err != nil { // flush the queued events; the audit trail is a security record
+			logger.Error("audit events not flushed at shutdown", slog.Any("error", err))
+		}
 	}()
 	handler, err := newHandler(ctx, logger, dev, aud)
 	if err != nil {
@@ -137,5 +139,5 @@ func curlCommands(base string) []string {
 }
 
 func healthz(w http.ResponseWriter, r *http.Request) {
-	demo.WriteJSON(w, http.StatusOK, map[string]string{"status": "ok"})
+	demo.WriteJSON(w, r, http.StatusOK, map[string]string{"status": "ok"})
 }

@@ -24,11 +24,14 @@ func pathParam(r *http.Request, name string) string { return mux.Vars(r)[name] }
 
 // newHandler builds the router and its middleware stack, outermost first:
 // errors (request ID, panics) → audit → rate limit by IP → [router matches]
-// → auth → rate limit by subject → authz policy → validate → handler.
+// → auth → rate limit by subject → authz policy → body limit → validate →
+// handler.
 //
 // gorilla/mux runs r.Use middleware only on a matched route, so the first
 // three wrap the whole router: unknown routes and methods are answered,
-// audited and rate limited too.
+// audited and rate limited too. The body limit is in r.Use and also wraps
+// the not-found and method-not-allowed handlers, so every body is bounded,
+// matched or not.
 func newHandler(ctx context.Context, logger *slog.Logger, dev *devissuer.Issuer, aud *audit.Auditor) (http.Handler, error) {
 	responder, err := apierrors.NewResponder(apierrors.Config{Logger: logger})
 	if err != nil {
@@ -52,11 +55,15 @@ func newHandler(ctx context.Context, logger *slog.Logger, dev *devissuer.Issuer,
 	if err != nil {
 		return nil, err
 	}
-	items := demo.NewStore(pathParam)
+	items := demo.NewStore()
+	bodyLimit, err := demo.BodyLimit()
+	if err != nil {
+		return nil, err
+	}
 
 	r := mux.NewRouter()
-	r.NotFoundHandler = http.HandlerFunc(apierrors.NotFound)
-	r.MethodNotAllowedHandler = methodNotAllowed(r)
+	r.NotFoundHandler = bodyLimit.Handler(http.HandlerFunc(apierrors.NotFound))
+	r.MethodNotAllowedHandler = bodyLimit.Handler(methodNotAllowed(r))
 	r.HandleFunc(devissuer.DiscoveryPath, dev.ServeDiscovery).Methods(http.MethodGet)
 	r.HandleFunc(devissuer.JWKSPath, dev.ServeJWKS).Methods(http.MethodGet)
 	r.HandleFunc("/healthz", healthz).Methods(http.MethodGet)
@@ -69,7 +76,7 @@ func newHandler(ctx context.Context, logger *slog.Logger, dev *devissuer.Issuer,
 	if err != nil {
 		return nil, err
 	}
-	r.Use(auditRoute, authn.Handler, perSubject.Handler, policy.Handler)
+	r.Use(auditRoute, authn.Handler, perSubject.Handler, policy.Handler, bodyLimit.Handler)
 
 	var h http.Handler = r
 	h = perIP.Handler(h)

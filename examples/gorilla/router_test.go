@@ -124,7 +124,7 @@ func TestForgottenRouteStopsStartup(t *testing.T) {
 	r := mux.NewRouter()
 	r.HandleFunc("/healthz", healthz).Methods(http.MethodGet)
 	r.HandleFunc("/v1/forgotten", healthz).Methods(http.MethodPost)
-	_, err := newPolicy(r, demo.NewStore(pathParam), slog.New(slog.NewJSONHandler(io.Discard, nil)))
+	_, err := newPolicy(r, demo.NewStore(), slog.New(slog.NewJSONHandler(io.Discard, nil)))
 	if !errors.Is(err, authz.ErrUnprotected) || !strings.Contains(err.Error(), "POST /v1/forgotten") {
 		t.Fatalf("err = %v, want ErrUnprotected naming POST /v1/forgotten", err)
 	}

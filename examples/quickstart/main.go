@@ -86,7 +86,11 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	defer closeAuditor(aud)
+	defer func() {
+		if err := closeAuditor(aud); err != nil { // the audit trail is a security record: say it is incomplete
+			logger.Error("audit events not flushed at shutdown", slog.Any("error", err))
+		}
+	}()
 	handler, err := newHandler(ctx, logger, dev, aud)
 	if err != nil {
 		return err
@@ -150,7 +154,7 @@ func newHandler(ctx context.Context, logger *slog.Logger, dev *devissuer.Issuer,
 	if err != nil {
 		return nil, err
 	}
-	items := demo.NewStore(nil)
+	items := demo.NewStore()
 	mux := http.NewServeMux()
 	patterns := []string{"GET " + devissuer.DiscoveryPath, "GET " + devissuer.JWKSPath}
 	mux.HandleFunc(patterns[0], dev.ServeDiscovery)
@@ -167,11 +171,18 @@ func newHandler(ctx context.Context, logger *slog.Logger, dev *devissuer.Issuer,
 	if err != nil {
 		return nil, err
 	}
+	bodyLimit, err := demo.BodyLimit()
+	if err != nil {
+		return nil, err
+	}
 
 	// Outermost first: errors (request ID, panics) → audit → rate limit by
-	// IP → auth → rate limit by subject → authz policy → routes, each route
-	// with its validator (policy.go).
+	// IP → auth → rate limit by subject → authz policy → body limit →
+	// routes, each route with its validator (policy.go). The body limit
+	// bounds every route's body, unknown paths' too, before anything reads
+	// it.
 	var h http.Handler = apierrors.Mux(mux)
+	h = bodyLimit.Handler(h)
 	h = policy.Handler(h)
 	h = perSubject.Handler(h)
 	h = authn.Handler(h)
@@ -228,5 +239,5 @@ func displayAddr(requested string, got net.Addr) string {
 }
 
 func healthz(w http.ResponseWriter, r *http.Request) {
-	demo.WriteJSON(w, http.StatusOK, map[string]string{"status": "ok"})
+	demo.WriteJSON(w, r, http.StatusOK, map[string]string{"status": "ok"})
 }

@@ -25,7 +25,11 @@ func stack(t *testing.T) (http.Handler, *devissuer.Issuer) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { closeAuditor(aud) })
+	t.Cleanup(func() {
+		if err := closeAuditor(aud); err != nil {
+			t.Errorf("closing the auditor: %v", err)
+		}
+	})
 	h, err := newHandler(context.Background(), slog.New(slog.DiscardHandler), dev, aud)
 	if err != nil {
 		t.Fatal(err)

@@ -2,8 +2,9 @@ package demo
 
 import (
 	"embed"
-	"encoding/json"
+	"errors"
 
+	apierrors "github.com/apishield/apishield/errors"
 	"github.com/apishield/apishield/validate"
 )
 
@@ -15,7 +16,7 @@ var schemaFiles embed.FS
 
 // Validators holds one validate.Validator per kind of input the items take.
 type Validators struct {
-	Create *validate.Validator // POST /v1/items: the body, at most 64 KiB
+	Create *validate.Validator // POST /v1/items: the body, at most MaxBodyBytes
 	List   *validate.Validator // GET /v1/items: limit and cursor
 	ID     *validate.Validator // /v1/items/{id}, /v1/admin/items/{id}: the id
 }
@@ -32,7 +33,7 @@ func NewValidators(param ParamFunc) (*Validators, error) {
 	}
 	var v Validators
 	var err error
-	if v.Create, err = validate.New(validate.Config{Body: files[0], MaxBodyBytes: 64 << 10}); err != nil {
+	if v.Create, err = validate.New(validate.Config{Body: files[0], MaxBodyBytes: MaxBodyBytes}); err != nil {
 		return nil, err
 	}
 	if v.List, err = validate.New(validate.Config{Query: files[1]}); err != nil {
@@ -45,20 +46,30 @@ func NewValidators(param ParamFunc) (*Validators, error) {
 }
 
 // newItem reads the body the Create validator decoded, so the body is
-// parsed once. The schema has already guaranteed every type and bound, so
-// the conversions cannot fail on a request that reached the handler.
-func newItem(body any) Item {
-	m, _ := body.(map[string]any)
+// parsed once. The schema has already guaranteed every type and bound; a
+// value that still does not convert means the schema and this code have
+// drifted apart, which is a 500, except for a price no float64 holds,
+// which the client can fix.
+func newItem(body any) (Item, error) {
+	m, ok := body.(map[string]any)
+	if !ok {
+		return Item{}, apierrors.Internal(errors.New("demo: the item body is not an object"))
+	}
 	var it Item
-	it.Name, _ = m["name"].(string)
-	if n, ok := m["price"].(json.Number); ok {
-		it.Price, _ = n.Float64()
+	if it.Name, ok = m["name"].(string); !ok {
+		return Item{}, apierrors.Internal(errors.New("demo: the item name is not a string"))
+	}
+	if it.Price, ok = validate.Float64(m["price"]); !ok {
+		return Item{}, badParam("/price", "must be a number from 0 to 1000000")
 	}
 	if tags, ok := m["tags"].([]any); ok {
 		for _, t := range tags {
-			s, _ := t.(string)
+			s, ok := t.(string)
+			if !ok {
+				return Item{}, apierrors.Internal(errors.New("demo: an item tag is not a string"))
+			}
 			it.Tags = append(it.Tags, s)
 		}
 	}
-	return it
+	return it, nil
 }
