@@ -118,7 +118,11 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		defer cancel()
 		_ = aud.Close(ctx) // flush the queued audit events, giving a stuck sink five seconds
 	}()
-	handler, err := newHandler(ctx, logger, dev, aud, newProxy(upstream, *timeout, logger))
+	table, err := routes(dev, newProxy(upstream, *timeout, logger))
+	if err != nil {
+		return err
+	}
+	handler, err := newHandler(ctx, logger, dev, aud, table)
 	if err != nil {
 		return err
 	}
@@ -165,8 +169,9 @@ func parseUpstream(s string) (*url.URL, error) {
 	return u, nil
 }
 
-// newHandler builds the gateway's middleware stack around its routes.
-func newHandler(ctx context.Context, logger *slog.Logger, dev *devissuer.Issuer, aud *audit.Auditor, proxy http.Handler) (http.Handler, error) {
+// newHandler builds the gateway's middleware stack around the routes of
+// table.
+func newHandler(ctx context.Context, logger *slog.Logger, dev *devissuer.Issuer, aud *audit.Auditor, table []route) (http.Handler, error) {
 	responder, err := apierrors.NewResponder(apierrors.Config{Logger: logger})
 	if err != nil {
 		return nil, err
@@ -182,18 +187,10 @@ func newHandler(ctx context.Context, logger *slog.Logger, dev *devissuer.Issuer,
 		return nil, err
 	}
 	mux := http.NewServeMux()
-	patterns := []string{"GET " + devissuer.DiscoveryPath, "GET " + devissuer.JWKSPath}
-	mux.HandleFunc(patterns[0], dev.ServeDiscovery)
-	mux.HandleFunc(patterns[1], dev.ServeJWKS)
-	rts, err := routes(proxy)
-	if err != nil {
-		return nil, err
-	}
-	for _, rt := range rts {
+	for _, rt := range table {
 		mux.Handle(rt.pattern, rt.handler)
-		patterns = append(patterns, rt.pattern)
 	}
-	policy, err := newPolicy(mux, patterns, logger)
+	policy, err := newPolicy(mux, table, logger)
 	if err != nil {
 		return nil, err
 	}
