@@ -194,18 +194,24 @@ func newHandler(ctx context.Context, logger *slog.Logger, dev *devissuer.Issuer,
 	if err != nil {
 		return nil, err
 	}
+	guard, err := newGuard(mux, table)
+	if err != nil {
+		return nil, err
+	}
 	perIP, perSubject, err := rateLimits(logger)
 	if err != nil {
 		return nil, err
 	}
 
 	// Outermost first: errors (request ID, panics) → audit → rate limit by
-	// IP → auth → rate limit by subject → authz policy → routes, each
-	// forwarding route with its validator (policy.go).
+	// IP → the guard's refusals (guard.go) → auth → rate limit by subject →
+	// authz policy → routes, each forwarding route with its validator
+	// (policy.go).
 	var h http.Handler = apierrors.Mux(mux)
 	h = policy.Handler(h)
 	h = perSubject.Handler(h)
 	h = authn.Handler(h)
+	h = guard.Handler(h)
 	h = perIP.Handler(h)
 	h = withRoute(mux, h)
 	h = aud.Handler(h)

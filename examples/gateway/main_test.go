@@ -29,7 +29,9 @@ type seen struct {
 }
 
 // recordingUpstream is a real upstream server (the demo echo handler) that
-// remembers every request the gateway forwarded to it.
+// remembers every request the gateway forwarded to it. Like a WebSocket or
+// h2c backend, it switches to any protocol a request asks for with
+// Upgrade, and then echoes the bytes it reads.
 type recordingUpstream struct {
 	*httptest.Server
 	mu   sync.Mutex
@@ -42,10 +44,26 @@ func newRecordingUpstream(t *testing.T) *recordingUpstream {
 		u.mu.Lock()
 		u.reqs = append(u.reqs, seen{r.Method, r.URL.Path, r.URL.RawQuery, r.Header.Clone()})
 		u.mu.Unlock()
+		if proto := r.Header.Get("Upgrade"); proto != "" {
+			switchProtocols(w, proto)
+			return
+		}
 		echoUpstream(w, r)
 	}))
 	t.Cleanup(u.Close)
 	return u
+}
+
+// switchProtocols answers 101 and echoes the connection back to itself.
+func switchProtocols(w http.ResponseWriter, proto string) {
+	conn, brw, err := http.NewResponseController(w).Hijack()
+	if err != nil {
+		return
+	}
+	defer conn.Close()
+	brw.WriteString("HTTP/1.1 101 Switching Protocols\r\nConnection: Upgrade\r\nUpgrade: " + proto + "\r\n\r\n")
+	brw.Flush()
+	io.Copy(conn, brw)
 }
 
 func (u *recordingUpstream) received() []seen {

@@ -9,12 +9,17 @@ import (
 	"github.com/apishield/apishield/examples/internal/devissuer"
 )
 
-// route is one entry of the gateway's route table: what it answers and who
-// may call it.
+// route is one entry of the gateway's route table: what it answers, who may
+// call it, and which protocols a request on it may switch to.
 type route struct {
 	pattern string
 	rule    authz.Rule
 	handler http.Handler
+	// upgrades are the protocols (Upgrade header tokens such as
+	// "websocket") a request on this route may switch to. Empty, the
+	// default, refuses every Upgrade: once switched, the connection is a raw
+	// tunnel that no middleware sees past the handshake.
+	upgrades []string
 }
 
 // routes is the one table of what the gateway answers: its own health
