@@ -29,6 +29,9 @@ func newGuard(mux *http.ServeMux, table []route) (*guard, error) {
 // Check returns the problem that refuses r, or nil if the gateway may
 // forward it.
 func (g *guard) Check(r *http.Request) error {
+	if err := checkUnderscores(r.Header); err != nil {
+		return err
+	}
 	return g.checkUpgrade(r)
 }
 
