@@ -2,6 +2,7 @@ package main
 
 import (
 	"net/http"
+	"net/url"
 
 	apierrors "github.com/apishield/apishield/errors"
 )
@@ -31,6 +32,17 @@ func newGuard(mux *http.ServeMux, table []route) (*guard, error) {
 func (g *guard) Check(r *http.Request) error {
 	if err := checkUnderscores(r.Header); err != nil {
 		return err
+	}
+	if err := checkOverrideHeaders(r.Header); err != nil {
+		return err
+	}
+	if r.URL.RawQuery != "" {
+		query, _ := url.ParseQuery(r.URL.RawQuery)
+		for name := range query {
+			if err := checkParamName(name); err != nil {
+				return err
+			}
+		}
 	}
 	return g.checkUpgrade(r)
 }

@@ -29,8 +29,10 @@ var gatewayHeaders = map[string]bool{
 // hide it. Other names with "_" mean nothing to the gateway.
 func checkUnderscores(h http.Header) error {
 	for name := range h {
-		folded, changed := foldHeaderName(name)
-		if changed && (strings.HasPrefix(folded, identityPrefix) || gatewayHeaders[folded]) {
+		if !strings.ContainsFunc(name, foldedChar) {
+			continue
+		}
+		if folded := foldHeaderName(name); strings.HasPrefix(folded, identityPrefix) || gatewayHeaders[folded] {
 			return malformed("A header name with underscores stands for a header the gateway sets; it is not accepted.")
 		}
 	}
@@ -38,19 +40,22 @@ func checkUnderscores(h http.Header) error {
 }
 
 // foldHeaderName returns name, canonical, with every character that is not
-// a letter, digit or "-" read as "-", and whether there was one.
-func foldHeaderName(name string) (string, bool) {
-	i := strings.IndexFunc(name, func(c rune) bool { return !isAlnum(c) && c != '-' })
-	if i < 0 {
-		return name, false
+// a letter, digit or "-" read as "-".
+func foldHeaderName(name string) string {
+	if !strings.ContainsFunc(name, foldedChar) {
+		return http.CanonicalHeaderKey(name)
 	}
 	b := []byte(name)
-	for j := i; j < len(b); j++ {
-		if !isAlnum(rune(b[j])) {
-			b[j] = '-'
+	for i, c := range b {
+		if foldedChar(rune(c)) {
+			b[i] = '-'
 		}
 	}
-	return http.CanonicalHeaderKey(string(b)), true
+	return http.CanonicalHeaderKey(string(b))
 }
 
-func isAlnum(c rune) bool { return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' }
+// foldedChar reports whether c is read as "-" in a header name: anything
+// but a letter, a digit and "-" itself.
+func foldedChar(c rune) bool {
+	return !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-')
+}

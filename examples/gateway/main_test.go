@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"io"
@@ -26,6 +27,7 @@ func start(t *testing.T, flags ...string) curltest.Printed {
 type seen struct {
 	method, path, query string
 	header              http.Header
+	body                string
 }
 
 // recordingUpstream is a real upstream server (the demo echo handler) that
@@ -41,8 +43,10 @@ type recordingUpstream struct {
 func newRecordingUpstream(t *testing.T) *recordingUpstream {
 	u := &recordingUpstream{}
 	u.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, _ := io.ReadAll(r.Body)
+		r.Body = io.NopCloser(bytes.NewReader(body))
 		u.mu.Lock()
-		u.reqs = append(u.reqs, seen{r.Method, r.URL.Path, r.URL.RawQuery, r.Header.Clone()})
+		u.reqs = append(u.reqs, seen{r.Method, r.URL.Path, r.URL.RawQuery, r.Header.Clone(), string(body)})
 		u.mu.Unlock()
 		if proto := r.Header.Get("Upgrade"); proto != "" {
 			switchProtocols(w, proto)

@@ -113,6 +113,10 @@ func newProxy(upstream *url.URL, timeout time.Duration, logger *slog.Logger) htt
 		}
 		if r.Body != nil && r.Body != http.NoBody {
 			r.Body = http.MaxBytesReader(w, r.Body, maxForwardBody)
+			if err := checkFormBody(r); err != nil {
+				apierrors.Write(w, r, err)
+				return
+			}
 		}
 		rp.ServeHTTP(w, r)
 	})
