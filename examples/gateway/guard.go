@@ -14,23 +14,26 @@ import (
 // refused requests is still limited. It is safe for concurrent use.
 type guard struct {
 	mux *http.ServeMux
+	// forwarded is the allow-list of client headers forwarded.
+	forwarded map[string]bool
 	// upgrades maps a route pattern to the protocols it allows, lower case.
 	upgrades map[string][]string
 }
 
-// newGuard builds the guard for the routes of table, registered on mux.
-func newGuard(mux *http.ServeMux, table []route) (*guard, error) {
+// newGuard builds the guard for the routes of table, registered on mux,
+// and the allow-list of client headers forwarded.
+func newGuard(mux *http.ServeMux, table []route, forwarded map[string]bool) (*guard, error) {
 	up, err := upgradeTable(table)
 	if err != nil {
 		return nil, err
 	}
-	return &guard{mux: mux, upgrades: up}, nil
+	return &guard{mux: mux, forwarded: forwarded, upgrades: up}, nil
 }
 
 // Check returns the problem that refuses r, or nil if the gateway may
 // forward it.
 func (g *guard) Check(r *http.Request) error {
-	if err := checkUnderscores(r.Header); err != nil {
+	if err := checkUnderscores(r.Header, g.forwarded); err != nil {
 		return err
 	}
 	if err := checkOverrideHeaders(r.Header); err != nil {

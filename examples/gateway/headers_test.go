@@ -6,7 +6,7 @@ import (
 )
 
 // TestUnderscoreTwinsRefused: a header whose name, with "_" read as "-", is
-// one the gateway sets is refused. CGI, WSGI, Rack and PHP upstreams name
+// one the gateway sets or forwards is refused. CGI, WSGI, Rack and PHP upstreams name
 // both spellings HTTP_X_APISHIELD_SUBJECT, so the forged one would merge
 // with, or replace, the verified one.
 func TestUnderscoreTwinsRefused(t *testing.T) {
@@ -23,6 +23,8 @@ func TestUnderscoreTwinsRefused(t *testing.T) {
 		"X_Forwarded_For",
 		"X_Forwarded_Host",
 		"X.Apishield.Subject", // Apache's CGI reads every non-alphanumeric as "_"
+		"Content_Type",        // twins of the forwarded headers, too
+		"Accept_Language",
 	} {
 		t.Run(name, func(t *testing.T) {
 			req, _ := http.NewRequest("GET", g.Base+"/v1/items", nil)

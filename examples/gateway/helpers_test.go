@@ -41,11 +41,12 @@ func newTestGateway(t *testing.T, upstream string, extra func(proxy http.Handler
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { aud.Close(context.Background()) })
-	up, err := parseUpstream(upstream)
+	fw, err := newForwarding(forwardingFlags{upstream: upstream, timeout: 5 * time.Second})
 	if err != nil {
 		t.Fatal(err)
 	}
-	proxy := newProxy(up, 5*time.Second, logger)
+	fw.publicHost = strings.TrimPrefix(base, "http://")
+	proxy := newProxy(fw, logger)
 	table, err := routes(dev, proxy)
 	if err != nil {
 		t.Fatal(err)
@@ -53,7 +54,7 @@ func newTestGateway(t *testing.T, upstream string, extra func(proxy http.Handler
 	if extra != nil {
 		table = append(table, extra(proxy)...)
 	}
-	h, err := newHandler(context.Background(), logger, dev, aud, table)
+	h, err := newHandler(context.Background(), logger, dev, aud, table, fw)
 	if err != nil {
 		t.Fatal(err)
 	}

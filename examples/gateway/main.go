@@ -63,21 +63,25 @@ func main() {
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("gateway", flag.ContinueOnError)
 	fs.SetOutput(stderr)
+	var f forwardingFlags
 	addr := fs.String("addr", "127.0.0.1:8080", "address to listen on")
-	upstreamFlag := fs.String("upstream", "", "URL of the service to forward to, http:// or https:// (required unless -demo-upstream)")
+	fs.StringVar(&f.upstream, "upstream", "", "URL of the service to forward to, http:// or https:// (required unless -demo-upstream)")
 	demo := fs.Bool("demo-upstream", false, "start a demo upstream in process that echoes what it receives")
-	timeout := fs.Duration("upstream-timeout", 25*time.Second,
+	fs.DurationVar(&f.timeout, "upstream-timeout", 25*time.Second,
 		"how long to wait for the upstream's response headers; the whole response may take 5s more")
+	fs.StringVar(&f.publicHost, "public-host", "",
+		"host[:port] clients reach the gateway at, sent upstream as X-Forwarded-Host and Forwarded's host (default: the listen address)")
+	fs.StringVar(&f.trustedProxies, "trusted-proxies", "",
+		"comma-separated networks of the proxies in front of the gateway, whose X-Forwarded-For is believed (default: none, the peer is the client)")
+	fs.StringVar(&f.forwardHeaders, "forward-headers", "",
+		"comma-separated client headers to forward besides the default allow-list (see the package documentation)")
 	if err := fs.Parse(args); err != nil {
 		return err
-	}
-	if *timeout <= 0 {
-		return fmt.Errorf("-upstream-timeout must be positive, not %s", *timeout)
 	}
 	logger := slog.New(slog.NewJSONHandler(stderr, nil))
 
 	if *demo {
-		if *upstreamFlag != "" {
+		if f.upstream != "" {
 			return errors.New("give -upstream or -demo-upstream, not both")
 		}
 		u, stopDemo, err := startDemoUpstream()
@@ -85,9 +89,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 			return err
 		}
 		defer stopDemo()
-		*upstreamFlag = u
+		f.upstream = u
 	}
-	upstream, err := parseUpstream(*upstreamFlag)
+	fw, err := newForwarding(f)
 	if err != nil {
 		return err
 	}
@@ -100,7 +104,11 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if ip := ln.Addr().(*net.TCPAddr).IP; !ip.IsLoopback() {
 		return fmt.Errorf("this example serves plain HTTP, so only on a loopback address, not %s: add TLS first", ip)
 	}
-	base := "http://" + displayAddr(*addr, ln.Addr())
+	host := displayAddr(*addr, ln.Addr())
+	if fw.publicHost == "" {
+		fw.publicHost = host
+	}
+	base := "http://" + host
 	dev, err := devissuer.New(base, "apishield-gateway")
 	if err != nil {
 		return err
@@ -109,7 +117,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	aud, err := audit.New(audit.Config{Handlers: []slog.Handler{audit.NewJSONHandler(stdout, nil)}})
+	aud, err := audit.New(audit.Config{
+		Handlers:       []slog.Handler{audit.NewJSONHandler(stdout, nil)},
+		TrustedProxies: fw.trusted,
+	})
 	if err != nil {
 		return err
 	}
@@ -118,11 +129,11 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		defer cancel()
 		_ = aud.Close(ctx) // flush the queued audit events, giving a stuck sink five seconds
 	}()
-	table, err := routes(dev, newProxy(upstream, *timeout, logger))
+	table, err := routes(dev, newProxy(fw, logger))
 	if err != nil {
 		return err
 	}
-	handler, err := newHandler(ctx, logger, dev, aud, table)
+	handler, err := newHandler(ctx, logger, dev, aud, table, fw)
 	if err != nil {
 		return err
 	}
@@ -130,13 +141,13 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		Handler: handler, Logger: logger,
 		// Longer than the upstream's timeout, so its 502 still reaches the
 		// client; it also bounds how long a response may stream.
-		WriteTimeout: *timeout + 5*time.Second,
+		WriteTimeout: fw.timeout + 5*time.Second,
 	})
 	if err != nil {
 		return err
 	}
 
-	startup.Banner(stdout, "apishield gateway listening on "+base+", forwarding to "+upstream.Redacted(), base, tokens,
+	startup.Banner(stdout, "apishield gateway listening on "+base+", forwarding to "+fw.upstream.Redacted(), base, tokens,
 		"Try (the statuses of forwarded requests assume -demo-upstream):", curlCommands(base))
 
 	return startup.Serve(ctx, srv, func() error { return srv.Serve(ln) })
@@ -171,7 +182,7 @@ func parseUpstream(s string) (*url.URL, error) {
 
 // newHandler builds the gateway's middleware stack around the routes of
 // table.
-func newHandler(ctx context.Context, logger *slog.Logger, dev *devissuer.Issuer, aud *audit.Auditor, table []route) (http.Handler, error) {
+func newHandler(ctx context.Context, logger *slog.Logger, dev *devissuer.Issuer, aud *audit.Auditor, table []route, fw *forwarding) (http.Handler, error) {
 	responder, err := apierrors.NewResponder(apierrors.Config{Logger: logger})
 	if err != nil {
 		return nil, err
@@ -194,11 +205,11 @@ func newHandler(ctx context.Context, logger *slog.Logger, dev *devissuer.Issuer,
 	if err != nil {
 		return nil, err
 	}
-	guard, err := newGuard(mux, table)
+	guard, err := newGuard(mux, table, fw.request)
 	if err != nil {
 		return nil, err
 	}
-	perIP, perSubject, err := rateLimits(logger)
+	perIP, perSubject, err := rateLimits(logger, fw.trusted)
 	if err != nil {
 		return nil, err
 	}

@@ -165,6 +165,7 @@ func TestIdentityHeaders(t *testing.T) {
 		"X-Apishield-Auth-Method": {"jwt"},
 		"X-Apishield-Client-Id":   {"apishield-demo"},
 		"X-Forwarded-For":         {"127.0.0.1"},
+		"Forwarded":               {`for=127.0.0.1;host="` + strings.TrimPrefix(g.Base, "http://") + `";proto=http`},
 		"X-Request-Id":            {"client-req-1"},
 	}
 	for name, v := range want {
@@ -172,7 +173,7 @@ func TestIdentityHeaders(t *testing.T) {
 			t.Errorf("upstream got %s = %q, want %q", name, h.Values(name), v)
 		}
 	}
-	for _, name := range []string{"Authorization", "Cookie", "Forwarded", "X-Apishield-Roles"} {
+	for _, name := range []string{"Authorization", "Cookie", "X-Apishield-Roles"} {
 		if v := h.Values(name); v != nil {
 			t.Errorf("upstream got %s = %q, want none", name, v)
 		}

@@ -7,17 +7,16 @@ import (
 	"net"
 	"net/http"
 	"net/http/httputil"
-	"net/url"
 	"strings"
 	"time"
 
-	"github.com/apishield/apishield/auth"
 	apierrors "github.com/apishield/apishield/errors"
 )
 
-// The headers that carry the verified identity to the upstream. Every
-// header the client sent under identityPrefix is deleted first, so the
-// upstream can trust them (as long as only the gateway can reach it).
+// The headers that carry the verified identity to the upstream. Only the
+// gateway sets them: the client's headers are an allow-list (forwarding.go)
+// that never includes this prefix, so the upstream can trust them (as long
+// as only the gateway can reach it).
 const (
 	identityPrefix  = "X-Apishield-"
 	subjectHeader   = "X-Apishield-Subject"
@@ -31,41 +30,22 @@ const (
 // validating it. Routes with a validator bound their body themselves.
 const maxForwardBody = 1 << 20
 
-// newProxy returns the handler that forwards an allowed request to upstream.
-// It waits at most timeout for the upstream's response headers.
-func newProxy(upstream *url.URL, timeout time.Duration, logger *slog.Logger) http.Handler {
+// newProxy returns the handler that forwards an allowed request to
+// fw.upstream. It waits at most fw.timeout for the upstream's response
+// headers.
+func newProxy(fw *forwarding, logger *slog.Logger) http.Handler {
 	rp := &httputil.ReverseProxy{
 		// ReverseProxy has already removed the hop-by-hop headers and any
 		// Forwarded/X-Forwarded-* the client sent before Rewrite runs.
 		Rewrite: func(pr *httputil.ProxyRequest) {
-			pr.SetURL(upstream) // also sets Host to the upstream's
-			pr.SetXForwarded()  // X-Forwarded-For from the socket peer, -Host, -Proto
-			h := pr.Out.Header
-			// The client's credentials are for the gateway, not the upstream.
-			h.Del("Authorization")
-			h.Del("Cookie")
-			for name := range h {
-				if strings.HasPrefix(name, identityPrefix) {
-					delete(h, name) // forged: only the gateway sets these
-				}
-			}
-			if id, ok := pr.In.Context().Value(requestIDKey{}).(string); ok {
-				h.Set(requestIDHeader, id)
-			}
-			if p, ok := auth.FromContext(pr.In.Context()); ok {
-				h.Set(subjectHeader, p.Subject)
-				h.Set(scopesHeader, strings.Join(p.Scopes, " "))
-				h.Set(methodHeader, p.Method)
-				if p.ClientID != "" {
-					h.Set(clientIDHeader, p.ClientID)
-				}
-			}
+			pr.SetURL(fw.upstream) // also sets Host to the upstream's
+			fw.setHeaders(pr)
 		},
 		Transport: &http.Transport{
 			Proxy:                 nil, // never through an environment-configured proxy
 			DialContext:           (&net.Dialer{Timeout: 5 * time.Second, KeepAlive: 30 * time.Second}).DialContext,
 			TLSHandshakeTimeout:   5 * time.Second,
-			ResponseHeaderTimeout: timeout,
+			ResponseHeaderTimeout: fw.timeout,
 			ExpectContinueTimeout: time.Second,
 			IdleConnTimeout:       90 * time.Second,
 			MaxIdleConnsPerHost:   64,
