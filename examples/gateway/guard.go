@@ -2,7 +2,6 @@ package main
 
 import (
 	"net/http"
-	"net/url"
 
 	apierrors "github.com/apishield/apishield/errors"
 )
@@ -33,19 +32,17 @@ func newGuard(mux *http.ServeMux, table []route, forwarded map[string]bool) (*gu
 // Check returns the problem that refuses r, or nil if the gateway may
 // forward it.
 func (g *guard) Check(r *http.Request) error {
+	if err := checkPath(r.URL.EscapedPath(), r.URL.Path); err != nil {
+		return err
+	}
+	if err := checkQuery(r.URL.RawQuery); err != nil {
+		return err
+	}
 	if err := checkUnderscores(r.Header, g.forwarded); err != nil {
 		return err
 	}
 	if err := checkOverrideHeaders(r.Header); err != nil {
 		return err
-	}
-	if r.URL.RawQuery != "" {
-		query, _ := url.ParseQuery(r.URL.RawQuery)
-		for name := range query {
-			if err := checkParamName(name); err != nil {
-				return err
-			}
-		}
 	}
 	return g.checkUpgrade(r)
 }

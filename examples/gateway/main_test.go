@@ -28,6 +28,7 @@ type seen struct {
 	method, path, query string
 	header              http.Header
 	body                string
+	uri                 string // the request target as it came on the wire
 }
 
 // recordingUpstream is a real upstream server (the demo echo handler) that
@@ -46,7 +47,7 @@ func newRecordingUpstream(t *testing.T) *recordingUpstream {
 		body, _ := io.ReadAll(r.Body)
 		r.Body = io.NopCloser(bytes.NewReader(body))
 		u.mu.Lock()
-		u.reqs = append(u.reqs, seen{r.Method, r.URL.Path, r.URL.RawQuery, r.Header.Clone(), string(body)})
+		u.reqs = append(u.reqs, seen{r.Method, r.URL.Path, r.URL.RawQuery, r.Header.Clone(), string(body), r.RequestURI})
 		u.mu.Unlock()
 		if proto := r.Header.Get("Upgrade"); proto != "" {
 			switchProtocols(w, proto)

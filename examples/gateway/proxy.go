@@ -7,7 +7,6 @@ import (
 	"net"
 	"net/http"
 	"net/http/httputil"
-	"strings"
 	"time"
 
 	apierrors "github.com/apishield/apishield/errors"
@@ -38,6 +37,12 @@ func newProxy(fw *forwarding, logger *slog.Logger) http.Handler {
 		// ReverseProxy has already removed the hop-by-hop headers and any
 		// Forwarded/X-Forwarded-* the client sent before Rewrite runs.
 		Rewrite: func(pr *httputil.ProxyRequest) {
+			// The path the policy matched, in Go's one encoding of it
+			// (the guard refused every escape that could decode into
+			// another path), and the query exactly as the guard checked
+			// it, not as ReverseProxy would clean it.
+			pr.Out.URL.RawPath = ""
+			pr.Out.URL.RawQuery = pr.In.URL.RawQuery
 			pr.SetURL(fw.upstream) // also sets Host to the upstream's
 			fw.setHeaders(pr)
 		},
@@ -78,14 +83,6 @@ func newProxy(fw *forwarding, logger *slog.Logger) http.Handler {
 		},
 	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		// The policy matched the decoded path; an upstream that decodes
-		// %2F or %5C again, or treats \ as /, could see another route
-		// (/v1/items/x%2F..%2F..%2Fadmin). Refuse them rather than guess.
-		if p := strings.ToLower(r.URL.EscapedPath()); strings.Contains(p, "%2f") || strings.Contains(p, "%5c") || strings.Contains(p, `\`) {
-			apierrors.Write(w, r, apierrors.New(http.StatusBadRequest, apierrors.ReasonMalformedRequest,
-				"Encoded slashes and backslashes are not allowed in the path."))
-			return
-		}
 		// apierrors' responder has set the request's ID on the response;
 		// pass the same one upstream so logs on both sides join.
 		if id := w.Header().Get(requestIDHeader); id != "" {
