@@ -29,17 +29,25 @@ type forwarding struct {
 	trusted []netip.Prefix
 	// request is the allow-list of client headers forwarded, canonical.
 	request map[string]bool
+	// response is the allow-list of upstream headers, trailers and 1xx
+	// headers passed to the client, canonical.
+	response map[string]bool
+	// passErrors passes upstream 5xx responses as they are instead of a
+	// 502 problem.
+	passErrors bool
 	// clientIP is the client's address as the gateway resolved it.
 	clientIP func(*http.Request) netip.Addr
 }
 
 // forwardingFlags are the flags' values that shape forwarding.
 type forwardingFlags struct {
-	upstream       string
-	timeout        time.Duration
-	publicHost     string // empty: set after listening, to the listen address
-	trustedProxies string // comma-separated
-	forwardHeaders string // comma-separated, added to defaultRequestHeaders
+	upstream        string
+	timeout         time.Duration
+	publicHost      string // empty: set after listening, to the listen address
+	trustedProxies  string // comma-separated
+	forwardHeaders  string // comma-separated, added to defaultRequestHeaders
+	responseHeaders string // comma-separated, added to defaultResponseHeaders
+	passErrors      bool
 }
 
 // newForwarding checks the flags' values; every error names its flag.
@@ -51,7 +59,7 @@ func newForwarding(f forwardingFlags) (*forwarding, error) {
 	if err != nil {
 		return nil, err
 	}
-	fw := &forwarding{upstream: upstream, timeout: f.timeout}
+	fw := &forwarding{upstream: upstream, timeout: f.timeout, passErrors: f.passErrors}
 	if f.publicHost != "" {
 		if fw.publicHost, err = parsePublicHost(f.publicHost); err != nil {
 			return nil, err
@@ -64,6 +72,9 @@ func newForwarding(f forwardingFlags) (*forwarding, error) {
 	}
 	if fw.request, err = headerList(defaultRequestHeaders, f.forwardHeaders, reservedRequestHeader); err != nil {
 		return nil, fmt.Errorf("-forward-headers: %w", err)
+	}
+	if fw.response, err = headerList(defaultResponseHeaders, f.responseHeaders, reservedResponseHeader); err != nil {
+		return nil, fmt.Errorf("-response-headers: %w", err)
 	}
 	if fw.clientIP, err = newClientIP(fw.trusted); err != nil {
 		return nil, fmt.Errorf("-trusted-proxies: %w", err)

@@ -75,6 +75,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		"comma-separated networks of the proxies in front of the gateway, whose X-Forwarded-For is believed (default: none, the peer is the client)")
 	fs.StringVar(&f.forwardHeaders, "forward-headers", "",
 		"comma-separated client headers to forward besides the default allow-list (see the package documentation)")
+	fs.StringVar(&f.responseHeaders, "response-headers", "",
+		"comma-separated upstream response headers to pass besides the default allow-list (see the package documentation)")
+	fs.BoolVar(&f.passErrors, "pass-upstream-errors", false,
+		"pass the upstream's 5xx responses as they are, instead of a 502 problem (only for an upstream known not to leak)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}

@@ -46,7 +46,7 @@ func newProxy(fw *forwarding, logger *slog.Logger) http.Handler {
 			pr.SetURL(fw.upstream) // also sets Host to the upstream's
 			fw.setHeaders(pr)
 		},
-		Transport: &http.Transport{
+		Transport: informationalFilter{allowed: fw.response, RoundTripper: &http.Transport{
 			Proxy:                 nil, // never through an environment-configured proxy
 			DialContext:           (&net.Dialer{Timeout: 5 * time.Second, KeepAlive: 30 * time.Second}).DialContext,
 			TLSHandshakeTimeout:   5 * time.Second,
@@ -55,18 +55,11 @@ func newProxy(fw *forwarding, logger *slog.Logger) http.Handler {
 			IdleConnTimeout:       90 * time.Second,
 			MaxIdleConnsPerHost:   64,
 			ForceAttemptHTTP2:     true,
-		},
-		ModifyResponse: func(resp *http.Response) error {
-			// The gateway's request ID is already on the response; keep it
-			// the only one. Server and X-Powered-By would tell a client
-			// what runs behind the gateway.
-			resp.Header.Del(requestIDHeader)
-			resp.Header.Del("Server")
-			resp.Header.Del("X-Powered-By")
-			return nil
-		},
-		// Upstream failures become a 502 problem. The error, which names the
-		// upstream's address, goes to the log only, under the request ID.
+		}},
+		ModifyResponse: fw.modifyResponse, // response.go
+		// Upstream failures, and its 5xx answers, become a 502 problem. The
+		// error, which may name the upstream's address, goes to the log
+		// only, under the request ID.
 		ErrorHandler: func(w http.ResponseWriter, r *http.Request, err error) {
 			if mbe := (*http.MaxBytesError)(nil); errors.As(err, &mbe) {
 				apierrors.Write(w, r, mbe) // 413: the client's fault, not the upstream's
@@ -95,7 +88,7 @@ func newProxy(fw *forwarding, logger *slog.Logger) http.Handler {
 				return
 			}
 		}
-		rp.ServeHTTP(w, r)
+		rp.ServeHTTP(&keepOwnHeaders{ResponseWriter: w, own: w.Header().Clone()}, r)
 	})
 }
 
