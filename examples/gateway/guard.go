@@ -32,6 +32,9 @@ func newGuard(mux *http.ServeMux, table []route, forwarded map[string]bool) (*gu
 // Check returns the problem that refuses r, or nil if the gateway may
 // forward it.
 func (g *guard) Check(r *http.Request) error {
+	if err := checkFraming(r); err != nil {
+		return err
+	}
 	if err := checkPath(r.URL.EscapedPath(), r.URL.Path); err != nil {
 		return err
 	}

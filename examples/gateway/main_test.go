@@ -13,6 +13,7 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/apishield/apishield/authz"
 	"github.com/apishield/apishield/examples/internal/curltest"
 )
 
@@ -238,14 +239,21 @@ func TestUpstreamTimeout(t *testing.T) {
 }
 
 // TestUnforwardedBodyBounded: a body on a route without a validator is cut
-// at maxForwardBody and refused with 413, not streamed on.
+// at maxForwardBody and refused with 413, not streamed on, whether it is
+// read to look for a method override (a form) or streamed.
 func TestUnforwardedBodyBounded(t *testing.T) {
 	t.Parallel()
 	up := newRecordingUpstream(t)
-	g := start(t, "-upstream", up.URL)
-	status, raw, p := problem(t, g, "GET", "/v1/items", strings.NewReader(strings.Repeat("a", maxForwardBody+1)))
-	if status != http.StatusRequestEntityTooLarge || p["reason"] != "payload_too_large" {
-		t.Fatalf("status %d, body %s: want 413", status, raw)
+	g := newTestGateway(t, up.URL, func(proxy http.Handler) []route {
+		return []route{{pattern: "POST /v1/uploads", rule: authz.AllScopes("items:write"), handler: proxy}}
+	})
+	for _, ctype := range []string{"application/octet-stream", "application/x-www-form-urlencoded"} {
+		req, _ := http.NewRequest("POST", g.base+"/v1/uploads", strings.NewReader(strings.Repeat("a", maxForwardBody+1)))
+		req.Header.Set("Authorization", "Bearer "+g.token(t, "items:write"))
+		req.Header.Set("Content-Type", ctype)
+		if status, body := do(t, req); status != http.StatusRequestEntityTooLarge || reason(body) != "payload_too_large" {
+			t.Errorf("%s: status %d, body %s: want 413", ctype, status, body)
+		}
 	}
 }
 
