@@ -4,16 +4,112 @@
 //
 //	go run ./examples/gateway -demo-upstream                      # with a demo upstream in process
 //	go run ./examples/gateway -upstream http://127.0.0.1:9000      # in front of your service
-//	go run ./examples/gateway -upstream http://127.0.0.1:9000 -addr 127.0.0.1:8080
+//	go run ./examples/gateway -upstream http://127.0.0.1:9000 -addr 127.0.0.1:8080 \
+//		-public-host api.example.com -trusted-proxies 10.0.0.0/8
 //
-// Only the routes in the policy table (policy.go) are forwarded; any other
-// path or method is refused at the gateway with a problem. The client's
-// Authorization and Cookie headers never reach the upstream: the gateway
-// verifies the token and forwards the verified identity as X-Apishield-Subject,
-// X-Apishield-Scopes and X-Apishield-Auth-Method, after deleting any such
-// headers the client sent (proxy.go). The upstream may trust them only if
-// nothing but the gateway can reach it: bind it to loopback or a private
-// network, or require the gateway's client certificate.
+// The gateway forwards by allow-lists, never by deleting what it knows to
+// be dangerous: what is not listed below does not reach the upstream, or
+// comes back to the client. Every refusal is an RFC 9457 problem, recorded
+// in the audit log.
+//
+// # Routes and methods
+//
+// Only the routes of the table in policy.go are forwarded, each with its
+// authorization rule and, for a body, its schema; any other path or method
+// is refused with a 404 or 405 problem. A table entry also lists the
+// protocols a request on it may switch to with Upgrade (route.upgrades);
+// none does by default, since a switched connection is a tunnel that no
+// middleware sees past the handshake.
+//
+// # What reaches the upstream
+//
+// The method, and the path the route matched, in Go's one canonical
+// encoding. The query string exactly as it came, once checked (below). The
+// body, bounded: at most 1 MiB on a route without a validator.
+//
+// Client headers, an allow-list: Accept, Accept-Encoding, Accept-Language,
+// Content-Type, Content-Length, If-Match, If-None-Match, If-Modified-Since,
+// If-Unmodified-Since, Idempotency-Key, Traceparent, Tracestate and
+// User-Agent, plus the names given to -forward-headers (which refuses at
+// start-up a credential, identity, client-address, original-URL,
+// hop-by-hop, upgrade or method-override header). On a WebSocket switch the
+// route allows, also Connection, Upgrade, Sec-WebSocket-Key, -Version,
+// -Protocol, -Extensions and Origin. Everything else is dropped: among
+// others Authorization, Cookie, X-Api-Key, X-Real-IP, True-Client-IP,
+// X-Client-IP, CF-Connecting-IP, Fastly-Client-IP, Forwarded,
+// X-Forwarded-*, X-Original-*, X-Rewrite-URL, X-Remote-User and
+// X-Apishield-*.
+//
+// The gateway's own headers, which the client cannot set:
+//
+//	X-Apishield-Subject, X-Apishield-Scopes,     the identity the gateway verified
+//	X-Apishield-Auth-Method, X-Apishield-Client-Id
+//	X-Request-Id                                  the request ID of the response and the audit event
+//	X-Forwarded-For, Forwarded for=               the client address the gateway resolved: the peer, or
+//	                                              through -trusted-proxies, as its rate limit and audit log do
+//	X-Forwarded-Host, Forwarded host=             -public-host (default: the listen address), never the client's Host
+//	X-Forwarded-Proto, Forwarded proto=           the scheme the client used
+//
+// The upstream may trust them only if nothing but the gateway can reach it:
+// bind it to loopback or a private network, or require the gateway's
+// client certificate.
+//
+// # What the gateway refuses, and why
+//
+// Each of these is a way for the request the upstream reads to differ from
+// the one the policy, the validators and the audit log saw. They are
+// checked after the per-IP rate limit and before any credential is
+// verified (guard.go), and refused with a 400 malformed_request problem
+// unless noted:
+//
+//   - A path with an encoded "/", "\", ".", "%", ";" or control byte, a
+//     plain "\" or ";", or that is not UTF-8 once decoded: one more
+//     decoding, a Windows path, a Tomcat path parameter or an overlong
+//     UTF-8 dot makes it another path (target.go).
+//   - A query string that does not parse whole: ";" as a separator (older
+//     frameworks split on it, Go drops the pair, so ?x=1;access_token=… hid
+//     a token), a malformed escape, an encoded control byte; and an
+//     access_token or _method parameter under any spelling a framework
+//     reads as one (Access_Token, access.token, _method[]).
+//   - A method override: X-HTTP-Method-Override, X-HTTP-Method or
+//     X-Method-Override, or _method in the query or a form body (which is
+//     read, bounded, to look). Refused rather than stripped: a client that
+//     sends one expects another method to run (override.go).
+//   - A protocol switch (Upgrade, HTTP2-Settings, Connection: upgrade) the
+//     route does not list, and Connection options other than keep-alive,
+//     close and TE, which would name headers to strip (upgrade.go).
+//   - A header name that spells one the gateway sets or forwards with "_"
+//     or other punctuation (X_Apishield_Subject): CGI, WSGI, Rack and PHP
+//     upstreams read it as the real one. Refused rather than dropped, so
+//     the forgery shows in the audit log (headers.go).
+//   - Ambiguous framing: two Content-Type, Content-Encoding,
+//     Content-Length, Transfer-Encoding, Host, Idempotency-Key,
+//     If-Modified-Since or If-Unmodified-Since headers, a Content-Type that
+//     is not one media type, and a body on GET or HEAD; an encoded
+//     (compressed) body is a 415 (framing.go). Go's server itself refuses
+//     two Host headers, differing Content-Length values and any
+//     Transfer-Encoding but "chunked", before the gateway sees them.
+//
+// # What reaches the client
+//
+// Upstream response headers, an allow-list that also filters trailers and
+// the headers of 1xx responses: Allow, Cache-Control, Content-Disposition,
+// Content-Encoding, Content-Language, Content-Length, Content-Location,
+// Content-Type, Deprecation, ETag, Expires, Last-Modified, Link, Location,
+// Retry-After, Sunset and Vary, plus the names given to -response-headers;
+// on a WebSocket switch, also Connection, Upgrade and Sec-WebSocket-Accept,
+// -Protocol and -Extensions. Everything else is dropped, among others
+// Server, X-Powered-By, X-AspNet-Version, X-Debug-*, Via, Set-Cookie,
+// WWW-Authenticate and the upstream's own X-Request-Id. A Location that
+// names the upstream's address or path prefix becomes the gateway's path.
+//
+// An upstream 5xx, whose body may hold a stack trace, SQL or file paths,
+// becomes a 502 upstream_unavailable problem without any of it; its status
+// goes to the log under the request ID (-pass-upstream-errors forwards
+// them, for an upstream known not to leak). So does an upstream that cannot
+// be reached or does not answer within -upstream-timeout.
+//
+// # Trying it
 //
 // A development-only issuer inside it (examples/internal/devissuer) signs one-hour demo
 // access tokens, which it prints with curl commands to try.
@@ -266,6 +362,7 @@ func curlCommands(base string) []string {
 		"curl -i " + token + base + "/v1/nope  # 404 (never forwarded)",
 		"curl -i " + token + base + "/admin  # 404 (never forwarded)",
 		"curl -i -X DELETE " + token + base + "/v1/items/42  # 405 (never forwarded)",
+		"curl -i " + token + "-H 'X-HTTP-Method-Override: DELETE' " + base + "/v1/items/42  # 400 (nor through a method override)",
 	}
 }
 
