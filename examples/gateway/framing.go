@@ -13,11 +13,13 @@ import (
 // validator and the other for the upstream, two lengths (the smuggling
 // classic), two idempotency keys or dates, one per layer.
 //
-// Go's server already refuses two Host headers, two different
+// Go's HTTP/1 server already refuses two Host headers, two different
 // Content-Length values and any Transfer-Encoding but one "chunked" (with
 // a plain 400 or 501, before any handler runs), folds identical
-// Content-Length lines into one, and drops Content-Length when a body is
-// chunked; the gateway checks them too, so the rule does not rest on that.
+// Content-Length lines into one, drops Content-Length when a body is
+// chunked, and moves Host and Transfer-Encoding out of the header map. The
+// list names them anyway, so the rule holds as written if the gateway is
+// served some other way.
 var singletonHeaders = []string{
 	"Content-Type", "Content-Encoding", "Content-Length", "Transfer-Encoding", "Host",
 	"Idempotency-Key", "If-Modified-Since", "If-Unmodified-Since",
