@@ -2,6 +2,7 @@ package main
 
 import (
 	"log/slog"
+	"net/netip"
 	"time"
 
 	"github.com/apishield/apishield/ratelimit"
@@ -11,9 +12,10 @@ import (
 // before any cryptography) and the per-subject limiter (after it). They
 // keep their state in memory; several gateway instances share one limit
 // through ratelimit.NewRedisStore, wired as in the quickstart's limits.go.
-func rateLimits(logger *slog.Logger) (perIP, perSubject *ratelimit.Limiter, err error) {
-	// Behind a load balancer, list it: ratelimit.ParseTrustedProxies([]string{"10.0.0.0/8"}).
-	byIP, err := ratelimit.ByIP(ratelimit.IPConfig{})
+// trusted are the proxies in front of the gateway (-trusted-proxies): behind
+// a load balancer, list it, or every client shares its address's limit.
+func rateLimits(logger *slog.Logger, trusted []netip.Prefix) (perIP, perSubject *ratelimit.Limiter, err error) {
+	byIP, err := ratelimit.ByIP(ratelimit.IPConfig{TrustedProxies: trusted})
 	if err != nil {
 		return nil, nil, err
 	}

@@ -4,16 +4,112 @@
 //
 //	go run ./examples/gateway -demo-upstream                      # with a demo upstream in process
 //	go run ./examples/gateway -upstream http://127.0.0.1:9000      # in front of your service
-//	go run ./examples/gateway -upstream http://127.0.0.1:9000 -addr 127.0.0.1:8080
+//	go run ./examples/gateway -upstream http://127.0.0.1:9000 -addr 127.0.0.1:8080 \
+//		-public-host api.example.com -trusted-proxies 10.0.0.0/8
 //
-// Only the routes in the policy table (policy.go) are forwarded; any other
-// path or method is refused at the gateway with a problem. The client's
-// Authorization and Cookie headers never reach the upstream: the gateway
-// verifies the token and forwards the verified identity as X-Apishield-Subject,
-// X-Apishield-Scopes and X-Apishield-Auth-Method, after deleting any such
-// headers the client sent (proxy.go). The upstream may trust them only if
-// nothing but the gateway can reach it: bind it to loopback or a private
-// network, or require the gateway's client certificate.
+// The gateway forwards by allow-lists, never by deleting what it knows to
+// be dangerous: what is not listed below does not reach the upstream, or
+// comes back to the client. Every refusal is an RFC 9457 problem, recorded
+// in the audit log.
+//
+// # Routes and methods
+//
+// Only the routes of the table in policy.go are forwarded, each with its
+// authorization rule and, for a body, its schema; any other path or method
+// is refused with a 404 or 405 problem. A table entry also lists the
+// protocols a request on it may switch to with Upgrade (route.upgrades);
+// none does by default, since a switched connection is a tunnel that no
+// middleware sees past the handshake.
+//
+// # What reaches the upstream
+//
+// The method, and the path the route matched, in Go's one canonical
+// encoding. The query string exactly as it came, once checked (below). The
+// body, bounded: at most 1 MiB on a route without a validator.
+//
+// Client headers, an allow-list: Accept, Accept-Encoding, Accept-Language,
+// Content-Type, Content-Length, If-Match, If-None-Match, If-Modified-Since,
+// If-Unmodified-Since, Idempotency-Key, Traceparent, Tracestate and
+// User-Agent, plus the names given to -forward-headers (which refuses at
+// start-up a credential, identity, client-address, original-URL,
+// hop-by-hop, upgrade or method-override header). On a WebSocket switch the
+// route allows, also Connection, Upgrade, Sec-WebSocket-Key, -Version,
+// -Protocol, -Extensions and Origin. Everything else is dropped: among
+// others Authorization, Cookie, X-Api-Key, X-Real-IP, True-Client-IP,
+// X-Client-IP, CF-Connecting-IP, Fastly-Client-IP, Forwarded,
+// X-Forwarded-*, X-Original-*, X-Rewrite-URL, X-Remote-User and
+// X-Apishield-*.
+//
+// The gateway's own headers, which the client cannot set:
+//
+//	X-Apishield-Subject, X-Apishield-Scopes,     the identity the gateway verified
+//	X-Apishield-Auth-Method, X-Apishield-Client-Id
+//	X-Request-Id                                  the request ID of the response and the audit event
+//	X-Forwarded-For, Forwarded for=               the client address the gateway resolved: the peer, or
+//	                                              through -trusted-proxies, as its rate limit and audit log do
+//	X-Forwarded-Host, Forwarded host=             -public-host (default: the listen address), never the client's Host
+//	X-Forwarded-Proto, Forwarded proto=           the scheme the client used
+//
+// The upstream may trust them only if nothing but the gateway can reach it:
+// bind it to loopback or a private network, or require the gateway's
+// client certificate.
+//
+// # What the gateway refuses, and why
+//
+// Each of these is a way for the request the upstream reads to differ from
+// the one the policy, the validators and the audit log saw. They are
+// checked after the per-IP rate limit and before any credential is
+// verified (guard.go), and refused with a 400 malformed_request problem
+// unless noted:
+//
+//   - A path with an encoded "/", "\", ".", "%", ";" or control byte, a
+//     plain "\" or ";", or that is not UTF-8 once decoded: one more
+//     decoding, a Windows path, a Tomcat path parameter or an overlong
+//     UTF-8 dot makes it another path (target.go).
+//   - A query string that does not parse whole: ";" as a separator (older
+//     frameworks split on it, Go drops the pair, so ?x=1;access_token=… hid
+//     a token), a malformed escape, an encoded control byte; and an
+//     access_token or _method parameter under any spelling a framework
+//     reads as one (Access_Token, access.token, _method[]).
+//   - A method override: X-HTTP-Method-Override, X-HTTP-Method or
+//     X-Method-Override, or _method in the query or a form body (which is
+//     read, bounded, to look). Refused rather than stripped: a client that
+//     sends one expects another method to run (override.go).
+//   - A protocol switch (Upgrade, HTTP2-Settings, Connection: upgrade) the
+//     route does not list, and Connection options other than keep-alive,
+//     close and TE, which would name headers to strip (upgrade.go).
+//   - A header name that spells one the gateway sets or forwards with "_"
+//     or other punctuation (X_Apishield_Subject): CGI, WSGI, Rack and PHP
+//     upstreams read it as the real one. Refused rather than dropped, so
+//     the forgery shows in the audit log (headers.go).
+//   - Ambiguous framing: two Content-Type, Content-Encoding,
+//     Content-Length, Transfer-Encoding, Host, Idempotency-Key,
+//     If-Modified-Since or If-Unmodified-Since headers, a Content-Type that
+//     is not one media type, and a body on GET or HEAD; an encoded
+//     (compressed) body is a 415 (framing.go). Go's server itself refuses
+//     two Host headers, differing Content-Length values and any
+//     Transfer-Encoding but "chunked", before the gateway sees them.
+//
+// # What reaches the client
+//
+// Upstream response headers, an allow-list that also filters trailers and
+// the headers of 1xx responses: Allow, Cache-Control, Content-Disposition,
+// Content-Encoding, Content-Language, Content-Length, Content-Location,
+// Content-Type, Deprecation, ETag, Expires, Last-Modified, Link, Location,
+// Retry-After, Sunset and Vary, plus the names given to -response-headers;
+// on a WebSocket switch, also Connection, Upgrade and Sec-WebSocket-Accept,
+// -Protocol and -Extensions. Everything else is dropped, among others
+// Server, X-Powered-By, X-AspNet-Version, X-Debug-*, Via, Set-Cookie,
+// WWW-Authenticate and the upstream's own X-Request-Id. A Location that
+// names the upstream's address or path prefix becomes the gateway's path.
+//
+// An upstream 5xx, whose body may hold a stack trace, SQL or file paths,
+// becomes a 502 upstream_unavailable problem without any of it; its status
+// goes to the log under the request ID (-pass-upstream-errors forwards
+// them, for an upstream known not to leak). So does an upstream that cannot
+// be reached or does not answer within -upstream-timeout.
+//
+// # Trying it
 //
 // A development-only issuer inside it (examples/internal/devissuer) signs one-hour demo
 // access tokens, which it prints with curl commands to try.
@@ -63,21 +159,29 @@ func main() {
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("gateway", flag.ContinueOnError)
 	fs.SetOutput(stderr)
+	var f forwardingFlags
 	addr := fs.String("addr", "127.0.0.1:8080", "address to listen on")
-	upstreamFlag := fs.String("upstream", "", "URL of the service to forward to, http:// or https:// (required unless -demo-upstream)")
+	fs.StringVar(&f.upstream, "upstream", "", "URL of the service to forward to, http:// or https:// (required unless -demo-upstream)")
 	demo := fs.Bool("demo-upstream", false, "start a demo upstream in process that echoes what it receives")
-	timeout := fs.Duration("upstream-timeout", 25*time.Second,
+	fs.DurationVar(&f.timeout, "upstream-timeout", 25*time.Second,
 		"how long to wait for the upstream's response headers; the whole response may take 5s more")
+	fs.StringVar(&f.publicHost, "public-host", "",
+		"host[:port] clients reach the gateway at, sent upstream as X-Forwarded-Host and Forwarded's host (default: the listen address)")
+	fs.StringVar(&f.trustedProxies, "trusted-proxies", "",
+		"comma-separated networks of the proxies in front of the gateway, whose X-Forwarded-For is believed (default: none, the peer is the client)")
+	fs.StringVar(&f.forwardHeaders, "forward-headers", "",
+		"comma-separated client headers to forward besides the default allow-list (see the package documentation)")
+	fs.StringVar(&f.responseHeaders, "response-headers", "",
+		"comma-separated upstream response headers to pass besides the default allow-list (see the package documentation)")
+	fs.BoolVar(&f.passErrors, "pass-upstream-errors", false,
+		"pass the upstream's 5xx responses as they are, instead of a 502 problem (only for an upstream known not to leak)")
 	if err := fs.Parse(args); err != nil {
 		return err
-	}
-	if *timeout <= 0 {
-		return fmt.Errorf("-upstream-timeout must be positive, not %s", *timeout)
 	}
 	logger := slog.New(slog.NewJSONHandler(stderr, nil))
 
 	if *demo {
-		if *upstreamFlag != "" {
+		if f.upstream != "" {
 			return errors.New("give -upstream or -demo-upstream, not both")
 		}
 		u, stopDemo, err := startDemoUpstream()
@@ -85,9 +189,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 			return err
 		}
 		defer stopDemo()
-		*upstreamFlag = u
+		f.upstream = u
 	}
-	upstream, err := parseUpstream(*upstreamFlag)
+	fw, err := newForwarding(f)
 	if err != nil {
 		return err
 	}
@@ -100,7 +204,11 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if ip := ln.Addr().(*net.TCPAddr).IP; !ip.IsLoopback() {
 		return fmt.Errorf("this example serves plain HTTP, so only on a loopback address, not %s: add TLS first", ip)
 	}
-	base := "http://" + displayAddr(*addr, ln.Addr())
+	host := displayAddr(*addr, ln.Addr())
+	if fw.publicHost == "" {
+		fw.publicHost = host
+	}
+	base := "http://" + host
 	dev, err := devissuer.New(base, "apishield-gateway")
 	if err != nil {
 		return err
@@ -109,7 +217,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	aud, err := audit.New(audit.Config{Handlers: []slog.Handler{audit.NewJSONHandler(stdout, nil)}})
+	aud, err := audit.New(audit.Config{
+		Handlers:       []slog.Handler{audit.NewJSONHandler(stdout, nil)},
+		TrustedProxies: fw.trusted,
+	})
 	if err != nil {
 		return err
 	}
@@ -118,7 +229,11 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		defer cancel()
 		_ = aud.Close(ctx) // flush the queued audit events, giving a stuck sink five seconds
 	}()
-	handler, err := newHandler(ctx, logger, dev, aud, newProxy(upstream, *timeout, logger))
+	table, err := routes(dev, newProxy(fw, logger))
+	if err != nil {
+		return err
+	}
+	handler, err := newHandler(ctx, logger, dev, aud, table, fw)
 	if err != nil {
 		return err
 	}
@@ -126,13 +241,13 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		Handler: handler, Logger: logger,
 		// Longer than the upstream's timeout, so its 502 still reaches the
 		// client; it also bounds how long a response may stream.
-		WriteTimeout: *timeout + 5*time.Second,
+		WriteTimeout: fw.timeout + 5*time.Second,
 	})
 	if err != nil {
 		return err
 	}
 
-	startup.Banner(stdout, "apishield gateway listening on "+base+", forwarding to "+upstream.Redacted(), base, tokens,
+	startup.Banner(stdout, "apishield gateway listening on "+base+", forwarding to "+fw.upstream.Redacted(), base, tokens,
 		"Try (the statuses of forwarded requests assume -demo-upstream):", curlCommands(base))
 
 	return startup.Serve(ctx, srv, func() error { return srv.Serve(ln) })
@@ -165,8 +280,9 @@ func parseUpstream(s string) (*url.URL, error) {
 	return u, nil
 }
 
-// newHandler builds the gateway's middleware stack around its routes.
-func newHandler(ctx context.Context, logger *slog.Logger, dev *devissuer.Issuer, aud *audit.Auditor, proxy http.Handler) (http.Handler, error) {
+// newHandler builds the gateway's middleware stack around the routes of
+// table.
+func newHandler(ctx context.Context, logger *slog.Logger, dev *devissuer.Issuer, aud *audit.Auditor, table []route, fw *forwarding) (http.Handler, error) {
 	responder, err := apierrors.NewResponder(apierrors.Config{Logger: logger})
 	if err != nil {
 		return nil, err
@@ -182,33 +298,31 @@ func newHandler(ctx context.Context, logger *slog.Logger, dev *devissuer.Issuer,
 		return nil, err
 	}
 	mux := http.NewServeMux()
-	patterns := []string{"GET " + devissuer.DiscoveryPath, "GET " + devissuer.JWKSPath}
-	mux.HandleFunc(patterns[0], dev.ServeDiscovery)
-	mux.HandleFunc(patterns[1], dev.ServeJWKS)
-	rts, err := routes(proxy)
-	if err != nil {
-		return nil, err
-	}
-	for _, rt := range rts {
+	for _, rt := range table {
 		mux.Handle(rt.pattern, rt.handler)
-		patterns = append(patterns, rt.pattern)
 	}
-	policy, err := newPolicy(mux, patterns, logger)
+	policy, err := newPolicy(mux, table, logger)
 	if err != nil {
 		return nil, err
 	}
-	perIP, perSubject, err := rateLimits(logger)
+	guard, err := newGuard(mux, table, fw.request)
+	if err != nil {
+		return nil, err
+	}
+	perIP, perSubject, err := rateLimits(logger, fw.trusted)
 	if err != nil {
 		return nil, err
 	}
 
 	// Outermost first: errors (request ID, panics) → audit → rate limit by
-	// IP → auth → rate limit by subject → authz policy → routes, each
-	// forwarding route with its validator (policy.go).
+	// IP → the guard's refusals (guard.go) → auth → rate limit by subject →
+	// authz policy → routes, each forwarding route with its validator
+	// (policy.go).
 	var h http.Handler = apierrors.Mux(mux)
 	h = policy.Handler(h)
 	h = perSubject.Handler(h)
 	h = authn.Handler(h)
+	h = guard.Handler(h)
 	h = perIP.Handler(h)
 	h = withRoute(mux, h)
 	h = aud.Handler(h)
@@ -248,6 +362,7 @@ func curlCommands(base string) []string {
 		"curl -i " + token + base + "/v1/nope  # 404 (never forwarded)",
 		"curl -i " + token + base + "/admin  # 404 (never forwarded)",
 		"curl -i -X DELETE " + token + base + "/v1/items/42  # 405 (never forwarded)",
+		"curl -i " + token + "-H 'X-HTTP-Method-Override: DELETE' " + base + "/v1/items/42  # 400 (nor through a method override)",
 	}
 }
 

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"io"
@@ -12,6 +13,7 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/apishield/apishield/authz"
 	"github.com/apishield/apishield/examples/internal/curltest"
 )
 
@@ -26,10 +28,14 @@ func start(t *testing.T, flags ...string) curltest.Printed {
 type seen struct {
 	method, path, query string
 	header              http.Header
+	body                string
+	uri                 string // the request target as it came on the wire
 }
 
 // recordingUpstream is a real upstream server (the demo echo handler) that
-// remembers every request the gateway forwarded to it.
+// remembers every request the gateway forwarded to it. Like a WebSocket or
+// h2c backend, it switches to any protocol a request asks for with
+// Upgrade, and then echoes the bytes it reads.
 type recordingUpstream struct {
 	*httptest.Server
 	mu   sync.Mutex
@@ -39,13 +45,31 @@ type recordingUpstream struct {
 func newRecordingUpstream(t *testing.T) *recordingUpstream {
 	u := &recordingUpstream{}
 	u.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, _ := io.ReadAll(r.Body)
+		r.Body = io.NopCloser(bytes.NewReader(body))
 		u.mu.Lock()
-		u.reqs = append(u.reqs, seen{r.Method, r.URL.Path, r.URL.RawQuery, r.Header.Clone()})
+		u.reqs = append(u.reqs, seen{r.Method, r.URL.Path, r.URL.RawQuery, r.Header.Clone(), string(body), r.RequestURI})
 		u.mu.Unlock()
+		if proto := r.Header.Get("Upgrade"); proto != "" {
+			switchProtocols(w, proto)
+			return
+		}
 		echoUpstream(w, r)
 	}))
 	t.Cleanup(u.Close)
 	return u
+}
+
+// switchProtocols answers 101 and echoes the connection back to itself.
+func switchProtocols(w http.ResponseWriter, proto string) {
+	conn, brw, err := http.NewResponseController(w).Hijack()
+	if err != nil {
+		return
+	}
+	defer conn.Close()
+	brw.WriteString("HTTP/1.1 101 Switching Protocols\r\nConnection: Upgrade\r\nUpgrade: " + proto + "\r\n\r\n")
+	brw.Flush()
+	io.Copy(conn, brw)
 }
 
 func (u *recordingUpstream) received() []seen {
@@ -143,6 +167,7 @@ func TestIdentityHeaders(t *testing.T) {
 		"X-Apishield-Auth-Method": {"jwt"},
 		"X-Apishield-Client-Id":   {"apishield-demo"},
 		"X-Forwarded-For":         {"127.0.0.1"},
+		"Forwarded":               {`for=127.0.0.1;host="` + strings.TrimPrefix(g.Base, "http://") + `";proto=http`},
 		"X-Request-Id":            {"client-req-1"},
 	}
 	for name, v := range want {
@@ -150,7 +175,7 @@ func TestIdentityHeaders(t *testing.T) {
 			t.Errorf("upstream got %s = %q, want %q", name, h.Values(name), v)
 		}
 	}
-	for _, name := range []string{"Authorization", "Cookie", "Forwarded", "X-Apishield-Roles"} {
+	for _, name := range []string{"Authorization", "Cookie", "X-Apishield-Roles"} {
 		if v := h.Values(name); v != nil {
 			t.Errorf("upstream got %s = %q, want none", name, v)
 		}
@@ -214,14 +239,21 @@ func TestUpstreamTimeout(t *testing.T) {
 }
 
 // TestUnforwardedBodyBounded: a body on a route without a validator is cut
-// at maxForwardBody and refused with 413, not streamed on.
+// at maxForwardBody and refused with 413, not streamed on, whether it is
+// read to look for a method override (a form) or streamed.
 func TestUnforwardedBodyBounded(t *testing.T) {
 	t.Parallel()
 	up := newRecordingUpstream(t)
-	g := start(t, "-upstream", up.URL)
-	status, raw, p := problem(t, g, "GET", "/v1/items", strings.NewReader(strings.Repeat("a", maxForwardBody+1)))
-	if status != http.StatusRequestEntityTooLarge || p["reason"] != "payload_too_large" {
-		t.Fatalf("status %d, body %s: want 413", status, raw)
+	g := newTestGateway(t, up.URL, func(proxy http.Handler) []route {
+		return []route{{pattern: "POST /v1/uploads", rule: authz.AllScopes("items:write"), handler: proxy}}
+	})
+	for _, ctype := range []string{"application/octet-stream", "application/x-www-form-urlencoded"} {
+		req, _ := http.NewRequest("POST", g.base+"/v1/uploads", strings.NewReader(strings.Repeat("a", maxForwardBody+1)))
+		req.Header.Set("Authorization", "Bearer "+g.token(t, "items:write"))
+		req.Header.Set("Content-Type", ctype)
+		if status, body := do(t, req); status != http.StatusRequestEntityTooLarge || reason(body) != "payload_too_large" {
+			t.Errorf("%s: status %d, body %s: want 413", ctype, status, body)
+		}
 	}
 }
 

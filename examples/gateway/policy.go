@@ -6,49 +6,60 @@ import (
 
 	"github.com/apishield/apishield/authz"
 	"github.com/apishield/apishield/examples/internal/demo"
+	"github.com/apishield/apishield/examples/internal/devissuer"
 )
 
-// route is one entry of the gateway's route table.
+// route is one entry of the gateway's route table: what it answers, who may
+// call it, and which protocols a request on it may switch to.
 type route struct {
 	pattern string
+	rule    authz.Rule
 	handler http.Handler
+	// upgrades are the protocols (Upgrade header tokens such as
+	// "websocket") a request on this route may switch to. Empty, the
+	// default, refuses every Upgrade: once switched, the connection is a raw
+	// tunnel that no middleware sees past the handshake.
+	upgrades []string
 }
 
 // routes is the one table of what the gateway answers: its own health
-// check, and the upstream routes it forwards. A request that matches none
-// is refused with a problem and never reaches the upstream. A body is
-// checked against the upstream's contract (the demo item's here) at the
-// gateway, so the upstream never parses a malformed one; strict mode refuses
-// unknown fields, so a client cannot set "owner" or "id". The path is left
-// to the gateway's own checks and the upstream.
-func routes(proxy http.Handler) ([]route, error) {
+// check and the development issuer's documents, and the upstream routes it
+// forwards. A request that matches none is refused with a problem and never
+// reaches the upstream. A body is checked against the upstream's contract
+// (the demo item's here) at the gateway, so the upstream never parses a
+// malformed one; strict mode refuses unknown fields, so a client cannot set
+// "owner" or "id". The path is left to the
+// gateway's own checks and the upstream.
+func routes(dev *devissuer.Issuer, proxy http.Handler) ([]route, error) {
 	v, err := demo.NewValidators(nil)
 	if err != nil {
 		return nil, err
 	}
 	return []route{
-		{"GET /healthz", http.HandlerFunc(healthz)},
-		{"GET /v1/items", proxy},
-		{"GET /v1/items/{id}", proxy},
-		{"POST /v1/items", v.Create.Handler(proxy)},
+		{pattern: "GET /healthz", rule: authz.Public(), handler: http.HandlerFunc(healthz)},
+		{pattern: "GET " + devissuer.DiscoveryPath, rule: authz.Public(), handler: http.HandlerFunc(dev.ServeDiscovery)},
+		{pattern: "GET " + devissuer.JWKSPath, rule: authz.Public(), handler: http.HandlerFunc(dev.ServeJWKS)},
+		{pattern: "GET /v1/items", rule: authz.AllScopes("items:read"), handler: proxy},
+		{pattern: "GET /v1/items/{id}", rule: authz.AllScopes("items:read"), handler: proxy},
+		{pattern: "POST /v1/items", rule: authz.AllScopes("items:write"), handler: v.Create.Handler(proxy)},
 	}, nil
 }
 
-// newPolicy is who may call which route. A route without an entry is
-// refused; patterns lists every registered route, so a forgotten entry
-// stops the gateway at start-up instead.
-func newPolicy(mux *http.ServeMux, patterns []string, logger *slog.Logger) (*authz.Policy, error) {
+// newPolicy is who may call which route, from the table. A route without a
+// rule stops the gateway at start-up.
+func newPolicy(mux *http.ServeMux, table []route, logger *slog.Logger) (*authz.Policy, error) {
+	rules := make(map[string]authz.Rule, len(table))
+	patterns := make([]string, 0, len(table))
+	for _, rt := range table {
+		if rt.rule != nil {
+			rules[rt.pattern] = rt.rule
+		}
+		patterns = append(patterns, rt.pattern)
+	}
 	policy, err := authz.New(authz.Config{
 		Mux:    mux, // the policy wraps the mux, so it asks the mux which pattern matches
 		Logger: logger,
-		Routes: map[string]authz.Rule{
-			"GET /healthz":                          authz.Public(),
-			"GET /.well-known/openid-configuration": authz.Public(),
-			"GET /.well-known/jwks.json":            authz.Public(),
-			"GET /v1/items":                         authz.AllScopes("items:read"),
-			"GET /v1/items/{id}":                    authz.AllScopes("items:read"),
-			"POST /v1/items":                        authz.AllScopes("items:write"),
-		},
+		Routes: rules,
 	})
 	if err != nil {
 		return nil, err

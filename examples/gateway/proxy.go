@@ -7,17 +7,15 @@ import (
 	"net"
 	"net/http"
 	"net/http/httputil"
-	"net/url"
-	"strings"
 	"time"
 
-	"github.com/apishield/apishield/auth"
 	apierrors "github.com/apishield/apishield/errors"
 )
 
-// The headers that carry the verified identity to the upstream. Every
-// header the client sent under identityPrefix is deleted first, so the
-// upstream can trust them (as long as only the gateway can reach it).
+// The headers that carry the verified identity to the upstream. Only the
+// gateway sets them: the client's headers are an allow-list (forwarding.go)
+// that never includes this prefix, so the upstream can trust them (as long
+// as only the gateway can reach it).
 const (
 	identityPrefix  = "X-Apishield-"
 	subjectHeader   = "X-Apishield-Subject"
@@ -31,57 +29,37 @@ const (
 // validating it. Routes with a validator bound their body themselves.
 const maxForwardBody = 1 << 20
 
-// newProxy returns the handler that forwards an allowed request to upstream.
-// It waits at most timeout for the upstream's response headers.
-func newProxy(upstream *url.URL, timeout time.Duration, logger *slog.Logger) http.Handler {
+// newProxy returns the handler that forwards an allowed request to
+// fw.upstream. It waits at most fw.timeout for the upstream's response
+// headers.
+func newProxy(fw *forwarding, logger *slog.Logger) http.Handler {
 	rp := &httputil.ReverseProxy{
 		// ReverseProxy has already removed the hop-by-hop headers and any
 		// Forwarded/X-Forwarded-* the client sent before Rewrite runs.
 		Rewrite: func(pr *httputil.ProxyRequest) {
-			pr.SetURL(upstream) // also sets Host to the upstream's
-			pr.SetXForwarded()  // X-Forwarded-For from the socket peer, -Host, -Proto
-			h := pr.Out.Header
-			// The client's credentials are for the gateway, not the upstream.
-			h.Del("Authorization")
-			h.Del("Cookie")
-			for name := range h {
-				if strings.HasPrefix(name, identityPrefix) {
-					delete(h, name) // forged: only the gateway sets these
-				}
-			}
-			if id, ok := pr.In.Context().Value(requestIDKey{}).(string); ok {
-				h.Set(requestIDHeader, id)
-			}
-			if p, ok := auth.FromContext(pr.In.Context()); ok {
-				h.Set(subjectHeader, p.Subject)
-				h.Set(scopesHeader, strings.Join(p.Scopes, " "))
-				h.Set(methodHeader, p.Method)
-				if p.ClientID != "" {
-					h.Set(clientIDHeader, p.ClientID)
-				}
-			}
+			// The path the policy matched, in Go's one encoding of it
+			// (the guard refused every escape that could decode into
+			// another path), and the query exactly as the guard checked
+			// it, not as ReverseProxy would clean it.
+			pr.Out.URL.RawPath = ""
+			pr.Out.URL.RawQuery = pr.In.URL.RawQuery
+			pr.SetURL(fw.upstream) // also sets Host to the upstream's
+			fw.setHeaders(pr)
 		},
-		Transport: &http.Transport{
+		Transport: informationalFilter{allowed: fw.response, RoundTripper: &http.Transport{
 			Proxy:                 nil, // never through an environment-configured proxy
 			DialContext:           (&net.Dialer{Timeout: 5 * time.Second, KeepAlive: 30 * time.Second}).DialContext,
 			TLSHandshakeTimeout:   5 * time.Second,
-			ResponseHeaderTimeout: timeout,
+			ResponseHeaderTimeout: fw.timeout,
 			ExpectContinueTimeout: time.Second,
 			IdleConnTimeout:       90 * time.Second,
 			MaxIdleConnsPerHost:   64,
 			ForceAttemptHTTP2:     true,
-		},
-		ModifyResponse: func(resp *http.Response) error {
-			// The gateway's request ID is already on the response; keep it
-			// the only one. Server and X-Powered-By would tell a client
-			// what runs behind the gateway.
-			resp.Header.Del(requestIDHeader)
-			resp.Header.Del("Server")
-			resp.Header.Del("X-Powered-By")
-			return nil
-		},
-		// Upstream failures become a 502 problem. The error, which names the
-		// upstream's address, goes to the log only, under the request ID.
+		}},
+		ModifyResponse: fw.modifyResponse, // response.go
+		// Upstream failures, and its 5xx answers, become a 502 problem. The
+		// error, which may name the upstream's address, goes to the log
+		// only, under the request ID.
 		ErrorHandler: func(w http.ResponseWriter, r *http.Request, err error) {
 			if mbe := (*http.MaxBytesError)(nil); errors.As(err, &mbe) {
 				apierrors.Write(w, r, mbe) // 413: the client's fault, not the upstream's
@@ -98,14 +76,6 @@ func newProxy(upstream *url.URL, timeout time.Duration, logger *slog.Logger) htt
 		},
 	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		// The policy matched the decoded path; an upstream that decodes
-		// %2F or %5C again, or treats \ as /, could see another route
-		// (/v1/items/x%2F..%2F..%2Fadmin). Refuse them rather than guess.
-		if p := strings.ToLower(r.URL.EscapedPath()); strings.Contains(p, "%2f") || strings.Contains(p, "%5c") || strings.Contains(p, `\`) {
-			apierrors.Write(w, r, apierrors.New(http.StatusBadRequest, apierrors.ReasonMalformedRequest,
-				"Encoded slashes and backslashes are not allowed in the path."))
-			return
-		}
 		// apierrors' responder has set the request's ID on the response;
 		// pass the same one upstream so logs on both sides join.
 		if id := w.Header().Get(requestIDHeader); id != "" {
@@ -113,8 +83,12 @@ func newProxy(upstream *url.URL, timeout time.Duration, logger *slog.Logger) htt
 		}
 		if r.Body != nil && r.Body != http.NoBody {
 			r.Body = http.MaxBytesReader(w, r.Body, maxForwardBody)
+			if err := checkFormBody(r); err != nil {
+				apierrors.Write(w, r, err)
+				return
+			}
 		}
-		rp.ServeHTTP(w, r)
+		rp.ServeHTTP(&keepOwnHeaders{ResponseWriter: w, own: w.Header().Clone()}, r)
 	})
 }
 
