@@ -25,8 +25,8 @@ const kindMTLS CredentialKind = 3
 
 // fromCertificate turns the connection's verified client certificate into
 // a principal. ok is false when the connection has none. A verified
-// certificate that names nobody (no SAN and no common name) is refused
-// rather than treated as absent: the client did present a credential, and
+// certificate that names nobody (no usable URI, DNS or email SAN: the
+// common name never counts) is refused rather than treated as absent: the client did present a credential, and
 // an empty subject would make every such client the same caller.
 func (m *Middleware) fromCertificate(r *http.Request) (p *Principal, ok bool, err error) {
 	subject, ok := m.peer(r)
