@@ -55,6 +55,14 @@
 // anonymous request for BySubject) passes undecided and is recorded as a
 // skip.
 //
+// ByAPIKey keys the credential exactly as auth verifies it, so one
+// credential has one budget however its header is spelled: for
+// Authorization, the credential [auth.ParseAuthorization] returns ("Bearer
+// k", "bearer k" and "ApiKey k" are one key). A key header that auth would
+// refuse (malformed, empty, repeated, over 16 KiB, or for other headers
+// anything but visible ASCII) is answered 400 malformed_request
+// ([ErrMalformedKey]) rather than given a bucket of its own.
+//
 // # Stores
 //
 // By default each limiter keeps its state in a [MemoryStore] of its own:

@@ -4,6 +4,7 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"errors"
+	"fmt"
 	"net/http"
 	"net/textproto"
 
@@ -43,36 +44,80 @@ func BySubject() KeyFunc {
 	}
 }
 
-// ByAPIKey keys requests by the value of header (such as "X-API-Key"), or
-// of the Authorization header's credentials when header is
-// "Authorization". The value is hashed (SHA-256) before use, so no store
-// ever holds a usable key. Requests without the header have no key
+// ByAPIKey keys requests by the credential in header (such as
+// "X-API-Key"), or in the Authorization header when header is
+// "Authorization", exactly as auth verifies it: one credential is one key,
+// however it is spelled. The credential is hashed (SHA-256) before use, so
+// no store ever holds a usable key.
+//
+// For Authorization, the credential is what [auth.ParseAuthorization]
+// returns: "Bearer k", "bearer k" and "ApiKey k" are all the key of k. A
+// scheme auth does not take (Basic, Digest…) is no credential to auth, and
+// so no key here (ErrNoKey), like a request without the header. For other
+// headers the credential is the value itself, which must be 1 to 16 KiB of
+// visible ASCII: leading, trailing or inner spaces, tabs and other bytes
+// are where verifiers differ (one trims, another does not), so they are
+// refused rather than guessed at.
+//
+// A header that is present but malformed, empty, repeated or longer than
+// 16 KiB is refused with an error wrapping ErrMalformedKey, which the
+// handler answers with 400 malformed_request: auth refuses such requests
+// too, and giving each spelling a bucket of its own would let one
+// credential multiply its budget. Requests without the header have no key
 // (ErrNoKey).
 //
-// ByAPIKey counts whatever the client sends, valid or not, so it can run
-// before authentication; after authentication, BySubject counts the key's
-// owner instead.
+// ByAPIKey counts whatever well-formed credential the client sends, valid
+// or not, so it can run before authentication; after authentication,
+// BySubject counts the key's owner instead.
 func ByAPIKey(header string) KeyFunc {
 	header = textproto.CanonicalMIMEHeaderKey(header)
+	isAuthorization := header == "Authorization"
 	return func(dst []byte, r *http.Request) ([]byte, error) {
 		vs := r.Header[header]
-		if len(vs) == 0 || vs[0] == "" {
+		switch {
+		case len(vs) == 0:
 			return dst, ErrNoKey
+		case len(vs) > 1:
+			return dst, fmt.Errorf("%w: %d %s headers", ErrMalformedKey, len(vs), header)
 		}
 		v := vs[0]
-		if header == "Authorization" {
-			// Count the credentials, not the scheme's spelling.
-			for i := 0; i < len(v); i++ {
-				if v[i] == ' ' {
-					v = v[i+1:]
-					break
-				}
+		if isAuthorization {
+			kind, cred, ok := auth.ParseAuthorization(v)
+			switch {
+			case !ok:
+				return dst, fmt.Errorf("%w: auth does not parse the Authorization header", ErrMalformedKey)
+			case kind == 0:
+				return dst, ErrNoKey
 			}
+			v = cred
+		} else if why := checkKeyValue(v); why != "" {
+			return dst, fmt.Errorf("%w: %s header %s", ErrMalformedKey, header, why)
 		}
 		sum := sha256.Sum256([]byte(v))
 		dst = append(dst, "key:"...)
 		return base64.RawURLEncoding.AppendEncode(dst, sum[:16]), nil
 	}
+}
+
+// maxKeyValue bounds an API key header before it is hashed; auth refuses
+// longer credentials too.
+const maxKeyValue = 16 << 10
+
+// checkKeyValue says what is wrong with an API key header's value, or ""
+// if it is 1 to maxKeyValue bytes of visible ASCII (RFC 9110's VCHAR).
+func checkKeyValue(v string) string {
+	switch {
+	case v == "":
+		return "is empty"
+	case len(v) > maxKeyValue:
+		return "is too long"
+	}
+	for i := 0; i < len(v); i++ {
+		if c := v[i]; c < 0x21 || c > 0x7e {
+			return "holds a byte other than visible ASCII"
+		}
+	}
+	return ""
 }
 
 // ByRoute keys requests by their route pattern and then by inner, so each

@@ -24,6 +24,12 @@ var (
 	// lets the request through undecided and records a skip: place a
 	// per-IP limiter in front for anonymous traffic.
 	ErrNoKey = errors.New("ratelimit: request has no key")
+	// ErrMalformedKey is wrapped by the error a [KeyFunc] returns when the
+	// request carries its key in a malformed, repeated or oversized form,
+	// such as an Authorization header auth cannot parse. The handler
+	// answers 400 malformed_request: a key spelled in ways the verifier
+	// does not accept must not get a bucket per spelling.
+	ErrMalformedKey = errors.New("ratelimit: malformed key")
 )
 
 // A FailureMode says what a limiter decides when its store fails.
