@@ -63,6 +63,15 @@
 // anything but visible ASCII) is answered 400 malformed_request
 // ([ErrMalformedKey]) rather than given a bucket of its own.
 //
+// BySubject keys a principal by its subject within its authority (the
+// issuer, or for API keys and mTLS certificates, which have none, the
+// authentication method), and a principal without a subject, such as a
+// client-credentials token, by its client ID under a prefix of its own. A
+// principal with neither is refused with 403 forbidden ([ErrUnidentified])
+// rather than let through uncounted. A request with no principal at all is
+// anonymous and passes it undecided, which is why BySubject belongs after
+// auth's middleware and a per-IP limiter before it.
+//
 // # Stores
 //
 // By default each limiter keeps its state in a [MemoryStore] of its own:
@@ -118,7 +127,10 @@
 //     choose their address. Many IPv4 addresses or /64s can still share out
 //     a flood; pair per-IP limits with per-subject ones.
 //   - BySubject counts only authenticated requests; anonymous ones pass it
-//     undecided, so keep a per-IP limiter in front.
+//     undecided, so keep a per-IP limiter in front. Placed before auth's
+//     middleware it sees only anonymous requests and limits nothing.
+//   - ByAPIKey counts credentials, not owners: a client holding many valid
+//     keys has a budget per key. BySubject after auth counts the owner.
 //   - FailOpen and Local admit more than the limit while Redis is down, by
 //     choice. FailClosed refuses everyone instead.
 //   - A memory store at MaxKeys drops arbitrary keys, which forgives those

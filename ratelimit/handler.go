@@ -26,7 +26,8 @@ var keyBufs = sync.Pool{New: func() any { b := make([]byte, 0, 128); return &b }
 //     overloaded with Retry-After.
 //   - Requests without a key (ErrNoKey) go to next undecided.
 //   - Requests whose key header is malformed (ErrMalformedKey) get 400
-//     malformed_request.
+//     malformed_request; principals without a subject or client ID
+//     (ErrUnidentified) get 403 forbidden.
 //   - Other key errors and negative costs are server errors.
 //   - In shadow mode every request goes to next, and a denial or refusal is
 //     only recorded; server errors are still answered.
@@ -45,6 +46,9 @@ func (l *Limiter) Handler(next http.Handler) http.Handler {
 			case errors.Is(err, ErrMalformedKey):
 				l.refuse(w, r, rec, next, l.name, apierrors.New(0, apierrors.ReasonMalformedRequest,
 					"A credential header is empty, repeated, too long or malformed.").WithCause(err))
+			case errors.Is(err, ErrUnidentified):
+				l.refuse(w, r, rec, next, l.name, apierrors.New(0, apierrors.ReasonForbidden,
+					"The credentials name no subject or client, so this rate limit cannot count them.").WithCause(err))
 			default:
 				rec.AddDecision(record.Decision{Package: pkgName, Outcome: record.Error, Reason: apierrors.ReasonInternal, Rule: l.name})
 				apierrors.Write(w, r, apierrors.Internal(err))

@@ -228,7 +228,7 @@ func TestKeys(t *testing.T) {
 	if _, err := key(Join(mustByIP(t, IPConfig{}), BySubject()), r); !errors.Is(err, ErrNoKey) {
 		t.Errorf("Join with a missing part: %v", err)
 	}
-	if k, _ := key(Join(mustByIP(t, IPConfig{}), BySubject()), withPrincipal("i", "s")); k != "ip:192.0.2.1\x00sub:i\x00s" {
+	if k, _ := key(Join(mustByIP(t, IPConfig{}), BySubject()), withPrincipal("i", "s")); k != "ip:192.0.2.1\x00sub:i\x01is" {
 		t.Errorf("Join: %q", k)
 	}
 }

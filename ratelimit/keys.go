@@ -3,6 +3,7 @@ package ratelimit
 import (
 	"crypto/sha256"
 	"encoding/base64"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"net/http"
@@ -27,21 +28,54 @@ type KeyFunc func(dst []byte, r *http.Request) ([]byte, error)
 // pattern: the limiter runs before routing, where no pattern is known yet.
 var ErrNoRoute = errors.New("ratelimit: no route pattern; place the ByRoute limiter inside the router")
 
-// BySubject keys requests by the authenticated principal ([auth.FromContext]):
-// its issuer and subject, so equal subjects from different issuers are
-// different clients. Requests without a principal have no key (ErrNoKey).
-// Place the limiter after auth's middleware.
+// BySubject keys requests by the authenticated principal
+// ([auth.FromContext]): its subject within the authority that vouches for
+// it, so equal subjects from different authorities are different clients.
+// The authority is the issuer when the principal has one (a JWT's iss),
+// else the authentication method (API keys and mTLS certificates, which
+// have no issuer, never share a budget with each other).
+//
+// A principal without a subject, such as a client-credentials token, is
+// keyed by its client ID instead, under a prefix of its own, so a client
+// ID never shares a budget with a subject spelled the same. A principal
+// with neither cannot be counted, and is refused rather than let through:
+// the error wraps ErrUnidentified, which the handler answers with 403
+// forbidden.
+//
+// A request without a principal has no key (ErrNoKey) and passes
+// undecided: anonymous requests on routes that allow them are for the
+// per-IP limiter in front. So place the limiter after auth's middleware;
+// before it, every request is anonymous.
 func BySubject() KeyFunc {
 	return func(dst []byte, r *http.Request) ([]byte, error) {
 		p, ok := auth.FromContext(r.Context())
-		if !ok || p.Subject == "" {
+		if !ok {
 			return dst, ErrNoKey
 		}
-		dst = append(dst, "sub:"...)
-		dst = append(dst, p.Issuer...)
-		dst = append(dst, 0)
-		return append(dst, p.Subject...), nil
+		id := p.Subject
+		switch {
+		case id != "":
+			dst = append(dst, "sub:"...)
+		case p.ClientID != "":
+			dst = append(dst, "cid:"...)
+			id = p.ClientID
+		default:
+			return dst, ErrUnidentified
+		}
+		// Length-prefixed, so no authority's name can run into the id.
+		if p.Issuer != "" {
+			dst = appendField(append(dst, 'i'), p.Issuer)
+		} else {
+			dst = appendField(append(dst, 'm'), p.Method)
+		}
+		return append(dst, id...), nil
 	}
+}
+
+// appendField appends s after its length, so that fields of any content
+// can follow each other unambiguously.
+func appendField(dst []byte, s string) []byte {
+	return append(binary.AppendUvarint(dst, uint64(len(s))), s...)
 }
 
 // ByAPIKey keys requests by the credential in header (such as

@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/apishield/apishield/auth"
 	apierrors "github.com/apishield/apishield/errors"
 	"github.com/apishield/apishield/internal/record"
 )
@@ -140,5 +141,108 @@ func TestHandlerMalformedKey(t *testing.T) {
 	}
 	if ds := rec.Decisions(); len(ds) != 1 || ds[0].Outcome != record.Skip || ds[0].Reason != apierrors.ReasonMalformedRequest {
 		t.Errorf("shadow: decisions %+v, want a recorded malformed_request skip", ds)
+	}
+}
+
+// TestBySubject: every principal auth can produce is counted, each
+// authority's subjects and client IDs apart; one that names nobody is
+// refused, not let through.
+func TestBySubject(t *testing.T) {
+	t.Parallel()
+	key := func(p *auth.Principal) (string, error) {
+		r := httptest.NewRequest("GET", "/", nil)
+		if p != nil {
+			r = r.WithContext(auth.NewContext(r.Context(), p))
+		}
+		b, err := BySubject()(nil, r)
+		return string(b), err
+	}
+	for _, tc := range []struct {
+		name string
+		p    *auth.Principal
+		want error  // nil: a key
+		kind string // the key's prefix
+	}{
+		{"JWT user", &auth.Principal{Subject: "alice", Issuer: "https://a", ClientID: "app", Method: auth.MethodJWT}, nil, "sub:"},
+		{"client-credentials token", &auth.Principal{Issuer: "https://a", ClientID: "app", Method: auth.MethodJWT}, nil, "cid:"},
+		{"API key", &auth.Principal{Subject: "svc", ClientID: "0123456789abcdef", Method: auth.MethodAPIKey}, nil, "sub:"},
+		{"API key without subject", &auth.Principal{ClientID: "0123456789abcdef", Method: auth.MethodAPIKey}, nil, "cid:"},
+		{"mTLS certificate", &auth.Principal{Subject: "spiffe://example.org/svc", Method: auth.MethodMTLS}, nil, "sub:"},
+		{"principal naming nobody", &auth.Principal{Issuer: "https://a", Method: auth.MethodJWT}, ErrUnidentified, ""},
+		{"empty principal", &auth.Principal{}, ErrUnidentified, ""},
+		{"no principal", nil, ErrNoKey, ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			got, err := key(tc.p)
+			if tc.want != nil {
+				if !errors.Is(err, tc.want) {
+					t.Fatalf("got %q, %v; want %v", got, err, tc.want)
+				}
+				return
+			}
+			if err != nil || !strings.HasPrefix(got, tc.kind) {
+				t.Fatalf("got %q, %v; want a %q key", got, err, tc.kind)
+			}
+		})
+	}
+
+	// Pairs that must not share a budget.
+	for _, tc := range []struct {
+		name string
+		a, b *auth.Principal
+	}{
+		{"one subject, two issuers", &auth.Principal{Subject: "alice", Issuer: "https://a"}, &auth.Principal{Subject: "alice", Issuer: "https://b"}},
+		{"a subject and a client ID spelled the same", &auth.Principal{Subject: "app", Issuer: "https://a"}, &auth.Principal{ClientID: "app", Issuer: "https://a"}},
+		{"API key and mTLS, one subject", &auth.Principal{Subject: "svc", Method: auth.MethodAPIKey}, &auth.Principal{Subject: "svc", Method: auth.MethodMTLS}},
+		{"an issuer named like a method", &auth.Principal{Subject: "svc", Issuer: "mtls"}, &auth.Principal{Subject: "svc", Method: "mtls"}},
+		{"issuer and subject boundary", &auth.Principal{Subject: "b\x00c", Issuer: "a"}, &auth.Principal{Subject: "c", Issuer: "a\x00b"}},
+		{"two client IDs", &auth.Principal{ClientID: "app1", Issuer: "https://a"}, &auth.Principal{ClientID: "app2", Issuer: "https://a"}},
+	} {
+		ka, errA := key(tc.a)
+		kb, errB := key(tc.b)
+		if errA != nil || errB != nil || ka == kb {
+			t.Errorf("%s: got %q (%v) and %q (%v), want two different keys", tc.name, ka, errA, kb, errB)
+		}
+	}
+	// One subject of one issuer is one client, however its token came.
+	ka, _ := key(&auth.Principal{Subject: "alice", Issuer: "https://a", ClientID: "web", Method: auth.MethodJWT})
+	kb, _ := key(&auth.Principal{Subject: "alice", Issuer: "https://a", ClientID: "cli", Method: "introspection"})
+	if ka != kb {
+		t.Errorf("one issuer's subject through two clients: got %q and %q, want one key", ka, kb)
+	}
+}
+
+// TestHandlerUnidentifiedPrincipal: a principal without subject or client
+// ID is refused with 403, not passed unlimited; anonymous requests still
+// pass undecided, for the per-IP limiter in front.
+func TestHandlerUnidentifiedPrincipal(t *testing.T) {
+	t.Parallel()
+	ps := []Policy{{Name: "p", Limit: 1, Period: time.Hour}}
+	h := MustNew(Config{Name: "subject", Key: BySubject(), Policies: ps}).Handler(okHandler)
+	withPrincipal := func(p *auth.Principal) *http.Request {
+		r := httptest.NewRequest("GET", "/", nil)
+		return r.WithContext(auth.NewContext(r.Context(), p))
+	}
+	for i := range 3 {
+		w, rec := serve(h, withPrincipal(&auth.Principal{Issuer: "https://a", Method: auth.MethodJWT}))
+		if w.Code != http.StatusForbidden || !strings.Contains(w.Body.String(), `"reason":"forbidden"`) {
+			t.Fatalf("request %d naming nobody: got %d %s, want a 403 forbidden problem", i, w.Code, w.Body)
+		}
+		if ds := rec.Decisions(); len(ds) != 1 || ds[0].Outcome != record.Deny || ds[0].Reason != apierrors.ReasonForbidden {
+			t.Errorf("decisions %+v, want one forbidden denial", ds)
+		}
+	}
+	// A client-credentials token is counted by its client ID.
+	codes := []int{}
+	for range 2 {
+		w, _ := serve(h, withPrincipal(&auth.Principal{Issuer: "https://a", ClientID: "app", Method: auth.MethodJWT}))
+		codes = append(codes, w.Code)
+	}
+	if codes[0] != http.StatusNoContent || codes[1] != http.StatusTooManyRequests {
+		t.Errorf("client-credentials token: got codes %v, want [204 429]", codes)
+	}
+	if w, rec := serve(h, httptest.NewRequest("GET", "/", nil)); w.Code != http.StatusNoContent || rec.Decisions()[0].Outcome != record.Skip {
+		t.Errorf("anonymous request: got %d %+v, want passed through as a skip", w.Code, rec.Decisions())
 	}
 }

@@ -24,6 +24,10 @@ var (
 	// lets the request through undecided and records a skip: place a
 	// per-IP limiter in front for anonymous traffic.
 	ErrNoKey = errors.New("ratelimit: request has no key")
+	// ErrUnidentified is returned by BySubject for a principal with neither
+	// a subject nor a client ID, which no budget can count. The handler
+	// answers 403 forbidden rather than let it through unlimited.
+	ErrUnidentified = errors.New("ratelimit: principal has neither subject nor client ID")
 	// ErrMalformedKey is wrapped by the error a [KeyFunc] returns when the
 	// request carries its key in a malformed, repeated or oversized form,
 	// such as an Authorization header auth cannot parse. The handler
