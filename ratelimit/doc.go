@@ -76,7 +76,14 @@
 //
 // By default each limiter keeps its state in a [MemoryStore] of its own:
 // no allocation per decision, keys forgotten as soon as their buckets are
-// full again, and at most MemoryConfig.MaxKeys keys.
+// full again, and at most MemoryConfig.MaxKeys keys. A key that still owes
+// time is never forgotten, since that would give its client its budget
+// back: when the store is full of such keys, a new client that would be
+// admitted is refused instead ([ErrStoreFull]), with 503 overloaded and a
+// Retry-After of when a sixteenth of the full shard's keys will have
+// refilled, whatever the failure mode. Known clients are decided as
+// always. The refusal costs no scan of the store, so a flood of new keys
+// stays cheap; it is recorded as a denial with rule "store_full".
 //
 // [NewRedisStore] shares the limits between instances through Redis, Redis
 // Sentinel or Redis Cluster (any redis.UniversalClient). Each decision is
@@ -133,9 +140,13 @@
 //     keys has a budget per key. BySubject after auth counts the owner.
 //   - FailOpen and Local admit more than the limit while Redis is down, by
 //     choice. FailClosed refuses everyone instead.
-//   - A memory store at MaxKeys drops arbitrary keys, which forgives those
-//     clients' recent use; it is per instance, so N instances with memory
-//     stores admit up to N times the limit.
+//   - A memory store at MaxKeys refuses new clients until keys refill, so
+//     a flood of distinct keys (random API keys before authentication, many
+//     IPv6 /64s) can keep new clients out of that limiter for up to a
+//     period: size MaxKeys above the clients you expect, and put a per-IP
+//     limiter, whose keys are scarcer, in front of per-key ones. A memory
+//     store is per instance, so N instances with memory stores admit up to
+//     N times the limit.
 //   - The memory store holds 64-bit keyed hashes of keys, not the keys: two
 //     clients share a bucket only if their hashes collide (about 3 in 10⁸
 //     for a million keys, under a per-process random seed).

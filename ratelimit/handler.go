@@ -11,6 +11,10 @@ import (
 
 const pkgName = "ratelimit"
 
+// storeFullRule is the rule recorded when the store has no room for a new
+// client (ErrStoreFull).
+const storeFullRule = "store_full"
+
 var keyBufs = sync.Pool{New: func() any { b := make([]byte, 0, 128); return &b }}
 
 // Handler returns next wrapped by the limiter. Each request's key comes
@@ -24,6 +28,8 @@ var keyBufs = sync.Pool{New: func() any { b := make([]byte, 0, 128); return &b }
 //     own detail and no Retry-After, since waiting does not help.
 //   - While the store is unavailable under FailClosed, requests get 503
 //     overloaded with Retry-After.
+//   - A new client the memory store has no room for (ErrStoreFull) gets 503
+//     overloaded with Retry-After, whatever the failure mode.
 //   - Requests without a key (ErrNoKey) go to next undecided.
 //   - Requests whose key header is malformed (ErrMalformedKey) get 400
 //     malformed_request; principals without a subject or client ID
@@ -61,6 +67,12 @@ func (l *Limiter) Handler(next http.Handler) http.Handler {
 		}
 		var d Decision
 		err = l.allow(r.Context(), string(key), cost, &d)
+		if errors.Is(err, ErrStoreFull) {
+			rec.SetRateLimit(record.RateLimit{Key: l.name, Shadow: l.shadow, RetryAfter: d.RetryAfter})
+			l.refuse(w, r, rec, next, storeFullRule, apierrors.New(0, apierrors.ReasonOverloaded, "").
+				WithHeader("Retry-After", retryAfterValue(d.RetryAfter)).WithCause(err))
+			return
+		}
 		if err != nil && !errors.Is(err, ErrUnavailable) {
 			rec.AddDecision(record.Decision{Package: pkgName, Outcome: record.Error, Reason: apierrors.ReasonInternal, Rule: l.name})
 			apierrors.Write(w, r, apierrors.Internal(err))
