@@ -9,12 +9,16 @@ import "testing"
 func TestMemShardSweep(t *testing.T) {
 	t.Parallel()
 	const maxKeys = 32 // a sixteenth is 2 keys
-	next := memKey(1)
+	// testShard is a shard whose keys are 1, 2, 3… in insertion order.
+	type testShard struct {
+		memShard
+		next memKey
+	}
 	// put inserts a new one-policy key expiring at exp, as take does.
-	put := func(sh *memShard, now, exp int64) (ok bool, wait int64) {
+	put := func(sh *testShard, now, exp int64) (ok bool, wait int64) {
 		tb := &sh.t[0]
-		j, wait := sh.insert(tb, 2, next, now, maxKeys)
-		next++
+		sh.next++
+		j, wait := sh.insert(tb, 2, sh.next, now, maxKeys)
 		if j < 0 {
 			return false, wait
 		}
@@ -23,7 +27,7 @@ func TestMemShardSweep(t *testing.T) {
 	}
 	t.Run("refuses until a sixteenth frees up", func(t *testing.T) {
 		t.Parallel()
-		var sh memShard
+		var sh testShard
 		for i := range maxKeys {
 			if ok, _ := put(&sh, 1, 1000+int64(i)*10); !ok {
 				t.Fatalf("key %d refused by a shard with room", i)
@@ -48,7 +52,7 @@ func TestMemShardSweep(t *testing.T) {
 	})
 	t.Run("a large sweep forgets its estimate", func(t *testing.T) {
 		t.Parallel()
-		var sh memShard
+		var sh testShard
 		put(&sh, 1, 1e9) // one key that owes time for long
 		for range maxKeys - 1 {
 			put(&sh, 1, 100)
