@@ -59,9 +59,11 @@
 // credential has one budget however its header is spelled: for
 // Authorization, the credential [auth.ParseAuthorization] returns ("Bearer
 // k", "bearer k" and "ApiKey k" are one key). A key header that auth would
-// refuse (malformed, empty, repeated, over 16 KiB, or for other headers
-// anything but visible ASCII) is answered 400 malformed_request
-// ([ErrMalformedKey]) rather than given a bucket of its own.
+// refuse (unparseable, empty, repeated, over 16 KiB), or for other headers
+// one holding anything but visible ASCII, where verifiers differ on
+// trimming, is answered 400 malformed_request ([ErrMalformedKey]) rather
+// than given a bucket of its own. In shadow mode these refusals, like
+// denials, are only recorded.
 //
 // BySubject keys a principal by its subject within its authority (the
 // issuer, or for API keys and mTLS certificates, which have none, the
