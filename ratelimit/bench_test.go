@@ -2,6 +2,7 @@ package ratelimit
 
 import (
 	"context"
+	"errors"
 	"math/rand/v2"
 	"runtime"
 	"strconv"
@@ -209,6 +210,30 @@ func BenchmarkMemory(b *testing.B) {
 			i++
 		}
 		b.ReportMetric(perKey, "heap-B/key")
+	})
+	b.Run("decision/full-store-new-keys", func(b *testing.B) {
+		// A store full of keys that owe an hour, flooded with new keys:
+		// each is refused without a scan of its shard.
+		b.ReportAllocs()
+		s, err := NewMemoryStore(MemoryConfig{MaxKeys: 1 << 16})
+		if err != nil {
+			b.Fatal(err)
+		}
+		l, err := newLimiter(Config{Store: s, Policies: benchPoliciesLive})
+		if err != nil {
+			b.Fatal(err)
+		}
+		for _, k := range keys[:1<<17] {
+			l.Allow(ctx, k, 1)
+		}
+		fresh := keys[1<<17:]
+		i := 0
+		for b.Loop() {
+			if _, err := l.Allow(ctx, fresh[i%len(fresh)], 1); !errors.Is(err, ErrStoreFull) {
+				b.Fatalf("new key in a full store: %v, want ErrStoreFull", err)
+			}
+			i++
+		}
 	})
 	b.Run("floor-map-mutex/parallel", func(b *testing.B) {
 		b.ReportAllocs()

@@ -55,11 +55,37 @@
 // anonymous request for BySubject) passes undecided and is recorded as a
 // skip.
 //
+// ByAPIKey keys the credential exactly as auth verifies it, so one
+// credential has one budget however its header is spelled: for
+// Authorization, the credential [auth.ParseAuthorization] returns ("Bearer
+// k", "bearer k" and "ApiKey k" are one key). A key header that auth would
+// refuse (unparseable, empty, repeated, over 16 KiB), or for other headers
+// one holding anything but visible ASCII, where verifiers differ on
+// trimming, is answered 400 malformed_request ([ErrMalformedKey]) rather
+// than given a bucket of its own. In shadow mode these refusals, like
+// denials, are only recorded.
+//
+// BySubject keys a principal by its subject within its authority (the
+// issuer, or for API keys and mTLS certificates, which have none, the
+// authentication method), and a principal without a subject, such as a
+// client-credentials token, by its client ID under a prefix of its own. A
+// principal with neither is refused with 403 forbidden ([ErrUnidentified])
+// rather than let through uncounted. A request with no principal at all is
+// anonymous and passes it undecided, which is why BySubject belongs after
+// auth's middleware and a per-IP limiter before it.
+//
 // # Stores
 //
 // By default each limiter keeps its state in a [MemoryStore] of its own:
 // no allocation per decision, keys forgotten as soon as their buckets are
-// full again, and at most MemoryConfig.MaxKeys keys.
+// full again, and at most MemoryConfig.MaxKeys keys. A key that still owes
+// time is never forgotten, since that would give its client its budget
+// back: when the store is full of such keys, a new client that would be
+// admitted is refused instead ([ErrStoreFull]), with 503 overloaded and a
+// Retry-After of when a sixteenth of the full shard's keys will have
+// refilled, whatever the failure mode. Known clients are decided as
+// always. The refusal costs no scan of the store, so a flood of new keys
+// stays cheap; it is recorded as a denial with rule "store_full".
 //
 // [NewRedisStore] shares the limits between instances through Redis, Redis
 // Sentinel or Redis Cluster (any redis.UniversalClient). Each decision is
@@ -110,12 +136,19 @@
 //     choose their address. Many IPv4 addresses or /64s can still share out
 //     a flood; pair per-IP limits with per-subject ones.
 //   - BySubject counts only authenticated requests; anonymous ones pass it
-//     undecided, so keep a per-IP limiter in front.
+//     undecided, so keep a per-IP limiter in front. Placed before auth's
+//     middleware it sees only anonymous requests and limits nothing.
+//   - ByAPIKey counts credentials, not owners: a client holding many valid
+//     keys has a budget per key. BySubject after auth counts the owner.
 //   - FailOpen and Local admit more than the limit while Redis is down, by
 //     choice. FailClosed refuses everyone instead.
-//   - A memory store at MaxKeys drops arbitrary keys, which forgives those
-//     clients' recent use; it is per instance, so N instances with memory
-//     stores admit up to N times the limit.
+//   - A memory store at MaxKeys refuses new clients until keys refill, so
+//     a flood of distinct keys (random API keys before authentication, many
+//     IPv6 /64s) can keep new clients out of that limiter for up to a
+//     period: size MaxKeys above the clients you expect, and put a per-IP
+//     limiter, whose keys are scarcer, in front of per-key ones. A memory
+//     store is per instance, so N instances with memory stores admit up to
+//     N times the limit.
 //   - The memory store holds 64-bit keyed hashes of keys, not the keys: two
 //     clients share a bucket only if their hashes collide (about 3 in 10⁸
 //     for a million keys, under a per-process random seed).

@@ -1,10 +1,13 @@
 package ratelimit
 
 import (
+	"errors"
 	"net/http/httptest"
 	"net/netip"
 	"strings"
 	"testing"
+
+	"github.com/apishield/apishield/auth"
 )
 
 // FuzzByIP feeds attacker-controlled forwarding headers through ByIP: it
@@ -45,6 +48,46 @@ func FuzzByIP(f *testing.F) {
 			if _, err := netip.ParsePrefix(k); err != nil && k != "unknown" {
 				t.Fatalf("key %q is neither an address, a prefix nor unknown", k)
 			}
+		}
+	})
+}
+
+// FuzzByAPIKey feeds attacker-controlled credential headers through
+// ByAPIKey: it never panics; an Authorization header auth cannot parse is
+// malformed, never a key; and a key is always the hash of the credential
+// auth parses, so no two spellings of one credential are two keys.
+func FuzzByAPIKey(f *testing.F) {
+	for _, s := range []string{"Bearer k", "ApiKey  k", "apikey k", "Bearer\tk", "Bearer", "Basic dTpw", "Bearer k=", "Bearer k==x", " Bearer k", "", "k", "ask_0123456789abcdef_x"} {
+		f.Add(s)
+	}
+	fromAuthz, fromHeader := ByAPIKey("Authorization"), ByAPIKey("X-API-Key")
+	f.Fuzz(func(t *testing.T, value string) {
+		r := httptest.NewRequest("GET", "/", nil)
+		r.Header["Authorization"] = []string{value}
+		r.Header["X-Api-Key"] = []string{value}
+		got, err := fromAuthz(nil, r)
+		kind, cred, ok := auth.ParseAuthorization(value)
+		switch {
+		case !ok:
+			if !errors.Is(err, ErrMalformedKey) || len(got) != 0 {
+				t.Fatalf("Authorization %q auth refuses: got %q, %v; want ErrMalformedKey", value, got, err)
+			}
+		case kind == 0:
+			if !errors.Is(err, ErrNoKey) {
+				t.Fatalf("Authorization %q, a scheme auth does not take: got %q, %v; want ErrNoKey", value, got, err)
+			}
+		default:
+			want, _ := keyOf(fromHeader, "X-API-Key", cred)
+			if err != nil || string(got) != want {
+				t.Fatalf("Authorization %q: got %q, %v; want %q, the key of credential %q", value, got, err, want, cred)
+			}
+		}
+		got, err = fromHeader(nil, r)
+		if err == nil && (!strings.HasPrefix(string(got), "key:") || strings.TrimSpace(value) != value || value == "") {
+			t.Fatalf("X-API-Key %q: key %q", value, got)
+		}
+		if err != nil && !errors.Is(err, ErrMalformedKey) {
+			t.Fatalf("X-API-Key %q: %v, want a key or ErrMalformedKey", value, err)
 		}
 	})
 }

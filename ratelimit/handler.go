@@ -11,6 +11,10 @@ import (
 
 const pkgName = "ratelimit"
 
+// storeFullRule is the rule recorded when the store has no room for a new
+// client (ErrStoreFull).
+const storeFullRule = "store_full"
+
 var keyBufs = sync.Pool{New: func() any { b := make([]byte, 0, 128); return &b }}
 
 // Handler returns next wrapped by the limiter. Each request's key comes
@@ -24,10 +28,15 @@ var keyBufs = sync.Pool{New: func() any { b := make([]byte, 0, 128); return &b }
 //     own detail and no Retry-After, since waiting does not help.
 //   - While the store is unavailable under FailClosed, requests get 503
 //     overloaded with Retry-After.
-//   - Requests without a key (ErrNoKey) go to next undecided; other key
-//     errors and negative costs are server errors.
-//   - In shadow mode every request goes to next, and a denial is only
-//     recorded.
+//   - A new client the memory store has no room for (ErrStoreFull) gets 503
+//     overloaded with Retry-After, whatever the failure mode.
+//   - Requests without a key (ErrNoKey) go to next undecided.
+//   - Requests whose key header is malformed (ErrMalformedKey) get 400
+//     malformed_request; principals without a subject or client ID
+//     (ErrUnidentified) get 403 forbidden.
+//   - Other key errors and negative costs are server errors.
+//   - In shadow mode every request goes to next, and a denial or refusal is
+//     only recorded; server errors are still answered.
 func (l *Limiter) Handler(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w, r, rec := record.Install(w, r)
@@ -36,13 +45,20 @@ func (l *Limiter) Handler(next http.Handler) http.Handler {
 		key, err := l.key((*bp)[:0], r)
 		*bp = key[:0]
 		if err != nil {
-			if errors.Is(err, ErrNoKey) {
+			switch {
+			case errors.Is(err, ErrNoKey):
 				rec.AddDecision(record.Decision{Package: pkgName, Outcome: record.Skip, Rule: l.name})
 				next.ServeHTTP(w, r)
-				return
+			case errors.Is(err, ErrMalformedKey):
+				l.refuse(w, r, rec, next, l.name, apierrors.New(0, apierrors.ReasonMalformedRequest,
+					"A credential header is empty, repeated, too long or malformed.").WithCause(err))
+			case errors.Is(err, ErrUnidentified):
+				l.refuse(w, r, rec, next, l.name, apierrors.New(0, apierrors.ReasonForbidden,
+					"The credentials name no subject or client, so this rate limit cannot count them.").WithCause(err))
+			default:
+				rec.AddDecision(record.Decision{Package: pkgName, Outcome: record.Error, Reason: apierrors.ReasonInternal, Rule: l.name})
+				apierrors.Write(w, r, apierrors.Internal(err))
 			}
-			rec.AddDecision(record.Decision{Package: pkgName, Outcome: record.Error, Reason: apierrors.ReasonInternal, Rule: l.name})
-			apierrors.Write(w, r, apierrors.Internal(err))
 			return
 		}
 		cost := 1
@@ -51,6 +67,12 @@ func (l *Limiter) Handler(next http.Handler) http.Handler {
 		}
 		var d Decision
 		err = l.allow(r.Context(), string(key), cost, &d)
+		if errors.Is(err, ErrStoreFull) {
+			rec.SetRateLimit(record.RateLimit{Key: l.name, Shadow: l.shadow, RetryAfter: d.RetryAfter})
+			l.refuse(w, r, rec, next, storeFullRule, apierrors.New(0, apierrors.ReasonOverloaded, "").
+				WithHeader("Retry-After", retryAfterValue(d.RetryAfter)).WithCause(err))
+			return
+		}
 		if err != nil && !errors.Is(err, ErrUnavailable) {
 			rec.AddDecision(record.Decision{Package: pkgName, Outcome: record.Error, Reason: apierrors.ReasonInternal, Rule: l.name})
 			apierrors.Write(w, r, apierrors.Internal(err))
@@ -58,6 +80,18 @@ func (l *Limiter) Handler(next http.Handler) http.Handler {
 		}
 		l.serve(w, r, rec, next, &d, err)
 	})
+}
+
+// refuse answers r with p, recording a denial by rule, or in shadow mode
+// records it and passes r to next.
+func (l *Limiter) refuse(w http.ResponseWriter, r *http.Request, rec *record.Record, next http.Handler, rule string, p *apierrors.Problem) {
+	if l.shadow {
+		rec.AddDecision(record.Decision{Package: pkgName, Outcome: record.Skip, Reason: p.Reason, Rule: rule})
+		next.ServeHTTP(w, r)
+		return
+	}
+	rec.AddDecision(record.Decision{Package: pkgName, Outcome: record.Deny, Reason: p.Reason, Rule: rule})
+	apierrors.Write(w, r, p)
 }
 
 func (l *Limiter) serve(w http.ResponseWriter, r *http.Request, rec *record.Record, next http.Handler, d *Decision, storeErr error) {

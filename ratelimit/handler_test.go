@@ -5,8 +5,10 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"net/netip"
 	"strings"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/go-chi/chi/v5"
@@ -228,7 +230,7 @@ func TestKeys(t *testing.T) {
 	if _, err := key(Join(mustByIP(t, IPConfig{}), BySubject()), r); !errors.Is(err, ErrNoKey) {
 		t.Errorf("Join with a missing part: %v", err)
 	}
-	if k, _ := key(Join(mustByIP(t, IPConfig{}), BySubject()), withPrincipal("i", "s")); k != "ip:192.0.2.1\x00sub:i\x00s" {
+	if k, _ := key(Join(mustByIP(t, IPConfig{}), BySubject()), withPrincipal("i", "s")); k != "ip:192.0.2.1\x00sub:i\x01is" {
 		t.Errorf("Join: %q", k)
 	}
 }
@@ -325,4 +327,59 @@ func TestByRoute(t *testing.T) {
 	if w.Code != http.StatusInternalServerError {
 		t.Fatalf("ByRoute before routing: %d, want 500", w.Code)
 	}
+}
+
+// TestHandlerStoreFull: a new client the memory store has no room for gets
+// 503 overloaded with Retry-After, whatever the failure mode, and the
+// exhausted client it would have displaced stays limited.
+func TestHandlerStoreFull(t *testing.T) {
+	t.Parallel()
+	synctest.Test(t, func(t *testing.T) {
+		s, err := NewMemoryStore(MemoryConfig{MaxKeys: memShards})
+		if err != nil {
+			t.Fatal(err)
+		}
+		ps := []Policy{{Name: "p", Limit: 1, Period: time.Minute}}
+		l := MustNew(Config{Name: "ip", Store: s, Key: mustByIP(t, IPConfig{}), Policies: ps, OnStoreError: FailOpen})
+		h := l.Handler(okHandler)
+		req := func(i int) *http.Request {
+			r := httptest.NewRequest("GET", "/", nil)
+			r.RemoteAddr = netip.AddrFrom4([4]byte{198, 51, byte(i >> 8), byte(i)}).String() + ":1"
+			return r
+		}
+		var full *httptest.ResponseRecorder
+		var fullRec *record.Record
+		for i := range 20 * memShards {
+			w, rec := serve(h, req(i))
+			switch w.Code {
+			case http.StatusNoContent:
+			case http.StatusServiceUnavailable:
+				full, fullRec = w, rec
+			default:
+				t.Fatalf("client %d: got %d, want 204 or 503", i, w.Code)
+			}
+		}
+		if full == nil {
+			t.Fatal("no client was refused by a store with one slot per shard")
+		}
+		if got := full.Header().Get("Retry-After"); got != "60" {
+			t.Errorf("Retry-After: got %q, want 60", got)
+		}
+		if !strings.Contains(full.Body.String(), `"reason":"overloaded"`) || full.Header().Get("RateLimit") != "" {
+			t.Errorf("got %s with RateLimit %q; want an overloaded problem without rate-limit fields", full.Body, full.Header().Get("RateLimit"))
+		}
+		if ds := fullRec.Decisions(); len(ds) != 1 || ds[0].Outcome != record.Deny || ds[0].Reason != apierrors.ReasonOverloaded || ds[0].Rule != "store_full" {
+			t.Errorf("decisions %+v, want one overloaded store_full denial", ds)
+		}
+		// Every admitted client is still held and limited.
+		for i := range 20 * memShards {
+			if w, _ := serve(h, req(i)); w.Code == http.StatusNoContent {
+				t.Fatalf("client %d admitted twice within its minute", i)
+			}
+		}
+		time.Sleep(time.Minute)
+		if w, _ := serve(h, req(0)); w.Code != http.StatusNoContent {
+			t.Errorf("a minute later: got %d, want 204", w.Code)
+		}
+	})
 }

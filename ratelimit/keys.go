@@ -3,7 +3,9 @@ package ratelimit
 import (
 	"crypto/sha256"
 	"encoding/base64"
+	"encoding/binary"
 	"errors"
+	"fmt"
 	"net/http"
 	"net/textproto"
 
@@ -26,53 +28,130 @@ type KeyFunc func(dst []byte, r *http.Request) ([]byte, error)
 // pattern: the limiter runs before routing, where no pattern is known yet.
 var ErrNoRoute = errors.New("ratelimit: no route pattern; place the ByRoute limiter inside the router")
 
-// BySubject keys requests by the authenticated principal ([auth.FromContext]):
-// its issuer and subject, so equal subjects from different issuers are
-// different clients. Requests without a principal have no key (ErrNoKey).
-// Place the limiter after auth's middleware.
+// BySubject keys requests by the authenticated principal
+// ([auth.FromContext]): its subject within the authority that vouches for
+// it, so equal subjects from different authorities are different clients.
+// The authority is the issuer when the principal has one (a JWT's iss),
+// else the authentication method (API keys and mTLS certificates, which
+// have no issuer, never share a budget with each other).
+//
+// A principal without a subject, such as a client-credentials token, is
+// keyed by its client ID instead, under a prefix of its own, so a client
+// ID never shares a budget with a subject spelled the same. A principal
+// with neither cannot be counted, and is refused rather than let through:
+// the error wraps ErrUnidentified, which the handler answers with 403
+// forbidden.
+//
+// A request without a principal has no key (ErrNoKey) and passes
+// undecided: anonymous requests on routes that allow them are for the
+// per-IP limiter in front. So place the limiter after auth's middleware;
+// before it, every request is anonymous.
 func BySubject() KeyFunc {
 	return func(dst []byte, r *http.Request) ([]byte, error) {
 		p, ok := auth.FromContext(r.Context())
-		if !ok || p.Subject == "" {
+		if !ok {
 			return dst, ErrNoKey
 		}
-		dst = append(dst, "sub:"...)
-		dst = append(dst, p.Issuer...)
-		dst = append(dst, 0)
-		return append(dst, p.Subject...), nil
+		id := p.Subject
+		switch {
+		case id != "":
+			dst = append(dst, "sub:"...)
+		case p.ClientID != "":
+			dst = append(dst, "cid:"...)
+			id = p.ClientID
+		default:
+			return dst, ErrUnidentified
+		}
+		// Length-prefixed, so no authority's name can run into the id.
+		if p.Issuer != "" {
+			dst = appendField(append(dst, 'i'), p.Issuer)
+		} else {
+			dst = appendField(append(dst, 'm'), p.Method)
+		}
+		return append(dst, id...), nil
 	}
 }
 
-// ByAPIKey keys requests by the value of header (such as "X-API-Key"), or
-// of the Authorization header's credentials when header is
-// "Authorization". The value is hashed (SHA-256) before use, so no store
-// ever holds a usable key. Requests without the header have no key
+// appendField appends s after its length, so that fields of any content
+// can follow each other unambiguously.
+func appendField(dst []byte, s string) []byte {
+	return append(binary.AppendUvarint(dst, uint64(len(s))), s...)
+}
+
+// ByAPIKey keys requests by the credential in header (such as
+// "X-API-Key"), or in the Authorization header when header is
+// "Authorization", exactly as auth verifies it: one credential is one key,
+// however it is spelled. The credential is hashed (SHA-256) before use, so
+// no store ever holds a usable key.
+//
+// For Authorization, the credential is what [auth.ParseAuthorization]
+// returns: "Bearer k", "bearer k" and "ApiKey k" are all the key of k. A
+// scheme auth does not take (Basic, Digest…) is no credential to auth, and
+// so no key here (ErrNoKey), like a request without the header. For other
+// headers the credential is the value itself, which must be 1 to 16 KiB of
+// visible ASCII: leading, trailing or inner spaces, tabs and other bytes
+// are where verifiers differ (one trims, another does not), so they are
+// refused rather than guessed at.
+//
+// A header that is present but malformed, empty, repeated or longer than
+// 16 KiB is refused with an error wrapping ErrMalformedKey, which the
+// handler answers with 400 malformed_request: auth refuses such requests
+// too, and giving each spelling a bucket of its own would let one
+// credential multiply its budget. Requests without the header have no key
 // (ErrNoKey).
 //
-// ByAPIKey counts whatever the client sends, valid or not, so it can run
-// before authentication; after authentication, BySubject counts the key's
-// owner instead.
+// ByAPIKey counts whatever well-formed credential the client sends, valid
+// or not, so it can run before authentication; after authentication,
+// BySubject counts the key's owner instead.
 func ByAPIKey(header string) KeyFunc {
 	header = textproto.CanonicalMIMEHeaderKey(header)
+	isAuthorization := header == "Authorization"
 	return func(dst []byte, r *http.Request) ([]byte, error) {
 		vs := r.Header[header]
-		if len(vs) == 0 || vs[0] == "" {
+		switch {
+		case len(vs) == 0:
 			return dst, ErrNoKey
+		case len(vs) > 1:
+			return dst, fmt.Errorf("%w: %d %s headers", ErrMalformedKey, len(vs), header)
 		}
 		v := vs[0]
-		if header == "Authorization" {
-			// Count the credentials, not the scheme's spelling.
-			for i := 0; i < len(v); i++ {
-				if v[i] == ' ' {
-					v = v[i+1:]
-					break
-				}
+		if isAuthorization {
+			kind, cred, ok := auth.ParseAuthorization(v)
+			switch {
+			case !ok:
+				return dst, fmt.Errorf("%w: auth does not parse the Authorization header", ErrMalformedKey)
+			case kind == 0:
+				return dst, ErrNoKey
 			}
+			v = cred
+		} else if why := checkKeyValue(v); why != "" {
+			return dst, fmt.Errorf("%w: %s header %s", ErrMalformedKey, header, why)
 		}
 		sum := sha256.Sum256([]byte(v))
 		dst = append(dst, "key:"...)
 		return base64.RawURLEncoding.AppendEncode(dst, sum[:16]), nil
 	}
+}
+
+// maxKeyValue bounds an API key header before it is hashed; auth refuses
+// longer credentials too.
+const maxKeyValue = 16 << 10
+
+// checkKeyValue says what is wrong with an API key header's value, or ""
+// if it is 1 to maxKeyValue bytes of visible ASCII (RFC 9110's VCHAR).
+func checkKeyValue(v string) string {
+	switch {
+	case v == "":
+		return "is empty"
+	case len(v) > maxKeyValue:
+		return "is too long"
+	}
+	for i := 0; i < len(v); i++ {
+		if c := v[i]; c < 0x21 || c > 0x7e {
+			return "holds a byte other than visible ASCII"
+		}
+	}
+	return ""
 }
 
 // ByRoute keys requests by their route pattern and then by inner, so each

@@ -24,6 +24,24 @@ var (
 	// lets the request through undecided and records a skip: place a
 	// per-IP limiter in front for anonymous traffic.
 	ErrNoKey = errors.New("ratelimit: request has no key")
+	// ErrStoreFull is returned by Allow, with a denial, when the cost would
+	// be admitted but the client is new and the memory store has no room
+	// for it: every key it holds still owes time, and dropping one would
+	// forgive that client. The decision's RetryAfter is when room is
+	// expected. The handler answers 503 overloaded with Retry-After,
+	// whatever the failure mode: the store did decide, and admitting
+	// clients it cannot count would lift the limit for a flood of new keys.
+	ErrStoreFull = errors.New("ratelimit: store full")
+	// ErrUnidentified is returned by BySubject for a principal with neither
+	// a subject nor a client ID, which no budget can count. The handler
+	// answers 403 forbidden rather than let it through unlimited.
+	ErrUnidentified = errors.New("ratelimit: principal has neither subject nor client ID")
+	// ErrMalformedKey is wrapped by the error a [KeyFunc] returns when the
+	// request carries its key in a malformed, repeated or oversized form,
+	// such as an Authorization header auth cannot parse. The handler
+	// answers 400 malformed_request: a key spelled in ways the verifier
+	// does not accept must not get a bucket per spelling.
+	ErrMalformedKey = errors.New("ratelimit: malformed key")
 )
 
 // A FailureMode says what a limiter decides when its store fails.
@@ -204,7 +222,10 @@ func (l *Limiter) Policies() []Policy { return append([]Policy(nil), l.policies.
 // The error is nil when the store decided. It wraps ErrInvalidCost for a
 // negative cost, and ErrUnavailable when the store failed: the returned
 // decision is then the failure mode's (denied under FailClosed, admitted
-// under FailOpen, the local limiter's under Local), with Fallback set.
+// under FailOpen, the local limiter's under Local), with Fallback set. It
+// wraps ErrStoreFull, with a denial whose RetryAfter is when room is
+// expected, when key is new and the memory store (or the Local mode's) has
+// no room for it without forgetting a client that still owes time.
 func (l *Limiter) Allow(ctx context.Context, key string, cost int) (Decision, error) {
 	var d Decision
 	err := l.allow(ctx, key, cost, &d)
@@ -221,8 +242,7 @@ func (l *Limiter) allow(ctx context.Context, key string, cost int, d *Decision) 
 	if ms, ok := l.store.(*MemoryStore); ok {
 		// A direct call keeps the request and decision on the stack.
 		req := Request{Namespace: l.name, Key: key, Cost: cost, Policies: l.policies}
-		ms.take(&req, d)
-		return nil
+		return ms.take(&req, d)
 	}
 	err := l.takeStore(ctx, key, cost, d)
 	if err == nil {
@@ -230,6 +250,11 @@ func (l *Limiter) allow(ctx context.Context, key string, cost int, d *Decision) 
 	}
 	if ctx.Err() != nil && errors.Is(err, ctx.Err()) {
 		// The caller gave up: not a store failure.
+		return err
+	}
+	if errors.Is(err, ErrStoreFull) {
+		// A decision, not a failure: no failure mode may admit it.
+		d.Allowed = false
 		return err
 	}
 	l.logFailure(ctx, err)
@@ -241,7 +266,9 @@ func (l *Limiter) allow(ctx context.Context, key string, cost int, d *Decision) 
 	case Local:
 		if !exceedsBurst(int64(cost), l.local.policies, d) {
 			req := Request{Namespace: l.name, Key: key, Cost: cost, Policies: l.local.policies}
-			l.local.store.(*MemoryStore).take(&req, d)
+			if lerr := l.local.store.(*MemoryStore).take(&req, d); lerr != nil {
+				err = fmt.Errorf("%w; local: %w", err, lerr)
+			}
 		}
 	default:
 		d.RetryAfter = l.unavRetry

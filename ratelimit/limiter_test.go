@@ -3,6 +3,9 @@ package ratelimit
 import (
 	"context"
 	"errors"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
 	"strconv"
 	"sync"
 	"sync/atomic"
@@ -250,8 +253,8 @@ func TestMemoryStoreExpires(t *testing.T) {
 }
 
 // Limiters with different numbers of policies share one store and one
-// bound: a store full of one kind of key makes room for another kind, and
-// the survivors keep their state.
+// bound: a store full of one kind of key that still owes time has no room
+// for another kind until those keys refill, and never forgets them.
 func TestMemoryStoreMixedPolicies(t *testing.T) {
 	t.Parallel()
 	synctest.Test(t, func(t *testing.T) {
@@ -265,31 +268,108 @@ func TestMemoryStoreMixedPolicies(t *testing.T) {
 		one, _ := newLimiter(Config{Name: "one", Store: s, Policies: hour})
 		tri, _ := newLimiter(Config{Name: "tri", Store: s, Policies: three})
 		ctx := context.Background()
+		var held []string
 		for i := range 3 * maxKeys {
-			one.Allow(ctx, strconv.Itoa(i), 1)
+			k := strconv.Itoa(i)
+			d, err := one.Allow(ctx, k, 1)
+			switch {
+			case err == nil && d.Allowed:
+				held = append(held, k)
+			case !errors.Is(err, ErrStoreFull) || d.Allowed:
+				t.Fatalf("one-policy key %d: got %+v, %v; want admitted or ErrStoreFull", i, d, err)
+			}
 		}
-		if n := s.Len(); n > maxKeys || n < maxKeys/2 {
-			t.Fatalf("Len %d after %d one-policy keys, want at most %d and at least half", n, 3*maxKeys, maxKeys)
+		if n := s.Len(); n != maxKeys || len(held) != maxKeys {
+			t.Fatalf("got Len %d, %d keys admitted after %d one-policy keys; want both %d", n, len(held), 3*maxKeys, maxKeys)
 		}
-		// Every one-policy key is live for an hour: room for the
-		// three-policy keys must come from evicting them.
-		for i := range maxKeys {
-			if d, _ := tri.Allow(ctx, strconv.Itoa(i), 1); !d.Allowed {
-				t.Fatalf("fresh three-policy key %d denied", i)
+		// Every one-policy key owes an hour: no room for three-policy keys.
+		for i := range 100 {
+			d, err := tri.Allow(ctx, strconv.Itoa(i), 1)
+			if !errors.Is(err, ErrStoreFull) || d.Allowed || d.RetryAfter <= 0 || d.RetryAfter > 75*time.Minute {
+				t.Fatalf("three-policy key %d in a full store: got %+v, %v; want ErrStoreFull within 75m", i, d, err)
+			}
+		}
+		for _, k := range held {
+			if d, err := one.Allow(ctx, k, 1); err != nil || d.Allowed {
+				t.Fatalf("held key %s after the flood: got %+v, %v; want still denied", k, d, err)
+			}
+		}
+		time.Sleep(time.Hour)
+		for i := range maxKeys / 2 {
+			if d, err := tri.Allow(ctx, strconv.Itoa(i), 1); err != nil || !d.Allowed {
+				t.Fatalf("three-policy key %d an hour later: got %+v, %v; want admitted", i, d, err)
 			}
 		}
 		if n := s.Len(); n > maxKeys {
 			t.Fatalf("Len %d exceeds MaxKeys %d", n, maxKeys)
 		}
-		// The most recent three-policy keys remember their spend.
-		denied := 0
-		for i := maxKeys - 100; i < maxKeys; i++ {
-			if d, _ := tri.Allow(ctx, strconv.Itoa(i), 1); !d.Allowed {
-				denied++
+	})
+}
+
+// TestMemoryStoreNeverForgives: a flood of other keys against a full store
+// does not give an exhausted key its budget back. The flood is refused
+// with ErrStoreFull and a Retry-After, and gets in once keys refill.
+func TestMemoryStoreNeverForgives(t *testing.T) {
+	t.Parallel()
+	synctest.Test(t, func(t *testing.T) {
+		// One key per shard: the smallest store, where any new key in the
+		// victim's shard must evict it or be refused.
+		s, err := NewMemoryStore(MemoryConfig{MaxKeys: memShards})
+		if err != nil {
+			t.Fatal(err)
+		}
+		l, _ := newLimiter(Config{Name: "ip", Store: s, Policies: []Policy{{Name: "p", Limit: 2, Period: time.Minute}}})
+		ctx := context.Background()
+		for i := range 2 {
+			if d, err := l.Allow(ctx, "victim", 1); err != nil || !d.Allowed {
+				t.Fatalf("victim's request %d: got %+v, %v; want admitted", i, d, err)
 			}
 		}
-		if denied < 90 {
-			t.Fatalf("only %d of the last 100 three-policy keys were remembered", denied)
+		// Fill every shard with exhausted keys, then flood.
+		admitted, full := 0, 0
+		for i := range 20 * memShards {
+			k := "flood-" + strconv.Itoa(i)
+			d, err := l.Allow(ctx, k, 1)
+			switch {
+			case err == nil && d.Allowed:
+				admitted++
+				l.Allow(ctx, k, 1) // spend the rest of its burst
+			case errors.Is(err, ErrStoreFull) && !d.Allowed && d.RetryAfter > 0 && d.RetryAfter <= 75*time.Second:
+				full++
+			default:
+				t.Fatalf("flood key %d: got %+v, %v; want admitted or ErrStoreFull within 75s", i, d, err)
+			}
+		}
+		d, err := l.Allow(ctx, "victim", 1)
+		if err != nil || d.Allowed || d.RetryAfter <= 0 || d.RetryAfter > 30*time.Second {
+			t.Fatalf("victim after the flood: got %+v, %v; want still denied, retry within 30s", d, err)
+		}
+		if admitted != memShards-1 || full != 20*memShards-admitted {
+			t.Fatalf("flood: got %d admitted, %d refused as full; want %d admitted (a free shard each), the rest refused", admitted, full, memShards-1)
+		}
+		time.Sleep(d.RetryAfter - time.Millisecond)
+		if d, err := l.Allow(ctx, "victim", 1); err != nil || d.Allowed {
+			t.Fatalf("victim just before its time: got %+v, %v; want denied", d, err)
+		}
+		time.Sleep(time.Millisecond)
+		if d, err := l.Allow(ctx, "victim", 1); err != nil || !d.Allowed {
+			t.Fatalf("victim at its time: got %+v, %v; want admitted", d, err)
+		}
+		// A minute on, every bucket has refilled: in each shard, one new
+		// key takes the expired key's place.
+		time.Sleep(time.Minute)
+		admitted = 0
+		for i := range 20 * memShards {
+			d, err := l.Allow(ctx, "late-"+strconv.Itoa(i), 1)
+			switch {
+			case err == nil && d.Allowed:
+				admitted++
+			case !errors.Is(err, ErrStoreFull) || d.Allowed:
+				t.Fatalf("late key %d: got %+v, %v; want admitted or ErrStoreFull", i, d, err)
+			}
+		}
+		if admitted != memShards {
+			t.Fatalf("late keys: got %d admitted, want one per shard (%d)", admitted, memShards)
 		}
 	})
 }
@@ -380,4 +460,58 @@ func TestFailureModes(t *testing.T) {
 	if d, err := l.Allow(ctx, "k", 1); !errors.Is(err, context.Canceled) || errors.Is(err, ErrUnavailable) || d.Allowed {
 		t.Fatalf("canceled: %+v %v", d, err)
 	}
+}
+
+// fullStore is a Store wrapper (such as an instrumented memory store) whose
+// store is full: it refuses like a MemoryStore, with a wait.
+type fullStore struct{}
+
+func (fullStore) Take(_ context.Context, _ *Request, d *Decision) error {
+	*d = Decision{RetryAfter: 90 * time.Second}
+	return fmt.Errorf("wrapped: %w", ErrStoreFull)
+}
+
+// TestStoreFullIsNotAFailure: a full store's refusal is a decision, which
+// no failure mode turns into an admission, and which the local limiter of
+// the Local mode makes too when it is full.
+func TestStoreFullIsNotAFailure(t *testing.T) {
+	t.Parallel()
+	ps := []Policy{{Name: "p", Limit: 10, Period: time.Second}}
+	for _, mode := range []FailureMode{FailClosed, FailOpen, Local} {
+		t.Run(mode.String(), func(t *testing.T) {
+			t.Parallel()
+			l := MustNew(Config{Store: fullStore{}, Policies: ps, Key: mustByIP(t, IPConfig{}), OnStoreError: mode, LocalShare: 0.5})
+			d, err := l.Allow(context.Background(), "k", 1)
+			if !errors.Is(err, ErrStoreFull) || errors.Is(err, ErrUnavailable) || d.Allowed || d.Fallback || d.RetryAfter != 90*time.Second {
+				t.Fatalf("got %+v, %v; want a denial wrapping ErrStoreFull, retry in 90s", d, err)
+			}
+			w, _ := serve(l.Handler(okHandler), httptest.NewRequest("GET", "/", nil))
+			if w.Code != http.StatusServiceUnavailable || w.Header().Get("Retry-After") != "90" {
+				t.Fatalf("handler: got %d, Retry-After %q; want 503, 90", w.Code, w.Header().Get("Retry-After"))
+			}
+		})
+	}
+	t.Run("local limiter full", func(t *testing.T) {
+		t.Parallel()
+		l := MustNew(Config{Store: failingStore{errors.New("down")}, Policies: ps, Key: BySubject(), OnStoreError: Local, LocalShare: 1})
+		// Fill the local limiter's store: it has DefaultMaxKeys
+		// room, a 64th per shard, so key its shards directly.
+		ms := l.local.store.(*MemoryStore)
+		ms.maxShard = 1
+		refused := 0
+		for i := range 20 * memShards {
+			d, err := l.Allow(context.Background(), strconv.Itoa(i), 1)
+			if errors.Is(err, ErrStoreFull) {
+				if d.Allowed || d.RetryAfter <= 0 {
+					t.Fatalf("key %d: got %+v; want a denial with a wait", i, d)
+				}
+				refused++
+			} else if !errors.Is(err, ErrUnavailable) || !d.Allowed {
+				t.Fatalf("key %d: got %+v, %v; want admitted locally or ErrStoreFull", i, d, err)
+			}
+		}
+		if refused == 0 {
+			t.Fatal("the full local store refused nobody")
+		}
+	})
 }

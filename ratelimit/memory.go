@@ -17,14 +17,21 @@ const memShards = 64
 
 // MemoryConfig configures a memory store. The zero value is valid.
 type MemoryConfig struct {
-	// MaxKeys bounds the number of keys held. Keys whose buckets have
-	// refilled completely are dropped first, since forgetting them changes
-	// nothing; if the store is still full, arbitrary keys are dropped, which
-	// forgives their recent use. A key takes 8 bytes plus 8 per policy,
-	// in tables kept between three-eighths and three-quarters full: a
-	// million one-policy keys take 32 MB. If zero, DefaultMaxKeys (at most
-	// about 45 MB for one-policy limiters, 110 MB for four). Must not be
-	// negative.
+	// MaxKeys bounds the number of keys held, a 64th of it in each of the
+	// store's 64 shards (so a shard can fill up a little before the store
+	// holds MaxKeys in all). When a shard is full, the keys whose buckets
+	// have refilled completely are dropped, since forgetting them changes
+	// nothing. A key that still owes time is never dropped: other clients'
+	// traffic must not give it its budget back. So when a shard is full of
+	// such keys, a new key that would be admitted is refused instead
+	// (ErrStoreFull: 503 overloaded from the handler, Retry-After when a
+	// sixteenth of the shard's keys will have refilled); known keys are
+	// decided as always.
+	//
+	// A key takes 8 bytes plus 8 per policy, in tables kept between
+	// three-eighths and three-quarters full: a million one-policy keys take
+	// 32 MB. If zero, DefaultMaxKeys (at most about 45 MB for one-policy
+	// limiters, 110 MB for four). Must not be negative.
 	MaxKeys int
 }
 
@@ -33,7 +40,9 @@ type MemoryConfig struct {
 // lookup under one of 64 shard locks, with no allocation once a key exists,
 // and a key's state lies in one cache line. Keys
 // expire as soon as their buckets are full again, so memory follows the
-// number of recently active clients, bounded by MaxKeys.
+// number of recently active clients, bounded by MaxKeys. A store full of
+// clients that still owe time refuses new ones ([ErrStoreFull]) rather than
+// forget any.
 //
 // A MemoryStore is safe for concurrent use.
 type MemoryStore struct {
@@ -53,51 +62,71 @@ type memKey uint64
 
 type memShard struct {
 	mu sync.Mutex
-	n  int                   // keys held by all tables
-	t  [MaxPolicies]memTable // by number of policies, so slots are no wider than needed
-	_  [64]byte              // keep shards' locks on separate cache lines
+	n  int // keys held by all tables
+	// freeAt is, once the shard has been found full, when a sweep will
+	// find room again: until then a new key is refused without one.
+	freeAt int64
+	t      [MaxPolicies]memTable // by number of policies, so slots are no wider than needed
+	_      [64]byte              // keep shards' locks on separate cache lines
 }
 
 // insert adds k, which is not in t, to the shard and returns the index of
-// its slot in t; w is t's slot width. When the shard holds maxKeys, every
-// table first drops the keys whose buckets are full again, and if that is
-// not enough, arbitrary keys go until the shard holds seven eighths of
-// maxKeys. A table three-quarters full is rebuilt twice as large.
-func (sh *memShard) insert(t *memTable, w int, k memKey, now int64, maxKeys int) int {
+// its slot in t; w is t's slot width. A table three-quarters full is
+// rebuilt twice as large.
+//
+// When the shard holds maxKeys, only keys whose buckets are full again may
+// go: a key that still owes time is never dropped, since that would give
+// its client its budget back. If none can, insert returns -1 and how long
+// until a sweep will find room, in microseconds.
+func (sh *memShard) insert(t *memTable, w int, k memKey, now int64, maxKeys int) (int, int64) {
 	if sh.n >= maxKeys {
+		if now < sh.freeAt {
+			return -1, sh.freeAt - now
+		}
 		sh.sweep(now, maxKeys)
+		if sh.n >= maxKeys {
+			return -1, sh.freeAt - now
+		}
 	}
 	if t.words == nil {
 		t.init(w, minSlots)
 	} else if 4*(t.n+1) > 3*t.slots() {
-		sh.n -= t.rebuild(now, t.n)
+		sh.n -= t.rebuild(now)
 	}
 	j := t.find(k)
 	t.words[j] = int64(k)
 	t.n++
 	sh.n++
-	return j
+	return j, 0
 }
 
+// sweep drops the keys whose buckets are full again. A sweep costs a scan
+// of the shard, so it must pay for itself: if it freed fewer than a
+// sixteenth of maxKeys, it sets freeAt to when that many will have been
+// freed, and until then a full shard refuses new keys without sweeping
+// again. A flood of new keys against a full shard so costs a scan per
+// sixteenth of the shard that frees up, not one per request, and its
+// clients wait for no more than that.
 func (sh *memShard) sweep(now int64, maxKeys int) {
+	k := max(1, maxKeys/16)
+	var h expiryHist
+	freed := 0
 	for i := range sh.t {
-		if t := &sh.t[i]; t.n > 0 {
-			sh.n -= t.rebuild(now, t.n)
+		if t := &sh.t[i]; t.n > 0 && t.scan(now, &h) > 0 {
+			freed += t.rebuild(now)
 		}
 	}
-	if sh.n < maxKeys {
+	sh.n -= freed
+	sh.freeAt = 0
+	if freed >= k || !h.refine(k-freed) {
 		return
 	}
-	target := maxKeys - max(1, maxKeys/8)
-	for sh.n > target {
-		big := &sh.t[0]
-		for i := range sh.t {
-			if sh.t[i].n > big.n {
-				big = &sh.t[i]
-			}
+	for i := range sh.t {
+		if t := &sh.t[i]; t.n > 0 {
+			t.scan(now, &h)
 		}
-		sh.n -= big.rebuild(now, max(0, big.n-(sh.n-target)))
 	}
+	sh.freeAt = now + h.within()
 }
 
 // NewMemoryStore returns an empty memory store.
@@ -122,11 +151,13 @@ func (s *MemoryStore) Take(_ context.Context, req *Request, d *Decision) error {
 	if err := req.check(); err != nil {
 		return err
 	}
-	s.take(req, d)
-	return nil
+	return s.take(req, d)
 }
 
-func (s *MemoryStore) take(req *Request, d *Decision) {
+// take decides req into d. It returns ErrStoreFull, with d a denial whose
+// RetryAfter is when room is expected, when req's key is new and would be
+// admitted but its shard holds MaxKeys keys that all still owe time.
+func (s *MemoryStore) take(req *Request, d *Decision) error {
 	// Two seeded hashes, combined so that swapping namespace and key, or
 	// equal ones, do not cancel out.
 	k := memKey(maphash.String(s.seed, req.Key) ^ bits.RotateLeft64(maphash.String(s.seed, req.Namespace), 29)*0x9e3779b97f4a7c15)
@@ -146,15 +177,21 @@ func (s *MemoryStore) take(req *Request, d *Decision) {
 			// when it admits the cost.
 			gcra(now, int64(req.Cost), req.Policies, t.words[j+1:j+1+n], d)
 			sh.mu.Unlock()
-			return
+			return nil
 		}
 	}
 	var tats [MaxPolicies]int64
 	if gcra(now, int64(req.Cost), req.Policies, tats[:n], d) && req.Cost > 0 {
-		j := sh.insert(t, 1+n, k, now, s.maxShard)
+		j, wait := sh.insert(t, 1+n, k, now, s.maxShard)
+		if j < 0 {
+			sh.mu.Unlock()
+			*d = Decision{RetryAfter: usec(wait)}
+			return ErrStoreFull
+		}
 		copy(t.words[j+1:j+1+n], tats[:n])
 	}
 	sh.mu.Unlock()
+	return nil
 }
 
 // Len returns the number of keys held, expired or not.

@@ -52,13 +52,31 @@ func expiry(tats []int64) int64 {
 	return e
 }
 
+// scan counts the keys of t whose buckets are full again at now, and adds
+// to h how far in the future every other key's are.
+func (t *memTable) scan(now int64, h *expiryHist) (expired int) {
+	w := t.w
+	for j := 0; j < len(t.words); j += w {
+		if t.words[j] == 0 {
+			continue
+		}
+		if e := expiry(t.words[j+1 : j+w]); e > now {
+			h.add(e - now)
+		} else {
+			expired++
+		}
+	}
+	return expired
+}
+
 // rebuild moves the keys into a new table, dropping those whose buckets are
-// full again at now and keeping at most keep of the others (arbitrary
-// ones: table order follows the keyed hash). The new table is at least
+// full again at now: forgetting them loses nothing, since a key the store
+// does not hold starts with a full bucket too. Every other key is kept,
+// since forgetting it would forgive its client. The new table is at least
 // twice the size of what it keeps, so rebuilds cost amortized O(1) per
 // insertion and the table shrinks again when clients go idle. It returns
 // how many keys were dropped.
-func (t *memTable) rebuild(now int64, keep int) int {
+func (t *memTable) rebuild(now int64) int {
 	old, w, n := t.words, t.w, t.n
 	live := 0
 	for j := 0; j < len(old); j += w {
@@ -66,13 +84,12 @@ func (t *memTable) rebuild(now int64, keep int) int {
 			live++
 		}
 	}
-	keep = min(keep, live)
 	size := minSlots
-	for size < 2*(keep+1) {
+	for size < 2*(live+1) {
 		size *= 2
 	}
 	t.init(w, size)
-	for j := 0; j < len(old) && t.n < keep; j += w {
+	for j := 0; j < len(old); j += w {
 		if old[j] != 0 && expiry(old[j+1:j+w]) > now {
 			copy(t.words[t.find(memKey(old[j])):], old[j:j+w])
 			t.n++

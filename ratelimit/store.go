@@ -11,7 +11,10 @@ import (
 // Take decides req.Cost for req.Key under every policy in req.Policies at
 // once and fills d: either all policies admit the cost and all of them
 // consume it, or none consumes anything. It returns an error only when it
-// could not decide; the limiter then applies its [FailureMode].
+// could not decide; the limiter then applies its [FailureMode]. The one
+// exception is an error wrapping [ErrStoreFull], for a new key the store
+// has no room to count: the limiter refuses the request whatever its
+// failure mode, with d.RetryAfter as the wait.
 //
 // A Store must be safe for concurrent use, and must keep the state of
 // different namespaces apart.
