@@ -64,6 +64,8 @@ func TestByAPIKeyMalformed(t *testing.T) {
 		headers []string
 		want    error // nil: a key
 	}{
+		{"Authorization: two spaces after the scheme", "Authorization", []string{"Authorization", "ApiKey  k"}, ErrMalformedKey},
+		{"Authorization: many spaces after the scheme", "Authorization", []string{"Authorization", "Bearer     k"}, ErrMalformedKey},
 		{"Authorization: tab after the scheme", "Authorization", []string{"Authorization", "ApiKey\tk"}, ErrMalformedKey},
 		{"Authorization: scheme without credential", "Authorization", []string{"Authorization", "Bearer"}, ErrMalformedKey},
 		{"Authorization: scheme and a space", "Authorization", []string{"Authorization", "Bearer "}, ErrMalformedKey},
@@ -124,7 +126,7 @@ func TestHandlerMalformedKey(t *testing.T) {
 			t.Errorf("%q after the budget was spent: got %d, want 429", v, w.Code)
 		}
 	}
-	for _, v := range []string{"ApiKey\tk", "ApiKey", "ApiKey k k", "Bearer k@"} {
+	for _, v := range []string{"ApiKey  k", "ApiKey   k", "ApiKey\tk", "ApiKey", "ApiKey k k", "Bearer k@"} {
 		w, rec := serve(h, req(v))
 		if w.Code != http.StatusBadRequest || !strings.Contains(w.Body.String(), `"reason":"malformed_request"`) ||
 			w.Header().Get("Content-Type") != "application/problem+json" {
