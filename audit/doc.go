@@ -31,6 +31,15 @@
 //	 "user_agent":{"original":"curl/8.5"},"user":{"id":"alice"},
 //	 "apishield":{"principal":{…},"decisions":[{"package":"authz","outcome":"deny",…}]}}
 //
+// The request ID (http.request.id; api.request.uid in OCSF) is the one the
+// response carries in X-Request-ID: minted for the request, or set by a
+// proxy that errors.Config.TrustedProxies trusts. An X-Request-ID from
+// anyone else is the client's word, so it is never the event's request ID:
+// if it is 1 to 64 characters of [A-Za-z0-9._-] it is logged as
+// apishield.client_request_id (unmapped.client_request_id in OCSF), so a
+// client cannot forge or collide request IDs in the SIEM. An auditor used
+// without a Responder in front trusts no X-Request-ID at all.
+//
 // Config.Schema = OCSF maps the same event onto the OCSF API Activity class
 // (6003) instead. The route is http.route (the OpenTelemetry name; ECS has
 // none). apishield's own fields go under apishield (ECS) or unmapped (OCSF).
