@@ -55,8 +55,12 @@ var (
 	// A JWS or JWE in compact form: its header is base64url JSON, so it
 	// starts with "eyJ".
 	jwtRE = regexp.MustCompile(`eyJ[A-Za-z0-9_-]+(?:\.[A-Za-z0-9_-]*){1,4}`)
-	// Credentials after an HTTP authentication scheme.
-	schemeRE = regexp.MustCompile(`(?i)\b(bearer|basic|digest|negotiate|token|apikey|api-key|dpop)(\s+|%20|\+)[A-Za-z0-9._~+/=%-]+`)
+	// Credentials after an HTTP authentication scheme. The scheme starts
+	// a word, which may follow a percent-encoded byte (%22Bearer) or one
+	// escape wrote (\u000aBearer); the space after it may be a tab or
+	// newline (escaped as \u0009 or \u000a), or URL-encoded (%20, %09,
+	// %0A, %0D, +).
+	schemeRE = regexp.MustCompile(`(?i)(\b|%[0-9a-f]{2}|\\u[0-9a-f]{4})(bearer|basic|digest|negotiate|token|apikey|api-key|dpop)((?:\s|%20|%0[9ad]|\+|\\u00(?:09|0a|0d))+)[A-Za-z0-9._~+/=%-]+`)
 	// key=value or "key": "value" pairs whose key is a secret name.
 	// The match starts at the secret word: the rest of the key before it
 	// ("client_" in client_secret) stays in the text, and the regexp does
@@ -73,8 +77,8 @@ func (a *Auditor) mask(s string) string {
 	}
 	// Cheap checks first: most values (paths, user agents, IDs) cannot
 	// match the patterns, and the regexps dominate the writer's cost.
-	if strings.ContainsAny(s, " +%") {
-		s = schemeRE.ReplaceAllString(s, "${1}${2}"+Redacted)
+	if strings.ContainsAny(s, " +%\\") {
+		s = schemeRE.ReplaceAllString(s, "${1}${2}${3}"+Redacted)
 	}
 	if strings.ContainsAny(s, ":=") {
 		s = pairRE.ReplaceAllStringFunc(s, func(m string) string {
@@ -89,11 +93,13 @@ func (a *Auditor) mask(s string) string {
 }
 
 // maskShapes masks secrets recognisable by their shape alone: words with a
-// configured prefix, JWTs, and long high-entropy words.
+// configured prefix, well-known vendor tokens and PEM private keys (see
+// knownTokens), JWTs, and long high-entropy words.
 func (a *Auditor) maskShapes(s string) string {
 	if len(s) < 8 {
 		return s
 	}
+	s = maskKnownTokens(s)
 	for _, p := range a.prefixes {
 		for from := 0; ; {
 			i := strings.Index(s[from:], p)
