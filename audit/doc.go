@@ -151,7 +151,8 @@
 //	Twilio      SK  exactly 32 hex digits
 //	SendGrid    SG.  16+ and 16+ of [A-Za-z0-9_-], joined by a dot
 //
-// Control
+// Masking reads at most 8 KiB past a value's size limit, and costs time
+// linear in what it reads, so a value built to be slow to mask is not. Control
 // characters, CR and LF, bidi overrides (U+202E) and other invisible format
 // characters are escaped, long values truncated, and values can never
 // create fields: they are JSON strings, and application attributes live

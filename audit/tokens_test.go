@@ -221,3 +221,64 @@ func fuzzToken(which uint8, b []byte) (tok, secret string) {
 	}
 	return k.prefix + secret, secret
 }
+
+// TestCleanBoundsWhatItReads: a value far longer than what is logged is
+// read only up to a bound past the cut; the cut still shows when masking
+// shrank what was read, and a secret straddling the logged length is
+// masked before the cut.
+func TestCleanBoundsWhatItReads(t *testing.T) {
+	t.Parallel()
+	a, _, _ := newTest(t, Config{MaxValueBytes: 64})
+	tests := []struct {
+		name, in string
+		want     string
+	}{
+		{"one long jwt-looking word", "eyJ" + strings.Repeat("a", 4*maskSlack) + " tail", Redacted + truncated},
+		{"a token across the cut", strings.Repeat("a ", 30) + "xoxb-123456789012-abcdefghij", truncate(strings.Repeat("a ", 30)+Redacted, 64)},
+		{"short", "xoxb-123456789012-abcdefghij", Redacted},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			if got := a.clean(tt.in, 0); got != tt.want {
+				t.Errorf("clean(%.40q…) = %q, want %q", tt.in, got, tt.want)
+			}
+		})
+	}
+}
+
+// TestMaskingCopiesOnce: masking many secrets in one value builds the
+// result once, rather than copying the whole value per secret, which made
+// a value full of secrets cost the square of its length.
+func TestMaskingCopiesOnce(t *testing.T) { // not parallel: AllocsPerRun
+	tests := []struct {
+		name string
+		mask func(string) string
+		in   string
+	}{
+		{"configured prefix", func(s string) string { return maskPrefix(s, "ak_") }, strings.Repeat("ak_1 ", 1000)},
+		{"known tokens", maskKnownTokens, strings.Repeat("AKIAIOSFODNN7EXAMPLE ", 1000)},
+		{"pem blocks", maskPEM, strings.Repeat("-----BEGIN PRIVATE KEY-----x-----END PRIVATE KEY-----", 1000)},
+	}
+	for _, tt := range tests {
+		if got := tt.mask(tt.in); strings.Count(got, Redacted) != 1000 {
+			t.Errorf("%s: %d masks, want 1000", tt.name, strings.Count(got, Redacted))
+		}
+		if n := testing.AllocsPerRun(10, func() { tt.mask(tt.in) }); n > 10 {
+			t.Errorf("%s: %v allocations for 1000 secrets, want a few", tt.name, n)
+		}
+	}
+}
+
+// FuzzSchemePrefilter: the cheap scan that lets values skip schemeRE never
+// skips one the regexp would mask.
+func FuzzSchemePrefilter(f *testing.F) {
+	for _, s := range []string{"Bearer abc", "x API-KEY%20y", "to\u212Aen abc", "dpop\\u0009x", "plain text"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		if schemeRE.MatchString(s) && !hasSchemeWord(s) {
+			t.Fatalf("schemeRE matches %q, the prefilter says no", s)
+		}
+	})
+}
