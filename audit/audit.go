@@ -108,11 +108,14 @@ type Config struct {
 	// built-in list (always on) is in [DefaultRedact].
 	Redact []string
 
-	// SecretPrefixes are prefixes of your API keys or tokens, such as
-	// "sk_live_". A word starting with one is masked wherever it appears.
-	// JWTs, credentials after an HTTP auth scheme ("Bearer …"),
-	// key=value pairs with a deny-listed key, and long high-entropy words
-	// are masked without configuration.
+	// SecretPrefixes are prefixes of your own API keys or tokens, such as
+	// "ak_live_". A word starting with one is masked wherever it appears.
+	// Without configuration the auditor masks JWTs, credentials after an
+	// HTTP auth scheme ("Bearer …"), key=value pairs with a deny-listed
+	// key, long high-entropy words, PEM private keys, and well-known
+	// vendor tokens (Slack, GitHub, GitLab, Stripe, AWS access key IDs,
+	// Google API keys, npm, OpenAI-style sk-, Twilio, SendGrid): see the
+	// package documentation's # Security.
 	SecretPrefixes []string
 
 	// Headers are extra request headers to log (under

@@ -78,7 +78,7 @@ func TestRequestEventECS(t *testing.T) {
 	req := httptest.NewRequest("POST", "/v1/items/7?q=secretish", strings.NewReader("abc"))
 	req.Header.Set("User-Agent", "curl/8.5")
 	req.Header.Set("X-Request-ID", "req-1")
-	serve(a, mux, req)
+	id := serve(a, mux, req).Header().Get("X-Request-ID")
 	lines := flush()
 	if len(lines) != 1 {
 		t.Fatalf("%d events, want 1", len(lines))
@@ -89,7 +89,8 @@ func TestRequestEventECS(t *testing.T) {
 		"event.outcome":                 "failure",
 		"event.reason":                  "forbidden",
 		"event.kind":                    "event",
-		"http.request.id":               "req-1",
+		"http.request.id":               id,
+		"apishield.client_request_id":   "req-1",
 		"http.request.method":           "POST",
 		"http.route":                    "POST /v1/items/{id}",
 		"url.path":                      "/v1/items/7",

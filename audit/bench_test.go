@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"testing"
 	"time"
 
@@ -185,5 +186,35 @@ func BenchmarkFinish(b *testing.B) {
 	b.ReportAllocs()
 	for b.Loop() {
 		a.finish(req, rec, nil, false)
+	}
+}
+
+// BenchmarkMask is the masking of one value: ordinary values, which most
+// are, and 64 KiB values built to make masking slow (a prefix repeated,
+// so that every occurrence starts a candidate token). The adversarial
+// cases must stay linear: their cost per byte stays within a small factor
+// of 64 KiB of ordinary text's (it was quadratic: seconds per value).
+func BenchmarkMask(b *testing.B) {
+	a, err := New(Config{Handlers: []slog.Handler{slog.DiscardHandler}, SecretPrefixes: []string{"ak_live_"}, MaxValueBytes: 1 << 20})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer a.Close(context.Background())
+	for _, bc := range []struct{ name, in string }{
+		{"path", "/v1/items/0190b6f6-7a3e-7c4e-9a1b-4f2b8c1d2e3f/children"},
+		{"user-agent", "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0 Safari/537.36"},
+		{"message-with-token", "rotated key xoxb-123456789012-abcdefghij for the bot"},
+		{"64KiB-slack-prefixes", strings.Repeat("xoxb-", 64<<10/5)},
+		{"64KiB-pem-headers", strings.Repeat("-----BEGIN PRIVATE KEY----------END-----", 64<<10/40)},
+		{"64KiB-configured-prefixes", strings.Repeat("ak_live_1 ", 64<<10/10)},
+		{"64KiB-text", strings.Repeat("lorem ipsum dolor sit amet ", 64<<10/27)},
+	} {
+		b.Run(bc.name, func(b *testing.B) {
+			b.SetBytes(int64(len(bc.in)))
+			b.ReportAllocs()
+			for b.Loop() {
+				a.clean(bc.in, 0)
+			}
+		})
 	}
 }

@@ -31,6 +31,15 @@
 //	 "user_agent":{"original":"curl/8.5"},"user":{"id":"alice"},
 //	 "apishield":{"principal":{…},"decisions":[{"package":"authz","outcome":"deny",…}]}}
 //
+// The request ID (http.request.id; api.request.uid in OCSF) is the one the
+// response carries in X-Request-ID: minted for the request, or set by a
+// proxy that errors.Config.TrustedProxies trusts. An X-Request-ID from
+// anyone else is the client's word, so it is never the event's request ID:
+// if it is 1 to 64 characters of [A-Za-z0-9._-] it is logged as
+// apishield.client_request_id (unmapped.client_request_id in OCSF), so a
+// client cannot forge or collide request IDs in the SIEM. An auditor used
+// without a Responder in front trusts no X-Request-ID at all.
+//
 // Config.Schema = OCSF maps the same event onto the OCSF API Activity class
 // (6003) instead. The route is http.route (the OpenTelemetry name; ECS has
 // none). apishield's own fields go under apishield (ECS) or unmapped (OCSF).
@@ -120,9 +129,30 @@
 // bodies, and the values of query parameters (unless LogQueryValues) and
 // event fields whose names are on the deny-list (authorization, cookie,
 // API keys, tokens, passwords, secrets, sessions, and Config.Redact). In
-// every logged value, JWTs, credentials after an HTTP auth scheme,
-// key=value pairs with a deny-listed key, words starting with one of
-// Config.SecretPrefixes, and long random-looking words are masked. Control
+// every logged value these are masked: JWTs (and any word starting eyJ,
+// base64url JSON), credentials after an HTTP auth scheme (Bearer, Basic,
+// …; also after a tab, a newline or a URL-encoded space), key=value pairs
+// with a deny-listed key, words starting with one of Config.SecretPrefixes,
+// long random-looking words, PEM private key blocks (to their END line,
+// or to the end of the value when it is missing), and well-known vendor
+// tokens, each recognised by its prefix at the start of a word (after a
+// character that is not a letter or digit, or after %XX) and a body of
+// its own alphabet and length, so that ordinary words with the same start
+// are left alone:
+//
+//	Slack       xoxb- xoxp- xoxa- xoxr- xoxs- xoxe- xapp-  10+ of [A-Za-z0-9-], with a digit
+//	GitHub      ghp_ gho_ ghu_ ghs_ ghr_  30+ of [A-Za-z0-9]; github_pat_  22+ of [A-Za-z0-9_]
+//	GitLab      glpat-  20+ of [A-Za-z0-9_-]
+//	Stripe      sk_live_ rk_live_ sk_test_ rk_test_  10+ of [A-Za-z0-9]
+//	AWS         AKIA ASIA  exactly 16 of [A-Z0-9]
+//	Google      AIza  35+ of [A-Za-z0-9_-]
+//	npm         npm_  36+ of [A-Za-z0-9]
+//	OpenAI-style sk-  20+ of [A-Za-z0-9_-], with upper case, lower case and a digit
+//	Twilio      SK  exactly 32 hex digits
+//	SendGrid    SG.  16+ and 16+ of [A-Za-z0-9_-], joined by a dot
+//
+// Masking reads at most 8 KiB past a value's size limit, and costs time
+// linear in what it reads, so a value built to be slow to mask is not. Control
 // characters, CR and LF, bidi overrides (U+202E) and other invisible format
 // characters are escaped, long values truncated, and values can never
 // create fields: they are JSON strings, and application attributes live
@@ -130,8 +160,9 @@
 //
 // What it does not do: it cannot recognise a secret that has no telltale
 // shape (a short password in free text with no key in front of it, an API
-// key without a configured prefix and under 32 characters): keep those out
-// of the record and of event messages. The hash chain cannot show lines cut
+// key of an unlisted vendor without a configured prefix and under 32
+// characters, a token glued to the word before it): keep those out of the
+// record and of event messages. The hash chain cannot show lines cut
 // from the end of a log, and anyone holding the chain key can forge a
 // chain; ship logs off the host as they are written and keep the key away
 // from them. Events dropped in async mode are counted, not recovered: use

@@ -134,6 +134,12 @@ func (a *Auditor) route(e *entry) string {
 // nsAttrs are apishield's own fields, the same in both schemas.
 func (a *Auditor) nsAttrs(e *entry) []slog.Attr {
 	var ns []slog.Attr
+	if e.clientID != "" {
+		// The client's word, never the event's request ID: a client
+		// could forge or collide that one. record accepted it as 1 to 64
+		// characters of [A-Za-z0-9._-]; it is masked like any value.
+		ns = append(ns, slog.String("client_request_id", a.clean(e.clientID, record.MaxIDLength)))
+	}
 	if p := e.snap.Principal; p != (record.Principal{}) {
 		var pa []slog.Attr
 		for _, kv := range [...][2]string{{"subject", p.Subject}, {"issuer", p.Issuer}, {"client_id", p.ClientID}, {"method", p.Method}} {

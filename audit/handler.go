@@ -24,6 +24,7 @@ type entry struct {
 
 	start, end time.Time
 	id         string
+	clientID   string // the client's X-Request-ID, when it is not id
 
 	method, path, rawPath, rawQuery string
 	route                           string
@@ -111,7 +112,7 @@ func (a *Auditor) finish(r *http.Request, rec *record.Record, cb *countingBody, 
 	e := getEntry()
 	e.end = time.Now()
 	e.start = rec.Start()
-	e.id = rec.ID()
+	e.id, e.clientID = rec.ID(), rec.ClientRequestID()
 	e.method = r.Method
 	e.path, e.rawPath, e.rawQuery = r.URL.Path, r.URL.RawPath, r.URL.RawQuery
 	if ua := r.Header["User-Agent"]; len(ua) > 0 {
@@ -194,7 +195,7 @@ func (a *Auditor) Log(ctx context.Context, ev Event) error {
 	e.event = &ev
 	e.action, e.outcome, e.reason = ev.Action, ev.Outcome, ev.Reason
 	if rec := record.From(ctx); rec != nil {
-		e.id = rec.ID()
+		e.id, e.clientID = rec.ID(), rec.ClientRequestID()
 		e.clientIP = rec.ClientIP()
 		e.route = rec.Route()
 		e.snap.Principal = rec.Principal()

@@ -55,8 +55,12 @@ var (
 	// A JWS or JWE in compact form: its header is base64url JSON, so it
 	// starts with "eyJ".
 	jwtRE = regexp.MustCompile(`eyJ[A-Za-z0-9_-]+(?:\.[A-Za-z0-9_-]*){1,4}`)
-	// Credentials after an HTTP authentication scheme.
-	schemeRE = regexp.MustCompile(`(?i)\b(bearer|basic|digest|negotiate|token|apikey|api-key|dpop)(\s+|%20|\+)[A-Za-z0-9._~+/=%-]+`)
+	// Credentials after an HTTP authentication scheme. The scheme starts
+	// a word, which may follow a percent-encoded byte (%22Bearer) or one
+	// escape wrote (\u000aBearer); the space after it may be a tab or
+	// newline (escaped as \u0009 or \u000a), or URL-encoded (%20, %09,
+	// %0A, %0D, +).
+	schemeRE = regexp.MustCompile(`(?i)(\b|%[0-9a-f]{2}|\\u[0-9a-f]{4})(bearer|basic|digest|negotiate|token|apikey|api-key|dpop)((?:\s|%20|%0[9ad]|\+|\\u00(?:09|0a|0d))+)[A-Za-z0-9._~+/=%-]+`)
 	// key=value or "key": "value" pairs whose key is a secret name.
 	// The match starts at the secret word: the rest of the key before it
 	// ("client_" in client_secret) stays in the text, and the regexp does
@@ -73,8 +77,8 @@ func (a *Auditor) mask(s string) string {
 	}
 	// Cheap checks first: most values (paths, user agents, IDs) cannot
 	// match the patterns, and the regexps dominate the writer's cost.
-	if strings.ContainsAny(s, " +%") {
-		s = schemeRE.ReplaceAllString(s, "${1}${2}"+Redacted)
+	if strings.ContainsAny(s, " +%\\") && hasSchemeWord(s) {
+		s = schemeRE.ReplaceAllString(s, "${1}${2}${3}"+Redacted)
 	}
 	if strings.ContainsAny(s, ":=") {
 		s = pairRE.ReplaceAllStringFunc(s, func(m string) string {
@@ -88,26 +92,50 @@ func (a *Auditor) mask(s string) string {
 	return a.maskShapes(s)
 }
 
+// hasSchemeWord reports whether s may hold, in any case, a word that
+// schemeRE starts with: a scan far cheaper than the regexp, which most
+// values (user agents, paths, messages) then skip. Any non-ASCII byte
+// answers yes, since the regexp's case folding matches the Kelvin sign
+// as k and the long s as s.
+func hasSchemeWord(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= utf8.RuneSelf {
+			return true
+		}
+		var words []string
+		switch s[i] | 0x20 {
+		case 'b':
+			words = []string{"bearer", "basic"}
+		case 'd':
+			words = []string{"digest", "dpop"}
+		case 'n':
+			words = []string{"negotiate"}
+		case 't':
+			words = []string{"token"}
+		case 'a':
+			words = []string{"apikey", "api-key"}
+		default:
+			continue
+		}
+		for _, w := range words {
+			if len(s)-i >= len(w) && strings.EqualFold(s[i:i+len(w)], w) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
 // maskShapes masks secrets recognisable by their shape alone: words with a
-// configured prefix, JWTs, and long high-entropy words.
+// configured prefix, well-known vendor tokens and PEM private keys (see
+// knownTokens), JWTs, and long high-entropy words.
 func (a *Auditor) maskShapes(s string) string {
 	if len(s) < 8 {
 		return s
 	}
+	s = maskKnownTokens(s)
 	for _, p := range a.prefixes {
-		for from := 0; ; {
-			i := strings.Index(s[from:], p)
-			if i < 0 {
-				break
-			}
-			i += from
-			j := i + len(p)
-			for j < len(s) && isTokenChar(rune(s[j])) {
-				j++
-			}
-			s = s[:i] + Redacted + s[j:]
-			from = i + len(Redacted) // a prefix such as "RED" must not match the mask
-		}
+		s = maskPrefix(s, p)
 	}
 	if strings.Contains(s, "eyJ") {
 		s = jwtRE.ReplaceAllLiteralString(s, Redacted)
@@ -121,6 +149,30 @@ func (a *Auditor) maskShapes(s string) string {
 		})
 	}
 	return s
+}
+
+// maskPrefix masks every word that starts with the configured prefix p,
+// wherever it starts, in one pass: the mask is never searched again, so a
+// prefix such as "RED" cannot match it.
+func maskPrefix(s, p string) string {
+	i := strings.Index(s, p)
+	if i < 0 {
+		return s
+	}
+	var b strings.Builder
+	b.Grow(len(s))
+	for i >= 0 {
+		j := i + len(p)
+		for j < len(s) && isTokenChar(rune(s[j])) {
+			j++
+		}
+		b.WriteString(s[:i])
+		b.WriteString(Redacted)
+		s = s[j:]
+		i = strings.Index(s, p)
+	}
+	b.WriteString(s)
+	return b.String()
 }
 
 // hasLongWord reports whether s has a run of 32 characters that wordRE
@@ -241,7 +293,33 @@ func (a *Auditor) clean(s string, max int) string {
 	if s == "" {
 		return s
 	}
-	return truncate(a.mask(escape(s)), max)
+	b, cut := bound(s, max)
+	return truncateCut(a.mask(escape(b)), cut, max)
+}
+
+// maskSlack is how far past the kept length a value is read for masking:
+// more than any token the masks recognise is long, so the secret that
+// straddles the cut is still whole enough to be recognised.
+const maskSlack = 8 << 10
+
+// truncateCut is truncate for a value that bound may have cut: the cut
+// shows even when masking made what was read short enough to keep whole.
+func truncateCut(s string, cut bool, max int) string {
+	if cut && len(s) <= max {
+		s += truncated
+	}
+	return truncate(s, max)
+}
+
+// bound cuts what escaping and masking read to max plus maskSlack bytes,
+// so the cost of a value is bounded by what is logged of it, not by what
+// the client sent (a path can be close to a megabyte). It reports whether
+// it cut.
+func bound(s string, max int) (string, bool) {
+	if len(s) > max+maskSlack {
+		return s[:max+maskSlack], true
+	}
+	return s, false
 }
 
 // cleanQuery returns the raw query with every value redacted, or with
@@ -279,7 +357,8 @@ func (a *Auditor) cleanQuery(raw string) string {
 	if !a.queryVals {
 		// Every value is already redacted; keys still get the shape
 		// checks (a token sent as a key).
-		return truncate(a.maskShapes(escape(b.String())), a.maxValue)
+		kept, cut := bound(b.String(), a.maxValue)
+		return truncateCut(a.maskShapes(escape(kept)), cut, a.maxValue)
 	}
 	return a.clean(b.String(), 0)
 }

@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"net/netip"
 	"strings"
 	"testing"
 	"time"
@@ -195,7 +196,14 @@ func runStack(t *testing.T, build stackRouter, extra []stackCase) {
 		{"anonymous refused", f.strict, strictCases},
 	} {
 		log := &recordLog{waiting: make(map[string]chan record.Snapshot)}
-		srv := httptest.NewServer(apierrors.Recover(log.Handler(build(t, stack.authn))))
+		// The test client plays the proxy that sets X-Request-ID, so each
+		// case can find its record by the ID it sent.
+		rs, err := apierrors.NewResponder(apierrors.Config{TrustedProxies: []netip.Prefix{
+			netip.MustParsePrefix("127.0.0.0/8"), netip.MustParsePrefix("::1/128")}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		srv := httptest.NewServer(rs.Handler(log.Handler(build(t, stack.authn))))
 		t.Cleanup(srv.Close)
 		t.Run(stack.name, func(t *testing.T) {
 			t.Parallel()

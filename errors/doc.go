@@ -93,10 +93,20 @@
 //
 // # Request IDs
 //
-// Every response carries X-Request-ID. An incoming X-Request-ID is kept only
-// if it is 1 to 64 characters of [A-Za-z0-9._-]; otherwise a new ULID is made
-// from crypto/rand. The ID is in every problem body and in the request record
-// that audit logs.
+// Every response carries X-Request-ID: by default a new ULID made from
+// crypto/rand for every request. An incoming X-Request-ID is kept as the
+// request's ID only if the connection comes from one of
+// Config.TrustedProxies (the socket peer is inside one of them) and it is 1
+// to 64 characters of [A-Za-z0-9._-]. From anyone else it is the client's
+// word: a client that chose its own ID could forge or collide IDs in the
+// audit trail. The request then gets a new ID anyway, and an acceptable
+// incoming one is recorded apart, so audit logs it as client_request_id,
+// never as the request ID. The ID is in every problem body and in the
+// request record that audit logs.
+//
+//	rs, err := apierrors.NewResponder(apierrors.Config{
+//		TrustedProxies: proxies, // our load balancers, which set X-Request-ID
+//	})
 //
 // # Security
 //
@@ -106,4 +116,7 @@
 // which is safe but may be wrong. A panic after the response has started
 // aborts the connection; the client sees a broken response, not a problem.
 // Headers a Problem carries are copied to the response as they are.
+// Config.TrustedProxies must list only proxies that overwrite X-Request-ID:
+// one that passes the client's header through lets the client choose the
+// request ID again, and the package cannot tell.
 package errors

@@ -5,10 +5,12 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"net/netip"
 	"runtime/debug"
 	"strings"
 	"sync"
 
+	"github.com/apishield/apishield/internal/clientip"
 	"github.com/apishield/apishield/internal/record"
 )
 
@@ -34,6 +36,17 @@ type Config struct {
 	// a 500's cause must never vanish. To discard, pass
 	// slog.New(slog.DiscardHandler).
 	Logger *slog.Logger
+	// TrustedProxies are the networks of the proxies whose X-Request-ID is
+	// kept as the request ID: a request whose socket peer is inside one of
+	// them keeps an acceptable incoming ID (1 to 64 characters of
+	// [A-Za-z0-9._-]). List only proxies that set X-Request-ID themselves,
+	// overwriting any the client sent; a proxy that passes the client's
+	// header through hands the choice of ID back to the client. If empty,
+	// every request gets a new ID, and an acceptable incoming one is only
+	// recorded, for audit to log as the client's request ID. Use the same
+	// prefixes as audit's and ratelimit's trusted proxies when those
+	// proxies also set X-Request-ID.
+	TrustedProxies []netip.Prefix
 }
 
 // A Responder writes problems to clients and their causes to the log.
@@ -42,6 +55,7 @@ type Responder struct {
 	typePrefix string
 	renderer   Renderer
 	logger     *slog.Logger
+	proxies    *clientip.Resolver // whose X-Request-ID is kept
 }
 
 // NewResponder returns a responder for cfg.
@@ -56,6 +70,13 @@ func NewResponder(cfg Config) (*Responder, error) {
 	if rs.renderer == nil {
 		rs.renderer = ProblemJSON
 	}
+	if len(cfg.TrustedProxies) > 0 {
+		proxies, err := clientip.New(clientip.Config{TrustedProxies: cfg.TrustedProxies})
+		if err != nil {
+			return nil, fmt.Errorf("%w: TrustedProxies: %v", ErrInvalidConfig, err)
+		}
+		rs.proxies = proxies
+	}
 	return rs, nil
 }
 
@@ -69,8 +90,9 @@ func (rs *Responder) log() *slog.Logger {
 }
 
 // Handler is the outermost apishield middleware. It installs the request
-// record (which gives every request an X-Request-ID response header), makes rs
-// the responder that [Write] uses for the request, and recovers panics:
+// record, which gives every request an ID and an X-Request-ID response header
+// (an incoming X-Request-ID is the ID only from Config.TrustedProxies), makes
+// rs the responder that [Write] uses for the request, and recovers panics:
 //
 //   - a panic before the response started becomes a 500 problem, and its
 //     value and stack go to the log only;
@@ -80,7 +102,7 @@ func (rs *Responder) log() *slog.Logger {
 //   - http.ErrAbortHandler itself is re-panicked untouched, as net/http expects.
 func (rs *Responder) Handler(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		w, r, rec := record.Install(w, r)
+		w, r, rec := record.InstallTrusted(w, r, rs.trustsID(r))
 		rec.SetErrorWriter(rs)
 		defer func() {
 			v := recover()
@@ -105,6 +127,12 @@ func (rs *Responder) Handler(next http.Handler) http.Handler {
 		}()
 		next.ServeHTTP(w, r)
 	})
+}
+
+// trustsID reports whether r's X-Request-ID, if any, was set by one of the
+// trusted proxies: whether its socket peer is one of them.
+func (rs *Responder) trustsID(r *http.Request) bool {
+	return rs.proxies != nil && len(r.Header["X-Request-Id"]) > 0 && rs.proxies.TrustsPeer(r.RemoteAddr)
 }
 
 // Recover is the default responder's Handler: the outermost middleware of a
@@ -181,7 +209,11 @@ func (rs *Responder) write(w http.ResponseWriter, r *http.Request, rec *record.R
 		}
 		rec.SetProblem(record.Problem{Status: status, Reason: p.Reason})
 	} else {
-		id = record.RequestID(r)
+		// No record (no Handler in front): the same rule as Handler's.
+		id = record.NewID()
+		if in, ok := record.IncomingID(r); ok && rs.trustsID(r) {
+			id = in
+		}
 		w.Header()["X-Request-Id"] = []string{id}
 	}
 	if logCause {

@@ -17,6 +17,11 @@
 // The record holds no credential: a principal summary (subject, issuer,
 // client ID, method), decisions with reason codes, and the problem's reason.
 // Packages must keep it that way, since audit logs what the record holds.
+//
+// The request ID is minted here, never taken from the client: an incoming
+// X-Request-ID becomes the ID only through [InstallTrusted], whose caller
+// has checked that a trusted proxy set it. Otherwise an acceptable one is
+// kept as [Record.ClientRequestID], for audit to log under its own name.
 // The record is not exported outside the module; applications reach what
 // they need through the packages' own APIs.
 package record

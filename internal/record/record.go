@@ -74,6 +74,8 @@ type Record struct {
 	mu sync.Mutex
 
 	id           string
+	clientID     string    // an untrusted incoming X-Request-ID
+	idHeader     [1]string // the X-Request-ID response header's value
 	start        time.Time
 	clientIP     netip.Addr
 	route        string
@@ -109,26 +111,54 @@ func NewContext(ctx context.Context, rec *Record) context.Context {
 
 // Install returns the request's record, installing a new one if the request
 // has none yet. When it installs one it also wraps w so the record learns the
-// status and byte count, and gives the request its ID: the incoming
-// X-Request-ID if it is acceptable (see [ValidID]), else a new random one. The
-// ID is set as the X-Request-ID response header.
+// status and byte count, and gives the request a new ID (see [NewID]), set as
+// the X-Request-ID response header. An incoming X-Request-ID is never the
+// request's ID here: the client chose it, and could forge or collide IDs in
+// the audit trail. If it is acceptable (see [IncomingID]) it is kept as the
+// record's [Record.ClientRequestID], which audit logs under its own name.
 //
 // Install is idempotent: a request that already carries a record is returned
 // unchanged with the same w.
 func Install(w http.ResponseWriter, r *http.Request) (http.ResponseWriter, *http.Request, *Record) {
+	return InstallTrusted(w, r, false)
+}
+
+// InstallTrusted is [Install] for a caller that has established that the
+// request's X-Request-ID, if any, was set by a trusted proxy (errors'
+// Responder does, from its trusted proxies): with trustID, an acceptable
+// incoming ID becomes the request's ID. Without trustID, or when the
+// incoming ID is missing or unacceptable, it behaves exactly as Install.
+func InstallTrusted(w http.ResponseWriter, r *http.Request, trustID bool) (http.ResponseWriter, *http.Request, *Record) {
 	if rec := From(r.Context()); rec != nil {
 		return w, r, rec
 	}
 	rec := &Record{start: time.Now()}
 	rec.decisions = rec.decBuf[:0]
-	rec.id = RequestID(r)
-	w.Header()["X-Request-Id"] = []string{rec.id}
+	incoming, ok := IncomingID(r)
+	switch {
+	case ok && trustID:
+		rec.id = incoming
+	case ok:
+		rec.id, rec.clientID = NewID(), incoming
+	default:
+		rec.id = NewID()
+	}
+	// The header's value lives in the record: one allocation less per
+	// request. Its capacity is 1, so a later Header.Add copies.
+	rec.idHeader[0] = rec.id
+	w.Header()["X-Request-Id"] = rec.idHeader[:1:1]
 	rw := &ResponseWriter{ResponseWriter: w, rec: rec}
 	return rw, r.WithContext(NewContext(r.Context(), rec)), rec
 }
 
 // ID returns the request ID.
 func (rec *Record) ID() string { return rec.id } // immutable after Install
+
+// ClientRequestID returns the X-Request-ID the client sent when it was not
+// taken as the request ID (see [Install]), or "". It is acceptable as
+// [ValidID] defines it, but it is the client's word: log it beside the
+// request ID, never in its place.
+func (rec *Record) ClientRequestID() string { return rec.clientID } // immutable after Install
 
 // Start returns when the record was installed.
 func (rec *Record) Start() time.Time { return rec.start }

@@ -10,9 +10,10 @@ import (
 // MaxIDLength is the longest incoming X-Request-ID that is accepted.
 const MaxIDLength = 64
 
-// ValidID reports whether an incoming request ID may be trusted as a log
+// ValidID reports whether an incoming request ID is acceptable as a log
 // correlation key: 1 to 64 characters of [A-Za-z0-9._-]. Anything else could
-// forge log lines or smuggle markup into a SIEM, so it is replaced.
+// forge log lines or smuggle markup into a SIEM, so it is dropped. Valid does
+// not mean trusted: see [Install].
 func ValidID(id string) bool {
 	if len(id) == 0 || len(id) > MaxIDLength {
 		return false
@@ -28,14 +29,22 @@ func ValidID(id string) bool {
 	return true
 }
 
+// IncomingID returns the request's X-Request-ID header and true if the
+// request carries exactly one and it is acceptable (see [ValidID]). Whether
+// it may be believed is the caller's decision: only an ID set by a trusted
+// proxy may become the request's ID.
+func IncomingID(r *http.Request) (string, bool) {
+	if v := r.Header["X-Request-Id"]; len(v) == 1 && ValidID(v[0]) {
+		return v[0], true
+	}
+	return "", false
+}
+
 // RequestID returns the request's ID: the ID of its record if it has one,
-// else its single X-Request-ID header if valid, else a new ID.
+// else a new ID. It never returns the client's X-Request-ID.
 func RequestID(r *http.Request) string {
 	if rec := From(r.Context()); rec != nil {
 		return rec.id
-	}
-	if v := r.Header["X-Request-Id"]; len(v) == 1 && ValidID(v[0]) {
-		return v[0]
 	}
 	return NewID()
 }

@@ -51,16 +51,94 @@ func TestULIDTimePrefix(t *testing.T) {
 	}
 }
 
-func TestRequestIDFromHeader(t *testing.T) {
+// TestIncomingIDNeverTheRequestID: a client's X-Request-ID is not the
+// request's ID unless the caller vouches for it; an acceptable one is kept
+// aside as the client's.
+func TestIncomingIDNeverTheRequestID(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name       string
+		header     []string // X-Request-ID lines; nil for none
+		trusted    bool
+		wantID     string // "" means a fresh ULID
+		wantClient string
+	}{
+		{"none", nil, false, "", ""},
+		{"none from a trusted proxy", nil, true, "", ""},
+		{"forged", []string{"victim-request-1"}, false, "", "victim-request-1"},
+		{"from a trusted proxy", []string{"proxy-id-1"}, true, "proxy-id-1", ""},
+		{"unacceptable", []string{"bad id"}, false, "", ""},
+		{"unacceptable from a trusted proxy", []string{"bad id"}, true, "", ""},
+		{"too long", []string{strings.Repeat("a", MaxIDLength+1)}, false, "", ""},
+		{"longest", []string{strings.Repeat("a", MaxIDLength)}, false, "", strings.Repeat("a", MaxIDLength)},
+		{"two lines", []string{"a", "b"}, true, "", ""},
+		{"empty", []string{""}, true, "", ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			req := httptest.NewRequest("GET", "/", nil)
+			if tt.header != nil {
+				req.Header["X-Request-Id"] = tt.header
+			}
+			rr := httptest.NewRecorder()
+			_, r, rec := InstallTrusted(rr, req, tt.trusted)
+			id := rec.ID()
+			if tt.wantID != "" && id != tt.wantID {
+				t.Errorf("ID() = %q, want %q", id, tt.wantID)
+			}
+			if tt.wantID == "" && (len(id) != 26 || strings.Trim(id, crockford) != "") {
+				t.Errorf("ID() = %q, want a fresh ULID", id)
+			}
+			if got := rec.ClientRequestID(); got != tt.wantClient {
+				t.Errorf("ClientRequestID() = %q, want %q", got, tt.wantClient)
+			}
+			if got := rr.Header().Values("X-Request-ID"); len(got) != 1 || got[0] != id {
+				t.Errorf("X-Request-ID response header = %q, want [%q]", got, id)
+			}
+			if got := RequestID(r); got != id {
+				t.Errorf("RequestID = %q, want the record's %q", got, id)
+			}
+		})
+	}
+}
+
+// TestInstallIgnoresIncomingID: Install is InstallTrusted without trust.
+func TestInstallIgnoresIncomingID(t *testing.T) {
+	t.Parallel()
+	req := httptest.NewRequest("GET", "/", nil)
+	req.Header.Set("X-Request-ID", "forged-1")
+	_, _, rec := Install(httptest.NewRecorder(), req)
+	if rec.ID() == "forged-1" || rec.ClientRequestID() != "forged-1" {
+		t.Errorf("ID() = %q, ClientRequestID() = %q; want a fresh ID and the client's forged-1", rec.ID(), rec.ClientRequestID())
+	}
+}
+
+// TestRequestIDWithoutRecord: without a record, a new ID, never the
+// header.
+func TestRequestIDWithoutRecord(t *testing.T) {
 	t.Parallel()
 	req := httptest.NewRequest("GET", "/", nil)
 	req.Header.Set("X-Request-ID", "ok-1")
-	if got := RequestID(req); got != "ok-1" {
-		t.Errorf("RequestID = %q, want ok-1", got)
-	}
-	req.Header.Set("X-Request-ID", "bad id")
-	if got := RequestID(req); got == "bad id" || len(got) != 26 {
+	if got := RequestID(req); got == "ok-1" || len(got) != 26 {
 		t.Errorf("RequestID = %q, want a fresh ID", got)
+	}
+	if got, ok := IncomingID(req); got != "ok-1" || !ok {
+		t.Errorf("IncomingID = %q, %v; want ok-1, true", got, ok)
+	}
+}
+
+// TestIDHeaderIsTheCallersToChange: the response header shares storage
+// with the record, so appending to it must not write into the record.
+func TestIDHeaderIsTheCallersToChange(t *testing.T) {
+	t.Parallel()
+	rr := httptest.NewRecorder()
+	_, _, rec := Install(rr, httptest.NewRequest("GET", "/", nil))
+	id := rec.ID()
+	rr.Header().Add("X-Request-ID", "second")
+	rr.Header()["X-Request-Id"][0] = "replaced"
+	if rec.ID() != id {
+		t.Errorf("ID() = %q after the header changed, want %q", rec.ID(), id)
 	}
 }
 
