@@ -210,7 +210,8 @@ func (m *Middleware) Handler(next http.Handler) http.Handler {
 		if err == nil {
 			if p == nil {
 				rec.AddDecision(record.Decision{Package: "auth", Outcome: record.Skip, Reason: "anonymous"})
-				next.ServeHTTP(w, m.withAnonymous(r))
+				m.leaveAnonymous(rec)
+				next.ServeHTTP(w, r)
 				return
 			}
 			rec.SetPrincipal(record.Principal{Subject: p.Subject, Issuer: p.Issuer, ClientID: p.ClientID, Method: p.Method})

@@ -5,19 +5,16 @@ import (
 	"net/http"
 
 	apierrors "github.com/apishield/apishield/errors"
+	"github.com/apishield/apishield/internal/record"
 )
 
 // The problem for a request without credentials is decided in one place.
 // auth's middleware writes it when it refuses such a request; when it lets
 // one through (Config.AllowAnonymous) it leaves the same problem in the
-// request's context, and middleware further in that needs a caller (authz)
+// request record (no allocation, unlike a context value), and middleware further in that needs a caller (authz)
 // writes it with [UnauthenticatedProblem]. A client therefore gets the
 // same 401, realm and schemes included, whichever package decided that it
 // must authenticate.
-
-// anonymousKey is the context key of the problem auth left for a request
-// it let through without credentials.
-type anonymousKey struct{}
 
 // fallbackUnauthenticated is the problem without auth's middleware in the
 // stack: no realm or scheme is configured, so the RFC 6750 default.
@@ -38,17 +35,19 @@ const defaultRealm = "api"
 //
 // The problem is a copy the caller may modify.
 func UnauthenticatedProblem(ctx context.Context) *apierrors.Problem {
-	p, ok := ctx.Value(anonymousKey{}).(*apierrors.Problem)
-	if !ok {
-		p = fallbackUnauthenticated
+	p := fallbackUnauthenticated
+	if rec := record.From(ctx); rec != nil {
+		if left, ok := rec.Unauthenticated().(*apierrors.Problem); ok {
+			p = left
+		}
 	}
 	q := *p
 	q.Header = p.Header.Clone()
 	return &q
 }
 
-// withAnonymous returns r with the middleware's problem for no credentials
-// in its context, for UnauthenticatedProblem.
-func (m *Middleware) withAnonymous(r *http.Request) *http.Request {
-	return r.WithContext(context.WithValue(r.Context(), anonymousKey{}, m.noCredentials))
+// leaveAnonymous records the middleware's problem for no credentials in
+// rec, for UnauthenticatedProblem.
+func (m *Middleware) leaveAnonymous(rec *record.Record) {
+	rec.SetUnauthenticated(m.noCredentials)
 }

@@ -92,7 +92,8 @@ type Record struct {
 	bytes       int64
 	wroteHeader bool
 
-	errorWriter any
+	errorWriter     any
+	unauthenticated any // auth's problem for no credentials, see SetUnauthenticated
 }
 
 type ctxKey struct{}
