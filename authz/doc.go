@@ -38,7 +38,7 @@
 // A request without a principal gets exactly the problem auth's middleware
 // writes for a request without credentials ([auth.UnauthenticatedProblem]):
 // when auth lets an anonymous request through (auth.Config.AllowAnonymous)
-// it leaves that problem in the request's context, so the detail and the
+// it leaves that problem in the request record, so the detail and the
 // WWW-Authenticate challenge (auth's realm and every scheme it takes, for
 // example Bearer realm="api", ApiKey realm="api"; none when auth takes only
 // client certificates) are the same whichever package asks the client to
