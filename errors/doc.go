@@ -53,6 +53,12 @@
 //	not_found               404     Not Found
 //	method_not_allowed      405     Method Not Allowed
 //	conflict                409     Conflict
+//	origin_not_allowed      403     Forbidden
+//	host_not_allowed        421     Misdirected Request
+//	address_not_allowed     403     Forbidden
+//	uri_too_long            414     URI Too Long
+//	headers_too_large       431     Request Header Fields Too Large
+//	gone                    410     Gone
 //	rate_limited            429     Too Many Requests
 //	overloaded              503     Service Unavailable
 //	upstream_unavailable    502     Bad Gateway

@@ -22,6 +22,12 @@ const (
 	ReasonNotFound             = "not_found"
 	ReasonMethodNotAllowed     = "method_not_allowed"
 	ReasonConflict             = "conflict"
+	ReasonOriginNotAllowed     = "origin_not_allowed"
+	ReasonHostNotAllowed       = "host_not_allowed"
+	ReasonAddressNotAllowed    = "address_not_allowed"
+	ReasonURITooLong           = "uri_too_long"
+	ReasonHeadersTooLarge      = "headers_too_large"
+	ReasonGone                 = "gone"
 	ReasonRateLimited          = "rate_limited"
 	ReasonOverloaded           = "overloaded"
 	ReasonUpstreamUnavailable  = "upstream_unavailable"
@@ -53,6 +59,12 @@ var registry = []ReasonInfo{
 	{ReasonNotFound, 404, "Not Found", "No resource or route matches the request."},
 	{ReasonMethodNotAllowed, 405, "Method Not Allowed", "The route exists but not for this method; see Allow."},
 	{ReasonConflict, 409, "Conflict", "The request conflicts with the current state of the resource."},
+	{ReasonOriginNotAllowed, 403, "Forbidden", "The request's Origin, or its CORS preflight, is not allowed for the route."},
+	{ReasonHostNotAllowed, 421, "Misdirected Request", "The Host the request names is not one this API serves."},
+	{ReasonAddressNotAllowed, 403, "Forbidden", "The client's address is not allowed for the route."},
+	{ReasonURITooLong, 414, "URI Too Long", "The request target, or its query, is longer than allowed or has too many parameters."},
+	{ReasonHeadersTooLarge, 431, "Request Header Fields Too Large", "The request has more header fields, or larger ones, than allowed."},
+	{ReasonGone, 410, "Gone", "The route was deprecated and is past its sunset date; see Link for its successor."},
 	{ReasonRateLimited, 429, "Too Many Requests", "The caller exceeded a rate limit; see Retry-After."},
 	{ReasonOverloaded, 503, "Service Unavailable", "The service is shedding load or a dependency is down; see Retry-After."},
 	{ReasonUpstreamUnavailable, 502, "Bad Gateway", "An upstream service failed or could not be reached."},
