@@ -4,11 +4,7 @@ import (
 	"context"
 	"io"
 	"log/slog"
-	"net/http"
-	"strings"
 	"time"
-
-	"github.com/go-chi/chi/v5"
 
 	"github.com/apishield/apishield/audit"
 )
@@ -27,32 +23,4 @@ func closeAuditor(aud *audit.Auditor) error {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	return aud.Close(ctx)
-}
-
-// withRoute records the route chi will match before anything else runs,
-// so the audit event names the route even for a request that rate limiting
-// or auth refuses before chi routes it. It asks the root router (the route
-// context's Routes) with chi's Find, as the policy does.
-func withRoute(next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if rctx := chi.RouteContext(r.Context()); rctx != nil && rctx.Routes != nil {
-			if pat := rctx.Routes.Find(chi.NewRouteContext(), r.Method, r.URL.Path); pat != "" {
-				audit.SetRoute(r, r.Method+" "+cleanPattern(pat))
-			}
-		}
-		next.ServeHTTP(w, r)
-	})
-}
-
-// cleanPattern spells a pattern from chi's Find as the policy's keys do:
-// Find reports "/v1/items/*/{id}" for a route inside r.Route("/v1/items"),
-// where chi's RoutePattern says "/v1/items/{id}".
-func cleanPattern(p string) string {
-	for strings.Contains(p, "/*/") {
-		p = strings.ReplaceAll(p, "/*/", "/")
-	}
-	if p != "/" {
-		p = strings.TrimRight(p, "/")
-	}
-	return p
 }

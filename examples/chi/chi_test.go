@@ -177,7 +177,7 @@ func TestForgottenRouteStopsStartUp(t *testing.T) {
 }
 
 // TestAuditNamesRouteBeforeChiRoutes: a request auth refuses never reaches
-// chi's routing, yet its audit event names the route (withRoute), and a
+// chi's routing, yet its audit event names the route (route.Chi), and a
 // request to no route names none.
 func TestAuditNamesRouteBeforeChiRoutes(t *testing.T) {
 	t.Parallel()

@@ -43,6 +43,7 @@ import (
 	"github.com/apishield/apishield/examples/internal/demo"
 	"github.com/apishield/apishield/examples/internal/devissuer"
 	"github.com/apishield/apishield/examples/internal/startup"
+	"github.com/apishield/apishield/route"
 	"github.com/apishield/apishield/tlsconfig"
 )
 
@@ -149,7 +150,7 @@ func newHandler(ctx context.Context, logger *slog.Logger, dev *devissuer.Issuer,
 	// every request, unknown routes included, so their 404s and 405s are
 	// problems with a request ID and an audit event, and every body is
 	// bounded before anything reads it.
-	r.Use(responder.Handler, aud.Handler, withRoute, perIP.Handler, authn.Handler, perSubject.Handler, policy.Handler, bodyLimit.Handler)
+	r.Use(responder.Handler, route.Chi(r), aud.Handler, perIP.Handler, authn.Handler, perSubject.Handler, policy.Handler, bodyLimit.Handler)
 	r.NotFound(apierrors.NotFound)
 	r.MethodNotAllowed(apierrors.MethodNotAllowed)
 

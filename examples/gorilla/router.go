@@ -15,6 +15,7 @@ import (
 	apierrors "github.com/apishield/apishield/errors"
 	"github.com/apishield/apishield/examples/internal/demo"
 	"github.com/apishield/apishield/examples/internal/devissuer"
+	"github.com/apishield/apishield/route"
 )
 
 // pathParam reads gorilla/mux's path variables, which r.PathValue does not
@@ -23,7 +24,8 @@ import (
 func pathParam(r *http.Request, name string) string { return mux.Vars(r)[name] }
 
 // newHandler builds the router and its middleware stack, outermost first:
-// errors (request ID, panics) → audit → rate limit by IP → [router matches]
+// errors (request ID, panics) → route (asks the router which route will
+// match) → audit → rate limit by IP → [router matches]
 // → auth → rate limit by subject → authz policy → body limit → validate →
 // handler.
 //
@@ -76,11 +78,12 @@ func newHandler(ctx context.Context, logger *slog.Logger, dev *devissuer.Issuer,
 	if err != nil {
 		return nil, err
 	}
-	r.Use(auditRoute, authn.Handler, perSubject.Handler, policy.Handler, bodyLimit.Handler)
+	r.Use(authn.Handler, perSubject.Handler, policy.Handler, bodyLimit.Handler)
 
 	var h http.Handler = r
 	h = perIP.Handler(h)
 	h = aud.Handler(h)
+	h = route.Func(matchedRoute(r))(h) // the route for every package, even for early refusals
 	return responder.Handler(h), nil
 }
 
@@ -107,27 +110,31 @@ func methodNotAllowed(r *mux.Router) http.Handler {
 // routeTemplate is the path template of the route gorilla/mux matched, such
 // as "/v1/items/{id}", or "" outside a matched route.
 func routeTemplate(r *http.Request) string {
-	route := mux.CurrentRoute(r)
-	if route == nil {
+	cur := mux.CurrentRoute(r)
+	if cur == nil {
 		return ""
 	}
-	tpl, _ := route.GetPathTemplate()
+	tpl, _ := cur.GetPathTemplate()
 	return tpl
 }
 
-// auditRoute names the matched route in the request's audit event: gorilla
-// keeps its match in a request copy the auditor, outside the router, never
-// sees. The policy records the route as well, but auditRoute runs first, so
-// requests that auth or the per-subject limit refuse are named too.
-// Requests refused before the router (rate limit by IP) and unknown routes
-// are audited without a route.
-func auditRoute(next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if tpl := routeTemplate(r); tpl != "" {
-			audit.SetRoute(r, r.Method+" "+tpl)
+// matchedRoute asks router, before it runs, which route a request will
+// match, as "METHOD template": gorilla/mux keeps its match in a request
+// copy that nothing outside the router sees, and runs middleware only for
+// matched routes, so the audit event of a request refused before the
+// router (rate limit by IP) would otherwise name no route.
+func matchedRoute(router *mux.Router) func(*http.Request) string {
+	return func(r *http.Request) string {
+		var m mux.RouteMatch
+		if !router.Match(r, &m) || m.Route == nil || m.MatchErr != nil {
+			return ""
 		}
-		next.ServeHTTP(w, r)
-	})
+		tpl, err := m.Route.GetPathTemplate()
+		if err != nil {
+			return ""
+		}
+		return r.Method + " " + tpl
+	}
 }
 
 // newPolicy is who may do what, route by route. A route without an entry is

@@ -68,8 +68,8 @@ func testHandler(t *testing.T) (h http.Handler, events *syncBuffer, flush func()
 
 // TestAuditNamesGorillaRoute: the auditor wraps the router from outside,
 // where gorilla's match is invisible; the route template still reaches the
-// event through auditRoute inside the router, also for a request that auth
-// refuses before the policy (which records the route too) runs.
+// event through route.Func (matchedRoute), which asks the router before it
+// runs, also for a request that auth refuses before the policy runs.
 func TestAuditNamesGorillaRoute(t *testing.T) {
 	t.Parallel()
 	h, events, flush := testHandler(t)

@@ -4,7 +4,6 @@ import (
 	"context"
 	"io"
 	"log/slog"
-	"net/http"
 	"time"
 
 	"github.com/apishield/apishield/audit"
@@ -24,16 +23,4 @@ func closeAuditor(aud *audit.Auditor) error {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	return aud.Close(ctx)
-}
-
-// withRoute records the pattern mux will match before anything else runs,
-// so the audit event names the route even for a request that rate limiting
-// or auth refuses before the mux sees it.
-func withRoute(mux *http.ServeMux, next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if _, pattern := mux.Handler(r); pattern != "" {
-			audit.SetRoute(r, pattern)
-		}
-		next.ServeHTTP(w, r)
-	})
 }

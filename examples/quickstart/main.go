@@ -35,6 +35,7 @@ import (
 	"github.com/apishield/apishield/examples/internal/demo"
 	"github.com/apishield/apishield/examples/internal/devissuer"
 	"github.com/apishield/apishield/examples/internal/startup"
+	"github.com/apishield/apishield/route"
 	"github.com/apishield/apishield/tlsconfig"
 )
 
@@ -187,8 +188,8 @@ func newHandler(ctx context.Context, logger *slog.Logger, dev *devissuer.Issuer,
 	h = perSubject.Handler(h)
 	h = authn.Handler(h)
 	h = perIP.Handler(h)
-	h = withRoute(mux, h)
 	h = aud.Handler(h)
+	h = route.Mux(mux)(h) // the route for every package, even for early refusals
 	return responder.Handler(h), nil
 }
 

@@ -9,8 +9,8 @@ import (
 	"github.com/apishield/apishield/examples/internal/demo"
 )
 
-// route is one entry of the API's route table.
-type route struct {
+// apiRoute is one entry of the API's route table.
+type apiRoute struct {
 	pattern string
 	handler http.Handler
 }
@@ -18,8 +18,8 @@ type route struct {
 // routes is the one table of the API's routes: they are registered from it,
 // and the policy is checked against it at start-up. Routes that take input
 // run their validator after the policy has allowed the request.
-func routes(items *demo.Store, v *demo.Validators) []route {
-	return []route{
+func routes(items *demo.Store, v *demo.Validators) []apiRoute {
+	return []apiRoute{
 		{"GET /healthz", http.HandlerFunc(healthz)},
 		{"GET /v1/items", v.List.Handler(http.HandlerFunc(items.List))},
 		{"POST /v1/items", v.Create.Handler(http.HandlerFunc(items.Create))},
