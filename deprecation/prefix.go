@@ -1,0 +1,93 @@
+package deprecation
+
+import (
+	"errors"
+	"fmt"
+	"path"
+	"slices"
+	"strings"
+)
+
+// A prefix is a version prefix in its cleaned form ("/v1", or "/" for
+// every path) with its notice.
+type prefix struct {
+	path   string
+	notice *Notice
+}
+
+// newPrefixes checks the configured prefixes and returns them longest
+// first, so the first match is the most specific.
+func newPrefixes(cfg map[string]Policy) ([]prefix, error) {
+	out := make([]prefix, 0, len(cfg))
+	seen := make(map[string]string, len(cfg))
+	for k, p := range cfg {
+		clean, err := cleanPrefix(k)
+		if err != nil {
+			return nil, fmt.Errorf("Prefixes[%q]: %v", k, err)
+		}
+		if other, dup := seen[clean]; dup {
+			return nil, fmt.Errorf("Prefixes[%q] and Prefixes[%q] are the same prefix", other, k)
+		}
+		seen[clean] = k
+		n, err := newNotice(clean, p)
+		if err != nil {
+			return nil, fmt.Errorf("Prefixes[%q]: %v", k, err)
+		}
+		out = append(out, prefix{path: clean, notice: n})
+	}
+	slices.SortFunc(out, func(a, b prefix) int {
+		if d := len(b.path) - len(a.path); d != 0 {
+			return d
+		}
+		return strings.Compare(a.path, b.path)
+	})
+	return out, nil
+}
+
+// cleanPrefix checks a configured prefix: an absolute, clean path of URI
+// path characters, with or without a trailing slash. It returns the path
+// without the trailing slash ("/" stays "/").
+func cleanPrefix(k string) (string, error) {
+	if k == "" || k[0] != '/' {
+		return "", errors.New("a prefix is an absolute path such as /v1/")
+	}
+	for i := 0; i < len(k); i++ {
+		if c := k[i]; !uriChar(c) || c == '?' || c == '#' {
+			return "", errors.New("a prefix is a path of URI characters, without query or fragment")
+		}
+	}
+	trimmed := k
+	if len(trimmed) > 1 {
+		trimmed = strings.TrimSuffix(trimmed, "/")
+	}
+	if path.Clean(trimmed) != trimmed {
+		return "", errors.New("a prefix must be a clean path (no //, . or .. segments)")
+	}
+	return trimmed, nil
+}
+
+// matchPrefix returns the notice of the longest prefix that p's cleaned
+// form starts with segment-wise, or nil. It allocates only when p is not
+// clean already.
+func matchPrefix(prefixes []prefix, p string) *Notice {
+	if p == "" || p[0] != '/' {
+		// "*" (OPTIONS *) or an authority-form CONNECT target: no path,
+		// and nothing a prefix can name except "/".
+		p = "/" + p
+	}
+	p = path.Clean(p)
+	for i := range prefixes {
+		if underPrefix(p, prefixes[i].path) {
+			return prefixes[i].notice
+		}
+	}
+	return nil
+}
+
+// underPrefix reports whether the clean path p is prefix or lies below it.
+func underPrefix(p, prefix string) bool {
+	if prefix == "/" {
+		return true
+	}
+	return strings.HasPrefix(p, prefix) && (len(p) == len(prefix) || p[len(prefix)] == '/')
+}
