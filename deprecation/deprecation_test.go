@@ -9,8 +9,8 @@ import (
 	"testing"
 	"time"
 
-	apierrors "github.com/apishield/apishield/errors"
 	"github.com/apishield/apishield/deprecation"
+	apierrors "github.com/apishield/apishield/errors"
 	"github.com/apishield/apishield/internal/record"
 	"github.com/apishield/apishield/route"
 )
