@@ -80,6 +80,7 @@ type Config struct {
 // read-only after New.
 type Middleware struct {
 	routes   routetable.Table[*Notice]
+	lens     uint64   // bit len%64 set for the length of every route key
 	prefixes []prefix // longest first
 	now      func() time.Time
 }
@@ -99,6 +100,7 @@ func New(cfg Config) (*Middleware, error) {
 			return nil, fmt.Errorf("%w: Routes[%q]: %v", ErrInvalidConfig, k, err)
 		}
 		routes[k] = n
+		m.lens |= 1 << (len(rule) % 64)
 	}
 	t, err := routetable.New(routes)
 	if err != nil {
@@ -126,7 +128,7 @@ func MustNew(cfg Config) *Middleware {
 // (the decoded path, as in URL.Path), or nil if neither is deprecated. A
 // route entry wins over a prefix; the longest prefix wins among prefixes.
 func (m *Middleware) Lookup(pattern, urlPath string) *Notice {
-	if n, ok := m.routes.Lookup(pattern); ok {
+	if n := m.lookupRoute(pattern); n != nil {
 		return n
 	}
 	if len(m.prefixes) == 0 {
@@ -135,16 +137,37 @@ func (m *Middleware) Lookup(pattern, urlPath string) *Notice {
 	return matchPrefix(m.prefixes, urlPath)
 }
 
+// lookupRoute returns the route entry for pattern, or nil. A pattern
+// whose length, and whose path's length, no key has cannot have an entry:
+// that check spares most requests the table's two map lookups.
+func (m *Middleware) lookupRoute(pattern string) *Notice {
+	if m.lens&(1<<(len(pattern)%64)) == 0 {
+		// the table's second lookup: the path after the method
+		_, path, found := strings.Cut(pattern, " ")
+		if !found || m.lens&(1<<(len(strings.TrimLeft(path, " "))%64)) == 0 {
+			return nil
+		}
+	}
+	n, _ := m.routes.Lookup(pattern)
+	return n
+}
+
 // Check is the decision: the notice for r's route (nil if it is not
 // deprecated) and, when the route is past its sunset, an error for the
 // 410 Gone response. The error is an *apierrors.Problem that wraps ErrGone
 // and carries the notice's headers, so apierrors.Write sends it whole.
 func (m *Middleware) Check(r *http.Request) (*Notice, error) {
-	n := m.Lookup(route.Pattern(r), r.URL.Path)
+	var n *Notice
+	if m.routes.Len() > 0 {
+		n = m.lookupRoute(route.Pattern(r))
+	}
+	if n == nil && len(m.prefixes) > 0 {
+		n = matchPrefix(m.prefixes, r.URL.Path)
+	}
 	if n == nil {
 		return nil, nil
 	}
-	if n.GoneAt(m.now()) {
+	if !n.Sunset.IsZero() && n.GoneAt(m.now()) {
 		return n, n.gone
 	}
 	return n, nil

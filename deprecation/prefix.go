@@ -75,13 +75,37 @@ func matchPrefix(prefixes []prefix, p string) *Notice {
 		// and nothing a prefix can name except "/".
 		p = "/" + p
 	}
-	p = path.Clean(p)
+	if !clean(p) {
+		p = path.Clean(p)
+	}
 	for i := range prefixes {
 		if underPrefix(p, prefixes[i].path) {
 			return prefixes[i].notice
 		}
 	}
 	return nil
+}
+
+// clean reports whether the absolute path p has no empty, "." or ".."
+// segment, so that path.Clean would at most drop a trailing slash, which
+// underPrefix ignores anyway. It is cheaper than path.Clean on the common,
+// clean path.
+func clean(p string) bool {
+	for i := 0; i < len(p); i++ {
+		if p[i] != '/' {
+			continue
+		}
+		rest := p[i+1:]
+		switch {
+		case len(rest) > 0 && rest[0] == '/':
+			return false
+		case len(rest) > 0 && rest[0] == '.' && (len(rest) == 1 || rest[1] == '/'):
+			return false
+		case len(rest) > 1 && rest[0] == '.' && rest[1] == '.' && (len(rest) == 2 || rest[2] == '/'):
+			return false
+		}
+	}
+	return true
 }
 
 // underPrefix reports whether the clean path p is prefix or lies below it.
