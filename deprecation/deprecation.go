@@ -109,7 +109,7 @@ func New(cfg Config) (*Middleware, error) {
 	m.routes = t
 	m.prefixes, err = newPrefixes(cfg.Prefixes)
 	if err != nil {
-		return nil, fmt.Errorf("%w: %v", ErrInvalidConfig, err)
+		return nil, fmt.Errorf("%w: Prefixes: %v", ErrInvalidConfig, err)
 	}
 	return m, nil
 }

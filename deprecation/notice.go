@@ -2,6 +2,7 @@ package deprecation
 
 import (
 	"errors"
+	"fmt"
 	"net/http"
 	"strconv"
 	"time"
@@ -31,11 +32,11 @@ type Notice struct {
 // newNotice checks p and builds its header values.
 func newNotice(rule string, p Policy) (*Notice, error) {
 	if p.Deprecated.IsZero() {
-		return nil, errors.New("Deprecated is required")
+		return nil, errors.New("the Deprecated date is required")
 	}
 	dep := p.Deprecated.Truncate(time.Second)
 	if y := dep.UTC().Year(); y < 1 || y > 9999 {
-		return nil, errors.New("Deprecated is outside the years 1 to 9999")
+		return nil, errors.New("the Deprecated date is outside the years 1 to 9999")
 	}
 	n := &Notice{Rule: rule, Deprecated: dep, Docs: p.Docs, Successor: p.Successor}
 	// RFC 9745 §2.1: a Structured Field Date, "@" and Unix seconds.
@@ -43,24 +44,24 @@ func newNotice(rule string, p Policy) (*Notice, error) {
 	if !p.Sunset.IsZero() {
 		sun := p.Sunset.Truncate(time.Second)
 		if y := sun.UTC().Year(); y < 1 || y > 9999 {
-			return nil, errors.New("Sunset is outside the years 1 to 9999")
+			return nil, errors.New("the Sunset date is outside the years 1 to 9999")
 		}
 		// RFC 9745 §4: the Sunset "MUST NOT be earlier" than the Deprecation.
 		if sun.Before(dep) {
-			return nil, errors.New("Sunset is before Deprecated")
+			return nil, errors.New("the Sunset date is before the Deprecated date")
 		}
 		n.Sunset = sun
 		n.sunset = []string{sun.UTC().Format(http.TimeFormat)} // IMF-fixdate
 	}
 	if p.Docs != "" {
 		if err := checkLinkTarget(p.Docs); err != nil {
-			return nil, errors.New("Docs: " + err.Error())
+			return nil, fmt.Errorf("the Docs link: %v", err)
 		}
 		n.link = append(n.link, "<"+p.Docs+`>; rel="deprecation"`)
 	}
 	if p.Successor != "" {
 		if err := checkLinkTarget(p.Successor); err != nil {
-			return nil, errors.New("Successor: " + err.Error())
+			return nil, fmt.Errorf("the Successor link: %v", err)
 		}
 		n.link = append(n.link, "<"+p.Successor+`>; rel="successor-version"`)
 	}

@@ -23,15 +23,15 @@ func newPrefixes(cfg map[string]Policy) ([]prefix, error) {
 	for k, p := range cfg {
 		clean, err := cleanPrefix(k)
 		if err != nil {
-			return nil, fmt.Errorf("Prefixes[%q]: %v", k, err)
+			return nil, fmt.Errorf("prefix %q: %v", k, err)
 		}
 		if other, dup := seen[clean]; dup {
-			return nil, fmt.Errorf("Prefixes[%q] and Prefixes[%q] are the same prefix", other, k)
+			return nil, fmt.Errorf("prefixes %q and %q are the same", other, k)
 		}
 		seen[clean] = k
 		n, err := newNotice(clean, p)
 		if err != nil {
-			return nil, fmt.Errorf("Prefixes[%q]: %v", k, err)
+			return nil, fmt.Errorf("prefix %q: %v", k, err)
 		}
 		out = append(out, prefix{path: clean, notice: n})
 	}
