@@ -240,6 +240,24 @@ func TestLinkMerge(t *testing.T) {
 			t.Errorf("request %d: Link = %q, want %q", i, got, want)
 		}
 	}
+	// A policy with one link: its slice must have no room for a second,
+	// or one response's Add would write into another's header.
+	perRequest := m.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Add("Link", "<"+r.URL.Query().Get("next")+`>; rel="next"`)
+	}))
+	var rrs [2]*httptest.ResponseRecorder
+	for i, next := range []string{"/a", "/b"} {
+		rrs[i] = httptest.NewRecorder()
+		req := httptest.NewRequest("GET", "/v2/items/7/legacy?next="+next, nil)
+		req.Pattern = "GET /v2/items/{id}/legacy"
+		perRequest.ServeHTTP(rrs[i], req)
+	}
+	for i, next := range []string{"/a", "/b"} {
+		want := []string{`</v2/items/>; rel="successor-version"`, "<" + next + `>; rel="next"`}
+		if got := rrs[i].Header().Values("Link"); !slices.Equal(got, want) {
+			t.Errorf("one-link policy, request %d: Link = %q, want %q", i, got, want)
+		}
+	}
 	rr := httptest.NewRecorder()
 	m.Handler(http.NotFoundHandler()).ServeHTTP(rr, httptest.NewRequest("GET", "/v1/orders", nil))
 	if got := rr.Header().Values("Link"); !slices.Equal(got, []string{docsLink, succLink}) {

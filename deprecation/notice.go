@@ -38,7 +38,7 @@ func newNotice(rule string, p Policy) (*Notice, error) {
 	if y := dep.UTC().Year(); y < 1 || y > 9999 {
 		return nil, errors.New("the Deprecated date is outside the years 1 to 9999")
 	}
-	n := &Notice{Rule: rule, Deprecated: dep, Docs: p.Docs, Successor: p.Successor}
+	n := &Notice{Rule: rule, Deprecated: dep, Docs: p.Docs, Successor: p.Successor, link: make([]string, 0, 2)}
 	// RFC 9745 §2.1: a Structured Field Date, "@" and Unix seconds.
 	n.deprecation = []string{"@" + strconv.FormatInt(dep.Unix(), 10)}
 	if !p.Sunset.IsZero() {
@@ -64,6 +64,9 @@ func newNotice(rule string, p Policy) (*Notice, error) {
 			return nil, fmt.Errorf("the Successor link: %v", err)
 		}
 		n.link = append(n.link, "<"+p.Successor+`>; rel="successor-version"`)
+	}
+	if len(n.link) == 0 {
+		n.link = nil
 	}
 	n.link = n.link[:len(n.link):len(n.link)]
 

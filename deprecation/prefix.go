@@ -35,12 +35,9 @@ func newPrefixes(cfg map[string]Policy) ([]prefix, error) {
 		}
 		out = append(out, prefix{path: clean, notice: n})
 	}
-	slices.SortFunc(out, func(a, b prefix) int {
-		if d := len(b.path) - len(a.path); d != 0 {
-			return d
-		}
-		return strings.Compare(a.path, b.path)
-	})
+	// Two prefixes of one length never both match a path: the order
+	// among them does not matter.
+	slices.SortFunc(out, func(a, b prefix) int { return len(b.path) - len(a.path) })
 	return out, nil
 }
 
