@@ -125,8 +125,10 @@ func MustNew(cfg Config) *Middleware {
 
 // Lookup returns the notice for a request whose route pattern is pattern
 // (as route.Pattern reports it; "" if unknown) and whose path is urlPath
-// (the decoded path, as in URL.Path), or nil if neither is deprecated. A
+// (cleaned before it is matched), or nil if neither is deprecated. A
 // route entry wins over a prefix; the longest prefix wins among prefixes.
+// Check matches both the decoded path (URL.Path) and the escaped one
+// (URL.RawPath).
 func (m *Middleware) Lookup(pattern, urlPath string) *Notice {
 	if n := m.lookupRoute(pattern); n != nil {
 		return n
@@ -163,6 +165,12 @@ func (m *Middleware) Check(r *http.Request) (*Notice, error) {
 	}
 	if n == nil && len(m.prefixes) > 0 {
 		n = matchPrefix(m.prefixes, r.URL.Path)
+		if n == nil && r.URL.RawPath != "" {
+			// A router that routes on the escaped path (chi; gorilla
+			// with UseEncodedPath) sees other segments: "/v1/%2e%2e/x"
+			// is under /v1 for it, though the decoded path is not.
+			n = matchPrefix(m.prefixes, r.URL.RawPath)
+		}
 	}
 	if n == nil {
 		return nil, nil

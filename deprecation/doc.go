@@ -40,8 +40,8 @@
 // Config.Routes keys single routes by pattern, as package route reports
 // them ("GET /v1/items/{id}" for one method, "/v1/items/{id}" for all);
 // Config.Prefixes deprecates whole versions by path prefix ("/v1/"). A
-// prefix matches the cleaned request path (URL.Path, with //, . and ..
-// resolved) segment by segment: "/v1" matches "/v1" and "/v1/items" but
+// prefix matches the cleaned request path (with //, . and .. resolved;
+// decoded or escaped, see Security) segment by segment: "/v1" matches "/v1" and "/v1/items" but
 // not "/v10" or "/v1.1". A route entry wins over a prefix, and the longest
 // prefix over shorter ones.
 //
@@ -109,10 +109,12 @@
 //   - Route entries apply only when the route pattern is known before the
 //     router runs (see package route); without it, only prefixes match.
 //     Use prefixes for whole versions: they need no router help.
-//   - Prefixes match the decoded path, as ServeMux and gorilla/mux route.
-//     A router that routes on the escaped path (chi, for a path with
-//     %2F) may see "/v1%2Fitems" as one segment where this package sees
-//     /v1/items: the deprecation then applies to more, never to less.
+//   - Prefixes match the decoded path (URL.Path), as ServeMux routes,
+//     and also the escaped path (URL.RawPath) when the request has one, as
+//     chi routes: "/v1/%2e%2e/x" is under /v1 for a router that does not
+//     decode it, and "/v1%2Fitems" is under /v1 once decoded. A path that
+//     either spelling puts under a prefix gets its deprecation: it applies
+//     to more requests, never to fewer.
 //   - The successor link is the same for every request of a route: path
 //     parameters are not carried over into it.
 //   - Clients are free to ignore the headers; the 410 is the only
