@@ -157,7 +157,9 @@ func (m *Middleware) lookupRoute(pattern string) *Notice {
 // Check is the decision: the notice for r's route (nil if it is not
 // deprecated) and, when the route is past its sunset, an error for the
 // 410 Gone response. The error is an *apierrors.Problem that wraps ErrGone
-// and carries the notice's headers, so apierrors.Write sends it whole.
+// and carries the notice's headers, so apierrors.Write sends it whole. The
+// notice and the error are built at New and shared by every request: do
+// not modify them.
 func (m *Middleware) Check(r *http.Request) (*Notice, error) {
 	var n *Notice
 	if m.routes.Len() > 0 {

@@ -11,7 +11,7 @@ import (
 )
 
 // A Notice is the deprecation that applies to a request, with its header
-// values built once at New. It is read-only.
+// values built once at New. It is read-only and safe for concurrent use.
 type Notice struct {
 	// Rule is the Config key that matched: the route key (blanks folded)
 	// or the prefix, as cleaned by New ("/v1").
