@@ -44,6 +44,11 @@
 // (6003) instead. The route is http.route (the OpenTelemetry name; ECS has
 // none). apishield's own fields go under apishield (ECS) or unmapped (OCSF).
 //
+// A request that reached a deprecated route, or was refused past its
+// sunset, is tagged [TagDeprecatedRoute] ("deprecated_route") in ECS tags
+// and OCSF metadata.labels, beside the decision of package deprecation
+// and the principal: one term query lists the callers still to be told.
+//
 // Event names (event.action) come from the OWASP Logging Vocabulary: a
 // request is excess_rate_limit_exceeded, authn_login_fail, authz_fail or
 // input_validation_fail when that package denied it (in that order of

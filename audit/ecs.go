@@ -75,6 +75,9 @@ func (a *Auditor) ecsAttrs(e *entry) (top, ns []slog.Attr) {
 			slog.Int64("duration", int64(e.end.Sub(e.start))))
 	}
 	top = append(top, slog.GroupAttrs("event", ev...))
+	if t, ok := tagsAttr(e, "tags"); ok {
+		top = append(top, t)
+	}
 
 	if e.method != "" {
 		req := []slog.Attr{slog.String("method", a.clean(e.method, 32))}

@@ -64,11 +64,16 @@ func (a *Auditor) ocsfAttrs(e *entry) (top, ns []slog.Attr) {
 		slog.String("severity", sevName),
 		slog.Int("status_id", statusID),
 		slog.String("status", status),
-		slog.GroupAttrs("metadata",
-			slog.String("version", OCSFVersion),
-			slog.String("event_code", e.action),
-			slog.GroupAttrs("product", slog.String("name", "apishield"), slog.String("vendor_name", "apishield"))),
 	}
+	meta := []slog.Attr{
+		slog.String("version", OCSFVersion),
+		slog.String("event_code", e.action),
+		slog.GroupAttrs("product", slog.String("name", "apishield"), slog.String("vendor_name", "apishield")),
+	}
+	if t, ok := tagsAttr(e, "labels"); ok {
+		meta = append(meta, t)
+	}
+	top = append(top, slog.GroupAttrs("metadata", meta...))
 	if e.reason != "" {
 		top = append(top, slog.String("status_detail", a.clean(e.reason, 128)))
 	}
