@@ -209,15 +209,25 @@ type hook struct {
 
 // BeforeHeader implements record.HeaderHook.
 func (k *hook) BeforeHeader(rec *record.Record, h http.Header) {
-	k.p.atWrite(h, k.cred || rec.Principal() != (record.Principal{}))
+	k.p.removeServer(h)
+	// The principal is read (under the record's lock) only when it matters.
+	if k.p.cacheControl != nil && len(h["Cache-Control"]) == 0 &&
+		(k.cred || rec.Principal() != (record.Principal{})) {
+		h["Cache-Control"] = k.p.cacheControl
+	}
 }
 
 // atWrite makes the decisions that wait for the header to be written.
 func (p *compiled) atWrite(h http.Header, authenticated bool) {
-	for _, name := range p.remove {
-		delete(h, name)
-	}
+	p.removeServer(h)
 	if authenticated && p.cacheControl != nil && len(h["Cache-Control"]) == 0 {
 		h["Cache-Control"] = p.cacheControl
+	}
+}
+
+// removeServer deletes the headers that announce the server's software.
+func (p *compiled) removeServer(h http.Header) {
+	for _, name := range p.remove {
+		delete(h, name)
 	}
 }

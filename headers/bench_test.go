@@ -1,0 +1,93 @@
+package headers
+
+import (
+	"net/http"
+	"net/http/httptest"
+	"testing"
+
+	"github.com/apishield/apishield/internal/record"
+)
+
+// discard is a ResponseWriter whose header map is reused, so the benchmark
+// measures the middleware, not the writer.
+type discard struct{ h http.Header }
+
+func (d *discard) Header() http.Header         { return d.h }
+func (d *discard) Write(p []byte) (int, error) { return len(p), nil }
+func (d *discard) WriteHeader(int)             {}
+
+// written is the empty handler: it only writes the header, so the
+// write-time part of the middleware runs.
+var written = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(http.StatusOK) })
+
+// run serves r with h in a loop. The request record is installed once,
+// as errors.Recover or audit does in a full stack, and reset between
+// requests, so the figures are the middleware's own; the floor does the
+// same.
+func run(b *testing.B, h http.Handler, r *http.Request) {
+	b.Helper()
+	d := &discard{h: make(http.Header, 16)}
+	w, r, rec := record.Install(d, r)
+	b.ReportAllocs()
+	for b.Loop() {
+		clear(d.h)
+		record.ResetResponse(rec)
+		record.ResetDecisions(rec)
+		h.ServeHTTP(w, r)
+	}
+}
+
+// BenchmarkFloor is the empty handler behind the record, without headers.
+func BenchmarkFloor(b *testing.B) {
+	b.Run("empty", func(b *testing.B) {
+		run(b, written, httptest.NewRequest("GET", "/v1/items", nil))
+	})
+	b.Run("route_recorded", func(b *testing.B) {
+		run(b, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			record.From(r.Context()).SetRoute("GET /v1/items")
+			w.WriteHeader(http.StatusOK)
+		}), httptest.NewRequest("GET", "/v1/items", nil))
+	})
+}
+
+func BenchmarkHeaders(b *testing.B) {
+	m := MustNew(Config{})
+	b.Run("anonymous", func(b *testing.B) {
+		run(b, m.Handler(written), httptest.NewRequest("GET", "/v1/items", nil))
+	})
+	b.Run("authenticated", func(b *testing.B) {
+		r := httptest.NewRequest("GET", "/v1/items", nil)
+		r.Header.Set("Authorization", "Bearer x")
+		run(b, m.Handler(written), r)
+	})
+	b.Run("route_override", func(b *testing.B) {
+		m := MustNew(Config{Routes: map[string]Policy{"GET /v1/items": {CacheControl: "private"}}})
+		// The route is recorded as route.Mux would, before headers runs.
+		setRoute := func(next http.Handler) http.Handler {
+			return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				record.From(r.Context()).SetRoute("GET /v1/items")
+				next.ServeHTTP(w, r)
+			})
+		}
+		r := httptest.NewRequest("GET", "/v1/items", nil)
+		r.Header.Set("Authorization", "Bearer x")
+		run(b, setRoute(m.Handler(written)), r)
+	})
+}
+
+func BenchmarkHosts(b *testing.B) {
+	hs := testHosts(b)
+	b.Run("handler", func(b *testing.B) {
+		r := httptest.NewRequest("GET", "/v1/items", nil)
+		r.Host = "EU.tenants.example.com:443"
+		run(b, hs.Handler(written), r)
+	})
+	b.Run("allowed", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			if !hs.Allowed("api.example.com") {
+				b.Fatal("refused")
+			}
+		}
+	})
+}
