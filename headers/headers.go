@@ -154,12 +154,18 @@ func (m *Middleware) Handler(next http.Handler) http.Handler {
 		for i := range p.set {
 			h[p.set[i].name] = p.set[i].value
 		}
-		if m.credentialed(r) {
-			rec.SetHeaderHook(&p.credHook)
-		} else if p.needsHook {
-			rec.SetHeaderHook(&p.anonHook)
+		if !p.needsHook {
+			next.ServeHTTP(w, r)
+			return
 		}
+		hook := &p.anonHook
+		if m.credentialed(r) {
+			hook = &p.credHook
+		}
+		rec.SetHeaderHook(hook)
 		next.ServeHTTP(w, r)
+		// A handler that wrote nothing leaves the header to net/http.
+		rec.RunHeaderHook(h)
 	})
 }
 

@@ -110,6 +110,10 @@ func TestCacheControlOnAuthenticatedResponses(t *testing.T) {
 		{name: "principal recorded by auth (mTLS, no header)", inner: principal, handler: ok, want: "no-store"},
 		{name: "principal and WriteHeader", inner: principal,
 			handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(http.StatusAccepted) }), want: "no-store"},
+		{name: "principal and nothing written", inner: principal,
+			handler: http.HandlerFunc(func(http.ResponseWriter, *http.Request) {}), want: "no-store"},
+		{name: "Cookie and nothing written", header: map[string]string{"Cookie": "sid=1"},
+			handler: http.HandlerFunc(func(http.ResponseWriter, *http.Request) {}), want: "no-store"},
 		{name: "principal and Flush", inner: principal,
 			handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { _ = http.NewResponseController(w).Flush() }), want: "no-store"},
 		{name: "handler's own Cache-Control kept", header: map[string]string{"Authorization": "Bearer x"},
@@ -152,20 +156,26 @@ func TestServerHeadersRemoved(t *testing.T) {
 		h.Set("X-AspNetMvc-Version", "5.2")
 		_, _ = io.WriteString(w, "{}")
 	})
+	silent := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Server", "nginx/1.2.3")
+		w.Header().Set("X-Powered-By", "PHP/5.6")
+	})
 	tests := []struct {
 		name     string
 		cfg      Config
+		handler  http.Handler
 		wantGone []string
 		wantKept []string
 	}{
-		{"default", Config{}, []string{"Server", "X-Powered-By", "X-AspNet-Version", "X-AspNetMvc-Version"}, nil},
-		{"Server disabled", Config{Policy: Policy{Disable: []string{"Server"}}},
+		{"default", Config{}, leaky, []string{"Server", "X-Powered-By", "X-AspNet-Version", "X-AspNetMvc-Version"}, nil},
+		{"handler wrote nothing", Config{}, silent, []string{"Server", "X-Powered-By"}, nil},
+		{"Server disabled", Config{Policy: Policy{Disable: []string{"Server"}}}, leaky,
 			[]string{"X-Powered-By", "X-AspNet-Version", "X-AspNetMvc-Version"}, []string{"Server"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			res := serve(t, MustNew(tt.cfg).Handler(leaky), httptest.NewRequest("GET", "/", nil))
+			res := serve(t, MustNew(tt.cfg).Handler(tt.handler), httptest.NewRequest("GET", "/", nil))
 			for _, k := range tt.wantGone {
 				if v := res.Header.Get(k); v != "" {
 					t.Errorf("%s = %q, want it removed", k, v)

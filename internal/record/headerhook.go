@@ -28,3 +28,21 @@ func (w *ResponseWriter) runHook(hook HeaderHook) {
 		hook.BeforeHeader(w.rec, w.ResponseWriter.Header())
 	}
 }
+
+// RunHeaderHook runs the header hook on h now, unless the header has been
+// written (the hook then ran already) or there is no hook. A middleware
+// calls it after its handler returns: a handler that wrote nothing leaves
+// the header to net/http, which writes it past the record's writer. The
+// hook runs at most once.
+func (rec *Record) RunHeaderHook(h http.Header) {
+	rec.mu.Lock()
+	hook := rec.headerHook
+	if rec.wroteHeader {
+		hook = nil
+	}
+	rec.headerHook = nil
+	rec.mu.Unlock()
+	if hook != nil {
+		hook.BeforeHeader(rec, h)
+	}
+}

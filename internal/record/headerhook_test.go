@@ -73,3 +73,33 @@ func TestHeaderHookReplacedByLaterOne(t *testing.T) {
 		t.Errorf("outer ran %d, inner ran %d; want 0 and 1", outer.runs, inner.runs)
 	}
 }
+
+func TestRunHeaderHookOnlyWhenUnwritten(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name     string
+		write    func(w http.ResponseWriter)
+		wantRuns int
+	}{
+		{"nothing written", func(http.ResponseWriter) {}, 1},
+		{"written", func(w http.ResponseWriter) { w.WriteHeader(http.StatusOK) }, 1},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			rr := httptest.NewRecorder()
+			w, _, rec := Install(rr, httptest.NewRequest("GET", "/", nil))
+			hook := &countHook{}
+			rec.SetHeaderHook(hook)
+			tt.write(w)
+			rec.RunHeaderHook(w.Header())
+			rec.RunHeaderHook(w.Header())
+			if hook.runs != tt.wantRuns {
+				t.Errorf("hook ran %d times, want %d", hook.runs, tt.wantRuns)
+			}
+			if rr.Header().Get("X-Hook") != "ran" {
+				t.Error("the hook's header edit did not reach the response")
+			}
+		})
+	}
+}
