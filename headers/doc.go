@@ -13,9 +13,9 @@
 // other sites from loading responses as images or scripts (and reading
 // them through side channels). Authenticated responses get Cache-Control:
 // no-store, so no shared or browser cache keeps one caller's data for the
-// next. Server, X-Powered-By, X-AspNet-Version and X-AspNetMvc-Version, set
-// by handlers or copied from upstreams, are removed: they tell an attacker
-// which exploits to try.
+// next. Server and X-Powered-By, set by handlers or copied from upstreams,
+// are removed (and any others [Policy].Remove names, such as
+// X-AspNet-Version): they tell an attacker which exploits to try.
 //
 // [Hosts] is a Host allow-list against host-header injection: apps build
 // password-reset links, redirects and cache keys from the Host, and an
@@ -57,7 +57,7 @@
 //	Cross-Origin-Resource-Policy: same-origin
 //	X-Frame-Options: DENY
 //	Cache-Control: no-store    (authenticated responses without their own)
-//	Server, X-Powered-By, X-AspNet-Version, X-AspNetMvc-Version: removed
+//	Server, X-Powered-By: removed
 //
 // This is the OWASP REST Security Cheat Sheet's list for API responses,
 // plus Referrer-Policy and CORP from the OWASP Secure Headers Project.

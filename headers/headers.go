@@ -25,8 +25,7 @@ const (
 // response gets X-Content-Type-Options, Content-Security-Policy,
 // Referrer-Policy, Cross-Origin-Resource-Policy and X-Frame-Options;
 // authenticated responses get Cache-Control: no-store unless the handler
-// set its own; Server, X-Powered-By, X-AspNet-Version and
-// X-AspNetMvc-Version are removed.
+// set its own; Server and X-Powered-By are removed.
 type Config struct {
 	// Policy is the profile for every route without an entry in Routes.
 	// Its zero value is the API profile.
@@ -81,6 +80,12 @@ type Policy struct {
 	// documentation for why they are not in it). Names must not be ones
 	// the fields above manage. Nil means none.
 	Set map[string]string
+	// Remove names response headers to delete, besides Server and
+	// X-Powered-By, when the header is written: others that announce the
+	// software behind the API, such as "X-AspNet-Version" or "X-Runtime"
+	// from an upstream. Each costs a map delete per response. In a route
+	// entry it adds to the top-level list. Nil means none.
+	Remove []string
 	// Disable names headers the package must leave alone: one it would
 	// send ("X-Frame-Options", "Cache-Control", ...) is not sent, one it
 	// would remove ("Server", "X-Powered-By", ...) is kept. Names are
@@ -159,7 +164,7 @@ func (m *Middleware) Handler(next http.Handler) http.Handler {
 			return
 		}
 		hook := &p.anonHook
-		if m.credentialed(r) {
+		if p.cacheControl != nil && m.credentialed(r) {
 			hook = &p.credHook
 		}
 		rec.SetHeaderHook(hook)

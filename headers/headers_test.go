@@ -167,10 +167,12 @@ func TestServerHeadersRemoved(t *testing.T) {
 		wantGone []string
 		wantKept []string
 	}{
-		{"default", Config{}, leaky, []string{"Server", "X-Powered-By", "X-AspNet-Version", "X-AspNetMvc-Version"}, nil},
+		{"default", Config{}, leaky, []string{"Server", "X-Powered-By"}, []string{"X-AspNet-Version"}},
+		{"more removed", Config{Policy: Policy{Remove: []string{"x-aspnet-version", " X-AspNetMvc-Version"}}}, leaky,
+			[]string{"Server", "X-Powered-By", "X-AspNet-Version", "X-AspNetMvc-Version"}, nil},
 		{"handler wrote nothing", Config{}, silent, []string{"Server", "X-Powered-By"}, nil},
 		{"Server disabled", Config{Policy: Policy{Disable: []string{"Server"}}}, leaky,
-			[]string{"X-Powered-By", "X-AspNet-Version", "X-AspNetMvc-Version"}, []string{"Server"}},
+			[]string{"X-Powered-By"}, []string{"Server"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -260,6 +262,10 @@ func TestNewRefusesBadConfig(t *testing.T) {
 		{"Set bad name", Config{Policy: Policy{Set: map[string]string{"Bad Name": "x"}}}},
 		{"Set empty value", Config{Policy: Policy{Set: map[string]string{"Permissions-Policy": ""}}}},
 		{"Set twice by case", Config{Policy: Policy{Set: map[string]string{"A-B": "1", "a-b": "2"}}}},
+		{"Remove bad name", Config{Policy: Policy{Remove: []string{"X Runtime"}}}},
+		{"Remove a profile header", Config{Policy: Policy{Remove: []string{"Content-Security-Policy"}}}},
+		{"Remove a Set header", Config{Policy: Policy{Set: map[string]string{"X-A": "1"}, Remove: []string{"x-a"}}}},
+		{"route Remove bad", Config{Routes: map[string]Policy{"/items": {Remove: []string{""}}}}},
 		{"credential header bad", Config{CredentialHeaders: []string{"X Key"}}},
 		{"route key bad", Config{Routes: map[string]Policy{"items": {}}}},
 		{"route value bad", Config{Routes: map[string]Policy{"/items": {FrameOptions: "allow"}}}},

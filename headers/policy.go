@@ -20,8 +20,10 @@ const (
 )
 
 // removed lists the response headers that announce the server's software
-// (OWASP Secure Headers Project, "headers to remove").
-var removed = []string{"Server", "X-Powered-By", "X-Aspnet-Version", "X-Aspnetmvc-Version"}
+// and are removed by default: the two every stack sets. Policy.Remove adds
+// more (the OWASP Secure Headers Project keeps a long list); each costs a
+// map delete on every response.
+var removed = []string{"Server", "X-Powered-By"}
 
 // managed lists every name Disable accepts.
 var managed = append([]string{hContentTypeOptions, hCSP, hReferrer, hCORP, hFrameOptions, hCacheControl}, removed...)
@@ -131,6 +133,20 @@ func compile(base, p Policy, where string) (*compiled, error) {
 			c.remove = append(c.remove, name)
 		}
 	}
+	for _, list := range [][]string{base.Remove, p.Remove} {
+		for _, raw := range list {
+			name, err := headerName(strings.TrimSpace(raw), where+".Remove")
+			if err != nil {
+				return nil, err
+			}
+			if contains(managed, name) || seen(c.set, name) {
+				return nil, wrapf("%s.Remove: %s is a header the policy sets or already removes", where, name)
+			}
+			if !contains(c.remove, name) {
+				c.remove = append(c.remove, name)
+			}
+		}
+	}
 	c.needsHook = len(c.remove) > 0 || c.cacheControl != nil
 	c.credHook = hook{p: c, cred: true}
 	c.anonHook = hook{p: c}
@@ -157,6 +173,11 @@ func canonicalSet(set map[string]string, where string) (map[string]string, error
 		out[name] = v
 	}
 	return out, nil
+}
+
+// seen reports whether set has a field named name.
+func seen(set []field, name string) bool {
+	return slices.ContainsFunc(set, func(f field) bool { return f.name == name })
 }
 
 // headerName checks a header name is an RFC 9110 token and returns its
