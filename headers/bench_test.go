@@ -4,6 +4,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"testing"
+	"time"
 
 	"github.com/apishield/apishield/internal/record"
 )
@@ -102,4 +103,71 @@ func BenchmarkHosts(b *testing.B) {
 			}
 		}
 	})
+}
+
+// BenchmarkOverhead serves the floor and the middleware alternately in one
+// loop and times each request, so both see the same machine load (separate
+// benchmarks drift apart on a shared machine); overhead-ns/req is the
+// middleware's cost over the empty handler. The record is installed once
+// per stack and reset, as in run.
+func BenchmarkOverhead(b *testing.B) {
+	for _, bc := range []struct {
+		name string
+		m    *Middleware
+		auth bool
+	}{
+		{"headers_anonymous", MustNew(Config{}), false},
+		{"headers_authenticated", MustNew(Config{}), true},
+	} {
+		b.Run(bc.name, func(b *testing.B) {
+			req := benchRequest()
+			if bc.auth {
+				req.Header.Set("Authorization", "Bearer x")
+			}
+			overhead(b, written, bc.m.Handler(written), req)
+		})
+	}
+	b.Run("hosts", func(b *testing.B) {
+		req := benchRequest()
+		req.Host = "EU.tenants.example.com:443"
+		overhead(b, written, testHosts(b).Handler(written), req)
+	})
+}
+
+func overhead(b *testing.B, floor, h http.Handler, req *http.Request) {
+	b.Helper()
+	type stack struct {
+		d   *discard
+		w   http.ResponseWriter
+		r   *http.Request
+		rec *record.Record
+		id  []string
+		h   http.Handler
+	}
+	mk := func(h http.Handler) *stack {
+		s := &stack{d: &discard{h: make(http.Header)}, h: h}
+		s.w, s.r, s.rec = record.Install(s.d, req)
+		s.id = s.d.h["X-Request-Id"]
+		return s
+	}
+	serve := func(s *stack) time.Duration {
+		clear(s.d.h)
+		s.d.h["X-Request-Id"] = s.id
+		record.ResetResponse(s.rec)
+		record.ResetDecisions(s.rec)
+		t0 := time.Now()
+		s.h.ServeHTTP(s.w, s.r)
+		return time.Since(t0)
+	}
+	f, m := mk(floor), mk(h)
+	var tFloor, tMw time.Duration
+	b.ReportAllocs()
+	for b.Loop() {
+		tFloor += serve(f)
+		tMw += serve(m)
+	}
+	n := float64(b.N)
+	b.ReportMetric(float64(tFloor.Nanoseconds())/n, "floor-ns/req")
+	b.ReportMetric(float64(tMw.Nanoseconds())/n, "mw-ns/req")
+	b.ReportMetric(float64((tMw-tFloor).Nanoseconds())/n, "overhead-ns/req")
 }
