@@ -24,24 +24,24 @@
 //
 // # Wiring
 //
-// Put both outermost, right inside errors' Responder (and audit), so every
-// response, including other packages' problems and the router's 404 and
-// 405, carries the headers, and nothing runs for a refused host. On a
-// standard library ServeMux:
+// Put both outermost, right inside errors' Responder (and audit), the
+// headers first, so every response carries them (other packages' problems,
+// the router's 404 and 405, and the 421 for a refused host), and nothing
+// runs for a refused host. On a standard library ServeMux:
 //
 //	sec, err := headers.New(headers.Config{})
 //	hosts, err := headers.NewHosts(headers.HostsConfig{Allow: []string{"api.example.com"}})
-//	handler := apierrors.Recover(hosts.Handler(sec.Handler(apierrors.Mux(mux))))
+//	handler := apierrors.Recover(sec.Handler(hosts.Handler(apierrors.Mux(mux))))
 //
 // On chi:
 //
 //	r := chi.NewRouter()
-//	r.Use(apierrors.Recover, hosts.Handler, sec.Handler)
+//	r.Use(apierrors.Recover, sec.Handler, hosts.Handler)
 //
 // On gorilla/mux, whose middleware runs only on matched routes, wrap the
 // router instead of calling r.Use, so 404s and 405s get the headers too:
 //
-//	handler := apierrors.Recover(hosts.Handler(sec.Handler(router)))
+//	handler := apierrors.Recover(sec.Handler(hosts.Handler(router)))
 //
 // Per-route policies ([Config].Routes) need the route pattern before the
 // router runs: put package route's middleware outside headers

@@ -215,7 +215,9 @@ func problem(err error) *apierrors.Problem {
 
 // Handler returns middleware that answers requests [Hosts.Check] refuses
 // with its problem, and records the decision for audit. Put it outermost,
-// after errors.Recover and audit, so nothing works for a refused host.
+// inside errors.Recover, audit and the headers [Middleware] (so the
+// refusal carries the security headers too), so nothing runs for a
+// refused host.
 func (hs *Hosts) Handler(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w, r, rec := record.Install(w, r)

@@ -360,3 +360,20 @@ func TestHostsOverTheWire(t *testing.T) {
 		})
 	}
 }
+
+// TestRefusalCarriesSecurityHeaders: in the documented order the 421 gets
+// the profile like any other response.
+func TestRefusalCarriesSecurityHeaders(t *testing.T) {
+	t.Parallel()
+	hs := testHosts(t)
+	h := MustNew(Config{}).Handler(hs.Handler(http.HandlerFunc(func(http.ResponseWriter, *http.Request) {
+		t.Error("next ran for a refused host")
+	})))
+	req := httptest.NewRequest("GET", "/", nil)
+	req.Host = "evil.example"
+	res := serve(t, h, req)
+	if res.StatusCode != http.StatusMisdirectedRequest {
+		t.Fatalf("status = %d, want 421", res.StatusCode)
+	}
+	wantHeaders(t, res.Header, profile)
+}
