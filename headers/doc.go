@@ -59,8 +59,10 @@
 //	Cache-Control: no-store    (authenticated responses without their own)
 //	Server, X-Powered-By: removed
 //
-// This is the OWASP REST Security Cheat Sheet's list for API responses,
-// plus Referrer-Policy and CORP from the OWASP Secure Headers Project.
+// This is the OWASP REST Security Cheat Sheet's list for API responses
+// (less Strict-Transport-Security, below, and with no-store only where a
+// caller's data is at stake, so public responses stay cacheable), plus
+// Referrer-Policy and CORP from the OWASP Secure Headers Project.
 // Each value can be replaced, and each header disabled by name
 // ([Policy].Disable), for the whole API or one route. The Secure Headers
 // Project's other headers are left out of the profile, and can be added
@@ -68,7 +70,7 @@
 // Cross-Origin-Embedder-Policy govern documents that open windows or load
 // subresources, and Permissions-Policy the features scripts may use, none
 // of which a JSON response under default-src 'none' does; X-XSS-Protection
-// is deprecated and OWASP advises against it. Strict-Transport-Security
+// is deprecated (OWASP advises against enabling it). Strict-Transport-Security
 // belongs to the transport and lives in package tlsconfig (NewHSTS): it is
 // only meaningful over HTTPS and its max-age is a deployment decision.
 //
