@@ -11,6 +11,9 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/go-chi/chi/v5"
+	"github.com/gorilla/mux"
+
 	apierrors "github.com/apishield/apishield/errors"
 	"github.com/apishield/apishield/internal/record"
 	"github.com/apishield/apishield/route"
@@ -429,4 +432,48 @@ func TestInstallsRecordWhenOutermost(t *testing.T) {
 		w.WriteHeader(http.StatusOK)
 	})).ServeHTTP(rr, req)
 	wantHeaders(t, rr.Result().Header, map[string]string{"Cache-Control": "no-store", "X-Powered-By": ""})
+}
+
+// TestRouterWiring follows the package doc's wiring on chi and gorilla/mux:
+// the routers' own 404 and 405 carry the profile too.
+func TestRouterWiring(t *testing.T) {
+	t.Parallel()
+	m := MustNew(Config{})
+	ok := func(w http.ResponseWriter, r *http.Request) { _, _ = io.WriteString(w, "{}") }
+
+	cr := chi.NewRouter()
+	cr.Use(m.Handler)
+	cr.NotFound(apierrors.NotFound)
+	cr.MethodNotAllowed(apierrors.MethodNotAllowed)
+	cr.Get("/items", ok)
+
+	gr := mux.NewRouter()
+	gr.HandleFunc("/items", ok).Methods("GET")
+	gr.NotFoundHandler = http.HandlerFunc(apierrors.NotFound)
+	gr.MethodNotAllowedHandler = http.HandlerFunc(apierrors.MethodNotAllowed)
+
+	tests := []struct {
+		name       string
+		h          http.Handler
+		method     string
+		path       string
+		wantStatus int
+	}{
+		{"chi route", cr, "GET", "/items", 200},
+		{"chi 404", cr, "GET", "/nowhere", 404},
+		{"chi 405", cr, "POST", "/items", 405},
+		{"gorilla route", m.Handler(gr), "GET", "/items", 200},
+		{"gorilla 404", m.Handler(gr), "GET", "/nowhere", 404},
+		{"gorilla 405", m.Handler(gr), "POST", "/items", 405},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			res := serve(t, tt.h, httptest.NewRequest(tt.method, tt.path, nil))
+			if res.StatusCode != tt.wantStatus {
+				t.Fatalf("status = %d, want %d", res.StatusCode, tt.wantStatus)
+			}
+			wantHeaders(t, res.Header, profile)
+		})
+	}
 }
