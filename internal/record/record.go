@@ -93,7 +93,8 @@ type Record struct {
 	wroteHeader bool
 
 	errorWriter     any
-	unauthenticated any // auth's problem for no credentials, see SetUnauthenticated
+	unauthenticated any        // auth's problem for no credentials, see SetUnauthenticated
+	headerHook      HeaderHook // see SetHeaderHook
 }
 
 type ctxKey struct{}

@@ -31,14 +31,16 @@ func (w *ResponseWriter) WriteHeader(status int) {
 	}
 	rec.wroteHeader = true
 	rec.status = status
+	hook := rec.headerHook
 	rec.mu.Unlock()
+	w.runHook(hook)
 	w.ResponseWriter.WriteHeader(status)
 }
 
 // Write records the bytes written, and an implicit 200 status.
 func (w *ResponseWriter) Write(p []byte) (int, error) {
 	rec := w.rec
-	rec.implicitOK()
+	w.runHook(rec.implicitOK())
 	n, err := w.ResponseWriter.Write(p)
 	rec.mu.Lock()
 	rec.bytes += int64(n)
@@ -51,7 +53,7 @@ func (w *ResponseWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter 
 
 // Flush flushes the underlying writer if it can; a flush writes the header.
 func (w *ResponseWriter) Flush() {
-	w.rec.implicitOK()
+	w.runHook(w.rec.implicitOK())
 	_ = http.NewResponseController(w.ResponseWriter).Flush()
 }
 
@@ -72,12 +74,15 @@ func (w *ResponseWriter) Hijack() (net.Conn, *bufio.ReadWriter, error) {
 }
 
 // implicitOK records the 200 status net/http sends when a body is written or
-// flushed before WriteHeader.
-func (rec *Record) implicitOK() {
+// flushed before WriteHeader, and returns the header hook to run if this
+// is the moment the header is written.
+func (rec *Record) implicitOK() (hook HeaderHook) {
 	rec.mu.Lock()
 	if !rec.wroteHeader {
 		rec.wroteHeader = true
 		rec.status = http.StatusOK
+		hook = rec.headerHook
 	}
 	rec.mu.Unlock()
+	return hook
 }
