@@ -43,8 +43,12 @@ func runFilterCases(t *testing.T, h http.Handler, cases []filterCase) {
 				if w.Code != http.StatusNoContent {
 					t.Fatalf("status = %d, want 204 (allowed); body %s", w.Code, w.Body)
 				}
-				if d.Outcome != record.Allow && d.Outcome != record.Skip {
-					t.Errorf("decision outcome = %q, want allow or skip", d.Outcome)
+				want := record.Allow
+				if tc.wantRule == RuleUnknownAddress {
+					want = record.Skip // nothing to decide: no allow-list, no address
+				}
+				if d.Outcome != want {
+					t.Errorf("decision outcome = %q, want %q", d.Outcome, want)
 				}
 				return
 			}
