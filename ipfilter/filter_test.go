@@ -127,6 +127,17 @@ func TestFilterZonesAndMappedRules(t *testing.T) {
 	})
 }
 
+// TestFilterFamilies: an IPv6 rule never covers an IPv4 client.
+func TestFilterFamilies(t *testing.T) {
+	t.Parallel()
+	h := mustNew(t, Config{Allow: []string{"::/0"}}).Handler(okHandler)
+	runFilterCases(t, h, []filterCase{
+		{name: "IPv6 client", peer: "[2001:db8::1]:1", wantRule: "allow ::/0", allowed: true},
+		{name: "IPv4 client", peer: "192.0.2.1:1", wantRule: RuleNotAllowed},
+		{name: "mapped IPv4 client", peer: "[::ffff:192.0.2.1]:1", wantRule: RuleNotAllowed},
+	})
+}
+
 func TestFilterDenyOnly(t *testing.T) {
 	t.Parallel()
 	h := mustNew(t, Config{Deny: []string{"203.0.113.0/24", "2001:db8:bad::/48"}}).Handler(okHandler)

@@ -18,8 +18,8 @@ func TestSet(t *testing.T) {
 	t.Parallel()
 	s := newSet(rulesOf("10.0.0.0/8", "10.1.0.0/16", "10.1.2.3/32", "192.0.2.0/24", "192.0.2.128/25",
 		"2001:db8::/32", "2001:db8:1::/48", "::/0", "0.0.0.0/32", "255.255.255.255/32"))
-	if got, want := len(s.rules), 5; got != want {
-		t.Errorf("newSet kept %d rules %v, want %d (contained ones dropped)", got, s.rules, want)
+	if got, want := len(s.v4)+len(s.v6), 5; got != want {
+		t.Errorf("newSet kept %d rules %v %v, want %d (contained ones dropped)", got, s.v4, s.v6, want)
 	}
 	for _, tc := range []struct{ addr, want string }{
 		{"10.1.2.3", "10.0.0.0/8"},
@@ -35,10 +35,20 @@ func TestSet(t *testing.T) {
 		{"::", "::/0"},
 		{"ffff::1", "::/0"},
 	} {
-		r, ok := s.match(netip.MustParseAddr(tc.addr))
-		if got := map[bool]string{true: r.text}[ok]; got != tc.want {
+		got := ""
+		if r, ok := s.match(netip.MustParseAddr(tc.addr)); ok {
+			got = r.text
+		}
+		if got != tc.want {
 			t.Errorf("match(%s) = %q, want %q", tc.addr, got, tc.want)
 		}
+	}
+	v6all := newSet(rulesOf("::/0"))
+	if _, ok := v6all.match(netip.MustParseAddr("192.0.2.1")); ok {
+		t.Error("::/0 matched an IPv4 address")
+	}
+	if _, ok := v6all.match(netip.MustParseAddr("::ffff:192.0.2.1")); !ok {
+		t.Error("::/0 did not match a mapped address, which is IPv6 to the set")
 	}
 	var empty set
 	if _, ok := empty.match(netip.MustParseAddr("10.0.0.1")); ok || !empty.empty() {
@@ -85,7 +95,7 @@ func FuzzSet(f *testing.F) {
 		}
 		for _, q := range rs {
 			if c, ok := s.coveredBy(q.prefix); !ok || !covers(c.prefix, q.prefix) {
-				t.Fatalf("coveredBy(%v) = %v, %v; want a rule covering it, since it is in the list", q.prefix, c.prefix, ok)
+				t.Fatalf("coveredBy(%v) = %v, %v; want a rule covering it, since it is in the list", q.prefix, c, ok)
 			}
 		}
 	})
