@@ -92,8 +92,13 @@ type Config struct {
 	// the socket peer.
 	TrustedProxies []netip.Prefix
 	// ForwardedHeader is the one header the trusted proxies set:
-	// "X-Forwarded-For", "Forwarded" or "X-Real-IP". If empty,
-	// X-Forwarded-For.
+	// "X-Forwarded-For" or "Forwarded", walked right to left, or a
+	// single-address header set by the edge: "X-Real-IP",
+	// "CF-Connecting-IP", "True-Client-IP" or "Fastly-Client-IP", believed
+	// only as one line holding one bare address. If empty,
+	// X-Forwarded-For. Setting it without TrustedProxies is an error: the
+	// header would never be believed. Use the same value as ratelimit's
+	// IPConfig.Header and ipfilter's Header.
 	ForwardedHeader string
 
 	// LogQueryValues logs query parameter values. If false (the default)

@@ -38,7 +38,9 @@ func TestNewRejectsBadConfig(t *testing.T) {
 		{"empty redact name", Config{Handlers: []slog.Handler{h}, Redact: []string{"-"}}},
 		{"short secret prefix", Config{Handlers: []slog.Handler{h}, SecretPrefixes: []string{"k"}}},
 		{"relative admin path", Config{Handlers: []slog.Handler{h}, AdminPaths: []string{"admin/"}}},
-		{"bad forwarded header", Config{Handlers: []slog.Handler{h}, ForwardedHeader: "X-Nope"}},
+		{"bad forwarded header", Config{Handlers: []slog.Handler{h}, ForwardedHeader: "X-Nope", TrustedProxies: []netip.Prefix{netip.MustParsePrefix("10.0.0.0/8")}}},
+		{"forwarded header without trusted proxies", Config{Handlers: []slog.Handler{h}, ForwardedHeader: "X-Forwarded-For"}},
+		{"CDN header without trusted proxies", Config{Handlers: []slog.Handler{h}, ForwardedHeader: "CF-Connecting-IP"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -285,6 +285,34 @@ func TestTrustedProxies(t *testing.T) {
 	}
 }
 
+// TestTrustedProxiesCDNHeader: a single-address CDN header is believed from
+// a trusted edge, as one bare address only, never from anyone else.
+func TestTrustedProxiesCDNHeader(t *testing.T) {
+	t.Parallel()
+	a, flush, _ := newTest(t, Config{
+		TrustedProxies:  []netip.Prefix{netip.MustParsePrefix("10.0.0.0/8")},
+		ForwardedHeader: "True-Client-IP",
+	})
+	for _, tc := range []struct{ peer, value, want string }{
+		{"10.1.2.3:5000", "198.51.100.7", "198.51.100.7"},
+		{"203.0.113.9:5000", "198.51.100.7", "203.0.113.9"},
+		{"10.1.2.3:5000", "198.51.100.7:443", "10.1.2.3"},
+		{"10.1.2.3:5000", "6.6.6.6, 198.51.100.7", "10.1.2.3"},
+	} {
+		req := httptest.NewRequest("GET", "/", nil)
+		req.RemoteAddr = tc.peer
+		req.Header.Set("True-Client-IP", tc.value)
+		req.Header.Set("X-Forwarded-For", "192.0.2.66")
+		serve(a, http.NotFoundHandler(), req)
+	}
+	lines := flush()
+	for i, w := range []string{"198.51.100.7", "203.0.113.9", "10.1.2.3", "10.1.2.3"} {
+		if got := str(lines[i], "source.ip"); got != w {
+			t.Errorf("event %d: source.ip = %q, want %q", i, got, w)
+		}
+	}
+}
+
 func TestDeniedHeadersNeverLogged(t *testing.T) {
 	t.Parallel()
 	a, flush, _ := newTest(t, Config{Headers: []string{"X-Tenant"}})

@@ -47,8 +47,10 @@
 // # Keys
 //
 // [ByIP] is the client address through the configured trusted proxies only
-// (X-Forwarded-For or RFC 7239 Forwarded, walked right to left), with IPv6
-// grouped by /64; it is the resolver audit uses too. [BySubject] is the
+// (X-Forwarded-For or RFC 7239 Forwarded, walked right to left, or one of
+// the single-address headers X-Real-IP, CF-Connecting-IP, True-Client-IP
+// and Fastly-Client-IP), with IPv6 grouped by /64; it is the resolver audit
+// and ipfilter use too. [BySubject] is the
 // authenticated principal, [ByAPIKey] a hashed API key header, [ByRoute]
 // (or [ByRouteFunc] for gorilla/mux) adds the route pattern, and [Join] and
 // [First] combine key functions. A request without a key of the kind (an

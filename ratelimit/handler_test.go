@@ -244,6 +244,7 @@ func TestByIP(t *testing.T) {
 	xff := mustByIP(t, IPConfig{TrustedProxies: trusted})
 	fwd := mustByIP(t, IPConfig{TrustedProxies: trusted, Header: "Forwarded", IPv6Bits: 56})
 	none := mustByIP(t, IPConfig{})
+	cf := mustByIP(t, IPConfig{TrustedProxies: trusted, Header: "CF-Connecting-IP"})
 	for _, tc := range []struct {
 		name, peer, header, value string
 		fn                        KeyFunc
@@ -256,6 +257,10 @@ func TestByIP(t *testing.T) {
 		{"IPv6 /64 bucket", "[2001:db8:1:2:3:4:5:6]:1", "", "", xff, "ip:2001:db8:1:2::/64"},
 		{"Forwarded with /56", "10.1.1.1:1", "Forwarded", `for="[2001:db8:1:2ff::1]:80"`, fwd, "ip:2001:db8:1:200::/56"},
 		{"unix socket peer shares one bucket", "@", "", "", xff, "ip:unknown"},
+		{"CDN header from trusted edge", "10.1.1.1:1", "CF-Connecting-IP", "203.0.113.9", cf, "ip:203.0.113.9"},
+		{"CDN header from untrusted peer", "198.51.100.1:1", "CF-Connecting-IP", "203.0.113.9", cf, "ip:198.51.100.1"},
+		{"CDN header with a list", "10.1.1.1:1", "CF-Connecting-IP", "1.2.3.4, 203.0.113.9", cf, "ip:10.1.1.1"},
+		{"CDN header ignores XFF", "10.1.1.1:1", "X-Forwarded-For", "203.0.113.9", cf, "ip:10.1.1.1"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
@@ -270,7 +275,8 @@ func TestByIP(t *testing.T) {
 			}
 		})
 	}
-	for _, cfg := range []IPConfig{{IPv6Bits: 32}, {IPv6Bits: 129}, {Header: "X-Client-IP"}, {MaxHops: -1}} {
+	for _, cfg := range []IPConfig{{IPv6Bits: 32}, {IPv6Bits: 129}, {Header: "X-Client-IP"}, {MaxHops: -1},
+		{Header: "X-Forwarded-For"}, {Header: "CF-Connecting-IP"}} {
 		if _, err := ByIP(cfg); !errors.Is(err, ErrInvalidConfig) {
 			t.Errorf("ByIP(%+v): %v, want ErrInvalidConfig", cfg, err)
 		}

@@ -21,8 +21,14 @@ type IPConfig struct {
 	// configuration strings.
 	TrustedProxies []netip.Prefix
 	// Header is the one forwarding header the trusted proxies set:
-	// "X-Forwarded-For", "Forwarded" (RFC 7239) or "X-Real-IP". If empty,
-	// "X-Forwarded-For".
+	// "X-Forwarded-For" or "Forwarded" (RFC 7239), walked right to left, or
+	// a single-address header set by the edge: "X-Real-IP",
+	// "CF-Connecting-IP", "True-Client-IP" or "Fastly-Client-IP", believed
+	// only as one line holding one bare address (anything else gives the
+	// peer). If empty, "X-Forwarded-For". Setting it without
+	// TrustedProxies is an error: the header would never be believed. Use
+	// the same value as audit's ForwardedHeader and ipfilter's Header, so
+	// every package sees the same client.
 	Header string
 	// MaxHops bounds the header entries examined. If zero, 16.
 	MaxHops int

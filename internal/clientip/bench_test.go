@@ -57,6 +57,8 @@ func BenchmarkClientIP(b *testing.B) {
 		{"XFF3Hops", Config{TrustedProxies: trust}, "10.0.0.3:54321", http.Header{"X-Forwarded-For": {"198.51.100.1, 10.0.0.1, 10.0.0.2"}}},
 		{"XFF3HopsIPv6", Config{TrustedProxies: trust}, "[2001:db8:ffff::3]:443", http.Header{"X-Forwarded-For": {"[2001:db8:1::1]:4711, 2001:db8:ffff::1, 2001:db8:ffff::2"}}},
 		{"Forwarded3Hops", Config{TrustedProxies: trust, Header: HeaderForwarded}, "10.0.0.3:54321", http.Header{"Forwarded": {`for=198.51.100.1;proto=https, for=10.0.0.1, for="10.0.0.2:8080"`}}},
+		{"CFConnectingIP", Config{TrustedProxies: trust, Header: HeaderCFConnectingIP}, "10.0.0.3:54321", http.Header{"Cf-Connecting-Ip": {"198.51.100.1"}}},
+		{"CFConnectingIPWithPort", Config{TrustedProxies: trust, Header: HeaderCFConnectingIP}, "10.0.0.3:54321", http.Header{"Cf-Connecting-Ip": {"198.51.100.1:443"}}},
 		{"XFF8KiBForged", Config{TrustedProxies: trust}, "10.0.0.3:54321", http.Header{"X-Forwarded-For": {strings.Repeat("6.6.6.6, ", 1000) + "198.51.100.1, 10.0.0.1"}}},
 		{"XFFAllTrustedCapped", Config{TrustedProxies: trust}, "10.0.0.3:54321", http.Header{"X-Forwarded-For": {strings.Repeat("10.0.0.9, ", 1000) + "10.0.0.1"}}},
 	} {

@@ -9,12 +9,16 @@ import (
 
 func TestNewRejectsBadConfig(t *testing.T) {
 	t.Parallel()
+	trust := []netip.Prefix{netip.MustParsePrefix("10.0.0.0/8")}
 	for _, tc := range []struct {
 		name string
 		cfg  Config
 	}{
-		{"unknown header", Config{Header: "X-Client-IP"}},
-		{"two headers in one string", Config{Header: "X-Forwarded-For, Forwarded"}},
+		{"unknown header", Config{Header: "X-Client-IP", TrustedProxies: trust}},
+		{"two headers in one string", Config{Header: "X-Forwarded-For, Forwarded", TrustedProxies: trust}},
+		{"header without trusted proxies", Config{Header: HeaderXForwardedFor}},
+		{"CDN header without trusted proxies", Config{Header: HeaderCFConnectingIP}},
+		{"header with empty trusted proxies", Config{Header: HeaderXRealIP, TrustedProxies: []netip.Prefix{}}},
 		{"negative hops", Config{MaxHops: -1}},
 		{"negative bytes", Config{MaxHeaderBytes: -1}},
 		{"zero prefix", Config{TrustedProxies: []netip.Prefix{{}}}},
@@ -41,6 +45,9 @@ func TestNewDefaultsAndHeaderNames(t *testing.T) {
 		{"x-forwarded-for", "X-Forwarded-For"},
 		{"FORWARDED", "Forwarded"},
 		{"X-Real-IP", "X-Real-Ip"},
+		{"cf-connecting-ip", "Cf-Connecting-Ip"},
+		{"TRUE-CLIENT-IP", "True-Client-Ip"},
+		{"Fastly-Client-IP", "Fastly-Client-Ip"},
 	} {
 		r, err := New(Config{Header: tc.in, TrustedProxies: trust})
 		if err != nil {

@@ -22,12 +22,26 @@
 //
 // # Defaults
 //
-// No trusted proxies: the socket peer is the client and no header is read.
-// Header: X-Forwarded-For. At most 16 entries (MaxHops) and 8 KiB of header
+// No trusted proxies: the socket peer is the client and no header is read;
+// naming a Header without trusted proxies is a configuration error, so a
+// forgotten trust list is found at start-up. Header: X-Forwarded-For. At most 16 entries (MaxHops) and 8 KiB of header
 // (MaxHeaderBytes) are examined. Addresses come back unmapped
 // (::ffff:192.0.2.1 is 192.0.2.1) and without zones; ports, brackets and
 // RFC 7239 quoting are removed. For rate limiting, Bucket groups IPv6 by /64
 // and AppendKey renders the bucket as a compact key without allocating.
+//
+// # Single-address headers
+//
+// X-Real-IP and the CDN headers CF-Connecting-IP (Cloudflare),
+// True-Client-IP (Akamai, Cloudflare Enterprise) and Fastly-Client-IP
+// (Fastly) hold one address that the edge writes over whatever the client
+// sent. There is no chain to walk: from a trusted peer, the header is
+// believed when it is exactly one line holding exactly one bare address.
+// Two lines, a list, a port, brackets, a CIDR or garbage mean the edge did
+// not write it alone (or is misconfigured), and the socket peer is the
+// answer, the rule an unparsable X-Forwarded-For entry follows. Trust the
+// CDN's published ranges only if the service can be reached from nowhere
+// else.
 //
 // # One header only
 //
@@ -60,8 +74,9 @@
 //     entry or a bound, the answer is a proxy address: every client behind
 //     it then shares one rate-limit bucket. That is the fail-closed choice;
 //     the alternative would be to believe text no trusted proxy vouched for.
-//   - With X-Real-IP, only one proxy tier can be seen: each proxy that
-//     overwrites the header replaces what the tier before it wrote.
+//   - With a single-address header, only one proxy tier can be seen: each
+//     proxy that overwrites the header replaces what the tier before it
+//     wrote. A value naming a trusted proxy is still the answer.
 //   - RFC 7239 obfuscated identifiers ("_hidden") and "unknown" are not
 //     addresses and stop the walk; quoted values with escapes are refused.
 package clientip

@@ -1,6 +1,7 @@
 package clientip
 
 import (
+	"net"
 	"net/http"
 	"net/netip"
 	"strings"
@@ -170,6 +171,60 @@ func FuzzForwarded(f *testing.F) {
 					checkWalkProperty(t, r, peer, got, fwdElements(lines), parseForwardedElement)
 				}
 			}
+		}
+	})
+}
+
+// refSingle is the specification of a single-address header, written
+// plainly and on a different parser (net.ParseIP): from a trusted peer,
+// exactly one line that is, blanks trimmed, one address of at most 64
+// bytes, with at most an IPv6 zone, which is dropped; else the peer.
+func refSingle(peer netip.Addr, lines []string) netip.Addr {
+	if len(lines) != 1 {
+		return peer
+	}
+	v := strings.Trim(lines[0], " \t")
+	if v == "" || len(v) > maxSingleBytes {
+		return peer
+	}
+	host, zone, hasZone := strings.Cut(v, "%")
+	if hasZone && (zone == "" || !strings.Contains(host, ":")) {
+		return peer
+	}
+	ip := net.ParseIP(host)
+	if ip == nil {
+		return peer
+	}
+	a, _ := netip.AddrFromSlice(ip)
+	return a.Unmap()
+}
+
+func FuzzSingleAddressHeader(f *testing.F) {
+	for _, s := range []string{
+		"198.51.100.1", " 2001:db8::1\t", "::ffff:198.51.100.1", "fe80::1%eth0", "fe80::1%",
+		"198.51.100.1:443", "[2001:db8::1]:443", "[2001:db8::1]", "6.6.6.6, 198.51.100.1",
+		"6.6.6.6\n198.51.100.1", "010.0.0.1", "1.2.3.4%eth0", "::1.2.3.4", "unknown", "",
+	} {
+		f.Add(uint8(0), "10.0.0.1:1", s)
+	}
+	trust := mustPrefixes(f, fuzzTrust...)
+	names := []string{HeaderXRealIP, HeaderCFConnectingIP, HeaderTrueClientIP, HeaderFastlyClientIP}
+	f.Fuzz(func(t *testing.T, which uint8, remote, header string) {
+		name := names[int(which)%len(names)]
+		lines := splitLines(header)
+		h := http.Header{http.CanonicalHeaderKey(name): lines}
+		r := MustNew(Config{Header: name, TrustedProxies: trust})
+		peer := ParseRemoteAddr(remote)
+		got := r.Resolve(remote, h)
+		w := peer
+		if peer.IsValid() && r.isTrusted(peer) {
+			w = refSingle(peer, lines)
+		}
+		if got != w {
+			t.Fatalf("%s: Resolve(%q, %q) = %v, specification says %v", name, remote, lines, got, w)
+		}
+		if got.IsValid() && (got.Zone() != "" || got.Is4In6()) {
+			t.Fatalf("%s: Resolve(%q, %q) = %v, want unmapped and zoneless", name, remote, lines, got)
 		}
 	})
 }

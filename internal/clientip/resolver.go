@@ -15,16 +15,22 @@ import (
 type Resolver struct {
 	trusted   []netip.Prefix
 	header    string // canonical map key
-	forwarded bool   // header is RFC 7239 Forwarded
+	kind      headerKind
+	forwarded bool // kind == kindForwarded, read in the walk's loop
 	maxHops   int
 	maxBytes  int
 }
 
 // New validates cfg and returns a Resolver. Errors wrap ErrInvalidConfig.
 func New(cfg Config) (*Resolver, error) {
-	key, fwd, err := canonicalHeader(cfg.Header)
+	key, kind, err := canonicalHeader(cfg.Header)
 	if err != nil {
 		return nil, err
+	}
+	if cfg.Header != "" && len(cfg.TrustedProxies) == 0 {
+		// Fail closed, and loudly: a header nobody may set is a trust
+		// list that was forgotten, not a choice.
+		return nil, fmt.Errorf("%w: Header %q is set but TrustedProxies is empty, so it would never be believed; list the proxies that set it", ErrInvalidConfig, cfg.Header)
 	}
 	if cfg.MaxHops < 0 {
 		return nil, fmt.Errorf("%w: MaxHops %d is negative", ErrInvalidConfig, cfg.MaxHops)
@@ -34,7 +40,8 @@ func New(cfg Config) (*Resolver, error) {
 	}
 	r := &Resolver{
 		header:    key,
-		forwarded: fwd,
+		kind:      kind,
+		forwarded: kind == kindForwarded,
 		maxHops:   cfg.MaxHops,
 		maxBytes:  cfg.MaxHeaderBytes,
 	}
@@ -45,7 +52,7 @@ func New(cfg Config) (*Resolver, error) {
 		r.maxBytes = DefaultMaxHeaderBytes
 	}
 	for i, p := range cfg.TrustedProxies {
-		np, ok := normalizePrefix(p)
+		np, ok := NormalizePrefix(p)
 		if !ok {
 			return nil, fmt.Errorf("%w: trusted proxy %d is not a valid prefix", ErrInvalidConfig, i)
 		}
@@ -85,6 +92,11 @@ func (r *Resolver) Header() string {
 // and the last trusted address seen (at least the peer) is returned, never
 // the unparsable entry and never anything left of it.
 //
+// A single-address header (X-Real-IP, CF-Connecting-IP, True-Client-IP,
+// Fastly-Client-IP) from a trusted peer is the client if it is exactly one
+// line holding one bare address, trusted or not; anything else (no line,
+// two lines, a list, a port, garbage) gives the peer.
+//
 // If req.RemoteAddr is not an IP address (a unix socket peer is "@" or "",
 // as are requests built by hand in tests), ClientIP returns the zero Addr,
 // whose IsValid is false, and no header is believed.
@@ -101,7 +113,50 @@ func (r *Resolver) Resolve(remoteAddr string, h http.Header) netip.Addr {
 	if r == nil || !peer.IsValid() || !r.isTrusted(peer) {
 		return peer
 	}
+	if r.kind == kindSingle {
+		return r.single(h[r.header], peer)
+	}
 	return r.walk(h[r.header], peer)
+}
+
+// single reads a single-address header from a trusted peer. One proxy
+// wrote it by overwriting whatever the client sent, so it is one line and
+// one address; any other shape means someone else wrote into it, and the
+// peer is the answer, as when a walk meets an unparsable entry.
+func (r *Resolver) single(values []string, peer netip.Addr) netip.Addr {
+	if len(values) != 1 {
+		return peer
+	}
+	v := trimOWS(values[0])
+	if v == "" || len(v) > maxSingleBytes || len(v) > r.maxBytes || !addrShaped(v) {
+		return peer
+	}
+	a, err := netip.ParseAddr(v) // refuses ports, brackets, lists and names
+	if err != nil {
+		return peer
+	}
+	return a.WithZone("").Unmap()
+}
+
+// addrShaped is a cheap test that v could be a bare address, so that the
+// common wrong shapes (a port, brackets, a list, a name) are refused
+// without the allocation of netip's parse error: only hex digits, dots and
+// colons, optionally followed by a zone, and never exactly one colon, which
+// is IPv4 with a port.
+func addrShaped(v string) bool {
+	colons := 0
+	for i := 0; i < len(v); i++ {
+		switch c := v[i]; {
+		case c == '%':
+			return colons >= 2 && i+1 < len(v)
+		case c == ':':
+			colons++
+		case c == '.' || '0' <= c && c <= '9' || 'a' <= c && c <= 'f' || 'A' <= c && c <= 'F':
+		default:
+			return false
+		}
+	}
+	return colons != 1
 }
 
 // ParseRemoteAddr parses an http.Request.RemoteAddr: "ip:port",

@@ -223,17 +223,66 @@ func TestClientIPForwarded(t *testing.T) {
 	})
 }
 
-func TestClientIPXRealIP(t *testing.T) {
+// TestClientIPSingleAddressHeaders: X-Real-IP and the CDN headers are
+// believed from a trusted peer only as one line holding one bare address;
+// every other shape gives the peer, as garbage in X-Forwarded-For does.
+func TestClientIPSingleAddressHeaders(t *testing.T) {
 	t.Parallel()
-	x := Config{Header: "x-real-ip"}
-	real := func(v ...string) map[string][]string { return map[string][]string{"X-Real-Ip": v} }
+	for _, name := range []string{HeaderXRealIP, HeaderCFConnectingIP, HeaderTrueClientIP, HeaderFastlyClientIP} {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			c := Config{Header: strings.ToLower(name)}
+			one := func(v ...string) map[string][]string { return map[string][]string{name: v} }
+			runResolveCases(t, []resolveCase{
+				{name: "set by proxy", cfg: c, remote: "10.0.0.1:1", header: one("198.51.100.1"), want: "198.51.100.1"},
+				{name: "IPv6", cfg: c, remote: "10.0.0.1:1", header: one("2001:db8:cafe::17"), want: "2001:db8:cafe::17"},
+				{name: "surrounding blanks", cfg: c, remote: "10.0.0.1:1", header: one(" \t198.51.100.1 "), want: "198.51.100.1"},
+				{name: "mapped is unmapped", cfg: c, remote: "10.0.0.1:1", header: one("::ffff:198.51.100.1"), want: "198.51.100.1"},
+				{name: "zone dropped", cfg: c, remote: "10.0.0.1:1", header: one("fe80::1%eth0"), want: "fe80::1"},
+				{name: "trusted value is the answer", cfg: c, remote: "10.0.0.1:1", header: one("10.0.0.2"), want: "10.0.0.2"},
+				{name: "IPv6 peer trusted", cfg: c, remote: "[2001:db8:ffff::1]:443", header: one("198.51.100.1"), want: "198.51.100.1"},
+
+				{name: "untrusted peer", cfg: c, remote: "203.0.113.7:1", header: one("198.51.100.1"), want: "203.0.113.7"},
+				{name: "unix socket peer", cfg: c, remote: "@", header: one("198.51.100.1"), want: ""},
+				{name: "absent", cfg: c, remote: "10.0.0.1:1", want: "10.0.0.1"},
+				{name: "empty", cfg: c, remote: "10.0.0.1:1", header: one(""), want: "10.0.0.1"},
+				{name: "client line and proxy line", cfg: c, remote: "10.0.0.1:1", header: one("6.6.6.6", "198.51.100.1"), want: "10.0.0.1"},
+				{name: "two equal lines", cfg: c, remote: "10.0.0.1:1", header: one("198.51.100.1", "198.51.100.1"), want: "10.0.0.1"},
+				{name: "list", cfg: c, remote: "10.0.0.1:1", header: one("6.6.6.6, 198.51.100.1"), want: "10.0.0.1"},
+				{name: "trailing comma", cfg: c, remote: "10.0.0.1:1", header: one("198.51.100.1,"), want: "10.0.0.1"},
+				{name: "IPv4 with port", cfg: c, remote: "10.0.0.1:1", header: one("198.51.100.1:443"), want: "10.0.0.1"},
+				{name: "bracketed IPv6", cfg: c, remote: "10.0.0.1:1", header: one("[2001:db8::1]"), want: "10.0.0.1"},
+				{name: "bracketed IPv6 with port", cfg: c, remote: "10.0.0.1:1", header: one("[2001:db8::1]:443"), want: "10.0.0.1"},
+				{name: "CIDR", cfg: c, remote: "10.0.0.1:1", header: one("198.51.100.0/24"), want: "10.0.0.1"},
+				{name: "quoted", cfg: c, remote: "10.0.0.1:1", header: one(`"198.51.100.1"`), want: "10.0.0.1"},
+				{name: "Forwarded syntax", cfg: c, remote: "10.0.0.1:1", header: one("for=198.51.100.1"), want: "10.0.0.1"},
+				{name: "hostname", cfg: c, remote: "10.0.0.1:1", header: one("localhost"), want: "10.0.0.1"},
+				{name: "unknown", cfg: c, remote: "10.0.0.1:1", header: one("unknown"), want: "10.0.0.1"},
+				{name: "leading zeros", cfg: c, remote: "10.0.0.1:1", header: one("010.0.0.1"), want: "10.0.0.1"},
+				{name: "garbage", cfg: c, remote: "10.0.0.1:1", header: one("nope"), want: "10.0.0.1"},
+				{name: "empty zone", cfg: c, remote: "10.0.0.1:1", header: one("fe80::1%"), want: "10.0.0.1"},
+				{name: "over 64 bytes", cfg: c, remote: "10.0.0.1:1", header: one("fe80::1%" + strings.Repeat("z", 60)), want: "10.0.0.1"},
+				{name: "over MaxHeaderBytes", cfg: Config{Header: name, MaxHeaderBytes: 8}, remote: "10.0.0.1:1", header: one("198.51.100.1"), want: "10.0.0.1"},
+
+				// One header only: the configured one, never a sibling.
+				{name: "XFF ignored", cfg: c, remote: "10.0.0.1:1", header: xff("198.51.100.1"), want: "10.0.0.1"},
+				{name: "Forwarded ignored", cfg: c, remote: "10.0.0.1:1", header: fwd("for=198.51.100.1"), want: "10.0.0.1"},
+			})
+			for _, other := range []string{HeaderXRealIP, HeaderCFConnectingIP, HeaderTrueClientIP, HeaderFastlyClientIP} {
+				if other == name {
+					continue
+				}
+				runResolveCases(t, []resolveCase{{
+					name: other + " ignored", cfg: c, remote: "10.0.0.1:1",
+					header: map[string][]string{http.CanonicalHeaderKey(other): {"198.51.100.1"}}, want: "10.0.0.1",
+				}})
+			}
+		})
+	}
+	// The list headers ignore the single-address ones.
 	runResolveCases(t, []resolveCase{
-		{name: "set by proxy", cfg: x, remote: "10.0.0.1:1", header: real("198.51.100.1"), want: "198.51.100.1"},
-		{name: "proxy appended a line", cfg: x, remote: "10.0.0.1:1", header: real("6.6.6.6", "198.51.100.1"), want: "198.51.100.1"},
-		{name: "trusted value is the answer", cfg: x, remote: "10.0.0.1:1", header: real("10.0.0.2"), want: "10.0.0.2"},
-		{name: "garbage", cfg: x, remote: "10.0.0.1:1", header: real("nope"), want: "10.0.0.1"},
-		{name: "XFF ignored", cfg: x, remote: "10.0.0.1:1", header: xff("198.51.100.1"), want: "10.0.0.1"},
-		{name: "untrusted peer", cfg: x, remote: "203.0.113.7:1", header: real("198.51.100.1"), want: "203.0.113.7"},
+		{name: "CF-Connecting-IP ignored under XFF", remote: "10.0.0.1:1", header: map[string][]string{"Cf-Connecting-Ip": {"198.51.100.1"}}, want: "10.0.0.1"},
+		{name: "True-Client-IP ignored under Forwarded", cfg: Config{Header: HeaderForwarded}, remote: "10.0.0.1:1", header: map[string][]string{"True-Client-Ip": {"198.51.100.1"}}, want: "10.0.0.1"},
 	})
 }
 
@@ -339,6 +388,15 @@ func TestClientIPAllocations(t *testing.T) {
 		}
 		if n := testing.AllocsPerRun(100, func() { r.ClientIP(req) }); n != 0 {
 			t.Errorf("%s: ClientIP allocates %v times per call, want 0", tc.name, n)
+		}
+	}
+	cdn := newTestResolver(t, Config{TrustedProxies: mustPrefixes(t, testTrusted...), Header: HeaderCFConnectingIP})
+	for _, v := range []string{"198.51.100.1", "2001:db8:cafe::17", "198.51.100.1:443", "garbage"} {
+		req := httptest.NewRequest(http.MethodGet, "/", nil)
+		req.RemoteAddr = "10.0.0.3:1234"
+		req.Header.Set(HeaderCFConnectingIP, v)
+		if n := testing.AllocsPerRun(100, func() { cdn.ClientIP(req) }); n != 0 {
+			t.Errorf("CF-Connecting-IP %q: ClientIP allocates %v times per call, want 0", v, n)
 		}
 	}
 }

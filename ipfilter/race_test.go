@@ -1,0 +1,5 @@
+//go:build race
+
+package ipfilter
+
+const raceEnabled = true
