@@ -2,7 +2,6 @@ package main
 
 import (
 	"fmt"
-	"net/http"
 	"net/http/httputil"
 	"net/netip"
 	"net/url"
@@ -10,6 +9,7 @@ import (
 	"time"
 
 	"github.com/apishield/apishield/auth"
+	"github.com/apishield/apishield/ipfilter"
 	"github.com/apishield/apishield/ratelimit"
 )
 
@@ -24,8 +24,7 @@ type forwarding struct {
 	// X-Forwarded-Host and Forwarded's host. Never the client's Host.
 	publicHost string
 	// trusted are the networks of the proxies in front of the gateway,
-	// whose X-Forwarded-For the rate limit, the audit log and clientIP
-	// believe.
+	// whose X-Forwarded-For the rate limit and the audit log believe.
 	trusted []netip.Prefix
 	// request is the allow-list of client headers forwarded, canonical.
 	request map[string]bool
@@ -35,8 +34,6 @@ type forwarding struct {
 	// passErrors passes upstream 5xx responses as they are instead of a
 	// 502 problem.
 	passErrors bool
-	// clientIP is the client's address as the gateway resolved it.
-	clientIP func(*http.Request) netip.Addr
 }
 
 // forwardingFlags are the flags' values that shape forwarding.
@@ -75,9 +72,6 @@ func newForwarding(f forwardingFlags) (*forwarding, error) {
 	}
 	if fw.response, err = headerList(defaultResponseHeaders, f.responseHeaders, reservedResponseHeader); err != nil {
 		return nil, fmt.Errorf("-response-headers: %w", err)
-	}
-	if fw.clientIP, err = newClientIP(fw.trusted); err != nil {
-		return nil, fmt.Errorf("-trusted-proxies: %w", err)
 	}
 	return fw, nil
 }
@@ -121,7 +115,11 @@ func (fw *forwarding) setHeaders(pr *httputil.ProxyRequest) {
 		}
 	}
 
-	ip := fw.clientIP(pr.In)
+	// The address the per-IP limit and the audit log resolved (walking
+	// X-Forwarded-For right to left through trusted proxies only), read
+	// back from the request, so X-Forwarded-For names the client they
+	// counted. Without one (a unix-socket peer) the upstream gets none.
+	ip, _ := ipfilter.ClientIP(pr.In)
 	proto := "http"
 	if pr.In.TLS != nil {
 		proto = "https"
@@ -158,33 +156,4 @@ func forwardedElement(ip netip.Addr, host, proto string) string {
 	}
 	b.WriteString(`host="` + host + `";proto=` + proto)
 	return b.String()
-}
-
-// newClientIP returns the gateway's client-address resolver. It is
-// ratelimit.ByIP's, the one the per-IP limit and the audit log use (walking
-// X-Forwarded-For right to left through trusted proxies only), at full IPv6
-// width, so X-Forwarded-For names the address they counted. ByIP returns
-// the address inside a rate-limit key ("ip:203.0.113.9",
-// "ip:2001:db8::7/128", "ip:unknown"); an address that cannot be read from
-// it is invalid, and the upstream then gets no X-Forwarded-For.
-func newClientIP(trusted []netip.Prefix) (func(*http.Request) netip.Addr, error) {
-	key, err := ratelimit.ByIP(ratelimit.IPConfig{TrustedProxies: trusted, IPv6Bits: 128})
-	if err != nil {
-		return nil, err
-	}
-	return func(r *http.Request) netip.Addr {
-		k, err := key(nil, r)
-		if err != nil {
-			return netip.Addr{}
-		}
-		s, ok := strings.CutPrefix(string(k), "ip:")
-		if !ok {
-			return netip.Addr{}
-		}
-		ip, err := netip.ParseAddr(strings.TrimSuffix(s, "/128"))
-		if err != nil {
-			return netip.Addr{}
-		}
-		return ip.Unmap().WithZone("")
-	}, nil
 }
