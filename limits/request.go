@@ -1,0 +1,100 @@
+package limits
+
+import (
+	"net/http"
+	"strconv"
+	"strings"
+
+	apierrors "github.com/apishield/apishield/errors"
+)
+
+// checkTarget bounds the request target: the path, as received and as
+// decoded, and the query, in bytes and in parameters.
+func checkTarget(r *http.Request, c *compiled) *apierrors.Problem {
+	raw := r.URL.RawPath
+	if r.RequestURI != "" && r.RequestURI[0] == '/' {
+		// As received: the server keeps the request target verbatim.
+		raw, _, _ = strings.Cut(r.RequestURI, "?")
+	}
+	if len(r.URL.Path) > c.maxPath || len(raw) > c.maxPath {
+		return tooLong("path", c.maxPath, ErrPathTooLong)
+	}
+	q := r.URL.RawQuery
+	if len(q) > c.maxQuery {
+		return tooLong("query", c.maxQuery, ErrQueryTooLong)
+	}
+	if countParams(q) > c.maxParams {
+		return deny(http.StatusRequestURITooLong, apierrors.ReasonURITooLong,
+			"The query has more than the limit of "+strconv.Itoa(c.maxParams)+" parameters.", ErrTooManyParams)
+	}
+	return nil
+}
+
+// countParams counts the non-empty pieces of a query between "&" and ";":
+// what a parser splitting on either would see as parameters, so ";" cannot
+// hide parameters from the count (net/url refuses it; other parsers split
+// on it).
+func countParams(q string) int {
+	n := 0
+	start := 0
+	for i := 0; i <= len(q); i++ {
+		if i == len(q) || q[i] == '&' || q[i] == ';' {
+			if i > start {
+				n++
+			}
+			start = i + 1
+		}
+	}
+	return n
+}
+
+// checkHeaders bounds the header fields: their number, their total size,
+// and each value's size.
+func checkHeaders(r *http.Request, c *compiled) *apierrors.Problem {
+	n, total := 0, 0
+	for k, vs := range r.Header {
+		n += len(vs)
+		for _, v := range vs {
+			if len(v) > c.maxValue {
+				return deny(http.StatusRequestHeaderFieldsTooLarge, apierrors.ReasonHeadersTooLarge,
+					"A header field's value is longer than the limit of "+strconv.Itoa(c.maxValue)+" bytes.", ErrHeaderValueTooLong)
+			}
+			total += len(k) + len(v) + 4 // ": " and CRLF
+		}
+	}
+	if n > c.maxHeaders {
+		return deny(http.StatusRequestHeaderFieldsTooLarge, apierrors.ReasonHeadersTooLarge,
+			"The request has more than the limit of "+strconv.Itoa(c.maxHeaders)+" header fields.", ErrTooManyHeaders)
+	}
+	if total > c.maxHeaderBytes {
+		return deny(http.StatusRequestHeaderFieldsTooLarge, apierrors.ReasonHeadersTooLarge,
+			"The header fields are larger than the limit of "+strconv.Itoa(c.maxHeaderBytes)+" bytes.", ErrHeadersTooLarge)
+	}
+	return nil
+}
+
+// checkContentType requires one well-formed Content-Type in types.
+func checkContentType(r *http.Request, types []mediaRange) *apierrors.Problem {
+	vs := r.Header["Content-Type"]
+	var detail string
+	switch len(vs) {
+	case 0:
+		detail = "The request body has no Content-Type."
+	case 1:
+		typ, sub, ok := parseMediaType(vs[0])
+		if !ok {
+			detail = "The request's Content-Type is malformed."
+			break
+		}
+		for _, t := range types {
+			if t.match(typ, sub) {
+				return nil
+			}
+		}
+		detail = "The request body's media type is not accepted by this route."
+	default:
+		// Two parsers could pick different ones.
+		detail = "The request has more than one Content-Type."
+	}
+	return deny(http.StatusUnsupportedMediaType, apierrors.ReasonUnsupportedMediaType, detail, ErrUnsupportedMediaType)
+}
