@@ -7,6 +7,7 @@ import "strings"
 // "type/*+json".
 type mediaRange struct {
 	typ, sub, suffix string
+	exact            string // "typ/sub" for an entry without wildcards
 }
 
 // parseRange parses a ContentTypes entry: "type/subtype", "type/*",
@@ -27,7 +28,8 @@ func parseRange(s string) (mediaRange, bool) {
 	case strings.HasPrefix(sub, "*+") && isToken(sub[2:]) && !strings.Contains(sub[2:], "*"):
 		return mediaRange{typ: typ, suffix: strings.ToLower(sub[1:])}, true
 	case isToken(sub) && !strings.Contains(sub, "*"):
-		return mediaRange{typ: typ, sub: strings.ToLower(sub)}, true
+		sub = strings.ToLower(sub)
+		return mediaRange{typ: typ, sub: sub, exact: typ + "/" + sub}, true
 	}
 	return mediaRange{}, false
 }

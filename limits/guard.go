@@ -71,12 +71,21 @@ func New(cfg Config) (*Guard, error) {
 	return &Guard{def: c, routes: routes}, nil
 }
 
-// rules returns the compiled rules for r's route.
-func (g *Guard) rules(r *http.Request) *compiled {
-	if g.routes.Len() > 0 {
-		if c, ok := g.routes.Lookup(route.Pattern(r)); ok {
-			return c
-		}
+// rules returns the compiled rules for r's route; rec is r's record, if
+// the caller has it at hand.
+func (g *Guard) rules(r *http.Request, rec *record.Record) *compiled {
+	if g.routes.Len() == 0 {
+		return g.def
+	}
+	pattern := ""
+	if rec != nil {
+		pattern = rec.Route()
+	}
+	if pattern == "" {
+		pattern = route.Pattern(r)
+	}
+	if c, ok := g.routes.Lookup(pattern); ok {
+		return c
 	}
 	return g.def
 }
@@ -92,7 +101,7 @@ func (g *Guard) rules(r *http.Request) *compiled {
 func (g *Guard) Handler(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w, r, rec := record.Install(w, r)
-		c := g.rules(r)
+		c := g.rules(r, rec)
 		r2, err := g.bound(w, r, c)
 		if err != nil {
 			p := asProblem(err)
@@ -114,22 +123,28 @@ func (g *Guard) Handler(next http.Handler) http.Handler {
 // The route is route.Pattern(r); a request without one, or whose route
 // Config.Routes does not name, is checked against Config.Default.
 func (g *Guard) Check(r *http.Request) error {
-	if p := check(r, g.rules(r)); p != nil {
+	if p := check(r, g.rules(r, nil)); p != nil {
 		return p
 	}
 	return nil
 }
 
-// Bound is [Guard.Check] followed by bounding r's body: it returns r, or a
-// copy of r whose body is bounded to the route's MaxBodyBytes, or an
-// error. A body of unknown length is read ahead into memory, and one over
-// the limit refused with 413 (unless the route's Stream is set); a body
-// that cannot be read is a 400. w is used only to tell the server to close
-// the connection after an oversized body; it may be nil.
+// Bound is [Guard.Check] followed by bounding r's body to the route's
+// MaxBodyBytes: it returns the request to pass on, or an error. A body
+// with a Content-Length within the limit stays r's and r is returned:
+// net/http's server already stops it at its Content-Length, and a request
+// that did not come through one (no http.ServerContextKey in its context)
+// gets r.Body replaced with a reader that fails past the limit (as the
+// r.Body = http.MaxBytesReader(…) idiom does). A body of
+// unknown length is read ahead into memory, refused with 413 past the
+// limit, and handed on in a copy of r (or, with the route's Stream set,
+// bounded as it is read, in a copy of r). A body that cannot be read is a
+// 400. w is used only to tell the server to close the connection after an
+// oversized body; it may be nil.
 //
 // Bound is the decision behind Handler, for callers outside an HTTP stack.
 func (g *Guard) Bound(w http.ResponseWriter, r *http.Request) (*http.Request, error) {
-	return g.bound(w, r, g.rules(r))
+	return g.bound(w, r, g.rules(r, nil))
 }
 
 func (g *Guard) bound(w http.ResponseWriter, r *http.Request, c *compiled) (*http.Request, error) {
@@ -138,9 +153,21 @@ func (g *Guard) bound(w http.ResponseWriter, r *http.Request, c *compiled) (*htt
 	}
 	var r2 *http.Request
 	var err error
-	if c.stream {
+	switch {
+	case r.Body == nil || r.Body == http.NoBody:
+		return r, nil
+	case r.ContentLength >= 0:
+		// Within the limit, since check refused more. net/http's servers
+		// (HTTP/1, HTTP/2, h2c) deliver no more than Content-Length and
+		// fail the read past it; a request that did not come through one
+		// (in-process, or another server) is capped here.
+		if r.Context().Value(http.ServerContextKey) == nil {
+			bodylimit.Cap(r, c.maxBody)
+		}
+		return r, nil
+	case c.stream:
 		r2, err = bodylimit.Stream(w, r, c.maxBody)
-	} else {
+	default:
 		r2, err = bodylimit.Check(w, r, c.maxBody)
 	}
 	if err != nil {
@@ -165,7 +192,8 @@ func check(r *http.Request, c *compiled) *apierrors.Problem {
 	if p := checkTarget(r, c); p != nil {
 		return p
 	}
-	if p := checkHeaders(r, c); p != nil {
+	contentType, p := checkHeaders(r, c)
+	if p != nil {
 		return p
 	}
 	if !hasBody(r) {
@@ -176,7 +204,7 @@ func check(r *http.Request, c *compiled) *apierrors.Problem {
 			"A "+safeMethod(r.Method)+" request must not have a body.", ErrBodyNotAllowed)
 	}
 	if c.types != nil {
-		if p := checkContentType(r, c.types); p != nil {
+		if p := checkContentType(contentType, c.types); p != nil {
 			return p
 		}
 	}

@@ -23,7 +23,9 @@ func checkTarget(r *http.Request, c *compiled) *apierrors.Problem {
 	if len(q) > c.maxQuery {
 		return tooLong("query", c.maxQuery, ErrQueryTooLong)
 	}
-	if countParams(q) > c.maxParams {
+	// A query of n bytes has at most (n+1)/2 non-empty pieces: most are
+	// short enough that they need no counting.
+	if (len(q)+1)/2 > c.maxParams && countParams(q) > c.maxParams {
 		return deny(http.StatusRequestURITooLong, apierrors.ReasonURITooLong,
 			"The query has more than the limit of "+strconv.Itoa(c.maxParams)+" parameters.", ErrTooManyParams)
 	}
@@ -49,38 +51,49 @@ func countParams(q string) int {
 }
 
 // checkHeaders bounds the header fields: their number, their total size,
-// and each value's size.
-func checkHeaders(r *http.Request, c *compiled) *apierrors.Problem {
-	n, total := 0, 0
+// and each value's size. It returns the Content-Type values it passed, so
+// the map is walked once.
+func checkHeaders(r *http.Request, c *compiled) (contentType []string, p *apierrors.Problem) {
+	n, total, longest := 0, 0, 0
 	for k, vs := range r.Header {
 		n += len(vs)
+		total += len(vs) * (len(k) + 4) // name, ": " and CRLF on each line
 		for _, v := range vs {
-			if len(v) > c.maxValue {
-				return deny(http.StatusRequestHeaderFieldsTooLarge, apierrors.ReasonHeadersTooLarge,
-					"A header field's value is longer than the limit of "+strconv.Itoa(c.maxValue)+" bytes.", ErrHeaderValueTooLong)
-			}
-			total += len(k) + len(v) + 4 // ": " and CRLF
+			total += len(v)
+			longest = max(longest, len(v))
+		}
+		if len(k) == len("Content-Type") && k == "Content-Type" {
+			contentType = vs
 		}
 	}
+	if longest > c.maxValue {
+		return nil, deny(http.StatusRequestHeaderFieldsTooLarge, apierrors.ReasonHeadersTooLarge,
+			"A header field's value is longer than the limit of "+strconv.Itoa(c.maxValue)+" bytes.", ErrHeaderValueTooLong)
+	}
 	if n > c.maxHeaders {
-		return deny(http.StatusRequestHeaderFieldsTooLarge, apierrors.ReasonHeadersTooLarge,
+		return nil, deny(http.StatusRequestHeaderFieldsTooLarge, apierrors.ReasonHeadersTooLarge,
 			"The request has more than the limit of "+strconv.Itoa(c.maxHeaders)+" header fields.", ErrTooManyHeaders)
 	}
 	if total > c.maxHeaderBytes {
-		return deny(http.StatusRequestHeaderFieldsTooLarge, apierrors.ReasonHeadersTooLarge,
+		return nil, deny(http.StatusRequestHeaderFieldsTooLarge, apierrors.ReasonHeadersTooLarge,
 			"The header fields are larger than the limit of "+strconv.Itoa(c.maxHeaderBytes)+" bytes.", ErrHeadersTooLarge)
 	}
-	return nil
+	return contentType, nil
 }
 
-// checkContentType requires one well-formed Content-Type in types.
-func checkContentType(r *http.Request, types []mediaRange) *apierrors.Problem {
-	vs := r.Header["Content-Type"]
+// checkContentType requires one well-formed Content-Type, whose values
+// are vs, in types.
+func checkContentType(vs []string, types []mediaRange) *apierrors.Problem {
 	var detail string
 	switch len(vs) {
 	case 0:
 		detail = "The request body has no Content-Type."
 	case 1:
+		for _, t := range types {
+			if t.exact != "" && vs[0] == t.exact {
+				return nil // the common case, spelled as listed: no parsing
+			}
+		}
 		typ, sub, ok := parseMediaType(vs[0])
 		if !ok {
 			detail = "The request's Content-Type is malformed."

@@ -93,6 +93,15 @@ func Capped(r *http.Request, max int64) *http.Request {
 	return &c.req
 }
 
+// Cap is [Capped] without the copy: it replaces r.Body, which must be
+// non-nil, with the capped one, in one small allocation, as the common
+// r.Body = http.MaxBytesReader(w, r.Body, n) idiom does; r's other fields
+// are untouched. For a caller on the hot path, where copying the request
+// would cost more than the rest of its checks.
+func Cap(r *http.Request, max int64) {
+	r.Body = &capped{rc: r.Body, left: max, max: max}
+}
+
 type cappedRequest struct {
 	req  http.Request
 	body capped
