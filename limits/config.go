@@ -78,6 +78,16 @@ type Rules struct {
 	// If nil, any Content-Type, or none, is accepted.
 	ContentTypes []string
 
+	// ContentEncodings are the content codings (RFC 9110 §8.4) a request
+	// body may have besides identity, such as "gzip", compared
+	// case-insensitively; "*" takes any. A body with a coding not listed
+	// is refused with 415: MaxBodyBytes bounds a body as sent, and a
+	// compressed one inflates far past it (kilobytes of gzip become
+	// gigabytes) in whatever decodes it, which must bound its own output.
+	// If nil, only identity: a body with any other Content-Encoding is
+	// refused.
+	ContentEncodings []string
+
 	// Methods are the methods the route allows; others are refused with 405
 	// and an Allow header listing these. Listing GET allows HEAD too, as
 	// ServeMux does. Methods are case-sensitive tokens (RFC 9110 §9.1). If
@@ -124,6 +134,8 @@ type compiled struct {
 	maxBody         int64
 	stream          bool
 	types           []mediaRange // nil: no check
+	encodings       []string     // lower-case; nil: identity only
+	anyEncoding     bool
 	methods         []string
 	allow           string // the Allow header's value
 	bodyOnAnyMethod bool
@@ -145,6 +157,9 @@ func (r Rules) withDefaults(def Rules) Rules {
 	}
 	if r.ContentTypes == nil {
 		r.ContentTypes = def.ContentTypes
+	}
+	if r.ContentEncodings == nil {
+		r.ContentEncodings = def.ContentEncodings
 	}
 	if r.Methods == nil {
 		r.Methods = def.Methods
@@ -207,6 +222,9 @@ func (r Rules) check(where string) error {
 	if r.ContentTypes != nil && len(r.ContentTypes) == 0 {
 		return fmt.Errorf("%w: %s.ContentTypes is empty; nil means any", ErrInvalidConfig, where)
 	}
+	if r.ContentEncodings != nil && len(r.ContentEncodings) == 0 {
+		return fmt.Errorf("%w: %s.ContentEncodings is empty; nil means identity only", ErrInvalidConfig, where)
+	}
 	return nil
 }
 
@@ -244,6 +262,16 @@ func (r Rules) compile(where string) (*compiled, error) {
 			return nil, fmt.Errorf("%w: %s.ContentTypes: %q is not \"type/subtype\", \"type/*\", \"type/*+suffix\" or \"*/*\"", ErrInvalidConfig, where, t)
 		}
 		c.types = append(c.types, mr)
+	}
+	for _, e := range r.ContentEncodings {
+		switch {
+		case e == "*":
+			c.anyEncoding = true
+		case isToken(e) && !strings.Contains(e, "*"):
+			c.encodings = append(c.encodings, strings.ToLower(e))
+		default:
+			return nil, fmt.Errorf("%w: %s.ContentEncodings: %q is not a content coding", ErrInvalidConfig, where, e)
+		}
 	}
 	return c, nil
 }

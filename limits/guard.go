@@ -16,16 +16,31 @@ import (
 // Sentinel errors: the cause of each problem [Guard.Check] and
 // [Guard.Bound] return, for errors.Is.
 var (
-	ErrMethodNotAllowed     = errors.New("limits: method not allowed")           // 405
-	ErrPathTooLong          = errors.New("limits: path too long")                // 414
-	ErrQueryTooLong         = errors.New("limits: query too long")               // 414
-	ErrTooManyParams        = errors.New("limits: too many query parameters")    // 414
-	ErrTooManyHeaders       = errors.New("limits: too many header fields")       // 431
-	ErrHeadersTooLarge      = errors.New("limits: header fields too large")      // 431
-	ErrHeaderValueTooLong   = errors.New("limits: header value too long")        // 431
-	ErrBodyNotAllowed       = errors.New("limits: body on a method without one") // 400
-	ErrUnsupportedMediaType = errors.New("limits: content type not allowed")     // 415
-	ErrBodyTooLarge         = errors.New("limits: body too large")               // 413
+	// ErrMethodNotAllowed: the route does not allow the method (405).
+	ErrMethodNotAllowed = errors.New("limits: method not allowed")
+	// ErrPathTooLong: the path is over MaxPathBytes (414).
+	ErrPathTooLong = errors.New("limits: path too long")
+	// ErrQueryTooLong: the query is over MaxQueryBytes (414).
+	ErrQueryTooLong = errors.New("limits: query too long")
+	// ErrTooManyParams: the query has more than MaxQueryParams (414).
+	ErrTooManyParams = errors.New("limits: too many query parameters")
+	// ErrTooManyHeaders: more than MaxHeaders header fields (431).
+	ErrTooManyHeaders = errors.New("limits: too many header fields")
+	// ErrHeadersTooLarge: the header fields are over MaxHeaderBytes (431).
+	ErrHeadersTooLarge = errors.New("limits: header fields too large")
+	// ErrHeaderValueTooLong: a value is over MaxHeaderValueBytes (431).
+	ErrHeaderValueTooLong = errors.New("limits: header value too long")
+	// ErrBodyNotAllowed: a body on GET, HEAD, DELETE, CONNECT or TRACE
+	// without BodyOnAnyMethod (400).
+	ErrBodyNotAllowed = errors.New("limits: body on a method without one")
+	// ErrUnsupportedMediaType: the body's Content-Type is missing,
+	// malformed, repeated or not in ContentTypes (415).
+	ErrUnsupportedMediaType = errors.New("limits: content type not allowed")
+	// ErrContentEncoding: the body's Content-Encoding is not identity and
+	// not in ContentEncodings (415).
+	ErrContentEncoding = errors.New("limits: content coding not allowed")
+	// ErrBodyTooLarge: the body is over MaxBodyBytes (413).
+	ErrBodyTooLarge = errors.New("limits: body too large")
 )
 
 // rules names the Rules field behind each sentinel, for the audit record.
@@ -42,6 +57,7 @@ var rules = []struct {
 	{ErrHeaderValueTooLong, "MaxHeaderValueBytes"},
 	{ErrBodyNotAllowed, "BodyOnAnyMethod"},
 	{ErrUnsupportedMediaType, "ContentTypes"},
+	{ErrContentEncoding, "ContentEncodings"},
 	{ErrBodyTooLarge, "MaxBodyBytes"},
 }
 
@@ -192,7 +208,7 @@ func check(r *http.Request, c *compiled) *apierrors.Problem {
 	if p := checkTarget(r, c); p != nil {
 		return p
 	}
-	contentType, p := checkHeaders(r, c)
+	contentType, contentEncoding, p := checkHeaders(r, c)
 	if p != nil {
 		return p
 	}
@@ -202,6 +218,11 @@ func check(r *http.Request, c *compiled) *apierrors.Problem {
 	if !c.bodyOnAnyMethod && bodyless(r.Method) {
 		return deny(http.StatusBadRequest, apierrors.ReasonMalformedRequest,
 			"A "+safeMethod(r.Method)+" request must not have a body.", ErrBodyNotAllowed)
+	}
+	if contentEncoding != nil {
+		if p := checkContentEncoding(contentEncoding, c); p != nil {
+			return p
+		}
 	}
 	if c.types != nil {
 		if p := checkContentType(contentType, c.types); p != nil {

@@ -53,7 +53,7 @@ func countParams(q string) int {
 // checkHeaders bounds the header fields: their number, their total size,
 // and each value's size. It returns the Content-Type values it passed, so
 // the map is walked once.
-func checkHeaders(r *http.Request, c *compiled) (contentType []string, p *apierrors.Problem) {
+func checkHeaders(r *http.Request, c *compiled) (contentType, contentEncoding []string, p *apierrors.Problem) {
 	n, total, longest := 0, 0, 0
 	for k, vs := range r.Header {
 		n += len(vs)
@@ -62,23 +62,26 @@ func checkHeaders(r *http.Request, c *compiled) (contentType []string, p *apierr
 			total += len(v)
 			longest = max(longest, len(v))
 		}
-		if len(k) == len("Content-Type") && k == "Content-Type" {
+		switch k {
+		case "Content-Type":
 			contentType = vs
+		case "Content-Encoding":
+			contentEncoding = vs
 		}
 	}
 	if longest > c.maxValue {
-		return nil, deny(http.StatusRequestHeaderFieldsTooLarge, apierrors.ReasonHeadersTooLarge,
+		return nil, nil, deny(http.StatusRequestHeaderFieldsTooLarge, apierrors.ReasonHeadersTooLarge,
 			"A header field's value is longer than the limit of "+strconv.Itoa(c.maxValue)+" bytes.", ErrHeaderValueTooLong)
 	}
 	if n > c.maxHeaders {
-		return nil, deny(http.StatusRequestHeaderFieldsTooLarge, apierrors.ReasonHeadersTooLarge,
+		return nil, nil, deny(http.StatusRequestHeaderFieldsTooLarge, apierrors.ReasonHeadersTooLarge,
 			"The request has more than the limit of "+strconv.Itoa(c.maxHeaders)+" header fields.", ErrTooManyHeaders)
 	}
 	if total > c.maxHeaderBytes {
-		return nil, deny(http.StatusRequestHeaderFieldsTooLarge, apierrors.ReasonHeadersTooLarge,
+		return nil, nil, deny(http.StatusRequestHeaderFieldsTooLarge, apierrors.ReasonHeadersTooLarge,
 			"The header fields are larger than the limit of "+strconv.Itoa(c.maxHeaderBytes)+" bytes.", ErrHeadersTooLarge)
 	}
-	return contentType, nil
+	return contentType, contentEncoding, nil
 }
 
 // checkContentType requires one well-formed Content-Type, whose values
@@ -110,4 +113,34 @@ func checkContentType(vs []string, types []mediaRange) *apierrors.Problem {
 		detail = "The request has more than one Content-Type."
 	}
 	return deny(http.StatusUnsupportedMediaType, apierrors.ReasonUnsupportedMediaType, detail, ErrUnsupportedMediaType)
+}
+
+// checkContentEncoding allows a body whose Content-Encoding values vs name
+// only identity or codings c lists.
+func checkContentEncoding(vs []string, c *compiled) *apierrors.Problem {
+	if c.anyEncoding {
+		return nil
+	}
+	for _, v := range vs {
+		for coding := range strings.SplitSeq(v, ",") {
+			coding = strings.Trim(coding, " \t")
+			if coding == "" || strings.EqualFold(coding, "identity") {
+				continue
+			}
+			if !isToken(coding) || !listed(c.encodings, coding) {
+				return deny(http.StatusUnsupportedMediaType, apierrors.ReasonUnsupportedMediaType,
+					"The request body's Content-Encoding is not accepted by this route.", ErrContentEncoding)
+			}
+		}
+	}
+	return nil
+}
+
+func listed(list []string, s string) bool {
+	for _, e := range list {
+		if strings.EqualFold(e, s) {
+			return true
+		}
+	}
+	return false
 }
