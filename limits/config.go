@@ -50,7 +50,8 @@ type Config struct {
 // Rules are the limits for one route, or the default ones. A zero field
 // means the default: in [Config.Default], the package's (the Default…
 // constants and [DefaultMethods]); in a [Config.Routes] entry,
-// Config.Default's. A negative number is a configuration error.
+// Config.Default's. A negative number, or an empty non-nil list, is a
+// configuration error.
 type Rules struct {
 	// MaxBodyBytes bounds the request body. A Content-Length over it is
 	// refused with 413 before a byte is read; a body without one
@@ -62,7 +63,8 @@ type Rules struct {
 	// instead of reading it ahead: for uploads too large to hold in memory.
 	// The handler's read past MaxBodyBytes fails with an
 	// *http.MaxBytesError, which apierrors.Write turns into a 413, and the
-	// server closes the connection. If false, bodies are read ahead.
+	// server closes the connection. If false, bodies are read ahead (in a
+	// Routes entry, false takes Config.Default's).
 	Stream bool
 
 	// ContentTypes are the media types a request body may have, compared
@@ -100,7 +102,7 @@ type Rules struct {
 	// for request smuggling and cache poisoning, so by default one is
 	// refused with 400 malformed_request. Set it for a route that takes one
 	// (a search API's GET with a query document). If false, such bodies are
-	// refused.
+	// refused (in a Routes entry, false takes Config.Default's).
 	BodyOnAnyMethod bool
 
 	// MaxPathBytes bounds the URL path, as received (escaped) and decoded;

@@ -6,7 +6,8 @@
 //
 //   - Unbounded bodies on routes without a schema: a body over
 //     MaxBodyBytes (1 MiB by default) is refused with 413, before a byte of
-//     it is read when Content-Length announces it; one of unknown length
+//     it is read when Content-Length announces it (and, with Expect:
+//     100-continue, before the client sends it); one of unknown length
 //     (chunked, or HTTP/2 without content-length) is read ahead, at most
 //     MaxBodyBytes of it, and refused past it, so the handler never sees a
 //     partial body.

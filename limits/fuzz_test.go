@@ -79,6 +79,7 @@ func FuzzBound(f *testing.F) {
 		"POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\nContent-Type: text/plain\r\n\r\n5\r\nhello\r\n0\r\n\r\n",
 		"GET / HTTP/1.1\r\nHost: x\r\nContent-Length: 1\r\n\r\nx",
 		"TRACE / HTTP/1.1\r\nHost: x\r\n\r\n",
+		"POST / HTTP/1.1\r\nHost: x\r\nContent-Encoding: identity, gzip\r\nContent-Type: text/plain\r\nContent-Length: 1\r\n\r\nx",
 		"PUT /%61%62 HTTP/1.1\r\nHost: x\r\nContent-Type: a/b\r\nContent-Type: c/d\r\nContent-Length: 1\r\n\r\nx",
 	} {
 		f.Add(s)

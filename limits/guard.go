@@ -151,11 +151,10 @@ func (g *Guard) Check(r *http.Request) error {
 // net/http's server already stops it at its Content-Length, and a request
 // that did not come through one (no http.ServerContextKey in its context)
 // gets r.Body replaced with a reader that fails past the limit (as the
-// r.Body = http.MaxBytesReader(…) idiom does). A body of
-// unknown length is read ahead into memory, refused with 413 past the
-// limit, and handed on in a copy of r (or, with the route's Stream set,
-// bounded as it is read, in a copy of r). A body that cannot be read is a
-// 400. w is used only to tell the server to close the connection after an
+// r.Body = http.MaxBytesReader(…) idiom does). A body of unknown length
+// is read ahead into memory, refused with 413 past the limit, and handed
+// on in a copy of r; with the route's Stream set, the copy's body is
+// bounded as it is read instead. A body that cannot be read is a 400. w is used only to tell the server to close the connection after an
 // oversized body; it may be nil.
 //
 // Bound is the decision behind Handler, for callers outside an HTTP stack.
