@@ -132,7 +132,7 @@ func (g *Guard) Handler(next http.Handler) http.Handler {
 
 // Check reports whether r keeps its route's rules, reading nothing: its
 // method, path, query, header fields, whether it may carry a body, its
-// Content-Type, and its Content-Length. The error is a *apierrors.Problem
+// Content-Encoding and Content-Type, and its Content-Length. The error is a *apierrors.Problem
 // whose cause is one of the Err… sentinels. A body of unknown length
 // passes Check; [Guard.Bound] bounds it.
 //

@@ -115,3 +115,16 @@ func TestCheckReadAhead(t *testing.T) {
 		})
 	}
 }
+
+// TestCap: the body is capped in place; the request is otherwise the same.
+func TestCap(t *testing.T) {
+	t.Parallel()
+	r := httptest.NewRequest("POST", "/", io.NopCloser(chunked{strings.NewReader("0123456789abc")}))
+	r.ContentLength = 3
+	Cap(r, 10)
+	got, err := io.ReadAll(r.Body)
+	var mbe *http.MaxBytesError
+	if string(got) != "0123456789" || !errors.As(err, &mbe) || r.ContentLength != 3 {
+		t.Errorf("read %q, %v, ContentLength %d; want 10 bytes, *http.MaxBytesError, 3", got, err, r.ContentLength)
+	}
+}
