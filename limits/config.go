@@ -25,11 +25,9 @@ const (
 	DefaultMaxHeaderValueBytes = 16 << 10 // 16 KiB
 )
 
-// DefaultMethods are the methods a route allows when neither its Rules
-// nor Config.Default list any: the ones a JSON API uses. TRACE (cross-site
-// tracing), CONNECT and extension methods (PROPFIND, DEBUG, TRACK, ...)
-// are refused with 405.
-var DefaultMethods = []string{"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"}
+// defaultMethods are the methods a route allows when neither its Rules
+// nor Config.Default list any; see Rules.Methods. Never modified.
+var defaultMethods = []string{"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"}
 
 // Config configures a [Guard]. New copies it; it is not used afterwards.
 type Config struct {
@@ -49,7 +47,7 @@ type Config struct {
 
 // Rules are the limits for one route, or the default ones. A zero field
 // means the default: in [Config.Default], the package's (the Default…
-// constants and [DefaultMethods]); in a [Config.Routes] entry,
+// constants, and the methods Methods names); in a [Config.Routes] entry,
 // Config.Default's. A negative number, or an empty non-nil list, is a
 // configuration error.
 type Rules struct {
@@ -93,7 +91,9 @@ type Rules struct {
 	// Methods are the methods the route allows; others are refused with 405
 	// and an Allow header listing these. Listing GET allows HEAD too, as
 	// ServeMux does. Methods are case-sensitive tokens (RFC 9110 §9.1). If
-	// nil, DefaultMethods.
+	// nil, the methods a JSON API uses: GET, HEAD, POST, PUT, PATCH,
+	// DELETE and OPTIONS; TRACE (cross-site tracing), CONNECT and extension
+	// methods (PROPFIND, DEBUG, TRACK, ...) are refused.
 	Methods []string
 
 	// BodyOnAnyMethod lets a GET, HEAD, DELETE, CONNECT or TRACE request
@@ -189,7 +189,7 @@ func (r Rules) withDefaults(def Rules) Rules {
 func packageDefaults() Rules {
 	return Rules{
 		MaxBodyBytes:        DefaultMaxBodyBytes,
-		Methods:             DefaultMethods,
+		Methods:             defaultMethods,
 		MaxPathBytes:        DefaultMaxPathBytes,
 		MaxQueryBytes:       DefaultMaxQueryBytes,
 		MaxQueryParams:      DefaultMaxQueryParams,
@@ -219,7 +219,7 @@ func (r Rules) check(where string) error {
 		}
 	}
 	if r.Methods != nil && len(r.Methods) == 0 {
-		return fmt.Errorf("%w: %s.Methods is empty; nil means DefaultMethods", ErrInvalidConfig, where)
+		return fmt.Errorf("%w: %s.Methods is empty; nil means the default methods", ErrInvalidConfig, where)
 	}
 	if r.ContentTypes != nil && len(r.ContentTypes) == 0 {
 		return fmt.Errorf("%w: %s.ContentTypes is empty; nil means any", ErrInvalidConfig, where)
