@@ -1,13 +1,11 @@
 package validate
 
 import (
-	"errors"
 	"fmt"
-	"io"
 	"net/http"
-	"strconv"
 
 	apierrors "github.com/apishield/apishield/errors"
+	"github.com/apishield/apishield/internal/bodylimit"
 	"github.com/apishield/apishield/internal/record"
 )
 
@@ -79,92 +77,5 @@ func (l *BodyLimit) Handler(next http.Handler) http.Handler {
 //
 // Check is the decision behind Handler, for callers outside an HTTP stack.
 func (l *BodyLimit) Check(w http.ResponseWriter, r *http.Request) (*http.Request, error) {
-	switch {
-	case r.ContentLength > l.max:
-		return nil, tooLarge(l.max)
-	case r.Body == nil || r.Body == http.NoBody:
-		return r, nil
-	case r.ContentLength >= 0:
-		// The server reads no more than Content-Length; the bound is for
-		// a request made elsewhere that says less than it holds.
-		r2 := *r
-		r2.Body = http.MaxBytesReader(rootWriter(w), r.Body, l.max)
-		return &r2, nil
-	}
-	// No length announced: read ahead, so an oversized body is refused
-	// before next runs rather than halfway through it.
-	b, err := readAll(w, r, l.max)
-	if err != nil {
-		return nil, err
-	}
-	r2 := *r
-	r2.ContentLength = int64(len(b))
-	r2.TransferEncoding = nil
-	r2.Body = http.NoBody
-	if len(b) > 0 {
-		rb := &rawBody{}
-		rb.Reset(b)
-		r2.Body = rb
-	}
-	return &r2, nil
-}
-
-// readAll reads r's whole body, refusing with 413 past max whether or not
-// Content-Length announced it.
-func readAll(w http.ResponseWriter, r *http.Request, max int64) ([]byte, error) {
-	if r.ContentLength > max {
-		return nil, tooLarge(max)
-	}
-	if r.Body == nil || r.Body == http.NoBody {
-		return nil, nil
-	}
-	size := int64(512)
-	if r.ContentLength > 0 {
-		size = r.ContentLength + 1 // +1 so a body longer than announced is seen
-	}
-	buf := make([]byte, 0, min(size, max+1))
-	body := r.Body
-	if w != nil {
-		body = http.MaxBytesReader(rootWriter(w), r.Body, max)
-	}
-	for {
-		if len(buf) == cap(buf) {
-			buf = append(buf, 0)[:len(buf)]
-		}
-		n, err := body.Read(buf[len(buf):cap(buf)])
-		buf = buf[:len(buf)+n]
-		if int64(len(buf)) > max {
-			return nil, tooLarge(max)
-		}
-		if err == io.EOF {
-			return buf, nil
-		}
-		if err != nil {
-			var mbe *http.MaxBytesError
-			if errors.As(err, &mbe) {
-				return nil, tooLarge(max).WithCause(err)
-			}
-			return nil, apierrors.New(http.StatusBadRequest, apierrors.ReasonMalformedRequest,
-				"The request body could not be read.").WithCause(err)
-		}
-	}
-}
-
-func tooLarge(max int64) *apierrors.Problem {
-	return apierrors.New(http.StatusRequestEntityTooLarge, apierrors.ReasonPayloadTooLarge,
-		"The request body is larger than the limit of "+strconv.FormatInt(max, 10)+" bytes.")
-}
-
-// rootWriter unwraps w to the server's own ResponseWriter, which is the one
-// http.MaxBytesReader can tell to close the connection once a body is over
-// its limit, instead of the server reading on to drain it.
-func rootWriter(w http.ResponseWriter) http.ResponseWriter {
-	for range 16 { // wrappers are few; a cycle must not loop forever
-		u, ok := w.(interface{ Unwrap() http.ResponseWriter })
-		if !ok {
-			return w
-		}
-		w = u.Unwrap()
-	}
-	return w
+	return bodylimit.Check(w, r, l.max)
 }

@@ -1,6 +1,10 @@
 package validate
 
-import "context"
+import (
+	"context"
+
+	"github.com/apishield/apishield/internal/bodylimit"
+)
 
 // input is what a passing request carries in its context: one value, so
 // the handler reads what was decoded instead of parsing it again.
@@ -11,7 +15,7 @@ type input struct {
 	query   Params
 	path    Params
 	header  Params
-	rd      rawBody // r.Body for the handler, allocated with the rest
+	rd      bodylimit.Reader // r.Body for the handler, allocated with the rest
 }
 
 type ctxKey struct{}

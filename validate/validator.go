@@ -1,7 +1,6 @@
 package validate
 
 import (
-	"bytes"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -11,6 +10,7 @@ import (
 	"sync"
 
 	apierrors "github.com/apishield/apishield/errors"
+	"github.com/apishield/apishield/internal/bodylimit"
 	"github.com/apishield/apishield/internal/record"
 	"github.com/santhosh-tekuri/jsonschema/v6"
 )
@@ -342,11 +342,6 @@ func (v *Validator) Check(w http.ResponseWriter, r *http.Request) (*http.Request
 	return r, nil
 }
 
-// rawBody gives the handler the body bytes again, already read.
-type rawBody struct{ bytes.Reader }
-
-func (*rawBody) Close() error { return nil }
-
 // ValidateBody checks a body's bytes against the limits and the Body
 // schema and returns the decoded value, with numbers as json.Number. Its
 // errors are *apierrors.Problem values: 400 malformed_request (wrapping a
@@ -393,7 +388,7 @@ func (v *Validator) validate(sch *jsonschema.Schema, doc any, prefix string) (er
 // readBody reads the whole body, refusing with 413 past maxBody whether or
 // not Content-Length announced it.
 func (v *Validator) readBody(w http.ResponseWriter, r *http.Request) ([]byte, error) {
-	return readAll(w, r, v.maxBody)
+	return bodylimit.ReadAll(w, r, v.maxBody)
 }
 
 // checkContentType accepts application/json and any +json type, with no
