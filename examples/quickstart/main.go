@@ -35,6 +35,7 @@ import (
 	"github.com/apishield/apishield/examples/internal/demo"
 	"github.com/apishield/apishield/examples/internal/devissuer"
 	"github.com/apishield/apishield/examples/internal/startup"
+	"github.com/apishield/apishield/headers"
 	"github.com/apishield/apishield/route"
 	"github.com/apishield/apishield/tlsconfig"
 )
@@ -92,7 +93,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 			logger.Error("audit events not flushed at shutdown", slog.Any("error", err))
 		}
 	}()
-	handler, err := newHandler(ctx, logger, dev, aud)
+	handler, err := newHandler(ctx, logger, dev, aud, devHosts)
 	if err != nil {
 		return err
 	}
@@ -100,7 +101,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if !*plain {
 		// A development certificate, made at start and valid for a day. A
 		// real deployment loads its own with tlsconfig.NewReloader.
-		cert, err := tlsconfig.SelfSigned("localhost", "127.0.0.1", "::1")
+		cert, err := tlsconfig.SelfSigned(devCertNames...)
 		if err != nil {
 			return err
 		}
@@ -135,9 +136,29 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	})
 }
 
-// newHandler builds the API and its middleware stack.
-func newHandler(ctx context.Context, logger *slog.Logger, dev *devissuer.Issuer, aud *audit.Auditor) (http.Handler, error) {
+// The names the development certificate is for, and so the only hosts the
+// quickstart serves: a request naming another Host gets 421. A real
+// deployment lists its public names.
+var (
+	devCertNames = []string{"localhost", "127.0.0.1", "::1"}
+	devHosts     = []string{"localhost", "127.0.0.1", "[::1]"}
+)
+
+// newHandler builds the API and its middleware stack; hosts are the Host
+// names it serves.
+func newHandler(ctx context.Context, logger *slog.Logger, dev *devissuer.Issuer, aud *audit.Auditor, hosts []string) (http.Handler, error) {
 	responder, err := apierrors.NewResponder(apierrors.Config{Logger: logger})
+	if err != nil {
+		return nil, err
+	}
+	// The API security-header profile on every response (nosniff, a CSP
+	// that loads nothing, no-referrer, CORP, no-store when authenticated),
+	// and the Host allow-list against host-header injection.
+	secHeaders, err := headers.New(headers.Config{})
+	if err != nil {
+		return nil, err
+	}
+	hostCheck, err := headers.NewHosts(headers.HostsConfig{Allow: hosts})
 	if err != nil {
 		return nil, err
 	}
@@ -177,17 +198,20 @@ func newHandler(ctx context.Context, logger *slog.Logger, dev *devissuer.Issuer,
 		return nil, err
 	}
 
-	// Outermost first: errors (request ID, panics) → audit → rate limit by
-	// IP → auth → rate limit by subject → authz policy → body limit →
-	// routes, each route with its validator (policy.go). The body limit
-	// bounds every route's body, unknown paths' too, before anything reads
-	// it.
+	// Outermost first: errors (request ID, panics) → route (which pattern
+	// the mux will match, for every package) → audit → security headers →
+	// Host allow-list → rate limit by IP → auth → rate limit by subject →
+	// authz policy → body limit → routes, each route with its validator
+	// (policy.go). The body limit bounds every route's body, unknown
+	// paths' too, before anything reads it.
 	var h http.Handler = apierrors.Mux(mux)
 	h = bodyLimit.Handler(h)
 	h = policy.Handler(h)
 	h = perSubject.Handler(h)
 	h = authn.Handler(h)
 	h = perIP.Handler(h)
+	h = hostCheck.Handler(h)
+	h = secHeaders.Handler(h)
 	h = aud.Handler(h)
 	h = route.Mux(mux)(h) // the route for every package, even for early refusals
 	return responder.Handler(h), nil
@@ -222,6 +246,7 @@ func curlCommands(base string) []string {
 		"curl -i " + token + "'" + base + "/v1/items?limit=0'  # 422",
 		"curl -i " + base + "/v1/nope  # 404",
 		"curl -i -X DELETE " + token + base + "/v1/items  # 405",
+		"curl -i -H 'Host: evil.example' " + base + "/healthz  # 421",
 	}
 }
 

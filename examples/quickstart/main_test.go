@@ -44,6 +44,21 @@ func TestDocumentedCommands(t *testing.T) {
 					if hsts := resp.Header.Get("Strict-Transport-Security"); (mode.name == "https") != (hsts != "") {
 						t.Errorf("Strict-Transport-Security = %q over %s", hsts, mode.name)
 					}
+					// The API security-header profile is on every response,
+					// refusals from every package included.
+					for name, want := range map[string]string{
+						"X-Content-Type-Options":       "nosniff",
+						"Content-Security-Policy":      "default-src 'none'; frame-ancestors 'none'",
+						"Referrer-Policy":              "no-referrer",
+						"Cross-Origin-Resource-Policy": "same-origin",
+					} {
+						if got := resp.Header.Get(name); got != want {
+							t.Errorf("%s = %q, want %q", name, got, want)
+						}
+					}
+					if c.Request.Header.Get("Authorization") != "" && resp.Header.Get("Cache-Control") != "no-store" {
+						t.Errorf("authenticated response: Cache-Control = %q, want no-store", resp.Header.Get("Cache-Control"))
+					}
 					if resp.TLS != nil && resp.TLS.Version != tls.VersionTLS13 {
 						t.Errorf("negotiated TLS version %#x, want TLS 1.3 with a modern client", resp.TLS.Version)
 					}

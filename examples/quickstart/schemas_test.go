@@ -30,7 +30,7 @@ func stack(t *testing.T) (http.Handler, *devissuer.Issuer) {
 			t.Errorf("closing the auditor: %v", err)
 		}
 	})
-	h, err := newHandler(context.Background(), slog.New(slog.DiscardHandler), dev, aud)
+	h, err := newHandler(context.Background(), slog.New(slog.DiscardHandler), dev, aud, []string{"example.com"})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -138,6 +138,10 @@ func Parse(t testing.TB, line string, env map[string]string) Command {
 	if err != nil {
 		t.Fatal(err)
 	}
+	if h := hdr.Get("Host"); h != "" { // curl -H 'Host: …' names the request's Host, as Go's Request.Host does
+		req.Host = h
+		hdr.Del("Host")
+	}
 	req.Header = hdr
 	client := &http.Client{Timeout: 10 * time.Second}
 	if cacert != "" {
