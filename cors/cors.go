@@ -144,14 +144,15 @@ type verdict struct {
 // [ErrMethodNotAllowed], [ErrHeadersNotAllowed] or
 // [ErrPrivateNetworkNotAllowed].
 func (m *Middleware) Check(r *http.Request) error {
-	return m.decide(r).err
-}
-
-func (m *Middleware) decide(r *http.Request) verdict {
 	origins, ok := r.Header["Origin"]
 	if !ok {
-		return verdict{kind: notCORS}
+		return nil
 	}
+	return m.decide(r, origins).err
+}
+
+// decide decides a request with the Origin header values origins.
+func (m *Middleware) decide(r *http.Request, origins []string) verdict {
 	isPreflight := r.Method == http.MethodOptions && r.Header["Access-Control-Request-Method"] != nil
 	k := actual
 	if isPreflight {
@@ -161,8 +162,7 @@ func (m *Middleware) decide(r *http.Request) verdict {
 		return refuse(k, "origin", ErrOriginNotAllowed, "The request has more than one Origin header.")
 	}
 	s := origins[0]
-	o, ok := parseOrigin(s)
-	if !ok {
+	if len(s) > maxOriginLen {
 		return refuse(k, "origin", ErrOriginNotAllowed, "The request's Origin is not allowed to call this API.")
 	}
 
@@ -176,6 +176,10 @@ func (m *Middleware) decide(r *http.Request) verdict {
 	}
 	p := m.def
 	if m.hasRoutes {
+		// The router sees the request only if its Origin is well formed.
+		if _, ok := parseOrigin(s); !ok {
+			return refuse(k, "origin", ErrOriginNotAllowed, "The request's Origin is not allowed to call this API.")
+		}
 		pattern := ""
 		if isPreflight {
 			pattern = m.patternFor(r, method)
@@ -187,12 +191,18 @@ func (m *Middleware) decide(r *http.Request) verdict {
 		}
 	}
 
-	acao, rule, ok := p.matchOrigin(s, o)
+	acao, rule, ok := p.matchExact(s)
 	if !ok {
-		if sameOriginRequest(r, o) {
-			return verdict{kind: sameOrigin, rule: "same-origin"}
+		o, valid := parseOrigin(s)
+		if !valid {
+			return refuse(k, "origin", ErrOriginNotAllowed, "The request's Origin is not allowed to call this API.")
 		}
-		return refuse(k, "origin", ErrOriginNotAllowed, "The request's Origin is not allowed to call this API.")
+		if acao, rule, ok = p.matchParsed(s, o); !ok {
+			if sameOriginRequest(r, o) {
+				return verdict{kind: sameOrigin, rule: "same-origin"}
+			}
+			return refuse(k, "origin", ErrOriginNotAllowed, "The request's Origin is not allowed to call this API.")
+		}
 	}
 	if !p.allowsMethod(method) {
 		if isPreflight {

@@ -37,14 +37,15 @@ var (
 // the request record.
 func (m *Middleware) Handler(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.Header["Origin"] == nil {
-			addVary(w.Header(), varyOrigin)
+		h := w.Header()
+		origins, ok := r.Header["Origin"]
+		if !ok {
+			addVary(h, varyOrigin)
 			next.ServeHTTP(w, r)
 			return
 		}
-		v := m.decide(r)
-		h := w.Header()
-		if r.Method == http.MethodOptions && r.Header["Access-Control-Request-Method"] != nil {
+		v := m.decide(r, origins)
+		if v.kind == preflight || v.kind == sameOrigin && r.Method == http.MethodOptions && r.Header["Access-Control-Request-Method"] != nil {
 			addVary(h, varyPreflight)
 		} else {
 			addVary(h, varyOrigin)

@@ -76,6 +76,7 @@ type Policy struct {
 type policy struct {
 	anyOrigin bool
 	exact     map[string]exactOrigin
+	few       []exactOrigin // the exact origins when there are few: comparing beats hashing
 	wildcards []allowedOrigin
 	rules     []string // the configured spelling of each wildcard, for the record
 
@@ -95,6 +96,10 @@ type exactOrigin struct {
 	acao []string
 	rule string
 }
+
+// maxScan is the number of exact origins up to which a linear scan
+// replaces the map.
+const maxScan = 8
 
 // Limits on a preflight's header list, read before it is parsed.
 const (
@@ -139,7 +144,14 @@ func compile(p Policy, name string) (*policy, error) {
 			}
 			continue
 		}
-		c.exact[ao.canonical] = exactOrigin{acao: []string{ao.canonical}, rule: ao.canonical}
+		if _, dup := c.exact[ao.canonical]; !dup {
+			e := exactOrigin{acao: []string{ao.canonical}, rule: ao.canonical}
+			c.exact[ao.canonical] = e
+			c.few = append(c.few, e)
+		}
+	}
+	if len(c.few) > maxScan {
+		c.few = nil
 	}
 
 	methods := p.AllowedMethods
@@ -203,17 +215,33 @@ func compile(p Policy, name string) (*policy, error) {
 	return c, nil
 }
 
-// matchOrigin returns the Access-Control-Allow-Origin value and the rule
-// that allows the request origin s (parsed as o), or ok false.
-func (p *policy) matchOrigin(s string, o origin) (acao []string, rule string, ok bool) {
+// matchExact returns the Access-Control-Allow-Origin value and the rule
+// of the exact origin s, or ok false. Configured origins are stored as
+// browsers serialize them, so a hit needs no parsing of s.
+func (p *policy) matchExact(s string) (acao []string, rule string, ok bool) {
+	if p.few != nil || len(p.exact) == 0 {
+		for i := range p.few {
+			if p.few[i].rule == s {
+				return p.few[i].acao, p.few[i].rule, true
+			}
+		}
+		return nil, "", false
+	}
+	if e, ok := p.exact[s]; ok {
+		return e.acao, e.rule, true
+	}
+	return nil, "", false
+}
+
+// matchParsed returns the Access-Control-Allow-Origin value and the rule
+// that allows the request origin s, parsed as o, when it is not an exact
+// origin: "*" or a wildcard.
+func (p *policy) matchParsed(s string, o origin) (acao []string, rule string, ok bool) {
 	if p.anyOrigin {
 		if p.credentials { // unreachable: New refuses it; never send * with credentials
 			return nil, "", false
 		}
 		return acaoAny, "*", true
-	}
-	if e, ok := p.exact[s]; ok {
-		return e.acao, e.rule, true
 	}
 	for i := range p.wildcards {
 		if p.wildcards[i].matches(o) {
