@@ -137,13 +137,15 @@ func endsInNumber(s string) bool {
 }
 
 // validIPv6 reports whether s (without brackets) is an IPv6 address in the
-// canonical form browsers serialize (RFC 5952), without a zone.
+// canonical form browsers serialize (RFC 5952), without a zone. An
+// IPv4-mapped address is refused: it is an IPv4 address in disguise, the
+// classic way around address checks.
 func validIPv6(s string) bool {
 	if s == "" || len(s) > 45 {
 		return false
 	}
 	a, err := netip.ParseAddr(s)
-	return err == nil && a.Is6() && a.Zone() == "" && a.String() == s
+	return err == nil && a.Is6() && !a.Is4In6() && a.Zone() == "" && a.String() == s
 }
 
 // validPort reports whether s is a port 1–65535 in decimal, without
@@ -223,6 +225,9 @@ func parseAllowedOrigin(s string) (allowedOrigin, error) {
 		a, err := netip.ParseAddr(rest[1:j])
 		if err != nil || !a.Is6() || a.Zone() != "" {
 			return bad("not an IPv6 address")
+		}
+		if a.Is4In6() {
+			return bad("an IPv4-mapped IPv6 address; list the IPv4 address")
 		}
 		host, port = "["+a.String()+"]", rest[j+1:]
 		if port != "" {
