@@ -66,19 +66,27 @@ type browserResult struct {
 // pageServer serves browserPage and receives its report.
 type pageServer struct {
 	*httptest.Server
-	next    string
-	setAPI  func(url string)
-	reports chan []browserResult
+	mu        sync.Mutex // the race detector cannot see that Chromium starts after the URLs are set
+	api, next string
+	reports   chan []browserResult
+}
+
+func (ps *pageServer) set(api, next string) {
+	ps.mu.Lock()
+	ps.api, ps.next = api, next
+	ps.mu.Unlock()
 }
 
 func newPageServer(t *testing.T) *pageServer {
 	ps := &pageServer{reports: make(chan []browserResult, 1)}
-	var api string
 	ps.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		switch r.URL.Path {
 		case "/":
 			w.Header().Set("Content-Type", "text/html; charset=utf-8")
-			fmt.Fprintf(w, browserPage, api, ps.next)
+			ps.mu.Lock()
+			api, next := ps.api, ps.next
+			ps.mu.Unlock()
+			fmt.Fprintf(w, browserPage, api, next)
 		case "/report":
 			var res []browserResult
 			if err := json.NewDecoder(io.LimitReader(r.Body, 1<<20)).Decode(&res); err != nil {
@@ -93,7 +101,6 @@ func newPageServer(t *testing.T) *pageServer {
 		}
 	}))
 	t.Cleanup(ps.Close)
-	ps.setAPI = func(u string) { api = u }
 	return ps
 }
 
@@ -112,7 +119,6 @@ func TestBrowser(t *testing.T) {
 	}
 
 	allowed, refused := newPageServer(t), newPageServer(t)
-	allowed.next = refused.URL + "/"
 
 	var mu sync.Mutex
 	reached := map[string]bool{} // "origin METHOD /path" of requests the handlers saw
@@ -159,8 +165,8 @@ func TestBrowser(t *testing.T) {
 	})
 	apiSrv := httptest.NewServer(rt(c.Handler(api)))
 	t.Cleanup(apiSrv.Close)
-	allowed.setAPI(apiSrv.URL)
-	refused.setAPI(apiSrv.URL)
+	allowed.set(apiSrv.URL, refused.URL+"/")
+	refused.set(apiSrv.URL, "")
 
 	dir, err := os.MkdirTemp("", "apishield-chromium-")
 	if err != nil {
