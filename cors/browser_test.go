@@ -178,6 +178,7 @@ func TestBrowser(t *testing.T) {
 	cmd := exec.CommandContext(ctx, bin, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
 		"--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync",
 		"--disable-extensions", "--disable-default-apps", "--no-proxy-server", "--disable-dev-shm-usage",
+		"--disable-breakpad", "--disable-crash-reporter",
 		"--user-data-dir="+dir, allowed.URL+"/")
 	var out bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &out
