@@ -16,7 +16,8 @@ type Policy struct {
 	// browser, each as scheme://host[:port]: "https://app.example.com",
 	// "http://localhost:5173". Case is folded and a default port dropped;
 	// a path (even "/"), user info, query, trailing dot, non-ASCII host
-	// (write IDNs in punycode) or "null" is a config error.
+	// (write IDNs in punycode), an IPv4 address not in dotted-decimal, an
+	// IPv4-mapped IPv6 address or "null" is a config error.
 	//
 	// "https://*.example.com" allows every origin with one more label in
 	// front, with the same scheme and port ("https://a.example.com"), as a
