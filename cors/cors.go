@@ -165,6 +165,12 @@ func (m *Middleware) decide(r *http.Request, origins []string) verdict {
 	if len(s) > maxOriginLen {
 		return refuse(k, "origin", ErrOriginNotAllowed, "The request's Origin is not allowed to call this API.")
 	}
+	if s == "null" && fetchedSameOrigin(r) {
+		// A form POST from a page with Referrer-Policy: no-referrer says
+		// "null" even to its own origin; Sec-Fetch-Site tells it apart
+		// from a sandboxed frame's request, which is cross-site.
+		return verdict{kind: sameOrigin, rule: "same-origin"}
+	}
 
 	method := r.Method
 	if isPreflight {
@@ -259,8 +265,8 @@ func (d discard) WriteHeader(int)             {}
 // TLS-terminating proxy such a request is refused unless its origin is
 // listed: fail closed).
 func sameOriginRequest(r *http.Request, o origin) bool {
-	if sfs := r.Header["Sec-Fetch-Site"]; len(sfs) > 0 {
-		return len(sfs) == 1 && sfs[0] == "same-origin"
+	if r.Header["Sec-Fetch-Site"] != nil {
+		return fetchedSameOrigin(r)
 	}
 	scheme := "http"
 	if r.TLS != nil {
@@ -277,4 +283,11 @@ func sameOriginRequest(r *http.Request, o origin) bool {
 		port = ""
 	}
 	return port == o.port && strings.EqualFold(host, o.host)
+}
+
+// fetchedSameOrigin reports whether the browser says, in Sec-Fetch-Site,
+// that r comes from the origin it is sent to.
+func fetchedSameOrigin(r *http.Request) bool {
+	sfs := r.Header["Sec-Fetch-Site"]
+	return len(sfs) == 1 && sfs[0] == "same-origin"
 }

@@ -33,7 +33,9 @@
 // A request without Origin is not a CORS request: it passes, untouched but
 // for Vary. A request from the API's own origin (Sec-Fetch-Site:
 // same-origin, or the Origin equals the request's scheme and Host) passes
-// without CORS headers. A preflight (OPTIONS with
+// without CORS headers; so does "null" with Sec-Fetch-Site: same-origin,
+// which is what a page with Referrer-Policy: no-referrer sends with a form
+// POST to its own origin. A preflight (OPTIONS with
 // Access-Control-Request-Method) is answered 204 with the
 // Access-Control-Allow-* headers, or 403; it never reaches the handler. A
 // cross-origin request whose origin and method the route's policy allows
