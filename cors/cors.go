@@ -197,16 +197,22 @@ func (m *Middleware) decide(r *http.Request, origins []string) verdict {
 		}
 	}
 
+	// An exact or wildcard hit needs no parsing: the config holds origins
+	// as browsers spell them.
 	acao, rule, ok := p.matchExact(s)
 	if !ok {
+		acao, rule, ok = p.matchWildcard(s)
+	}
+	if !ok {
 		o, valid := parseOrigin(s)
-		if !valid {
+		switch {
+		case !valid:
 			return refuse(k, "origin", ErrOriginNotAllowed, "The request's Origin is not allowed to call this API.")
-		}
-		if acao, rule, ok = p.matchParsed(s, o); !ok {
-			if sameOriginRequest(r, o) {
-				return verdict{kind: sameOrigin, rule: "same-origin"}
-			}
+		case p.anyOrigin && !p.credentials: // New refuses * with credentials; never send it
+			acao, rule = acaoAny, "*"
+		case sameOriginRequest(r, o):
+			return verdict{kind: sameOrigin, rule: "same-origin"}
+		default:
 			return refuse(k, "origin", ErrOriginNotAllowed, "The request's Origin is not allowed to call this API.")
 		}
 	}

@@ -27,8 +27,18 @@ func FuzzParseOrigin(f *testing.F) {
 	if err != nil {
 		f.Fatal(err)
 	}
+	wildPort, err := parseAllowedOrigin("http://*.eu.example.com:8080")
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Add("http://a.eu.example.com:8080")
 	f.Fuzz(func(t *testing.T, s string) {
 		o, ok := parseOrigin(s)
+		for _, w := range []*allowedOrigin{&wild, &wildPort} {
+			if raw := w.matchesRaw(s); raw != (ok && w.matches(o)) {
+				t.Fatalf("%q against %s: matchesRaw = %v, parseOrigin and matches = %v", s, w.canonical, raw, ok && w.matches(o))
+			}
+		}
 		if !ok {
 			return
 		}

@@ -184,6 +184,8 @@ type allowedOrigin struct {
 	scheme    string
 	suffix    string // for a wildcard: ".example.com"
 	port      string
+	prefix    string // for a wildcard: "https://"
+	tail      string // for a wildcard: ".example.com:8443"
 }
 
 // parseAllowedOrigin parses one entry of AllowedOrigins. It is lenient
@@ -266,6 +268,10 @@ func parseAllowedOrigin(s string) (allowedOrigin, error) {
 			return bad(`a wildcard needs at least two labels after it ("https://*.example.com"), never a whole top-level domain`)
 		}
 		ao.wildcard, ao.suffix = true, "."+rest
+		ao.prefix, ao.tail = scheme+"://", ao.suffix
+		if port != "" {
+			ao.tail += ":" + port
+		}
 	} else {
 		if strings.Contains(host, "*") {
 			return bad(`a wildcard must be the whole leftmost label ("https://*.example.com"), and "*" alone is the only other form`)
@@ -300,4 +306,25 @@ func (ao *allowedOrigin) matches(o origin) bool {
 	}
 	label, found := strings.CutSuffix(o.host, ao.suffix)
 	return found && !strings.Contains(label, ".")
+}
+
+// matchesRaw is matches on an unparsed Origin header value: the wildcard's
+// scheme and tail around one label of the characters a host label may
+// hold. It accepts exactly what parseOrigin followed by matches accepts
+// (FuzzParseOrigin checks), without parsing the rest, which the config
+// has already validated.
+func (ao *allowedOrigin) matchesRaw(s string) bool {
+	if len(s) <= len(ao.prefix)+len(ao.tail) || s[:len(ao.prefix)] != ao.prefix || s[len(s)-len(ao.tail):] != ao.tail {
+		return false
+	}
+	label := s[len(ao.prefix) : len(s)-len(ao.tail)]
+	if len(label) > 63 || len(s)-len(ao.prefix)-len(ao.tail)+len(ao.suffix) > 253 {
+		return false
+	}
+	for i := 0; i < len(label); i++ {
+		if c := label[i]; !(c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '-' || c == '_') {
+			return false
+		}
+	}
+	return true
 }

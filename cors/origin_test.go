@@ -100,5 +100,8 @@ func TestWildcardMatches(t *testing.T) {
 		if got := w.matches(o); got != tc.want {
 			t.Errorf("https://*.example.com:8443 matches %q = %v, want %v", tc.in, got, tc.want)
 		}
+		if got := w.matchesRaw(tc.in); got != tc.want {
+			t.Errorf("https://*.example.com:8443 matchesRaw %q = %v, want %v", tc.in, got, tc.want)
+		}
 	}
 }

@@ -234,18 +234,11 @@ func (p *policy) matchExact(s string) (acao []string, rule string, ok bool) {
 	return nil, "", false
 }
 
-// matchParsed returns the Access-Control-Allow-Origin value and the rule
-// that allows the request origin s, parsed as o, when it is not an exact
-// origin: "*" or a wildcard.
-func (p *policy) matchParsed(s string, o origin) (acao []string, rule string, ok bool) {
-	if p.anyOrigin {
-		if p.credentials { // unreachable: New refuses it; never send * with credentials
-			return nil, "", false
-		}
-		return acaoAny, "*", true
-	}
+// matchWildcard returns the Access-Control-Allow-Origin value and the
+// rule of the wildcard that allows the request origin s, or ok false.
+func (p *policy) matchWildcard(s string) (acao []string, rule string, ok bool) {
 	for i := range p.wildcards {
-		if p.wildcards[i].matches(o) {
+		if p.wildcards[i].matchesRaw(s) {
 			return []string{s}, p.rules[i], true
 		}
 	}
