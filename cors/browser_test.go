@@ -12,11 +12,13 @@ import (
 	"net/http/httptest"
 	"os"
 	"os/exec"
+	"strings"
 	"sync"
 	"syscall"
 	"testing"
 	"time"
 
+	apierrors "github.com/apishield/apishield/errors"
 	"github.com/apishield/apishield/route"
 )
 
@@ -30,7 +32,8 @@ async function run(name, path, opts) {
     const r = await fetch(api + path, opts);
     const body = await r.text();
     return {name, ok: true, status: r.status, body,
-      requestID: r.headers.get("X-Request-Id") || "", secret: r.headers.get("X-Secret") || ""};
+      requestID: r.headers.get("X-Request-Id") || "", secret: r.headers.get("X-Secret") || "",
+      retryAfter: r.headers.get("Retry-After") || ""};
   } catch (e) {
     return {name, ok: false, error: String(e)};
   }
@@ -47,6 +50,7 @@ async function run(name, path, opts) {
   out.push(await run("whoami-no-credentials", "/whoami", {}));
   out.push(await run("public", "/v1/public", {}));
   out.push(await run("public-credentials", "/v1/public", {credentials: "include"}));
+  out.push(await run("limited", "/v1/limited", {}));
   await fetch("/report", {method: "POST", body: JSON.stringify(out)});
   if (next) location.href = next;
 })();
@@ -54,13 +58,14 @@ async function run(name, path, opts) {
 
 // browserResult is one fetch as the page saw it.
 type browserResult struct {
-	Name      string `json:"name"`
-	OK        bool   `json:"ok"` // false: the browser refused to let the page see the response
-	Status    int    `json:"status"`
-	Body      string `json:"body"`
-	RequestID string `json:"requestID"`
-	Secret    string `json:"secret"`
-	Error     string `json:"error"`
+	Name       string `json:"name"`
+	OK         bool   `json:"ok"` // false: the browser refused to let the page see the response
+	Status     int    `json:"status"`
+	Body       string `json:"body"`
+	RequestID  string `json:"requestID"`
+	Secret     string `json:"secret"`
+	RetryAfter string `json:"retryAfter"`
+	Error      string `json:"error"`
 }
 
 // pageServer serves browserPage and receives its report.
@@ -150,6 +155,10 @@ func TestBrowser(t *testing.T) {
 		io.WriteString(w, "no cookie")
 	})
 	see("GET /v1/public", func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "public") })
+	// An inner middleware's problem, as a rate limiter behind cors writes it.
+	see("GET /v1/limited", func(w http.ResponseWriter, r *http.Request) {
+		apierrors.Write(w, r, apierrors.New(http.StatusTooManyRequests, apierrors.ReasonRateLimited, "Slow down.").WithHeader("Retry-After", "7"))
+	})
 
 	rt := route.Mux(api)
 	c := MustNew(Config{
@@ -157,7 +166,7 @@ func TestBrowser(t *testing.T) {
 			AllowedOrigins:   []string{allowed.URL},
 			AllowedMethods:   []string{"GET", "POST", "PUT"},
 			AllowedHeaders:   []string{"Content-Type", "X-Trace"},
-			ExposedHeaders:   []string{"X-Request-Id"},
+			ExposedHeaders:   []string{"X-Request-Id", "Retry-After"},
 			AllowCredentials: true,
 		},
 		Routes: map[string]Policy{"/v1/public": {AllowedOrigins: []string{"*"}}},
@@ -261,6 +270,10 @@ func TestBrowser(t *testing.T) {
 		if g := fromAllowed["simple-get"]; g.RequestID == "" || g.Secret != "" {
 			t.Errorf("simple-get: page read X-Request-Id %q and X-Secret %q; want the exposed one only", g.RequestID, g.Secret)
 		}
+		// The problems of the middleware behind cors are the page's to read.
+		if g := fromAllowed["limited"]; !g.OK || g.Status != http.StatusTooManyRequests || g.RetryAfter != "7" || !strings.Contains(g.Body, "rate_limited") {
+			t.Errorf("limited: page read %v %d Retry-After %q %q; want the 429 problem and its Retry-After", g.OK, g.Status, g.RetryAfter, g.Body)
+		}
 	})
 	t.Run("refused origin", func(t *testing.T) {
 		check(t, refused.URL, fromRefused, map[string]want{
@@ -272,6 +285,7 @@ func TestBrowser(t *testing.T) {
 			"whoami":             {false, "", false, "GET", "/whoami"},
 			"public":             {true, "public", true, "GET", "/v1/public"},
 			"public-credentials": {false, "", true, "GET", "/v1/public"},
+			"limited":            {false, "", false, "GET", "/v1/limited"},
 		})
 	})
 	if t.Failed() {
