@@ -50,12 +50,13 @@ type Config struct {
 	Routes map[string]Policy
 
 	// Route is the route middleware the application put outermost
-	// (route.Mux(mux), route.Chi(r) or a route.Func). Nil (the zero value)
-	// is allowed only without Routes, and it is ignored then. A preflight is an OPTIONS request, which the router
-	// would not route to "PUT /v1/items/{id}", so New asks Route for the
+	// (route.Mux(mux), route.Chi(r) or a route.Func). Nil (the zero
+	// value) is allowed only without Routes, and it is ignored then. A
+	// preflight is an OPTIONS request, which the router would not route
+	// to "PUT /v1/items/{id}", so the middleware asks Route for the
 	// pattern of the request the browser is about to send (the path, with
-	// the preflight's Access-Control-Request-Method) and answers with that
-	// route's policy.
+	// the preflight's Access-Control-Request-Method) and answers with
+	// that route's policy.
 	Route func(http.Handler) http.Handler
 }
 
