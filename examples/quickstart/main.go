@@ -31,6 +31,7 @@ import (
 
 	"github.com/apishield/apishield/audit"
 	"github.com/apishield/apishield/auth"
+	"github.com/apishield/apishield/cors"
 	apierrors "github.com/apishield/apishield/errors"
 	"github.com/apishield/apishield/examples/internal/demo"
 	"github.com/apishield/apishield/examples/internal/devissuer"
@@ -140,8 +141,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 // quickstart serves: a request naming another Host gets 421. A real
 // deployment lists its public names.
 var (
-	devCertNames = []string{"localhost", "127.0.0.1", "::1"}
-	devHosts     = []string{"localhost", "127.0.0.1", "[::1]"}
+	frontEndOrigin = "http://localhost:3000" // a development front end's origin
+	devCertNames   = []string{"localhost", "127.0.0.1", "::1"}
+	devHosts       = []string{"localhost", "127.0.0.1", "[::1]"}
 )
 
 // newHandler builds the API and its middleware stack; hosts are the Host
@@ -159,6 +161,19 @@ func newHandler(ctx context.Context, logger *slog.Logger, dev *devissuer.Issuer,
 		return nil, err
 	}
 	hostCheck, err := headers.NewHosts(headers.HostsConfig{Allow: hosts})
+	if err != nil {
+		return nil, err
+	}
+	// Browsers may call the API from the front end's origin only, and read
+	// the request ID and the challenge and retry headers of its answers.
+	// Preflights are answered here, before auth and the policy.
+	crossOrigin, err := cors.New(cors.Config{Policy: cors.Policy{
+		AllowedOrigins: []string{frontEndOrigin},
+		AllowedMethods: []string{"GET", "POST", "DELETE"},
+		AllowedHeaders: []string{"Authorization", "Content-Type"},
+		ExposedHeaders: []string{"X-Request-Id", "Retry-After", "WWW-Authenticate"},
+		MaxAge:         time.Hour,
+	}})
 	if err != nil {
 		return nil, err
 	}
@@ -200,7 +215,8 @@ func newHandler(ctx context.Context, logger *slog.Logger, dev *devissuer.Issuer,
 
 	// Outermost first: errors (request ID, panics) → route (which pattern
 	// the mux will match, for every package) → audit → security headers →
-	// Host allow-list → rate limit by IP → auth → rate limit by subject →
+	// Host allow-list → rate limit by IP → CORS (preflights answered here)
+	// → auth → rate limit by subject →
 	// authz policy → body limit → routes, each route with its validator
 	// (policy.go). The body limit bounds every route's body, unknown
 	// paths' too, before anything reads it.
@@ -209,6 +225,7 @@ func newHandler(ctx context.Context, logger *slog.Logger, dev *devissuer.Issuer,
 	h = policy.Handler(h)
 	h = perSubject.Handler(h)
 	h = authn.Handler(h)
+	h = crossOrigin.Handler(h)
 	h = perIP.Handler(h)
 	h = hostCheck.Handler(h)
 	h = secHeaders.Handler(h)
@@ -247,6 +264,9 @@ func curlCommands(base string) []string {
 		"curl -i " + base + "/v1/nope  # 404",
 		"curl -i -X DELETE " + token + base + "/v1/items  # 405",
 		"curl -i -H 'Host: evil.example' " + base + "/healthz  # 421",
+		"curl -i -X OPTIONS -H 'Origin: " + frontEndOrigin + "' -H 'Access-Control-Request-Method: POST' " +
+			"-H 'Access-Control-Request-Headers: authorization, content-type' " + base + "/v1/items  # 204",
+		"curl -i -H 'Origin: https://evil.example' " + token + base + "/v1/items  # 403",
 	}
 }
 

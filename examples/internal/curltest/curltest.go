@@ -159,7 +159,7 @@ func Parse(t testing.TB, line string, env map[string]string) Command {
 }
 
 // Check sends the command and checks what every example promises: the
-// documented status, a JSON body, exactly one X-Request-ID, and for an
+// documented status, a JSON body (none for a 204), exactly one X-Request-ID, and for an
 // error an RFC 9457 problem with that status, a reason and a title. It
 // returns the response (its body read and closed) and the body.
 func Check(t testing.TB, c Command) (*http.Response, []byte) {
@@ -173,7 +173,12 @@ func Check(t testing.TB, c Command) (*http.Response, []byte) {
 	if resp.StatusCode != c.Want {
 		t.Fatalf("status = %d, want %d; body %s", resp.StatusCode, c.Want, body)
 	}
-	if !json.Valid(body) {
+	switch {
+	case c.Want == http.StatusNoContent:
+		if len(body) != 0 {
+			t.Fatalf("a 204 with a body: %q", body)
+		}
+	case !json.Valid(body):
 		t.Fatalf("body is not JSON: %q", body)
 	}
 	if id := resp.Header.Values("X-Request-ID"); len(id) != 1 || id[0] == "" {
