@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"net/netip"
 	"strings"
+
+	"github.com/apishield/apishield/internal/hostname"
 )
 
 // maxOriginLen bounds an Origin header before it is parsed: a scheme, a
@@ -83,28 +85,7 @@ func validScheme(s string) bool {
 // serializes it in dotted-decimal; any other spelling ("0x7f.1", "127.1")
 // is refused.
 func validHost(s string) bool {
-	if s == "" || len(s) > 253 {
-		return false
-	}
-	label := 0
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		switch {
-		case c == '.':
-			if label == 0 {
-				return false
-			}
-			label = 0
-			continue
-		case c >= 'a' && c <= 'z', c >= '0' && c <= '9', c == '-', c == '_':
-		default:
-			return false
-		}
-		if label++; label > 63 {
-			return false
-		}
-	}
-	if label == 0 {
+	if !hostname.Valid(s, false) {
 		return false
 	}
 	if endsInNumber(s) {

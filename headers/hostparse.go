@@ -1,6 +1,10 @@
 package headers
 
-import "net/netip"
+import (
+	"net/netip"
+
+	"github.com/apishield/apishield/internal/hostname"
+)
 
 // maxHostLen bounds a Host value before it is parsed: a 253-byte DNS name,
 // its trailing dot and ":65535", with room to spare. A longer one is
@@ -65,35 +69,12 @@ func parseName(h *host, s string) bool {
 	if n := len(s); n > 1 && s[n-1] == '.' {
 		s = s[:n-1]
 	}
-	if s == "" || len(s) > 253 {
-		return false
-	}
-	numeric, label := true, 0
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		switch {
-		case c == '.':
-			if label == 0 {
-				return false
-			}
-			label = 0
-			continue
-		case '0' <= c && c <= '9':
-		case 'a' <= c && c <= 'z', 'A' <= c && c <= 'Z', c == '-', c == '_':
-			numeric = false
-		default:
-			return false
-		}
-		if label++; label > 63 {
-			return false
-		}
-	}
-	if label == 0 {
+	if !hostname.Valid(s, true) {
 		return false
 	}
 	// A name whose last label is all digits is no DNS name: it is an IPv4
 	// address, and only the dotted-quad form is one.
-	if numeric || isDigits(lastLabel(s)) {
+	if isDigits(lastLabel(s)) {
 		a, err := netip.ParseAddr(s)
 		if err != nil || !a.Is4() {
 			return false

@@ -10,6 +10,8 @@ import (
 	"net/url"
 	"strings"
 	"time"
+
+	"github.com/apishield/apishield/internal/hostname"
 )
 
 // ErrIdentityNotAllowed is returned (wrapped in an [*IdentityError]) when a
@@ -126,34 +128,10 @@ func (id Identity) subject() (nameKind, string) {
 	return kindNone, ""
 }
 
-// maxDNSNameLen is the longest DNS name in text form (RFC 1035 §2.3.4).
-const maxDNSNameLen = 253
-
 // canonicalDNSName checks that s is a DNS name of non-empty labels of at
 // most 63 letters, digits, '-' or '_', and returns it in lower case.
 func canonicalDNSName(s string) (string, bool) {
-	if len(s) == 0 || len(s) > maxDNSNameLen {
-		return "", false
-	}
-	label := 0
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		switch {
-		case c == '.':
-			if label == 0 {
-				return "", false
-			}
-			label = 0
-			continue
-		case c >= 'a' && c <= 'z', c >= 'A' && c <= 'Z', c >= '0' && c <= '9', c == '-', c == '_':
-		default:
-			return "", false
-		}
-		if label++; label > 63 {
-			return "", false
-		}
-	}
-	if label == 0 {
+	if !hostname.Valid(s, true) {
 		return "", false
 	}
 	return strings.ToLower(s), true
