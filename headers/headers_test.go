@@ -124,6 +124,18 @@ func TestCacheControlOnAuthenticatedResponses(t *testing.T) {
 				w.Header().Set("Cache-Control", "private, max-age=60")
 				w.WriteHeader(http.StatusOK)
 			}), want: "private, max-age=60"},
+		{name: "principal and handler's own Cache-Control kept", inner: principal,
+			handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				w.Header().Set("Cache-Control", "private, max-age=60")
+				w.WriteHeader(http.StatusOK)
+			}), want: "private, max-age=60"},
+		{name: "anonymous and handler's own Cache-Control kept",
+			handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				w.Header().Set("Cache-Control", "public, max-age=60")
+				w.WriteHeader(http.StatusOK)
+			}), want: "public, max-age=60"},
+		{name: "principal and disabled", cfg: Config{Policy: Policy{Disable: []string{"Cache-Control"}}},
+			inner: principal, handler: ok, want: ""},
 		{name: "configured value", cfg: Config{Policy: Policy{CacheControl: "no-store, private"}},
 			header: map[string]string{"Authorization": "Bearer x"}, handler: ok, want: "no-store, private"},
 		{name: "disabled", cfg: Config{Policy: Policy{Disable: []string{"cache-control"}}},

@@ -66,7 +66,20 @@ type Hosts struct {
 	names map[string]hostEntry     // lower-case, no trailing dot
 	wild  map[string]hostEntry     // suffix after "*.", lower-case
 	addrs map[netip.Addr]hostEntry // IP literals
+
+	// The lengths of the keys of names and wild: a host whose name (or
+	// suffix) has no key of its length skips that map's hashed lookup, as
+	// a tenant's name under a wildcard usually does for names.
+	nameLens, wildLens lengthSet
 }
+
+// lengthSet is a set of string lengths below 256 (a DNS name has 253
+// bytes at most).
+type lengthSet [4]uint64
+
+func (s *lengthSet) add(n int) { s[n>>6&3] |= 1 << (n & 63) }
+
+func (s *lengthSet) has(n int) bool { return n < 256 && s[n>>6]&(1<<(n&63)) != 0 }
 
 // NewHosts validates cfg and returns the allow-list. Errors wrap
 // [ErrInvalidConfig].
@@ -96,10 +109,12 @@ func NewHosts(cfg HostsConfig) (*Hosts, error) {
 			return nil, fmt.Errorf("%w: HostsConfig.Allow: %q: a wildcard's suffix needs two labels or more", ErrInvalidConfig, raw)
 		case wildcard:
 			add(hs.wild, strings.ToLower(h.name), h.port)
+			hs.wildLens.add(len(h.name))
 		case h.addr.IsValid():
 			add(hs.addrs, h.addr, h.port)
 		default:
 			add(hs.names, strings.ToLower(h.name), h.port)
+			hs.nameLens.add(len(h.name))
 		}
 	}
 	return hs, nil
@@ -135,14 +150,13 @@ func (hs *Hosts) match(h host) bool {
 	for i := 0; i < len(h.name); i++ {
 		name[i] = lower(h.name[i])
 	}
-	if e, ok := hs.names[string(name)]; ok && e.allows(h.port) {
-		return true
-	}
-	if len(hs.wild) == 0 {
-		return false
+	if hs.nameLens.has(len(name)) {
+		if e, ok := hs.names[string(name)]; ok && e.allows(h.port) {
+			return true
+		}
 	}
 	dot := indexByte(h.name, '.')
-	if dot < 0 {
+	if dot < 0 || !hs.wildLens.has(len(name)-dot-1) {
 		return false
 	}
 	e, ok := hs.wild[string(name[dot+1:])]

@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/netip"
+	"slices"
 	"strings"
 	"testing"
 
@@ -376,4 +377,46 @@ func TestRefusalCarriesSecurityHeaders(t *testing.T) {
 		t.Fatalf("status = %d, want 421", res.StatusCode)
 	}
 	wantHeaders(t, res.Header, profile)
+}
+
+// TestHostsLengthSet checks the key-length sets that let match skip a
+// lookup, at the edges of their words, and that names of a length no
+// entry has still match through a wildcard and are refused otherwise.
+func TestHostsLengthSet(t *testing.T) {
+	t.Parallel()
+	var s lengthSet
+	in := []int{1, 63, 64, 127, 128, 191, 192, 253, 255}
+	for _, n := range in {
+		s.add(n)
+	}
+	for n := 0; n < 300; n++ {
+		if got, want := s.has(n), slices.Contains(in, n); got != want {
+			t.Errorf("has(%d) = %v, want %v", n, got, want)
+		}
+	}
+
+	label := func(c byte, n int) string { return strings.Repeat(string(c), n) }
+	long := label('a', 63) + "." + label('b', 63) + "." + label('c', 63) + "." + label('d', 61) // 253 bytes
+	suffix := label('b', 63) + "." + label('c', 63) + "." + label('d', 61)
+	hs, err := NewHosts(HostsConfig{Allow: []string{long, "*." + suffix, "x.example.com"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tt := range []struct {
+		host string
+		want bool
+	}{
+		{long, true},
+		{strings.ToUpper(long) + ".:443", true},
+		{label('z', 63) + "." + suffix, true}, // same length as long, via the wildcard
+		{"q." + suffix, true},                 // a length no exact entry has
+		{"q.example.com", false},              // the exact entry's length, another name
+		{"x.example.com", true},
+		{"xx.example.com", false},
+		{suffix, false},
+	} {
+		if got := hs.Allowed(tt.host); got != tt.want {
+			t.Errorf("Allowed(%.20q…, len %d) = %v, want %v", tt.host, len(tt.host), got, tt.want)
+		}
+	}
 }
