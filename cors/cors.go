@@ -202,7 +202,7 @@ func (m *Middleware) decide(r *http.Request, origins []string) verdict {
 	// as browsers spell them.
 	acao, rule, ok := p.matchExact(s)
 	if !ok {
-		acao, rule, ok = p.matchWildcard(s)
+		acao, rule, ok = p.matchWildcard(origins)
 	}
 	if !ok {
 		o, valid := parseOrigin(s)

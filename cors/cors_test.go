@@ -6,6 +6,7 @@ import (
 	"errors"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -435,5 +436,32 @@ func TestConfigIsCopied(t *testing.T) {
 	}
 	if err := m.Check(request("DELETE", "/", "https://app.example.com")); err == nil {
 		t.Error("DELETE allowed after the caller changed its slices")
+	}
+}
+
+// TestWildcardEchoSharesNoSpareCapacity: a wildcard hit echoes the request's
+// own Origin slice as Access-Control-Allow-Origin, so it must not hand the
+// response spare capacity in the request's backing array: a handler that
+// adds to the response header must not write into the request's.
+func TestWildcardEchoSharesNoSpareCapacity(t *testing.T) {
+	t.Parallel()
+	m := MustNew(Config{Policy: testPolicy})
+	req := request("GET", "/v1/items", "")
+	backing := make([]string, 1, 4)
+	backing[0] = "https://shop.example.com"
+	req.Header["Origin"] = backing
+	h := m.Handler(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Add("Access-Control-Allow-Origin", "https://added.test")
+	}))
+	rr := httptest.NewRecorder()
+	h.ServeHTTP(rr, req)
+	if got, want := rr.Header().Values("Access-Control-Allow-Origin"), []string{"https://shop.example.com", "https://added.test"}; !slices.Equal(got, want) {
+		t.Errorf("Access-Control-Allow-Origin = %q, want %q", got, want)
+	}
+	if got := backing[:2][1]; got != "" {
+		t.Errorf("request's Origin backing array written: %q, want untouched", got)
+	}
+	if got, want := req.Header["Origin"], []string{"https://shop.example.com"}; !slices.Equal(got, want) {
+		t.Errorf("request Origin = %q, want %q", got, want)
 	}
 }

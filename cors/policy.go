@@ -235,11 +235,21 @@ func (p *policy) matchExact(s string) (acao []string, rule string, ok bool) {
 }
 
 // matchWildcard returns the Access-Control-Allow-Origin value and the
-// rule of the wildcard that allows the request origin s, or ok false.
-func (p *policy) matchWildcard(s string) (acao []string, rule string, ok bool) {
+// rule of the wildcard that allows the request origin, or ok false.
+// origins is the request's Origin header, with exactly one value; the value
+// echoed is origins itself, clipped to capacity 1, so a hit allocates
+// nothing. Sharing it with the response header is safe: the middleware
+// only ever assigns whole slices to the response's header map, Header.Add
+// or append on the response side must copy (capacity 1), and Header.Set or
+// Del replace or drop the slice without writing into it. Only writing an
+// element in place (h[k][0] = v) would show on the other side, which every
+// shared header value of this package (varyOrigin, an exact origin's
+// value) already forbids.
+func (p *policy) matchWildcard(origins []string) (acao []string, rule string, ok bool) {
+	s := origins[0]
 	for i := range p.wildcards {
 		if p.wildcards[i].matchesRaw(s) {
-			return []string{s}, p.rules[i], true
+			return origins[:1:1], p.rules[i], true
 		}
 	}
 	return nil, "", false
