@@ -288,6 +288,15 @@ func New(cfg Config) (*Auditor, error) {
 	return a, nil
 }
 
+// MustNew is New for start-up code: it panics on an invalid config. Call [Auditor.Close] on shutdown as with New.
+func MustNew(cfg Config) *Auditor {
+	v, err := New(cfg)
+	if err != nil {
+		panic(err)
+	}
+	return v
+}
+
 // enqueue hands e to the writer: without waiting in async mode (dropping e
 // if the queue is full), with backpressure in blocking mode. After Close
 // the event is written synchronously, so shutdown loses nothing. ctx only

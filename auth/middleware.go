@@ -131,6 +131,15 @@ func New(cfg Config) (*Middleware, error) {
 	return m, nil
 }
 
+// MustNew is New for start-up code: it panics on an invalid config.
+func MustNew(cfg Config) *Middleware {
+	v, err := New(cfg)
+	if err != nil {
+		panic(err)
+	}
+	return v
+}
+
 // Authenticate finds the request's credential and verifies it with the
 // authenticator for its kind. A principal whose claims carry cnf (a
 // sender-constrained token) is refused, whichever authenticator returned

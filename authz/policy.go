@@ -151,6 +151,15 @@ func New(cfg Config) (*Policy, error) {
 	return pol, nil
 }
 
+// MustNew is New for start-up code: it panics on an invalid config.
+func MustNew(cfg Config) *Policy {
+	v, err := New(cfg)
+	if err != nil {
+		panic(err)
+	}
+	return v
+}
+
 // splitKey splits "METHOD /path" into its method and path.
 func splitKey(key string) (method, path string, err error) {
 	key = strings.TrimSpace(key)

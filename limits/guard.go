@@ -87,6 +87,15 @@ func New(cfg Config) (*Guard, error) {
 	return &Guard{def: c, routes: routes}, nil
 }
 
+// MustNew is New for start-up code: it panics on an invalid config.
+func MustNew(cfg Config) *Guard {
+	v, err := New(cfg)
+	if err != nil {
+		panic(err)
+	}
+	return v
+}
+
 // rules returns the compiled rules for r's route; rec is r's record, if
 // the caller has it at hand.
 func (g *Guard) rules(r *http.Request, rec *record.Record) *compiled {
