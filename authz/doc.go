@@ -103,9 +103,19 @@
 //	},
 //	PathValue: func(r *http.Request, name string) string { return mux.Vars(r)[name] },
 //
-// Rules that read path values ([Owner] resolvers, [Tenant], [Func]) get the
-// router's values even when the policy runs before the router: the policy
-// sets them on the request from the pattern it matched.
+// Rules that read path values ([Owner] resolvers, [Tenant], [Func]) read
+// them the router's own way, and get the router's values even when the
+// policy runs before the router:
+//
+//   - ServeMux: r.PathValue. Wrapping the mux, the policy sets them on the
+//     request from the pattern it matched.
+//   - chi: chi.URLParam (or r.PathValue). In r.Use the policy runs before
+//     chi routes, so it lends the values its own match found to chi's route
+//     context while a rule runs, and takes them back before chi routes: the
+//     handler sees exactly the parameters chi sets, through mounted
+//     subrouters too.
+//   - gorilla/mux: mux.Vars. gorilla runs r.Use after it has matched, so the
+//     values are already set; Config.PathValue tells [Tenant] to read them.
 //
 // At start-up, [Policy.CheckRoutes] (the patterns you register on a
 // ServeMux, or a gorilla/mux router's templates from Router.Walk) and
