@@ -131,6 +131,19 @@
 // auth → ratelimit (by subject) → authz → validate → handler. authz without
 // auth before it refuses everything with 401 and logs the wiring error.
 //
+// One order of checks on every route, so that one mistake gets one answer
+// whichever route it is sent to: authentication (401), the rules on the
+// caller, scopes, roles, claims and step-up (403 or 401), the path
+// parameters (422), the object-level rules ([Owner]: 404 for an object that
+// does not exist, 403 for one that is not the caller's; [Tenant]: 403), then
+// the query and body (validate: 422, 400, 413, 415). The policy runs
+// before the route's validator, so an [Owner] resolver that reads a path
+// parameter checks it first with the route's own validator
+// (validate.Validator.Check) and returns its problem; otherwise a
+// malformed ID is the resolver's 404 on a route with an owner check and
+// the validator's 422 on one without. Put the caller's rules before
+// Owner in an [And], as the first rule that fails decides.
+//
 // # Security
 //
 // authz decides on the principal it is given; it does not authenticate, so
