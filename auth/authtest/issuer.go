@@ -122,10 +122,10 @@ func New(cfg Config) (*Issuer, error) {
 		host:     u.Scheme + "://" + u.Host,
 		path:     strings.TrimSuffix(u.EscapedPath(), "/"),
 		aud:      append([]string(nil), cfg.Audience...),
-		clientID: cmp(cfg.ClientID, DefaultClientID),
+		clientID: orDefault(cfg.ClientID, DefaultClientID),
 		ttl:      cfg.TTL,
-		typ:      cmp(cfg.Type, "at+jwt"),
-		alg:      cmp(cfg.Algorithm, DefaultAlgorithm),
+		typ:      orDefault(cfg.Type, "at+jwt"),
+		alg:      orDefault(cfg.Algorithm, DefaultAlgorithm),
 		now:      cfg.Now,
 	}
 	if iss.ttl == 0 {
@@ -163,7 +163,7 @@ func MustNew(cfg Config) *Issuer {
 	return iss
 }
 
-func cmp(s, def string) string {
+func orDefault(s, def string) string {
 	if s == "" {
 		return def
 	}
@@ -197,7 +197,7 @@ func (iss *Issuer) Token(c Claims) string {
 	rand.Read(jti[:]) // crypto/rand never fails
 	claims := map[string]any{
 		"iss":       iss.url,
-		"client_id": cmp(c.ClientID, iss.clientID),
+		"client_id": orDefault(c.ClientID, iss.clientID),
 		"iat":       now.Unix(),
 		"exp":       now.Add(ttl).Unix(),
 		"jti":       hex.EncodeToString(jti[:]),
