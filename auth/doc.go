@@ -27,6 +27,10 @@
 // Outside HTTP, [JWT.Verify] and [APIKeys.Verify] are the same decisions as
 // plain methods.
 //
+// In tests and development, package auth/authtest plays the identity
+// provider: it mints access tokens and serves its discovery document and
+// key set, so the code under test runs this package's real verification.
+//
 // # Tokens
 //
 // [JWT.Verify] accepts only a compact JWS of three base64url segments, no

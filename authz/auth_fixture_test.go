@@ -1,23 +1,15 @@
 package authz_test
 
 import (
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
-	"crypto/sha256"
-	"encoding/base64"
-	"encoding/hex"
-	"encoding/json"
 	"log/slog"
 	"net/http"
-	"net/http/httptest"
+	"strings"
 	"sync"
 	"testing"
 	"time"
 
-	"github.com/lestrrat-go/jwx/v3/jwk"
-
 	"github.com/apishield/apishield/auth"
+	"github.com/apishield/apishield/auth/authtest"
 	"github.com/apishield/apishield/internal/record"
 )
 
@@ -27,61 +19,21 @@ import (
 
 const stackAudience = "https://api.test"
 
-// A testIssuer is an OpenID provider made for one test: an ES256 key, and
-// an httptest server publishing its discovery document and key set.
-type testIssuer struct {
-	url string
-	kid string
-	key *ecdsa.PrivateKey
-}
-
-func newTestIssuer(t *testing.T) *testIssuer {
+// newTestIssuer starts an OpenID provider for one test (auth/authtest),
+// stopped when the test ends.
+func newTestIssuer(t *testing.T) *authtest.Server {
 	t.Helper()
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	iss := &testIssuer{kid: "test-key-1", key: key}
-	pub, err := jwk.Import(key.Public())
-	if err != nil {
-		t.Fatal(err)
-	}
-	for k, v := range map[string]string{jwk.KeyIDKey: iss.kid, jwk.AlgorithmKey: "ES256", jwk.KeyUsageKey: "sig"} {
-		if err := pub.Set(k, v); err != nil {
-			t.Fatal(err)
-		}
-	}
-	jwks, err := json.Marshal(map[string]any{"keys": []any{pub}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	m := http.NewServeMux()
-	m.HandleFunc("GET /.well-known/openid-configuration", func(w http.ResponseWriter, _ *http.Request) {
-		w.Header().Set("Content-Type", "application/json")
-		json.NewEncoder(w).Encode(map[string]any{
-			"issuer":                                iss.url,
-			"jwks_uri":                              iss.url + "/.well-known/jwks.json",
-			"id_token_signing_alg_values_supported": []string{"ES256"},
-			"response_types_supported":              []string{"token"},
-			"subject_types_supported":               []string{"public"},
-		})
-	})
-	m.HandleFunc("GET /.well-known/jwks.json", func(w http.ResponseWriter, _ *http.Request) {
-		w.Header().Set("Content-Type", "application/json")
-		w.Write(jwks)
-	})
-	srv := httptest.NewServer(m)
-	t.Cleanup(srv.Close)
-	iss.url = srv.URL
+	iss := authtest.NewServer(authtest.Config{Audience: []string{stackAudience}, ClientID: "stack-test"})
+	t.Cleanup(iss.Close)
 	return iss
 }
 
-// verifier returns auth's JWT verifier for the issuer, found by discovery,
+// testVerifier returns auth's JWT verifier for iss, found by discovery,
 // under the RFC 9068 access token profile.
-func (iss *testIssuer) verifier(t *testing.T) *auth.JWT {
+func testVerifier(t *testing.T, iss *authtest.Server) *auth.JWT {
 	t.Helper()
 	j, err := auth.NewJWT(t.Context(), auth.JWTConfig{
-		Issuer:   iss.url,
+		Issuer:   iss.URL(),
 		Audience: []string{stackAudience},
 		Type:     auth.TypeAccessToken,
 		Logger:   slog.New(slog.DiscardHandler),
@@ -90,44 +42,6 @@ func (iss *testIssuer) verifier(t *testing.T) *auth.JWT {
 		t.Fatal(err)
 	}
 	return j
-}
-
-// token signs an access token for sub, valid for five minutes from now,
-// with extra claims (scope, roles, amr, auth_time, tenant…) over the
-// defaults. key signs it; nil means the issuer's key.
-func (iss *testIssuer) token(t *testing.T, key *ecdsa.PrivateKey, sub string, extra map[string]any) string {
-	t.Helper()
-	if key == nil {
-		key = iss.key
-	}
-	now := time.Now()
-	var jti [16]byte
-	rand.Read(jti[:])
-	claims := map[string]any{
-		"iss": iss.url, "sub": sub, "aud": stackAudience, "client_id": "stack-test",
-		"iat": now.Unix(), "exp": now.Add(5 * time.Minute).Unix(), "jti": hex.EncodeToString(jti[:]),
-	}
-	for k, v := range extra {
-		claims[k] = v
-	}
-	header, err := json.Marshal(map[string]string{"alg": "ES256", "typ": "at+jwt", "kid": iss.kid})
-	if err != nil {
-		t.Fatal(err)
-	}
-	body, err := json.Marshal(claims)
-	if err != nil {
-		t.Fatal(err)
-	}
-	input := base64.RawURLEncoding.EncodeToString(header) + "." + base64.RawURLEncoding.EncodeToString(body)
-	sum := sha256.Sum256([]byte(input))
-	r, s, err := ecdsa.Sign(rand.Reader, key, sum[:])
-	if err != nil {
-		t.Fatal(err)
-	}
-	sig := make([]byte, 64)
-	r.FillBytes(sig[:32])
-	s.FillBytes(sig[32:])
-	return input + "." + base64.RawURLEncoding.EncodeToString(sig)
 }
 
 // A stackFixture holds the two auth middlewares of the stack tests (one
@@ -141,23 +55,24 @@ type stackFixture struct {
 func newStackFixture(t *testing.T) *stackFixture {
 	t.Helper()
 	iss := newTestIssuer(t)
-	otherKey, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
+	// A forgery: the issuer's header and claims, signed with another key.
+	forger := authtest.MustNew(authtest.Config{Issuer: iss.URL(), Audience: []string{stackAudience}})
+	admin := authtest.Claims{Subject: "root", Roles: []string{"admin"}}
+	genuine, fake := iss.Token(admin), forger.Token(admin)
+	forged := genuine[:strings.LastIndexByte(genuine, '.')] + fake[strings.LastIndexByte(fake, '.'):]
 	now := time.Now()
 	bearer := func(tok string) [2]string { return [2]string{"Authorization", "Bearer " + tok} }
 	f := &stackFixture{creds: map[string][2]string{
-		"reader":          bearer(iss.token(t, nil, "alice", map[string]any{"scope": "items:read", "tenant": "acme"})),
-		"writer":          bearer(iss.token(t, nil, "alice", map[string]any{"scope": "items:read items:write"})),
-		"bob":             bearer(iss.token(t, nil, "bob", map[string]any{"scope": "items:read"})),
-		"admin-pwd":       bearer(iss.token(t, nil, "root", map[string]any{"roles": []string{"admin"}, "amr": []string{"pwd"}, "auth_time": now.Unix()})),
-		"admin-mfa":       bearer(iss.token(t, nil, "root", map[string]any{"roles": []string{"admin"}, "amr": []string{"pwd", "mfa"}, "auth_time": now.Unix()})),
-		"admin-mfa-stale": bearer(iss.token(t, nil, "root", map[string]any{"roles": []string{"admin"}, "amr": []string{"pwd", "mfa"}, "auth_time": now.Add(-time.Hour).Unix()})),
-		"mfa-no-role":     bearer(iss.token(t, nil, "alice", map[string]any{"amr": []string{"mfa"}, "auth_time": now.Unix()})),
-		"forged":          bearer(iss.token(t, otherKey, "root", map[string]any{"roles": []string{"admin"}})),
-		"expired-jwt": bearer(iss.token(t, nil, "alice", map[string]any{"scope": "items:read",
-			"iat": now.Add(-time.Hour).Unix(), "exp": now.Add(-10 * time.Minute).Unix()})),
+		"reader":          bearer(iss.Token(authtest.Claims{Subject: "alice", Scopes: []string{"items:read"}, Extra: map[string]any{"tenant": "acme"}})),
+		"writer":          bearer(iss.Token(authtest.Claims{Subject: "alice", Scopes: []string{"items:read", "items:write"}})),
+		"bob":             bearer(iss.Token(authtest.Claims{Subject: "bob", Scopes: []string{"items:read"}})),
+		"admin-pwd":       bearer(iss.Token(authtest.Claims{Subject: "root", Roles: []string{"admin"}, AMR: []string{"pwd"}, AuthTime: now})),
+		"admin-mfa":       bearer(iss.Token(authtest.Claims{Subject: "root", Roles: []string{"admin"}, AMR: []string{"pwd", "mfa"}, AuthTime: now})),
+		"admin-mfa-stale": bearer(iss.Token(authtest.Claims{Subject: "root", Roles: []string{"admin"}, AMR: []string{"pwd", "mfa"}, AuthTime: now.Add(-time.Hour)})),
+		"mfa-no-role":     bearer(iss.Token(authtest.Claims{Subject: "alice", AMR: []string{"mfa"}, AuthTime: now})),
+		"forged":          bearer(forged),
+		"expired-jwt": bearer(iss.Token(authtest.Claims{Subject: "alice", Scopes: []string{"items:read"},
+			Extra: map[string]any{"iat": now.Add(-time.Hour).Unix(), "exp": now.Add(-10 * time.Minute).Unix()}})),
 	}}
 
 	var records []auth.APIKeyRecord
@@ -185,7 +100,7 @@ func newStackFixture(t *testing.T) *stackFixture {
 		t.Fatal(err)
 	}
 
-	jwt := iss.verifier(t)
+	jwt := testVerifier(t, iss)
 	for _, anon := range []bool{true, false} {
 		m, err := auth.New(auth.Config{
 			Authenticators: []auth.Authenticator{jwt, keys},

@@ -376,7 +376,7 @@ func TestAuthStackGorillaMux(t *testing.T) {
 func TestUnauthenticatedIsAuths(t *testing.T) {
 	t.Parallel()
 	iss := newTestIssuer(t)
-	jwt := iss.verifier(t)
+	jwt := testVerifier(t, iss)
 	store, err := auth.NewMemoryStore(nil)
 	if err != nil {
 		t.Fatal(err)

@@ -103,9 +103,19 @@
 //	},
 //	PathValue: func(r *http.Request, name string) string { return mux.Vars(r)[name] },
 //
-// Rules that read path values ([Owner] resolvers, [Tenant], [Func]) get the
-// router's values even when the policy runs before the router: the policy
-// sets them on the request from the pattern it matched.
+// Rules that read path values ([Owner] resolvers, [Tenant], [Func]) read
+// them the router's own way, and get the router's values even when the
+// policy runs before the router:
+//
+//   - ServeMux: r.PathValue. Wrapping the mux, the policy sets them on the
+//     request from the pattern it matched.
+//   - chi: chi.URLParam (or r.PathValue). In r.Use the policy runs before
+//     chi routes, so it lends the values its own match found to chi's route
+//     context while a rule runs, and takes them back before chi routes: the
+//     handler sees exactly the parameters chi sets, through mounted
+//     subrouters too.
+//   - gorilla/mux: mux.Vars. gorilla runs r.Use after it has matched, so the
+//     values are already set; Config.PathValue tells [Tenant] to read them.
 //
 // At start-up, [Policy.CheckRoutes] (the patterns you register on a
 // ServeMux, or a gorilla/mux router's templates from Router.Walk) and
@@ -120,6 +130,19 @@
 // After auth, before validate: errors.Recover → audit → ratelimit (by IP) →
 // auth → ratelimit (by subject) → authz → validate → handler. authz without
 // auth before it refuses everything with 401 and logs the wiring error.
+//
+// One order of checks on every route, so that one mistake gets one answer
+// whichever route it is sent to: authentication (401), the rules on the
+// caller, scopes, roles, claims and step-up (403 or 401), the path
+// parameters (422), the object-level rules ([Owner]: 404 for an object that
+// does not exist, 403 for one that is not the caller's; [Tenant]: 403), then
+// the query and body (validate: 422, 400, 413, 415). The policy runs
+// before the route's validator, so an [Owner] resolver that reads a path
+// parameter checks it first with the route's own validator
+// (validate.Validator.Check) and returns its problem; otherwise a
+// malformed ID is the resolver's 404 on a route with an owner check and
+// the validator's 422 on one without. Put the caller's rules before
+// Owner in an [And], as the first rule that fails decides.
 //
 // # Security
 //

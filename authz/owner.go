@@ -7,7 +7,10 @@ import (
 )
 
 // An OwnerFunc returns the owner of the object a request addresses, usually
-// by reading a path value (r.PathValue("id")) and looking the object up.
+// by reading a path value the router's way (r.PathValue("id"),
+// chi.URLParam(r, "id"), mux.Vars(r)["id"]) and looking the object up; the
+// policy makes the value readable even when it runs before the router (see
+// the package documentation).
 //
 // It returns ErrDenied to refuse with 403 forbidden; a *apierrors.Problem to
 // send that problem (a 404 not_found for an object that does not exist, so
@@ -65,8 +68,9 @@ func (o *OwnerRule) eval(r *http.Request, p *auth.Principal, pv pathValues) *ver
 	if o.err != nil {
 		return &verdict{deny: problemInternal.WithCause(o.err), rule: o.name}
 	}
-	pv.fill(r)
+	l := pv.fill(r)
 	owner, err := o.resolve(r)
+	pv.restore(l)
 	if err != nil {
 		return fromError(o.name, err)
 	}
@@ -96,7 +100,8 @@ func (o *OwnerRule) subject(p *auth.Principal) string {
 //
 // The path value comes from the router: r.PathValue (ServeMux, chi), the
 // pattern the policy matched when it runs before the router, or the
-// policy's PathValue function (gorilla/mux).
+// policy's PathValue function (gorilla/mux: mux.Vars; chi.URLParam works
+// too).
 func Tenant(name, pointer string) Rule {
 	rn := "tenant(" + name + "=" + pointer + ")"
 	if name == "" {

@@ -16,6 +16,7 @@ import (
 type pathValues struct {
 	muxPattern string                             // a ServeMux pattern matched before the mux ran
 	chi        *chi.Context                       // a route context chi's Find filled before chi routed
+	live       *chi.Context                       // the route context chi will route with, when chi is set
 	fn         func(*http.Request, string) string // Config.PathValue
 }
 
@@ -23,7 +24,10 @@ type pathValues struct {
 func (pv pathValues) get(r *http.Request, name string) string {
 	switch {
 	case pv.fn != nil:
-		return pv.fn(r, name)
+		l := pv.lend()
+		v := pv.fn(r, name)
+		pv.restore(l)
+		return v
 	case pv.chi != nil:
 		return pv.chi.URLParam(name)
 	case pv.muxPattern != "":
@@ -40,9 +44,12 @@ func (pv pathValues) get(r *http.Request, name string) string {
 	return r.PathValue(name)
 }
 
-// fill sets the path values on r before a user function reads them with
-// r.PathValue. The router sets the same values again when it runs.
-func (pv pathValues) fill(r *http.Request) {
+// fill makes the path values readable by a user function (an Owner
+// resolver, a Func rule) the router's own way before the router has run:
+// it sets them on r for r.PathValue, and on chi also lends them to chi's
+// route context for chi.URLParam. The router sets the same values again
+// when it runs. Call restore with the result once the function returns.
+func (pv pathValues) fill(r *http.Request) lent {
 	switch {
 	case pv.chi != nil:
 		keys, vals := pv.chi.URLParams.Keys, pv.chi.URLParams.Values
@@ -51,12 +58,56 @@ func (pv pathValues) fill(r *http.Request) {
 				r.SetPathValue(keys[i], vals[i])
 			}
 		}
+		return pv.lend()
 	case pv.muxPattern != "":
 		muxWildcards(pv.muxPattern, r.URL.EscapedPath(), func(n, raw string) bool {
 			r.SetPathValue(n, unescape(raw))
 			return true
 		})
 	}
+	return lent{keys: -1}
+}
+
+// lent is how many URL parameters chi's route context held before lend
+// added the ones Find matched; keys is -1 when nothing was lent.
+type lent struct{ keys, vals int }
+
+// lend appends the URL parameters chi's Find matched to the route context
+// chi will route with, so chi.URLParam reads them before chi has routed:
+// the policy in r.Use runs before chi's routing fills that context. The
+// context then holds what chi will set itself: Find matched from the root
+// router, so the parameters of the routers that have already routed (the
+// policy in a mounted subrouter's r.Use) are there already and are
+// skipped, and the "*" of each mount point is empty, as chi leaves it when
+// it hands the request to the subrouter (only the last "*", a catch-all
+// route's, keeps its value).
+func (pv pathValues) lend() lent {
+	if pv.chi == nil || pv.live == nil {
+		return lent{keys: -1}
+	}
+	p := &pv.live.URLParams
+	l := lent{keys: len(p.Keys), vals: len(p.Values)}
+	keys, vals := pv.chi.URLParams.Keys, pv.chi.URLParams.Values
+	for i := min(l.keys, l.vals); i < len(keys) && i < len(vals); i++ {
+		v := vals[i]
+		if keys[i] == "*" && i < len(keys)-1 {
+			v = ""
+		}
+		p.Keys = append(p.Keys, keys[i])
+		p.Values = append(p.Values, v)
+	}
+	return l
+}
+
+// restore takes back what lend added: chi appends the parameters it
+// matches to its route context, so parameters left there would reach the
+// handler twice.
+func (pv pathValues) restore(l lent) {
+	if l.keys < 0 {
+		return
+	}
+	p := &pv.live.URLParams
+	p.Keys, p.Values = p.Keys[:l.keys], p.Values[:l.vals]
 }
 
 func unescape(raw string) string {

@@ -51,8 +51,9 @@ type Config struct {
 	Pattern func(r *http.Request) string
 
 	// PathValue returns a path value for [Tenant] rules, for routers that do
-	// not set r.PathValue (gorilla/mux: mux.Vars(r)[name]). If nil, path
-	// values come from the router or from the matched pattern.
+	// not set r.PathValue (gorilla/mux: mux.Vars(r)[name]); chi.URLParam
+	// works too, in r.Use before chi routes. If nil, path values come from
+	// the router or from the matched pattern.
 	PathValue func(r *http.Request, name string) string
 
 	// DryRun records and logs every decision but enforces none: a request
@@ -314,11 +315,7 @@ func (pol *Policy) resolve(r *http.Request, muxFirst bool) (method, path string,
 		if pat != "" && pol.lookup(method, chiPattern(pat)) == nil {
 			pat, _ = throughMount(rctx.Routes, fctx, method, pat)
 		}
-		if pv.fn == nil {
-			pv.chi = fctx
-		} else {
-			defer pol.chiCtx.Put(fctx)
-		}
+		pv.chi, pv.live = fctx, rctx
 		return method, chiPattern(pat), pv, true
 	}
 	if r.Pattern != "" {

@@ -96,8 +96,10 @@ func (x *invalid) eval(*http.Request, *auth.Principal, pathValues) *verdict {
 // other error to fail closed with a 500 whose cause is logged, never sent.
 // name identifies the rule in the request record and the logs.
 //
-// fn reads path values with r.PathValue: when the policy runs before the
-// router has set them, the policy sets them from the matched pattern first.
+// fn reads path values the router's way, r.PathValue or chi.URLParam (or
+// mux.Vars, which gorilla/mux has set before its r.Use runs): when the
+// policy runs before the router has set them, it sets them from the
+// pattern it matched first.
 func Func(name string, fn func(r *http.Request, p *auth.Principal) error) Rule {
 	n := "func(" + name + ")"
 	if name == "" || fn == nil {
@@ -114,8 +116,10 @@ type funcRule struct {
 func (f *funcRule) String() string { return f.name }
 func (f *funcRule) check() error   { return nil }
 func (f *funcRule) eval(r *http.Request, p *auth.Principal, pv pathValues) *verdict {
-	pv.fill(r)
-	if err := f.fn(r, p); err != nil {
+	l := pv.fill(r)
+	err := f.fn(r, p)
+	pv.restore(l)
+	if err != nil {
 		return fromError(f.name, err)
 	}
 	return nil

@@ -76,6 +76,13 @@
 // With gorilla/mux, PathParam returns mux.Vars(r)[name], and
 // r.Handle("/v1/items", v.Handler(h)).Methods("POST") wires it.
 //
+// The path parameters are checked before an object is looked up, so a
+// malformed ID is the same 422 on every route: an authz Owner resolver,
+// which runs before the route's Validator, checks them first with the
+// same Validator's Check (which reads no body when the Validator has no
+// Body schema) and returns its problem. The README's stack order lists
+// the whole order of checks.
+//
 // A Validator reads the body only when it has a Body schema. Bound every
 // other body with one [BodyLimit] in front of all the routes (innermost,
 // before the router, so nothing reads a body first), and a tighter one or

@@ -11,13 +11,10 @@ import (
 	"strings"
 	"sync"
 	"testing"
-	"time"
 
 	"github.com/go-chi/chi/v5"
 
 	"github.com/apishield/apishield/audit"
-	"github.com/apishield/apishield/examples/internal/demo"
-	"github.com/apishield/apishield/examples/internal/devissuer"
 )
 
 // lockedBuffer is an io.Writer the auditor's writer goroutine and the test
@@ -43,17 +40,13 @@ func (l *lockedBuffer) String() string {
 // tokens by name and its auditor writing to the returned buffer.
 func newTestServer(t *testing.T) (*httptest.Server, map[string]string, *audit.Auditor, *lockedBuffer) {
 	t.Helper()
-	dev, err := devissuer.New("http://127.0.0.1:1", "apishield-chi-example")
-	if err != nil {
-		t.Fatal(err)
-	}
-	demo, err := dev.DemoTokens(time.Hour)
+	dev, err := newDevIssuer("http://127.0.0.1:1", audience)
 	if err != nil {
 		t.Fatal(err)
 	}
 	tokens := map[string]string{}
-	for _, d := range demo {
-		tokens[d.Name] = d.Token
+	for _, d := range demoTokens(dev) {
+		tokens[d.name] = d.token
 	}
 	var events lockedBuffer
 	aud, err := newAuditor(&events)
@@ -151,16 +144,16 @@ func TestPathValidatorReadsChiParams(t *testing.T) {
 // makes CheckChi fail and name it; the example's own routes all have one.
 func TestForgottenRouteStopsStartUp(t *testing.T) {
 	t.Parallel()
-	dev, err := devissuer.New("http://127.0.0.1:1", "apishield-chi-example")
+	dev, err := newDevIssuer("http://127.0.0.1:1", audience)
 	if err != nil {
 		t.Fatal(err)
 	}
-	v, err := demo.NewValidators(chi.URLParam)
+	v, err := newItemValidators(chi.URLParam)
 	if err != nil {
 		t.Fatal(err)
 	}
-	items := demo.NewStore()
-	policy, err := newPolicy(items, slog.New(slog.DiscardHandler))
+	items := newItemStore()
+	policy, err := newPolicy(items, v, slog.New(slog.DiscardHandler))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -169,7 +162,7 @@ func TestForgottenRouteStopsStartUp(t *testing.T) {
 	if err := policy.CheckChi(r); err != nil {
 		t.Fatalf("the example's routes: %v", err)
 	}
-	r.With(v.ID.Handler).Put("/v1/items/{id}", http.NotFound)
+	r.With(v.id.Handler).Put("/v1/items/{id}", http.NotFound)
 	err = policy.CheckChi(r)
 	if err == nil || !strings.Contains(err.Error(), "PUT /v1/items/{id}") {
 		t.Fatalf("CheckChi with a forgotten route: err = %v, want it named", err)

@@ -4,7 +4,7 @@ import (
 	"testing"
 
 	"github.com/apishield/apishield/examples/internal/curltest"
-	"github.com/apishield/apishield/examples/internal/demo/demotest"
+	"github.com/apishield/apishield/examples/internal/demotest"
 )
 
 // TestIntegerParamsAttack replays the finding that deadlocked the item
@@ -24,4 +24,13 @@ func TestBodyCapOnEveryRoute(t *testing.T) {
 	t.Parallel()
 	p := curltest.Start(t, run, []string{"-addr", "127.0.0.1:0"})
 	demotest.BodyCap(t, demotest.FromPrinted(p), 64<<10)
+}
+
+// TestOneOrderOfChecks: a malformed item ID is the same 422 whether or not
+// the route's policy looks up the item's owner (GET /v1/items/abc was a 404,
+// DELETE /v1/admin/items/abc a 422).
+func TestOneOrderOfChecks(t *testing.T) {
+	t.Parallel()
+	p := curltest.Start(t, run, []string{"-addr", "127.0.0.1:0"})
+	demotest.OrderOfChecks(t, demotest.FromPrinted(p))
 }

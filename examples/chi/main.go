@@ -7,9 +7,11 @@
 //	go run ./examples/chi                       # http://127.0.0.1:8080
 //	go run ./examples/chi -addr 127.0.0.1:9000
 //
-// It needs no configuration. A development-only issuer inside it
-// (examples/internal/devissuer) signs one-hour demo access tokens, which it prints with
-// curl commands to try; /v1/* require a token, /healthz does not.
+// It needs no configuration. It plays its own development-only identity
+// provider (auth/authtest, see startup.go), which signs one-hour demo access
+// tokens that it prints with curl commands to try; /v1/* require a token,
+// /healthz does not. items.go is the API it serves, the same as the
+// quickstart's.
 //
 // It serves plain HTTP, and only on a loopback address. To serve HTTPS,
 // load a certificate and key (reloaded when the files change) into cfg in
@@ -33,16 +35,13 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
-	"time"
 
 	"github.com/go-chi/chi/v5"
 
 	"github.com/apishield/apishield/audit"
 	"github.com/apishield/apishield/auth"
+	"github.com/apishield/apishield/auth/authtest"
 	apierrors "github.com/apishield/apishield/errors"
-	"github.com/apishield/apishield/examples/internal/demo"
-	"github.com/apishield/apishield/examples/internal/devissuer"
-	"github.com/apishield/apishield/examples/internal/startup"
 	"github.com/apishield/apishield/route"
 	"github.com/apishield/apishield/tlsconfig"
 )
@@ -76,11 +75,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return fmt.Errorf("plain HTTP serves only on a loopback address, not %s: add TLS (see the package doc) to serve elsewhere", ip)
 	}
 	base := "http://" + ln.Addr().String()
-	dev, err := devissuer.New(base, "apishield-chi-example")
-	if err != nil {
-		return err
-	}
-	tokens, err := dev.DemoTokens(time.Hour)
+	dev, err := newDevIssuer(base, audience)
 	if err != nil {
 		return err
 	}
@@ -103,23 +98,26 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 
-	startup.Banner(stdout, "apishield chi example listening on "+base, base, tokens, "Try:", curlCommands(base))
+	printBanner(stdout, "apishield chi example listening on "+base, base, demoTokens(dev), "Try:", curlCommands(base))
 
-	return startup.Serve(ctx, srv, func() error { return srv.Serve(ln) })
+	return serve(ctx, srv, func() error { return srv.Serve(ln) })
 }
+
+// audience is the aud the API's tokens must carry.
+const audience = "apishield-chi-example"
 
 // newHandler builds the router: the middleware stack, the routes, and the
 // policy, checked against the routes before anything is served.
-func newHandler(ctx context.Context, logger *slog.Logger, dev *devissuer.Issuer, aud *audit.Auditor) (http.Handler, error) {
+func newHandler(ctx context.Context, logger *slog.Logger, dev *authtest.Issuer, aud *audit.Auditor) (http.Handler, error) {
 	responder, err := apierrors.NewResponder(apierrors.Config{Logger: logger})
 	if err != nil {
 		return nil, err
 	}
-	v, err := demo.NewValidators(chi.URLParam)
+	v, err := newItemValidators(chi.URLParam)
 	if err != nil {
 		return nil, err
 	}
-	jwt, err := dev.Verifier(ctx, logger)
+	jwt, err := newVerifier(ctx, dev, audience, logger)
 	if err != nil {
 		return nil, err
 	}
@@ -129,16 +127,16 @@ func newHandler(ctx context.Context, logger *slog.Logger, dev *devissuer.Issuer,
 	if err != nil {
 		return nil, err
 	}
-	perIP, perSubject, err := demo.RateLimits(nil, logger) // in memory; see examples/quickstart/limits.go for Redis
+	perIP, perSubject, err := newRateLimits(nil, logger) // in memory
 	if err != nil {
 		return nil, err
 	}
-	items := demo.NewStore()
-	policy, err := newPolicy(items, logger)
+	items := newItemStore()
+	policy, err := newPolicy(items, v, logger)
 	if err != nil {
 		return nil, err
 	}
-	bodyLimit, err := demo.BodyLimit()
+	bodyLimit, err := newBodyLimit()
 	if err != nil {
 		return nil, err
 	}
@@ -168,21 +166,18 @@ func newHandler(ctx context.Context, logger *slog.Logger, dev *devissuer.Issuer,
 // after the policy has allowed the request). Their patterns are the
 // policy's keys (policy.go).
 //
-// The groups are r.With and r.Group, which stay on the root router, rather
-// than r.Route, which mounts a subrouter: the policy learns the route before
-// chi routes, with chi's Find, and for a request to a mount's own path (a
-// DELETE /v1/items under r.Route("/v1/items")) Find names the mount, not a
-// route, so the policy would refuse it with 403 where chi answers 405.
-func routes(r chi.Router, dev *devissuer.Issuer, items *demo.Store, v *demo.Validators) {
+// The development issuer's documents are served beside the API
+// (startup.go).
+func routes(r chi.Router, dev *authtest.Issuer, items *itemStore, v *itemValidators) {
 	r.Get("/healthz", healthz)
-	r.Get(devissuer.DiscoveryPath, dev.ServeDiscovery)
-	r.Get(devissuer.JWKSPath, dev.ServeJWKS)
-	r.With(v.List.Handler).Get("/v1/items", items.List)
-	r.With(v.Create.Handler).Post("/v1/items", items.Create)
+	r.Get(authtest.DiscoveryPath, dev.ServeDiscovery)
+	r.Get(authtest.JWKSPath, dev.ServeJWKS)
+	r.With(v.list.Handler).Get("/v1/items", items.list)
+	r.With(v.create.Handler).Post("/v1/items", items.create)
 	// The routes that address one item share the path validator.
-	r.With(v.ID.Handler).Group(func(r chi.Router) {
-		r.Get("/v1/items/{id}", items.Get)
-		r.Delete("/v1/admin/items/{id}", items.Delete)
+	r.With(v.id.Handler).Group(func(r chi.Router) {
+		r.Get("/v1/items/{id}", items.get)
+		r.Delete("/v1/admin/items/{id}", items.remove)
 	})
 }
 
@@ -208,17 +203,14 @@ func curlCommands(base string) []string {
 		"curl -i " + reader + base + "/v1/items/1  # 403",
 		"curl -i -X POST " + token + jsonBody + `-d '{"name":' ` + base + "/v1/items  # 400",
 		"curl -i " + token + base + "/v1/items/999  # 404",
+		"curl -i " + token + base + "/v1/items/abc  # 422",
+		"curl -i -X DELETE " + adminMFA + base + "/v1/admin/items/abc  # 422",
 		"curl -i -X DELETE " + admin + base + "/v1/admin/items/1  # 401",
 		"curl -i -X DELETE " + adminMFA + base + "/v1/admin/items/1  # 200",
-		"curl -i -X DELETE " + adminMFA + base + "/v1/admin/items/abc  # 422",
 		"curl -i -X POST " + token + jsonBody + `-d '{"name":"","price":-1,"owner":"me"}' ` + base + "/v1/items  # 422",
 		"curl -i -X POST " + token + `-H 'Content-Type: text/plain' -d '{"name":"pen","price":3}' ` + base + "/v1/items  # 415",
 		"curl -i " + token + "'" + base + "/v1/items?limit=0'  # 422",
 		"curl -i " + base + "/v1/nope  # 404",
 		"curl -i -X DELETE " + token + base + "/v1/items  # 405",
 	}
-}
-
-func healthz(w http.ResponseWriter, r *http.Request) {
-	demo.WriteJSON(w, r, http.StatusOK, map[string]string{"status": "ok"})
 }

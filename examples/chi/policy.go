@@ -5,7 +5,6 @@ import (
 	"time"
 
 	"github.com/apishield/apishield/authz"
-	"github.com/apishield/apishield/examples/internal/demo"
 )
 
 // newPolicy is who may do what, route by route, in chi's patterns with the
@@ -13,11 +12,18 @@ import (
 // newHandler's policy.CheckChi stops the server at start-up when a
 // registered route has none.
 //
-// The policy runs in r.Use on the root router, before chi has routed, so it
-// matches the route itself with chi's Find and puts the path values on the
-// request: an Owner resolver reads them with r.PathValue, not
-// chi.URLParam, which is still empty at that point.
-func newPolicy(items *demo.Store, logger *slog.Logger) (*authz.Policy, error) {
+// The policy runs in r.Use on the root router, before chi has routed; it
+// matches the route itself with chi's Find, and while a rule runs,
+// chi.URLParam reads the values of that match, so the Owner resolver reads
+// {id} as the handlers do (through the id validator, chi.URLParam).
+//
+// The order of checks on a route, the same on every route: authentication
+// (401), then the rules on the caller, scopes, roles and step-up (403 or
+// 401), then the path parameters (422), then the object's owner (404 if it
+// does not exist, 403 if it is not the caller's), then the query and body
+// (422, 400, 413, 415). So GET /v1/items/abc and DELETE
+// /v1/admin/items/abc are both 422 for a caller the route admits.
+func newPolicy(items *itemStore, v *itemValidators, logger *slog.Logger) (*authz.Policy, error) {
 	return authz.New(authz.Config{
 		Logger: logger,
 		Routes: map[string]authz.Rule{
@@ -27,7 +33,7 @@ func newPolicy(items *demo.Store, logger *slog.Logger) (*authz.Policy, error) {
 			"GET /v1/items":                         authz.AllScopes("items:read"),
 			"POST /v1/items":                        authz.AllScopes("items:write"),
 			// Object level (BOLA): only the item's owner may read it.
-			"GET /v1/items/{id}": authz.And(authz.AllScopes("items:read"), authz.Owner(items.OwnerOf(nil))),
+			"GET /v1/items/{id}": authz.And(authz.AllScopes("items:read"), authz.Owner(items.ownerOf(v.id))),
 			// Sensitive: an admin who signed in with a second factor within 10 minutes.
 			"DELETE /v1/admin/items/{id}": authz.And(
 				authz.AnyRole("admin"),

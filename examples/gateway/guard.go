@@ -21,7 +21,7 @@ type guard struct {
 
 // newGuard builds the guard for the routes of table, registered on mux,
 // and the allow-list of client headers forwarded.
-func newGuard(mux *http.ServeMux, table []route, forwarded map[string]bool) (*guard, error) {
+func newGuard(mux *http.ServeMux, table []apiRoute, forwarded map[string]bool) (*guard, error) {
 	up, err := upgradeTable(table)
 	if err != nil {
 		return nil, err

@@ -14,7 +14,7 @@ import (
 	"time"
 
 	"github.com/apishield/apishield/audit"
-	"github.com/apishield/apishield/examples/internal/devissuer"
+	"github.com/apishield/apishield/auth/authtest"
 )
 
 // testGateway is a gateway built by newHandler, as run builds it, but served
@@ -22,16 +22,16 @@ import (
 // has no route for.
 type testGateway struct {
 	base string
-	dev  *devissuer.Issuer
+	dev  *authtest.Issuer
 }
 
 // newTestGateway serves a gateway in front of upstream whose table is the
 // demo one plus extra(proxy).
-func newTestGateway(t *testing.T, upstream string, extra func(proxy http.Handler) []route) testGateway {
+func newTestGateway(t *testing.T, upstream string, extra func(proxy http.Handler) []apiRoute) testGateway {
 	t.Helper()
 	srv := httptest.NewUnstartedServer(nil)
 	base := "http://" + srv.Listener.Addr().String()
-	dev, err := devissuer.New(base, "apishield-gateway")
+	dev, err := newDevIssuer(base, audience)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -67,11 +67,7 @@ func newTestGateway(t *testing.T, upstream string, extra func(proxy http.Handler
 // token issues a one-hour token for demo-user with scopes.
 func (g testGateway) token(t *testing.T, scopes ...string) string {
 	t.Helper()
-	tok, err := g.dev.Token("demo-user", scopes, time.Hour, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return tok
+	return g.dev.Token(authtest.Claims{Subject: "demo-user", Scopes: scopes})
 }
 
 // rawResponse is what came back on a raw connection.

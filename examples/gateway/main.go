@@ -17,7 +17,7 @@
 // Only the routes of the table in policy.go are forwarded, each with its
 // authorization rule and, for a body, its schema; any other path or method
 // is refused with a 404 or 405 problem. A table entry also lists the
-// protocols a request on it may switch to with Upgrade (route.upgrades);
+// protocols a request on it may switch to with Upgrade (apiRoute.upgrades);
 // none does by default, since a switched connection is a tunnel that no
 // middleware sees past the handshake.
 //
@@ -111,8 +111,9 @@
 //
 // # Trying it
 //
-// A development-only issuer inside it (examples/internal/devissuer) signs one-hour demo
-// access tokens, which it prints with curl commands to try.
+// It plays its own development-only identity provider (auth/authtest, see
+// startup.go), which signs one-hour demo access tokens that it prints with
+// curl commands to try.
 //
 // It serves plain HTTP, and so only on a loopback address. To serve HTTPS,
 // as the quickstart does, pass TLSConfig to tlsconfig.NewHTTPServer, serve
@@ -139,9 +140,9 @@ import (
 
 	"github.com/apishield/apishield/audit"
 	"github.com/apishield/apishield/auth"
+	"github.com/apishield/apishield/auth/authtest"
 	apierrors "github.com/apishield/apishield/errors"
-	"github.com/apishield/apishield/examples/internal/devissuer"
-	"github.com/apishield/apishield/examples/internal/startup"
+	"github.com/apishield/apishield/route"
 	"github.com/apishield/apishield/tlsconfig"
 )
 
@@ -209,11 +210,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		fw.publicHost = host
 	}
 	base := "http://" + host
-	dev, err := devissuer.New(base, "apishield-gateway")
-	if err != nil {
-		return err
-	}
-	tokens, err := dev.DemoTokens(time.Hour)
+	dev, err := newDevIssuer(base, audience)
 	if err != nil {
 		return err
 	}
@@ -247,11 +244,14 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 
-	startup.Banner(stdout, "apishield gateway listening on "+base+", forwarding to "+fw.upstream.Redacted(), base, tokens,
+	printBanner(stdout, "apishield gateway listening on "+base+", forwarding to "+fw.upstream.Redacted(), base, demoTokens(dev),
 		"Try (the statuses of forwarded requests assume -demo-upstream):", curlCommands(base))
 
-	return startup.Serve(ctx, srv, func() error { return srv.Serve(ln) })
+	return serve(ctx, srv, func() error { return srv.Serve(ln) })
 }
+
+// audience is the aud the gateway's tokens must carry.
+const audience = "apishield-gateway"
 
 // parseUpstream accepts only an absolute http or https URL with a host and
 // optionally a path prefix, so a typo fails at start-up rather than on
@@ -282,12 +282,12 @@ func parseUpstream(s string) (*url.URL, error) {
 
 // newHandler builds the gateway's middleware stack around the routes of
 // table.
-func newHandler(ctx context.Context, logger *slog.Logger, dev *devissuer.Issuer, aud *audit.Auditor, table []route, fw *forwarding) (http.Handler, error) {
+func newHandler(ctx context.Context, logger *slog.Logger, dev *authtest.Issuer, aud *audit.Auditor, table []apiRoute, fw *forwarding) (http.Handler, error) {
 	responder, err := apierrors.NewResponder(apierrors.Config{Logger: logger})
 	if err != nil {
 		return nil, err
 	}
-	jwt, err := dev.Verifier(ctx, logger)
+	jwt, err := newVerifier(ctx, dev, audience, logger)
 	if err != nil {
 		return nil, err
 	}
@@ -314,31 +314,20 @@ func newHandler(ctx context.Context, logger *slog.Logger, dev *devissuer.Issuer,
 		return nil, err
 	}
 
-	// Outermost first: errors (request ID, panics) → audit → rate limit by
-	// IP → the guard's refusals (guard.go) → auth → rate limit by subject →
-	// authz policy → routes, each forwarding route with its validator
-	// (policy.go).
+	// Outermost first: errors (request ID, panics) → route (the pattern the
+	// mux will match, so the audit event names it even for a request
+	// refused before the mux) → audit → rate limit by IP → the guard's
+	// refusals (guard.go) → auth → rate limit by subject → authz policy →
+	// routes, each forwarding route with its validator (policy.go).
 	var h http.Handler = apierrors.Mux(mux)
 	h = policy.Handler(h)
 	h = perSubject.Handler(h)
 	h = authn.Handler(h)
 	h = guard.Handler(h)
 	h = perIP.Handler(h)
-	h = withRoute(mux, h)
 	h = aud.Handler(h)
+	h = route.Mux(mux)(h)
 	return responder.Handler(h), nil
-}
-
-// withRoute records the pattern mux will match before anything else runs,
-// so the audit event names the route even for a request that rate limiting
-// or auth refuses before the mux sees it.
-func withRoute(mux *http.ServeMux, next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if _, pattern := mux.Handler(r); pattern != "" {
-			audit.SetRoute(r, pattern)
-		}
-		next.ServeHTTP(w, r)
-	})
 }
 
 // curlCommands are the commands printed at start. Each ends with the status

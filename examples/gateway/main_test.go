@@ -246,8 +246,8 @@ func TestUpstreamTimeout(t *testing.T) {
 func TestUnforwardedBodyBounded(t *testing.T) {
 	t.Parallel()
 	up := newRecordingUpstream(t)
-	g := newTestGateway(t, up.URL, func(proxy http.Handler) []route {
-		return []route{{pattern: "POST /v1/uploads", rule: authz.AllScopes("items:write"), handler: proxy}}
+	g := newTestGateway(t, up.URL, func(proxy http.Handler) []apiRoute {
+		return []apiRoute{{pattern: "POST /v1/uploads", rule: authz.AllScopes("items:write"), handler: proxy}}
 	})
 	for _, ctype := range []string{"application/octet-stream", "application/x-www-form-urlencoded"} {
 		req, _ := http.NewRequest("POST", g.base+"/v1/uploads", strings.NewReader(strings.Repeat("a", maxForwardBody+1)))

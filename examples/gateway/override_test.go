@@ -63,8 +63,8 @@ func TestMethodOverrideRefused(t *testing.T) {
 func TestMethodOverrideInForms(t *testing.T) {
 	t.Parallel()
 	up := newRecordingUpstream(t)
-	g := newTestGateway(t, up.URL, func(proxy http.Handler) []route {
-		return []route{{pattern: "POST /v1/forms", rule: authz.AllScopes("items:write"), handler: proxy}}
+	g := newTestGateway(t, up.URL, func(proxy http.Handler) []apiRoute {
+		return []apiRoute{{pattern: "POST /v1/forms", rule: authz.AllScopes("items:write"), handler: proxy}}
 	})
 	tok := g.token(t, "items:write")
 	multi := func(field string) (string, string) {

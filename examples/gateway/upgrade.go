@@ -12,7 +12,7 @@ import (
 // past the handshake, no rate limit, policy, validator or audit event sees
 // what flows through it. So the gateway refuses Upgrade, HTTP2-Settings and
 // "Connection: upgrade" on every route except those whose table entry lists
-// the protocol (route.upgrades), and then only that one protocol.
+// the protocol (apiRoute.upgrades), and then only that one protocol.
 //
 // The Connection header has a second use: it names headers that each proxy
 // removes before forwarding (RFC 9110 §7.6.1), so "Connection: Content-Type"
@@ -71,7 +71,7 @@ func isProtocol(s string) bool {
 // upgradeTable maps each route pattern to the protocols it allows, lower
 // case. A protocol must be one name, so a typo such as "websocket,h2c"
 // stops the gateway at start-up.
-func upgradeTable(table []route) (map[string][]string, error) {
+func upgradeTable(table []apiRoute) (map[string][]string, error) {
 	m := map[string][]string{}
 	for _, rt := range table {
 		for _, p := range rt.upgrades {

@@ -47,8 +47,8 @@ func TestUpgradeRefused(t *testing.T) {
 func TestUpgradeAllowedRoute(t *testing.T) {
 	t.Parallel()
 	up := newRecordingUpstream(t)
-	g := newTestGateway(t, up.URL, func(proxy http.Handler) []route {
-		return []route{{pattern: "GET /v1/live", rule: authz.AllScopes("items:read"), handler: proxy, upgrades: []string{"websocket"}}}
+	g := newTestGateway(t, up.URL, func(proxy http.Handler) []apiRoute {
+		return []apiRoute{{pattern: "GET /v1/live", rule: authz.AllScopes("items:read"), handler: proxy, upgrades: []string{"websocket"}}}
 	})
 	auth := "Authorization: Bearer " + g.token(t, "items:read") + "\r\n"
 	ws := "Connection: Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n"
@@ -105,7 +105,7 @@ func TestUpgradeTable(t *testing.T) {
 		{"empty", []string{""}, false},
 	} {
 		t.Run(c.name, func(t *testing.T) {
-			_, err := upgradeTable([]route{{pattern: "GET /x", upgrades: c.protos}})
+			_, err := upgradeTable([]apiRoute{{pattern: "GET /x", upgrades: c.protos}})
 			if got := err == nil; got != c.ok {
 				t.Errorf("upgradeTable(%q): err = %v, want ok = %v", c.protos, err, c.ok)
 			}

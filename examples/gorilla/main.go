@@ -17,8 +17,10 @@
 // wrap the whole router, and its NotFoundHandler and
 // MethodNotAllowedHandler answer with apishield problems; see router.go.
 //
-// A development-only issuer inside it (examples/internal/devissuer) signs one-hour demo
-// access tokens, which it prints with curl commands to try.
+// It plays its own development-only identity provider (auth/authtest, see
+// startup.go), which signs one-hour demo access tokens that it prints with
+// curl commands to try. items.go is the API it serves, the same as the
+// quickstart's.
 package main
 
 import (
@@ -28,16 +30,12 @@ import (
 	"io"
 	"log/slog"
 	"net"
-	"net/http"
 	"os"
 	"os/signal"
 	"syscall"
 	"time"
 
 	"github.com/apishield/apishield/audit"
-	"github.com/apishield/apishield/examples/internal/demo"
-	"github.com/apishield/apishield/examples/internal/devissuer"
-	"github.com/apishield/apishield/examples/internal/startup"
 	"github.com/apishield/apishield/tlsconfig"
 )
 
@@ -71,11 +69,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return fmt.Errorf("plain HTTP serves only on a loopback address, not %s: add TLS (see the package doc) to serve elsewhere", ip)
 	}
 	base := "http://" + ln.Addr().String()
-	dev, err := devissuer.New(base, "apishield-example-gorilla")
-	if err != nil {
-		return err
-	}
-	tokens, err := dev.DemoTokens(time.Hour)
+	dev, err := newDevIssuer(base, audience)
 	if err != nil {
 		return err
 	}
@@ -101,10 +95,13 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 
-	startup.Banner(stdout, "apishield gorilla/mux example listening on "+base, base, tokens, "Try:", curlCommands(base))
+	printBanner(stdout, "apishield gorilla/mux example listening on "+base, base, demoTokens(dev), "Try:", curlCommands(base))
 
-	return startup.Serve(ctx, srv, func() error { return srv.Serve(ln) }) // HTTPS: srv.ServeTLS(ln, "", "")
+	return serve(ctx, srv, func() error { return srv.Serve(ln) }) // HTTPS: srv.ServeTLS(ln, "", "")
 }
+
+// audience is the aud the API's tokens must carry.
+const audience = "apishield-example-gorilla"
 
 // curlCommands are the commands printed at start, each ending with the
 // status it should produce; the test runs every one of them.
@@ -127,8 +124,9 @@ func curlCommands(base string) []string {
 		"curl -i " + reader + base + "/v1/items/1  # 403",
 		"curl -i -X POST " + token + jsonBody + `-d '{"name":' ` + base + "/v1/items  # 400",
 		"curl -i " + token + base + "/v1/items/999  # 404",
-		"curl -i -X DELETE " + admin + base + "/v1/admin/items/1  # 401",
+		"curl -i " + token + base + "/v1/items/abc  # 422",
 		"curl -i -X DELETE " + adminMFA + base + "/v1/admin/items/abc  # 422",
+		"curl -i -X DELETE " + admin + base + "/v1/admin/items/1  # 401",
 		"curl -i -X DELETE " + adminMFA + base + "/v1/admin/items/1  # 200",
 		"curl -i -X POST " + token + jsonBody + `-d '{"name":"","price":-1,"owner":"me"}' ` + base + "/v1/items  # 422",
 		"curl -i -X POST " + token + `-H 'Content-Type: text/plain' -d '{"name":"pen","price":3}' ` + base + "/v1/items  # 415",
@@ -136,8 +134,4 @@ func curlCommands(base string) []string {
 		"curl -i " + base + "/v1/nope  # 404",
 		"curl -i -X DELETE " + token + base + "/v1/items  # 405",
 	}
-}
-
-func healthz(w http.ResponseWriter, r *http.Request) {
-	demo.WriteJSON(w, r, http.StatusOK, map[string]string{"status": "ok"})
 }

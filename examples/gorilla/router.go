@@ -11,10 +11,9 @@ import (
 
 	"github.com/apishield/apishield/audit"
 	"github.com/apishield/apishield/auth"
+	"github.com/apishield/apishield/auth/authtest"
 	"github.com/apishield/apishield/authz"
 	apierrors "github.com/apishield/apishield/errors"
-	"github.com/apishield/apishield/examples/internal/demo"
-	"github.com/apishield/apishield/examples/internal/devissuer"
 	"github.com/apishield/apishield/route"
 )
 
@@ -34,16 +33,16 @@ func pathParam(r *http.Request, name string) string { return mux.Vars(r)[name] }
 // audited and rate limited too. The body limit is in r.Use and also wraps
 // the not-found and method-not-allowed handlers, so every body is bounded,
 // matched or not.
-func newHandler(ctx context.Context, logger *slog.Logger, dev *devissuer.Issuer, aud *audit.Auditor) (http.Handler, error) {
+func newHandler(ctx context.Context, logger *slog.Logger, dev *authtest.Issuer, aud *audit.Auditor) (http.Handler, error) {
 	responder, err := apierrors.NewResponder(apierrors.Config{Logger: logger})
 	if err != nil {
 		return nil, err
 	}
-	v, err := demo.NewValidators(pathParam)
+	v, err := newItemValidators(pathParam)
 	if err != nil {
 		return nil, err
 	}
-	jwt, err := dev.Verifier(ctx, logger)
+	jwt, err := newVerifier(ctx, dev, audience, logger)
 	if err != nil {
 		return nil, err
 	}
@@ -53,12 +52,12 @@ func newHandler(ctx context.Context, logger *slog.Logger, dev *devissuer.Issuer,
 	if err != nil {
 		return nil, err
 	}
-	perIP, perSubject, err := demo.RateLimits(nil, logger) // in memory; see examples/quickstart/limits.go for Redis
+	perIP, perSubject, err := newRateLimits(nil, logger) // in memory
 	if err != nil {
 		return nil, err
 	}
-	items := demo.NewStore()
-	bodyLimit, err := demo.BodyLimit()
+	items := newItemStore()
+	bodyLimit, err := newBodyLimit()
 	if err != nil {
 		return nil, err
 	}
@@ -66,15 +65,15 @@ func newHandler(ctx context.Context, logger *slog.Logger, dev *devissuer.Issuer,
 	r := mux.NewRouter()
 	r.NotFoundHandler = bodyLimit.Handler(http.HandlerFunc(apierrors.NotFound))
 	r.MethodNotAllowedHandler = bodyLimit.Handler(methodNotAllowed(r))
-	r.HandleFunc(devissuer.DiscoveryPath, dev.ServeDiscovery).Methods(http.MethodGet)
-	r.HandleFunc(devissuer.JWKSPath, dev.ServeJWKS).Methods(http.MethodGet)
+	r.HandleFunc(authtest.DiscoveryPath, dev.ServeDiscovery).Methods(http.MethodGet) // the development issuer (startup.go)
+	r.HandleFunc(authtest.JWKSPath, dev.ServeJWKS).Methods(http.MethodGet)
 	r.HandleFunc("/healthz", healthz).Methods(http.MethodGet)
-	r.Handle("/v1/items", v.List.Handler(http.HandlerFunc(items.List))).Methods(http.MethodGet)
-	r.Handle("/v1/items", v.Create.Handler(http.HandlerFunc(items.Create))).Methods(http.MethodPost)
-	r.Handle("/v1/items/{id}", v.ID.Handler(http.HandlerFunc(items.Get))).Methods(http.MethodGet)
-	r.Handle("/v1/admin/items/{id}", v.ID.Handler(http.HandlerFunc(items.Delete))).Methods(http.MethodDelete)
+	r.Handle("/v1/items", v.list.Handler(http.HandlerFunc(items.list))).Methods(http.MethodGet)
+	r.Handle("/v1/items", v.create.Handler(http.HandlerFunc(items.create))).Methods(http.MethodPost)
+	r.Handle("/v1/items/{id}", v.id.Handler(http.HandlerFunc(items.get))).Methods(http.MethodGet)
+	r.Handle("/v1/admin/items/{id}", v.id.Handler(http.HandlerFunc(items.remove))).Methods(http.MethodDelete)
 
-	policy, err := newPolicy(r, items, logger)
+	policy, err := newPolicy(r, items, v, logger)
 	if err != nil {
 		return nil, err
 	}
@@ -139,8 +138,16 @@ func matchedRoute(router *mux.Router) func(*http.Request) string {
 
 // newPolicy is who may do what, route by route. A route without an entry is
 // refused; every route registered on r is checked at start-up, so a
-// forgotten entry stops the server instead.
-func newPolicy(r *mux.Router, items *demo.Store, logger *slog.Logger) (*authz.Policy, error) {
+// forgotten entry stops the server instead. The policy runs in r.Use, after
+// gorilla/mux has matched, so mux.Vars is set for the Owner resolver.
+//
+// The order of checks on a route, the same on every route: authentication
+// (401), then the rules on the caller, scopes, roles and step-up (403 or
+// 401), then the path parameters (422), then the object's owner (404 if it
+// does not exist, 403 if it is not the caller's), then the query and body
+// (422, 400, 413, 415). So GET /v1/items/abc and DELETE
+// /v1/admin/items/abc are both 422 for a caller the route admits.
+func newPolicy(r *mux.Router, items *itemStore, v *itemValidators, logger *slog.Logger) (*authz.Policy, error) {
 	policy, err := authz.New(authz.Config{
 		Pattern:   routeTemplate,
 		PathValue: pathParam,
@@ -152,7 +159,7 @@ func newPolicy(r *mux.Router, items *demo.Store, logger *slog.Logger) (*authz.Po
 			"GET /v1/items":                         authz.AllScopes("items:read"),
 			"POST /v1/items":                        authz.AllScopes("items:write"),
 			// Object level (BOLA): only the item's owner may read it.
-			"GET /v1/items/{id}": authz.And(authz.AllScopes("items:read"), authz.Owner(items.OwnerOf(pathParam))),
+			"GET /v1/items/{id}": authz.And(authz.AllScopes("items:read"), authz.Owner(items.ownerOf(v.id))),
 			// Sensitive: an admin who signed in with a second factor within 10 minutes.
 			"DELETE /v1/admin/items/{id}": authz.And(
 				authz.AnyRole("admin"),

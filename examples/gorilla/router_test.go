@@ -17,8 +17,6 @@ import (
 
 	"github.com/apishield/apishield/audit"
 	"github.com/apishield/apishield/authz"
-	"github.com/apishield/apishield/examples/internal/demo"
-	"github.com/apishield/apishield/examples/internal/devissuer"
 )
 
 // syncBuffer is a bytes.Buffer the auditor's writer and the test can share.
@@ -44,7 +42,7 @@ func (s *syncBuffer) String() string {
 func testHandler(t *testing.T) (h http.Handler, events *syncBuffer, flush func()) {
 	t.Helper()
 	logger := slog.New(slog.NewJSONHandler(io.Discard, nil))
-	dev, err := devissuer.New("http://127.0.0.1", "apishield-example-gorilla")
+	dev, err := newDevIssuer("http://127.0.0.1", audience)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -124,7 +122,11 @@ func TestForgottenRouteStopsStartup(t *testing.T) {
 	r := mux.NewRouter()
 	r.HandleFunc("/healthz", healthz).Methods(http.MethodGet)
 	r.HandleFunc("/v1/forgotten", healthz).Methods(http.MethodPost)
-	_, err := newPolicy(r, demo.NewStore(), slog.New(slog.NewJSONHandler(io.Discard, nil)))
+	v, err := newItemValidators(pathParam)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = newPolicy(r, newItemStore(), v, slog.New(slog.NewJSONHandler(io.Discard, nil)))
 	if !errors.Is(err, authz.ErrUnprotected) || !strings.Contains(err.Error(), "POST /v1/forgotten") {
 		t.Fatalf("err = %v, want ErrUnprotected naming POST /v1/forgotten", err)
 	}
@@ -134,13 +136,13 @@ func TestForgottenRouteStopsStartup(t *testing.T) {
 // r.PathValue does not; an id the schema refuses never reaches the handler.
 func TestPathValidatorReadsMuxVars(t *testing.T) {
 	t.Parallel()
-	v, err := demo.NewValidators(pathParam)
+	v, err := newItemValidators(pathParam)
 	if err != nil {
 		t.Fatal(err)
 	}
 	reached := false
 	r := mux.NewRouter()
-	r.Handle("/x/{id}", v.ID.Handler(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+	r.Handle("/x/{id}", v.id.Handler(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
 		reached = true
 	})))
 	for path, want := range map[string]int{"/x/7": http.StatusOK, "/x/0": http.StatusUnprocessableEntity, "/x/abc": http.StatusUnprocessableEntity} {

@@ -6,6 +6,8 @@ import (
 	"net/http/httptest"
 	"testing"
 	"time"
+
+	"github.com/apishield/apishield/auth/authtest"
 )
 
 // TestDevIssuer: the dev issuer's discovery document and key set are
@@ -28,20 +30,20 @@ func TestDevIssuer(t *testing.T) {
 		Issuer  string `json:"issuer"`
 		JWKSURI string `json:"jwks_uri"`
 	}
-	if err := json.Unmarshal(body, &meta); err != nil || meta.JWKSURI != dev.URL+"/.well-known/jwks.json" || meta.Issuer != dev.URL {
+	if err := json.Unmarshal(body, &meta); err != nil || meta.JWKSURI != dev.URL()+"/.well-known/jwks.json" || meta.Issuer != dev.URL() {
 		t.Fatalf("discovery = %s", body)
 	}
 	_, body = get("/.well-known/jwks.json", "")
 	var set struct{ Keys []map[string]any }
-	if err := json.Unmarshal(body, &set); err != nil || len(set.Keys) != 1 || set.Keys[0]["kid"] != dev.KeyID || set.Keys[0]["d"] != nil {
+	if err := json.Unmarshal(body, &set); err != nil || len(set.Keys) != 1 || set.Keys[0]["kid"] != dev.KeyID() || set.Keys[0]["d"] != nil {
 		t.Fatalf("key set = %s", body)
 	}
 
-	good, _ := dev.Token("demo-user", []string{"items:read"}, time.Hour, nil)
+	good := dev.Token(authtest.Claims{Subject: "demo-user", Scopes: []string{"items:read"}})
 	if resp, body := get("/v1/items", good); resp.StatusCode != 200 {
 		t.Fatalf("demo token: %d %s", resp.StatusCode, body)
 	}
-	expired, _ := dev.Token("demo-user", []string{"items:read"}, -time.Hour, nil)
+	expired := dev.Token(authtest.Claims{Subject: "demo-user", Scopes: []string{"items:read"}, TTL: -time.Hour})
 	resp, body := get("/v1/items", expired)
 	var prob struct{ Reason string }
 	json.Unmarshal(body, &prob)

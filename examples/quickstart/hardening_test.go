@@ -3,7 +3,7 @@ package main
 import (
 	"testing"
 
-	"github.com/apishield/apishield/examples/internal/demo/demotest"
+	"github.com/apishield/apishield/examples/internal/demotest"
 )
 
 // TestIntegerParamsAttack replays the finding that deadlocked the item
@@ -21,4 +21,12 @@ func TestIntegerParamsAttack(t *testing.T) {
 func TestBodyCapOnEveryRoute(t *testing.T) {
 	t.Parallel()
 	demotest.BodyCap(t, demotest.FromPrinted(started(t, "-http")), 64<<10)
+}
+
+// TestOneOrderOfChecks: a malformed item ID is the same 422 whether or not
+// the route's policy looks up the item's owner (GET /v1/items/abc was a 404,
+// DELETE /v1/admin/items/abc a 422).
+func TestOneOrderOfChecks(t *testing.T) {
+	t.Parallel()
+	demotest.OrderOfChecks(t, demotest.FromPrinted(started(t, "-http")))
 }

@@ -8,12 +8,11 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
-	"github.com/apishield/apishield/examples/internal/demo"
 	"github.com/apishield/apishield/ratelimit"
 )
 
-// rateLimits builds the demo API's per-IP and per-subject limiters
-// (demo.RateLimits). They keep their state in memory, or in Redis when
+// rateLimits builds the API's per-IP and per-subject limiters
+// (newRateLimits, items.go). They keep their state in memory, or in Redis when
 // redisURL is set: a URL such as
 // "redis://localhost:6379/0", or a comma list "h1:p1,h2:p2,h3:p3" of Redis
 // Cluster nodes. With Redis, secret (at least 16 bytes, the same on every
@@ -49,5 +48,5 @@ func rateLimits(redisURL string, secret []byte, logger *slog.Logger) (perIP, per
 		}
 		store = rs
 	}
-	return demo.RateLimits(store, logger)
+	return newRateLimits(store, logger)
 }

@@ -8,9 +8,14 @@
 //
 // It needs no configuration. HTTPS uses a self-signed development
 // certificate made at start (tlsconfig.SelfSigned), written to a file for
-// curl's --cacert. A development-only issuer inside it (examples/internal/devissuer) signs a
-// one-hour demo access token, which it prints with curl commands to try;
-// /v1/items* require the token, /healthz does not.
+// curl's --cacert. It plays its own development-only identity provider
+// (auth/authtest, see startup.go), which signs one-hour demo access tokens
+// that it prints with curl commands to try; /v1/items* require a token,
+// /healthz does not.
+//
+// The files: main.go wires the stack, policy.go says who may do what,
+// items.go is the API it serves, audit.go and limits.go configure those
+// packages, startup.go is the development issuer and the banner.
 package main
 
 import (
@@ -31,11 +36,9 @@ import (
 
 	"github.com/apishield/apishield/audit"
 	"github.com/apishield/apishield/auth"
+	"github.com/apishield/apishield/auth/authtest"
 	"github.com/apishield/apishield/cors"
 	apierrors "github.com/apishield/apishield/errors"
-	"github.com/apishield/apishield/examples/internal/demo"
-	"github.com/apishield/apishield/examples/internal/devissuer"
-	"github.com/apishield/apishield/examples/internal/startup"
 	"github.com/apishield/apishield/headers"
 	"github.com/apishield/apishield/route"
 	"github.com/apishield/apishield/tlsconfig"
@@ -77,11 +80,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		scheme, curl = "http", "curl -i"
 	}
 	base := scheme + "://" + displayAddr(*addr, ln.Addr())
-	dev, err := devissuer.New(base, "apishield-quickstart")
-	if err != nil {
-		return err
-	}
-	tokens, err := dev.DemoTokens(time.Hour)
+	dev, err := newDevIssuer(base, audience)
 	if err != nil {
 		return err
 	}
@@ -127,15 +126,18 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	for i, c := range commands {
 		commands[i] = strings.Replace(c, "curl -i", curl, 1)
 	}
-	startup.Banner(stdout, "apishield quickstart listening on "+base, base, tokens, "Try:", commands)
+	printBanner(stdout, "apishield quickstart listening on "+base, base, demoTokens(dev), "Try:", commands)
 
-	return startup.Serve(ctx, srv, func() error {
+	return serve(ctx, srv, func() error {
 		if *plain {
 			return srv.Serve(ln)
 		}
 		return srv.ServeTLS(ln, "", "")
 	})
 }
+
+// audience is the aud the API's tokens must carry.
+const audience = "apishield-quickstart"
 
 // The names the development certificate is for, and so the only hosts the
 // quickstart serves: a request naming another Host gets 421. A real
@@ -148,7 +150,7 @@ var (
 
 // newHandler builds the API and its middleware stack; hosts are the Host
 // names it serves.
-func newHandler(ctx context.Context, logger *slog.Logger, dev *devissuer.Issuer, aud *audit.Auditor, hosts []string) (http.Handler, error) {
+func newHandler(ctx context.Context, logger *slog.Logger, dev *authtest.Issuer, aud *audit.Auditor, hosts []string) (http.Handler, error) {
 	responder, err := apierrors.NewResponder(apierrors.Config{Logger: logger})
 	if err != nil {
 		return nil, err
@@ -177,11 +179,11 @@ func newHandler(ctx context.Context, logger *slog.Logger, dev *devissuer.Issuer,
 	if err != nil {
 		return nil, err
 	}
-	v, err := demo.NewValidators(nil)
+	v, err := newItemValidators(nil) // {id} from r.PathValue
 	if err != nil {
 		return nil, err
 	}
-	jwt, err := dev.Verifier(ctx, logger)
+	jwt, err := newVerifier(ctx, dev, audience, logger)
 	if err != nil {
 		return nil, err
 	}
@@ -191,16 +193,14 @@ func newHandler(ctx context.Context, logger *slog.Logger, dev *devissuer.Issuer,
 	if err != nil {
 		return nil, err
 	}
-	items := demo.NewStore()
+	items := newItemStore()
 	mux := http.NewServeMux()
-	patterns := []string{"GET " + devissuer.DiscoveryPath, "GET " + devissuer.JWKSPath}
-	mux.HandleFunc(patterns[0], dev.ServeDiscovery)
-	mux.HandleFunc(patterns[1], dev.ServeJWKS)
-	for _, rt := range routes(items, v) {
+	var patterns []string
+	for _, rt := range routes(dev, items, v) {
 		mux.Handle(rt.pattern, rt.handler)
 		patterns = append(patterns, rt.pattern)
 	}
-	policy, err := newPolicy(mux, items, patterns, logger)
+	policy, err := newPolicy(mux, items, v, patterns, logger)
 	if err != nil {
 		return nil, err
 	}
@@ -208,7 +208,7 @@ func newHandler(ctx context.Context, logger *slog.Logger, dev *devissuer.Issuer,
 	if err != nil {
 		return nil, err
 	}
-	bodyLimit, err := demo.BodyLimit()
+	bodyLimit, err := newBodyLimit()
 	if err != nil {
 		return nil, err
 	}
@@ -256,6 +256,8 @@ func curlCommands(base string) []string {
 		"curl -i " + reader + base + "/v1/items/1  # 403",
 		"curl -i -X POST " + token + jsonBody + `-d '{"name":' ` + base + "/v1/items  # 400",
 		"curl -i " + token + base + "/v1/items/999  # 404",
+		"curl -i " + token + base + "/v1/items/abc  # 422",
+		"curl -i -X DELETE " + adminMFA + base + "/v1/admin/items/abc  # 422",
 		"curl -i -X DELETE " + admin + base + "/v1/admin/items/1  # 401",
 		"curl -i -X DELETE " + adminMFA + base + "/v1/admin/items/1  # 200",
 		"curl -i -X POST " + token + jsonBody + `-d '{"name":"","price":-1,"owner":"me"}' ` + base + "/v1/items  # 422",
@@ -282,8 +284,4 @@ func displayAddr(requested string, got net.Addr) string {
 		host = "localhost"
 	}
 	return net.JoinHostPort(host, port)
-}
-
-func healthz(w http.ResponseWriter, r *http.Request) {
-	demo.WriteJSON(w, r, http.StatusOK, map[string]string{"status": "ok"})
 }

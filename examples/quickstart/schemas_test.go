@@ -9,15 +9,14 @@ import (
 	"net/http/httptest"
 	"strings"
 	"testing"
-	"time"
 
-	"github.com/apishield/apishield/examples/internal/devissuer"
+	"github.com/apishield/apishield/auth/authtest"
 )
 
 // stack is the quickstart's whole stack, in process, with its dev issuer.
-func stack(t *testing.T) (http.Handler, *devissuer.Issuer) {
+func stack(t *testing.T) (http.Handler, *authtest.Issuer) {
 	t.Helper()
-	dev, err := devissuer.New("http://127.0.0.1:1", "apishield-quickstart")
+	dev, err := newDevIssuer("http://127.0.0.1:1", audience)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -42,10 +41,7 @@ func stack(t *testing.T) (http.Handler, *devissuer.Issuer) {
 func testHandler(t *testing.T) (http.Handler, string) {
 	t.Helper()
 	h, dev := stack(t)
-	token, err := dev.Token("demo-user", []string{"items:read", "items:write"}, time.Hour, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
+	token := dev.Token(authtest.Claims{Subject: "demo-user", Scopes: []string{"items:read", "items:write"}})
 	return authorized{h, token}, token
 }
 

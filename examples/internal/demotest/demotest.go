@@ -1,9 +1,9 @@
-// Package demotest attacks a running example server that serves the demo
-// API (examples/internal/demo) the way outside testers did, and then checks
-// that every route still answers. It is test machinery for the examples:
-// each example's test starts its server with curltest.Start and hands the
-// printed base URL and tokens here, so the three routers are held to the
-// same findings.
+// Package demotest attacks a running example server that serves the items
+// API (items.go in examples/quickstart, chi and gorilla) the way outside
+// testers did, and then checks that every route still answers. It is test
+// machinery for the examples: each example's test starts its server with
+// curltest.Start and hands the printed base URL and tokens here, so the
+// three routers are held to the same findings.
 //
 // Every request carries a deadline: a handler that deadlocks the store
 // makes the test fail with a message saying so, instead of hanging it.
@@ -357,4 +357,41 @@ func (tg Target) Raw(t testing.TB, req Request, size int64, chunked bool) Respon
 		t.Fatalf("%s %s: reading the response body: %v", req.Method, req.Path, err)
 	}
 	return Response{Status: resp.StatusCode, Header: resp.Header, Body: b}
+}
+
+// OrderOfChecks holds an example to the one order of checks the README
+// documents: authentication, then the rules on the caller (scopes, roles,
+// step-up), then the path parameters, then the object's owner. So a
+// malformed item ID is the same 422 at path:/id on the route whose policy
+// looks up the item's owner (GET /v1/items/{id}) as on the one whose
+// policy does not (DELETE /v1/admin/items/{id}); an ID of no item is a 404
+// on both; and a caller a route refuses is refused before its ID is read.
+//
+// It sends 7 requests as demo-user and 7 as the stepped-up admin.
+func OrderOfChecks(t *testing.T, tg Target) {
+	for _, id := range []string{"abc", "0", "-1", "1.5", "1e19", "x%20y"} {
+		t.Run("malformed id "+id, func(t *testing.T) {
+			get := tg.Do(t, Request{Method: "GET", Path: "/v1/items/" + id, Token: "TOKEN"})
+			del := tg.Do(t, Request{Method: "DELETE", Path: "/v1/admin/items/" + id, Token: "ADMIN_MFA"})
+			checkRefused(t, get, "path:/id")
+			checkRefused(t, del, "path:/id")
+		})
+	}
+	t.Run("no such item", func(t *testing.T) {
+		tg.Expect(t, Request{Method: "GET", Path: "/v1/items/999999", Token: "TOKEN"}, http.StatusNotFound)
+		tg.Expect(t, Request{Method: "DELETE", Path: "/v1/admin/items/999999", Token: "ADMIN_MFA"}, http.StatusNotFound)
+	})
+	t.Run("the caller before the ID", func(t *testing.T) {
+		for _, c := range []struct {
+			req  Request
+			want int
+		}{
+			{Request{Method: "GET", Path: "/v1/items/abc"}, http.StatusUnauthorized},
+			{Request{Method: "DELETE", Path: "/v1/admin/items/abc"}, http.StatusUnauthorized},
+			{Request{Method: "DELETE", Path: "/v1/admin/items/abc", Token: "READER"}, http.StatusForbidden},
+			{Request{Method: "DELETE", Path: "/v1/admin/items/abc", Token: "ADMIN"}, http.StatusUnauthorized}, // step up first
+		} {
+			tg.Expect(t, c.req, c.want)
+		}
+	})
 }

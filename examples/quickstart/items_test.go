@@ -1,4 +1,4 @@
-package demo
+package main
 
 import (
 	"errors"
@@ -12,24 +12,29 @@ import (
 	"github.com/apishield/apishield/validate"
 )
 
-// The Owner resolver reads {id} through the router's ParamFunc, before the
-// ID validator runs, and reads it as the validator will: every JSON form of
-// an integer names the same item, anything else no item.
+// The Owner resolver reads {id} through the router's accessor, before the
+// route's validator runs, and checks it with that validator first: every
+// JSON form of an integer names the same item, a malformed ID is the
+// validator's 422 at path:/id, and a well-formed one of no item a 404.
 func TestOwnerOf(t *testing.T) {
 	t.Parallel()
-	s := NewStore()
+	s := newItemStore()
 	fromHeader := func(r *http.Request, name string) string { return r.Header.Get("X-" + name) }
 	for _, tc := range []struct {
 		name  string
-		param ParamFunc
+		param pathValueFunc
 		set   func(r *http.Request, id string)
 	}{
-		{"ParamFunc", fromHeader, func(r *http.Request, id string) { r.Header.Set("X-id", id) }},
+		{"pathValueFunc", fromHeader, func(r *http.Request, id string) { r.Header.Set("X-id", id) }},
 		{"r.PathValue", nil, func(r *http.Request, id string) { r.SetPathValue("id", id) }},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			owner := s.OwnerOf(tc.param)
+			v, err := newItemValidators(tc.param)
+			if err != nil {
+				t.Fatal(err)
+			}
+			owner := s.ownerOf(v.id)
 			for _, id := range []string{"1", "1e0", "1.0", "10e-1"} {
 				r := httptest.NewRequest("GET", "/v1/items/999", nil) // the path is not what counts
 				tc.set(r, id)
@@ -37,35 +42,37 @@ func TestOwnerOf(t *testing.T) {
 					t.Errorf("owner of item %q: %q, %v; want demo-user", id, got, err)
 				}
 			}
-			for _, id := range []string{"999", "abc", "", "+1", "01", "1.5", " 1", "1e19"} {
+			for id, want := range map[string]int{
+				"999": 404, "abc": 422, "": 422, "+1": 422, "01": 422, "1.5": 422, " 1": 422, "1e19": 422, "0": 422,
+			} {
 				r := httptest.NewRequest("GET", "/v1/items/1", nil)
 				tc.set(r, id)
 				_, err := owner(r)
 				var p *apierrors.Problem
-				if !errors.As(err, &p) || p.Status != http.StatusNotFound {
-					t.Errorf("owner of item %q: %v, want a 404 problem", id, err)
+				if !errors.As(err, &p) || p.Status != want || (want == 422 && (len(p.Errors) != 1 || p.Errors[0].Pointer != "path:/id")) {
+					t.Errorf("owner of item %q: %v, want a %d problem", id, err, want)
 				}
 			}
 		})
 	}
 }
 
-// routes wires the store's handlers behind their validators on a ServeMux.
-func routes(t *testing.T, s *Store) http.Handler {
+// itemRoutes wires the store's handlers behind their validators on a ServeMux.
+func itemRoutes(t *testing.T, s *itemStore) http.Handler {
 	t.Helper()
-	v, err := NewValidators(nil)
+	v, err := newItemValidators(nil)
 	if err != nil {
 		t.Fatal(err)
 	}
 	mux := http.NewServeMux()
-	mux.Handle("GET /v1/items", v.List.Handler(http.HandlerFunc(s.List)))
-	mux.Handle("POST /v1/items", v.Create.Handler(http.HandlerFunc(s.Create)))
-	mux.Handle("GET /v1/items/{id}", v.ID.Handler(http.HandlerFunc(s.Get)))
-	mux.Handle("DELETE /v1/items/{id}", v.ID.Handler(http.HandlerFunc(s.Delete)))
+	mux.Handle("GET /v1/items", v.list.Handler(http.HandlerFunc(s.list)))
+	mux.Handle("POST /v1/items", v.create.Handler(http.HandlerFunc(s.create)))
+	mux.Handle("GET /v1/items/{id}", v.id.Handler(http.HandlerFunc(s.get)))
+	mux.Handle("DELETE /v1/items/{id}", v.id.Handler(http.HandlerFunc(s.remove)))
 	return apierrors.Recover(mux)
 }
 
-func serve(h http.Handler, method, target, body string) *httptest.ResponseRecorder {
+func serveItem(h http.Handler, method, target, body string) *httptest.ResponseRecorder {
 	var r *http.Request
 	if body != "" {
 		r = httptest.NewRequest(method, target, strings.NewReader(body))
@@ -83,7 +90,7 @@ func serve(h http.Handler, method, target, body string) *httptest.ResponseRecord
 // holds never reaches the store.
 func TestHandlers(t *testing.T) {
 	t.Parallel()
-	h := routes(t, NewStore())
+	h := itemRoutes(t, newItemStore())
 	for _, tc := range []struct {
 		method, target, body string
 		want                 int
@@ -101,7 +108,7 @@ func TestHandlers(t *testing.T) {
 		{"GET", "/v1/items?limit=1e1", "", http.StatusOK, `"items":[]`}, // no principal: no items of its own
 		{"GET", "/v1/items?limit=1.5", "", http.StatusUnprocessableEntity, `"query:/limit"`},
 	} {
-		w := serve(h, tc.method, tc.target, tc.body)
+		w := serveItem(h, tc.method, tc.target, tc.body)
 		if w.Code != tc.want || !strings.Contains(w.Body.String(), tc.contains) {
 			t.Errorf("%s %s %s: status %d body %s; want %d containing %s", tc.method, tc.target, tc.body, w.Code, w.Body, tc.want, tc.contains)
 		}
@@ -112,11 +119,11 @@ func TestHandlers(t *testing.T) {
 // limit the validator lets through.
 func TestPaging(t *testing.T) {
 	t.Parallel()
-	s := NewStore()
+	s := newItemStore()
 	for range 4 {
-		s.add(Item{Name: "x", Owner: "demo-user"})
+		s.add(item{Name: "x", Owner: "demo-user"})
 	}
-	s.add(Item{Name: "not hers", Owner: "someone-else"})
+	s.add(item{Name: "not hers", Owner: "someone-else"})
 	for _, tc := range []struct {
 		limit, after int
 		want         []int64
@@ -147,14 +154,14 @@ func TestListDistrustsWiring(t *testing.T) {
 	t.Parallel()
 	loose := validate.MustNew(validate.Config{Query: []byte(`{"type":"object","additionalProperties":false,
 	  "properties":{"limit":{"type":"integer"},"cursor":{"type":"string"}}}`)})
-	s := NewStore()
-	h := apierrors.Recover(loose.Handler(http.HandlerFunc(s.List)))
+	s := newItemStore()
+	h := apierrors.Recover(loose.Handler(http.HandlerFunc(s.list)))
 	for _, q := range []string{"limit=0", "limit=-1", "limit=1000", "cursor=abc", "cursor=-5"} {
-		if w := serve(h, "GET", "/v1/items?"+q, ""); w.Code != http.StatusUnprocessableEntity {
+		if w := serveItem(h, "GET", "/v1/items?"+q, ""); w.Code != http.StatusUnprocessableEntity {
 			t.Errorf("?%s: status %d, want 422; %s", q, w.Code, w.Body)
 		}
 	}
-	if w := serve(h, "GET", "/v1/items?limit=5", ""); w.Code != http.StatusOK {
+	if w := serveItem(h, "GET", "/v1/items?limit=5", ""); w.Code != http.StatusOK {
 		t.Errorf("the store is stuck or broken after the refusals: status %d", w.Code)
 	}
 }
@@ -164,12 +171,12 @@ func TestListDistrustsWiring(t *testing.T) {
 // request; List without one uses its defaults and reads nothing.
 func TestHandlersNeedTheirValidators(t *testing.T) {
 	t.Parallel()
-	s := NewStore()
+	s := newItemStore()
 	mux := http.NewServeMux()
-	mux.HandleFunc("GET /v1/items", s.List)
-	mux.HandleFunc("POST /v1/items", s.Create)
-	mux.HandleFunc("GET /v1/items/{id}", s.Get)
-	mux.HandleFunc("DELETE /v1/items/{id}", s.Delete)
+	mux.HandleFunc("GET /v1/items", s.list)
+	mux.HandleFunc("POST /v1/items", s.create)
+	mux.HandleFunc("GET /v1/items/{id}", s.get)
+	mux.HandleFunc("DELETE /v1/items/{id}", s.remove)
 	h := apierrors.Recover(mux)
 	for _, tc := range []struct {
 		method, target, body string
@@ -180,7 +187,7 @@ func TestHandlersNeedTheirValidators(t *testing.T) {
 		{"DELETE", "/v1/items/1", "", http.StatusInternalServerError},
 		{"GET", "/v1/items?limit=1e1", "", http.StatusOK},
 	} {
-		if w := serve(h, tc.method, tc.target, tc.body); w.Code != tc.want {
+		if w := serveItem(h, tc.method, tc.target, tc.body); w.Code != tc.want {
 			t.Errorf("%s %s: status %d, want %d; %s", tc.method, tc.target, w.Code, tc.want, w.Body)
 		}
 	}
@@ -194,7 +201,7 @@ func TestHandlersNeedTheirValidators(t *testing.T) {
 func TestWriteJSONRefusesWhatItCannotEncode(t *testing.T) {
 	t.Parallel()
 	w := httptest.NewRecorder()
-	WriteJSON(w, httptest.NewRequest("GET", "/", nil), http.StatusOK, map[string]any{"bad": make(chan int)})
+	writeJSON(w, httptest.NewRequest("GET", "/", nil), http.StatusOK, map[string]any{"bad": make(chan int)})
 	if w.Code != http.StatusInternalServerError || w.Header().Get("Content-Type") != "application/problem+json" {
 		t.Errorf("status %d, Content-Type %q; want a 500 problem", w.Code, w.Header().Get("Content-Type"))
 	}
