@@ -107,7 +107,11 @@
 //
 // Schemas are JSON Schema, draft 2020-12 unless $schema says otherwise,
 // compiled once in [New], with format assertions on (email, date-time,
-// uuid, uri, ipv4, ipv6, hostname, …). They may $ref files in Config.FS (an
+// uuid, uri, ipv4, ipv6, hostname, …), including idn-hostname (IDNA2008,
+// RFC 5890–5893: U-labels, canonical A-labels, the Bidi, joiner and
+// CONTEXTO rules, no trailing dot) and idn-email (RFC 6531: UTF-8 in the
+// local part, an idn-hostname or address literal after the "@"), which
+// the schema library leaves unchecked. They may $ref files in Config.FS (an
 // embed.FS, say); remote $ref loading is always off. New refuses, with an
 // error wrapping [ErrInvalidConfig]: an empty enum, a pattern that Go's
 // RE2 cannot compile, and, in strict mode (the default), an object schema

@@ -253,3 +253,26 @@ func FuzzIntegerParams(f *testing.F) {
 		}
 	})
 }
+
+// FuzzIDN checks the idn-hostname and idn-email checks on arbitrary
+// strings: no panic, a valid hostname's A-label form is at most 253 octets
+// of LDH labels and is itself valid, and a valid address has an "@".
+func FuzzIDN(f *testing.F) {
+	for _, s := range []string{"bücher.example", "xn--bcher-kva.example", "\u2603.net", "l\u00b7l", "a\u3002b",
+		"\u0915\u094d\u200d\u0937", "joe@[IPv6:::1]", `"a\"b"@example.com`, "xn--7a", "0a.\u05d0"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		if ascii, err := checkIDNHostname(s); err == nil {
+			if len(ascii) > 253 || !isASCII(ascii) {
+				t.Fatalf("%q is valid with A-label form %q", s, ascii)
+			}
+			if again, err := checkIDNHostname(ascii); err != nil || again != ascii {
+				t.Fatalf("%q is valid, its A-label form %q is not: %q, %v", s, ascii, again, err)
+			}
+		}
+		if checkIDNEmail(s) == nil && !strings.Contains(s, "@") {
+			t.Fatalf("%q is a valid address without an @", s)
+		}
+	})
+}
