@@ -43,12 +43,19 @@
 //	                            names the limit and the byte offset
 //	422 validation_failed       the schema failed, or a parameter is an
 //	                            integer no int64 holds or a number beyond
-//	                            float64; "errors" lists {pointer, detail,
-//	                            keyword}, at most MaxErrors
+//	                            float64; "errors" lists {in, pointer,
+//	                            detail, keyword}, at most MaxErrors
 //
-// A pointer names the failing value: "/price" in the body, "/name" for a
-// missing required property (not its parent), and "query:/limit",
-// "path:/id" or "header:/X-Tenant" for parameters. Details are written by
+// Each field error says where the failing value was, in "in" (body, query,
+// path or header), and which value, in "pointer": an RFC 6901 JSON Pointer
+// into the body, or into the object of that place's parameters by name
+// (see apierrors.FieldError). So {"in":"body","pointer":"/price"},
+// {"in":"query","pointer":"/limit"}, {"in":"path","pointer":"/id"},
+// {"in":"header","pointer":"/X-Tenant"} (the name as the schema spells
+// it), and "/name" for a missing required property (where it should be,
+// not its parent). A name holding "~" or "/" is escaped as "~0" or "~1";
+// a pointer longer than 256 bytes is cut back to its deepest ancestor
+// that fits, never to a wrong value. Details are written by
 // this package from the kind of failure ("must be >= 0"); they never quote
 // the input, and never contain schema file names or keyword locations.
 // A panic inside the schema library becomes a 400, not a crashed request.
@@ -131,7 +138,8 @@
 //     float64's range (1e309) is refused with a 422 at its pointer;
 //   - a boolean is exactly "true" or "false";
 //   - an array-typed parameter collects every repeated value, each coerced
-//     by the item type, and a refusal points at the element (query:/ids/1).
+//     by the item type, and a refusal points at the element (in query,
+//     at /ids/1).
 //
 // Only exactly one JSON number is a number: +5, 0x10, 010, .5, NaN,
 // Infinity and a value with white space around it stay strings, as does a

@@ -286,7 +286,7 @@ func (v *Validator) Check(w http.ResponseWriter, r *http.Request) (*http.Request
 	in := &input{}
 	var err error
 	if v.path != nil {
-		if in.path, err = v.checkParams(v.path, "path:", v.pathParams, v.pathValues(r)); err != nil {
+		if in.path, err = v.checkParams(v.path, apierrors.InPath, v.pathParams, v.pathValues(r)); err != nil {
 			return nil, err
 		}
 	}
@@ -295,12 +295,12 @@ func (v *Validator) Check(w http.ResponseWriter, r *http.Request) (*http.Request
 		if err != nil {
 			return nil, err
 		}
-		if in.query, err = v.checkParams(v.query, "query:", v.queryParams, vals); err != nil {
+		if in.query, err = v.checkParams(v.query, apierrors.InQuery, v.queryParams, vals); err != nil {
 			return nil, err
 		}
 	}
 	if v.header != nil {
-		if in.header, err = v.checkParams(v.header, "header:", v.headerParams, v.headerValues(r)); err != nil {
+		if in.header, err = v.checkParams(v.header, apierrors.InHeader, v.headerParams, v.headerValues(r)); err != nil {
 			return nil, err
 		}
 	}
@@ -357,7 +357,7 @@ func (v *Validator) ValidateBody(raw []byte) (any, error) {
 		return nil, asProblem(err)
 	}
 	doc := decodeScanned(raw, v.keys)
-	if err := v.validate(v.body, doc, ""); err != nil {
+	if err := v.validate(v.body, doc, apierrors.InBody); err != nil {
 		return nil, err
 	}
 	return doc, nil
@@ -366,9 +366,10 @@ func (v *Validator) ValidateBody(raw []byte) (any, error) {
 // errPanic is the cause recorded when the schema library panics.
 var errPanic = errors.New("validate: the schema library panicked")
 
-// validate runs the schema, turning a failure into a 422 problem and a
-// panic into a 400 one, so no input can crash the request.
-func (v *Validator) validate(sch *jsonschema.Schema, doc any, prefix string) (err error) {
+// validate runs the schema, turning a failure into a 422 problem whose
+// field errors are in in, and a panic into a 400 one, so no input can
+// crash the request.
+func (v *Validator) validate(sch *jsonschema.Schema, doc any, in string) (err error) {
 	defer func() {
 		if p := recover(); p != nil {
 			if v.logger != nil {
@@ -380,7 +381,7 @@ func (v *Validator) validate(sch *jsonschema.Schema, doc any, prefix string) (er
 	}()
 	if verr := sch.Validate(doc); verr != nil {
 		return apierrors.New(http.StatusUnprocessableEntity, apierrors.ReasonValidationFailed,
-			"The request does not match its schema.").WithErrors(fieldErrors(verr, prefix, v.maxErrors)...).WithCause(verr)
+			"The request does not match its schema.").WithErrors(fieldErrors(verr, in, v.maxErrors)...).WithCause(verr)
 	}
 	return nil
 }

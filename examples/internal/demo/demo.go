@@ -86,14 +86,14 @@ func (s *Store) List(w http.ResponseWriter, r *http.Request) {
 		limit = defaultLimit
 	}
 	if limit < 1 || limit > maxLimit { // the schema says so too; do not trust the wiring
-		apierrors.Write(w, r, badParam("query:/limit", "must be from 1 to 100"))
+		apierrors.Write(w, r, badParam(apierrors.InQuery, "/limit", "must be from 1 to 100"))
 		return
 	}
 	var after int64
 	if c, ok := q["cursor"].(string); ok {
 		n, err := strconv.ParseInt(c, 10, 64)
 		if err != nil || n < 0 {
-			apierrors.Write(w, r, badParam("query:/cursor", "must be a cursor this API returned"))
+			apierrors.Write(w, r, badParam(apierrors.InQuery, "/cursor", "must be a cursor this API returned"))
 			return
 		}
 		after = n
@@ -244,10 +244,10 @@ func notFound() *apierrors.Problem {
 	return apierrors.New(http.StatusNotFound, apierrors.ReasonNotFound, "No item has this ID.")
 }
 
-// badParam is the 422 for one parameter.
-func badParam(pointer, detail string) *apierrors.Problem {
+// badParam is the 422 for one value, in the body or a parameter.
+func badParam(in, pointer, detail string) *apierrors.Problem {
 	return apierrors.New(http.StatusUnprocessableEntity, apierrors.ReasonValidationFailed,
-		"The request does not match its schema.").WithErrors(apierrors.FieldError{Pointer: pointer, Detail: detail})
+		"The request does not match its schema.").WithErrors(apierrors.FieldError{In: in, Pointer: pointer, Detail: detail})
 }
 
 // WriteJSON writes v as the JSON body of a response with status, or a 500

@@ -93,13 +93,13 @@ func TestHandlers(t *testing.T) {
 		{"POST", "/v1/items", `{"name":"pen","price":3,"owner":"me"}`, http.StatusUnprocessableEntity, `"/owner"`},
 		{"POST", "/v1/items", `{"name":"pen","price":1e400}`, http.StatusUnprocessableEntity, `"/price"`},
 		{"GET", "/v1/items/1e0", "", http.StatusOK, `"id":1,`},
-		{"GET", "/v1/items/1.5", "", http.StatusUnprocessableEntity, `"path:/id"`},
-		{"GET", "/v1/items/1e19", "", http.StatusUnprocessableEntity, `"path:/id"`},
+		{"GET", "/v1/items/1.5", "", http.StatusUnprocessableEntity, `"in":"path","pointer":"/id"`},
+		{"GET", "/v1/items/1e19", "", http.StatusUnprocessableEntity, `"in":"path","pointer":"/id"`},
 		{"DELETE", "/v1/items/2.0", "", http.StatusOK, `{"deleted":2}`},
 		{"DELETE", "/v1/items/2", "", http.StatusNotFound, `"not_found"`},
-		{"DELETE", "/v1/items/abc", "", http.StatusUnprocessableEntity, `"path:/id"`},
+		{"DELETE", "/v1/items/abc", "", http.StatusUnprocessableEntity, `"in":"path","pointer":"/id"`},
 		{"GET", "/v1/items?limit=1e1", "", http.StatusOK, `"items":[]`}, // no principal: no items of its own
-		{"GET", "/v1/items?limit=1.5", "", http.StatusUnprocessableEntity, `"query:/limit"`},
+		{"GET", "/v1/items?limit=1.5", "", http.StatusUnprocessableEntity, `"in":"query","pointer":"/limit"`},
 	} {
 		w := serve(h, tc.method, tc.target, tc.body)
 		if w.Code != tc.want || !strings.Contains(w.Body.String(), tc.contains) {

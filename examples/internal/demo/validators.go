@@ -60,7 +60,7 @@ func newItem(body any) (Item, error) {
 		return Item{}, apierrors.Internal(errors.New("demo: the item name is not a string"))
 	}
 	if it.Price, ok = validate.Float64(m["price"]); !ok {
-		return Item{}, badParam("/price", "must be a number from 0 to 1000000")
+		return Item{}, badParam(apierrors.InBody, "/price", "must be a number from 0 to 1000000")
 	}
 	if tags, ok := m["tags"].([]any); ok {
 		for _, t := range tags {
