@@ -40,7 +40,8 @@
 //	413 payload_too_large       body over MaxBodyBytes (or a BodyLimit's
 //	                            MaxBytes), with or without Content-Length
 //	400 malformed_request       not JSON, or a limit broken; the detail
-//	                            names the limit and the byte offset
+//	                            gives the limit as a number ("the limit
+//	                            is 64 levels") and the byte offset
 //	422 validation_failed       the schema failed, or a parameter is an
 //	                            integer no int64 holds or a number beyond
 //	                            float64; "errors" lists {in, pointer,
@@ -57,7 +58,8 @@
 // a pointer longer than 256 bytes is cut back to its deepest ancestor
 // that fits, never to a wrong value. Details are written by
 // this package from the kind of failure ("must be >= 0"); they never quote
-// the input, and never contain schema file names or keyword locations.
+// the input, and never contain schema file names, keyword locations or the
+// Go names of settings (a [ScanError]'s Limit field has those, for logs).
 // A panic inside the schema library becomes a 400, not a crashed request.
 // Each decision, allow or deny, and the field errors go to the request
 // record for audit (a BodyLimit records only its refusals).

@@ -52,7 +52,7 @@ func Example() {
 	// 422 validation_failed The request does not match its schema.
 	//   /name is required (required)
 	//   /price must be >= 0 (minimum)
-	// 400 malformed_request The body is not acceptable JSON: a number's exponent is out of range (limit MaxExponent = 400) at byte 22.
+	// 400 malformed_request The body is not acceptable JSON: a number's exponent is out of range (the limit is 400 in absolute value) at byte 22.
 }
 
 func ExampleConfig_query() {

@@ -170,6 +170,9 @@ func FuzzHandler(f *testing.F) {
 			if len(data) >= 12 && strings.Contains(p.Detail, string(data)) {
 				t.Fatalf("problem echoes the body: %s", rr.Body)
 			}
+			if goIdentifierIn(p.Detail) != "" {
+				t.Fatalf("detail names a Go identifier: %s", rr.Body)
+			}
 			if rr.Code == 422 {
 				checkBodyPointers(t, data, rr.Body.Bytes())
 			}

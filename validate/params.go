@@ -70,7 +70,7 @@ func (v *Validator) queryValues(r *http.Request) (map[string][]string, error) {
 	}
 	if n := strings.Count(raw, "&") + strings.Count(raw, ";") + 1; n > v.limits.MaxObjectKeys {
 		return nil, apierrors.New(http.StatusBadRequest, apierrors.ReasonMalformedRequest,
-			"The query string has more parameters than allowed (limit MaxObjectKeys).")
+			"The query string has more than the limit of "+strconv.Itoa(v.limits.MaxObjectKeys)+" parameters.")
 	}
 	vals, err := url.ParseQuery(raw)
 	if err != nil {
@@ -80,7 +80,7 @@ func (v *Validator) queryValues(r *http.Request) (map[string][]string, error) {
 	for k := range vals {
 		if !utf8.ValidString(k) || len(k) > v.limits.MaxStringLength {
 			return nil, apierrors.New(http.StatusBadRequest, apierrors.ReasonMalformedRequest,
-				"A query parameter name is too long or not valid UTF-8 (limit MaxStringLength).")
+				"A query parameter name is longer than the limit of "+strconv.Itoa(v.limits.MaxStringLength)+" bytes or not valid UTF-8.")
 		}
 	}
 	return vals, nil
@@ -117,7 +117,7 @@ func (v *Validator) checkParams(sch *jsonschema.Schema, in string, ps []param, v
 		for _, s := range vs {
 			if len(s) > v.limits.MaxStringLength || !utf8.ValidString(s) {
 				return nil, apierrors.New(http.StatusBadRequest, apierrors.ReasonMalformedRequest,
-					"A "+in+" parameter is too long or not valid UTF-8 (limit MaxStringLength).")
+					"A "+in+" parameter's value is longer than the limit of "+strconv.Itoa(v.limits.MaxStringLength)+" bytes or not valid UTF-8.")
 			}
 		}
 		p, declared := findParam(ps, name)

@@ -84,7 +84,7 @@ func TestBody(t *testing.T) {
 		{name: "too large", body: `{"name":"` + strings.Repeat("a", 300) + `","price":3}`, ctype: "application/json", status: 413, reason: "payload_too_large", detailHas: "256 bytes"},
 		{name: "syntax", body: `{"name":`, ctype: "application/json", status: 400, reason: "malformed_request"},
 		{name: "empty", body: ``, ctype: "application/json", status: 400, reason: "malformed_request"},
-		{name: "too deep", body: `{"name":"a","price":1,"dims":{"w":[[1]]}}`, ctype: "application/json", status: 400, reason: "malformed_request", detailHas: "MaxDepth = 3"},
+		{name: "too deep", body: `{"name":"a","price":1,"dims":{"w":[[1]]}}`, ctype: "application/json", status: 400, reason: "malformed_request", detailHas: "nesting is too deep (the limit is 3 levels) at byte 35"},
 		{name: "duplicate key", body: `{"name":"a","price":1,"name":"b"}`, ctype: "application/json", status: 400, reason: "malformed_request", detailHas: "duplicate"},
 		{name: "case variant key", body: `{"name":"a","price":1,"Price":-1}`, ctype: "application/json", status: 400, reason: "malformed_request", detailHas: "case"},
 		{name: "trailing value", body: `{"name":"a","price":1} {}`, ctype: "application/json", status: 400, reason: "malformed_request", detailHas: "follows"},
