@@ -282,3 +282,54 @@ func FuzzIDN(f *testing.F) {
 		}
 	})
 }
+
+// FuzzDecode sends arbitrary bodies through a Validator with a BodyType:
+// whatever passes, Decode fills exactly as encoding/json fills the same
+// type from the raw bytes, whenever encoding/json can (it cannot read
+// 1e1 into an int, which Decode can).
+func FuzzDecode(f *testing.F) {
+	seedCorpus(f)
+	f.Add([]byte(`{"name":"a","price":1e1,"qty":2.0,"tags":["x"],"meta":{"k":[1,null]}}`))
+	type item struct {
+		Name  string         `json:"name"`
+		Price float64        `json:"price"`
+		Qty   int16          `json:"qty"`
+		Tags  []string       `json:"tags"`
+		Meta  map[string]any `json:"meta"`
+	}
+	v := MustNew(Config{Body: []byte(`{"type":"object","additionalProperties":false,"required":["name"],"properties":{
+	  "name":{"type":"string"},"price":{"type":"number"},"qty":{"type":"integer"},
+	  "tags":{"type":"array","items":{"type":"string"}},"meta":{"type":"object","unevaluatedProperties":false,
+	  "patternProperties":{"":{}}}}}`), BodyType: reflect.TypeFor[item]()})
+	f.Fuzz(func(t *testing.T, data []byte) {
+		var got item
+		var decErr error
+		ran := false
+		h := apierrors.Recover(v.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			ran = true
+			got, decErr = Decode[item](r.Context())
+		})))
+		req := httptest.NewRequest("POST", "/", bytes.NewReader(data))
+		req.Header.Set("Content-Type", "application/json")
+		rr := httptest.NewRecorder()
+		h.ServeHTTP(rr, req)
+		switch rr.Code {
+		case 200:
+			if !ran || decErr != nil {
+				t.Fatalf("200 for %q, Decode: %v", data, decErr)
+			}
+			var want item
+			d := json.NewDecoder(bytes.NewReader(data))
+			d.UseNumber()
+			if d.Decode(&want) == nil && !reflect.DeepEqual(got, want) {
+				t.Fatalf("Decode(%q) = %#v\nencoding/json: %#v", data, got, want)
+			}
+		case 400, 413, 422:
+			if ran {
+				t.Fatalf("status %d and the handler ran", rr.Code)
+			}
+		default:
+			t.Fatalf("status %d for %q: %s", rr.Code, data, rr.Body)
+		}
+	})
+}
