@@ -182,11 +182,13 @@ func FuzzHandler(f *testing.F) {
 	})
 }
 
-// FuzzNumber checks Int64 and Float64 against references: exact rationals
-// (math/big) for the integer, strconv.ParseFloat for the float, on exactly
-// the strings that are one JSON number.
+// FuzzNumber checks Int64, parseInteger (which Decode uses for unsigned
+// fields) and Float64 against references: exact rationals (math/big) for
+// the integers, strconv.ParseFloat for the float, on exactly the strings
+// that are one JSON number.
 func FuzzNumber(f *testing.F) {
-	for _, s := range []string{"10", "1e1", "5.0", "100e-2", "-0", "1.5", "1e-1", "9223372036854775807",
+	for _, s := range []string{"10", "1e1", "5.0", "100e-2", "-0", "1.5", "1e-1", "9223372036854775807", "18446744073709551615",
+		"18446744073709551616", "1.8446744073709551615e19", "-18446744073709551615",
 		"-9223372036854775808", "9223372036854775808", "1e19", "1e400", "1e-400", "+5", "0x10", "010", " 5", "NaN",
 		"9.223372036854775807e18", "1e99999999999999999999", "0.0e-99999999999999999999"} {
 		f.Add(s)
@@ -215,6 +217,12 @@ func FuzzNumber(f *testing.F) {
 		wantOK := r.IsInt() && r.Num().IsInt64()
 		if ok != wantOK || (ok && n != r.Num().Int64()) {
 			t.Fatalf("Int64(%q) = %d, %v; want %s, %v", s, n, ok, r.RatString(), wantOK)
+		}
+		mag := new(big.Int).Abs(r.Num())
+		u, neg, res := parseInteger(s)
+		wantU := r.IsInt() && mag.IsUint64()
+		if (res == intOK) != wantU || (wantU && (u != mag.Uint64() || (u != 0 && neg != (r.Sign() < 0)))) {
+			t.Fatalf("parseInteger(%q) = %d, %v, %v; want %s", s, u, neg, res, r.RatString())
 		}
 	})
 }
