@@ -21,6 +21,7 @@ type decisionJSON struct {
 }
 
 type fieldErrorJSON struct {
+	In      string `json:"in,omitempty"`
 	Pointer string `json:"pointer"`
 	Keyword string `json:"keyword,omitempty"`
 	Detail  string `json:"detail,omitempty"`
@@ -179,7 +180,7 @@ func (a *Auditor) nsAttrs(e *entry) []slog.Attr {
 			if a.denied(f.Pointer[strings.LastIndexByte(f.Pointer, '/')+1:]) {
 				detail = Redacted // a detail about /password may quote it
 			}
-			fs[i] = fieldErrorJSON{Pointer: a.clean(f.Pointer, 256), Keyword: a.clean(f.Keyword, 64), Detail: detail}
+			fs[i] = fieldErrorJSON{In: a.clean(f.In, 16), Pointer: a.clean(f.Pointer, 256), Keyword: a.clean(f.Keyword, 64), Detail: detail}
 		}
 		ns = append(ns, slog.Any("field_errors", fs), slog.Int("field_error_count", len(e.fieldErrors)))
 	}

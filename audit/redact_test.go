@@ -49,7 +49,7 @@ func TestSecretsNeverLogged(t *testing.T) {
 					// A careless package or app putting secrets into the record.
 					rec.SetPrincipal(record.Principal{Subject: "alice", ClientID: testAPIKey, Method: "Bearer " + testJWT})
 					rec.AddDecision(record.Decision{Package: "auth", Outcome: record.Deny, Reason: "invalid_token", Rule: "token=" + testJWT})
-					rec.AddFieldErrors(record.FieldError{Pointer: "/password", Detail: "got " + testPass + "? password=" + testPass})
+					rec.AddFieldErrors(record.FieldError{In: "body", Pointer: "/password", Detail: "got " + testPass + "? password=" + testPass})
 					rec.SetProblem(record.Problem{Status: 422, Reason: "validation_failed"})
 					a.Log(r.Context(), Event{Action: ActionAuthnLoginFail, Outcome: Failure, User: "alice " + testAPIKey,
 						Target: "Bearer " + testJWT, Message: "login with password=" + testPass + " cookie: " + testCookie,
@@ -94,6 +94,9 @@ func TestSecretsNeverLogged(t *testing.T) {
 				}
 				if !strings.Contains(out, Redacted) {
 					t.Error("nothing was redacted: the test did not reach the masking")
+				}
+				if schema == ECS && !strings.Contains(out, `"in":"body","pointer":"/password"`) {
+					t.Errorf("the field error lost where its value was:\n%s", out)
 				}
 				if _, err := Verify(strings.NewReader(out), []byte(strings.Repeat("k", 32))); err != nil {
 					t.Errorf("Verify: %v", err)

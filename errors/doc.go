@@ -28,6 +28,18 @@
 //	 "detail":"The access token is expired.","instance":"/v1/items",
 //	 "reason":"token_expired","request_id":"01JD8Y2C6T0W2B6M3Z5QH7R9KX"}
 //
+// A 422 lists what failed in "errors", one member per failing value: "in"
+// says where the value was (body, query, path, header or cookie, as in
+// OpenAPI), "pointer" is an RFC 6901 JSON Pointer to it within that place,
+// "detail" what is wrong without quoting it, "keyword" the schema keyword:
+//
+//	"errors":[{"in":"body","pointer":"/price","detail":"must be >= 0","keyword":"minimum"},
+//	          {"in":"query","pointer":"/limit","detail":"must be <= 100","keyword":"maximum"}]
+//
+// This is the shape of RFC 9457 §3's own example ("pointer" and "detail"
+// per error), with the location in a member of its own rather than inside
+// the pointer, so every pointer parses as a JSON Pointer; see [FieldError].
+//
 // The body is application/json instead when the client's Accept header
 // excludes application/problem+json. [SimpleJSON] renders
 // {"error","code","message","request_id"} for teams that want that shape, and

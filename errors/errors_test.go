@@ -172,17 +172,22 @@ func TestWriteWithoutMiddleware(t *testing.T) {
 func TestWriteFieldErrors(t *testing.T) {
 	t.Parallel()
 	p := apierrors.New(422, apierrors.ReasonValidationFailed, "The body does not match the schema.").
-		WithErrors(apierrors.FieldError{Pointer: "/price", Detail: "must be >= 0", Keyword: "minimum"},
-			apierrors.FieldError{Pointer: "/name", Detail: "is required"})
+		WithErrors(apierrors.FieldError{In: apierrors.InBody, Pointer: "/price", Detail: "must be >= 0", Keyword: "minimum"},
+			apierrors.FieldError{Pointer: "/name", Detail: "is required"},
+			apierrors.FieldError{In: apierrors.InQuery, Pointer: "/a~1b", Detail: "is required"})
 	rr := httptest.NewRecorder()
 	apierrors.Write(rr, httptest.NewRequest("POST", "/v1/items", nil), p)
 	b := decode(t, rr)
-	want := []apierrors.FieldError{{"/price", "must be >= 0", "minimum"}, {"/name", "is required", ""}}
+	want := []apierrors.FieldError{{In: "body", Pointer: "/price", Detail: "must be >= 0", Keyword: "minimum"},
+		{Pointer: "/name", Detail: "is required"}, {In: "query", Pointer: "/a~1b", Detail: "is required"}}
 	if fmt.Sprint(b.Errors) != fmt.Sprint(want) {
 		t.Errorf("errors = %+v, want %+v", b.Errors, want)
 	}
+	if !strings.Contains(rr.Body.String(), `{"in":"body","pointer":"/price","detail":"must be \u003e= 0","keyword":"minimum"}`) {
+		t.Errorf("in should come first: %s", rr.Body.String())
+	}
 	if !strings.Contains(rr.Body.String(), `{"pointer":"/name","detail":"is required"}`) {
-		t.Errorf("an empty keyword should be omitted: %s", rr.Body.String())
+		t.Errorf("an empty in and keyword should be omitted: %s", rr.Body.String())
 	}
 }
 

@@ -29,12 +29,35 @@ type Problem struct {
 	cause error
 }
 
-// FieldError is one failure at one place in the request.
+// FieldError is one failure at one place in the request: where the value
+// was (In), which value (Pointer), and what is wrong with it (Detail).
+//
+// Pointer is always an RFC 6901 JSON Pointer ("" is the whole value, "~0"
+// and "~1" escape "~" and "/" in a name), resolved against the value In
+// names: for the body, the JSON document; for the query, path, header and
+// cookie parameters, an object with one member per parameter name, whose
+// value is an array for a parameter that may repeat. So a query parameter
+// limit is {"in":"query","pointer":"/limit"}, its second repetition
+// {"in":"query","pointer":"/limit/1"}, and a body's price
+// {"in":"body","pointer":"/price"}. A header's name is case-insensitive:
+// its pointer spells it as the schema declares it. The In values are
+// OpenAPI's parameter locations plus "body", so a client can map an error
+// onto the operation's description.
 type FieldError struct {
-	Pointer string `json:"pointer"`           // JSON Pointer (RFC 6901) to the failing value
+	In      string `json:"in,omitempty"`      // InBody, InQuery, InPath, InHeader or InCookie; empty if not known
+	Pointer string `json:"pointer"`           // RFC 6901 JSON Pointer to the failing value within In
 	Detail  string `json:"detail"`            // what is wrong, without echoing the value
 	Keyword string `json:"keyword,omitempty"` // the schema keyword that failed, if any
 }
+
+// Where a [FieldError]'s value was.
+const (
+	InBody   = "body"   // the request content
+	InQuery  = "query"  // a query string parameter
+	InPath   = "path"   // a path parameter
+	InHeader = "header" // a request header
+	InCookie = "cookie" // a cookie
+)
 
 // New returns a problem with the given status, reason code and detail. A
 // status of 0 means the reason's registered status; a status outside 400–599

@@ -184,7 +184,13 @@ func appendFieldErrors(b []byte, errs []FieldError) []byte {
 		if i > 0 {
 			b = append(b, ',')
 		}
-		b = append(b, `{"pointer":`...)
+		b = append(b, '{')
+		if fe.In != "" {
+			b = append(b, `"in":`...)
+			b = appendString(b, fe.In)
+			b = append(b, ',')
+		}
+		b = append(b, `"pointer":`...)
 		b = appendString(b, fe.Pointer)
 		b = append(b, `,"detail":`...)
 		b = appendString(b, fe.Detail)

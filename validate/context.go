@@ -15,6 +15,8 @@ type input struct {
 	query   Params
 	path    Params
 	header  Params
+	v       *Validator       // the one that checked the body, for Decode
+	typed   any              // with Config.BodyType: a pointer to the filled value
 	rd      bodylimit.Reader // r.Body for the handler, allocated with the rest
 }
 

@@ -40,17 +40,26 @@
 //	413 payload_too_large       body over MaxBodyBytes (or a BodyLimit's
 //	                            MaxBytes), with or without Content-Length
 //	400 malformed_request       not JSON, or a limit broken; the detail
-//	                            names the limit and the byte offset
+//	                            gives the limit as a number ("the limit
+//	                            is 64 levels") and the byte offset
 //	422 validation_failed       the schema failed, or a parameter is an
 //	                            integer no int64 holds or a number beyond
-//	                            float64; "errors" lists {pointer, detail,
-//	                            keyword}, at most MaxErrors
+//	                            float64; "errors" lists {in, pointer,
+//	                            detail, keyword}, at most MaxErrors
 //
-// A pointer names the failing value: "/price" in the body, "/name" for a
-// missing required property (not its parent), and "query:/limit",
-// "path:/id" or "header:/X-Tenant" for parameters. Details are written by
+// Each field error says where the failing value was, in "in" (body, query,
+// path or header), and which value, in "pointer": an RFC 6901 JSON Pointer
+// into the body, or into the object of that place's parameters by name
+// (see apierrors.FieldError). So {"in":"body","pointer":"/price"},
+// {"in":"query","pointer":"/limit"}, {"in":"path","pointer":"/id"},
+// {"in":"header","pointer":"/X-Tenant"} (the name as the schema spells
+// it), and "/name" for a missing required property (where it should be,
+// not its parent). A name holding "~" or "/" is escaped as "~0" or "~1";
+// a pointer longer than 256 bytes is cut back to its deepest ancestor
+// that fits, never to a wrong value. Details are written by
 // this package from the kind of failure ("must be >= 0"); they never quote
-// the input, and never contain schema file names or keyword locations.
+// the input, and never contain schema file names, keyword locations or the
+// Go names of settings (a [ScanError]'s Limit field has those, for logs).
 // A panic inside the schema library becomes a 400, not a crashed request.
 // Each decision, allow or deny, and the field errors go to the request
 // record for audit (a BodyLimit records only its refusals).
@@ -95,10 +104,31 @@
 // gorilla/mux runs r.Use only on matched routes: there, also wrap its
 // NotFoundHandler and MethodNotAllowedHandler.
 //
-// The handler reads what was decoded instead of parsing again: [Body]
-// returns the body (map[string]any, []any, string, json.Number, bool or
-// nil), [Query], [PathParams] and [Headers] the coerced parameters as
-// [Params], read with typed methods:
+// The handler reads what was decoded instead of parsing again. [Decode]
+// returns the body as a Go type, filled from the values the schema
+// checked, with no second parse of the bytes (and, in a benchmark, about
+// a quarter faster than json.Unmarshal of RawBody in the handler):
+//
+//	create := validate.MustNew(validate.Config{Body: itemSchema, BodyType: reflect.TypeFor[NewItem]()})
+//
+//	func createItem(w http.ResponseWriter, r *http.Request) {
+//		item, err := validate.Decode[NewItem](r.Context())
+//		if err != nil {
+//			apierrors.Write(w, r, err) // 422 for a value NewItem cannot hold; 500 for a wiring mistake
+//			return
+//		}
+//		…
+//	}
+//
+// The type must hold everything the schema allows (a field for every
+// declared property, no property dropped); BodyType makes New check that
+// at start-up, and refuse a value the type cannot hold (300 for an int8)
+// with a 422 at its pointer before the handler runs. Without BodyType,
+// Decode checks the type on first use.
+//
+// [Body] returns the body untyped (map[string]any, []any, string,
+// json.Number, bool or nil), [Query], [PathParams] and [Headers] the
+// coerced parameters as [Params], read with typed methods:
 //
 //	q, _ := validate.Query(r.Context())
 //	limit, ok := q.Int64("limit") // ok is false only if absent
@@ -114,7 +144,11 @@
 //
 // Schemas are JSON Schema, draft 2020-12 unless $schema says otherwise,
 // compiled once in [New], with format assertions on (email, date-time,
-// uuid, uri, ipv4, ipv6, hostname, …). They may $ref files in Config.FS (an
+// uuid, uri, ipv4, ipv6, hostname, …), including idn-hostname (IDNA2008,
+// RFC 5890–5893: U-labels, canonical A-labels, the Bidi, joiner and
+// CONTEXTO rules, no trailing dot) and idn-email (RFC 6531: UTF-8 in the
+// local part, an idn-hostname or address literal after the "@"), which
+// the schema library leaves unchecked. They may $ref files in Config.FS (an
 // embed.FS, say); remote $ref loading is always off. New refuses, with an
 // error wrapping [ErrInvalidConfig]: an empty enum, a pattern that Go's
 // RE2 cannot compile, and, in strict mode (the default), an object schema
@@ -134,7 +168,8 @@
 //     float64's range (1e309) is refused with a 422 at its pointer;
 //   - a boolean is exactly "true" or "false";
 //   - an array-typed parameter collects every repeated value, each coerced
-//     by the item type, and a refusal points at the element (query:/ids/1).
+//     by the item type, and a refusal points at the element (in query,
+//     at /ids/1).
 //
 // Only exactly one JSON number is a number: +5, 0x10, 010, .5, NaN,
 // Infinity and a value with white space around it stay strings, as does a

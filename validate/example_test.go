@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"reflect"
 	"strings"
 
 	apierrors "github.com/apishield/apishield/errors"
@@ -52,7 +53,7 @@ func Example() {
 	// 422 validation_failed The request does not match its schema.
 	//   /name is required (required)
 	//   /price must be >= 0 (minimum)
-	// 400 malformed_request The body is not acceptable JSON: a number's exponent is out of range (limit MaxExponent = 400) at byte 22.
+	// 400 malformed_request The body is not acceptable JSON: a number's exponent is out of range (the limit is 400 in absolute value) at byte 22.
 }
 
 func ExampleConfig_query() {
@@ -122,4 +123,45 @@ func ExampleBodyLimit() {
 	// 0 200
 	// 1024 200
 	// 5242880 413
+}
+
+// NewItem is what the create handler reads the body into.
+type NewItem struct {
+	Name  string   `json:"name"`
+	Price float64  `json:"price"`
+	Stock int16    `json:"stock"`
+	Tags  []string `json:"tags"`
+}
+
+func ExampleDecode() {
+	v := validate.MustNew(validate.Config{
+		Body: []byte(`{"type": "object", "additionalProperties": false, "required": ["name", "price"],
+		  "properties": {"name": {"type": "string"}, "price": {"type": "number", "minimum": 0},
+		    "stock": {"type": "integer", "minimum": 0}, "tags": {"type": "array", "items": {"type": "string"}}}}`),
+		BodyType: reflect.TypeFor[NewItem](), // checked here, at start-up
+	})
+	h := apierrors.Recover(v.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		item, err := validate.Decode[NewItem](r.Context())
+		if err != nil {
+			apierrors.Write(w, r, err)
+			return
+		}
+		fmt.Fprintf(w, "%+v\n", item)
+	})))
+	for _, body := range []string{`{"name":"pen","price":3,"stock":1e1,"tags":["ink"]}`, `{"name":"pen","price":3,"stock":40000}`} {
+		req := httptest.NewRequest("POST", "/v1/items", strings.NewReader(body))
+		req.Header.Set("Content-Type", "application/json")
+		rr := httptest.NewRecorder()
+		h.ServeHTTP(rr, req)
+		if rr.Code < 400 {
+			fmt.Print(rr.Code, " ", rr.Body)
+			continue
+		}
+		var p struct{ Errors []apierrors.FieldError }
+		json.Unmarshal(rr.Body.Bytes(), &p)
+		fmt.Printf("%d in %s at %s: %s\n", rr.Code, p.Errors[0].In, p.Errors[0].Pointer, p.Errors[0].Detail)
+	}
+	// Output:
+	// 200 {Name:pen Price:3 Stock:10 Tags:[ink]}
+	// 422 in body at /stock: must be an integer from -32768 to 32767
 }

@@ -19,17 +19,17 @@ import (
 const maxPointerLength = 256
 
 // fieldErrors turns the schema library's error tree into field errors the
-// client may see: a JSON Pointer to the failing value (prefix + pointer), a
+// client may see: where the value was (in), an RFC 6901 pointer to it, a
 // detail written here from the error's kind, and the keyword. It never uses
 // the library's messages, which quote input values, nor its schema
 // locations, which name files.
-func fieldErrors(err error, prefix string, maxErrs int) []apierrors.FieldError {
+func fieldErrors(err error, in string, maxErrs int) []apierrors.FieldError {
 	var ve *jsonschema.ValidationError
 	if !errors.As(err, &ve) {
-		return []apierrors.FieldError{{Pointer: prefix, Detail: "is invalid"}}
+		return []apierrors.FieldError{{In: in, Pointer: "", Detail: "is invalid"}}
 	}
 	var out []apierrors.FieldError
-	collect(ve, prefix, &out)
+	collect(ve, in, &out)
 	slices.SortStableFunc(out, func(a, b apierrors.FieldError) int {
 		if c := strings.Compare(a.Pointer, b.Pointer); c != 0 {
 			return c
@@ -43,18 +43,18 @@ func fieldErrors(err error, prefix string, maxErrs int) []apierrors.FieldError {
 	return out
 }
 
-func collect(ve *jsonschema.ValidationError, prefix string, out *[]apierrors.FieldError) {
+func collect(ve *jsonschema.ValidationError, in string, out *[]apierrors.FieldError) {
 	switch ve.ErrorKind.(type) {
 	case *kind.Schema, *kind.Group, *kind.AllOf, *kind.Reference:
 		// Containers: the failures are in the causes.
 		for _, c := range ve.Causes {
-			collect(c, prefix, out)
+			collect(c, in, out)
 		}
 		return
 	}
-	at := func(extra ...string) string { return pointer(prefix, ve.InstanceLocation, extra...) }
+	at := func(extra ...string) string { return pointer(ve.InstanceLocation, extra...) }
 	add := func(p, detail, keyword string) {
-		*out = append(*out, apierrors.FieldError{Pointer: p, Detail: detail, Keyword: keyword})
+		*out = append(*out, apierrors.FieldError{In: in, Pointer: p, Detail: detail, Keyword: keyword})
 	}
 	switch k := ve.ErrorKind.(type) {
 	case *kind.Required:
@@ -167,11 +167,11 @@ func ratString(r *big.Rat) string {
 	return strconv.FormatFloat(f, 'g', -1, 64)
 }
 
-// pointer builds an RFC 6901 pointer from prefix, the instance location and
-// extra tokens, falling back to the deepest ancestor within maxPointerLength.
-func pointer(prefix string, loc []string, extra ...string) string {
+// pointer builds an RFC 6901 pointer from the instance location and extra
+// tokens, escaping "~" as "~0" and "/" as "~1", and falling back to the
+// deepest ancestor within maxPointerLength.
+func pointer(loc []string, extra ...string) string {
 	var b strings.Builder
-	b.WriteString(prefix)
 	for _, toks := range [][]string{loc, extra} {
 		for _, t := range toks {
 			n := b.Len()

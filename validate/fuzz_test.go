@@ -170,17 +170,25 @@ func FuzzHandler(f *testing.F) {
 			if len(data) >= 12 && strings.Contains(p.Detail, string(data)) {
 				t.Fatalf("problem echoes the body: %s", rr.Body)
 			}
+			if goIdentifierIn(p.Detail) != "" {
+				t.Fatalf("detail names a Go identifier: %s", rr.Body)
+			}
+			if rr.Code == 422 {
+				checkBodyPointers(t, data, rr.Body.Bytes())
+			}
 		default:
 			t.Fatalf("status %d for %q: %s", rr.Code, data, rr.Body)
 		}
 	})
 }
 
-// FuzzNumber checks Int64 and Float64 against references: exact rationals
-// (math/big) for the integer, strconv.ParseFloat for the float, on exactly
-// the strings that are one JSON number.
+// FuzzNumber checks Int64, parseInteger (which Decode uses for unsigned
+// fields) and Float64 against references: exact rationals (math/big) for
+// the integers, strconv.ParseFloat for the float, on exactly the strings
+// that are one JSON number.
 func FuzzNumber(f *testing.F) {
-	for _, s := range []string{"10", "1e1", "5.0", "100e-2", "-0", "1.5", "1e-1", "9223372036854775807",
+	for _, s := range []string{"10", "1e1", "5.0", "100e-2", "-0", "1.5", "1e-1", "9223372036854775807", "18446744073709551615",
+		"18446744073709551616", "1.8446744073709551615e19", "-18446744073709551615",
 		"-9223372036854775808", "9223372036854775808", "1e19", "1e400", "1e-400", "+5", "0x10", "010", " 5", "NaN",
 		"9.223372036854775807e18", "1e99999999999999999999", "0.0e-99999999999999999999"} {
 		f.Add(s)
@@ -209,6 +217,12 @@ func FuzzNumber(f *testing.F) {
 		wantOK := r.IsInt() && r.Num().IsInt64()
 		if ok != wantOK || (ok && n != r.Num().Int64()) {
 			t.Fatalf("Int64(%q) = %d, %v; want %s, %v", s, n, ok, r.RatString(), wantOK)
+		}
+		mag := new(big.Int).Abs(r.Num())
+		u, neg, res := parseInteger(s)
+		wantU := r.IsInt() && mag.IsUint64()
+		if (res == intOK) != wantU || (wantU && (u != mag.Uint64() || (u != 0 && neg != (r.Sign() < 0)))) {
+			t.Fatalf("parseInteger(%q) = %d, %v, %v; want %s", s, u, neg, res, r.RatString())
 		}
 	})
 }
@@ -250,6 +264,80 @@ func FuzzIntegerParams(f *testing.F) {
 		case 400, 422:
 		default:
 			t.Fatalf("status %d for n=%q x=%q b=%q: %s", rr.Code, n, x, b, rr.Body)
+		}
+	})
+}
+
+// FuzzIDN checks the idn-hostname and idn-email checks on arbitrary
+// strings: no panic, a valid hostname's A-label form is at most 253 octets
+// of LDH labels and is itself valid, and a valid address has an "@".
+func FuzzIDN(f *testing.F) {
+	for _, s := range []string{"bücher.example", "xn--bcher-kva.example", "\u2603.net", "l\u00b7l", "a\u3002b",
+		"\u0915\u094d\u200d\u0937", "joe@[IPv6:::1]", `"a\"b"@example.com`, "xn--7a", "0a.\u05d0"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		if ascii, err := checkIDNHostname(s); err == nil {
+			if len(ascii) > 253 || !isASCII(ascii) {
+				t.Fatalf("%q is valid with A-label form %q", s, ascii)
+			}
+			if again, err := checkIDNHostname(ascii); err != nil || again != ascii {
+				t.Fatalf("%q is valid, its A-label form %q is not: %q, %v", s, ascii, again, err)
+			}
+		}
+		if checkIDNEmail(s) == nil && !strings.Contains(s, "@") {
+			t.Fatalf("%q is a valid address without an @", s)
+		}
+	})
+}
+
+// FuzzDecode sends arbitrary bodies through a Validator with a BodyType:
+// whatever passes, Decode fills exactly as encoding/json fills the same
+// type from the raw bytes, whenever encoding/json can (it cannot read
+// 1e1 into an int, which Decode can).
+func FuzzDecode(f *testing.F) {
+	seedCorpus(f)
+	f.Add([]byte(`{"name":"a","price":1e1,"qty":2.0,"tags":["x"],"meta":{"k":[1,null]}}`))
+	type item struct {
+		Name  string         `json:"name"`
+		Price float64        `json:"price"`
+		Qty   int16          `json:"qty"`
+		Tags  []string       `json:"tags"`
+		Meta  map[string]any `json:"meta"`
+	}
+	v := MustNew(Config{Body: []byte(`{"type":"object","additionalProperties":false,"required":["name"],"properties":{
+	  "name":{"type":"string"},"price":{"type":"number"},"qty":{"type":"integer"},
+	  "tags":{"type":"array","items":{"type":"string"}},"meta":{"type":"object","unevaluatedProperties":false,
+	  "patternProperties":{"":{}}}}}`), BodyType: reflect.TypeFor[item]()})
+	f.Fuzz(func(t *testing.T, data []byte) {
+		var got item
+		var decErr error
+		ran := false
+		h := apierrors.Recover(v.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			ran = true
+			got, decErr = Decode[item](r.Context())
+		})))
+		req := httptest.NewRequest("POST", "/", bytes.NewReader(data))
+		req.Header.Set("Content-Type", "application/json")
+		rr := httptest.NewRecorder()
+		h.ServeHTTP(rr, req)
+		switch rr.Code {
+		case 200:
+			if !ran || decErr != nil {
+				t.Fatalf("200 for %q, Decode: %v", data, decErr)
+			}
+			var want item
+			d := json.NewDecoder(bytes.NewReader(data))
+			d.UseNumber()
+			if d.Decode(&want) == nil && !reflect.DeepEqual(got, want) {
+				t.Fatalf("Decode(%q) = %#v\nencoding/json: %#v", data, got, want)
+			}
+		case 400, 413, 422:
+			if ran {
+				t.Fatalf("status %d and the handler ran", rr.Code)
+			}
+		default:
+			t.Fatalf("status %d for %q: %s", rr.Code, data, rr.Body)
 		}
 	})
 }

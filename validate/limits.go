@@ -110,13 +110,19 @@ type ScanError struct {
 	Max    int    // for ErrLimit: the limit's value
 	What   string // a short description of the problem
 	Err    error  // the sentinel: ErrSyntax, ErrLimit, ...
+
+	unit string // what Max counts, as the client reads it: " levels"
 }
 
-// Error describes the problem, for logs and for the client's detail.
+// Error describes the problem, for logs and for the client's detail, in
+// the client's terms: the limit as a number, never the Limits field's Go
+// name (that is in Limit, for the operator):
+//
+//	nesting is too deep (the limit is 64 levels) at byte 120
 func (e *ScanError) Error() string {
 	s := e.What
 	if e.Limit != "" {
-		s += " (limit " + e.Limit + " = " + strconv.Itoa(e.Max) + ")"
+		s += " (the limit is " + strconv.Itoa(e.Max) + e.unit + ")"
 	}
 	return s + " at byte " + strconv.Itoa(e.Offset)
 }

@@ -3,6 +3,7 @@ package validate
 import (
 	"encoding/json"
 	"math"
+	"math/bits"
 	"strconv"
 )
 
@@ -123,9 +124,25 @@ const (
 // form: 1e1, 10.0 and 1000e-2 are all 10. It costs time linear in len(s),
 // whatever the exponent.
 func parseInt(s string) (int64, intResult) {
+	u, neg, res := parseInteger(s)
+	if res != intOK {
+		return 0, res
+	}
+	switch {
+	case !neg && u <= math.MaxInt64:
+		return int64(u), intOK
+	case neg && u <= 1<<63:
+		return int64(-u), intOK // -u wraps to -2^63 for u = 2^63, as wanted
+	}
+	return 0, intRange
+}
+
+// parseInteger reads s, one JSON number, as an integer's magnitude and
+// sign, exactly: intRange if the magnitude is beyond a uint64.
+func parseInteger(s string) (u uint64, neg bool, res intResult) {
 	p, ok := splitNumber(s)
 	if !ok {
-		return 0, intNotNumber
+		return 0, false, intNotNumber
 	}
 	// The value is digits × 10^scale, digits = intg ++ frac.
 	digit := func(i int) byte {
@@ -145,32 +162,34 @@ func parseInt(s string) (int64, intResult) {
 		}
 	}
 	if first < 0 {
-		return 0, intOK // every form of zero, -0 included
+		return 0, p.neg, intOK // every form of zero, -0 included
 	}
 	// Without its trailing zeros the significand is digits[first:last+1],
 	// and the value is that times 10^scale. Both terms are far from
 	// overflowing: len(s) < 2^62 and |exp| <= maxExp = 2^40.
 	scale := p.exp - int64(len(p.frac)) + int64(n-1-last)
 	if scale < 0 {
-		return 0, intFraction // the last significant digit is after the point
+		return 0, p.neg, intFraction // the last significant digit is after the point
 	}
-	if int64(last-first+1)+scale > 19 {
-		return 0, intRange // more than the 19 digits of 2^63
+	if int64(last-first+1)+scale > 20 {
+		return 0, p.neg, intRange // more than the 20 digits of 2^64
 	}
-	var u uint64 // at most 19 digits: no overflow
+	mulAdd := func(u uint64, d uint64) (uint64, bool) {
+		hi, lo := bits.Mul64(u, 10)
+		lo, carry := bits.Add64(lo, d, 0)
+		return lo, hi == 0 && carry == 0
+	}
 	for i := first; i <= last; i++ {
-		u = u*10 + uint64(digit(i)-'0')
+		if u, ok = mulAdd(u, uint64(digit(i)-'0')); !ok {
+			return 0, p.neg, intRange
+		}
 	}
 	for range scale {
-		u *= 10
+		if u, ok = mulAdd(u, 0); !ok {
+			return 0, p.neg, intRange
+		}
 	}
-	switch {
-	case !p.neg && u <= math.MaxInt64:
-		return int64(u), intOK
-	case p.neg && u <= 1<<63:
-		return int64(-u), intOK // -u wraps to -2^63 for u = 2^63, as wanted
-	}
-	return 0, intRange
+	return u, p.neg, intOK
 }
 
 // parseFloat reads s, one JSON number, as a finite float64.

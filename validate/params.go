@@ -70,7 +70,7 @@ func (v *Validator) queryValues(r *http.Request) (map[string][]string, error) {
 	}
 	if n := strings.Count(raw, "&") + strings.Count(raw, ";") + 1; n > v.limits.MaxObjectKeys {
 		return nil, apierrors.New(http.StatusBadRequest, apierrors.ReasonMalformedRequest,
-			"The query string has more parameters than allowed (limit MaxObjectKeys).")
+			"The query string has more than the limit of "+strconv.Itoa(v.limits.MaxObjectKeys)+" parameters.")
 	}
 	vals, err := url.ParseQuery(raw)
 	if err != nil {
@@ -80,7 +80,7 @@ func (v *Validator) queryValues(r *http.Request) (map[string][]string, error) {
 	for k := range vals {
 		if !utf8.ValidString(k) || len(k) > v.limits.MaxStringLength {
 			return nil, apierrors.New(http.StatusBadRequest, apierrors.ReasonMalformedRequest,
-				"A query parameter name is too long or not valid UTF-8 (limit MaxStringLength).")
+				"A query parameter name is longer than the limit of "+strconv.Itoa(v.limits.MaxStringLength)+" bytes or not valid UTF-8.")
 		}
 	}
 	return vals, nil
@@ -110,14 +110,14 @@ func (v *Validator) headerValues(r *http.Request) map[string][]string {
 
 // checkParams coerces the string values of one parameter source by the
 // declared types and validates the result against sch.
-func (v *Validator) checkParams(sch *jsonschema.Schema, prefix string, ps []param, vals map[string][]string) (map[string]any, error) {
+func (v *Validator) checkParams(sch *jsonschema.Schema, in string, ps []param, vals map[string][]string) (map[string]any, error) {
 	obj := make(map[string]any, len(vals))
 	var pre []apierrors.FieldError
 	for name, vs := range vals {
 		for _, s := range vs {
 			if len(s) > v.limits.MaxStringLength || !utf8.ValidString(s) {
 				return nil, apierrors.New(http.StatusBadRequest, apierrors.ReasonMalformedRequest,
-					"A "+strings.TrimSuffix(prefix, ":")+" parameter is too long or not valid UTF-8 (limit MaxStringLength).")
+					"A "+in+" parameter's value is longer than the limit of "+strconv.Itoa(v.limits.MaxStringLength)+" bytes or not valid UTF-8.")
 			}
 		}
 		p, declared := findParam(ps, name)
@@ -129,16 +129,16 @@ func (v *Validator) checkParams(sch *jsonschema.Schema, prefix string, ps []para
 			for i, s := range vs {
 				var refused string
 				if arr[i], refused = v.coerce(s, p.items); refused != "" {
-					pre = append(pre, apierrors.FieldError{Pointer: pointer(prefix, nil, name, strconv.Itoa(i)), Detail: refused, Keyword: "type"})
+					pre = append(pre, apierrors.FieldError{In: in, Pointer: pointer(nil, name, strconv.Itoa(i)), Detail: refused, Keyword: "type"})
 				}
 			}
 			obj[name] = arr
 		case len(vs) > 1:
-			pre = append(pre, apierrors.FieldError{Pointer: pointer(prefix, nil, name), Detail: "must appear at most once", Keyword: "type"})
+			pre = append(pre, apierrors.FieldError{In: in, Pointer: pointer(nil, name), Detail: "must appear at most once", Keyword: "type"})
 		default:
 			var refused string
 			if obj[name], refused = v.coerce(vs[0], p.types); refused != "" {
-				pre = append(pre, apierrors.FieldError{Pointer: pointer(prefix, nil, name), Detail: refused, Keyword: "type"})
+				pre = append(pre, apierrors.FieldError{In: in, Pointer: pointer(nil, name), Detail: refused, Keyword: "type"})
 			}
 		}
 	}
@@ -147,7 +147,7 @@ func (v *Validator) checkParams(sch *jsonschema.Schema, prefix string, ps []para
 		return nil, apierrors.New(http.StatusUnprocessableEntity, apierrors.ReasonValidationFailed,
 			"The request does not match its schema.").WithErrors(pre[:min(len(pre), v.maxErrors)]...)
 	}
-	if err := v.validate(sch, obj, prefix); err != nil {
+	if err := v.validate(sch, obj, in); err != nil {
 		return nil, err
 	}
 	return obj, nil

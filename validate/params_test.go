@@ -27,6 +27,9 @@ const querySchema = `{
   }
 }`
 
+// where names a field error's place as in:pointer, to compare in one string.
+func where(e apierrors.FieldError) string { return e.In + ":" + e.Pointer }
+
 func TestQuery(t *testing.T) {
 	t.Parallel()
 	v := validate.MustNew(validate.Config{Query: []byte(querySchema)})
@@ -74,7 +77,7 @@ func TestQuery(t *testing.T) {
 				json.Unmarshal(rr.Body.Bytes(), &p)
 				var ptrs []string
 				for _, e := range p.Errors {
-					ptrs = append(ptrs, e.Pointer)
+					ptrs = append(ptrs, where(e))
 				}
 				if !reflect.DeepEqual(ptrs, tc.pointers) {
 					t.Errorf("pointers = %v, want %v (%s)", ptrs, tc.pointers, rr.Body)
@@ -137,7 +140,7 @@ func TestPathChi(t *testing.T) {
 	}
 	rr = httptest.NewRecorder()
 	r.ServeHTTP(rr, httptest.NewRequest("GET", "/items/-7/pen", nil))
-	if rr.Code != 422 || !strings.Contains(rr.Body.String(), `"path:/id"`) {
+	if rr.Code != 422 || !strings.Contains(rr.Body.String(), `{"in":"path","pointer":"/id",`) {
 		t.Fatalf("status %d, want 422 at path:/id; %s", rr.Code, rr.Body)
 	}
 }
@@ -166,7 +169,7 @@ func TestHeaders(t *testing.T) {
 	h.ServeHTTP(rr, req)
 	var p problemBody
 	json.Unmarshal(rr.Body.Bytes(), &p)
-	if rr.Code != 422 || len(p.Errors) != 2 || p.Errors[0].Pointer != "header:/X-Tenant" || p.Errors[1].Pointer != "header:/x-page-size" {
+	if rr.Code != 422 || len(p.Errors) != 2 || where(p.Errors[0]) != "header:/X-Tenant" || where(p.Errors[1]) != "header:/x-page-size" {
 		t.Fatalf("status %d errors %+v, want 422 at header:/X-Tenant and header:/x-page-size", rr.Code, p.Errors)
 	}
 }
@@ -287,7 +290,7 @@ func TestParamNumbers(t *testing.T) {
 			}
 			var p problemBody
 			json.Unmarshal(rr.Body.Bytes(), &p)
-			if rr.Code != 422 || len(p.Errors) != 1 || p.Errors[0].Pointer != tc.pointer || p.Errors[0].Detail != tc.detail {
+			if rr.Code != 422 || len(p.Errors) != 1 || where(p.Errors[0]) != tc.pointer || p.Errors[0].Detail != tc.detail {
 				t.Fatalf("status %d errors %+v; want 422 with one error at %s: %q", rr.Code, p.Errors, tc.pointer, tc.detail)
 			}
 		})
@@ -395,7 +398,7 @@ func TestPathAndHeaderNumbers(t *testing.T) {
 			}
 			var p problemBody
 			json.Unmarshal(rr.Body.Bytes(), &p)
-			if len(p.Errors) != 1 || p.Errors[0].Pointer != tc.pointer {
+			if len(p.Errors) != 1 || where(p.Errors[0]) != tc.pointer {
 				t.Errorf("errors %+v, want one at %s", p.Errors, tc.pointer)
 			}
 		})

@@ -65,12 +65,16 @@ func (v *Validator) serveChecked(w http.ResponseWriter, r *http.Request, rec *re
 	apierrors.Write(w, r, apierrors.Internal(err))
 }
 
+// inResponse is the In of a response's field errors. They go to the log
+// and the audit record, never to a client.
+const inResponse = "response"
+
 // checkResponse scans, decodes and validates a held-back response.
 func (v *Validator) checkResponse(b []byte) error {
 	if err := newScanner(v.respLimits, nil).scan(b); err != nil {
 		return err
 	}
-	return v.validate(v.response, decodeScanned(b, nil), "response:")
+	return v.validate(v.response, decodeScanned(b, nil), inResponse)
 }
 
 func (v *Validator) responseViolation(r *http.Request, rec *record.Record, err error, fe []apierrors.FieldError) {
@@ -89,7 +93,7 @@ func (v *Validator) responseViolation(r *http.Request, rec *record.Record, err e
 	if v.logger != nil {
 		ptrs := make([]string, len(fe))
 		for i, e := range fe {
-			ptrs[i] = e.Pointer + " " + e.Detail
+			ptrs[i] = e.Pointer + " " + e.Detail // all in the response
 		}
 		v.logger.LogAttrs(r.Context(), slog.LevelWarn, "validate: response breaks its schema",
 			slog.String("request_id", rec.ID()), slog.String("path", r.URL.Path),

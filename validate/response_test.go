@@ -123,7 +123,7 @@ func TestResponseReport(t *testing.T) {
 		skipped = skipped || (d.Outcome == record.Skip && d.Reason == "validation_failed" && d.Rule == "response")
 	}
 	fe := rec.FieldErrors()
-	if !skipped || len(fe) != 1 || fe[0].Pointer != "response:/password_hash" {
+	if !skipped || len(fe) != 1 || fe[0].In != "response" || fe[0].Pointer != "/password_hash" {
 		t.Errorf("decisions %+v field errors %+v; want the reported violation recorded", rec.Decisions(), fe)
 	}
 }

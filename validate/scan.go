@@ -75,8 +75,11 @@ func (s *scanner) fail(off int, err error, what string) *ScanError {
 	return &ScanError{Offset: off, What: what, Err: err}
 }
 
-func (s *scanner) limit(off int, name string, max int, what string) *ScanError {
-	return &ScanError{Offset: off, Limit: name, Max: max, What: what, Err: ErrLimit}
+// limit reports the Limits field name broken at off. unit follows the
+// limit's value in the message the client sees ("64 levels"), which names
+// no Go identifier.
+func (s *scanner) limit(off int, name string, max int, what, unit string) *ScanError {
+	return &ScanError{Offset: off, Limit: name, Max: max, What: what, Err: ErrLimit, unit: unit}
 }
 
 func skipSpace(data []byte, i int) int {
@@ -96,7 +99,7 @@ func skipSpace(data []byte, i int) int {
 func (s *scanner) value(i int) (int, error) {
 	data := s.data
 	if s.values++; s.values > s.lim.MaxValues {
-		return 0, s.limit(i, "MaxValues", s.lim.MaxValues, "the document holds too many values")
+		return 0, s.limit(i, "MaxValues", s.lim.MaxValues, "the document holds too many values", " values")
 	}
 	switch c := data[i]; {
 	case c == '{':
@@ -131,7 +134,7 @@ func (s *scanner) literal(i int, lit string) (int, error) {
 func (s *scanner) enter(i int) error {
 	s.depth++
 	if s.depth > s.lim.MaxDepth {
-		return s.limit(i, "MaxDepth", s.lim.MaxDepth, "nesting is too deep")
+		return s.limit(i, "MaxDepth", s.lim.MaxDepth, "nesting is too deep", " levels")
 	}
 	return nil
 }
@@ -148,7 +151,7 @@ func (s *scanner) array(i int) (int, error) {
 	}
 	for n := 1; ; n++ {
 		if n > s.lim.MaxArrayLength {
-			return 0, s.limit(i, "MaxArrayLength", s.lim.MaxArrayLength, "an array has too many elements")
+			return 0, s.limit(i, "MaxArrayLength", s.lim.MaxArrayLength, "an array has too many elements", " elements")
 		}
 		if i == len(data) {
 			return 0, s.fail(i, ErrSyntax, "the body ends inside an array")
@@ -186,7 +189,7 @@ func (s *scanner) object(i int) (int, error) {
 	}
 	for n := 1; ; n++ {
 		if n > s.lim.MaxObjectKeys {
-			return 0, s.limit(i, "MaxObjectKeys", s.lim.MaxObjectKeys, "an object has too many members")
+			return 0, s.limit(i, "MaxObjectKeys", s.lim.MaxObjectKeys, "an object has too many members", " members")
 		}
 		if i == len(data) || data[i] != '"' {
 			return 0, s.fail(i, ErrSyntax, "expected a string key in an object")
@@ -299,7 +302,7 @@ func (s *scanner) str(i int) (end int, escaped bool, err error) {
 		case c == '"':
 			i++
 			if i-start > s.lim.MaxStringLength+2 {
-				return 0, false, s.limit(start, "MaxStringLength", s.lim.MaxStringLength, "a string is too long")
+				return 0, false, s.limit(start, "MaxStringLength", s.lim.MaxStringLength, "a string is too long", " bytes")
 			}
 			return i, escaped, nil
 		case c == '\\':
@@ -428,11 +431,11 @@ func (s *scanner) number(i int) (int, error) {
 			return 0, s.fail(start, ErrSyntax, "invalid number")
 		}
 		if exp > s.lim.MaxExponent {
-			return 0, s.limit(start, "MaxExponent", s.lim.MaxExponent, "a number's exponent is out of range")
+			return 0, s.limit(start, "MaxExponent", s.lim.MaxExponent, "a number's exponent is out of range", " in absolute value")
 		}
 	}
 	if i-start > s.lim.MaxNumberLength {
-		return 0, s.limit(start, "MaxNumberLength", s.lim.MaxNumberLength, "a number is too long")
+		return 0, s.limit(start, "MaxNumberLength", s.lim.MaxNumberLength, "a number is too long", " characters")
 	}
 	return i, nil
 }

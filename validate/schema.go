@@ -35,6 +35,8 @@ func newCompiler(fsys fs.FS, strict bool) (*compiler, error) {
 	c := jsonschema.NewCompiler()
 	c.DefaultDraft(jsonschema.Draft2020)
 	c.AssertFormat()
+	c.RegisterFormat(idnHostnameFormat)
+	c.RegisterFormat(idnEmailFormat)
 	c.UseLoader(noRemote{})
 	cc := &compiler{c: c, strict: strict}
 	if fsys == nil {

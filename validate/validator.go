@@ -6,6 +6,7 @@ import (
 	"io/fs"
 	"log/slog"
 	"net/http"
+	"reflect"
 	"strings"
 	"sync"
 
@@ -80,6 +81,15 @@ type Config struct {
 	// and with gorilla/mux, mux.Vars(r)[name].
 	PathParam func(r *http.Request, name string) string
 
+	// BodyType, if set, is the Go type handlers read the body as with
+	// [Decode], say reflect.TypeFor[NewItem](). New checks that it holds
+	// everything the Body schema allows (see Decode), so a mismatch is a
+	// start-up error, not a failed request; then each request's body is
+	// filled into a new value of it as part of the check, and a value it
+	// cannot hold (300 for an int8) is refused with a 422 at its pointer
+	// before the handler runs. If nil, Decode checks its type on first use.
+	BodyType reflect.Type
+
 	// Response is the schema of successful (2xx) JSON responses. If nil,
 	// responses are not checked. See ResponseMode.
 	Response []byte
@@ -112,6 +122,8 @@ type Validator struct {
 	scanners   sync.Pool
 	keys       *keySet // the Body schema's property names
 	respLimits Limits
+	bodyType   reflect.Type // Config.BodyType
+	types      sync.Map     // reflect.Type → nil or the error of checkBodyType
 }
 
 // New compiles cfg's schemas, lints them, and returns a Validator. Errors
@@ -201,6 +213,9 @@ func New(cfg Config) (*Validator, error) {
 	if v.body != nil {
 		v.keys = newKeySet(declaredNames(v.body))
 	}
+	if err := v.newBodyType(cfg.BodyType); err != nil {
+		return nil, err
+	}
 	v.scanners.New = func() any { return newScanner(v.limits, v.keys) }
 	return v, nil
 }
@@ -286,7 +301,7 @@ func (v *Validator) Check(w http.ResponseWriter, r *http.Request) (*http.Request
 	in := &input{}
 	var err error
 	if v.path != nil {
-		if in.path, err = v.checkParams(v.path, "path:", v.pathParams, v.pathValues(r)); err != nil {
+		if in.path, err = v.checkParams(v.path, apierrors.InPath, v.pathParams, v.pathValues(r)); err != nil {
 			return nil, err
 		}
 	}
@@ -295,12 +310,12 @@ func (v *Validator) Check(w http.ResponseWriter, r *http.Request) (*http.Request
 		if err != nil {
 			return nil, err
 		}
-		if in.query, err = v.checkParams(v.query, "query:", v.queryParams, vals); err != nil {
+		if in.query, err = v.checkParams(v.query, apierrors.InQuery, v.queryParams, vals); err != nil {
 			return nil, err
 		}
 	}
 	if v.header != nil {
-		if in.header, err = v.checkParams(v.header, "header:", v.headerParams, v.headerValues(r)); err != nil {
+		if in.header, err = v.checkParams(v.header, apierrors.InHeader, v.headerParams, v.headerValues(r)); err != nil {
 			return nil, err
 		}
 	}
@@ -316,13 +331,18 @@ func (v *Validator) Check(w http.ResponseWriter, r *http.Request) (*http.Request
 		if in.body, err = v.ValidateBody(raw); err != nil {
 			return nil, err
 		}
-		in.hasBody = true
+		if v.bodyType != nil {
+			if in.typed, err = v.bindBody(in.body); err != nil {
+				return nil, err
+			}
+		}
+		in.hasBody, in.v = true, v
 	}
 	if prev := from(r.Context()); prev != nil {
 		// An outer Validator (say, for a route group's query) already
 		// passed the request: keep what it decoded that this one did not.
 		if !in.hasBody {
-			in.raw, in.body, in.hasBody = prev.raw, prev.body, prev.hasBody
+			in.raw, in.body, in.hasBody, in.v, in.typed = prev.raw, prev.body, prev.hasBody, prev.v, prev.typed
 		}
 		if in.query == nil {
 			in.query = prev.query
@@ -357,7 +377,7 @@ func (v *Validator) ValidateBody(raw []byte) (any, error) {
 		return nil, asProblem(err)
 	}
 	doc := decodeScanned(raw, v.keys)
-	if err := v.validate(v.body, doc, ""); err != nil {
+	if err := v.validate(v.body, doc, apierrors.InBody); err != nil {
 		return nil, err
 	}
 	return doc, nil
@@ -366,9 +386,10 @@ func (v *Validator) ValidateBody(raw []byte) (any, error) {
 // errPanic is the cause recorded when the schema library panics.
 var errPanic = errors.New("validate: the schema library panicked")
 
-// validate runs the schema, turning a failure into a 422 problem and a
-// panic into a 400 one, so no input can crash the request.
-func (v *Validator) validate(sch *jsonschema.Schema, doc any, prefix string) (err error) {
+// validate runs the schema, turning a failure into a 422 problem whose
+// field errors are in in, and a panic into a 400 one, so no input can
+// crash the request.
+func (v *Validator) validate(sch *jsonschema.Schema, doc any, in string) (err error) {
 	defer func() {
 		if p := recover(); p != nil {
 			if v.logger != nil {
@@ -380,7 +401,7 @@ func (v *Validator) validate(sch *jsonschema.Schema, doc any, prefix string) (er
 	}()
 	if verr := sch.Validate(doc); verr != nil {
 		return apierrors.New(http.StatusUnprocessableEntity, apierrors.ReasonValidationFailed,
-			"The request does not match its schema.").WithErrors(fieldErrors(verr, prefix, v.maxErrors)...).WithCause(verr)
+			"The request does not match its schema.").WithErrors(fieldErrors(verr, in, v.maxErrors)...).WithCause(verr)
 	}
 	return nil
 }

@@ -118,7 +118,7 @@ func TestUnknownRoutesAndMethods(t *testing.T) {
 }
 
 // TestPathValidatorReadsChiParams: the item ID validator reads {id} from
-// chi and names it path:/id in the 422.
+// chi and names it in the 422: in path, at /id.
 func TestPathValidatorReadsChiParams(t *testing.T) {
 	t.Parallel()
 	srv, tokens, _, _ := newTestServer(t)
@@ -128,10 +128,10 @@ func TestPathValidatorReadsChiParams(t *testing.T) {
 			t.Fatalf("id %s: status = %d, want 422; body %s", id, resp.StatusCode, body)
 		}
 		var p struct {
-			Errors []struct{ Pointer string } `json:"errors"`
+			Errors []struct{ In, Pointer string } `json:"errors"`
 		}
-		if err := json.Unmarshal(body, &p); err != nil || len(p.Errors) != 1 || p.Errors[0].Pointer != "path:/id" {
-			t.Errorf("id %s: want one error at path:/id, body %s", id, body)
+		if err := json.Unmarshal(body, &p); err != nil || len(p.Errors) != 1 || p.Errors[0].In != "path" || p.Errors[0].Pointer != "/id" {
+			t.Errorf("id %s: want one error in path at /id, body %s", id, body)
 		}
 	}
 	// A valid ID reaches the handler, which reads it with chi.URLParam.

@@ -144,14 +144,14 @@ func (s *itemStore) list(w http.ResponseWriter, r *http.Request) {
 		limit = 20
 	}
 	if limit < 1 || limit > 100 { // the schema says so too; do not trust the wiring
-		apierrors.Write(w, r, badParam("query:/limit", "must be from 1 to 100"))
+		apierrors.Write(w, r, badParam(apierrors.InQuery, "/limit", "must be from 1 to 100"))
 		return
 	}
 	var after int64
 	if c, ok := q["cursor"].(string); ok {
 		n, err := strconv.ParseInt(c, 10, 64)
 		if err != nil || n < 0 {
-			apierrors.Write(w, r, badParam("query:/cursor", "must be a cursor this API returned"))
+			apierrors.Write(w, r, badParam(apierrors.InQuery, "/cursor", "must be a cursor this API returned"))
 			return
 		}
 		after = n
@@ -306,7 +306,7 @@ func newItem(body any) (item, error) {
 	}
 	price, ok := validate.Float64(m["price"])
 	if !ok {
-		return item{}, badParam("/price", "must be a number from 0 to 1000000")
+		return item{}, badParam(apierrors.InBody, "/price", "must be a number from 0 to 1000000")
 	}
 	it := item{Name: name, Price: price}
 	tags, _ := m["tags"].([]any)
@@ -324,10 +324,11 @@ func notFound() *apierrors.Problem {
 	return apierrors.New(http.StatusNotFound, apierrors.ReasonNotFound, "No item has this ID.")
 }
 
-// badParam is the 422 for one value.
-func badParam(pointer, detail string) *apierrors.Problem {
+// badParam is the 422 for one value: in says where (the body or a kind
+// of parameter), pointer is an RFC 6901 pointer within it.
+func badParam(in, pointer, detail string) *apierrors.Problem {
 	return apierrors.New(http.StatusUnprocessableEntity, apierrors.ReasonValidationFailed,
-		"The request does not match its schema.").WithErrors(apierrors.FieldError{Pointer: pointer, Detail: detail})
+		"The request does not match its schema.").WithErrors(apierrors.FieldError{In: in, Pointer: pointer, Detail: detail})
 }
 
 func healthz(w http.ResponseWriter, r *http.Request) {

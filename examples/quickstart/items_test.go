@@ -15,7 +15,7 @@ import (
 // The Owner resolver reads {id} through the router's accessor, before the
 // route's validator runs, and checks it with that validator first: every
 // JSON form of an integer names the same item, a malformed ID is the
-// validator's 422 at path:/id, and a well-formed one of no item a 404.
+// validator's 422 in path at /id, and a well-formed one of no item a 404.
 func TestOwnerOf(t *testing.T) {
 	t.Parallel()
 	s := newItemStore()
@@ -49,7 +49,7 @@ func TestOwnerOf(t *testing.T) {
 				tc.set(r, id)
 				_, err := owner(r)
 				var p *apierrors.Problem
-				if !errors.As(err, &p) || p.Status != want || (want == 422 && (len(p.Errors) != 1 || p.Errors[0].Pointer != "path:/id")) {
+				if !errors.As(err, &p) || p.Status != want || (want == 422 && (len(p.Errors) != 1 || p.Errors[0].In != apierrors.InPath || p.Errors[0].Pointer != "/id")) {
 					t.Errorf("owner of item %q: %v, want a %d problem", id, err, want)
 				}
 			}
@@ -100,13 +100,13 @@ func TestHandlers(t *testing.T) {
 		{"POST", "/v1/items", `{"name":"pen","price":3,"owner":"me"}`, http.StatusUnprocessableEntity, `"/owner"`},
 		{"POST", "/v1/items", `{"name":"pen","price":1e400}`, http.StatusUnprocessableEntity, `"/price"`},
 		{"GET", "/v1/items/1e0", "", http.StatusOK, `"id":1,`},
-		{"GET", "/v1/items/1.5", "", http.StatusUnprocessableEntity, `"path:/id"`},
-		{"GET", "/v1/items/1e19", "", http.StatusUnprocessableEntity, `"path:/id"`},
+		{"GET", "/v1/items/1.5", "", http.StatusUnprocessableEntity, `"in":"path","pointer":"/id"`},
+		{"GET", "/v1/items/1e19", "", http.StatusUnprocessableEntity, `"in":"path","pointer":"/id"`},
 		{"DELETE", "/v1/items/2.0", "", http.StatusOK, `{"deleted":2}`},
 		{"DELETE", "/v1/items/2", "", http.StatusNotFound, `"not_found"`},
-		{"DELETE", "/v1/items/abc", "", http.StatusUnprocessableEntity, `"path:/id"`},
+		{"DELETE", "/v1/items/abc", "", http.StatusUnprocessableEntity, `"in":"path","pointer":"/id"`},
 		{"GET", "/v1/items?limit=1e1", "", http.StatusOK, `"items":[]`}, // no principal: no items of its own
-		{"GET", "/v1/items?limit=1.5", "", http.StatusUnprocessableEntity, `"query:/limit"`},
+		{"GET", "/v1/items?limit=1.5", "", http.StatusUnprocessableEntity, `"in":"query","pointer":"/limit"`},
 	} {
 		w := serveItem(h, tc.method, tc.target, tc.body)
 		if w.Code != tc.want || !strings.Contains(w.Body.String(), tc.contains) {

@@ -53,7 +53,8 @@ type RateLimit struct {
 
 // FieldError is one validation failure, as sent to the client.
 type FieldError struct {
-	Pointer string // JSON Pointer to the failing field
+	In      string // where the value was: body, query, path, header, cookie (or response)
+	Pointer string // RFC 6901 JSON Pointer to the failing value within In
 	Detail  string
 	Keyword string
 }

@@ -169,7 +169,7 @@ func IntegerParams(t *testing.T, tg Target) {
 	const owned = 3
 	for _, c := range []struct {
 		limit string
-		want  int // the items served, or -1 for a 422 at query:/limit
+		want  int // the items served, or -1 for a 422 in query at /limit
 	}{
 		{"1e1", min(10, owned)},
 		{"5.0", min(5, owned)},
@@ -213,20 +213,21 @@ func IntegerParams(t *testing.T, tg Target) {
 }
 
 // checkRefused fails t unless resp is a 422 problem with one field error,
-// at pointer.
-func checkRefused(t testing.TB, resp Response, pointer string) {
+// at where ("query:/limit" for in query, at pointer /limit).
+func checkRefused(t testing.TB, resp Response, where string) {
 	t.Helper()
 	var p struct {
 		Status int    `json:"status"`
 		Reason string `json:"reason"`
 		Errors []struct {
+			In      string `json:"in"`
 			Pointer string `json:"pointer"`
 		} `json:"errors"`
 	}
 	err := json.Unmarshal(resp.Body, &p)
 	if resp.Status != http.StatusUnprocessableEntity || err != nil || p.Reason != "validation_failed" ||
-		len(p.Errors) != 1 || p.Errors[0].Pointer != pointer {
-		t.Fatalf("status %d, want a 422 validation_failed problem at %s; body %s", resp.Status, pointer, resp.Body)
+		len(p.Errors) != 1 || p.Errors[0].In+":"+p.Errors[0].Pointer != where {
+		t.Fatalf("status %d, want a 422 validation_failed problem at %s; body %s", resp.Status, where, resp.Body)
 	}
 	if ct := resp.Header.Get("Content-Type"); ct != "application/problem+json" {
 		t.Errorf("Content-Type %q, want application/problem+json", ct)
