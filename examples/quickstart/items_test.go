@@ -96,7 +96,7 @@ func TestHandlers(t *testing.T) {
 		want                 int
 		contains             string
 	}{
-		{"POST", "/v1/items", `{"name":"pen","price":3,"tags":["a"]}`, http.StatusCreated, `"id":2,`},
+		{"POST", "/v1/items", `{"name":"pen","price":3,"tags":["a"]}`, http.StatusCreated, `"id":2,"name":"pen","price":3,"tags":["a"]}`},
 		{"POST", "/v1/items", `{"name":"pen","price":3,"owner":"me"}`, http.StatusUnprocessableEntity, `"/owner"`},
 		{"POST", "/v1/items", `{"name":"pen","price":1e400}`, http.StatusUnprocessableEntity, `"/price"`},
 		{"GET", "/v1/items/1e0", "", http.StatusOK, `"id":1,`},
