@@ -307,7 +307,7 @@ func TestOCSF(t *testing.T) {
 	m := flush()[0]
 	for path, want := range map[string]int64{
 		"class_uid": 6003, "category_uid": 6, "activity_id": 4, "type_uid": 600304,
-		"status_id": 2, "http_response.code": 429, "severity_id": 3,
+		"status_id": 2, "api.response.code": 429, "severity_id": 3,
 	} {
 		if got := num(m, path); got != want {
 			t.Errorf("%s = %d, want %d", path, got, want)

@@ -40,9 +40,22 @@
 // client cannot forge or collide request IDs in the SIEM. An auditor used
 // without a Responder in front trusts no X-Request-ID at all.
 //
-// Config.Schema = OCSF maps the same event onto the OCSF API Activity class
-// (6003) instead. The route is http.route (the OpenTelemetry name; ECS has
-// none). apishield's own fields go under apishield (ECS) or unmapped (OCSF).
+// Config.Schema = OCSF writes OCSF 1.3.0 events instead, each in the class
+// that fits it: a request, and an application event logged inside one, is
+// API Activity (class 6003; the route is api.operation, the caller actor,
+// an anonymous one a user of type Anonymous); an application event logged
+// outside any request is Base Event (class 0), since no API call was made;
+// a brute-force alert is a Detection Finding (class 2004). apishield's own
+// fields go under unmapped, the level under metadata.log_level (OCSF has
+// no top-level level, so NewJSONHandler writes none), and the request ID
+// also under metadata.correlation_uid, which joins a request, the events
+// logged inside it and the alert it raised. The tests validate every kind
+// of event against the OCSF schema's own files. Two things OCSF 1.3.0
+// cannot hold are ours: http_request.http_method lists no PATCH (nor
+// extension methods), which go to unmapped.http_method, and API Activity
+// has no response size (unmapped.bytes_out). An application event inside a
+// request whose client IP no package resolved (ratelimit and ipfilter do)
+// has src_endpoint.name "unknown".
 //
 // A request that reached a deprecated route, or was refused past its
 // sunset, is tagged [TagDeprecatedRoute] ("deprecated_route") in ECS tags
@@ -53,9 +66,14 @@
 // request is excess_rate_limit_exceeded, authn_login_fail, authz_fail or
 // input_validation_fail when that package denied it (in that order of
 // precedence), authz_admin when it succeeded under Config.AdminPaths, and
-// http_request otherwise. [Auditor.Log] writes application events (admin
-// actions, role changes, logins the application checks itself) with any
-// name, preferably one of the Action constants.
+// http_request otherwise. A request for an object that does not exist (an
+// authz Owner resolver found none) is not_found, ranked below authz_fail
+// and above input_validation_fail: it is no access-control failure, so
+// alerts on authz_fail, which still gets requests for someone else's
+// object, stay clean, though the client gets the same 404 for both.
+// [Auditor.Log] writes application events (admin actions, role changes,
+// logins the application checks itself) with any name, preferably one of
+// the Action constants.
 //
 // # Wiring
 //
@@ -123,9 +141,9 @@
 // N authentication failures from one client IP, or for one user, within a
 // window raise one authn_brute_force_suspected alert per key and window
 // ([BruteForce]; on by default: 10 per minute). [Auditor.Stats] counts
-// requests by outcome and reason, auth failures, denials, rate-limited and
-// validation failures, alerts, drops and sink errors; Config.ExpvarName
-// publishes them through expvar.
+// requests by outcome and reason, auth failures, denials, objects not found,
+// rate-limited and validation failures, alerts, drops and sink errors;
+// Config.ExpvarName publishes them through expvar.
 //
 // # Security
 //

@@ -114,7 +114,7 @@ func (a *Auditor) ecsAttrs(e *entry) (top, ns []slog.Attr) {
 	if user := a.user(e); user != "" {
 		top = append(top, slog.GroupAttrs("user", slog.String("id", user)))
 	}
-	return top, a.nsAttrs(e)
+	return top, a.nsAttrs(e, nil)
 }
 
 // user is the event's user.id: the application's User, else the subject.
@@ -134,9 +134,8 @@ func (a *Auditor) route(e *entry) string {
 	return a.clean(r, 512)
 }
 
-// nsAttrs are apishield's own fields, the same in both schemas.
-func (a *Auditor) nsAttrs(e *entry) []slog.Attr {
-	var ns []slog.Attr
+// nsAttrs appends apishield's own fields, the same in both schemas, to ns.
+func (a *Auditor) nsAttrs(e *entry, ns []slog.Attr) []slog.Attr {
 	if e.clientID != "" {
 		// The client's word, never the event's request ID: a client
 		// could forge or collide that one. record accepted it as 1 to 64
