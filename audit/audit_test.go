@@ -94,7 +94,7 @@ func TestRequestEventECS(t *testing.T) {
 		"http.request.id":               id,
 		"apishield.client_request_id":   "req-1",
 		"http.request.method":           "POST",
-		"http.route":                    "POST /v1/items/{id}",
+		"apishield.route":               "POST /v1/items/{id}",
 		"url.path":                      "/v1/items/7",
 		"url.query":                     "q=" + Redacted,
 		"source.ip":                     "192.0.2.1",
@@ -246,8 +246,8 @@ func TestRoute(t *testing.T) {
 			a, flush, _ := newTest(t, Config{})
 			tt.h(a).ServeHTTP(httptest.NewRecorder(), httptest.NewRequest("GET", "/v1/items/3", nil))
 			lines := flush()
-			if got := str(lines[0], "http.route"); got != tt.want {
-				t.Errorf("http.route = %q, want %q", got, tt.want)
+			if got := str(lines[0], "apishield.route"); got != tt.want {
+				t.Errorf("apishield.route = %q, want %q", got, tt.want)
 			}
 		})
 	}

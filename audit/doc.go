@@ -23,13 +23,18 @@
 //
 //	{"log.level":"warn","message":"authz_fail","@timestamp":"2026-11-24T08:25:49.854239338Z",
 //	 "ecs":{"version":"8.11.0"},
-//	 "event":{"kind":"event","category":["iam","web"],"type":["access","denied"],
+//	 "event":{"kind":"event","category":["iam","api","web"],"type":["access","denied"],
 //	          "action":"authz_fail","outcome":"failure","reason":"forbidden","duration":24877,…},
-//	 "http":{"request":{"method":"GET","id":"01M86…"},"response":{"status_code":403,…},
-//	         "route":"GET /v1/items/{id}"},
+//	 "http":{"request":{"method":"GET","id":"01M86…"},"response":{"status_code":403,…}},
 //	 "url":{"path":"/v1/items/1","query":"limit=[REDACTED]"},"source":{"ip":"192.0.2.1"},
 //	 "user_agent":{"original":"curl/8.5"},"user":{"id":"alice"},
-//	 "apishield":{"principal":{…},"decisions":[{"package":"authz","outcome":"deny",…}]}}
+//	 "apishield":{"route":"GET /v1/items/{id}","principal":{…},
+//	              "decisions":[{"package":"authz","outcome":"deny",…}]}}
+//
+// Every key is an ECS 8.11 field or lies under apishield, and event.type
+// holds only types that the line's event.category expects; the tests check
+// every kind of event against ECS's own field list. ECS has no field for
+// the route pattern, so it is apishield.route.
 //
 // The request ID (http.request.id; api.request.uid in OCSF) is the one the
 // response carries in X-Request-ID: minted for the request, or set by a

@@ -54,11 +54,13 @@ func TestAuditEventsOnStdout(t *testing.T) {
 			Reason  string `json:"reason"`
 		} `json:"event"`
 		HTTP struct {
-			Route    string `json:"route"`
 			Response struct {
 				Status int `json:"status_code"`
 			} `json:"response"`
 		} `json:"http"`
+		Apishield struct {
+			Route string `json:"route"`
+		} `json:"apishield"`
 		URL struct {
 			Path  string `json:"path"`
 			Query string `json:"query"`
@@ -90,7 +92,7 @@ func TestAuditEventsOnStdout(t *testing.T) {
 		if err := json.Unmarshal([]byte(line), &e); err != nil {
 			t.Fatalf("audit line %d is not JSON: %v\n%s", i+1, err, line)
 		}
-		if e.Event.Action != w.action || e.User.ID != w.user || e.URL.Path != w.path || e.HTTP.Route != w.route || e.Event.Outcome != w.outcome || e.Event.Reason != w.reason ||
+		if e.Event.Action != w.action || e.User.ID != w.user || e.URL.Path != w.path || e.Apishield.Route != w.route || e.Event.Outcome != w.outcome || e.Event.Reason != w.reason ||
 			e.URL.Query != w.query || e.HTTP.Response.Status != w.status || e.Source.IP != "127.0.0.1" || e.Timestamp == "" {
 			t.Errorf("audit line %d = %+v, want %+v", i+1, e, w)
 		}
