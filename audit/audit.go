@@ -43,8 +43,10 @@ const (
 	// event.outcome, source.ip, user.id, http.request.method, url.path, ….
 	// Elastic, OpenSearch and most SIEMs ingest it without a parser.
 	ECS Schema = iota
-	// OCSF is the Open Cybersecurity Schema Framework's API Activity class
-	// (class_uid 6003), for Amazon Security Lake and other OCSF consumers.
+	// OCSF is the Open Cybersecurity Schema Framework 1.3.0, for Amazon
+	// Security Lake and other OCSF consumers: requests are API Activity
+	// (class_uid 6003), application events outside a request Base Event
+	// (0), brute-force alerts Detection Finding (2004).
 	OCSF
 )
 

@@ -94,7 +94,7 @@ func TestRequestEventECS(t *testing.T) {
 		"http.request.id":               id,
 		"apishield.client_request_id":   "req-1",
 		"http.request.method":           "POST",
-		"http.route":                    "POST /v1/items/{id}",
+		"apishield.route":               "POST /v1/items/{id}",
 		"url.path":                      "/v1/items/7",
 		"url.query":                     "q=" + Redacted,
 		"source.ip":                     "192.0.2.1",
@@ -246,8 +246,8 @@ func TestRoute(t *testing.T) {
 			a, flush, _ := newTest(t, Config{})
 			tt.h(a).ServeHTTP(httptest.NewRecorder(), httptest.NewRequest("GET", "/v1/items/3", nil))
 			lines := flush()
-			if got := str(lines[0], "http.route"); got != tt.want {
-				t.Errorf("http.route = %q, want %q", got, tt.want)
+			if got := str(lines[0], "apishield.route"); got != tt.want {
+				t.Errorf("apishield.route = %q, want %q", got, tt.want)
 			}
 		})
 	}
@@ -307,7 +307,7 @@ func TestOCSF(t *testing.T) {
 	m := flush()[0]
 	for path, want := range map[string]int64{
 		"class_uid": 6003, "category_uid": 6, "activity_id": 4, "type_uid": 600304,
-		"status_id": 2, "http_response.code": 429, "severity_id": 3,
+		"status_id": 2, "api.response.code": 429, "severity_id": 3,
 	} {
 		if got := num(m, path); got != want {
 			t.Errorf("%s = %d, want %d", path, got, want)

@@ -20,8 +20,12 @@ var errSyntax = errors.New("not a JSON object")
 // slog's "time" string (the event's own @timestamp or time is covered);
 // with the handler's level under "log.level" in lower case and its message
 // under "message", so lines from NewJSONHandler and from slog's own JSON
-// handler verify alike; and without the chain's hmac, which it returns in
-// chainFields with the rest of the chain group.
+// handler verify alike; without any top-level level in an OCSF line that
+// carries metadata.log_level (one with a top-level class_uid), where
+// NewJSONHandler writes none and the level is covered as
+// metadata.log_level (older OCSF lines, without it, keep theirs and still
+// verify); and without the chain's hmac, which it returns in chainFields
+// with the rest of the chain group.
 //
 // It is a small parser rather than encoding/json into a map because it runs
 // for every chained event on the writer: it builds everything in one
@@ -60,6 +64,7 @@ const (
 	ctxTop canonCtx = iota
 	ctxNamespace
 	ctxChain
+	ctxMeta // an OCSF line's metadata
 	ctxOther
 )
 
@@ -71,6 +76,8 @@ type canonParser struct {
 	cf              chainFields
 	chain           bool
 	hasSeq, hasPrev bool
+	ocsf            bool // the line has a top-level class_uid
+	metaLevel       bool // and metadata.log_level
 }
 
 // span is a parsed value: its canonical form scratch[q0:q1] and, for a
@@ -213,6 +220,10 @@ func (p *canonParser) object(depth int, ctx canonCtx) (span, error) {
 			case ctx == ctxNamespace && string(key) == "chain":
 				child = ctxChain
 				p.chain = true
+			case ctx == ctxTop && string(key) == "metadata":
+				child = ctxMeta
+			case ctx == ctxMeta && string(key) == "log_level":
+				p.metaLevel = true
 			}
 			p.ws()
 			start := p.i
@@ -254,6 +265,8 @@ func (p *canonParser) object(depth int, ctx canonCtx) (span, error) {
 					}
 				case "msg":
 					m.k0, m.k1 = p.key("message")
+				case "class_uid":
+					p.ocsf = true
 				}
 			}
 			if !drop {
@@ -274,6 +287,11 @@ func (p *canonParser) object(depth int, ctx canonCtx) (span, error) {
 		}
 	}
 	members := p.members[base:]
+	if ctx == ctxTop && p.ocsf && p.metaLevel {
+		members = slices.DeleteFunc(members, func(m member) bool {
+			return string(p.scratch[m.k0:m.k1]) == "log.level"
+		})
+	}
 	slices.SortFunc(members, func(a, b member) int {
 		return bytes.Compare(p.scratch[a.k0:a.k1], p.scratch[b.k0:b.k1])
 	})

@@ -23,13 +23,18 @@
 //
 //	{"log.level":"warn","message":"authz_fail","@timestamp":"2026-11-24T08:25:49.854239338Z",
 //	 "ecs":{"version":"8.11.0"},
-//	 "event":{"kind":"event","category":["iam","web"],"type":["access","denied"],
+//	 "event":{"kind":"event","category":["iam","api","web"],"type":["access","denied"],
 //	          "action":"authz_fail","outcome":"failure","reason":"forbidden","duration":24877,…},
-//	 "http":{"request":{"method":"GET","id":"01M86…"},"response":{"status_code":403,…},
-//	         "route":"GET /v1/items/{id}"},
+//	 "http":{"request":{"method":"GET","id":"01M86…"},"response":{"status_code":403,…}},
 //	 "url":{"path":"/v1/items/1","query":"limit=[REDACTED]"},"source":{"ip":"192.0.2.1"},
 //	 "user_agent":{"original":"curl/8.5"},"user":{"id":"alice"},
-//	 "apishield":{"principal":{…},"decisions":[{"package":"authz","outcome":"deny",…}]}}
+//	 "apishield":{"route":"GET /v1/items/{id}","principal":{…},
+//	              "decisions":[{"package":"authz","outcome":"deny",…}]}}
+//
+// Every key is an ECS 8.11 field or lies under apishield, and event.type
+// holds only types that the line's event.category expects; the tests check
+// every kind of event against ECS's own field list. ECS has no field for
+// the route pattern, so it is apishield.route.
 //
 // The request ID (http.request.id; api.request.uid in OCSF) is the one the
 // response carries in X-Request-ID: minted for the request, or set by a
@@ -40,9 +45,22 @@
 // client cannot forge or collide request IDs in the SIEM. An auditor used
 // without a Responder in front trusts no X-Request-ID at all.
 //
-// Config.Schema = OCSF maps the same event onto the OCSF API Activity class
-// (6003) instead. The route is http.route (the OpenTelemetry name; ECS has
-// none). apishield's own fields go under apishield (ECS) or unmapped (OCSF).
+// Config.Schema = OCSF writes OCSF 1.3.0 events instead, each in the class
+// that fits it: a request, and an application event logged inside one, is
+// API Activity (class 6003; the route is api.operation, the caller actor,
+// an anonymous one a user of type Anonymous); an application event logged
+// outside any request is Base Event (class 0), since no API call was made;
+// a brute-force alert is a Detection Finding (class 2004). apishield's own
+// fields go under unmapped, the level under metadata.log_level (OCSF has
+// no top-level level, so NewJSONHandler writes none), and the request ID
+// also under metadata.correlation_uid, which joins a request, the events
+// logged inside it and the alert it raised. The tests validate every kind
+// of event against the OCSF schema's own files. Two things OCSF 1.3.0
+// cannot hold are ours: http_request.http_method lists no PATCH (nor
+// extension methods), which go to unmapped.http_method, and API Activity
+// has no response size (unmapped.bytes_out). An application event inside a
+// request whose client IP no package resolved (ratelimit and ipfilter do)
+// has src_endpoint.name "unknown".
 //
 // A request that reached a deprecated route, or was refused past its
 // sunset, is tagged [TagDeprecatedRoute] ("deprecated_route") in ECS tags
@@ -53,9 +71,14 @@
 // request is excess_rate_limit_exceeded, authn_login_fail, authz_fail or
 // input_validation_fail when that package denied it (in that order of
 // precedence), authz_admin when it succeeded under Config.AdminPaths, and
-// http_request otherwise. [Auditor.Log] writes application events (admin
-// actions, role changes, logins the application checks itself) with any
-// name, preferably one of the Action constants.
+// http_request otherwise. A request for an object that does not exist (an
+// authz Owner resolver found none) is not_found, ranked below authz_fail
+// and above input_validation_fail: it is no access-control failure, so
+// alerts on authz_fail, which still gets requests for someone else's
+// object, stay clean, though the client gets the same 404 for both.
+// [Auditor.Log] writes application events (admin actions, role changes,
+// logins the application checks itself) with any name, preferably one of
+// the Action constants.
 //
 // # Wiring
 //
@@ -123,9 +146,9 @@
 // N authentication failures from one client IP, or for one user, within a
 // window raise one authn_brute_force_suspected alert per key and window
 // ([BruteForce]; on by default: 10 per minute). [Auditor.Stats] counts
-// requests by outcome and reason, auth failures, denials, rate-limited and
-// validation failures, alerts, drops and sink errors; Config.ExpvarName
-// publishes them through expvar.
+// requests by outcome and reason, auth failures, denials, objects not found,
+// rate-limited and validation failures, alerts, drops and sink errors;
+// Config.ExpvarName publishes them through expvar.
 //
 // # Security
 //

@@ -36,37 +36,16 @@ func (a *Auditor) ecsAttrs(e *entry) (top, ns []slog.Attr) {
 		slog.String("@timestamp", e.end.UTC().Format(time.RFC3339Nano)),
 		slog.GroupAttrs("ecs", slog.String("version", ECSVersion)))
 
-	kind := "event"
-	category := []string{"web"}
-	typ := []string{"access"}
-	switch e.action {
-	case ActionAuthnLoginFail, ActionAuthnLoginSuccess, ActionAuthnLoginFailMax, ActionAuthnTokenCreated,
-		ActionAuthnTokenRevoked, ActionAuthnTokenReuse:
-		category = []string{"authentication", "web"}
-	case ActionAuthzFail, ActionAuthzChange, ActionAuthzAdmin, ActionPrivilegeChanged:
-		category = []string{"iam", "web"}
-	case ActionBruteForceSuspected:
-		kind = "alert"
-		category = []string{"authentication", "intrusion_detection"}
-		typ = []string{"info"}
+	kind, category, typ := ecsClass(e)
+	ev := []slog.Attr{slog.String("kind", kind)}
+	if len(category) > 0 {
+		ev = append(ev, slog.Any("category", category))
 	}
-	switch {
-	case e.action == ActionBruteForceSuspected:
-	case e.outcome == Failure && e.status >= 500:
-		typ = append(typ, "error")
-	case e.outcome == Failure:
-		typ = append(typ, "denied")
-	case e.outcome == Success:
-		typ = append(typ, "allowed")
-	}
-	ev := []slog.Attr{
-		slog.String("kind", kind),
-		slog.Any("category", category),
+	ev = append(ev,
 		slog.Any("type", typ),
 		slog.String("action", e.action),
 		slog.String("outcome", e.outcome.String()),
-		slog.String("dataset", "apishield.audit"),
-	}
+		slog.String("dataset", "apishield.audit"))
 	if e.reason != "" {
 		ev = append(ev, slog.String("reason", a.clean(e.reason, 128)))
 	}
@@ -94,9 +73,6 @@ func (a *Auditor) ecsAttrs(e *entry) (top, ns []slog.Attr) {
 				slog.Int("status_code", e.status),
 				slog.GroupAttrs("body", slog.Int64("bytes", e.bytesOut))),
 		}
-		if r := a.route(e); r != "" {
-			http = append(http, slog.String("route", r))
-		}
 		top = append(top, slog.GroupAttrs("http", http...))
 		u := []slog.Attr{slog.String("path", a.clean(e.path, DefaultMaxPath))}
 		if q := a.cleanQuery(e.rawQuery); q != "" {
@@ -115,7 +91,66 @@ func (a *Auditor) ecsAttrs(e *entry) (top, ns []slog.Attr) {
 	if user := a.user(e); user != "" {
 		top = append(top, slog.GroupAttrs("user", slog.String("id", user)))
 	}
-	return top, a.nsAttrs(e)
+	// ECS has no field for the route pattern (http.route is
+	// OpenTelemetry's), so it is ours. Room for the chain, which the
+	// caller adds.
+	ns = make([]slog.Attr, 0, 8)
+	if r := a.route(e); r != "" {
+		ns = append(ns, slog.String("route", r))
+	}
+	return top, a.nsAttrs(e, ns)
+}
+
+// ecsClass returns e's event.kind, event.category and event.type, each
+// type one the categories expect (ECS lists them per category): a request
+// is in category api (an API call: allowed, denied) and web (web server
+// access: access, error), plus authentication or iam by its name; an
+// application event outside any request only in the latter.
+func ecsClass(e *entry) (kind string, category, typ []string) {
+	if e.alert() {
+		return "alert", []string{"authentication", "intrusion_detection"}, []string{"info"}
+	}
+	inRequest := !e.app || e.id != ""
+	if inRequest {
+		typ = append(typ, "access")
+	}
+	switch e.action {
+	case ActionAuthnLoginFail, ActionAuthnLoginSuccess, ActionAuthnLoginFailMax:
+		category, typ = append(category, "authentication"), append(typ, "start")
+	case ActionAuthnTokenRevoked:
+		category, typ = append(category, "authentication"), append(typ, "end")
+	case ActionAuthnTokenCreated, ActionAuthnTokenReuse:
+		category, typ = append(category, "authentication"), append(typ, "info")
+	case ActionUserCreated:
+		category, typ = append(category, "iam"), append(typ, "user", "creation")
+	case ActionUserUpdated:
+		category, typ = append(category, "iam"), append(typ, "user", "change")
+	case ActionUserDeleted:
+		category, typ = append(category, "iam"), append(typ, "user", "deletion")
+	case ActionAuthzChange, ActionPrivilegeChanged:
+		category, typ = append(category, "iam"), append(typ, "change")
+	case ActionAuthzAdmin:
+		category, typ = append(category, "iam"), append(typ, "admin")
+	case ActionAuthzFail:
+		category = append(category, "iam")
+	}
+	if inRequest {
+		category = append(category, "api", "web")
+		switch {
+		case e.outcome == Failure && e.status >= 500:
+			typ = append(typ, "error")
+		case e.outcome == Failure && e.action == ActionNotFound:
+			typ = append(typ, "info") // not a denial: nothing is there
+		case e.outcome == Failure:
+			typ = append(typ, "denied")
+		case e.outcome == Success:
+			typ = append(typ, "allowed")
+		}
+	}
+	if len(typ) == 0 {
+		typ = append(typ, "info")
+	}
+	return "event", category, typ
 }
 
 // user is the event's user.id: the application's User, else the subject.
@@ -135,9 +170,8 @@ func (a *Auditor) route(e *entry) string {
 	return a.clean(r, 512)
 }
 
-// nsAttrs are apishield's own fields, the same in both schemas.
-func (a *Auditor) nsAttrs(e *entry) []slog.Attr {
-	var ns []slog.Attr
+// nsAttrs appends apishield's own fields, the same in both schemas, to ns.
+func (a *Auditor) nsAttrs(e *entry, ns []slog.Attr) []slog.Attr {
 	if e.clientID != "" {
 		// The client's word, never the event's request ID: a client
 		// could forge or collide that one. record accepted it as 1 to 64

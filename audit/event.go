@@ -32,6 +32,16 @@ const (
 	ActionUserUpdated       = "user_updated"
 	ActionUserDeleted       = "user_deleted"
 
+	// ActionNotFound is a request refused because what it addressed does
+	// not exist, as a package recorded it: today an authz Owner rule whose
+	// resolver found no object. It is not an access-control failure, so
+	// it stays out of authz_fail, which keeps to requests for objects
+	// that exist and are someone else's (IDOR probing). The client cannot
+	// tell the two apart: the Owner rule answers both with one 404. It is
+	// not an OWASP name. A request that matched no route is an
+	// http_request with reason not_found.
+	ActionNotFound = "not_found"
+
 	// ActionBruteForceSuspected is emitted once per window when
 	// authentication failures from one client IP, or for one subject,
 	// reach the configured threshold (see [BruteForce]).
@@ -86,7 +96,9 @@ type Event struct {
 }
 
 // classify picks a request's event name, outcome and reason from its
-// record. It runs on the request path, so it must not allocate.
+// record. It runs on the request path, so it must not allocate. A
+// decision whose outcome is not_found (an object that does not exist) ranks
+// below a denial and above a validation failure.
 func classify(e *entry) {
 	failed := e.status >= 400
 	e.outcome = Success
@@ -97,18 +109,19 @@ func classify(e *entry) {
 	e.action = ActionRequest
 	rank := 0 // the most significant denial wins
 	for _, d := range e.snap.Decisions {
-		if d.Outcome != record.Deny {
-			continue
-		}
 		r, act := 0, ""
-		switch d.Package {
-		case "ratelimit":
-			r, act = 4, ActionRateLimitExceeded
-		case "auth":
-			r, act = 3, ActionAuthnLoginFail
-		case "authz":
-			r, act = 2, ActionAuthzFail
-		case "validate":
+		switch {
+		case d.Outcome == record.NotFound:
+			r, act = 2, ActionNotFound
+		case d.Outcome != record.Deny:
+			continue
+		case d.Package == "ratelimit":
+			r, act = 5, ActionRateLimitExceeded
+		case d.Package == "auth":
+			r, act = 4, ActionAuthnLoginFail
+		case d.Package == "authz":
+			r, act = 3, ActionAuthzFail
+		case d.Package == "validate":
 			r, act = 1, ActionInputValidation
 		}
 		if r > rank {

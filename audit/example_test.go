@@ -54,7 +54,7 @@ func Example_fanout() {
 	b, _ := os.ReadFile(f.Name())
 	fmt.Println("file has the same line:", strings.Count(string(b), "\n") == 1 && strings.Contains(string(b), `"route":"GET /v1/items/{id}"`))
 	// Output:
-	// {"log.level":"info","message":"http_request","ecs":{"version":"8.11.0"},"event":{"kind":"event","category":["web"],"type":["access","allowed"],"action":"http_request","outcome":"success","dataset":"apishield.audit"},"http":{"request":{"method":"GET","id":"<new ULID>","body":{"bytes":0}},"response":{"status_code":200,"body":{"bytes":2}},"route":"GET /v1/items/{id}"},"url":{"path":"/v1/items/7","query":"limit=[REDACTED]"},"source":{"ip":"192.0.2.1"},"apishield":{"client_request_id":"req-1"}}
+	// {"log.level":"info","message":"http_request","ecs":{"version":"8.11.0"},"event":{"kind":"event","category":["api","web"],"type":["access","allowed"],"action":"http_request","outcome":"success","dataset":"apishield.audit"},"http":{"request":{"method":"GET","id":"<new ULID>","body":{"bytes":0}},"response":{"status_code":200,"body":{"bytes":2}}},"url":{"path":"/v1/items/7","query":"limit=[REDACTED]"},"source":{"ip":"192.0.2.1"},"apishield":{"route":"GET /v1/items/{id}","client_request_id":"req-1"}}
 	// file has the same line: true
 }
 
@@ -73,7 +73,7 @@ func ExampleAuditor_Log() {
 	})
 	aud.Close(context.Background())
 	// Output:
-	// {"log.level":"info","message":"privilege_permissions_changed","ecs":{"version":"8.11.0"},"event":{"kind":"event","category":["iam","web"],"type":["access","allowed"],"action":"privilege_permissions_changed","outcome":"success","dataset":"apishield.audit"},"user":{"id":"admin-7"},"apishield":{"target":"user:42","fields":{"role":"billing","password":"[REDACTED]"}}}
+	// {"log.level":"info","message":"privilege_permissions_changed","ecs":{"version":"8.11.0"},"event":{"kind":"event","category":["iam"],"type":["change"],"action":"privilege_permissions_changed","outcome":"success","dataset":"apishield.audit"},"user":{"id":"admin-7"},"apishield":{"target":"user:42","fields":{"role":"billing","password":"[REDACTED]"}}}
 }
 
 // Verify checks a chained log.

@@ -43,7 +43,7 @@ type entry struct {
 	outcome Outcome
 	reason  string
 
-	event *Event // for app events only: a request's entry stays small
+	event *Event // for app events only (nil for an alert): a request's entry stays small
 
 	// set by the monitor for its own events
 	count  int
@@ -54,6 +54,10 @@ type entry struct {
 	// to the writer's CPU, so every byte copied twice costs).
 	snap record.Snapshot
 }
+
+// alert reports whether e is an alert the monitor raised: an event of the
+// auditor's own, not an application's.
+func (e *entry) alert() bool { return e.app && e.event == nil }
 
 var entryPool = sync.Pool{New: func() any {
 	return &entry{snap: record.Snapshot{Decisions: make([]record.Decision, 0, 8)}}

@@ -6,9 +6,12 @@ import (
 	"encoding/json"
 	"errors"
 	"log/slog"
+	"net/http"
 	"strings"
 	"sync"
 	"testing"
+
+	"github.com/apishield/apishield/internal/record"
 )
 
 // syncBuffer is a bytes.Buffer safe for the writer goroutine and the test.
@@ -156,4 +159,12 @@ func decodeLine(line []byte) (map[string]any, error) {
 		return nil, errors.New("not a JSON object")
 	}
 	return m, nil
+}
+
+// serveRec serves one request through a's Handler: h decides what the record
+// holds and what is written.
+func serveRec(a *Auditor, req *http.Request, h func(w http.ResponseWriter, r *http.Request, rec *record.Record)) {
+	serve(a, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		h(w, r, record.From(r.Context()))
+	}), req)
 }

@@ -74,8 +74,8 @@ func (m *monitor) observe(e *entry, alerts []*entry, c *counters) []*entry {
 	}
 	t := e.end
 	if e.clientIP.IsValid() {
-		if n, ok := m.hit("ip:"+e.clientIP.String(), t, c); ok {
-			al := m.alert(e, n, t)
+		if n, since, ok := m.hit("ip:"+e.clientIP.String(), t, c); ok {
+			al := m.alert(e, n, since, t)
 			al.clientIP = e.clientIP
 			alerts = append(alerts, al)
 			c.bruteForce.Add(1)
@@ -86,8 +86,8 @@ func (m *monitor) observe(e *entry, alerts []*entry, c *counters) []*entry {
 		user = e.event.User
 	}
 	if user != "" {
-		if n, ok := m.hit("user:"+user, t, c); ok {
-			al := m.alert(e, n, t)
+		if n, since, ok := m.hit("user:"+user, t, c); ok {
+			al := m.alert(e, n, since, t)
 			al.snap.Principal.Subject = user
 			alerts = append(alerts, al)
 			c.bruteForce.Add(1)
@@ -97,8 +97,8 @@ func (m *monitor) observe(e *entry, alerts []*entry, c *counters) []*entry {
 }
 
 // hit counts one failure for key and reports whether it reached the
-// threshold just now.
-func (m *monitor) hit(key string, t time.Time, c *counters) (int, bool) {
+// threshold just now, with the count and the start of the key's window.
+func (m *monitor) hit(key string, t time.Time, c *counters) (int, time.Time, bool) {
 	w := m.windows[key]
 	if w != nil && t.Sub(w.start) >= m.cfg.Window {
 		w.start, w.failures = t, 0
@@ -108,14 +108,14 @@ func (m *monitor) hit(key string, t time.Time, c *counters) (int, bool) {
 			m.sweep(t)
 			if len(m.windows) >= m.cfg.MaxKeys {
 				c.monitorOverflow.Add(1)
-				return 0, false
+				return 0, time.Time{}, false
 			}
 		}
 		w = &window{start: t}
 		m.windows[key] = w
 	}
 	w.failures++
-	return w.failures, w.failures == m.cfg.Threshold
+	return w.failures, w.start, w.failures == m.cfg.Threshold
 }
 
 // sweep forgets expired windows.
@@ -127,10 +127,11 @@ func (m *monitor) sweep(t time.Time) {
 	}
 }
 
-func (m *monitor) alert(cause *entry, n int, t time.Time) *entry {
+// alert returns the alert for n failures counted from since to t.
+func (m *monitor) alert(cause *entry, n int, since, t time.Time) *entry {
 	al := getEntry()
 	al.app = true
-	al.start, al.end = t, t
+	al.start, al.end = since, t
 	al.action = ActionBruteForceSuspected
 	al.outcome = Unknown
 	al.reason = "authentication_failures"

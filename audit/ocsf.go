@@ -3,19 +3,58 @@ package audit
 import (
 	"log/slog"
 	"net/http"
+	"strconv"
+
+	"github.com/apishield/apishield/internal/record"
 )
 
 // OCSFVersion is the OCSF schema version the events follow.
 const OCSFVersion = "1.3.0"
 
-// OCSF API Activity (class 6003) constants.
+// The OCSF classes events map onto (class_uid), with their categories. A
+// request, and an application event logged inside one, is API Activity:
+// an API call with its actor, source and operation. An application event
+// logged outside any request is Base Event, OCSF's class for events the
+// schema defines nowhere else: there was no API call, so API Activity's
+// required api, actor and src_endpoint would have to be invented, and the
+// action is the application's own name, which no narrower class fits. A
+// brute-force alert is a Detection Finding, OCSF's class for what a
+// detection engine raises.
 const (
-	ocsfClassAPIActivity = 6003
+	ocsfClassBase      = 0
+	ocsfClassDetection = 2004
+	ocsfClassAPI       = 6003
+
+	ocsfCategoryNone     = 0
+	ocsfCategoryFindings = 2
 	ocsfCategoryApp      = 6
 )
 
-// ocsfActivity maps a method onto the API Activity activity IDs.
-func ocsfActivity(method string) (int, string) {
+// ocsfClass is what the class-level attributes say of an event's class.
+type ocsfClass struct {
+	uid, category          int
+	name, categoryName     string
+	activity               int
+	activityName, typeName string
+	statusID               int
+	status                 string
+}
+
+// ocsfMethod reports whether OCSF 1.3.0 lists m for
+// http_request.http_method; other methods (PATCH among them) are logged as
+// unmapped.http_method, since the schema refuses them there.
+func ocsfMethod(m string) bool {
+	switch m {
+	case http.MethodConnect, http.MethodDelete, http.MethodGet, http.MethodHead,
+		http.MethodOptions, http.MethodPost, http.MethodPut, http.MethodTrace:
+		return true
+	}
+	return false
+}
+
+// apiActivity maps a request's method onto API Activity's activity IDs.
+// An ID of 99 (Other) carries the method as its name, as OCSF asks.
+func apiActivity(method string) (int, string) {
 	switch method {
 	case http.MethodPost:
 		return 1, "Create"
@@ -28,47 +67,120 @@ func ocsfActivity(method string) (int, string) {
 	case "":
 		return 0, "Unknown"
 	}
-	return 99, "Other"
+	return 99, method
 }
 
-// ocsfAttrs maps e onto OCSF API Activity fields. apishield's own fields
-// and the event name go under unmapped, which the caller closes.
-func (a *Auditor) ocsfAttrs(e *entry) (top, ns []slog.Attr) {
-	act, actName := ocsfActivity(e.method)
-	status, statusID := "Unknown", 0
+// appActivity maps an application event's action onto API Activity's
+// activity IDs: the Action constants that create, change or delete, and
+// Other (99, named by the action) for the rest.
+func appActivity(action string) (int, string) {
+	switch action {
+	case ActionUserCreated, ActionAuthnTokenCreated:
+		return 1, "Create"
+	case ActionUserUpdated, ActionAuthzChange, ActionPrivilegeChanged:
+		return 3, "Update"
+	case ActionUserDeleted:
+		return 4, "Delete"
+	}
+	return 99, action
+}
+
+// apiTypeName is the schema's type_name of an API Activity activity ID.
+func apiTypeName(id int) string {
+	switch id {
+	case 0:
+		return "API Activity: Unknown"
+	case 1:
+		return "API Activity: Create"
+	case 2:
+		return "API Activity: Read"
+	case 3:
+		return "API Activity: Update"
+	case 4:
+		return "API Activity: Delete"
+	}
+	return "API Activity: Other"
+}
+
+// class picks e's OCSF class and the class-level values.
+func (a *Auditor) class(e *entry) ocsfClass {
+	if e.alert() {
+		return ocsfClass{uid: ocsfClassDetection, name: "Detection Finding",
+			category: ocsfCategoryFindings, categoryName: "Findings",
+			activity: 1, activityName: "Create", typeName: "Detection Finding: Create",
+			statusID: 1, status: "New"}
+	}
+	c := ocsfClass{uid: ocsfClassAPI, name: "API Activity",
+		category: ocsfCategoryApp, categoryName: "Application Activity"}
+	switch {
+	case !e.app:
+		c.activity, c.activityName = apiActivity(e.method)
+		c.activityName = a.clean(c.activityName, 32)
+	case e.id != "": // an application event inside a request
+		c.activity, c.activityName = appActivity(e.action)
+	default:
+		c = ocsfClass{uid: ocsfClassBase, name: "Base Event",
+			category: ocsfCategoryNone, categoryName: "Uncategorized",
+			activity: 99, activityName: e.action}
+	}
+	if c.uid == ocsfClassBase {
+		c.typeName = "Base Event: Other"
+	} else {
+		c.typeName = apiTypeName(c.activity)
+	}
 	switch e.outcome {
 	case Success:
-		status, statusID = "Success", 1
+		c.statusID, c.status = 1, "Success"
 	case Failure:
-		status, statusID = "Failure", 2
+		c.statusID, c.status = 2, "Failure"
+	default:
+		c.status = "Unknown"
 	}
+	return c
+}
+
+// ocsfAttrs maps e onto its OCSF class's attributes. apishield's own
+// fields and the event name go under unmapped, which the caller closes.
+func (a *Auditor) ocsfAttrs(e *entry, level slog.Level) (top, ns []slog.Attr) {
+	c := a.class(e)
 	sev, sevName := 1, "Informational"
 	switch {
-	case e.action == ActionBruteForceSuspected:
+	case e.alert():
 		sev, sevName = 4, "High"
-	case e.outcome == Failure && e.action != ActionRequest:
+	case e.outcome == Failure && e.action != ActionRequest && e.action != ActionNotFound:
 		sev, sevName = 3, "Medium"
 	case e.outcome == Failure:
 		sev, sevName = 2, "Low"
 	}
-	top = []slog.Attr{
+	top = make([]slog.Attr, 0, 24)
+	top = append(top,
 		slog.Int64("time", e.end.UnixMilli()),
-		slog.Int("class_uid", ocsfClassAPIActivity),
-		slog.String("class_name", "API Activity"),
-		slog.Int("category_uid", ocsfCategoryApp),
-		slog.String("category_name", "Application Activity"),
-		slog.Int("activity_id", act),
-		slog.String("activity_name", actName),
-		slog.Int("type_uid", ocsfClassAPIActivity*100+act),
+		slog.Int("class_uid", c.uid),
+		slog.String("class_name", c.name),
+		slog.Int("category_uid", c.category),
+		slog.String("category_name", c.categoryName),
+		slog.Int("activity_id", c.activity),
+		slog.String("activity_name", c.activityName),
+		slog.Int("type_uid", c.uid*100+c.activity),
+		slog.String("type_name", c.typeName),
 		slog.Int("severity_id", sev),
 		slog.String("severity", sevName),
-		slog.Int("status_id", statusID),
-		slog.String("status", status),
-	}
+		slog.Int("status_id", c.statusID),
+		slog.String("status", c.status),
+	)
 	meta := []slog.Attr{
 		slog.String("version", OCSFVersion),
-		slog.String("event_code", e.action),
 		slog.GroupAttrs("product", slog.String("name", "apishield"), slog.String("vendor_name", "apishield")),
+		slog.String("event_code", e.action),
+		// OCSF has no top-level level: NewJSONHandler writes none for
+		// these lines, and the level is here.
+		slog.String("log_level", ocsfLevel(level)),
+	}
+	if e.id != "" {
+		// The one attribute every class has that joins an event to its
+		// request: the request's own event, the application events
+		// logged inside it, and the alert it raised.
+		meta = append(meta, slog.String("correlation_uid", e.id))
 	}
 	if t, ok := tagsAttr(e, "labels"); ok {
 		meta = append(meta, t)
@@ -77,38 +189,77 @@ func (a *Auditor) ocsfAttrs(e *entry) (top, ns []slog.Attr) {
 	if e.reason != "" {
 		top = append(top, slog.String("status_detail", a.clean(e.reason, 128)))
 	}
-	if e.method != "" {
+	ns = make([]slog.Attr, 0, 8) // room for the chain, which the caller adds
+	ns = append(ns, slog.String("action", e.action))
+	switch c.uid {
+	case ocsfClassAPI:
+		top, ns = a.ocsfAPI(e, top, ns)
+	case ocsfClassDetection:
+		top = a.ocsfFinding(e, top)
+	default: // Base Event: no actor attribute, so the user goes with ours
+		if user := a.user(e); user != "" {
+			ns = append(ns, slog.GroupAttrs("user", slog.String("uid", user)))
+		}
+	}
+	return top, a.nsAttrs(e, ns)
+}
+
+// ocsfAPI adds API Activity's attributes: api, actor and src_endpoint
+// (required), and for a request its times and http_request.
+func (a *Auditor) ocsfAPI(e *entry, top, ns []slog.Attr) ([]slog.Attr, []slog.Attr) {
+	op := a.route(e)
+	if op == "" && !e.app {
+		op = a.clean(e.method, 32)
+	}
+	if op == "" {
+		op = e.action // an application event where the route is unknown
+	}
+	api := []slog.Attr{slog.String("operation", op), slog.GroupAttrs("request", slog.String("uid", e.id))}
+	if !e.app {
 		top = append(top,
 			slog.Int64("start_time", e.start.UnixMilli()),
 			slog.Int64("end_time", e.end.UnixMilli()),
 			slog.Int64("duration", ms(e.end.Sub(e.start))))
-		op := a.route(e)
-		if op == "" {
-			op = a.clean(e.method, 32)
+		api = append(api, slog.GroupAttrs("response", slog.Int("code", e.status)))
+	}
+	top = append(top, slog.GroupAttrs("api", api...))
+	if !e.app {
+		var req []slog.Attr
+		if ocsfMethod(e.method) {
+			req = append(req, slog.String("http_method", e.method))
+		} else {
+			ns = append(ns, slog.String("http_method", a.clean(e.method, 32)))
 		}
-		top = append(top, slog.GroupAttrs("api",
-			slog.String("operation", op),
-			slog.GroupAttrs("request", slog.String("uid", e.id)),
-			slog.GroupAttrs("response", slog.Int("code", e.status))))
-		req := []slog.Attr{
-			slog.String("http_method", a.clean(e.method, 32)),
-			slog.GroupAttrs("url", urlAttrs(a, e)...),
-		}
+		req = append(req, slog.GroupAttrs("url", urlAttrs(a, e)...))
 		if e.userAgent != "" {
 			req = append(req, slog.String("user_agent", a.clean(e.userAgent, DefaultMaxUserAgent)))
 		}
 		if e.bytesIn >= 0 {
 			req = append(req, slog.Int64("length", e.bytesIn))
 		}
-		top = append(top,
-			slog.GroupAttrs("http_request", req...),
-			slog.GroupAttrs("http_response", slog.Int("code", e.status), slog.Int64("length", e.bytesOut)))
-	} else if e.id != "" {
-		top = append(top, slog.GroupAttrs("api", slog.GroupAttrs("request", slog.String("uid", e.id))))
+		top = append(top, slog.GroupAttrs("http_request", req...))
+		// API Activity has no http_response: the status is
+		// api.response.code, the body's size ours.
+		ns = append(ns, slog.Int64("bytes_out", e.bytesOut))
 	}
+	top = append(top, slog.GroupAttrs("src_endpoint", a.srcEndpoint(e)))
+	return append(top, slog.GroupAttrs("actor", a.actor(e)...)), ns
+}
+
+// srcEndpoint is the client's address; an event whose address nobody
+// resolved (an application event inside a request that neither ratelimit
+// nor ipfilter saw) names it unknown, since the class requires one.
+func (a *Auditor) srcEndpoint(e *entry) slog.Attr {
 	if e.clientIP.IsValid() {
-		top = append(top, slog.GroupAttrs("src_endpoint", slog.String("ip", e.clientIP.String())))
+		return slog.String("ip", e.clientIP.String())
 	}
+	return slog.String("name", "unknown")
+}
+
+// actor is who made the call: the user and the client application, or,
+// for a caller no package authenticated, a user of type Anonymous, since
+// the class requires an actor and OCSF has no type for one.
+func (a *Auditor) actor(e *entry) []slog.Attr {
 	var actor []slog.Attr
 	if user := a.user(e); user != "" {
 		actor = append(actor, slog.GroupAttrs("user", slog.String("uid", user)))
@@ -116,11 +267,55 @@ func (a *Auditor) ocsfAttrs(e *entry) (top, ns []slog.Attr) {
 	if e.snap.Principal.ClientID != "" {
 		actor = append(actor, slog.String("app_uid", a.clean(e.snap.Principal.ClientID, 256)))
 	}
-	if len(actor) > 0 {
-		top = append(top, slog.GroupAttrs("actor", actor...))
+	if len(actor) == 0 {
+		actor = append(actor, slog.GroupAttrs("user",
+			slog.String("name", "anonymous"), slog.Int("type_id", 99), slog.String("type", "Anonymous")))
 	}
-	ns = append([]slog.Attr{slog.String("action", e.action)}, a.nsAttrs(e)...)
-	return top, ns
+	return actor
+}
+
+// ocsfFinding adds a Detection Finding's attributes for a brute-force
+// alert: what was found (finding_info), on what evidence (the client IP or
+// the user), and the failures it counted over the window.
+func (a *Auditor) ocsfFinding(e *entry, top []slog.Attr) []slog.Attr {
+	var evidence slog.Attr
+	what := "for one user"
+	if e.clientIP.IsValid() {
+		what = "from one client IP"
+		evidence = slog.GroupAttrs("src_endpoint", slog.String("ip", e.clientIP.String()))
+	} else {
+		evidence = slog.GroupAttrs("user", slog.String("uid", a.clean(e.snap.Principal.Subject, 256)))
+	}
+	return append(top,
+		slog.Int("count", e.count),
+		slog.Int64("start_time", e.start.UnixMilli()),
+		slog.Int64("end_time", e.end.UnixMilli()),
+		slog.GroupAttrs("finding_info",
+			slog.String("uid", record.NewID()),
+			slog.String("title", "Authentication brute force suspected"),
+			slog.String("desc", strconv.Itoa(e.count)+" authentication failures "+what+" within "+e.window.String()),
+			slog.Any("types", []string{ActionBruteForceSuspected}),
+			slog.GroupAttrs("analytic", slog.String("name", "brute_force"), slog.Int("type_id", 1), slog.String("type", "Rule"))),
+		slog.Any("evidences", []map[string]any{evidenceMap(evidence)}))
+}
+
+// evidenceMap turns one evidence attribute into the object of the
+// evidences array (slog has no array of groups).
+func evidenceMap(at slog.Attr) map[string]any {
+	inner := map[string]any{}
+	for _, g := range at.Value.Group() {
+		inner[g.Key] = g.Value.String()
+	}
+	return map[string]any{at.Key: inner}
+}
+
+// ocsfLevel is the level as NewJSONHandler writes it in ECS lines, for the
+// two levels the auditor uses, without an allocation.
+func ocsfLevel(l slog.Level) string {
+	if l == slog.LevelWarn {
+		return "warn"
+	}
+	return "info"
 }
 
 func urlAttrs(a *Auditor, e *entry) []slog.Attr {

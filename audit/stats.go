@@ -19,6 +19,7 @@ type Stats struct {
 
 	AuthFailures        uint64 // authn_login_fail events
 	Denials             uint64 // authz_fail events
+	NotFound            uint64 // not_found events (objects that do not exist)
 	RateLimited         uint64 // excess_rate_limit_exceeded events
 	ValidationFailures  uint64 // input_validation_fail events
 	BruteForceSuspected uint64 // authn_brute_force_suspected events emitted
@@ -37,7 +38,8 @@ type Stats struct {
 
 type counters struct {
 	requests, appEvents, success, failure                     counter
-	authFailures, denials, rateLimited, validationFailures    counter
+	authFailures, denials, notFound, rateLimited              counter
+	validationFailures                                        counter
 	bruteForce, emitted, dropped, sinkErrors, monitorOverflow counter
 
 	// reasons is read on the request path of every failure: a map under
@@ -72,6 +74,8 @@ func (c *counters) outcome(e *entry) {
 		c.authFailures.Add(1)
 	case ActionAuthzFail:
 		c.denials.Add(1)
+	case ActionNotFound:
+		c.notFound.Add(1)
 	case ActionRateLimitExceeded:
 		c.rateLimited.Add(1)
 	case ActionInputValidation:
@@ -111,7 +115,7 @@ func (a *Auditor) Stats() Stats {
 	s := Stats{
 		Requests: c.requests.Load(), AppEvents: c.appEvents.Load(),
 		Success: c.success.Load(), Failure: c.failure.Load(),
-		AuthFailures: c.authFailures.Load(), Denials: c.denials.Load(),
+		AuthFailures: c.authFailures.Load(), Denials: c.denials.Load(), NotFound: c.notFound.Load(),
 		RateLimited: c.rateLimited.Load(), ValidationFailures: c.validationFailures.Load(),
 		BruteForceSuspected: c.bruteForce.Load(),
 		Emitted:             c.emitted.Load(), Dropped: c.dropped.Load(),

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"sync"
 	"time"
 )
 
@@ -56,7 +57,7 @@ func (w *writerState) emit(e *entry) {
 	}
 	var top, ns []slog.Attr
 	if a.schema == OCSF {
-		top, ns = a.ocsfAttrs(e)
+		top, ns = a.ocsfAttrs(e, level)
 	} else {
 		top, ns = a.ecsAttrs(e)
 	}
@@ -111,36 +112,85 @@ func nsKey(s Schema) string {
 	return "apishield"
 }
 
-// NewJSONHandler returns a slog JSON handler that writes one ECS-ready
-// line per event: no "time" (events carry @timestamp), "level" renamed to
-// log.level in lower case and "msg" to message, as the ECS logging
-// specification wants. opts may be nil; its ReplaceAttr, if any, runs
-// after the renaming.
+// NewJSONHandler returns a slog JSON handler that writes one line per
+// event, as each schema wants it. ECS: no "time" (events carry
+// @timestamp), "level" renamed to log.level in lower case and "msg" to
+// message, as the ECS logging specification wants. OCSF: "msg" renamed to
+// message and no level at all, since OCSF has no such attribute (the level
+// is in metadata.log_level); the handler knows an OCSF event by its record,
+// which has no time because the event carries its own. opts may be nil;
+// its ReplaceAttr, if any, runs after the renaming.
+//
+// Lines from other handlers carry slog's own keys and do not validate
+// against either schema.
 func NewJSONHandler(w interface{ Write([]byte) (int, error) }, opts *slog.HandlerOptions) slog.Handler {
 	var o slog.HandlerOptions
 	if opts != nil {
 		o = *opts
 	}
 	user := o.ReplaceAttr
-	o.ReplaceAttr = func(groups []string, a slog.Attr) slog.Attr {
-		if len(groups) == 0 {
-			switch a.Key {
-			case slog.TimeKey:
-				if a.Value.Kind() == slog.KindTime { // slog's own, not OCSF's time
-					return slog.Attr{}
+	rename := func(dropLevel bool) func([]string, slog.Attr) slog.Attr {
+		return func(groups []string, a slog.Attr) slog.Attr {
+			if len(groups) == 0 {
+				switch a.Key {
+				case slog.TimeKey:
+					if a.Value.Kind() == slog.KindTime { // slog's own, not OCSF's time
+						return slog.Attr{}
+					}
+				case slog.LevelKey:
+					if dropLevel {
+						return slog.Attr{}
+					}
+					a = slog.String("log.level", levelName(a.Value))
+				case slog.MessageKey:
+					a.Key = "message"
 				}
-			case slog.LevelKey:
-				a = slog.String("log.level", levelName(a.Value))
-			case slog.MessageKey:
-				a.Key = "message"
 			}
+			if user != nil {
+				a = user(groups, a)
+			}
+			return a
 		}
-		if user != nil {
-			a = user(groups, a)
-		}
-		return a
 	}
-	return slog.NewJSONHandler(w, &o)
+	// The two handlers share one lock around w, so their lines never
+	// interleave, as one handler's would not.
+	lw := &lockedWriter{w: w}
+	ecs, ocsf := o, o
+	ecs.ReplaceAttr, ocsf.ReplaceAttr = rename(false), rename(true)
+	return &jsonHandler{ecs: slog.NewJSONHandler(lw, &ecs), ocsf: slog.NewJSONHandler(lw, &ocsf)}
+}
+
+// jsonHandler sends a record with a time (ECS, and anything else) to one
+// JSON handler and a record without one (OCSF) to the other.
+type jsonHandler struct{ ecs, ocsf slog.Handler }
+
+func (h *jsonHandler) Enabled(ctx context.Context, l slog.Level) bool { return h.ecs.Enabled(ctx, l) }
+
+func (h *jsonHandler) Handle(ctx context.Context, r slog.Record) error {
+	if r.Time.IsZero() {
+		return h.ocsf.Handle(ctx, r)
+	}
+	return h.ecs.Handle(ctx, r)
+}
+
+func (h *jsonHandler) WithAttrs(as []slog.Attr) slog.Handler {
+	return &jsonHandler{ecs: h.ecs.WithAttrs(as), ocsf: h.ocsf.WithAttrs(as)}
+}
+
+func (h *jsonHandler) WithGroup(name string) slog.Handler {
+	return &jsonHandler{ecs: h.ecs.WithGroup(name), ocsf: h.ocsf.WithGroup(name)}
+}
+
+// lockedWriter serializes writes to w.
+type lockedWriter struct {
+	mu sync.Mutex
+	w  interface{ Write([]byte) (int, error) }
+}
+
+func (l *lockedWriter) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.w.Write(p)
 }
 
 func levelName(v slog.Value) string {

@@ -30,8 +30,10 @@
 //
 //	no principal            401 unauthenticated    auth's own 401 for no credentials (see below)
 //	missing scope           403 insufficient_scope WWW-Authenticate: Bearer error="insufficient_scope", scope="items:write"
-//	role, claim, owner,     403 forbidden          (the same body for every rule: no hint of which failed)
-//	tenant, Not, Func
+//	role, claim, tenant,    403 forbidden          (the same body for every rule: no hint of which failed)
+//	Not, Func
+//	owner: someone else's   404 not_found          (the same body for both: no hint of which IDs exist)
+//	object, or none
 //	step-up                 401 step_up_required   WWW-Authenticate: Bearer error="insufficient_user_authentication", acr_values="…", max_age=300
 //	a resolver's error      500 internal           (the cause goes to the log only)
 //
@@ -154,7 +156,11 @@
 // match no route are passed to the router, which answers 404 or 405; a
 // router's NotFound or MethodNotAllowed handler is therefore outside the
 // policy and must not serve data. Dry-run mode enforces nothing. The
-// object-level check answers 403 for an object that exists but is not the
-// caller's; an Owner resolver that should hide existence returns a 404
-// problem instead.
+// object-level check ([Owner], [CheckOwner] with [NotFound]) answers an
+// object that is not the caller's and one that does not exist alike, with
+// the 404 an unmatched path gets, so a caller cannot enumerate IDs; the
+// request record tells the two apart (a denial, or the outcome not_found),
+// and so does audit (authz_fail, or not_found). A resolver whose answer
+// depends on whose the object is (ErrDenied for someone else's, say) tells
+// the caller what the rule hides.
 package authz

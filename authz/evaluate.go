@@ -67,9 +67,15 @@ func logNoPrincipal(ctx context.Context, log *slog.Logger, rec *record.Record, r
 		slog.String("request_id", rec.ID()), slog.String("method", r.Method), slog.String("route", rec.Route()))
 }
 
-// denyDecision is the record's entry for a denial.
+// denyDecision is the record's entry for a denial; a refusal because the
+// object does not exist has outcome not_found, which audit logs apart from
+// access-control failures.
 func denyDecision(v *verdict) record.Decision {
-	return record.Decision{Package: pkg, Outcome: record.Deny, Reason: v.deny.Reason, Rule: v.rule}
+	outcome := record.Deny
+	if v.notFound {
+		outcome = record.NotFound
+	}
+	return record.Decision{Package: pkg, Outcome: outcome, Reason: v.deny.Reason, Rule: v.rule}
 }
 
 // logDeny logs a denial at debug level: audit records denials, so the log

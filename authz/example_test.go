@@ -17,12 +17,13 @@ type item struct{ ID, Name, Owner string }
 
 var items = map[string]item{"1": {ID: "1", Name: "pen", Owner: "alice"}}
 
-// ownerOf is the Owner resolver: the owner of the item the path names, or a
-// 404 problem, so the rule answers for a missing item as the handler would.
+// ownerOf is the Owner resolver: the owner of the item the path names, or
+// ErrNotFound. The rule answers a missing item as it answers someone else's
+// (404), and records which it was.
 func ownerOf(r *http.Request) (string, error) {
 	it, ok := items[r.PathValue("id")]
 	if !ok {
-		return "", apierrors.New(http.StatusNotFound, apierrors.ReasonNotFound, "No item has this ID.")
+		return "", authz.ErrNotFound
 	}
 	return it.Owner, nil
 }
@@ -110,7 +111,7 @@ func Example() {
 	// POST   /v1/items          bob       403 Bearer error="insufficient_scope", scope="items:write"
 	// POST   /v1/items          alice     200
 	// GET    /v1/items/1        alice     200
-	// GET    /v1/items/1        bob       403
+	// GET    /v1/items/1        bob       404
 	// GET    /v1/items/9        bob       404
 	// DELETE /v1/admin/items/1  alice     403
 	// DELETE /v1/admin/items/1  root      401 Bearer error="insufficient_user_authentication", error_description="A stronger or more recent authentication is required", max_age=600
@@ -119,12 +120,13 @@ func Example() {
 }
 
 // ExampleCheckOwner checks ownership in the handler, which loads the item
-// anyway, instead of resolving it twice.
+// anyway, instead of resolving it twice. A missing item is answered with
+// NotFound, so that bob cannot tell it from alice's item.
 func ExampleCheckOwner() {
 	get := func(w http.ResponseWriter, r *http.Request) {
 		it, ok := items[r.PathValue("id")]
 		if !ok {
-			apierrors.Write(w, r, apierrors.New(http.StatusNotFound, apierrors.ReasonNotFound, "No item has this ID."))
+			apierrors.Write(w, r, authz.NotFound(r))
 			return
 		}
 		if err := authz.CheckOwner(r, it.Owner); err != nil {
@@ -137,16 +139,17 @@ func ExampleCheckOwner() {
 	mux.Handle("GET /v1/items/{id}", authz.Require(authz.AllScopes("items:read"))(http.HandlerFunc(get)))
 	handler := apierrors.Recover(demoAuth(mux))
 
-	for _, token := range []string{"alice", "bob"} {
-		req := httptest.NewRequest("GET", "/v1/items/1", nil)
-		req.Header.Set("Authorization", "Bearer "+token)
+	for _, c := range []struct{ token, id string }{{"alice", "1"}, {"bob", "1"}, {"bob", "9"}} {
+		req := httptest.NewRequest("GET", "/v1/items/"+c.id, nil)
+		req.Header.Set("Authorization", "Bearer "+c.token)
 		w := httptest.NewRecorder()
 		handler.ServeHTTP(w, req)
-		fmt.Println(token, w.Code)
+		fmt.Println(c.token, c.id, w.Code)
 	}
 	// Output:
-	// alice 200
-	// bob 403
+	// alice 1 200
+	// bob 1 404
+	// bob 9 404
 }
 
 // ExampleWildcardScopes opts one rule in to wildcard scopes.

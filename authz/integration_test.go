@@ -98,7 +98,7 @@ var apiCases = []apiCase{
 	{name: "scope missing", method: "POST", path: "/v1/items", headers: reader, status: 403, reason: "insufficient_scope"},
 	{name: "write scope", method: "POST", path: "/v1/items", headers: writer, status: 200},
 	{name: "owner reads own item", method: "GET", path: "/v1/items/1", headers: reader, status: 200, body: "ok 1"},
-	{name: "other user refused (BOLA)", method: "GET", path: "/v1/items/1", headers: bob, status: 403, reason: "forbidden"},
+	{name: "other user refused (BOLA)", method: "GET", path: "/v1/items/1", headers: bob, status: 404, reason: "not_found"},
 	{name: "bob reads his", method: "GET", path: "/v1/items/2", headers: bob, status: 200, body: "ok 2"},
 	{name: "unknown item is the resolver's 404", method: "GET", path: "/v1/items/999", headers: reader, status: 404, reason: "not_found"},
 	{name: "tenant bound", method: "GET", path: "/v1/tenants/acme/items", headers: acme, status: 200},
@@ -253,7 +253,7 @@ func TestChiMounted(t *testing.T) {
 			runAPI(t, r, []apiCase{
 				{name: "sub root", method: "GET", path: "/v1/sub", headers: reader, status: 200},
 				{name: "owner", method: "GET", path: "/v1/sub/items/1", headers: reader, status: 200, body: "ok 1"},
-				{name: "not owner", method: "GET", path: "/v1/sub/items/1", headers: bob, status: 403},
+				{name: "not owner", method: "GET", path: "/v1/sub/items/1", headers: bob, status: 404},
 				{name: "tenant", method: "GET", path: "/v1/sub/acme/items", headers: acme, status: 200},
 				{name: "other tenant", method: "GET", path: "/v1/sub/globex/items", headers: acme, status: 403},
 				{name: "no policy", method: "GET", path: "/v1/sub/forgotten", headers: admin, status: 403},
@@ -398,7 +398,7 @@ func TestChiUnderServeMux(t *testing.T) {
 		{name: "scope granted", method: "GET", path: "/v1/items", headers: reader, status: 200},
 		{name: "anonymous", method: "GET", path: "/v1/items", status: 401},
 		{name: "owner", method: "GET", path: "/v1/items/1", headers: reader, status: 200, body: "ok 1"},
-		{name: "not owner", method: "GET", path: "/v1/items/1", headers: bob, status: 403},
+		{name: "not owner", method: "GET", path: "/v1/items/1", headers: bob, status: 404},
 		{name: "no policy", method: "GET", path: "/v1/forgotten", headers: admin, status: 403},
 	})
 }
@@ -424,7 +424,7 @@ func TestConcurrentRequests(t *testing.T) {
 					for i := range 50 {
 						id, sub, want := "1", "alice", 200
 						if (g+i)%2 == 1 {
-							id, sub, want = "2", "alice", 403
+							id, sub, want = "2", "alice", 404
 						}
 						req := httptest.NewRequest("GET", "/v1/items/"+id, nil)
 						req.Header.Set("X-Test-Subject", sub)

@@ -1,9 +1,11 @@
 package authz
 
 import (
+	"errors"
 	"net/http"
 
 	"github.com/apishield/apishield/auth"
+	apierrors "github.com/apishield/apishield/errors"
 )
 
 // An OwnerFunc returns the owner of the object a request addresses, usually
@@ -12,21 +14,43 @@ import (
 // policy makes the value readable even when it runs before the router (see
 // the package documentation).
 //
-// It returns ErrDenied to refuse with 403 forbidden; a *apierrors.Problem to
-// send that problem (a 404 not_found for an object that does not exist, so
-// the rule answers as the handler would); any other error to fail closed
+// For an object that does not exist it returns [ErrNotFound], or a
+// *apierrors.Problem with status 404 (whose detail is not sent: see
+// [OwnerRule]). It returns ErrDenied to refuse with 403 forbidden; another
+// *apierrors.Problem to send that problem; any other error to fail closed
 // with a 500 whose cause is logged, never sent.
 type OwnerFunc func(r *http.Request) (owner string, err error)
 
 // An OwnerRule is an object-level check (OWASP API1, broken object level
-// authorization): the addressed object's owner must be the caller. It fails
-// with 403 forbidden, never saying whether the object exists or whose it is.
+// authorization): the addressed object's owner must be the caller.
+//
+// It answers an object that is someone else's and an object that does not
+// exist with the same 404 not_found problem, so a caller cannot learn which
+// IDs exist by probing them. The request record, and so the audit log,
+// tells them apart: someone else's object is a denial (audit's authz_fail,
+// the mark of IDOR probing), a missing one has outcome not_found (audit's
+// not_found event), so that alerts on authz_fail are not set off by stale
+// links and typos.
 type OwnerRule struct {
 	resolve OwnerFunc
 	claim   []string // compare with this claim instead of the subject
 	name    string
-	denied  *verdict
+	denied  *verdict // someone else's object
+	missing *verdict // no object
 	err     error
+}
+
+// ownerVerdicts are a rule's two refusals, built once so that refusing
+// allocates nothing.
+func ownerVerdicts(name string) (denied, missing *verdict) {
+	return &verdict{deny: problemNotFound, rule: name}, &verdict{deny: problemNotFound, rule: name, notFound: true}
+}
+
+// objectMissing reports whether a resolver's error says the object does
+// not exist.
+func objectMissing(err error) bool {
+	var p *apierrors.Problem
+	return errors.Is(err, ErrNotFound) || errors.As(err, &p) && p.Status == http.StatusNotFound
 }
 
 // Owner returns a rule that resolves the owner of the addressed object with
@@ -36,7 +60,8 @@ type OwnerRule struct {
 // When the handler loads the object anyway, checking there with
 // [CheckOwner] saves the second look-up.
 func Owner(resolve OwnerFunc) *OwnerRule {
-	o := &OwnerRule{resolve: resolve, name: "owner", denied: &verdict{deny: problemForbidden, rule: "owner"}}
+	o := &OwnerRule{resolve: resolve, name: "owner"}
+	o.denied, o.missing = ownerVerdicts(o.name)
 	if resolve == nil {
 		o.err = invalidRule(o.name, "Owner needs a resolver").check()
 	}
@@ -49,7 +74,7 @@ func Owner(resolve OwnerFunc) *OwnerRule {
 func (o *OwnerRule) ByClaim(pointer string) *OwnerRule {
 	c := *o
 	c.name = "owner(" + pointer + ")"
-	c.denied = &verdict{deny: problemForbidden, rule: c.name}
+	c.denied, c.missing = ownerVerdicts(c.name)
 	ptr, err := parsePointer(pointer)
 	if err != nil {
 		c.err = invalidRule(c.name, "%v", err).check()
@@ -72,6 +97,9 @@ func (o *OwnerRule) eval(r *http.Request, p *auth.Principal, pv pathValues) *ver
 	owner, err := o.resolve(r)
 	pv.restore(l)
 	if err != nil {
+		if objectMissing(err) {
+			return o.missing
+		}
 		return fromError(o.name, err)
 	}
 	if owner != "" && owner == o.subject(p) {

@@ -1,11 +1,13 @@
 package authz_test
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"testing"
 
 	"github.com/apishield/apishield/auth"
@@ -25,20 +27,26 @@ func TestOwner(t *testing.T) {
 		principal func(*auth.Principal)
 		status    int
 		reason    string
+		missing   bool // recorded as not_found rather than a denial
 	}{
 		{name: "subject owns", rule: authz.Owner(fixed("alice", nil)), status: 204},
-		{name: "other owner", rule: authz.Owner(fixed("bob", nil)), status: 403, reason: forbidden},
-		{name: "empty owner", rule: authz.Owner(fixed("", nil)), status: 403, reason: forbidden},
+		{name: "other owner", rule: authz.Owner(fixed("bob", nil)), status: 404, reason: notFound},
+		{name: "empty owner", rule: authz.Owner(fixed("", nil)), status: 404, reason: notFound},
 		{name: "empty owner, empty subject", rule: authz.Owner(fixed("", nil)),
-			principal: func(p *auth.Principal) { p.Subject = "" }, status: 403, reason: forbidden},
+			principal: func(p *auth.Principal) { p.Subject = "" }, status: 404, reason: notFound},
 		{name: "resolver denies", rule: authz.Owner(fixed("", fmt.Errorf("archived: %w", authz.ErrDenied))), status: 403, reason: forbidden},
-		{name: "resolver's problem is sent", rule: authz.Owner(fixed("", apierrors.New(http.StatusNotFound, apierrors.ReasonNotFound, "No item has this ID."))),
-			status: 404, reason: "not_found"},
+		{name: "resolver's not found", rule: authz.Owner(fixed("", fmt.Errorf("item 1: %w", authz.ErrNotFound))),
+			status: 404, reason: notFound, missing: true},
+		{name: "resolver's 404 problem", rule: authz.Owner(fixed("", apierrors.New(http.StatusNotFound, apierrors.ReasonNotFound, "No item has this ID."))),
+			status: 404, reason: notFound, missing: true},
+		{name: "resolver's other problem is sent", rule: authz.Owner(fixed("", apierrors.New(http.StatusGone, apierrors.ReasonNotFound, "Archived."))),
+			status: 410, reason: notFound},
 		{name: "resolver fails closed", rule: authz.Owner(fixed("alice", errBoom)), status: 500, reason: internal},
 		{name: "tenant-owned object", rule: authz.Owner(fixed("acme", nil)).ByClaim("/tenant"), status: 204},
-		{name: "other tenant's object", rule: authz.Owner(fixed("globex", nil)).ByClaim("/tenant"), status: 403, reason: forbidden},
-		{name: "tenant claim not a string", rule: authz.Owner(fixed("3", nil)).ByClaim("/level"), status: 403, reason: forbidden},
-		{name: "tenant claim absent", rule: authz.Owner(fixed("acme", nil)).ByClaim("/nope"), status: 403, reason: forbidden},
+		{name: "other tenant's object", rule: authz.Owner(fixed("globex", nil)).ByClaim("/tenant"), status: 404, reason: notFound},
+		{name: "other tenant's object missing", rule: authz.Owner(fixed("", authz.ErrNotFound)).ByClaim("/tenant"), status: 404, reason: notFound, missing: true},
+		{name: "tenant claim not a string", rule: authz.Owner(fixed("3", nil)).ByClaim("/level"), status: 404, reason: notFound},
+		{name: "tenant claim absent", rule: authz.Owner(fixed("acme", nil)).ByClaim("/nope"), status: 404, reason: notFound},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -54,7 +62,100 @@ func TestOwner(t *testing.T) {
 			if c.served != (tt.status == 204) {
 				t.Errorf("served %v with status %d", c.served, c.resp.Code)
 			}
+			ds := authzDecisions(c.rec)
+			want := map[bool]record.Outcome{false: record.Deny, true: record.NotFound}[tt.missing]
+			if tt.status == 204 {
+				want = record.Allow
+			}
+			if len(ds) != 1 || ds[0].Outcome != want || ds[0].Rule != tt.rule.String() && tt.status != 204 {
+				t.Errorf("got decisions %+v, want one %s by %s", ds, want, tt.rule)
+			}
 		})
+	}
+}
+
+// TestOwnerHidesExistence: someone else's object and a missing one get the
+// same answer, status, headers and body but for the request ID, whichever
+// way the resolver says "missing"; the record tells them apart.
+func TestOwnerHidesExistence(t *testing.T) {
+	t.Parallel()
+	owners := map[string]string{"1": "bob"}
+	resolvers := map[string]authz.OwnerFunc{
+		"ErrNotFound": func(r *http.Request) (string, error) {
+			if o, ok := owners[r.PathValue("id")]; ok {
+				return o, nil
+			}
+			return "", authz.ErrNotFound
+		},
+		"404 problem": func(r *http.Request) (string, error) {
+			if o, ok := owners[r.PathValue("id")]; ok {
+				return o, nil
+			}
+			return "", apierrors.New(http.StatusNotFound, apierrors.ReasonNotFound, "No item has this ID.")
+		},
+	}
+	for name, resolve := range resolvers {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			answer := func(id string) (string, record.Outcome) {
+				req := httptest.NewRequest("GET", "/v1/items/x", nil)
+				req.SetPathValue("id", id)
+				c := do(t, authz.Require(authz.Owner(resolve)), as(req, alice()))
+				return answerOf(t, c.resp), authzDecisions(c.rec)[0].Outcome
+			}
+			foreign, fo := answer("1")
+			missing, mo := answer("9")
+			if foreign != missing {
+				t.Errorf("someone else's object:\n%s\na missing one:\n%s", foreign, missing)
+			}
+			if fo != record.Deny || mo != record.NotFound {
+				t.Errorf("recorded %s and %s, want deny and not_found", fo, mo)
+			}
+		})
+	}
+}
+
+// answerOf is a response as the client sees it, without the request ID,
+// which differs between any two requests.
+func answerOf(t *testing.T, w *httptest.ResponseRecorder) string {
+	t.Helper()
+	var body map[string]any
+	if err := json.Unmarshal(w.Body.Bytes(), &body); err != nil {
+		t.Fatalf("body %q: %v", w.Body.String(), err)
+	}
+	delete(body, "request_id")
+	h := w.Header().Clone()
+	h.Del("X-Request-Id")
+	b, _ := json.Marshal(body)
+	return fmt.Sprintf("%d %v %s", w.Code, h, b)
+}
+
+// TestNotFoundInHandler: a handler that finds no object answers with
+// NotFound exactly as CheckOwner answers someone else's object, and the
+// record tells them apart; an anonymous caller gets the 401 either way.
+func TestNotFoundInHandler(t *testing.T) {
+	t.Parallel()
+	answer := func(p *auth.Principal, check func(*http.Request) error) (string, []record.Decision) {
+		var rec *record.Record
+		h := installRecord(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			apierrors.Write(w, r, check(r))
+		}), &rec)
+		w := httptest.NewRecorder()
+		h.ServeHTTP(w, as(httptest.NewRequest("GET", "/v1/items/x", nil), p))
+		return answerOf(t, w), authzDecisions(rec)
+	}
+	foreign, fd := answer(alice(), func(r *http.Request) error { return authz.CheckOwner(r, "bob") })
+	missing, md := answer(alice(), authz.NotFound)
+	if foreign != missing || !strings.HasPrefix(missing, "404 ") {
+		t.Errorf("CheckOwner on someone else's object:\n%s\nNotFound:\n%s\nwant the same 404", foreign, missing)
+	}
+	if len(fd) != 1 || fd[0].Outcome != record.Deny || len(md) != 1 || md[0].Outcome != record.NotFound || md[0].Reason != notFound {
+		t.Errorf("recorded %+v and %+v, want deny and not_found", fd, md)
+	}
+	anonForeign, _ := answer(nil, func(r *http.Request) error { return authz.CheckOwner(r, "bob") })
+	anonMissing, _ := answer(nil, authz.NotFound)
+	if anonForeign != anonMissing || !strings.HasPrefix(anonMissing, "401 ") {
+		t.Errorf("anonymous: CheckOwner\n%s\nNotFound\n%s\nwant the same 401", anonForeign, anonMissing)
 	}
 }
 

@@ -283,9 +283,9 @@ func TestCheckOwner(t *testing.T) {
 		want      string // "" for nil
 	}{
 		{"owner", "alice", alice(), ""},
-		{"other owner", "bob", alice(), forbidden},
-		{"empty owner", "", alice(), forbidden},
-		{"empty owner and subject", "", &auth.Principal{}, forbidden},
+		{"other owner", "bob", alice(), notFound},
+		{"empty owner", "", alice(), notFound},
+		{"empty owner and subject", "", &auth.Principal{}, notFound},
 		{"anonymous", "alice", nil, unauthn},
 	}
 	for _, tt := range tests {

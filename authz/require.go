@@ -86,12 +86,34 @@ func checkIn(r *http.Request, rule Rule) error {
 }
 
 // CheckOwner is the object-level check for a handler that has loaded the
-// object: it returns nil when owner is the principal's Subject, else a 403
-// forbidden problem (or 401 unauthenticated without a principal) to write
-// with apierrors.Write. An empty owner never matches. The decision is
-// recorded in the request record.
+// object: it returns nil when owner is the principal's Subject, else the
+// 404 not_found problem the [Owner] rule sends (or 401 unauthenticated
+// without a principal) to write with apierrors.Write. An empty owner never
+// matches. The decision is recorded in the request record. A handler that
+// finds no object answers with [NotFound], so that the two answers are the
+// same.
 func CheckOwner(r *http.Request, owner string) error {
 	return checkIn(r, ownerValue(owner))
+}
+
+// NotFound is [CheckOwner]'s counterpart for a handler that found no
+// object: it returns the same 404 not_found problem CheckOwner returns for
+// someone else's object (or 401 unauthenticated without a principal, as
+// CheckOwner does, so that an anonymous caller cannot probe either), and
+// records the outcome not_found, which audit logs apart from denials.
+func NotFound(r *http.Request) error {
+	return checkIn(r, missingObject{})
+}
+
+// missingObject is the rule NotFound decides: there is no object.
+type missingObject struct{}
+
+var ownerDenied, ownerMissing = ownerVerdicts("owner")
+
+func (missingObject) String() string { return "owner" }
+func (missingObject) check() error   { return nil }
+func (missingObject) eval(*http.Request, *auth.Principal, pathValues) *verdict {
+	return ownerMissing
 }
 
 // ownerValue is the rule CheckOwner decides: a known owner.
@@ -103,5 +125,5 @@ func (o ownerValue) eval(_ *http.Request, p *auth.Principal, _ pathValues) *verd
 	if o != "" && string(o) == p.Subject {
 		return nil
 	}
-	return &verdict{deny: problemForbidden, rule: "owner"}
+	return ownerDenied
 }

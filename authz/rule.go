@@ -38,6 +38,9 @@ type Rule interface {
 type verdict struct {
 	deny *apierrors.Problem
 	rule string // the name of the rule that denied
+	// notFound marks a refusal because the addressed object does not
+	// exist: recorded with outcome not_found, not as a denial.
+	notFound bool
 }
 
 // failed reports whether v is a failure to decide (a 5xx) rather than a
@@ -48,6 +51,11 @@ func (v *verdict) failed() bool { return v != nil && v.deny.Status >= 500 }
 // deny the request with 403 forbidden.
 var ErrDenied = errors.New("authz: denied")
 
+// ErrNotFound is returned, possibly wrapped, by an [OwnerFunc] for an
+// object that does not exist. The rule answers it exactly as it answers an
+// object that is someone else's (404 not_found), and records it apart.
+var ErrNotFound = errors.New("authz: not found")
+
 // ErrInvalidRule is wrapped by the error of a rule built with bad arguments.
 var ErrInvalidRule = errors.New("authz: invalid rule")
 
@@ -56,6 +64,12 @@ var (
 	problemForbidden = apierrors.New(http.StatusForbidden, apierrors.ReasonForbidden,
 		"The caller may not perform this operation.")
 	problemInternal = apierrors.New(http.StatusInternalServerError, apierrors.ReasonInternal, "")
+	// problemNotFound answers an object-level check, whether the object
+	// is someone else's or does not exist: one answer, so that a caller
+	// cannot learn which IDs exist (OWASP API1). Its detail is the one the
+	// errors package writes for a path no route matches.
+	problemNotFound = apierrors.New(http.StatusNotFound, apierrors.ReasonNotFound,
+		"No resource matches the request.")
 )
 
 // fromError turns the error of a user-supplied function into a verdict,

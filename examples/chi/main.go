@@ -200,7 +200,7 @@ func curlCommands(base string) []string {
 		"curl -i -X POST " + token + jsonBody + `-d '{"name":"pen","price":3}' ` + base + "/v1/items  # 201",
 		"curl -i -X POST " + reader + jsonBody + `-d '{"name":"pen","price":3}' ` + base + "/v1/items  # 403",
 		"curl -i " + token + base + "/v1/items/1  # 200",
-		"curl -i " + reader + base + "/v1/items/1  # 403",
+		"curl -i " + reader + base + "/v1/items/1  # 404",
 		"curl -i -X POST " + token + jsonBody + `-d '{"name":' ` + base + "/v1/items  # 400",
 		"curl -i " + token + base + "/v1/items/999  # 404",
 		"curl -i " + token + base + "/v1/items/abc  # 422",

@@ -21,6 +21,11 @@ const (
 	// Error means the package could not decide, for example because its store
 	// was unreachable; the reason says which way it failed.
 	Error Outcome = "error"
+	// NotFound means the package refused because what the request addressed
+	// does not exist, for example an object an authz Owner resolver did not
+	// find. It is a refusal, but not an access-control failure: audit logs it
+	// apart from denials.
+	NotFound Outcome = "not_found"
 )
 
 // A Decision is one package's verdict on the request.
