@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"math/rand/v2"
+	"net/http"
+	"net/http/httptest"
 	"runtime"
 	"strconv"
 	"sync"
@@ -13,6 +15,8 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
+	"github.com/apishield/apishield/auth"
+	"github.com/apishield/apishield/internal/record"
 	"github.com/apishield/apishield/internal/redistest"
 )
 
@@ -383,3 +387,44 @@ func BenchmarkRedis(b *testing.B) {
 }
 
 func runtimeProcs() int { return runtime.GOMAXPROCS(0) }
+
+// benchWriter is a ResponseWriter that keeps nothing but its header map,
+// which each benchmark iteration clears, so the rows measure the
+// middleware and not a recorder.
+type benchWriter struct{ h http.Header }
+
+func (w *benchWriter) Header() http.Header         { return w.h }
+func (w *benchWriter) Write(p []byte) (int, error) { return len(p), nil }
+func (w *benchWriter) WriteHeader(int)             {}
+
+// BenchmarkHandler measures the allow path of Handler, headers included,
+// beside a floor that only installs the request record (which the
+// limiter's Handler does first) and calls an empty handler.
+func BenchmarkHandler(b *testing.B) {
+	noop := http.HandlerFunc(func(http.ResponseWriter, *http.Request) {})
+	byIP, err := ByIP(IPConfig{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	perIP := MustNew(Config{Name: "ip", Key: byIP, Policies: benchPolicies})
+	perSubject := MustNew(Config{Name: "subject", Key: BySubject(), Policies: benchPolicies3})
+	r := httptest.NewRequest("GET", "/v1/items", nil)
+	r.RemoteAddr = "192.0.2.1:4000"
+	r = r.WithContext(auth.NewContext(r.Context(), &auth.Principal{Subject: "alice", Issuer: "https://issuer.example"}))
+	run := func(b *testing.B, h http.Handler) {
+		b.ReportAllocs()
+		w := &benchWriter{h: http.Header{}}
+		for b.Loop() {
+			clear(w.h)
+			h.ServeHTTP(w, r)
+		}
+	}
+	b.Run("floor-record", func(b *testing.B) {
+		run(b, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			w, r, _ = record.Install(w, r)
+			noop.ServeHTTP(w, r)
+		}))
+	})
+	b.Run("one-limiter", func(b *testing.B) { run(b, perIP.Handler(noop)) })
+	b.Run("two-limiters", func(b *testing.B) { run(b, perIP.Handler(perSubject.Handler(noop))) })
+}
