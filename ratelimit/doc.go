@@ -89,22 +89,15 @@
 // always. The refusal costs no scan of the store, so a flood of new keys
 // stays cheap; it is recorded as a denial with rule "store_full".
 //
-// [NewRedisStore] shares the limits between instances through Redis, Redis
-// Sentinel or Redis Cluster (any redis.UniversalClient). Each decision is
-// one EVALSHA of one script that decides every policy atomically on Redis's
-// clock, so instances admit exactly the limit together whatever their clock
-// skew; a Redis that lost the script (a restart, a Sentinel failover to a
-// replica, SCRIPT FLUSH) is sent it once with EVAL. Keys carry a hash tag, so all policies of a client share a Cluster
-// slot, and the tag is an HMAC of the identity, so Redis never holds a raw
-// address, subject or API key. Keys expire exactly when their buckets are
-// full. Each call has a deadline (50ms) and no retry; repeated failures open
-// a circuit breaker that probes Redis in the background and closes within
-// one probe interval (100ms) of Redis's return. While Redis is unavailable
-// the limiter's [FailureMode] decides: FailClosed (503 overloaded, the
+// The package github.com/apishield/apishield/ratelimit/redisstore shares
+// the limits between instances through Redis, Redis Sentinel or Redis
+// Cluster, exactly and in one round trip per decision. It is a package of
+// its own so that a service whose limits are in memory does not link a
+// Redis client. While a store is unavailable the
+// limiter's [FailureMode] decides: FailClosed (503 overloaded, the
 // default), FailOpen, or Local (an in-memory limit at a share of each
-// policy). After Redis denies a client, the same client is refused locally
-// until its retry time, so a flood of rejected requests costs no round
-// trips.
+// policy). Other stores implement [Store]; [Decision.Decide] gives them
+// the memory store's arithmetic.
 //
 // # Responses
 //

@@ -6,7 +6,8 @@ import (
 )
 
 // A Store keeps GCRA state and decides admissions. [NewMemoryStore] keeps it
-// in the process; [NewRedisStore] shares it between instances.
+// in the process; the redisstore package shares it between instances
+// through Redis.
 //
 // Take decides req.Cost for req.Key under every policy in req.Policies at
 // once and fills d: either all policies admit the cost and all of them

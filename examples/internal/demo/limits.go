@@ -10,8 +10,8 @@ import (
 // RateLimits builds the demo API's two limiters: per client IP (placed
 // before auth, so floods are refused before any cryptography) and per
 // subject (placed after it). store keeps their state: nil gives each its own
-// memory store; a ratelimit.NewRedisStore shares the limits between
-// instances (see examples/quickstart/limits.go).
+// memory store; a redisstore.Store shares the limits between instances (see
+// examples/gateway/limits.go).
 func RateLimits(store ratelimit.Store, logger *slog.Logger) (perIP, perSubject *ratelimit.Limiter, err error) {
 	// Behind a reverse proxy, list it: ratelimit.ParseTrustedProxies([]string{"10.0.0.0/8"}).
 	byIP, err := ratelimit.ByIP(ratelimit.IPConfig{})
