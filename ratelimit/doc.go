@@ -101,17 +101,48 @@
 //
 // # Responses
 //
-// A denied request gets 429 rate_limited through apierrors.Write, with
-// Retry-After (whole seconds, rounded up, so never early) and the fields of
-// draft-ietf-httpapi-ratelimit-headers on every decided response:
+// Every decided response carries the fields of
+// draft-ietf-httpapi-ratelimit-headers-11 ("RateLimit header fields for
+// HTTP"), structured-field lists with one item per policy of every limiter
+// that decided the request, in the order they ran: a per-IP limiter's
+// items, then a per-subject limiter's. For the recommended stack, after
+// 21 requests of one subject:
 //
-//	RateLimit-Policy: "subject";q=1000;w=3600, "daily";q=10000;w=86400
-//	RateLimit: "subject";r=0;t=72, "daily";r=9980;t=173
+//	RateLimit-Policy: "ip";q=700;w=60, "subject";q=1020;w=3600, "daily";q=20000;w=86400
+//	RateLimit: "ip";r=79;t=1, "subject";r=0;t=4, "daily";r=9980;t=9
+//
+// In RateLimit-Policy, w is the Period in whole seconds, rounded up, and q
+// is what the policy admits within any w seconds: the Burst at once and
+// then one unit per interval, so 600 per minute with a burst of 100 is
+// q=700;w=60. In RateLimit, r is the units the policy admits now and t the
+// seconds until it admits one more: within t seconds the client can use no
+// more than r. Like Retry-After, t is rounded up, so for a policy that
+// refills faster than once a second, one second may bring more than one
+// unit. Item names are the policies' names, unless an earlier limiter on
+// the request used them: then the later limiter's are "limiter/policy",
+// so the names in a response are distinct.
+//
+// A denied request gets 429 rate_limited through apierrors.Write, with
+// the draft's quota-exceeded problem type and its violated-policies member,
+// the names of the refusing policies as in the fields:
+//
+//	{"type":"https://iana.org/assignments/http-problem-types#quota-exceeded",
+//	 "title":"Too Many Requests","status":429,…,"reason":"rate_limited",
+//	 "violated-policies":["subject"]}
+//
+// Its Retry-After is in whole seconds, rounded up, so never early, and
+// never earlier than the t of a refusing policy or of any item on the
+// response with nothing available (r=0), such as a per-IP policy that this
+// request exhausted before the per-subject limiter refused it. A cost
+// larger than a policy's burst gets no Retry-After and no RateLimit items
+// (the store was not asked), only RateLimit-Policy. Under the Local failure
+// mode the fields describe the local, smaller policies.
 //
 // Config.LegacyHeaders adds X-RateLimit-Limit, -Remaining and -Reset
-// (seconds from now). Config.Shadow decides and records without enforcing.
-// Every decision, allow, deny, skip or error, is written to apishield's
-// request record for audit.
+// (seconds until the bucket is full) for the tightest policy of all the
+// limiters on the request. Config.Shadow decides and records without
+// enforcing or sending fields. Every decision, allow, deny, skip or error,
+// is written to apishield's request record for audit.
 //
 // # Concurrency and adaptive limits
 //

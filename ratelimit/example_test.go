@@ -102,7 +102,7 @@ func Example() {
 	// Output:
 	// alice: map[200:20 429:1]
 	// Retry-After: 4
-	// RateLimit-Policy: "subject";q=1000;w=3600, "daily";q=10000;w=86400
+	// RateLimit-Policy: "ip";q=700;w=60, "subject";q=1020;w=3600, "daily";q=20000;w=86400
 	// bob: 200
 }
 

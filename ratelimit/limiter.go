@@ -137,7 +137,10 @@ type Limiter struct {
 	logger    *slog.Logger
 	logGate   logGate
 
-	policyHeader string // RateLimit-Policy, fixed per limiter
+	// RateLimit-Policy items, fixed per limiter: named by the policies,
+	// or, when another limiter on the request uses those names, by
+	// qualifier ("limiter/") and the policies.
+	policyItems, qualifiedItems, qualifier string
 }
 
 // New validates cfg and returns a limiter. Errors wrap ErrInvalidConfig.
@@ -196,7 +199,9 @@ func newLimiter(cfg Config) (*Limiter, error) {
 	default:
 		return nil, fmt.Errorf("%w: unknown OnStoreError %v", ErrInvalidConfig, l.mode)
 	}
-	l.policyHeader = policyHeader(policies)
+	l.qualifier = cfg.Name + "/"
+	l.policyItems = policyItems("", policies)
+	l.qualifiedItems = policyItems(l.qualifier, policies)
 	return l, nil
 }
 
