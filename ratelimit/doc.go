@@ -57,6 +57,23 @@
 // anonymous request for BySubject) passes undecided and is recorded as a
 // skip.
 //
+// One rule for key functions: a key function built from configuration
+// that can be wrong (ByIP's IPConfig, ByAPIKey's header name,
+// ByRouteFunc's route function, the functions Join and First combine)
+// checks it when it is built and returns (KeyFunc, error), the error
+// wrapping [ErrInvalidConfig]; a key function built from nothing that can
+// be wrong (BySubject, and ByRoute, whose inner function may be nil)
+// returns the KeyFunc alone. So a mistake shows at start-up, never as a
+// limiter that fails or limits nothing on every request. Like every
+// secondary constructor in apishield, none has a Must form: check the
+// error where the limiters are built.
+//
+//	byKey, err := ratelimit.ByAPIKey("X-API-Key")
+//	if err != nil {
+//		return err
+//	}
+//	perKey, err := ratelimit.New(ratelimit.Config{Name: "key", Key: byKey, Policies: policies})
+//
 // ByAPIKey keys the credential exactly as auth verifies it, so one
 // credential has one budget however its header is spelled: for
 // Authorization, the credential [auth.ParseAuthorization] returns ("Bearer

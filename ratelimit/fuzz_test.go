@@ -60,7 +60,7 @@ func FuzzByAPIKey(f *testing.F) {
 	for _, s := range []string{"Bearer k", "ApiKey  k", "apikey k", "Bearer\tk", "Bearer", "Basic dTpw", "Bearer k=", "Bearer k==x", " Bearer k", "", "k", "ask_0123456789abcdef_x"} {
 		f.Add(s)
 	}
-	fromAuthz, fromHeader := ByAPIKey("Authorization"), ByAPIKey("X-API-Key")
+	fromAuthz, fromHeader := mustKey(ByAPIKey("Authorization")), mustKey(ByAPIKey("X-API-Key"))
 	f.Fuzz(func(t *testing.T, value string) {
 		r := httptest.NewRequest("GET", "/", nil)
 		r.Header["Authorization"] = []string{value}
