@@ -170,20 +170,15 @@ func collides(vs []string, prefix string, policies []Policy) bool {
 	return false
 }
 
-// join appends item to the list values vs, as one field value.
-func join(vs []string, item string) string {
-	n := len(item)
+// appendList appends the list values vs to b, each followed by ", ", as
+// the start of one field value. Empty values are empty lists: left out.
+func appendList(b []byte, vs []string) []byte {
 	for _, v := range vs {
-		n += len(v) + 2
+		if strings.Trim(v, " \t") != "" {
+			b = append(append(b, v...), ", "...)
+		}
 	}
-	var b strings.Builder
-	b.Grow(n)
-	for _, v := range vs {
-		b.WriteString(v)
-		b.WriteString(", ")
-	}
-	b.WriteString(item)
-	return b.String()
+	return b
 }
 
 // setHeaders adds d's items to the RateLimit-Policy and RateLimit fields of
@@ -215,17 +210,12 @@ func (l *Limiter) setHeaders(h http.Header, d *Decision, buf []byte) (prefix str
 		items = src.qualifiedItems
 	}
 	if len(prev) > 0 {
-		h["Ratelimit-Policy"] = []string{join(prev, items)}
+		h["Ratelimit-Policy"] = []string{string(append(appendList(buf[:0], prev), items...))}
 	} else {
 		h["Ratelimit-Policy"] = []string{items}
 	}
 	if !d.CostExceedsBurst {
-		buf = buf[:0]
-		rate := h["Ratelimit"]
-		for _, v := range rate {
-			buf = append(append(buf, v...), ", "...)
-		}
-		buf = appendRateLimit(buf, d, prefix)
+		buf = appendRateLimit(appendList(buf[:0], h["Ratelimit"]), d, prefix)
 		h["Ratelimit"] = []string{string(buf)}
 	}
 	if l.legacy {
