@@ -80,9 +80,11 @@ const DefaultUnavailableRetryAfter = time.Second
 // Config configures a [Limiter]. A Config is copied by New and may be
 // reused.
 type Config struct {
-	// Name names the limiter in store keys, records, logs and headers'
-	// partitions, e.g. "ip" or "subject". Limiters that share a store must
-	// have different names. If empty, "default". Letters, digits, '_', '-'
+	// Name names the limiter in store keys, records and logs, e.g. "ip" or
+	// "subject", and qualifies its policies' names in the RateLimit fields
+	// ("subject/hourly") when a limiter that ran before it on the request
+	// has policies of the same names. Limiters that share a store must have
+	// different names. If empty, "default". Letters, digits, '_', '-'
 	// and '.', at most 32 bytes.
 	Name string
 	// Store keeps the state. If nil, a new memory store of its own with the
