@@ -49,7 +49,11 @@
 //
 // Reason codes are stable snake_case strings from one registry; other
 // packages add codes only here. The type URI is the configured prefix plus
-// the reason.
+// the reason, unless the problem is of a type another specification
+// defines (Problem.Type, set with [Problem.WithType] along with the members
+// that type defines): ratelimit's 429 is draft-ietf-httpapi-ratelimit-headers'
+// quota-exceeded type, with its violated-policies member. The reason is
+// sent either way.
 //
 //	reason                  status  title
 //	unauthenticated         401     Unauthorized

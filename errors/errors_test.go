@@ -347,3 +347,76 @@ func TestWriteAfterResponseStarted(t *testing.T) {
 		t.Errorf("the unsent problem was not logged: %s", logBuf.String())
 	}
 }
+
+// TestWriteTypeAndExtensions: a problem type another specification
+// defines is sent with its own URI whatever the TypePrefix, its members
+// after apishield's own, by both renderers; members that would repeat one
+// a renderer writes, or an earlier extension, are left out; and a 5xx
+// sends no extension, as it sends no detail.
+func TestWriteTypeAndExtensions(t *testing.T) {
+	t.Parallel()
+	const quota = "https://iana.org/assignments/http-problem-types#quota-exceeded"
+	p := apierrors.New(0, apierrors.ReasonRateLimited, "Slow down.").WithType(quota,
+		apierrors.Extension{Name: "violated-policies", Values: []string{"ip", `we"ird`}},
+		apierrors.Extension{Name: "status", Values: []string{"200"}},
+		apierrors.Extension{Name: "reason", Values: []string{"x"}},
+		apierrors.Extension{Name: "violated-policies", Values: []string{"again"}},
+		apierrors.Extension{Name: "error", Values: []string{"only the simple envelope writes error"}},
+	)
+	for _, tc := range []struct {
+		name     string
+		renderer apierrors.Renderer
+		want     map[string]any
+	}{
+		{"problem+json", apierrors.ProblemJSON, map[string]any{
+			"type": quota, "title": "Too Many Requests", "status": 429.0, "reason": "rate_limited",
+			"violated-policies": []any{"ip", `we"ird`}, "error": []any{"only the simple envelope writes error"},
+		}},
+		{"simple", apierrors.SimpleJSON, map[string]any{
+			"error": "Too Many Requests", "code": 429.0, "reason": "rate_limited",
+			"violated-policies": []any{"ip", `we"ird`}, "status": []any{"200"},
+		}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			rs, err := apierrors.NewResponder(apierrors.Config{TypePrefix: "https://docs.example/problems/", Renderer: tc.renderer})
+			if err != nil {
+				t.Fatal(err)
+			}
+			rr := httptest.NewRecorder()
+			rs.Write(rr, httptest.NewRequest("GET", "/v1/items", nil), p)
+			// A decoder that keeps every member, repeated ones too.
+			dec := json.NewDecoder(bytes.NewReader(rr.Body.Bytes()))
+			if tok, err := dec.Token(); err != nil || tok != json.Delim('{') {
+				t.Fatalf("body %s: %v", rr.Body, err)
+			}
+			got := map[string]any{}
+			for dec.More() {
+				k, _ := dec.Token()
+				var v any
+				if err := dec.Decode(&v); err != nil {
+					t.Fatalf("body %s: %v", rr.Body, err)
+				}
+				if _, dup := got[k.(string)]; dup {
+					t.Errorf("member %q appears twice in %s", k, rr.Body)
+				}
+				got[k.(string)] = v
+			}
+			for k, want := range tc.want {
+				if fmt.Sprint(got[k]) != fmt.Sprint(want) {
+					t.Errorf("%s = %v, want %v (body %s)", k, got[k], want, rr.Body)
+				}
+			}
+		})
+	}
+	t.Run("5xx", func(t *testing.T) {
+		t.Parallel()
+		rr := httptest.NewRecorder()
+		apierrors.Write(rr, httptest.NewRequest("GET", "/", nil), apierrors.New(503, apierrors.ReasonOverloaded, "").
+			WithType("https://iana.org/assignments/http-problem-types#temporary-reduced-capacity",
+				apierrors.Extension{Name: "violated-policies", Values: []string{"hourly"}}))
+		if strings.Contains(rr.Body.String(), "violated-policies") || !strings.Contains(rr.Body.String(), "temporary-reduced-capacity") {
+			t.Errorf("5xx body %s: want the type, and no extension", rr.Body)
+		}
+	})
+}

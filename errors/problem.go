@@ -25,8 +25,25 @@ type Problem struct {
 	// Header holds response headers the problem requires, such as
 	// WWW-Authenticate, Retry-After or Allow. Nil means none.
 	Header http.Header
+	// Type, if set, is the problem type's URI, for a type that another
+	// specification defines, such as the quota-exceeded type of the IETF
+	// RateLimit fields draft. If empty, the type is formed from the
+	// Responder's TypePrefix and Reason. Reason is sent either way.
+	Type string
+	// Extensions are the members the problem type defines beyond
+	// apishield's own, such as quota-exceeded's "violated-policies". Like
+	// Detail, they are sent only with a 4xx status.
+	Extensions []Extension
 
 	cause error
+}
+
+// An Extension is an extension member of a problem (RFC 9457 §3.2) whose
+// value is an array of strings. A renderer leaves out an extension whose
+// name is one of the members it writes itself.
+type Extension struct {
+	Name   string
+	Values []string
 }
 
 // FieldError is one failure at one place in the request: where the value
@@ -94,6 +111,15 @@ func (p *Problem) WithHeader(key, value string) *Problem {
 		q.Header = make(http.Header, 1)
 	}
 	q.Header.Set(key, value)
+	return &q
+}
+
+// WithType returns a copy of p whose type URI is uri: a problem type that
+// another specification defines, with the members ext it defines.
+func (p *Problem) WithType(uri string, ext ...Extension) *Problem {
+	q := *p
+	q.Type = uri
+	q.Extensions = append([]Extension(nil), ext...)
 	return &q
 }
 

@@ -2,6 +2,7 @@ package errors
 
 import (
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"unicode/utf8"
@@ -18,6 +19,9 @@ type Envelope struct {
 	Reason    string
 	RequestID string
 	Errors    []FieldError
+	// Extensions are the problem type's own members (Problem.Extensions),
+	// empty for 5xx statuses.
+	Extensions []Extension
 }
 
 // A Renderer encodes an envelope as a response body. Render appends the body
@@ -70,8 +74,37 @@ func (problemJSON) Render(b []byte, r *http.Request, e *Envelope) ([]byte, strin
 	b = appendMember(b, "reason", e.Reason)
 	b = appendMember(b, "request_id", e.RequestID)
 	b = appendFieldErrors(b, e.Errors)
+	b = appendExtensions(b, e.Extensions, problemMembers)
 	b = append(b, '}')
 	return b, negotiate(r)
+}
+
+// The members each renderer writes itself, which no extension may repeat:
+// a JSON object with a name twice is read differently by different parsers.
+var (
+	problemMembers = []string{"type", "title", "status", "detail", "instance", "reason", "request_id", "errors"}
+	simpleMembers  = []string{"error", "code", "message", "request_id", "reason", "errors"}
+)
+
+// appendExtensions appends each extension whose name is not in reserved
+// and not used by an earlier one, as an array of strings.
+func appendExtensions(b []byte, ext []Extension, reserved []string) []byte {
+	for i, x := range ext {
+		if x.Name == "" || slices.Contains(reserved, x.Name) || slices.ContainsFunc(ext[:i], func(y Extension) bool { return y.Name == x.Name }) {
+			continue
+		}
+		b = append(b, ',')
+		b = appendString(b, x.Name)
+		b = append(b, ':', '[')
+		for j, v := range x.Values {
+			if j > 0 {
+				b = append(b, ',')
+			}
+			b = appendString(b, v)
+		}
+		b = append(b, ']')
+	}
+	return b
 }
 
 type simpleJSON struct{}
@@ -90,6 +123,7 @@ func (simpleJSON) Render(b []byte, _ *http.Request, e *Envelope) ([]byte, string
 	b = appendMember(b, "request_id", e.RequestID)
 	b = appendMember(b, "reason", e.Reason)
 	b = appendFieldErrors(b, e.Errors)
+	b = appendExtensions(b, e.Extensions, simpleMembers)
 	b = append(b, '}')
 	return b, contentTypeJSON
 }

@@ -238,14 +238,18 @@ func (rs *Responder) write(w http.ResponseWriter, r *http.Request, rec *record.R
 		Reason:    p.Reason,
 		RequestID: id,
 	}
-	if p.Reason != "" {
+	switch {
+	case p.Type != "":
+		e.Type = p.Type
+	case p.Reason != "":
 		e.Type = rs.typePrefix + p.Reason
-	} else {
+	default:
 		e.Type = "about:blank"
 	}
 	if status < 500 {
 		e.Detail = p.Detail
 		e.Errors = p.Errors
+		e.Extensions = p.Extensions
 	}
 	body, ctype := rs.renderer.Render(buf.b[:0], r, e)
 

@@ -105,7 +105,7 @@ func NewAdaptive(cfg AdaptiveConfig) (*Adaptive, error) {
 	return &Adaptive{
 		min: float64(cfg.Min), max: float64(cfg.Max), fixed: cfg.Latency, tolerance: cfg.Tolerance,
 		window: cfg.Window, backoff: cfg.Backoff, failed: cfg.Failed,
-		retryAfter: retryAfterValue(cfg.RetryAfter), limit: float64(cfg.Initial),
+		retryAfter: retryAfter(nil, cfg.RetryAfter), limit: float64(cfg.Initial),
 	}, nil
 }
 

@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"math/rand/v2"
+	"net/http"
+	"net/http/httptest"
 	"runtime"
 	"strconv"
 	"sync"
@@ -11,9 +13,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/redis/go-redis/v9"
-
-	"github.com/apishield/apishield/internal/redistest"
+	"github.com/apishield/apishield/auth"
+	"github.com/apishield/apishield/internal/record"
 )
 
 // benchPolicies admit every benchmark request: a burst of 2^30 units at a
@@ -261,125 +262,43 @@ func BenchmarkMemory(b *testing.B) {
 	})
 }
 
-// trivialScript is the floor for throughput: the cheapest EVALSHA there is.
-var trivialScript = redis.NewScript(`return 1`)
+// benchWriter is a ResponseWriter that keeps nothing but its header map,
+// which each benchmark iteration clears, so the rows measure the
+// middleware and not a recorder.
+type benchWriter struct{ h http.Header }
 
-// commandsScript makes the Redis calls a one-policy decision makes, and
-// nothing else: the least any atomic decision on Redis's clock with an
-// exact expiry can cost Redis.
-var commandsScript = redis.NewScript(`
-redis.call('TIME')
-redis.call('GET', KEYS[1])
-redis.call('SET', KEYS[1], 1, 'PX', 60000)
-return 0
-`)
+func (w *benchWriter) Header() http.Header         { return w.h }
+func (w *benchWriter) Write(p []byte) (int, error) { return len(p), nil }
+func (w *benchWriter) WriteHeader(int)             {}
 
-func BenchmarkRedis(b *testing.B) {
-	srv := redistest.Start(b)
-	ctx := context.Background()
-	c := newClient(b, srv.Addr)
-	l1, _ := newRedisLimiter(b, c, Config{Name: "bench1", Policies: benchPolicies}, RedisConfig{Timeout: time.Second})
-	l3, _ := newRedisLimiter(b, c, Config{Name: "bench3", Policies: benchPolicies3}, RedisConfig{Timeout: time.Second})
-	if err := gcraScript.Load(ctx, c).Err(); err != nil {
+// BenchmarkHandler measures the allow path of Handler, headers included,
+// beside a floor that only installs the request record (which the
+// limiter's Handler does first) and calls an empty handler.
+func BenchmarkHandler(b *testing.B) {
+	noop := http.HandlerFunc(func(http.ResponseWriter, *http.Request) {})
+	byIP, err := ByIP(IPConfig{})
+	if err != nil {
 		b.Fatal(err)
 	}
-	for _, s := range []*redis.Script{trivialScript, commandsScript} {
-		if err := s.Load(ctx, c).Err(); err != nil {
-			b.Fatal(err)
+	perIP := MustNew(Config{Name: "ip", Key: byIP, Policies: benchPolicies})
+	perSubject := MustNew(Config{Name: "subject", Key: BySubject(), Policies: benchPolicies3})
+	r := httptest.NewRequest("GET", "/v1/items", nil)
+	r.RemoteAddr = "192.0.2.1:4000"
+	r = r.WithContext(auth.NewContext(r.Context(), &auth.Principal{Subject: "alice", Issuer: "https://issuer.example"}))
+	run := func(b *testing.B, h http.Handler) {
+		b.ReportAllocs()
+		w := &benchWriter{h: http.Header{}}
+		for b.Loop() {
+			clear(w.h)
+			h.ServeHTTP(w, r)
 		}
 	}
-	b.Run("floor-PING", func(b *testing.B) {
-		b.ReportAllocs()
-		for b.Loop() {
-			if err := c.Ping(ctx).Err(); err != nil {
-				b.Fatal(err)
-			}
-		}
+	b.Run("floor-record", func(b *testing.B) {
+		run(b, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			w, r, _ = record.Install(w, r)
+			noop.ServeHTTP(w, r)
+		}))
 	})
-	b.Run("decision", func(b *testing.B) {
-		b.ReportAllocs()
-		for b.Loop() {
-			if d, err := l1.Allow(ctx, "ip:192.0.2.1", 1); err != nil || !d.Allowed {
-				b.Fatal(d, err)
-			}
-		}
-	})
-	b.Run("decision-3-policies", func(b *testing.B) {
-		b.ReportAllocs()
-		for b.Loop() {
-			if d, err := l3.Allow(ctx, "ip:192.0.2.1", 1); err != nil || !d.Allowed {
-				b.Fatal(d, err)
-			}
-		}
-	})
-	// The budget is a ratio, and a shared machine's load drifts between
-	// sub-benchmarks: interleave the two and report their ratio.
-	b.Run("decision-vs-PING/interleaved", func(b *testing.B) {
-		// Beside PING, three floors that each add one layer:
-		//   - trivial: EVALSHA of "return 1", what running any script at
-		//     all costs;
-		//   - commands: a script that only makes the Redis calls every
-		//     decision must make (TIME, GET, SET … PX), with no logic;
-		//   - raw: the decision script itself, sent by hand.
-		// raw−commands is the script's own logic, decision−raw this
-		// package's client side.
-		//
-		// The five run in a random order each round: in a fixed order the
-		// command after a write pays for work Redis defers to its next
-		// event-loop pass, and that would be charged to the wrong row.
-		raw := []string{"bench:raw{x}:p"}
-		ops := [5]func() error{
-			func() error { return c.Ping(ctx).Err() },
-			func() error { return c.EvalSha(ctx, trivialScript.Hash(), nil).Err() },
-			func() error { return commandsScript.EvalSha(ctx, c, raw).Err() },
-			func() error { return gcraScript.EvalSha(ctx, c, raw, 1, 1, 1<<40).Err() },
-			func() error { _, err := l1.Allow(ctx, "ip:192.0.2.1", 1); return err },
-		}
-		names := [5]string{"PING", "trivial", "commands", "raw", "decision"}
-		var spent [5]time.Duration
-		order := [5]int{0, 1, 2, 3, 4}
-		rng := rand.New(rand.NewPCG(1, 2))
-		for b.Loop() {
-			rng.Shuffle(len(order), func(i, j int) { order[i], order[j] = order[j], order[i] })
-			for _, op := range order {
-				t0 := time.Now()
-				if err := ops[op](); err != nil {
-					b.Fatal(err)
-				}
-				spent[op] += time.Since(t0)
-			}
-		}
-		b.ReportMetric(float64(spent[0])/float64(b.N), "PING-ns")
-		b.ReportMetric(float64(spent[4])/float64(b.N), "decision-ns")
-		for i := 1; i < len(names); i++ {
-			b.ReportMetric(float64(spent[i])/float64(spent[0]), names[i]+"/PING")
-		}
-	})
-	// 64 goroutines on 2 cores: RunParallel starts parallelism × GOMAXPROCS.
-	par := func(b *testing.B, fn func(i int) error) {
-		b.ReportAllocs()
-		b.SetParallelism(max(1, 64/runtimeProcs()))
-		var next atomic.Int64
-		b.RunParallel(func(pb *testing.PB) {
-			i := int(next.Add(1))
-			for pb.Next() {
-				if err := fn(i); err != nil {
-					b.Error(err)
-					return
-				}
-			}
-		})
-	}
-	b.Run("floor-EVALSHA-trivial/64-goroutines", func(b *testing.B) {
-		par(b, func(int) error { return c.EvalSha(ctx, trivialScript.Hash(), nil).Err() })
-	})
-	b.Run("decision/64-goroutines", func(b *testing.B) {
-		keys := benchKeys()
-		par(b, func(i int) error {
-			_, err := l1.Allow(ctx, keys[i], 1)
-			return err
-		})
-	})
+	b.Run("one-limiter", func(b *testing.B) { run(b, perIP.Handler(noop)) })
+	b.Run("two-limiters", func(b *testing.B) { run(b, perIP.Handler(perSubject.Handler(noop))) })
 }
-
-func runtimeProcs() int { return runtime.GOMAXPROCS(0) }

@@ -64,7 +64,7 @@ func NewConcurrency(cfg ConcurrencyConfig) (*Concurrency, error) {
 		cfg.RetryAfter = time.Second
 	}
 	c := &Concurrency{max: cfg.Max, perKey: cfg.PerKey, key: cfg.Key,
-		retryAfter: retryAfterValue(cfg.RetryAfter), seed: maphash.MakeSeed()}
+		retryAfter: retryAfter(nil, cfg.RetryAfter), seed: maphash.MakeSeed()}
 	for i := range c.shards {
 		c.shards[i].m = make(map[string]int)
 	}

@@ -57,6 +57,23 @@
 // anonymous request for BySubject) passes undecided and is recorded as a
 // skip.
 //
+// One rule for key functions: a key function built from configuration
+// that can be wrong (ByIP's IPConfig, ByAPIKey's header name,
+// ByRouteFunc's route function, the functions Join and First combine)
+// checks it when it is built and returns (KeyFunc, error), the error
+// wrapping [ErrInvalidConfig]; a key function built from nothing that can
+// be wrong (BySubject, and ByRoute, whose inner function may be nil)
+// returns the KeyFunc alone. So a mistake shows at start-up, never as a
+// limiter that fails or limits nothing on every request. Like every
+// secondary constructor in apishield, none has a Must form: check the
+// error where the limiters are built.
+//
+//	byKey, err := ratelimit.ByAPIKey("X-API-Key")
+//	if err != nil {
+//		return err
+//	}
+//	perKey, err := ratelimit.New(ratelimit.Config{Name: "key", Key: byKey, Policies: policies})
+//
 // ByAPIKey keys the credential exactly as auth verifies it, so one
 // credential has one budget however its header is spelled: for
 // Authorization, the credential [auth.ParseAuthorization] returns ("Bearer
@@ -89,36 +106,60 @@
 // always. The refusal costs no scan of the store, so a flood of new keys
 // stays cheap; it is recorded as a denial with rule "store_full".
 //
-// [NewRedisStore] shares the limits between instances through Redis, Redis
-// Sentinel or Redis Cluster (any redis.UniversalClient). Each decision is
-// one EVALSHA of one script that decides every policy atomically on Redis's
-// clock, so instances admit exactly the limit together whatever their clock
-// skew; a Redis that lost the script (a restart, a Sentinel failover to a
-// replica, SCRIPT FLUSH) is sent it once with EVAL. Keys carry a hash tag, so all policies of a client share a Cluster
-// slot, and the tag is an HMAC of the identity, so Redis never holds a raw
-// address, subject or API key. Keys expire exactly when their buckets are
-// full. Each call has a deadline (50ms) and no retry; repeated failures open
-// a circuit breaker that probes Redis in the background and closes within
-// one probe interval (100ms) of Redis's return. While Redis is unavailable
-// the limiter's [FailureMode] decides: FailClosed (503 overloaded, the
+// The package github.com/apishield/apishield/ratelimit/redisstore shares
+// the limits between instances through Redis, Redis Sentinel or Redis
+// Cluster, exactly and in one round trip per decision. It is a package of
+// its own so that a service whose limits are in memory does not link a
+// Redis client. While a store is unavailable the
+// limiter's [FailureMode] decides: FailClosed (503 overloaded, the
 // default), FailOpen, or Local (an in-memory limit at a share of each
-// policy). After Redis denies a client, the same client is refused locally
-// until its retry time, so a flood of rejected requests costs no round
-// trips.
+// policy). Other stores implement [Store]; [Decision.Decide] gives them
+// the memory store's arithmetic.
 //
 // # Responses
 //
-// A denied request gets 429 rate_limited through apierrors.Write, with
-// Retry-After (whole seconds, rounded up, so never early) and the fields of
-// draft-ietf-httpapi-ratelimit-headers on every decided response:
+// Every decided response carries the fields of
+// draft-ietf-httpapi-ratelimit-headers-11 ("RateLimit header fields for
+// HTTP"), structured-field lists with one item per policy of every limiter
+// that decided the request, in the order they ran: a per-IP limiter's
+// items, then a per-subject limiter's. For the recommended stack, after
+// 21 requests of one subject:
 //
-//	RateLimit-Policy: "subject";q=1000;w=3600, "daily";q=10000;w=86400
-//	RateLimit: "subject";r=0;t=72, "daily";r=9980;t=173
+//	RateLimit-Policy: "ip";q=700;w=60, "subject";q=1020;w=3600, "daily";q=20000;w=86400
+//	RateLimit: "ip";r=79;t=1, "subject";r=0;t=4, "daily";r=9980;t=9
+//
+// In RateLimit-Policy, w is the Period in whole seconds, rounded up, and q
+// is what the policy admits within any w seconds: the Burst at once and
+// then one unit per interval, so 600 per minute with a burst of 100 is
+// q=700;w=60. In RateLimit, r is the units the policy admits now and t the
+// seconds until it admits one more: within t seconds the client can use no
+// more than r. Like Retry-After, t is rounded up, so for a policy that
+// refills faster than once a second, one second may bring more than one
+// unit. Item names are the policies' names, unless an earlier limiter on
+// the request used them: then the later limiter's are "limiter/policy",
+// so the names in a response are distinct.
+//
+// A denied request gets 429 rate_limited through apierrors.Write, with
+// the draft's quota-exceeded problem type and its violated-policies member,
+// the names of the refusing policies as in the fields:
+//
+//	{"type":"https://iana.org/assignments/http-problem-types#quota-exceeded",
+//	 "title":"Too Many Requests","status":429,…,"reason":"rate_limited",
+//	 "violated-policies":["subject"]}
+//
+// Its Retry-After is in whole seconds, rounded up, so never early, and
+// never earlier than the t of a refusing policy or of any item on the
+// response with nothing available (r=0), such as a per-IP policy that this
+// request exhausted before the per-subject limiter refused it. A cost
+// larger than a policy's burst gets no Retry-After and no RateLimit items
+// (the store was not asked), only RateLimit-Policy. Under the Local failure
+// mode the fields describe the local, smaller policies.
 //
 // Config.LegacyHeaders adds X-RateLimit-Limit, -Remaining and -Reset
-// (seconds from now). Config.Shadow decides and records without enforcing.
-// Every decision, allow, deny, skip or error, is written to apishield's
-// request record for audit.
+// (seconds until the bucket is full) for the tightest policy of all the
+// limiters on the request. Config.Shadow decides and records without
+// enforcing or sending fields. Every decision, allow, deny, skip or error,
+// is written to apishield's request record for audit.
 //
 // # Concurrency and adaptive limits
 //

@@ -9,8 +9,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/redis/go-redis/v9"
-
 	"github.com/apishield/apishield/auth"
 	apierrors "github.com/apishield/apishield/errors"
 	"github.com/apishield/apishield/ratelimit"
@@ -18,51 +16,15 @@ import (
 
 // rateLimits builds a service's two limiters: one per client address, before
 // authentication, so floods are refused before any crypto runs; and one per
-// authenticated subject, after it. State is kept in memory (one instance) or,
-// when redisURL is set, in Redis shared by all instances: a URL such as
-// "redis://localhost:6379/0" for one server, or a comma list of
-// "host:port" nodes for a Redis Cluster. secret keys the HMAC of the
-// identities stored in Redis (at least 16 bytes, the same on every
-// instance). logger receives Redis failures (nil: not logged).
-func rateLimits(redisURL string, secret []byte, logger *slog.Logger) (perIP, perSubject *ratelimit.Limiter, closeFn func(), err error) {
-	var store ratelimit.Store // nil: each limiter keeps its own memory store
-	closeFn = func() {}
-	if redisURL != "" {
-		var client redis.UniversalClient
-		if strings.Contains(redisURL, "://") {
-			opt, err := redis.ParseURL(redisURL)
-			if err != nil {
-				return nil, nil, nil, err
-			}
-			opt.ContextTimeoutEnabled = true // so the store's 50ms deadline holds
-			opt.MaxRetries = -1              // the store never retries: it fails over to its mode
-			client = redis.NewClient(opt)
-		} else {
-			client = redis.NewClusterClient(&redis.ClusterOptions{
-				Addrs:                 strings.Split(redisURL, ","),
-				ContextTimeoutEnabled: true,
-				MaxRetries:            -1,
-			})
-		}
-		rs, err := ratelimit.NewRedisStore(client, ratelimit.RedisConfig{Secret: secret})
-		if err != nil {
-			client.Close()
-			return nil, nil, nil, err
-		}
-		closeFn = func() { rs.Close(); client.Close() }
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		defer cancel()
-		if err := rs.Prepare(ctx); err != nil { // fail at start-up, not on the first requests
-			closeFn()
-			return nil, nil, nil, err
-		}
-		store = rs
-	}
-
+// authenticated subject, after it. store keeps their state: nil gives each
+// limiter a memory store of its own (one instance); a redisstore.Store
+// shares the limits between instances (see the redisstore package's
+// example). logger receives store failures (nil: not logged).
+func rateLimits(store ratelimit.Store, logger *slog.Logger) (perIP, perSubject *ratelimit.Limiter, err error) {
 	// Behind a reverse proxy, list it: ratelimit.ParseTrustedProxies([]string{"10.0.0.0/8"}).
 	byIP, err := ratelimit.ByIP(ratelimit.IPConfig{})
 	if err != nil {
-		return nil, nil, nil, err
+		return nil, nil, err
 	}
 	perIP, err = ratelimit.New(ratelimit.Config{
 		Name:     "ip",
@@ -72,7 +34,7 @@ func rateLimits(redisURL string, secret []byte, logger *slog.Logger) (perIP, per
 		Policies: []ratelimit.Policy{{Name: "ip", Limit: 600, Period: time.Minute, Burst: 100}},
 	})
 	if err != nil {
-		return nil, nil, nil, err
+		return nil, nil, err
 	}
 	perSubject, err = ratelimit.New(ratelimit.Config{
 		Name:   "subject",
@@ -85,9 +47,9 @@ func rateLimits(redisURL string, secret []byte, logger *slog.Logger) (perIP, per
 		},
 	})
 	if err != nil {
-		return nil, nil, nil, err
+		return nil, nil, err
 	}
-	return perIP, perSubject, closeFn, nil
+	return perIP, perSubject, nil
 }
 
 // stack is the recommended order: errors → ratelimit by IP → auth →
@@ -109,14 +71,12 @@ func fakeAuth(next http.Handler) http.Handler {
 }
 
 // Example wires a per-IP limit before authentication and a per-subject limit
-// after it. In a service, pass os.Getenv("REDIS_URL") and a secret from the
-// environment; with an empty URL the limits are kept in memory.
+// after it, with their state in memory.
 func Example() {
-	perIP, perSubject, closeFn, err := rateLimits("", nil, nil)
+	perIP, perSubject, err := rateLimits(nil, nil)
 	if err != nil {
 		panic(err)
 	}
-	defer closeFn()
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /v1/items", func(w http.ResponseWriter, _ *http.Request) { fmt.Fprint(w, "[]") })
 	h := stack(perIP, perSubject, fakeAuth, mux)
@@ -142,7 +102,7 @@ func Example() {
 	// Output:
 	// alice: map[200:20 429:1]
 	// Retry-After: 4
-	// RateLimit-Policy: "subject";q=1000;w=3600, "daily";q=10000;w=86400
+	// RateLimit-Policy: "ip";q=700;w=60, "subject";q=1020;w=3600, "daily";q=20000;w=86400
 	// bob: 200
 }
 

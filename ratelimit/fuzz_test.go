@@ -1,11 +1,15 @@
 package ratelimit
 
 import (
+	"context"
 	"errors"
+	"net/http"
 	"net/http/httptest"
 	"net/netip"
+	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/apishield/apishield/auth"
 )
@@ -60,7 +64,7 @@ func FuzzByAPIKey(f *testing.F) {
 	for _, s := range []string{"Bearer k", "ApiKey  k", "apikey k", "Bearer\tk", "Bearer", "Basic dTpw", "Bearer k=", "Bearer k==x", " Bearer k", "", "k", "ask_0123456789abcdef_x"} {
 		f.Add(s)
 	}
-	fromAuthz, fromHeader := ByAPIKey("Authorization"), ByAPIKey("X-API-Key")
+	fromAuthz, fromHeader := mustKey(ByAPIKey("Authorization")), mustKey(ByAPIKey("X-API-Key"))
 	f.Fuzz(func(t *testing.T, value string) {
 		r := httptest.NewRequest("GET", "/", nil)
 		r.Header["Authorization"] = []string{value}
@@ -88,6 +92,46 @@ func FuzzByAPIKey(f *testing.F) {
 		}
 		if err != nil && !errors.Is(err, ErrMalformedKey) {
 			t.Fatalf("X-API-Key %q: %v, want a key or ErrMalformedKey", value, err)
+		}
+	})
+}
+
+// FuzzFieldsAfterOthers: whatever RateLimit-Policy and RateLimit values a
+// response already holds (from another limiter, or the application), a
+// limiter adds its items without panicking; when those values are
+// well-formed lists, so are the fields it leaves, and its Retry-After is
+// never earlier than an item it can read with r=0.
+func FuzzFieldsAfterOthers(f *testing.F) {
+	f.Add(`"ip";q=700;w=60`, `"ip";r=0;t=10`)
+	f.Add(`"p";q=1;w=1`, `"p";r=3;t=1, "q";r=0;t=99`)
+	f.Add(`"x";q=1`, `garbage;;;`)
+	f.Add(``, `"p";r=0;t=999999999999999`)
+	l := MustNew(Config{Name: "l", Key: BySubject(), Policies: []Policy{{Name: "p", Limit: 1, Period: time.Hour}}})
+	f.Fuzz(func(t *testing.T, policy, rate string) {
+		for _, cost := range []int{1, 1} { // the second is denied
+			d, _ := l.Allow(context.Background(), "k", cost)
+			h := http.Header{}
+			if policy != "" {
+				h["Ratelimit-Policy"] = []string{policy}
+			}
+			if rate != "" {
+				h["Ratelimit"] = []string{rate}
+			}
+			l.addHeaders(h, &d)
+			_, perr := parseSFList([]string{policy})
+			_, rerr := parseSFList([]string{rate})
+			if perr == nil && rerr == nil {
+				if _, err := parseSFList(h["Ratelimit-Policy"]); err != nil {
+					t.Fatalf("RateLimit-Policy after %q: %v", policy, err)
+				}
+				if _, err := parseSFList(h["Ratelimit"]); err != nil {
+					t.Fatalf("RateLimit after %q: %v", rate, err)
+				}
+			}
+			ra, err := strconv.ParseInt(retryAfter(h, d.RetryAfter), 10, 64)
+			if err != nil || ra < 1 || ra < exhaustedWindow(rate) {
+				t.Fatalf("Retry-After %d, %v after %q", ra, err, rate)
+			}
 		}
 	})
 }

@@ -19,12 +19,14 @@ var keyBufs = sync.Pool{New: func() any { b := make([]byte, 0, 128); return &b }
 
 // Handler returns next wrapped by the limiter. Each request's key comes
 // from Config.Key and its cost from Config.Cost; the decision is recorded
-// in apishield's request record and the RateLimit-Policy and RateLimit
-// headers are set (unless in shadow mode).
+// in apishield's request record, and the limiter's items are added to the
+// RateLimit-Policy and RateLimit fields, after those of the limiters that
+// ran before it (unless in shadow mode; see the package documentation).
 //
 //   - Admitted requests go to next.
 //   - Denied requests get 429 rate_limited with Retry-After, through
-//     apierrors.Write; a cost larger than a policy's burst gets 429 with its
+//     apierrors.Write, as a quota-exceeded problem naming the refusing
+//     policies; a cost larger than a policy's burst gets the same with its
 //     own detail and no Retry-After, since waiting does not help.
 //   - While the store is unavailable under FailClosed, requests get 503
 //     overloaded with Retry-After.
@@ -70,7 +72,7 @@ func (l *Limiter) Handler(next http.Handler) http.Handler {
 		if errors.Is(err, ErrStoreFull) {
 			rec.SetRateLimit(record.RateLimit{Key: l.name, Shadow: l.shadow, RetryAfter: d.RetryAfter})
 			l.refuse(w, r, rec, next, storeFullRule, apierrors.New(0, apierrors.ReasonOverloaded, "").
-				WithHeader("Retry-After", retryAfterValue(d.RetryAfter)).WithCause(err))
+				WithHeader("Retry-After", retryAfter(w.Header(), d.RetryAfter)).WithCause(err))
 			return
 		}
 		if err != nil && !errors.Is(err, ErrUnavailable) {
@@ -125,9 +127,7 @@ func (l *Limiter) serve(w http.ResponseWriter, r *http.Request, rec *record.Reco
 
 	if l.shadow || d.Allowed {
 		if !l.shadow && !unavailable {
-			bp := keyBufs.Get().(*[]byte)
-			*bp = l.setHeaders(w.Header(), d, *bp)[:0]
-			keyBufs.Put(bp)
+			l.addHeaders(w.Header(), d)
 		}
 		next.ServeHTTP(w, r)
 		return
@@ -136,18 +136,27 @@ func (l *Limiter) serve(w http.ResponseWriter, r *http.Request, rec *record.Reco
 	switch {
 	case unavailable:
 		p = apierrors.New(0, apierrors.ReasonOverloaded, "").
-			WithHeader("Retry-After", retryAfterValue(d.RetryAfter)).WithCause(storeErr)
+			WithHeader("Retry-After", retryAfter(w.Header(), d.RetryAfter)).WithCause(storeErr)
 	case d.CostExceedsBurst:
+		prefix := l.addHeaders(w.Header(), d)
 		p = apierrors.New(0, apierrors.ReasonRateLimited,
-			"The request costs more than the rate limit admits at once; retrying will not help.")
+			"The request costs more than the rate limit admits at once; retrying will not help.").
+			WithType(quotaExceeded, apierrors.Extension{Name: "violated-policies", Values: violated(d, prefix)})
 	default:
+		prefix := l.addHeaders(w.Header(), d)
 		p = apierrors.New(0, apierrors.ReasonRateLimited, "Rate limit exceeded; retry after the time in Retry-After.").
-			WithHeader("Retry-After", retryAfterValue(d.RetryAfter))
-	}
-	if !unavailable {
-		bp := keyBufs.Get().(*[]byte)
-		*bp = l.setHeaders(w.Header(), d, *bp)[:0]
-		keyBufs.Put(bp)
+			WithType(quotaExceeded, apierrors.Extension{Name: "violated-policies", Values: violated(d, prefix)}).
+			WithHeader("Retry-After", retryAfter(w.Header(), d.RetryAfter))
 	}
 	apierrors.Write(w, r, p)
+}
+
+// addHeaders sets the rate-limit fields for d on h (see setHeaders) with
+// a pooled buffer, and returns the prefix of this limiter's item names.
+func (l *Limiter) addHeaders(h http.Header, d *Decision) string {
+	bp := keyBufs.Get().(*[]byte)
+	prefix, b := l.setHeaders(h, d, *bp)
+	*bp = b[:0]
+	keyBufs.Put(bp)
+	return prefix
 }

@@ -30,6 +30,14 @@ func mustByIP(t *testing.T, cfg IPConfig) KeyFunc {
 	return k
 }
 
+// mustKey is a key function whose configuration a test knows is valid.
+func mustKey(k KeyFunc, err error) KeyFunc {
+	if err != nil {
+		panic(err)
+	}
+	return k
+}
+
 // serve runs one request through h inside apierrors.Recover and returns the
 // response and the record.
 func serve(h http.Handler, r *http.Request) (*httptest.ResponseRecorder, *record.Record) {
@@ -64,11 +72,14 @@ func TestHandlerDeniesWithHeaders(t *testing.T) {
 		if w.Code != http.StatusNoContent {
 			t.Fatalf("request %d: %d", i, w.Code)
 		}
-		if got, want := w.Header().Get("RateLimit-Policy"), `"burst";q=2;w=1, "hourly";q=100;w=3600`; got != want {
+		// Bursts of 2 and of 100 on top of the rates: 4 within a second
+		// and 200 within an hour. The burst policy admits one more in half
+		// a second, the hourly one in 36 seconds.
+		if got, want := w.Header().Get("RateLimit-Policy"), `"burst";q=4;w=1, "hourly";q=200;w=3600`; got != want {
 			t.Errorf("RateLimit-Policy %q, want %q", got, want)
 		}
-		if got, want := w.Header().Get("RateLimit"), `"burst";r=`+string(rune('1'-i))+`;t=1, "hourly";r=`; !strings.HasPrefix(got, want) {
-			t.Errorf("RateLimit %q, want prefix %q", got, want)
+		if got, want := w.Header().Get("RateLimit"), []string{`"burst";r=1;t=1, "hourly";r=99;t=36`, `"burst";r=0;t=1, "hourly";r=98;t=36`}[i]; got != want {
+			t.Errorf("RateLimit %q, want %q", got, want)
 		}
 		if got := rec.ClientIP().String(); got != "192.0.2.7" {
 			t.Errorf("recorded client IP %q", got)
@@ -205,21 +216,21 @@ func TestKeys(t *testing.T) {
 
 	r1 := httptest.NewRequest("GET", "/", nil)
 	r1.Header.Set("X-Api-Key", "secret-key-1")
-	k1, _ := key(ByAPIKey("x-api-key"), r1)
+	k1, _ := key(mustKey(ByAPIKey("x-api-key")), r1)
 	if strings.Contains(k1, "secret") || !strings.HasPrefix(k1, "key:") {
 		t.Errorf("ByAPIKey %q: must be a hash", k1)
 	}
 	r2 := httptest.NewRequest("GET", "/", nil)
 	r2.Header.Set("Authorization", "Bearer secret-key-1")
-	if k2, _ := key(ByAPIKey("Authorization"), r2); k2 != k1 {
+	if k2, _ := key(mustKey(ByAPIKey("Authorization")), r2); k2 != k1 {
 		t.Errorf("Authorization credentials %q != header key %q", k2, k1)
 	}
-	if _, err := key(ByAPIKey("X-Api-Key"), httptest.NewRequest("GET", "/", nil)); !errors.Is(err, ErrNoKey) {
+	if _, err := key(mustKey(ByAPIKey("X-Api-Key")), httptest.NewRequest("GET", "/", nil)); !errors.Is(err, ErrNoKey) {
 		t.Errorf("no API key: %v", err)
 	}
 
 	// First falls back; Join needs all.
-	fallback := First(BySubject(), mustByIP(t, IPConfig{}))
+	fallback := mustKey(First(BySubject(), mustByIP(t, IPConfig{})))
 	r := httptest.NewRequest("GET", "/", nil)
 	if k, err := key(fallback, r); err != nil || k != "ip:192.0.2.1" {
 		t.Errorf("First on anonymous: %q %v", k, err)
@@ -227,10 +238,10 @@ func TestKeys(t *testing.T) {
 	if k, _ := key(fallback, withPrincipal("i", "s")); !strings.HasPrefix(k, "sub:") {
 		t.Errorf("First with principal: %q", k)
 	}
-	if _, err := key(Join(mustByIP(t, IPConfig{}), BySubject()), r); !errors.Is(err, ErrNoKey) {
+	if _, err := key(mustKey(Join(mustByIP(t, IPConfig{}), BySubject())), r); !errors.Is(err, ErrNoKey) {
 		t.Errorf("Join with a missing part: %v", err)
 	}
-	if k, _ := key(Join(mustByIP(t, IPConfig{}), BySubject()), withPrincipal("i", "s")); k != "ip:192.0.2.1\x00sub:i\x01is" {
+	if k, _ := key(mustKey(Join(mustByIP(t, IPConfig{}), BySubject())), withPrincipal("i", "s")); k != "ip:192.0.2.1\x00sub:i\x01is" {
 		t.Errorf("Join: %q", k)
 	}
 }
@@ -303,10 +314,10 @@ func TestByRoute(t *testing.T) {
 	cr.With(lc.Handler).Get("/b", okHandler)
 
 	gr := mux.NewRouter()
-	lg := newL(ByRouteFunc(func(r *http.Request) string {
+	lg := newL(mustKey(ByRouteFunc(func(r *http.Request) string {
 		tpl, _ := mux.CurrentRoute(r).GetPathTemplate()
 		return r.Method + " " + tpl
-	}, nil))
+	}, nil)))
 	gr.Use(lg.Handler)
 	gr.Handle("/a/{id}", okHandler).Methods("GET")
 	gr.Handle("/b", okHandler).Methods("GET")

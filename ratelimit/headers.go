@@ -3,44 +3,87 @@ package ratelimit
 import (
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
 )
 
-// policyHeader formats the RateLimit-Policy field of
-// draft-ietf-httpapi-ratelimit-headers: one item per policy with its quota
-// (q, the Limit) and window (w, the Period in seconds, rounded up), e.g.
-// "burst";q=10;w=1, "hourly";q=1000;w=3600.
-func policyHeader(policies []Policy) string {
+// The response fields of draft-ietf-httpapi-ratelimit-headers-11,
+// "RateLimit header fields for HTTP": RateLimit-Policy, a structured-field
+// List (RFC 9651) of one item per policy, and RateLimit, one item per
+// policy with its current state. Items are named by String bare items.
+
+// quotaExceeded is the draft's problem type for a request over a quota,
+// with its member "violated-policies", the names of the refusing policies.
+const quotaExceeded = "https://iana.org/assignments/http-problem-types#quota-exceeded"
+
+// window is a policy's w: its Period in whole seconds, rounded up, since
+// the draft's windows are whole seconds.
+func window(p *Policy) int64 { return max(1, ceilSeconds(p.Period)) }
+
+// quota is a policy's q for the window w: the most units it admits within
+// any w seconds, which is what a client can use within a window from a
+// full bucket. GCRA admits Burst units at once and one more every
+// Interval, so Burst + ⌊w / Interval⌋: 600 per minute with a burst of 100
+// admits 700 within 60 seconds, not 600.
+func quota(p *Policy, w int64) int64 {
+	return int64(p.Burst) + w*int64(time.Second/time.Microsecond)/p.interval()
+}
+
+// policyItems formats the RateLimit-Policy items of policies, each named
+// prefix and its name:
+//
+//	"burst";q=20;w=1, "hourly";q=2000;w=3600
+func policyItems(prefix string, policies []Policy) string {
 	var b []byte
-	for i, p := range policies {
+	for i := range policies {
+		p := &policies[i]
 		if i > 0 {
 			b = append(b, ", "...)
 		}
 		b = append(b, '"')
+		b = append(b, prefix...)
 		b = append(b, p.Name...)
+		w := window(p)
 		b = append(b, `";q=`...)
-		b = strconv.AppendInt(b, int64(p.Limit), 10)
+		b = strconv.AppendInt(b, quota(p, w), 10)
 		b = append(b, ";w="...)
-		b = strconv.AppendInt(b, ceilSeconds(p.Period), 10)
+		b = strconv.AppendInt(b, w, 10)
 	}
 	return string(b)
 }
 
-// appendRateLimit appends the RateLimit field: per policy the remaining
-// units (r) and the seconds until the bucket is full again (t, rounded up),
-// e.g. "burst";r=7;t=1, "hourly";r=990;t=36.
-func appendRateLimit(b []byte, d *Decision) []byte {
+// available returns a policy result's r and t: the units the policy admits
+// now, and the seconds, rounded up as Retry-After is, until it admits one
+// more. Within t seconds the client can use no more than r units, which is
+// the draft's effective window; a refusing policy's t is never later than
+// its wait for the refused cost, so never later than Retry-After.
+func available(res *PolicyResult) (r, t int64) {
+	p := &res.Policy
+	r = max(0, int64(res.Remaining))
+	// The arrival time runs Reset ahead of now; the unit after r is
+	// admitted once it is within Tolerance of now again.
+	next := int64(res.Reset/time.Microsecond) + (r+1)*p.interval() - p.tolerance()
+	return r, max(1, ceilSeconds(usec(next)))
+}
+
+// appendRateLimit appends d's RateLimit items, each named prefix and its
+// policy's name:
+//
+//	"burst";r=7;t=1, "hourly";r=1990;t=4
+func appendRateLimit(b []byte, d *Decision, prefix string) []byte {
 	for i := 0; i < d.n; i++ {
 		res := &d.results[i]
 		if i > 0 {
 			b = append(b, ", "...)
 		}
+		r, t := available(res)
 		b = append(b, '"')
+		b = append(b, prefix...)
 		b = append(b, res.Policy.Name...)
 		b = append(b, `";r=`...)
-		b = strconv.AppendInt(b, int64(res.Remaining), 10)
+		b = strconv.AppendInt(b, r, 10)
 		b = append(b, ";t="...)
-		b = strconv.AppendInt(b, ceilSeconds(res.Reset), 10)
+		b = strconv.AppendInt(b, t, 10)
 	}
 	return b
 }
@@ -54,25 +97,158 @@ func ceilSeconds(d time.Duration) int64 {
 	return int64((d + time.Second - 1) / time.Second)
 }
 
-// retryAfterValue is the Retry-After value for d: whole seconds, rounded
-// up, at least 1.
-func retryAfterValue(d time.Duration) string {
-	return strconv.FormatInt(max(1, ceilSeconds(d)), 10)
+// retryAfter is the Retry-After value for a wait: whole seconds, rounded
+// up, at least 1, and never earlier than the t of any RateLimit item
+// already in h whose r is 0, such as a per-IP policy this request just
+// exhausted before a per-subject one refused it: a retry before then
+// would be refused by that policy.
+func retryAfter(h http.Header, wait time.Duration) string {
+	s := max(1, ceilSeconds(wait))
+	for _, v := range h["Ratelimit"] {
+		s = max(s, exhaustedWindow(v))
+	}
+	return strconv.FormatInt(s, 10)
 }
 
-// setHeaders sets the rate-limit fields for d on h.
-func (l *Limiter) setHeaders(h http.Header, d *Decision, buf []byte) []byte {
+// exhaustedWindow returns the largest t of the items in the RateLimit
+// field value v whose r is 0, or 0. Items it cannot read are skipped.
+func exhaustedWindow(v string) int64 {
+	var most int64
+	for item := range strings.SplitSeq(v, ",") {
+		_, params, ok := strings.Cut(item, ";")
+		if !ok {
+			continue
+		}
+		r, t := int64(-1), int64(0)
+		for param := range strings.SplitSeq(params, ";") {
+			k, val, _ := strings.Cut(strings.TrimSpace(param), "=")
+			n, err := strconv.ParseInt(val, 10, 64)
+			if err != nil {
+				continue
+			}
+			switch k {
+			case "r":
+				r = n
+			case "t":
+				t = n
+			}
+		}
+		if r == 0 {
+			most = max(most, t)
+		}
+	}
+	return most
+}
+
+// hasItem reports whether the list value v holds an item named prefix
+// followed by name.
+func hasItem(v, prefix, name string) bool {
+	for i := 0; ; {
+		j := strings.Index(v[i:], name)
+		if j < 0 {
+			return false
+		}
+		at := i + j
+		start, end := at-len(prefix)-1, at+len(name)
+		if start >= 0 && v[start] == '"' && v[start+1:at] == prefix && end < len(v) && v[end] == '"' {
+			return true
+		}
+		i = at + 1
+	}
+}
+
+// collides reports whether an item of the list values vs has the name of
+// one of policies, prefixed with prefix.
+func collides(vs []string, prefix string, policies []Policy) bool {
+	for _, v := range vs {
+		for i := range policies {
+			if hasItem(v, prefix, policies[i].Name) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// appendList appends the list values vs to b, each followed by ", ", as
+// the start of one field value. Empty values are empty lists: left out.
+func appendList(b []byte, vs []string) []byte {
+	for _, v := range vs {
+		if strings.Trim(v, " \t") != "" {
+			b = append(append(b, v...), ", "...)
+		}
+	}
+	return b
+}
+
+// setHeaders adds d's items to the RateLimit-Policy and RateLimit fields of
+// h, after those of the limiters that decided the request before this one,
+// and returns the prefix of this limiter's item names. Items are named by
+// their policies, unless an earlier limiter's item has the same name: then
+// all of this limiter's items are named "limiter/policy", so every name in
+// a response stays distinct. If those are taken too (a limiter applied
+// more than twice), the fields are left as they are.
+//
+// A decision on a cost that exceeds a burst was made without the store, so
+// it has RateLimit-Policy items and no RateLimit items: the state is
+// unknown.
+func (l *Limiter) setHeaders(h http.Header, d *Decision, buf []byte) (prefix string, _ []byte) {
 	if d.n == 0 {
-		return buf
+		return "", buf
 	}
-	h["Ratelimit-Policy"] = []string{l.policyHeader}
-	buf = appendRateLimit(buf[:0], d)
-	h["Ratelimit"] = []string{string(buf)}
+	src := l
+	if d.Fallback && l.local != nil {
+		src = l.local // the Local mode's own, smaller policies
+	}
+	items := src.policyItems
+	prev := h["Ratelimit-Policy"]
+	if len(prev) > 0 && collides(prev, "", src.policies) {
+		prefix = l.qualifier
+		if collides(prev, prefix, src.policies) {
+			return "", buf
+		}
+		items = src.qualifiedItems
+	}
+	if len(prev) > 0 {
+		h["Ratelimit-Policy"] = []string{string(append(appendList(buf[:0], prev), items...))}
+	} else {
+		h["Ratelimit-Policy"] = []string{items}
+	}
+	if !d.CostExceedsBurst {
+		buf = appendRateLimit(appendList(buf[:0], h["Ratelimit"]), d, prefix)
+		h["Ratelimit"] = []string{string(buf)}
+	}
 	if l.legacy {
-		res := &d.results[max(0, d.Deciding())]
-		h["X-Ratelimit-Limit"] = []string{strconv.Itoa(res.Policy.Limit)}
-		h["X-Ratelimit-Remaining"] = []string{strconv.Itoa(res.Remaining)}
-		h["X-Ratelimit-Reset"] = []string{strconv.FormatInt(ceilSeconds(res.Reset), 10)}
+		l.setLegacy(h, d)
 	}
-	return buf
+	return prefix, buf
+}
+
+// setLegacy sets the X-RateLimit fields for d's deciding policy. With
+// several limiters on a request the tightest wins: a denial, or else the
+// policy with the fewest units remaining.
+func (l *Limiter) setLegacy(h http.Header, d *Decision) {
+	res := &d.results[max(0, d.Deciding())]
+	if d.Allowed {
+		if prev := h["X-Ratelimit-Remaining"]; len(prev) == 1 {
+			if n, err := strconv.Atoi(prev[0]); err == nil && n <= res.Remaining {
+				return
+			}
+		}
+	}
+	h["X-Ratelimit-Limit"] = []string{strconv.Itoa(res.Policy.Limit)}
+	h["X-Ratelimit-Remaining"] = []string{strconv.Itoa(max(0, res.Remaining))}
+	h["X-Ratelimit-Reset"] = []string{strconv.FormatInt(ceilSeconds(res.Reset), 10)}
+}
+
+// violated returns the names of the policies that refused d, as named in
+// the fields: the quota-exceeded problem's "violated-policies".
+func violated(d *Decision, prefix string) []string {
+	var names []string
+	for i := 0; i < d.n; i++ {
+		if res := &d.results[i]; !res.Allowed {
+			names = append(names, prefix+res.Policy.Name)
+		}
+	}
+	return names
 }

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/textproto"
+	"strings"
 
 	"github.com/go-chi/chi/v5"
 
@@ -103,8 +104,20 @@ func appendField(dst []byte, s string) []byte {
 // ByAPIKey counts whatever well-formed credential the client sends, valid
 // or not, so it can run before authentication; after authentication,
 // BySubject counts the key's owner instead.
-func ByAPIKey(header string) KeyFunc {
+//
+// header must be a header field name (an RFC 9110 token) that handlers
+// see: Host, Transfer-Encoding and Trailer never reach Request.Header, so
+// a limiter keyed by them would limit nothing. Errors wrap
+// ErrInvalidConfig.
+func ByAPIKey(header string) (KeyFunc, error) {
+	if !validFieldName(header) {
+		return nil, fmt.Errorf("%w: ByAPIKey: %q is not a header field name", ErrInvalidConfig, header)
+	}
 	header = textproto.CanonicalMIMEHeaderKey(header)
+	switch header {
+	case "Host", "Transfer-Encoding", "Trailer":
+		return nil, fmt.Errorf("%w: ByAPIKey: net/http moves %s out of Request.Header, so no request would have a key", ErrInvalidConfig, header)
+	}
 	isAuthorization := header == "Authorization"
 	return func(dst []byte, r *http.Request) ([]byte, error) {
 		vs := r.Header[header]
@@ -130,7 +143,21 @@ func ByAPIKey(header string) KeyFunc {
 		sum := sha256.Sum256([]byte(v))
 		dst = append(dst, "key:"...)
 		return base64.RawURLEncoding.AppendEncode(dst, sum[:16]), nil
+	}, nil
+}
+
+// validFieldName reports whether s is an RFC 9110 field name: a token.
+func validFieldName(s string) bool {
+	if s == "" {
+		return false
 	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || strings.IndexByte("!#$%&'*+-.^_`|~", c) >= 0) {
+			return false
+		}
+	}
+	return true
 }
 
 // maxKeyValue bounds an API key header before it is hashed; auth refuses
@@ -156,7 +183,7 @@ func checkKeyValue(v string) string {
 
 // ByRoute keys requests by their route pattern and then by inner, so each
 // route has its own budget per client; with a nil inner, all clients of a
-// route share one budget. The pattern is the standard library ServeMux's
+// route share one budget. Every inner is valid, so ByRoute cannot fail. The pattern is the standard library ServeMux's
 // (Request.Pattern), chi's (chi.RouteContext(...).RoutePattern()), or the
 // one recorded in apishield's request record, in that order. For
 // gorilla/mux and other routers, use ByRouteFunc.
@@ -165,16 +192,25 @@ func checkKeyValue(v string) string {
 // chi, r.With or a Group's Use; with ServeMux, each handler), not the
 // router. A request without a pattern is a server error (ErrNoRoute),
 // so a misplaced limiter is noticed instead of silently limiting nothing.
-func ByRoute(inner KeyFunc) KeyFunc { return ByRouteFunc(RoutePattern, inner) }
+func ByRoute(inner KeyFunc) KeyFunc { return byRoute(RoutePattern, inner) }
 
 // ByRouteFunc is ByRoute with the route pattern taken from route, for
 // routers ByRoute does not know. For gorilla/mux:
 //
-//	ratelimit.ByRouteFunc(func(r *http.Request) string {
+//	byRoute, err := ratelimit.ByRouteFunc(func(r *http.Request) string {
 //		t, _ := mux.CurrentRoute(r).GetPathTemplate()
 //		return r.Method + " " + t
-//	}, ratelimit.ByIP(ipCfg))
-func ByRouteFunc(route func(*http.Request) string, inner KeyFunc) KeyFunc {
+//	}, byIP)
+//
+// A nil route is an error wrapping ErrInvalidConfig.
+func ByRouteFunc(route func(*http.Request) string, inner KeyFunc) (KeyFunc, error) {
+	if route == nil {
+		return nil, fmt.Errorf("%w: ByRouteFunc: nil route function", ErrInvalidConfig)
+	}
+	return byRoute(route, inner), nil
+}
+
+func byRoute(route func(*http.Request) string, inner KeyFunc) KeyFunc {
 	return func(dst []byte, r *http.Request) ([]byte, error) {
 		p := route(r)
 		if p == "" {
@@ -207,9 +243,13 @@ func RoutePattern(r *http.Request) string {
 }
 
 // Join keys requests by every one of fns together, such as a subject on one
-// route; if any has no key, neither has the join.
-func Join(fns ...KeyFunc) KeyFunc {
-	fns = append([]KeyFunc(nil), fns...)
+// route; if any has no key, neither has the join. No functions, or a nil
+// one, is an error wrapping ErrInvalidConfig.
+func Join(fns ...KeyFunc) (KeyFunc, error) {
+	fns, err := keyFuncs("Join", fns)
+	if err != nil {
+		return nil, err
+	}
 	return func(dst []byte, r *http.Request) ([]byte, error) {
 		var err error
 		for i, fn := range fns {
@@ -221,14 +261,18 @@ func Join(fns ...KeyFunc) KeyFunc {
 			}
 		}
 		return dst, nil
-	}
+	}, nil
 }
 
 // First keys requests by the first of fns that has a key, such as the
 // subject when authenticated and else the client address. The kinds are
-// prefixed differently, so a subject and an address never collide.
-func First(fns ...KeyFunc) KeyFunc {
-	fns = append([]KeyFunc(nil), fns...)
+// prefixed differently, so a subject and an address never collide. No
+// functions, or a nil one, is an error wrapping ErrInvalidConfig.
+func First(fns ...KeyFunc) (KeyFunc, error) {
+	fns, err := keyFuncs("First", fns)
+	if err != nil {
+		return nil, err
+	}
 	return func(dst []byte, r *http.Request) ([]byte, error) {
 		n := len(dst)
 		for _, fn := range fns {
@@ -239,5 +283,18 @@ func First(fns ...KeyFunc) KeyFunc {
 			return out, err
 		}
 		return dst[:n], ErrNoKey
+	}, nil
+}
+
+// keyFuncs checks and copies the key functions given to Join or First.
+func keyFuncs(name string, fns []KeyFunc) ([]KeyFunc, error) {
+	if len(fns) == 0 {
+		return nil, fmt.Errorf("%w: %s of no key functions", ErrInvalidConfig, name)
 	}
+	for i, fn := range fns {
+		if fn == nil {
+			return nil, fmt.Errorf("%w: %s: key function %d is nil", ErrInvalidConfig, name, i)
+		}
+	}
+	return append([]KeyFunc(nil), fns...), nil
 }

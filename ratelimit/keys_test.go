@@ -30,7 +30,7 @@ func keyOf(fn KeyFunc, headers ...string) (string, error) {
 func TestByAPIKeyOneKeyPerCredential(t *testing.T) {
 	t.Parallel()
 	const cred = "ask_0123456789abcdef_k3y"
-	want, err := keyOf(ByAPIKey("X-API-Key"), "X-API-Key", cred)
+	want, err := keyOf(mustKey(ByAPIKey("X-API-Key")), "X-API-Key", cred)
 	if err != nil || !strings.HasPrefix(want, "key:") || strings.Contains(want, cred) {
 		t.Fatalf("X-API-Key: got %q, %v; want a hashed key", want, err)
 	}
@@ -44,7 +44,7 @@ func TestByAPIKeyOneKeyPerCredential(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			got, err := keyOf(ByAPIKey(tc.header), tc.header, tc.value)
+			got, err := keyOf(mustKey(ByAPIKey(tc.header)), tc.header, tc.value)
 			if err != nil || got != want {
 				t.Fatalf("got %q, %v; want %q", got, err, want)
 			}
@@ -93,7 +93,7 @@ func TestByAPIKeyMalformed(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			got, err := keyOf(ByAPIKey(tc.header), tc.headers...)
+			got, err := keyOf(mustKey(ByAPIKey(tc.header)), tc.headers...)
 			if tc.want == nil {
 				if err != nil || !strings.HasPrefix(got, "key:") {
 					t.Fatalf("got %q, %v; want a key", got, err)
@@ -112,7 +112,7 @@ func TestByAPIKeyMalformed(t *testing.T) {
 func TestHandlerMalformedKey(t *testing.T) {
 	t.Parallel()
 	ps := []Policy{{Name: "p", Limit: 1, Period: time.Hour}}
-	h := MustNew(Config{Name: "key", Key: ByAPIKey("Authorization"), Policies: ps}).Handler(okHandler)
+	h := MustNew(Config{Name: "key", Key: mustKey(ByAPIKey("Authorization")), Policies: ps}).Handler(okHandler)
 	req := func(v string) *http.Request {
 		r := httptest.NewRequest("GET", "/", nil)
 		r.Header.Set("Authorization", v)
@@ -136,7 +136,7 @@ func TestHandlerMalformedKey(t *testing.T) {
 			t.Errorf("%q: decisions %+v, want one malformed_request denial", v, ds)
 		}
 	}
-	shadow := MustNew(Config{Key: ByAPIKey("Authorization"), Policies: ps, Shadow: true}).Handler(okHandler)
+	shadow := MustNew(Config{Key: mustKey(ByAPIKey("Authorization")), Policies: ps, Shadow: true}).Handler(okHandler)
 	w, rec := serve(shadow, req("ApiKey\tk"))
 	if w.Code != http.StatusNoContent {
 		t.Errorf("shadow: got %d, want passed through", w.Code)
@@ -247,4 +247,57 @@ func TestHandlerUnidentifiedPrincipal(t *testing.T) {
 	if w, rec := serve(h, httptest.NewRequest("GET", "/", nil)); w.Code != http.StatusNoContent || rec.Decisions()[0].Outcome != record.Skip {
 		t.Errorf("anonymous request: got %d %+v, want passed through as a skip", w.Code, rec.Decisions())
 	}
+}
+
+// TestKeyFuncRule: every key function built from configuration checks it
+// when it is built, and returns an error wrapping ErrInvalidConfig with no
+// function, rather than a function that fails, or limits nothing, on
+// every request. (BySubject and ByRoute take nothing that can be wrong and
+// return the function alone: the compiler holds them to that.)
+func TestKeyFuncRule(t *testing.T) {
+	t.Parallel()
+	trusted, _ := ParseTrustedProxies([]string{"10.0.0.0/8"})
+	route := func(*http.Request) string { return "GET /x" }
+	for _, tc := range []struct {
+		name  string
+		build func() (KeyFunc, error)
+		ok    bool
+	}{
+		{"ByIP", func() (KeyFunc, error) { return ByIP(IPConfig{TrustedProxies: trusted}) }, true},
+		{"ByIP IPv6Bits 47", func() (KeyFunc, error) { return ByIP(IPConfig{IPv6Bits: 47}) }, false},
+		{"ByIP Header without TrustedProxies", func() (KeyFunc, error) { return ByIP(IPConfig{Header: "X-Forwarded-For"}) }, false},
+		{"ByIP unknown Header", func() (KeyFunc, error) { return ByIP(IPConfig{TrustedProxies: trusted, Header: "X-Client-IP"}) }, false},
+		{"ByIP negative MaxHops", func() (KeyFunc, error) { return ByIP(IPConfig{MaxHops: -1}) }, false},
+		{"ByAPIKey", func() (KeyFunc, error) { return ByAPIKey("X-API-Key") }, true},
+		{"ByAPIKey lower case", func() (KeyFunc, error) { return ByAPIKey("authorization") }, true},
+		{"ByAPIKey empty", func() (KeyFunc, error) { return ByAPIKey("") }, false},
+		{"ByAPIKey space", func() (KeyFunc, error) { return ByAPIKey("X API Key") }, false},
+		{"ByAPIKey colon", func() (KeyFunc, error) { return ByAPIKey("X-API-Key:") }, false},
+		{"ByAPIKey newline", func() (KeyFunc, error) { return ByAPIKey("X-API-Key\n") }, false},
+		{"ByAPIKey non-ASCII", func() (KeyFunc, error) { return ByAPIKey("X-Schlüssel") }, false},
+		{"ByAPIKey Host", func() (KeyFunc, error) { return ByAPIKey("host") }, false},
+		{"ByAPIKey Transfer-Encoding", func() (KeyFunc, error) { return ByAPIKey("Transfer-Encoding") }, false},
+		{"ByAPIKey Trailer", func() (KeyFunc, error) { return ByAPIKey("Trailer") }, false},
+		{"ByRouteFunc", func() (KeyFunc, error) { return ByRouteFunc(route, BySubject()) }, true},
+		{"ByRouteFunc without inner", func() (KeyFunc, error) { return ByRouteFunc(route, nil) }, true},
+		{"ByRouteFunc nil route", func() (KeyFunc, error) { return ByRouteFunc(nil, BySubject()) }, false},
+		{"Join", func() (KeyFunc, error) { return Join(BySubject(), ByRoute(nil)) }, true},
+		{"Join of none", func() (KeyFunc, error) { return Join() }, false},
+		{"Join with nil", func() (KeyFunc, error) { return Join(BySubject(), nil) }, false},
+		{"First", func() (KeyFunc, error) { return First(BySubject()) }, true},
+		{"First of none", func() (KeyFunc, error) { return First() }, false},
+		{"First with nil", func() (KeyFunc, error) { return First(nil, BySubject()) }, false},
+	} {
+		k, err := tc.build()
+		switch {
+		case tc.ok && (err != nil || k == nil):
+			t.Errorf("%s: %v, want a key function", tc.name, err)
+		case !tc.ok && (!errors.Is(err, ErrInvalidConfig) || k != nil):
+			t.Errorf("%s: %v and a function: %v; want an error wrapping ErrInvalidConfig and no function", tc.name, err, k != nil)
+		}
+	}
+	var (
+		_ KeyFunc = BySubject()
+		_ KeyFunc = ByRoute(nil)
+	)
 }

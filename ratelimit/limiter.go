@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"math"
 	"net/http"
+	"sync"
 	"time"
 )
 
@@ -79,9 +80,11 @@ const DefaultUnavailableRetryAfter = time.Second
 // Config configures a [Limiter]. A Config is copied by New and may be
 // reused.
 type Config struct {
-	// Name names the limiter in store keys, records, logs and headers'
-	// partitions, e.g. "ip" or "subject". Limiters that share a store must
-	// have different names. If empty, "default". Letters, digits, '_', '-'
+	// Name names the limiter in store keys, records and logs, e.g. "ip" or
+	// "subject", and qualifies its policies' names in the RateLimit fields
+	// ("subject/hourly") when a limiter that ran before it on the request
+	// has policies of the same names. Limiters that share a store must have
+	// different names. If empty, "default". Letters, digits, '_', '-'
 	// and '.', at most 32 bytes.
 	Name string
 	// Store keeps the state. If nil, a new memory store of its own with the
@@ -136,7 +139,10 @@ type Limiter struct {
 	logger    *slog.Logger
 	logGate   logGate
 
-	policyHeader string // RateLimit-Policy, fixed per limiter
+	// RateLimit-Policy items, fixed per limiter: named by the policies,
+	// or, when another limiter on the request uses those names, by
+	// qualifier ("limiter/") and the policies.
+	policyItems, qualifiedItems, qualifier string
 }
 
 // New validates cfg and returns a limiter. Errors wrap ErrInvalidConfig.
@@ -195,7 +201,9 @@ func newLimiter(cfg Config) (*Limiter, error) {
 	default:
 		return nil, fmt.Errorf("%w: unknown OnStoreError %v", ErrInvalidConfig, l.mode)
 	}
-	l.policyHeader = policyHeader(policies)
+	l.qualifier = cfg.Name + "/"
+	l.policyItems = policyItems("", policies)
+	l.qualifiedItems = policyItems(l.qualifier, policies)
 	return l, nil
 }
 
@@ -277,21 +285,30 @@ func (l *Limiter) allow(ctx context.Context, key string, cost int, d *Decision) 
 	return err
 }
 
-// takeStore asks a store other than the memory store. The request and
-// decision it hands over through the Store interface escape to the heap, so
-// they are its own; the Redis store is called directly, which keeps them on
-// the stack.
+// takeStore asks a store other than the memory store. What a call through
+// the Store interface points to escapes to the heap, so the request and
+// decision it hands over come from a pool: a decision costs no allocation
+// here whatever the store, as it does when the memory store is called
+// directly. Stores must not retain them (see Store).
 func (l *Limiter) takeStore(ctx context.Context, key string, cost int, d *Decision) error {
-	if rs, ok := l.store.(*RedisStore); ok {
-		req := Request{Namespace: l.name, Key: key, Cost: cost, Policies: l.policies}
-		return rs.Take(ctx, &req, d)
-	}
-	req := &Request{Namespace: l.name, Key: key, Cost: cost, Policies: l.policies}
-	tmp := new(Decision)
-	err := l.store.Take(ctx, req, tmp)
-	*d = *tmp
+	c := storeCalls.Get().(*storeCall)
+	c.req = Request{Namespace: l.name, Key: key, Cost: cost, Policies: l.policies}
+	c.d = Decision{}
+	err := l.store.Take(ctx, &c.req, &c.d)
+	*d = c.d
+	c.req = Request{} // keep no key or policies alive in the pool
+	storeCalls.Put(c)
 	return err
 }
+
+// A storeCall is the request and decision of one call through the Store
+// interface.
+type storeCall struct {
+	req Request
+	d   Decision
+}
+
+var storeCalls = sync.Pool{New: func() any { return new(storeCall) }}
 
 func (l *Limiter) logFailure(ctx context.Context, err error) {
 	if l.logger == nil || !l.logGate.open() {

@@ -62,6 +62,29 @@ func (p *Policy) tolerance() int64 {
 	return p.interval() * int64(p.Burst)
 }
 
+// Interval returns the time one unit takes to refill, Period/Limit rounded
+// up to a whole microsecond: GCRA's emission interval. It is 0 for a
+// policy without a positive Limit. Stores that keep GCRA state outside
+// this package (see [Decision.Decide]) advance a key's arrival time by
+// cost × Interval.
+func (p *Policy) Interval() time.Duration {
+	if p.iv == 0 && p.Limit <= 0 {
+		return 0
+	}
+	return usec(p.interval())
+}
+
+// Tolerance returns Burst × Interval: how far ahead of now a key's
+// theoretical arrival time may run after an admission, GCRA's
+// delay-variation tolerance. A policy's Burst defaults to its Limit only
+// once validated (as [Limiter.Policies] and [Request.Policies] are).
+func (p *Policy) Tolerance() time.Duration {
+	if p.iv == 0 && p.Limit <= 0 {
+		return 0
+	}
+	return usec(p.tolerance())
+}
+
 // validate checks p and fills in its defaults.
 func (p *Policy) validate() error {
 	if p.Name == "" {

@@ -6,7 +6,8 @@ import (
 )
 
 // A Store keeps GCRA state and decides admissions. [NewMemoryStore] keeps it
-// in the process; [NewRedisStore] shares it between instances.
+// in the process; the redisstore package shares it between instances
+// through Redis.
 //
 // Take decides req.Cost for req.Key under every policy in req.Policies at
 // once and fills d: either all policies admit the cost and all of them
@@ -16,8 +17,10 @@ import (
 // has no room to count: the limiter refuses the request whatever its
 // failure mode, with d.RetryAfter as the wait.
 //
-// A Store must be safe for concurrent use, and must keep the state of
-// different namespaces apart.
+// A Store must be safe for concurrent use, must keep the state of
+// different namespaces apart, and must not retain req or d once Take
+// returns: the limiter reuses them. [Decision.Decide] decides on a key's
+// state with the memory store's arithmetic.
 type Store interface {
 	Take(ctx context.Context, req *Request, d *Decision) error
 }

@@ -54,7 +54,7 @@ func newTestGateway(t *testing.T, upstream string, extra func(proxy http.Handler
 	if extra != nil {
 		table = append(table, extra(proxy)...)
 	}
-	h, err := newHandler(context.Background(), logger, dev, aud, table, fw)
+	h, err := newHandler(context.Background(), logger, dev, aud, table, fw, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -6,6 +6,12 @@
 //	go run ./examples/gateway -upstream http://127.0.0.1:9000      # in front of your service
 //	go run ./examples/gateway -upstream http://127.0.0.1:9000 -addr 127.0.0.1:8080 \
 //		-public-host api.example.com -trusted-proxies 10.0.0.0/8
+//	RATELIMIT_SECRET=… go run ./examples/gateway -demo-upstream -redis redis://127.0.0.1:6379/0
+//
+// Rate limits are kept in memory, per instance. With -redis, every gateway
+// instance that uses the same Redis (one server, a Sentinel-managed master,
+// or a Cluster given as a comma list of nodes) and the same
+// RATELIMIT_SECRET shares one limit.
 //
 // The gateway forwards by allow-lists, never by deleting what it knows to
 // be dangerous: what is not listed below does not reach the upstream, or
@@ -142,6 +148,7 @@ import (
 	"github.com/apishield/apishield/auth"
 	"github.com/apishield/apishield/auth/authtest"
 	apierrors "github.com/apishield/apishield/errors"
+	"github.com/apishield/apishield/ratelimit"
 	"github.com/apishield/apishield/route"
 	"github.com/apishield/apishield/tlsconfig"
 )
@@ -174,6 +181,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		"comma-separated client headers to forward besides the default allow-list (see the package documentation)")
 	fs.StringVar(&f.responseHeaders, "response-headers", "",
 		"comma-separated upstream response headers to pass besides the default allow-list (see the package documentation)")
+	redisURL := fs.String("redis", "",
+		"Redis that every gateway instance shares its rate limits through: redis://host:6379/0, or a comma list of Cluster nodes; needs RATELIMIT_SECRET (default: limits in memory)")
 	fs.BoolVar(&f.passErrors, "pass-upstream-errors", false,
 		"pass the upstream's 5xx responses as they are, instead of a 502 problem (only for an upstream known not to leak)")
 	if err := fs.Parse(args); err != nil {
@@ -195,6 +204,15 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fw, err := newForwarding(f)
 	if err != nil {
 		return err
+	}
+	var store ratelimit.Store // nil: in memory
+	if *redisURL != "" {
+		rs, closeStore, err := newRedisStore(ctx, *redisURL, []byte(os.Getenv("RATELIMIT_SECRET")))
+		if err != nil {
+			return err
+		}
+		defer closeStore()
+		store = rs
 	}
 
 	ln, err := net.Listen("tcp", *addr)
@@ -230,7 +248,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	handler, err := newHandler(ctx, logger, dev, aud, table, fw)
+	handler, err := newHandler(ctx, logger, dev, aud, table, fw, store)
 	if err != nil {
 		return err
 	}
@@ -281,8 +299,8 @@ func parseUpstream(s string) (*url.URL, error) {
 }
 
 // newHandler builds the gateway's middleware stack around the routes of
-// table.
-func newHandler(ctx context.Context, logger *slog.Logger, dev *authtest.Issuer, aud *audit.Auditor, table []apiRoute, fw *forwarding) (http.Handler, error) {
+// table, with the rate limits' state in store (nil: in memory).
+func newHandler(ctx context.Context, logger *slog.Logger, dev *authtest.Issuer, aud *audit.Auditor, table []apiRoute, fw *forwarding, store ratelimit.Store) (http.Handler, error) {
 	responder, err := apierrors.NewResponder(apierrors.Config{Logger: logger})
 	if err != nil {
 		return nil, err
@@ -309,7 +327,7 @@ func newHandler(ctx context.Context, logger *slog.Logger, dev *authtest.Issuer, 
 	if err != nil {
 		return nil, err
 	}
-	perIP, perSubject, err := rateLimits(logger, fw.trusted)
+	perIP, perSubject, err := rateLimits(logger, fw.trusted, store)
 	if err != nil {
 		return nil, err
 	}

@@ -204,7 +204,7 @@ func newHandler(ctx context.Context, logger *slog.Logger, dev *authtest.Issuer, 
 	if err != nil {
 		return nil, err
 	}
-	perIP, perSubject, err := rateLimits(os.Getenv("REDIS_URL"), []byte(os.Getenv("RATELIMIT_SECRET")), logger)
+	perIP, perSubject, err := rateLimits(logger)
 	if err != nil {
 		return nil, err
 	}

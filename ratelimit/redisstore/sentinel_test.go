@@ -1,4 +1,4 @@
-package ratelimit
+package redisstore
 
 import (
 	"context"
@@ -12,6 +12,7 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/apishield/apishield/internal/redistest"
+	"github.com/apishield/apishield/ratelimit"
 )
 
 // newFailoverClient reaches the master through the sentinels, as
@@ -70,7 +71,7 @@ func TestRedisSentinel(t *testing.T) {
 // back) and by the master stopping. Decisions must return to Redis through
 // the new master within seconds, which lacks the store's script until the
 // store's NOSCRIPT fallback loads it; meanwhile every failed decision is a
-// FailClosed denial wrapping ErrUnavailable. State written before the
+// ratelimit.FailClosed denial wrapping ratelimit.ErrUnavailable. State written before the
 // failover must hold on the new master.
 func TestRedisSentinelFailover(t *testing.T) {
 	t.Parallel()
@@ -107,16 +108,16 @@ func TestRedisSentinelFailover(t *testing.T) {
 			ctx := t.Context()
 
 			// A key whose daily allowance is spent before any failover.
-			spent := []Policy{{Name: "day", Limit: 3, Period: 24 * time.Hour}}
+			spent := []ratelimit.Policy{{Name: "day", Limit: 3, Period: 24 * time.Hour}}
 			spentDenied := func(when string) {
 				t.Helper()
-				l, _ := newRedisLimiter(t, newFailoverClient(t, sent), Config{Name: "spent", Policies: spent}, RedisConfig{DenyCacheEntries: -1, Timeout: 2 * time.Second})
+				l, _ := newRedisLimiter(t, newFailoverClient(t, sent), ratelimit.Config{Name: "spent", Policies: spent}, Config{DenyCacheEntries: -1, Timeout: 2 * time.Second})
 				d, err := l.Allow(ctx, "spent", 1)
 				if err != nil || d.Allowed || d.RetryAfter <= 0 {
 					t.Fatalf("%s: spent key got %+v, %v; want a denial from Redis", when, d, err)
 				}
 			}
-			l, _ := newRedisLimiter(t, newFailoverClient(t, sent), Config{Name: "spent", Policies: spent}, RedisConfig{Timeout: 2 * time.Second})
+			l, _ := newRedisLimiter(t, newFailoverClient(t, sent), ratelimit.Config{Name: "spent", Policies: spent}, Config{Timeout: 2 * time.Second})
 			for i := range 3 {
 				if d, err := l.Allow(ctx, "spent", 1); err != nil || !d.Allowed {
 					t.Fatalf("spending unit %d: %+v, %v", i+1, d, err)
@@ -173,7 +174,7 @@ func TestRedisSentinelFailover(t *testing.T) {
 				t.Logf("%s: %d decisions on Redis, %d failed closed (first: %v), %d by the open breaker",
 					r.name, r.direct.Load(), r.fallback.Load(), firstErr, r.circuitOpen.Load())
 				if n := r.bad.Load(); n > 0 {
-					t.Errorf("%s: %d decisions were neither answered by Redis nor FailClosed denials wrapping ErrUnavailable; first: %s",
+					t.Errorf("%s: %d decisions were neither answered by Redis nor ratelimit.FailClosed denials wrapping ratelimit.ErrUnavailable; first: %s",
 						r.name, n, firstBad)
 				}
 				if !r.s.Available() {
@@ -210,11 +211,11 @@ type sentinelLoad struct {
 
 type sentinelRun struct {
 	name string
-	l    *Limiter
-	s    *RedisStore
+	l    *ratelimit.Limiter
+	s    *Store
 
 	direct      atomic.Int64 // answered by Redis
-	fallback    atomic.Int64 // FailClosed denials wrapping ErrUnavailable
+	fallback    atomic.Int64 // ratelimit.FailClosed denials wrapping ratelimit.ErrUnavailable
 	circuitOpen atomic.Int64 // of which the open breaker answered
 	bad         atomic.Int64 // anything else
 
@@ -235,7 +236,7 @@ func (r *sentinelRun) noteFallback(err error) {
 	}
 }
 
-func (r *sentinelRun) noteBad(d Decision, err error) {
+func (r *sentinelRun) noteBad(d ratelimit.Decision, err error) {
 	r.bad.Add(1)
 	r.mu.Lock()
 	defer r.mu.Unlock()
@@ -256,15 +257,15 @@ func (r *sentinelRun) first() (bad string, err error) {
 // script itself only after Redis answered NOSCRIPT.
 func startSentinelLoad(t *testing.T, sent *redistest.Sentinel, evals *atomic.Int64) *sentinelLoad {
 	// Every decision is admitted, so every one runs the script's writes.
-	open := []Policy{{Name: "open", Limit: maxUnits, Period: time.Hour}}
+	open := []ratelimit.Policy{{Name: "open", Limit: 1 << 30, Period: time.Hour}}
 	load := &sentinelLoad{done: make(chan struct{})}
 	for _, sc := range sentinelClients {
 		for i := range 2 {
 			c := sc.new(t, sent)
 			c.AddHook(evalHook{evals})
 			r := &sentinelRun{name: fmt.Sprintf("%s #%d", sc.name, i+1)}
-			r.l, r.s = newRedisLimiter(t, c, Config{Name: "failover", Policies: open},
-				RedisConfig{Timeout: 200 * time.Millisecond, ProbeInterval: 50 * time.Millisecond})
+			r.l, r.s = newRedisLimiter(t, c, ratelimit.Config{Name: "failover", Policies: open},
+				Config{Timeout: 200 * time.Millisecond, ProbeInterval: 50 * time.Millisecond})
 			load.runs = append(load.runs, r)
 			for g := range 2 {
 				key := fmt.Sprintf("%s-%d-%d", sc.name, i, g)
@@ -286,7 +287,7 @@ func (load *sentinelLoad) decide(r *sentinelRun, key string) {
 		switch {
 		case err == nil && d.Allowed && !d.Fallback:
 			r.direct.Add(1)
-		case err != nil && errors.Is(err, ErrUnavailable) && d.Fallback && !d.Allowed:
+		case err != nil && errors.Is(err, ratelimit.ErrUnavailable) && d.Fallback && !d.Allowed:
 			r.noteFallback(err)
 		default:
 			r.noteBad(d, err)

@@ -1,4 +1,4 @@
-package ratelimit_test
+package redisstore_test
 
 import (
 	"net/http"
@@ -6,8 +6,21 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/apishield/apishield/auth"
+	apierrors "github.com/apishield/apishield/errors"
 	"github.com/apishield/apishield/internal/redistest"
 )
+
+// fakeAuth puts a principal named by the Authorization header in the
+// context, as auth's middleware does after verifying a token.
+func fakeAuth(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if sub, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer "); ok {
+			r = r.WithContext(auth.NewContext(r.Context(), &auth.Principal{Subject: sub, Issuer: "https://issuer.example"}))
+		}
+		next.ServeHTTP(w, r)
+	})
+}
 
 // TestWiringOnRedis runs the Example's wiring on a real Redis, by URL, and
 // on a real Redis Cluster, by a comma list of nodes.
@@ -21,14 +34,18 @@ func TestWiringOnRedis(t *testing.T) {
 	} {
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()
-			perIP, perSubject, closeFn, err := rateLimits(url, []byte("a-secret-of-at-least-16-bytes"), nil)
+			store, closeFn, err := newStore(url, []byte("a-secret-of-at-least-16-bytes"))
 			if err != nil {
 				t.Fatal(err)
 			}
 			defer closeFn()
+			perIP, perSubject, err := rateLimits(store, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
 			mux := http.NewServeMux()
 			mux.HandleFunc("GET /v1/items", func(http.ResponseWriter, *http.Request) {})
-			h := stack(perIP, perSubject, fakeAuth, mux)
+			h := apierrors.Recover(perIP.Handler(fakeAuth(perSubject.Handler(mux))))
 			var codes []int
 			for range 21 {
 				r := httptest.NewRequest("GET", "/v1/items", nil)
@@ -45,7 +62,7 @@ func TestWiringOnRedis(t *testing.T) {
 			}
 		})
 	}
-	if _, _, _, err := rateLimits("redis://"+srv.Addr, []byte("short"), nil); err == nil {
+	if _, _, err := newStore("redis://"+srv.Addr, []byte("short")); err == nil {
 		t.Fatal("a short secret was accepted")
 	}
 }

@@ -1,4 +1,4 @@
-package ratelimit
+package redisstore
 
 import (
 	"context"
@@ -7,6 +7,8 @@ import (
 	"time"
 
 	"github.com/redis/go-redis/v9"
+
+	"github.com/apishield/apishield/ratelimit"
 )
 
 // maxBatch bounds how many decisions share one pipeline.
@@ -16,11 +18,11 @@ const maxBatch = 128
 type scriptCall struct {
 	keys  []string
 	args  []any
-	ahead [MaxPolicies]int64 // the script's reply, one value per key
+	ahead [ratelimit.MaxPolicies]int64 // the script's reply, one value per key
 	err   error
 
-	keyBuf [MaxPolicies]string
-	argBuf [1 + 2*MaxPolicies]any
+	keyBuf [ratelimit.MaxPolicies]string
+	argBuf [1 + 2*ratelimit.MaxPolicies]any
 	done   chan struct{} // closed once res and err are set; nil for the caller that sends the batch itself
 }
 
@@ -165,12 +167,12 @@ func (c *scriptCall) read(cmd *redis.Cmd) error {
 			for i, x := range v {
 				n, ok := x.(int64)
 				if !ok {
-					return fmt.Errorf("ratelimit: unexpected script reply element %T", x)
+					return fmt.Errorf("redisstore: unexpected script reply element %T", x)
 				}
 				c.ahead[i] = n
 			}
 			return nil
 		}
 	}
-	return fmt.Errorf("ratelimit: unexpected script reply %T for %d keys", v, len(c.keys))
+	return fmt.Errorf("redisstore: unexpected script reply %T for %d keys", v, len(c.keys))
 }

@@ -1,4 +1,4 @@
-package ratelimit
+package redisstore
 
 import (
 	"context"
@@ -14,34 +14,36 @@ import (
 	"time"
 
 	"github.com/redis/go-redis/v9"
+
+	"github.com/apishield/apishield/ratelimit"
 )
 
-// Defaults applied by NewRedisStore for zero RedisConfig fields.
+// Defaults applied by New for zero Config fields.
 const (
-	DefaultRedisTimeout     = 50 * time.Millisecond
-	DefaultRedisPrefix      = "apishield:rl:"
+	DefaultTimeout          = 50 * time.Millisecond
+	DefaultPrefix           = "apishield:rl:"
 	DefaultBreakerFailures  = 3
 	DefaultProbeInterval    = 100 * time.Millisecond
 	DefaultDenyCacheEntries = 10000
 )
 
-// ErrCircuitOpen is wrapped by the error a RedisStore returns without
-// calling Redis, while its circuit breaker is open.
-var ErrCircuitOpen = errors.New("ratelimit: redis circuit breaker open")
+// ErrCircuitOpen is wrapped by the error a Store returns without calling
+// Redis, while its circuit breaker is open.
+var ErrCircuitOpen = errors.New("redisstore: circuit breaker open")
 
-// RedisConfig configures a Redis store.
-type RedisConfig struct {
+// Config configures a [Store]. A Config is copied by New and may be reused.
+type Config struct {
 	// Secret keys the HMAC that turns each client key into its Redis key, so
 	// Redis never holds a raw address, subject or API key, and a reader of
 	// Redis cannot test guesses without it. Required, at least 16 bytes;
 	// every instance sharing the limits must use the same secret.
 	Secret []byte
-	// Prefix starts every key. If empty, DefaultRedisPrefix.
+	// Prefix starts every key. If empty, DefaultPrefix.
 	Prefix string
 	// Timeout bounds each decision's round trip; the call is not retried.
-	// If zero, DefaultRedisTimeout (50ms). The client must honour context
+	// If zero, DefaultTimeout (50ms). The client must honour context
 	// deadlines: for the go-redis clients, ContextTimeoutEnabled must be
-	// set, and NewRedisStore checks it.
+	// set, and New checks it.
 	Timeout time.Duration
 	// BreakerFailures is how many consecutive failures open the circuit
 	// breaker. While open, decisions fail at once without calling Redis,
@@ -59,15 +61,15 @@ type RedisConfig struct {
 	DenyCacheEntries int
 }
 
-// A RedisStore keeps GCRA state in Redis, shared by every instance that
+// A Store is a [ratelimit.Store] that keeps GCRA state in Redis, shared by every instance that
 // uses the same Redis, prefix and secret. Each decision is one EVALSHA of one
 // script that decides all policies of a key atomically with Redis's own
 // clock (TIME), so instances with skewed clocks agree. The keys of one
 // client share a hash tag, so the script works on Redis Cluster, and expire
 // exactly when the bucket is full again.
 //
-// A RedisStore is safe for concurrent use. Close stops its background probe.
-type RedisStore struct {
+// A Store is safe for concurrent use. Close stops its background probe.
+type Store struct {
 	client   redis.UniversalClient
 	prefix   string
 	timeout  time.Duration
@@ -84,18 +86,20 @@ type RedisStore struct {
 	closeOnce   sync.Once
 }
 
-// NewRedisStore returns a store on client: a *redis.Client, a Sentinel
-// failover client, a *redis.ClusterClient, or any redis.UniversalClient.
-// Errors wrap ErrInvalidConfig.
-func NewRedisStore(client redis.UniversalClient, cfg RedisConfig) (*RedisStore, error) {
+// New returns a store on client: a *redis.Client, a Sentinel failover
+// client, a *redis.ClusterClient, or any redis.UniversalClient. The client
+// stays the caller's: the store never closes it. Errors wrap
+// [ratelimit.ErrInvalidConfig], as every ratelimit configuration error
+// does.
+func New(client redis.UniversalClient, cfg Config) (*Store, error) {
 	if client == nil {
-		return nil, fmt.Errorf("%w: nil Redis client", ErrInvalidConfig)
+		return nil, fmt.Errorf("%w: nil Redis client", ratelimit.ErrInvalidConfig)
 	}
 	if len(cfg.Secret) < 16 {
-		return nil, fmt.Errorf("%w: RedisConfig.Secret must be at least 16 bytes", ErrInvalidConfig)
+		return nil, fmt.Errorf("%w: Config.Secret must be at least 16 bytes", ratelimit.ErrInvalidConfig)
 	}
 	if cfg.Timeout < 0 || cfg.BreakerFailures < 0 || cfg.ProbeInterval < 0 {
-		return nil, fmt.Errorf("%w: negative RedisConfig Timeout, BreakerFailures or ProbeInterval", ErrInvalidConfig)
+		return nil, fmt.Errorf("%w: negative Timeout, BreakerFailures or ProbeInterval", ratelimit.ErrInvalidConfig)
 	}
 	var ctxTimeouts bool
 	switch c := client.(type) {
@@ -109,18 +113,18 @@ func NewRedisStore(client redis.UniversalClient, cfg RedisConfig) (*RedisStore, 
 		ctxTimeouts = true // cannot tell; documented requirement
 	}
 	if !ctxTimeouts {
-		return nil, fmt.Errorf("%w: the Redis client ignores context deadlines, so the per-call Timeout could not hold; set ContextTimeoutEnabled: true in its options", ErrInvalidConfig)
+		return nil, fmt.Errorf("%w: the Redis client ignores context deadlines, so the per-call Timeout could not hold; set ContextTimeoutEnabled: true in its options", ratelimit.ErrInvalidConfig)
 	}
-	s := &RedisStore{
+	s := &Store{
 		client: client, prefix: cfg.Prefix, timeout: cfg.Timeout,
 		failures: cfg.BreakerFailures, probe: cfg.ProbeInterval,
 		closed: make(chan struct{}),
 	}
 	if s.prefix == "" {
-		s.prefix = DefaultRedisPrefix
+		s.prefix = DefaultPrefix
 	}
 	if s.timeout == 0 {
-		s.timeout = DefaultRedisTimeout
+		s.timeout = DefaultTimeout
 	}
 	if s.failures == 0 {
 		s.failures = DefaultBreakerFailures
@@ -142,7 +146,7 @@ func NewRedisStore(client redis.UniversalClient, cfg RedisConfig) (*RedisStore, 
 
 // Close stops the background probe. The client is not closed: it belongs to
 // the caller. Decisions after Close still go to Redis, without a breaker.
-func (s *RedisStore) Close() error {
+func (s *Store) Close() error {
 	s.closeOnce.Do(func() { close(s.closed) })
 	return nil
 }
@@ -152,7 +156,7 @@ func (s *RedisStore) Close() error {
 // first decisions do not spend their deadline on it. It is optional and
 // meant for start-up, with a start-up deadline in ctx; an error means Redis
 // could not be reached or refused the script.
-func (s *RedisStore) Prepare(ctx context.Context) error {
+func (s *Store) Prepare(ctx context.Context) error {
 	if cc, ok := s.client.(*redis.ClusterClient); ok {
 		return cc.ForEachMaster(ctx, func(ctx context.Context, c *redis.Client) error {
 			return gcraScript.Load(ctx, c).Err()
@@ -163,63 +167,16 @@ func (s *RedisStore) Prepare(ctx context.Context) error {
 
 // Available reports whether the circuit breaker is closed, that is whether
 // decisions currently go to Redis.
-func (s *RedisStore) Available() bool { return !s.open.Load() }
+func (s *Store) Available() bool { return !s.open.Load() }
 
-// gcraScript decides all policies of one key. KEYS are the key's per-policy
-// Redis keys, all in one hash slot; ARGV[1] is the cost and ARGV[2i],
-// ARGV[2i+1] the i'th policy's emission interval and tolerance in
-// microseconds. For each policy it replies how far the theoretical arrival
-// time was ahead of Redis's clock before the decision, max(tat, now) − now:
-// an integer for one policy, an array for several. That is everything the
-// decision depends on, so the client runs the same integer GCRA on it (see
-// gcra) and fills in the outcome, remaining units, resets and retry times
-// without a second source of truth. The script spends the cost only when
-// every policy admits it.
-//
-// It is written for speed inside Redis, where it runs single-threaded:
-// one TIME, one GET (MGET for several policies) and one SET … PX per
-// policy when the cost is admitted, and a small reply. Each redis.call and
-// each table costs Redis more than the arithmetic does.
-//
-// Numbers stay below 2^53, so Lua's doubles hold them exactly, and Redis
-// passes number arguments of redis.call on with 17 significant digits
-// (not Lua's 14), so they are stored exactly too.
-var gcraScript = redis.NewScript(`
-local t = redis.call('TIME')
-local now = t[1] * 1000000 + t[2]
-local cost = tonumber(ARGV[1])
-if #KEYS == 1 then
-  local tat = tonumber(redis.call('GET', KEYS[1])) or now
-  if tat < now then tat = now end
-  local new = tat + cost * ARGV[2]
-  if cost > 0 and new - ARGV[3] <= now then
-    redis.call('SET', KEYS[1], new, 'PX', math.ceil((new - now) / 1000))
-  end
-  return tat - now
-end
-local ahead = redis.call('MGET', unpack(KEYS))
-local admit = cost > 0
-for i = 1, #KEYS do
-  local tat = tonumber(ahead[i]) or now
-  if tat < now then tat = now end
-  ahead[i] = tat - now
-  if tat + cost * ARGV[2*i] - ARGV[2*i+1] > now then admit = false end
-end
-if admit then
-  for i = 1, #KEYS do
-    local ttl = ahead[i] + cost * ARGV[2*i]
-    redis.call('SET', KEYS[i], now + ttl, 'PX', math.ceil(ttl / 1000))
-  end
-end
-return ahead
-`)
-
-// Take implements [Store] with one EVALSHA (EVAL once after Redis lost its
-// script cache). Concurrent decisions share round trips: see batcher. Like
-// [MemoryStore.Take], it refuses a request no [Limiter] makes without
-// calling Redis.
-func (s *RedisStore) Take(ctx context.Context, req *Request, d *Decision) error {
-	if err := req.check(); err != nil {
+// Take implements [ratelimit.Store] with one EVALSHA (EVAL once after
+// Redis lost its script cache). Concurrent decisions share round trips:
+// see batcher. Like the memory store, it refuses a request no
+// [ratelimit.Limiter] makes without calling Redis: a negative cost
+// (ratelimit.ErrInvalidCost), and no policies or more than
+// ratelimit.MaxPolicies (ratelimit.ErrInvalidConfig).
+func (s *Store) Take(ctx context.Context, req *ratelimit.Request, d *ratelimit.Decision) error {
+	if err := check(req); err != nil {
 		return err
 	}
 	n := len(req.Policies)
@@ -235,7 +192,7 @@ func (s *RedisStore) Take(ctx context.Context, req *Request, d *Decision) error 
 	call.args = append(call.argBuf[:0], req.Cost)
 	for i := range req.Policies {
 		p := &req.Policies[i]
-		call.args = append(call.args, p.interval(), p.tolerance())
+		call.args = append(call.args, int64(p.Interval()/time.Microsecond), int64(p.Tolerance()/time.Microsecond))
 	}
 	err := s.batch.do(ctx, call)
 	if err != nil {
@@ -246,11 +203,27 @@ func (s *RedisStore) Take(ctx context.Context, req *Request, d *Decision) error 
 		return err
 	}
 	s.consecutive.Store(0)
-	// The script replied each policy's arrival time relative to Redis's
-	// now, so deciding again here at now = 0 reproduces its decision.
-	gcra(0, int64(req.Cost), req.Policies, call.ahead[:n], d)
-	if !d.Allowed && s.deny != nil {
+	// The script replied how far each policy's arrival time runs ahead of
+	// Redis's now, and spent the cost exactly when every policy admits
+	// it: deciding on that reply reproduces its decision.
+	var ahead [ratelimit.MaxPolicies]time.Duration
+	for i := range n {
+		ahead[i] = time.Duration(call.ahead[i]) * time.Microsecond
+	}
+	if !d.Decide(req.Cost, req.Policies, ahead[:n]) && s.deny != nil {
 		s.deny.add(id, req.Cost, d)
+	}
+	return nil
+}
+
+// check refuses a request no limiter makes: a negative cost would give
+// units back, and a key's state is sized by its number of policies.
+func check(req *ratelimit.Request) error {
+	if req.Cost < 0 {
+		return ratelimit.ErrInvalidCost
+	}
+	if n := len(req.Policies); n < 1 || n > ratelimit.MaxPolicies {
+		return fmt.Errorf("%w: a request with %d policies, want 1 to %d", ratelimit.ErrInvalidConfig, n, ratelimit.MaxPolicies)
 	}
 	return nil
 }
@@ -259,7 +232,7 @@ func (s *RedisStore) Take(ctx context.Context, req *Request, d *Decision) error 
 // the key's HMAC as a hash tag, then the policy's name. They are built in
 // one string, so they cost one allocation together. id is their common
 // part, which names the client in the deny cache.
-func (s *RedisStore) keys(dst []string, req *Request) (keys []string, id string) {
+func (s *Store) keys(dst []string, req *ratelimit.Request) (keys []string, id string) {
 	var tag [22]byte
 	s.tag(&tag, req)
 	idLen := len(s.prefix) + len(req.Namespace) + len(":{") + len(tag) + len("}:")
@@ -285,7 +258,7 @@ func (s *RedisStore) keys(dst []string, req *Request) (keys []string, id string)
 
 // tag writes the key's HMAC, 128 bits in base64url, the hash tag that
 // keeps all policies of one key in one Cluster slot.
-func (s *RedisStore) tag(dst *[22]byte, req *Request) {
+func (s *Store) tag(dst *[22]byte, req *ratelimit.Request) {
 	m := s.macs.Get().(*macState)
 	m.buf = append(append(append(m.buf[:0], req.Namespace...), 0), req.Key...)
 	m.h.Reset()
@@ -306,7 +279,7 @@ type macState struct {
 
 // fail counts a failure and opens the breaker at the threshold. After
 // Close the breaker no longer opens, since nothing would close it again.
-func (s *RedisStore) fail() {
+func (s *Store) fail() {
 	if int(s.consecutive.Add(1)) < s.failures {
 		return
 	}
@@ -323,7 +296,7 @@ func (s *RedisStore) fail() {
 // probeLoop PINGs Redis until it answers, then closes the breaker. It
 // clears probing before it closes the breaker, so a failure that reopens
 // the breaker at once always finds no probe running and starts one.
-func (s *RedisStore) probeLoop() {
+func (s *Store) probeLoop() {
 	t := time.NewTicker(s.probe)
 	defer t.Stop()
 	for {
@@ -350,7 +323,7 @@ func (s *RedisStore) probeLoop() {
 // build one. go-redis stops dialling for up to a second once its pool has
 // seen PoolSize failed dials, so probing through the decisions' client
 // would make it refuse Redis for that long after Redis is back.
-func (s *RedisStore) ping(ctx context.Context) error {
+func (s *Store) ping(ctx context.Context) error {
 	switch c := s.client.(type) {
 	case *redis.Client:
 		o := *c.Options()
@@ -369,6 +342,6 @@ func (s *RedisStore) ping(ctx context.Context) error {
 }
 
 // String describes the store without its secret.
-func (s *RedisStore) String() string {
-	return "ratelimit.RedisStore(prefix=" + strconv.Quote(s.prefix) + ")"
+func (s *Store) String() string {
+	return "redisstore.Store(prefix=" + strconv.Quote(s.prefix) + ")"
 }

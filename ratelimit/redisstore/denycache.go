@@ -1,9 +1,11 @@
-package ratelimit
+package redisstore
 
 import (
 	"hash/maphash"
 	"sync"
 	"time"
+
+	"github.com/apishield/apishield/ratelimit"
 )
 
 const denyShards = 16
@@ -27,7 +29,7 @@ type denyShard struct {
 type denyEntry struct {
 	at, until int64 // nanoseconds since base
 	cost      int
-	d         Decision
+	d         ratelimit.Decision
 }
 
 func newDenyCache(n int) *denyCache {
@@ -40,8 +42,10 @@ func newDenyCache(n int) *denyCache {
 
 func (c *denyCache) now() int64 { return int64(time.Since(c.base)) }
 
-// lookup fills d with a cached denial of id for cost, aged to now.
-func (c *denyCache) lookup(id string, cost int, d *Decision) bool {
+// lookup fills d with a cached denial of id for cost, aged to now: every
+// wait is shortened by the time since, and each policy's remaining units
+// are what its aged state admits.
+func (c *denyCache) lookup(id string, cost int, d *ratelimit.Decision) bool {
 	sh := &c.shards[maphash.String(c.seed, id)%denyShards]
 	sh.mu.Lock()
 	e, ok := sh.m[id]
@@ -56,16 +60,20 @@ func (c *denyCache) lookup(id string, cost int, d *Decision) bool {
 	elapsed := time.Duration(now - e.at)
 	*d = e.d
 	d.RetryAfter -= elapsed
-	for i := 0; i < d.n; i++ {
-		r := &d.results[i]
+	for i := range d.Len() {
+		r := d.Result(i)
 		r.Reset = max(0, r.Reset-elapsed)
 		r.RetryAfter = max(0, r.RetryAfter-elapsed)
+		if iv := r.Policy.Interval(); iv > 0 {
+			r.Remaining = int(max(0, r.Policy.Tolerance()-r.Reset) / iv)
+		}
+		d.SetResult(i, r)
 	}
 	return true
 }
 
 // add remembers a denial of id for cost.
-func (c *denyCache) add(id string, cost int, d *Decision) {
+func (c *denyCache) add(id string, cost int, d *ratelimit.Decision) {
 	if cost == 0 || d.RetryAfter <= 0 {
 		return
 	}

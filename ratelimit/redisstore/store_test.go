@@ -1,4 +1,4 @@
-package ratelimit
+package redisstore
 
 import (
 	"context"
@@ -15,6 +15,7 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/apishield/apishield/internal/redistest"
+	"github.com/apishield/apishield/ratelimit"
 )
 
 var testSecret = []byte("0123456789abcdef-test-secret")
@@ -31,7 +32,7 @@ func newClusterClient(t testing.TB, addrs []string) *redis.ClusterClient {
 	return c
 }
 
-func newRedisLimiter(t testing.TB, c redis.UniversalClient, cfg Config, rc RedisConfig) (*Limiter, *RedisStore) {
+func newRedisLimiter(t testing.TB, c redis.UniversalClient, cfg ratelimit.Config, rc Config) (*ratelimit.Limiter, *Store) {
 	t.Helper()
 	if rc.Secret == nil {
 		rc.Secret = testSecret
@@ -42,36 +43,55 @@ func newRedisLimiter(t testing.TB, c redis.UniversalClient, cfg Config, rc Redis
 		// The deadline itself is tested where a test sets its own.
 		rc.Timeout = 2 * time.Second
 	}
-	s, err := NewRedisStore(c, rc)
+	s, err := New(c, rc)
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { s.Close() })
 	cfg.Store = s
 	if cfg.Key == nil {
-		cfg.Key = BySubject()
+		cfg.Key = ratelimit.BySubject()
 	}
-	l, err := New(cfg)
+	l, err := ratelimit.New(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
 	return l, s
 }
 
+// newMemoryLimiter is the memory store's limiter for ps, to compare with.
+func newMemoryLimiter(t testing.TB, ps ...ratelimit.Policy) *ratelimit.Limiter {
+	t.Helper()
+	l, err := ratelimit.New(ratelimit.Config{Key: ratelimit.BySubject(), Policies: ps})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return l
+}
+
+// validated returns ps with their defaults filled in, as a limiter hands
+// them to its store.
+func validated(t testing.TB, ps []ratelimit.Policy) []ratelimit.Policy {
+	t.Helper()
+	return newMemoryLimiter(t, ps...).Policies()
+}
+
 // exactness runs instances × goroutines × perG requests on one key, each
 // instance with its own client, store and limiter, and returns how many
 // were admitted.
-func exactness(t *testing.T, newC func() redis.UniversalClient, key string, ps []Policy, instances, goroutines, perG int) int64 {
+func exactness(t *testing.T, newC func() redis.UniversalClient, key string, ps []ratelimit.Policy, instances, goroutines, perG int) int64 {
 	var admitted, errs atomic.Int64
+	var firstErr atomic.Value
 	var wg sync.WaitGroup
 	for range instances {
-		l, _ := newRedisLimiter(t, newC(), Config{Name: "exact", Policies: ps}, RedisConfig{Timeout: 2 * time.Second})
+		l, _ := newRedisLimiter(t, newC(), ratelimit.Config{Name: "exact", Policies: ps}, Config{Timeout: 2 * time.Second})
 		for range goroutines {
 			wg.Go(func() {
 				for range perG {
 					d, err := l.Allow(context.Background(), key, 1)
 					if err != nil {
 						errs.Add(1)
+						firstErr.CompareAndSwap(nil, err.Error())
 					}
 					if d.Allowed {
 						admitted.Add(1)
@@ -82,7 +102,7 @@ func exactness(t *testing.T, newC func() redis.UniversalClient, key string, ps [
 	}
 	wg.Wait()
 	if n := errs.Load(); n > 0 {
-		t.Fatalf("%d decisions failed", n)
+		t.Fatalf("%d decisions failed, the first with %v", n, firstErr.Load())
 	}
 	return admitted.Load()
 }
@@ -90,7 +110,7 @@ func exactness(t *testing.T, newC func() redis.UniversalClient, key string, ps [
 // The policies of the exactness tests: a burst of 150 within a day-long
 // refill (no refill during the test), and a second policy of 170 per day
 // that must not lose units to the requests the first denies.
-var exactPolicies = []Policy{
+var exactPolicies = []ratelimit.Policy{
 	{Name: "burst", Limit: 300, Period: 48 * time.Hour, Burst: 150},
 	{Name: "daily", Limit: 170, Period: 24 * time.Hour},
 }
@@ -106,7 +126,7 @@ func checkExact(t *testing.T, newC func() redis.UniversalClient, key string) {
 	// The 170-per-day policy lost nothing to the 170 denied requests. The
 	// deadline is the load's: a fresh Sentinel client first asks a
 	// sentinel where the master is.
-	l, _ := newRedisLimiter(t, newC(), Config{Name: "exact", Policies: exactPolicies}, RedisConfig{DenyCacheEntries: -1, Timeout: 2 * time.Second})
+	l, _ := newRedisLimiter(t, newC(), ratelimit.Config{Name: "exact", Policies: exactPolicies}, Config{DenyCacheEntries: -1, Timeout: 2 * time.Second})
 	d, err := l.Allow(context.Background(), key, 0)
 	if err != nil {
 		t.Fatal(err)
@@ -126,9 +146,9 @@ func TestRedisStandalone(t *testing.T) {
 	})
 
 	t.Run("same answers as memory", func(t *testing.T) {
-		ps := []Policy{{Name: "a", Limit: 10, Period: time.Hour, Burst: 4}, {Name: "b", Limit: 6, Period: time.Hour}}
-		rl, _ := newRedisLimiter(t, newClient(t, srv.Addr), Config{Name: "same", Policies: ps}, RedisConfig{DenyCacheEntries: -1})
-		ml := newTestLimiter(t, ps...)
+		ps := []ratelimit.Policy{{Name: "a", Limit: 10, Period: time.Hour, Burst: 4}, {Name: "b", Limit: 6, Period: time.Hour}}
+		rl, _ := newRedisLimiter(t, newClient(t, srv.Addr), ratelimit.Config{Name: "same", Policies: ps}, Config{DenyCacheEntries: -1})
+		ml := newMemoryLimiter(t, ps...)
 		for i, cost := range []int{1, 2, 0, 3, 1, 1, 5, 1} {
 			rd, err := rl.Allow(ctx, "k", cost)
 			if err != nil {
@@ -148,8 +168,8 @@ func TestRedisStandalone(t *testing.T) {
 	})
 
 	t.Run("keys are HMACs with one hash tag and exact TTLs", func(t *testing.T) {
-		ps := []Policy{{Name: "min", Limit: 1, Period: time.Minute}, {Name: "hour", Limit: 10, Period: time.Hour}}
-		l, _ := newRedisLimiter(t, newClient(t, srv.Addr), Config{Name: "keys", Policies: ps}, RedisConfig{Prefix: "t:keys:"})
+		ps := []ratelimit.Policy{{Name: "min", Limit: 1, Period: time.Minute}, {Name: "hour", Limit: 10, Period: time.Hour}}
+		l, _ := newRedisLimiter(t, newClient(t, srv.Addr), ratelimit.Config{Name: "keys", Policies: ps}, Config{Prefix: "t:keys:"})
 		if d, err := l.Allow(ctx, "ip:203.0.113.77", 1); err != nil || !d.Allowed {
 			t.Fatal(d, err)
 		}
@@ -189,7 +209,7 @@ func TestRedisStandalone(t *testing.T) {
 	})
 
 	t.Run("NOSCRIPT falls back to EVAL", func(t *testing.T) {
-		l, _ := newRedisLimiter(t, newClient(t, srv.Addr), Config{Name: "noscript", Policies: []Policy{{Name: "p", Limit: 5, Period: time.Hour}}}, RedisConfig{})
+		l, _ := newRedisLimiter(t, newClient(t, srv.Addr), ratelimit.Config{Name: "noscript", Policies: []ratelimit.Policy{{Name: "p", Limit: 5, Period: time.Hour}}}, Config{})
 		for i := range 3 {
 			if err := newClient(t, srv.Addr).ScriptFlush(ctx).Err(); err != nil {
 				t.Fatal(err)
@@ -205,21 +225,18 @@ func TestRedisStandalone(t *testing.T) {
 		// one pipeline; after SCRIPT FLUSH every one of them gets
 		// NOSCRIPT and must be sent again with the script.
 		c := newClient(t, srv.Addr)
-		_, s := newRedisLimiter(t, c, Config{Name: "pipe", Policies: exactPolicies}, RedisConfig{})
+		_, s := newRedisLimiter(t, c, ratelimit.Config{Name: "pipe", Policies: exactPolicies}, Config{})
 		if err := c.ScriptFlush(ctx).Err(); err != nil {
 			t.Fatal(err)
 		}
-		ps, err := validatePolicies(exactPolicies)
-		if err != nil {
-			t.Fatal(err)
-		}
+		ps := validated(t, exactPolicies)
 		batch := make([]*scriptCall, 3)
 		for i := range batch {
 			call := &scriptCall{done: make(chan struct{})}
-			call.keys, _ = s.keys(call.keyBuf[:0], &Request{Namespace: "pipe", Key: "k" + strconv.Itoa(i), Cost: 1 + i, Policies: ps})
+			call.keys, _ = s.keys(call.keyBuf[:0], &ratelimit.Request{Namespace: "pipe", Key: "k" + strconv.Itoa(i), Cost: 1 + i, Policies: ps})
 			call.args = append(call.argBuf[:0], 1+i)
 			for _, p := range ps {
-				call.args = append(call.args, p.interval(), p.tolerance())
+				call.args = append(call.args, int64(p.Interval()/time.Microsecond), int64(p.Tolerance()/time.Microsecond))
 			}
 			batch[i] = call
 		}
@@ -236,8 +253,8 @@ func TestRedisStandalone(t *testing.T) {
 		}
 		// The fallback spent the costs: each key now runs ahead by its cost.
 		for i := range batch {
-			var d Decision
-			req := &Request{Namespace: "pipe", Key: "k" + strconv.Itoa(i), Cost: 0, Policies: ps}
+			var d ratelimit.Decision
+			req := &ratelimit.Request{Namespace: "pipe", Key: "k" + strconv.Itoa(i), Cost: 0, Policies: ps}
 			if err := s.Take(ctx, req, &d); err != nil {
 				t.Fatal(err)
 			}
@@ -251,7 +268,7 @@ func TestRedisStandalone(t *testing.T) {
 		c := newClient(t, srv.Addr)
 		var calls atomic.Int64
 		c.AddHook(countHook{&calls})
-		l, _ := newRedisLimiter(t, c, Config{Name: "deny", Policies: []Policy{{Name: "p", Limit: 20, Period: time.Second, Burst: 2}}}, RedisConfig{})
+		l, _ := newRedisLimiter(t, c, ratelimit.Config{Name: "deny", Policies: []ratelimit.Policy{{Name: "p", Limit: 20, Period: time.Second, Burst: 2}}}, Config{})
 		for range 2 {
 			l.Allow(ctx, "k", 1)
 		}
@@ -286,16 +303,16 @@ func TestRedisStandalone(t *testing.T) {
 		defer noCtx.Close()
 		for name, tc := range map[string]struct {
 			c  redis.UniversalClient
-			rc RedisConfig
+			rc Config
 		}{
-			"nil client":                  {nil, RedisConfig{Secret: testSecret}},
-			"no secret":                   {good, RedisConfig{}},
-			"short secret":                {good, RedisConfig{Secret: []byte("short")}},
-			"negative timeout":            {good, RedisConfig{Secret: testSecret, Timeout: -1}},
-			"client ignores ctx deadline": {noCtx, RedisConfig{Secret: testSecret}},
+			"nil client":                  {nil, Config{Secret: testSecret}},
+			"no secret":                   {good, Config{}},
+			"short secret":                {good, Config{Secret: []byte("short")}},
+			"negative timeout":            {good, Config{Secret: testSecret, Timeout: -1}},
+			"client ignores ctx deadline": {noCtx, Config{Secret: testSecret}},
 		} {
-			if _, err := NewRedisStore(tc.c, tc.rc); !errors.Is(err, ErrInvalidConfig) {
-				t.Errorf("%s: %v, want ErrInvalidConfig", name, err)
+			if _, err := New(tc.c, tc.rc); !errors.Is(err, ratelimit.ErrInvalidConfig) {
+				t.Errorf("%s: %v, want ratelimit.ErrInvalidConfig", name, err)
 			}
 		}
 	})
@@ -321,7 +338,7 @@ func TestRedisCluster(t *testing.T) {
 	// Keys of different clients spread over the masters; each client's
 	// policies share a slot (or the script would fail with CROSSSLOT).
 	c := newClusterClient(t, cl.Addrs)
-	l, _ := newRedisLimiter(t, c, Config{Name: "spread", Policies: exactPolicies}, RedisConfig{Prefix: "t:spread:"})
+	l, _ := newRedisLimiter(t, c, ratelimit.Config{Name: "spread", Policies: exactPolicies}, Config{Prefix: "t:spread:"})
 	for i := range 60 {
 		if _, err := l.Allow(context.Background(), "client-"+string(rune('A'+i)), 1); err != nil {
 			t.Fatal(err)
@@ -348,21 +365,21 @@ func TestRedisCluster(t *testing.T) {
 func TestRedisOutage(t *testing.T) {
 	t.Parallel()
 	srv := redistest.Start(t)
-	ps := []Policy{{Name: "p", Limit: 1000, Period: time.Second, Burst: 100}}
+	ps := []ratelimit.Policy{{Name: "p", Limit: 1000, Period: time.Second, Burst: 100}}
 	type run struct {
-		mode             FailureMode
-		l                *Limiter
-		s                *RedisStore
+		mode             ratelimit.FailureMode
+		l                *ratelimit.Limiter
+		s                *Store
 		fallback, direct atomic.Int64
 		badFallback      atomic.Int64
 		localAdmitted    atomic.Int64
 	}
 	var runs []*run
-	for _, mode := range []FailureMode{FailClosed, FailOpen, Local} {
+	for _, mode := range []ratelimit.FailureMode{ratelimit.FailClosed, ratelimit.FailOpen, ratelimit.Local} {
 		r := &run{mode: mode}
 		r.l, r.s = newRedisLimiter(t, newClient(t, srv.Addr),
-			Config{Name: "outage-" + mode.String(), Policies: ps, OnStoreError: mode, LocalShare: 0.1},
-			RedisConfig{Timeout: 50 * time.Millisecond, ProbeInterval: 50 * time.Millisecond})
+			ratelimit.Config{Name: "outage-" + mode.String(), Policies: ps, OnStoreError: mode, LocalShare: 0.1},
+			Config{Timeout: 50 * time.Millisecond, ProbeInterval: 50 * time.Millisecond})
 		runs = append(runs, r)
 	}
 	stop := make(chan struct{})
@@ -382,21 +399,21 @@ func TestRedisOutage(t *testing.T) {
 						r.direct.Add(1)
 						continue
 					}
-					if !errors.Is(err, ErrUnavailable) || !d.Fallback {
+					if !errors.Is(err, ratelimit.ErrUnavailable) || !d.Fallback {
 						r.badFallback.Add(1)
 						continue
 					}
 					r.fallback.Add(1)
 					switch r.mode {
-					case FailClosed:
+					case ratelimit.FailClosed:
 						if d.Allowed {
 							r.badFallback.Add(1)
 						}
-					case FailOpen:
+					case ratelimit.FailOpen:
 						if !d.Allowed {
 							r.badFallback.Add(1)
 						}
-					case Local:
+					case ratelimit.Local:
 						if d.Allowed {
 							r.localAdmitted.Add(1)
 						}
@@ -441,9 +458,9 @@ func TestRedisOutage(t *testing.T) {
 			t.Errorf("%s: %d decisions broke the mode", r.mode, n)
 		}
 	}
-	// Local at a tenth: 3 keys × (burst 10 + 100/s) over well under 2s.
+	// ratelimit.Local at a tenth: 3 keys × (burst 10 + 100/s) over well under 2s.
 	if n := runs[2].localAdmitted.Load(); n == 0 || n > 3*(10+200) {
-		t.Errorf("Local admitted %d during the outage", n)
+		t.Errorf("ratelimit.Local admitted %d during the outage", n)
 	}
 }
 
@@ -465,14 +482,14 @@ func TestRedisTimeout(t *testing.T) {
 			defer c.Close() // hold the connection open, silent
 		}
 	}()
-	l, s := newRedisLimiter(t, newClient(t, ln.Addr().String()), Config{Name: "slow", Policies: []Policy{{Name: "p", Limit: 1, Period: time.Second}}},
-		RedisConfig{Timeout: 30 * time.Millisecond, BreakerFailures: 2})
+	l, s := newRedisLimiter(t, newClient(t, ln.Addr().String()), ratelimit.Config{Name: "slow", Policies: []ratelimit.Policy{{Name: "p", Limit: 1, Period: time.Second}}},
+		Config{Timeout: 30 * time.Millisecond, BreakerFailures: 2})
 	for i := range 4 {
 		start := time.Now()
 		d, err := l.Allow(context.Background(), "k", 1)
 		took := time.Since(start)
-		if !errors.Is(err, ErrUnavailable) || d.Allowed {
-			t.Fatalf("call %d: %+v %v, want a FailClosed denial", i, d, err)
+		if !errors.Is(err, ratelimit.ErrUnavailable) || d.Allowed {
+			t.Fatalf("call %d: %+v %v, want a ratelimit.FailClosed denial", i, d, err)
 		}
 		if took > 500*time.Millisecond {
 			t.Errorf("call %d took %v with a 30ms deadline", i, took)
@@ -489,7 +506,7 @@ func TestRedisTimeout(t *testing.T) {
 		}
 	}
 	for i := range 3 {
-		if _, err := l.Allow(context.Background(), "k", 1); !errors.Is(err, ErrUnavailable) || errors.Is(err, ErrCircuitOpen) {
+		if _, err := l.Allow(context.Background(), "k", 1); !errors.Is(err, ratelimit.ErrUnavailable) || errors.Is(err, ErrCircuitOpen) {
 			t.Fatalf("after Close, call %d: %v, want a timeout from Redis, not the breaker", i, err)
 		}
 	}
@@ -523,6 +540,38 @@ func TestScriptReplyShape(t *testing.T) {
 			t.Errorf("%d keys, reply %#v: %v", tc.keys, tc.val, err)
 		case tc.want != nil && !slices.Equal(c.ahead[:tc.keys], tc.want):
 			t.Errorf("%d keys, reply %#v: read %v, want %v", tc.keys, tc.val, c.ahead[:tc.keys], tc.want)
+		}
+	}
+}
+
+// A store called directly refuses what no limiter sends, before any round
+// trip: a negative cost would give units back, and a key's state is sized
+// by its policies.
+func TestRefusesBadRequests(t *testing.T) {
+	t.Parallel()
+	ps := validated(t, []ratelimit.Policy{{Name: "p", Limit: 1, Period: time.Hour}})
+	five := make([]ratelimit.Policy, ratelimit.MaxPolicies+1)
+	for i := range five {
+		five[i] = ps[0]
+		five[i].Name = "p" + strconv.Itoa(i)
+	}
+	// An unreachable Redis: a refusal must come before any round trip.
+	s, err := New(redis.NewClient(&redis.Options{Addr: "127.0.0.1:1", ContextTimeoutEnabled: true, MaxRetries: -1}), Config{Secret: testSecret})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	for _, tc := range []struct {
+		req  ratelimit.Request
+		want error
+	}{
+		{ratelimit.Request{Namespace: "n", Key: "k", Cost: -1, Policies: ps}, ratelimit.ErrInvalidCost},
+		{ratelimit.Request{Namespace: "n", Key: "k", Cost: 1}, ratelimit.ErrInvalidConfig},
+		{ratelimit.Request{Namespace: "n", Key: "k", Cost: 1, Policies: five}, ratelimit.ErrInvalidConfig},
+	} {
+		var d ratelimit.Decision
+		if err := s.Take(context.Background(), &tc.req, &d); !errors.Is(err, tc.want) {
+			t.Errorf("cost %d, %d policies: %v, want %v", tc.req.Cost, len(tc.req.Policies), err, tc.want)
 		}
 	}
 }
