@@ -25,8 +25,8 @@ type Tool struct {
 	// Env is the environment variable that makes the tool required when
 	// it is "1".
 	Env string
-	// Hint says how to install the tool, e.g. "install it with `apt-get
-	// install redis-server redis-tools`".
+	// Hint says what the tests need and how to install it, e.g. "install
+	// Redis with `apt-get install redis-server redis-tools`".
 	Hint string
 }
 
@@ -40,7 +40,7 @@ var (
 	Node = Tool{
 		Name: "Node.js",
 		Env:  "APISHIELD_REQUIRE_NODE",
-		Hint: "install Node.js 18 or a later LTS release, and npm, with `apt-get install nodejs npm`",
+		Hint: "the test needs Node.js 18 or a later LTS release and npm (`apt-get install nodejs npm`), and the npm registry once to install oidc-provider",
 	}
 	Chromium = Tool{
 		Name: "Chromium",
