@@ -8,7 +8,8 @@
 // "1", "0" or empty is a mistake and fails the test, rather than guessing
 // which of the two was meant.
 //
-// The package is for tests only; nothing outside _test.go files imports it.
+// The package is for tests only: _test.go files and test helpers such as
+// internal/redistest import it, and no library package does.
 package testenv
 
 import (
