@@ -2,57 +2,157 @@ package auth_test
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
+	"fmt"
+	"net"
 	"net/http"
 	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
 	"github.com/apishield/apishield/auth"
+	"github.com/apishield/apishield/internal/testenv"
 )
-
-// requireNode finds node and npm, or skips; in CI (CI=true) or with
-// APISHIELD_REQUIRE_NODE=1 their absence fails the test instead.
-func requireNode(t *testing.T) (node, npm string) {
-	t.Helper()
-	node, err1 := exec.LookPath("node")
-	npm, err2 := exec.LookPath("npm")
-	if err1 == nil && err2 == nil {
-		return node, npm
-	}
-	if os.Getenv("CI") == "true" || os.Getenv("APISHIELD_REQUIRE_NODE") == "1" {
-		t.Fatalf("node and npm are required for the OpenID provider test (CI=true or APISHIELD_REQUIRE_NODE=1): %v %v", err1, err2)
-	}
-	t.Skip("node/npm not on PATH; skipping the end-to-end test against oidc-provider (set APISHIELD_REQUIRE_NODE=1 to require it)")
-	return "", ""
-}
 
 const oidcDir = "internal/oidctest"
 
-// installProvider installs oidc-provider from the committed lock file if
-// node_modules is missing.
-func installProvider(t *testing.T, npm string) {
+// needProvider returns the node that runs oidc-provider from dir, after
+// checking its version and installing the provider from dir's lock file
+// when node_modules lacks that version. Without node or npm, with a node
+// the pinned provider does not support, or when npm cannot install it (the
+// registry unreachable), it ends the test through testenv.Node: a skip, or
+// a failure under APISHIELD_REQUIRE_NODE=1.
+func needProvider(t *testing.T, dir string) (node string) {
 	t.Helper()
-	if _, err := os.Stat(filepath.Join(oidcDir, "node_modules", "oidc-provider", "package.json")); err == nil {
-		return
+	node = testenv.Node.LookPath(t, "node")
+	npm := testenv.Node.LookPath(t, "npm")
+	if err := checkNode(t.Context(), node); err != nil {
+		testenv.Node.Unavailable(t, "%v", err)
 	}
-	cmd := exec.Command(npm, "ci", "--no-audit", "--no-fund", "--loglevel=error")
-	cmd.Dir = oidcDir
-	if out, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("npm ci in %s: %v\n%s", oidcDir, err, out)
+	want := lockedProviderVersion(t, dir)
+	if installedProviderVersion(dir) == want {
+		return node
 	}
+	if err := installProvider(t.Context(), npm, dir); err != nil {
+		testenv.Node.Unavailable(t, "oidc-provider %s is not installed in %s and npm could not install it (is the npm registry reachable?): %v", want, dir, err)
+	}
+	if got := installedProviderVersion(dir); got != want {
+		t.Fatalf("npm ci in %s installed oidc-provider %q, want %q from the lock file", dir, got, want)
+	}
+	return node
+}
+
+// checkNode reports whether node can run the pinned oidc-provider without
+// its "Unsupported runtime" warning: oidc-provider 8 wants an LTS release
+// of Node.js 18 or later (9 wants 22, newer than Debian 12's and the
+// project machines' Node.js, which is why the lock file pins 8).
+func checkNode(ctx context.Context, node string) error {
+	out, err := exec.CommandContext(ctx, node, "-p", `process.versions.node + " " + (process.release.lts || "")`).Output()
+	if err != nil {
+		return fmt.Errorf("%s does not run: %v", node, err)
+	}
+	version, lts, _ := strings.Cut(strings.TrimSpace(string(out)), " ")
+	major, _, _ := strings.Cut(version, ".")
+	if n, err := strconv.Atoi(major); err != nil || n < 18 || lts == "" {
+		return fmt.Errorf("node v%s (LTS %q) cannot run oidc-provider 8, which needs Node.js 18 or a later LTS release", version, lts)
+	}
+	return nil
+}
+
+// lockedProviderVersion is the oidc-provider version dir's lock file pins.
+func lockedProviderVersion(t *testing.T, dir string) string {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join(dir, "package-lock.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var lock struct {
+		Packages map[string]struct {
+			Version string `json:"version"`
+		} `json:"packages"`
+	}
+	if err := json.Unmarshal(b, &lock); err != nil {
+		t.Fatalf("%s/package-lock.json: %v", dir, err)
+	}
+	v := lock.Packages["node_modules/oidc-provider"].Version
+	if v == "" {
+		t.Fatalf("%s/package-lock.json pins no oidc-provider", dir)
+	}
+	return v
+}
+
+// installedProviderVersion is the oidc-provider version in dir's
+// node_modules, or "" if there is none.
+func installedProviderVersion(dir string) string {
+	b, err := os.ReadFile(filepath.Join(dir, "node_modules", "oidc-provider", "package.json"))
+	if err != nil {
+		return ""
+	}
+	var pkg struct {
+		Version string `json:"version"`
+	}
+	_ = json.Unmarshal(b, &pkg)
+	return pkg.Version
+}
+
+// installProvider runs npm ci in dir. Retries are fewer and shorter than
+// npm's defaults (which take over a minute to give up on an unreachable
+// registry), and the whole install is bounded.
+func installProvider(ctx context.Context, npm, dir string) error {
+	ctx, cancel := context.WithTimeout(ctx, 3*time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, npm, "ci", "--no-audit", "--no-fund", "--loglevel=error",
+		"--fetch-retries=1", "--fetch-retry-mintimeout=1000", "--fetch-retry-maxtimeout=5000")
+	cmd.Dir = dir
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		return fmt.Errorf("npm ci: %v\n%s", err, firstLines(out, 5))
+	}
+	return nil
+}
+
+// firstLines returns at most n leading lines of out: npm states the error
+// (its code, then the message) first, and a stack and advice after.
+func firstLines(out []byte, n int) string {
+	lines := strings.Split(strings.TrimRight(string(out), "\n"), "\n")
+	return strings.Join(lines[:min(n, len(lines))], "\n")
 }
 
 // provider is a running oidc-provider.
 type provider struct {
+	t      *testing.T
 	cmd    *exec.Cmd
+	stderr *syncBuffer
 	port   string
 	issuer string
+}
+
+// syncBuffer is a bytes.Buffer safe for the copying goroutine of exec.Cmd
+// and the test to use at once.
+type syncBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
 }
 
 // startProvider starts oidc-provider on port ("0" for any free one) and
@@ -61,7 +161,8 @@ func startProvider(t *testing.T, node, port string) *provider {
 	t.Helper()
 	cmd := exec.Command(node, "provider.mjs", port, testAudience)
 	cmd.Dir = oidcDir
-	cmd.Stderr = os.Stderr
+	p := &provider{t: t, cmd: cmd, stderr: &syncBuffer{}}
+	cmd.Stderr = p.stderr
 	out, err := cmd.StdoutPipe()
 	if err != nil {
 		t.Fatal(err)
@@ -69,7 +170,6 @@ func startProvider(t *testing.T, node, port string) *provider {
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	p := &provider{cmd: cmd}
 	t.Cleanup(p.stop)
 	ready := make(chan string, 1)
 	go func() {
@@ -84,16 +184,18 @@ func startProvider(t *testing.T, node, port string) *provider {
 	select {
 	case got, ok := <-ready:
 		if !ok {
-			t.Fatal("oidc-provider exited before it was ready")
+			t.Fatalf("oidc-provider exited before it was ready; its stderr:\n%s", p.stderr)
 		}
 		p.port = got
 	case <-time.After(60 * time.Second):
-		t.Fatal("oidc-provider did not start within 60 s")
+		t.Fatalf("oidc-provider did not start within 60 s; its stderr:\n%s", p.stderr)
 	}
 	p.issuer = "http://127.0.0.1:" + p.port
 	return p
 }
 
+// stop stops the provider and checks what it wrote to stderr: the runtime
+// warning means the pinned oidc-provider does not support this node.
 func (p *provider) stop() {
 	if p.cmd.ProcessState != nil {
 		return
@@ -106,6 +208,13 @@ func (p *provider) stop() {
 	case <-time.After(10 * time.Second):
 		_ = p.cmd.Process.Kill()
 		<-done
+	}
+	stderr := p.stderr.String()
+	if stderr != "" {
+		p.t.Logf("oidc-provider stderr:\n%s", stderr)
+	}
+	if strings.Contains(stderr, "Unsupported runtime") {
+		p.t.Errorf("oidc-provider warned that it does not support this node: pin a version that does in %s", oidcDir)
 	}
 }
 
@@ -149,8 +258,7 @@ func (p *provider) token(t *testing.T, scope string) string {
 // issuer URL): the new key verifies after one on-demand fetch, and the
 // old key's token stops verifying.
 func TestOIDCProvider(t *testing.T) {
-	node, npm := requireNode(t)
-	installProvider(t, npm)
+	node := needProvider(t, oidcDir)
 	op := startProvider(t, node, "0")
 
 	ctx := context.Background()
@@ -199,5 +307,90 @@ func TestOIDCProvider(t *testing.T) {
 	}
 	if _, err := other.Verify(ctx, fresh); auth.CheckOf(err) != "audience_mismatch" {
 		t.Errorf("token for another audience: %v", err)
+	}
+}
+
+// offlineDirEnv names, for a child run of TestHelperChildOfflineProvider,
+// the directory to install the provider into.
+const offlineDirEnv = "APISHIELD_OIDCTEST_OFFLINE_DIR"
+
+func TestHelperChildOfflineProvider(t *testing.T) {
+	dir := os.Getenv(offlineDirEnv)
+	if dir == "" {
+		t.Skip("runs only as a child of TestProviderRegistryUnreachable")
+	}
+	needProvider(t, dir)
+	t.Log("CHILD-WENT-ON")
+}
+
+// TestProviderRegistryUnreachable proves the end-to-end test on a machine
+// with node and npm but no way to the npm registry and nothing installed:
+// it skips with a message that says so, or fails under
+// APISHIELD_REQUIRE_NODE=1, rather than failing or hanging in npm.
+func TestProviderRegistryUnreachable(t *testing.T) {
+	t.Parallel()
+	testenv.Node.LookPath(t, "node")
+	testenv.Node.LookPath(t, "npm")
+	// A loopback port nothing listens on: the registry refuses at once.
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	registry := "http://" + l.Addr().String() + "/"
+	l.Close()
+
+	tests := []struct {
+		name    string
+		require string
+		wantOK  bool
+		want    []string
+	}{
+		{name: "skips", wantOK: true, want: []string{"--- SKIP", "set APISHIELD_REQUIRE_NODE=1 to fail instead of skipping"}},
+		{name: "fails when required", require: "1", want: []string{"--- FAIL", "APISHIELD_REQUIRE_NODE=1, so a missing Node.js is a failure"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			dir := t.TempDir()
+			for _, f := range []string{"package.json", "package-lock.json", "provider.mjs"} {
+				b, err := os.ReadFile(filepath.Join(oidcDir, f))
+				if err != nil {
+					t.Fatal(err)
+				}
+				if err := os.WriteFile(filepath.Join(dir, f), b, 0o644); err != nil {
+					t.Fatal(err)
+				}
+			}
+			cmd := exec.CommandContext(t.Context(), os.Args[0], "-test.run=^TestHelperChildOfflineProvider$", "-test.v")
+			cmd.Env = append(os.Environ(),
+				offlineDirEnv+"="+dir,
+				"npm_config_registry="+registry,
+				"npm_config_cache="+t.TempDir(), // nothing cached to install from
+				testenv.Node.Env+"="+tt.require,
+				"GORACE=atexit_sleep_ms=0", // a race-enabled child otherwise sleeps a second before exiting
+			)
+			out, err := cmd.CombinedOutput()
+			var exit *exec.ExitError
+			switch {
+			case tt.wantOK && err != nil:
+				t.Fatalf("child failed: %v\n%s", err, out)
+			case !tt.wantOK && !errors.As(err, &exit):
+				t.Fatalf("child exit = %v, want a test failure\n%s", err, out)
+			}
+			want := append([]string{
+				"oidc-provider " + lockedProviderVersion(t, oidcDir) + " is not installed",
+				"is the npm registry reachable?",
+				"ECONNREFUSED",
+				"apt-get install nodejs npm",
+			}, tt.want...)
+			for _, w := range want {
+				if !strings.Contains(string(out), w) {
+					t.Errorf("child output lacks %q:\n%s", w, out)
+				}
+			}
+			if strings.Contains(string(out), "CHILD-WENT-ON") {
+				t.Errorf("child went on without a provider:\n%s", out)
+			}
+		})
 	}
 }

@@ -19,6 +19,7 @@ import (
 	"time"
 
 	apierrors "github.com/apishield/apishield/errors"
+	"github.com/apishield/apishield/internal/testenv"
 	"github.com/apishield/apishield/route"
 )
 
@@ -115,13 +116,7 @@ func newPageServer(t *testing.T) *pageServer {
 // reads what the browser let each page see, and which requests reached
 // the API's handlers.
 func TestBrowser(t *testing.T) {
-	bin, err := exec.LookPath("chromium")
-	if err != nil {
-		if os.Getenv("APISHIELD_REQUIRE_CHROMIUM") == "1" {
-			t.Fatalf("chromium not found and APISHIELD_REQUIRE_CHROMIUM=1: %v", err)
-		}
-		t.Skip("chromium not on PATH (Debian package chromium); skipping the browser test. Set APISHIELD_REQUIRE_CHROMIUM=1 to make this a failure.")
-	}
+	bin := testenv.Chromium.LookPath(t, "chromium")
 
 	allowed, refused := newPageServer(t), newPageServer(t)
 

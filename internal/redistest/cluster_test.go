@@ -13,6 +13,10 @@ import (
 // creating a cluster takes redis-cli a couple of seconds on two cores.
 func TestCluster(t *testing.T) {
 	t.Parallel()
+	// A missing Redis skips the whole test here: the checks after the
+	// subtest would otherwise fail when the subtest skips.
+	lookBinary(t, "redis-server")
+	lookBinary(t, "redis-cli")
 	var c *Cluster
 	var procs []*process
 	t.Run("group", func(t *testing.T) {

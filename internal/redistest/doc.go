@@ -59,7 +59,9 @@
 // (`apt-get install redis-server redis-tools`); a Sentinel deployment needs
 // only redis-server, which runs the sentinels too (--sentinel). With
 // APISHIELD_REQUIRE_REDIS=1 in the environment, as CI sets it, the test
-// fails instead, so a runner without Redis cannot pass by skipping.
+// fails instead, so a runner without Redis cannot pass by skipping; a value
+// other than 1, 0 or empty fails it too (internal/testenv decides, as it
+// does for the tests that need Node.js or Chromium).
 // Any other start failure fails the test with redis-server's own output.
 //
 // # Security

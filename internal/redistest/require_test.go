@@ -7,6 +7,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/apishield/apishield/internal/testenv"
 )
 
 // helperEnv marks a re-run of the test binary as the child of
@@ -70,9 +72,13 @@ func TestMissingRedis(t *testing.T) {
 			want: []string{"--- FAIL", "redis-server not found on PATH", "apt-get install redis-server redis-tools", "APISHIELD_REQUIRE_REDIS=1, so a missing Redis is a failure"},
 		},
 		{
-			name: "require other than 1 still skips", run: "TestHelperChildStart", path: empty, require: "yes",
+			name: "require 0 skips", run: "TestHelperChildStart", path: empty, require: "0",
 			wantOK: true,
 			want:   []string{"--- SKIP", "redis-server not found on PATH"},
+		},
+		{
+			name: "require other than 0 or 1 fails", run: "TestHelperChildStart", path: empty, require: "yes",
+			want: []string{"--- FAIL", "redis-server not found on PATH", `APISHIELD_REQUIRE_REDIS="yes": want 1`},
 		},
 		{
 			name: "cluster with redis-cli missing skips", run: "TestHelperChildStartCluster", path: onlyServer,
@@ -98,7 +104,7 @@ func TestMissingRedis(t *testing.T) {
 			t.Parallel()
 			cmd := exec.CommandContext(t.Context(), os.Args[0], "-test.run=^"+tt.run+"$", "-test.v")
 			// GORACE: a race-enabled child otherwise sleeps a second before exiting.
-			cmd.Env = append(os.Environ(), helperEnv+"=1", "PATH="+tt.path, RequireEnv+"="+tt.require, "GORACE=atexit_sleep_ms=0")
+			cmd.Env = append(os.Environ(), helperEnv+"=1", "PATH="+tt.path, testenv.Redis.Env+"="+tt.require, "GORACE=atexit_sleep_ms=0")
 			out, err := cmd.CombinedOutput()
 			var exit *exec.ExitError
 			switch {

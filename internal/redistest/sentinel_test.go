@@ -16,6 +16,9 @@ import (
 // spreads from sentinel to sentinel.
 func TestSentinel(t *testing.T) {
 	t.Parallel()
+	// A missing Redis skips the whole test here: the checks after the
+	// subtest would otherwise fail when the subtest skips.
+	lookBinary(t, "redis-server")
 	var s *Sentinel
 	var procs []*process
 	var addrs []string

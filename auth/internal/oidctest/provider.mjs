@@ -5,7 +5,7 @@
 // "apishield" (secret "apishield-secret"). Every start makes fresh keys, so
 // a restart on the same port is a key rotation.
 import { createServer } from 'node:http';
-import { generateKeyPairSync, randomUUID } from 'node:crypto';
+import { generateKeyPairSync, randomBytes, randomUUID } from 'node:crypto';
 import Provider from 'oidc-provider';
 
 const [portArg = '0', audience = 'https://api.example'] = process.argv.slice(2);
@@ -20,6 +20,8 @@ server.listen(Number(portArg), '127.0.0.1', () => {
   const { port } = server.address();
   const issuer = `http://127.0.0.1:${port}`;
   const provider = new Provider(issuer, {
+    // Signs the provider's cookies; fresh at every start like the keys.
+    cookies: { keys: [randomBytes(32).toString('base64url')] },
     jwks: {
       keys: [
         key('ec', 'ES256', { namedCurve: 'P-256' }),
