@@ -4,24 +4,18 @@ import (
 	"bufio"
 	"bytes"
 	"os/exec"
-	"path/filepath"
-	"runtime"
 	"strings"
 	"testing"
 )
 
 const goRedis = "github.com/redis/go-redis/v9"
 
-// goTool finds the go command: on PATH, else in the GOROOT the test was
-// built with.
+// goTool finds the go command on PATH, as go test itself was found.
 func goTool(t *testing.T) string {
 	t.Helper()
-	if p, err := exec.LookPath("go"); err == nil {
-		return p
-	}
-	p := filepath.Join(runtime.GOROOT(), "bin", "go")
-	if _, err := exec.LookPath(p); err != nil {
-		t.Skip("the go command is not available to list dependencies")
+	p, err := exec.LookPath("go")
+	if err != nil {
+		t.Skip("the go command is not on PATH to list dependencies")
 	}
 	return p
 }

@@ -68,7 +68,7 @@ type order struct {
 
 // decodeVia runs body through v and returns what Decode[T] gave the
 // handler, the response, and whether the handler ran.
-func decodeVia[T any](t *testing.T, v *validate.Validator, body string) (got T, decodeErr error, rr *httptest.ResponseRecorder, ran bool) {
+func decodeVia[T any](t *testing.T, v *validate.Validator, body string) (got T, rr *httptest.ResponseRecorder, ran bool, decodeErr error) {
 	t.Helper()
 	rr = httptest.NewRecorder()
 	apierrors.Recover(v.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -78,7 +78,7 @@ func decodeVia[T any](t *testing.T, v *validate.Validator, body string) (got T, 
 			apierrors.Write(w, r, decodeErr)
 		}
 	}))).ServeHTTP(rr, post(body, "application/json"))
-	return got, decodeErr, rr, ran
+	return got, rr, ran, decodeErr
 }
 
 func TestDecode(t *testing.T) {
@@ -99,7 +99,7 @@ func TestDecode(t *testing.T) {
 				cfg.BodyType = reflect.TypeFor[order]()
 			}
 			v := validate.MustNew(cfg)
-			got, err, rr, _ := decodeVia[order](t, v, body)
+			got, rr, _, err := decodeVia[order](t, v, body)
 			if err != nil || !reflect.DeepEqual(got, want) {
 				t.Fatalf("Decode = %+v, %v\nwant     %+v; %s", got, err, want, rr.Body)
 			}
@@ -150,7 +150,7 @@ func TestDecodeRefuses(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			for _, v := range []*validate.Validator{lazy, typed} {
-				_, err, rr, ran := decodeVia[order](t, v, tc.body)
+				_, rr, ran, err := decodeVia[order](t, v, tc.body)
 				var p problemBody
 				json.Unmarshal(rr.Body.Bytes(), &p)
 				if rr.Code != 422 || len(p.Errors) != 1 || p.Errors[0].In != "body" || p.Errors[0].Pointer != tc.pointer || p.Errors[0].Detail != tc.detail {
@@ -176,11 +176,11 @@ func TestDecodeUint64(t *testing.T) {
 	type big struct {
 		N uint64 `json:"n"`
 	}
-	got, err, _, _ := decodeVia[big](t, v, `{"n":1.8446744073709551615e19}`)
+	got, _, _, err := decodeVia[big](t, v, `{"n":1.8446744073709551615e19}`)
 	if err != nil || got.N != 1<<64-1 {
 		t.Errorf("Decode = %d, %v; want %d", got.N, err, uint64(1<<64-1))
 	}
-	if _, err, rr, _ := decodeVia[big](t, v, `{"n":18446744073709551616}`); err == nil || rr.Code != 422 {
+	if _, rr, _, err := decodeVia[big](t, v, `{"n":18446744073709551616}`); err == nil || rr.Code != 422 {
 		t.Errorf("2^64: status %d, err %v; want 422", rr.Code, err)
 	}
 }
@@ -277,7 +277,7 @@ func TestBodyTypeChecked(t *testing.T) {
 	// Without BodyType, the same check on first use, and on every use.
 	v := validate.MustNew(validate.Config{Body: []byte(obj(`"n":{"type":"number"}`))})
 	for range 2 {
-		_, err, rr, _ := decodeVia[I](t, v, `{"n":1}`)
+		_, rr, _, err := decodeVia[I](t, v, `{"n":1}`)
 		if !errors.Is(err, validate.ErrBodyType) || rr.Code != 500 || strings.Contains(rr.Body.String(), "number") {
 			t.Errorf("Decode[I]: %v, status %d %s; want ErrBodyType and a bare 500", err, rr.Code, rr.Body)
 		}
@@ -338,11 +338,11 @@ func TestDecodeUnmarshaler(t *testing.T) {
 	type event = struct {
 		At unixTime `json:"at"`
 	}
-	got, err, _, _ := decodeVia[event](t, v, `{"at":86400}`)
+	got, _, _, err := decodeVia[event](t, v, `{"at":86400}`)
 	if err != nil || !got.At.t.Equal(time.Unix(86400, 0)) {
 		t.Errorf("Decode = %v, %v", got.At.t, err)
 	}
-	if _, _, rr, _ := decodeVia[event](t, v, `{"at":-1}`); rr.Code != 422 || !strings.Contains(rr.Body.String(), `"pointer":"/at","detail":"is not a valid value"`) {
+	if _, rr, _, _ := decodeVia[event](t, v, `{"at":-1}`); rr.Code != 422 || !strings.Contains(rr.Body.String(), `"pointer":"/at","detail":"is not a valid value"`) {
 		t.Errorf("refused by UnmarshalJSON: status %d %s; want 422 at /at", rr.Code, rr.Body)
 	}
 }
