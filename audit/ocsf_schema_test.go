@@ -49,6 +49,7 @@ type ocsfItem struct {
 }
 
 type ocsfSchema struct {
+	mu         sync.Mutex                // held by validate: the caches below fill lazily
 	dict       map[string]map[string]any // the dictionary's attributes
 	types      map[string]map[string]any // the dictionary's types
 	categories map[string]ocsfCategory
