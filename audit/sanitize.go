@@ -80,7 +80,7 @@ func (a *Auditor) mask(s string) string {
 	if strings.ContainsAny(s, " +%\\") && hasSchemeWord(s) {
 		s = schemeRE.ReplaceAllString(s, "${1}${2}${3}"+Redacted)
 	}
-	if strings.ContainsAny(s, ":=") {
+	if strings.ContainsAny(s, ":=") && hasPairWord(s) {
 		s = pairRE.ReplaceAllStringFunc(s, func(m string) string {
 			sub := pairRE.FindStringSubmatch(m)
 			if strings.HasPrefix(sub[3], "[REDACTED") {
@@ -114,6 +114,41 @@ func hasSchemeWord(s string) bool {
 			words = []string{"token"}
 		case 'a':
 			words = []string{"apikey", "api-key"}
+		default:
+			continue
+		}
+		for _, w := range words {
+			if len(s)-i >= len(w) && strings.EqualFold(s[i:i+len(w)], w) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// hasPairWord reports whether s may hold, in any case, a secret name that
+// pairRE starts with: a scan far cheaper than the regexp, which issuers
+// ("https://…"), scope lists ("items:read") and most other values with a
+// colon or an equals sign then skip. Like hasSchemeWord it answers yes for
+// any non-ASCII byte (the regexp folds the Kelvin sign to k and the long s
+// to s), and "api" stands for api_key, api-key and apikey.
+func hasPairWord(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= utf8.RuneSelf {
+			return true
+		}
+		var words []string
+		switch s[i] | 0x20 {
+		case 'a':
+			words = []string{"authorization", "api"}
+		case 'c':
+			words = []string{"cookie", "credential"}
+		case 't':
+			words = []string{"token"}
+		case 'p':
+			words = []string{"passwd", "password", "pwd"}
+		case 's':
+			words = []string{"secret", "session"}
 		default:
 			continue
 		}
