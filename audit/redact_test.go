@@ -8,6 +8,7 @@ import (
 	"net/http/httptest"
 	"net/netip"
 	"net/url"
+	"strconv"
 	"strings"
 	"testing"
 	"unicode/utf8"
@@ -375,4 +376,34 @@ func FuzzPairPrecheck(f *testing.F) {
 			t.Fatalf("scheme pre-check skips %q, but schemeRE matches", s)
 		}
 	})
+}
+
+// TestCleanKnown: the writer's memo returns what clean returns, for
+// library values and for secrets alike, the first time and every time
+// after, and stays bounded when values keep changing.
+func TestCleanKnown(t *testing.T) {
+	t.Parallel()
+	a, _, _ := newTest(t, Config{SecretPrefixes: []string{"ak_live_"}})
+	a.wmu.Lock()
+	defer a.wmu.Unlock()
+	for _, s := range []string{"ratelimit", "AllScopes(items:read items:write)", "https://idp.example.com/",
+		"token=" + testJWT, "Bearer " + testJWT, testAPIKey, "a\nb", strings.Repeat("x", 300)} {
+		for range 2 { // computed, then remembered
+			if got, want := a.cleanKnown(s, 64), a.clean(s, 64); got != want {
+				t.Errorf("cleanKnown(%q, 64) = %q, want %q", s, got, want)
+			}
+		}
+	}
+	if got, want := a.cleanKnownPair("GET", "/v1/{token=x}", 512), a.clean("GET /v1/{token=x}", 512); got != want {
+		t.Errorf("cleanKnownPair = %q, want %q", got, want)
+	}
+	if got, want := a.cleanKnownPair("GET", "/x/"+testAPIKey, 512), "GET /x/"+Redacted; got != want {
+		t.Errorf("cleanKnownPair of a route holding a key = %q, want %q", got, want)
+	}
+	for i := range 3 * maxKnown {
+		a.cleanKnown("policy-"+strconv.Itoa(i), 128)
+	}
+	if n := len(a.w.known); n > maxKnown {
+		t.Errorf("memo holds %d values, limit %d", n, maxKnown)
+	}
 }

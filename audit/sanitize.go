@@ -332,6 +332,62 @@ func (a *Auditor) clean(s string, max int) string {
 	return truncateCut(a.mask(escape(b)), cut, max)
 }
 
+// knownKey is a value of a known field and the limit it was cleaned to.
+type knownKey struct {
+	method string // for a route pattern logged with its method
+	s      string
+	max    int
+}
+
+// Bounds of the writer's memo of cleaned values.
+const (
+	maxKnown      = 512 // entries; the memo starts again when it is full
+	maxKnownBytes = 256 // longer values are not kept
+)
+
+// cleanKnown is clean for the values the library and its configuration
+// produce: decision packages, outcomes, reasons and rules, route patterns,
+// rate-limit policies, issuers, auth methods, client IDs, field-error
+// locations and keywords. A few dozen distinct values make up almost every
+// event, so the writer cleans each once and remembers the result: the
+// value is masked exactly as clean masks it, only not again and again.
+// Client-supplied values (subject, path, query, user agent, headers, client
+// request ID, messages, details) do not come here: every one is cleaned
+// each time. The memo belongs to the writer (Auditor.wmu), is bounded, and
+// starts again when full, so a value that does vary costs what clean
+// costs.
+func (a *Auditor) cleanKnown(s string, max int) string {
+	return a.cleanKnownPair("", s, max)
+}
+
+// cleanKnownPair is cleanKnown of method + " " + s, or of s alone when
+// method is empty, without building the string when it is known.
+func (a *Auditor) cleanKnownPair(method, s string, max int) string {
+	if s == "" || len(s)+len(method) > maxKnownBytes {
+		if method != "" {
+			s = method + " " + s
+		}
+		return a.clean(s, max)
+	}
+	k := knownKey{method, s, max}
+	if v, ok := a.w.known[k]; ok {
+		return v
+	}
+	full := s
+	if method != "" {
+		full = method + " " + s
+	}
+	v := a.clean(full, max)
+	if len(a.w.known) >= maxKnown {
+		clear(a.w.known)
+	}
+	if a.w.known == nil {
+		a.w.known = make(map[knownKey]string, 64)
+	}
+	a.w.known[k] = v
+	return v
+}
+
 // maskSlack is how far past the kept length a value is read for masking:
 // more than any token the masks recognise is long, so the secret that
 // straddles the cut is still whole enough to be recognised.
