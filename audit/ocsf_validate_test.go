@@ -14,6 +14,8 @@ import (
 
 // validate returns every problem of one OCSF event.
 func (s *ocsfSchema) validate(ev map[string]any) []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
 	v := &ocsfCheck{s: s}
 	uid, ok := intOf(ev["class_uid"])
 	if !ok {
