@@ -49,7 +49,10 @@ type ocsfItem struct {
 }
 
 type ocsfSchema struct {
-	mu         sync.Mutex                // held by validate: the caches below fill lazily
+	// mu serializes validate: objects are compiled on first use, and
+	// parallel tests share one schema.
+	mu sync.Mutex
+
 	dict       map[string]map[string]any // the dictionary's attributes
 	types      map[string]map[string]any // the dictionary's types
 	categories map[string]ocsfCategory
