@@ -278,6 +278,9 @@ func (a *Auditor) actor(e *entry) []slog.Attr {
 // alert: what was found (finding_info), on what evidence (the client IP or
 // the user), and the failures it counted over the window.
 func (a *Auditor) ocsfFinding(e *entry, top []slog.Attr) []slog.Attr {
+	if e.findingUID == "" {
+		e.findingUID = record.NewID()
+	}
 	var evidence slog.Attr
 	what := "for one user"
 	if e.clientIP.IsValid() {
@@ -291,7 +294,7 @@ func (a *Auditor) ocsfFinding(e *entry, top []slog.Attr) []slog.Attr {
 		slog.Int64("start_time", e.start.UnixMilli()),
 		slog.Int64("end_time", e.end.UnixMilli()),
 		slog.GroupAttrs("finding_info",
-			slog.String("uid", record.NewID()),
+			slog.String("uid", e.findingUID),
 			slog.String("title", "Authentication brute force suspected"),
 			slog.String("desc", strconv.Itoa(e.count)+" authentication failures "+what+" within "+e.window.String()),
 			slog.Any("types", []string{ActionBruteForceSuspected}),
