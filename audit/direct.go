@@ -128,8 +128,12 @@ func (l *lineEnc) value(v slog.Value) {
 		switch x := v.Any().(type) {
 		case []string:
 			l.strings(x)
+		case *[]string: // an arena's (attrArena.strings)
+			l.strings(*x)
 		case []decisionJSON:
 			l.decisions(x)
+		case *[]decisionJSON:
+			l.decisions(*x)
 		case []fieldErrorJSON:
 			l.fieldErrors(x)
 		default:

@@ -201,7 +201,7 @@ func (a *Auditor) ocsfAttrs(e *entry, level slog.Level) (top, ns []slog.Attr) {
 			ns = append(ns, slog.GroupAttrs("user", slog.String("uid", user)))
 		}
 	}
-	return top, a.nsAttrs(e, ns)
+	return top, a.nsAttrs(e, ns, nil)
 }
 
 // ocsfAPI adds API Activity's attributes: api, actor and src_endpoint

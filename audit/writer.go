@@ -22,6 +22,7 @@ type writerState struct {
 	known   map[knownKey]string // see cleanKnown
 	direct  []*jsonHandler      // the sinks, when the direct encoder can serve them all (direct.go)
 	line    []byte              // the direct encoder's line, reused
+	ar      attrArena           // the direct path's attributes (arena.go)
 
 	// tee, in tests only, sees each entry before it is encoded.
 	tee func(*entry)
@@ -65,11 +66,16 @@ func (w *writerState) emit(e *entry) {
 	if w.tee != nil {
 		w.tee(e)
 	}
+	var ar *attrArena
+	if w.direct != nil {
+		ar = &w.ar
+		ar.reset()
+	}
 	var top, ns []slog.Attr
 	if a.schema == OCSF {
 		top, ns = a.ocsfAttrs(e, level)
 	} else {
-		top, ns = a.ecsAttrs(e)
+		top, ns = a.ecsAttrs(e, ar)
 	}
 	msg := e.action
 	if e.event != nil && e.event.Message != "" {
@@ -93,6 +99,7 @@ func (w *writerState) emit(e *entry) {
 		rec.AddAttrs(top...)
 		err = handle(a.sink, rec)
 	}
+	ar.keep(top, ns)
 	if err != nil {
 		n := uint64(1)
 		if j, ok := err.(interface{ Unwrap() []error }); ok && len(j.Unwrap()) > 0 {
