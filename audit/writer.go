@@ -73,7 +73,7 @@ func (w *writerState) emit(e *entry) {
 	}
 	var top, ns []slog.Attr
 	if a.schema == OCSF {
-		top, ns = a.ocsfAttrs(e, level)
+		top, ns = a.ocsfAttrs(e, level, ar)
 	} else {
 		top, ns = a.ecsAttrs(e, ar)
 	}
