@@ -274,7 +274,7 @@ func New(cfg Config) (*Auditor, error) {
 		size = DefaultQueueSize
 	}
 	a.queue = make(chan *entry, size)
-	a.w.init(a, cfg.ChainKey, bf)
+	a.w.init(a, cfg.ChainKey, bf, cfg.Handlers)
 	if cfg.ChainKey != nil {
 		var id [8]byte
 		rand.Read(id[:])

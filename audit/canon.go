@@ -37,7 +37,7 @@ func canonicalLine(b []byte) ([]byte, chainFields, error) {
 }
 
 func (p *canonParser) line(b []byte) ([]byte, chainFields, error) {
-	*p = canonParser{s: b, scratch: p.scratch[:0], members: p.members[:0]}
+	*p = canonParser{s: b, scratch: p.scratch[:0], members: p.members[:0], elems: p.elems[:0]}
 	p.ws()
 	if p.i >= len(p.s) || p.s[p.i] != '{' {
 		return nil, p.cf, errSyntax
@@ -73,6 +73,7 @@ type canonParser struct {
 	i               int
 	scratch         []byte   // every decoded key and string, every canonical value
 	members         []member // a stack: the members of the objects being parsed
+	elems           []span   // a stack: the elements of the arrays being parsed
 	cf              chainFields
 	chain           bool
 	hasSeq, hasPrev bool
@@ -148,7 +149,8 @@ func (p *canonParser) value(depth int, ctx canonCtx) (span, error) {
 
 func (p *canonParser) array(depth int) (span, error) {
 	p.i++ // [
-	var elems []span
+	base := len(p.elems)
+	defer func() { p.elems = p.elems[:base] }()
 	p.ws()
 	if p.i < len(p.s) && p.s[p.i] == ']' {
 		p.i++
@@ -158,7 +160,7 @@ func (p *canonParser) array(depth int) (span, error) {
 			if err != nil {
 				return span{}, err
 			}
-			elems = append(elems, v)
+			p.elems = append(p.elems, v)
 			p.ws()
 			if p.i >= len(p.s) {
 				return span{}, errSyntax
@@ -175,7 +177,7 @@ func (p *canonParser) array(depth int) (span, error) {
 	}
 	q0 := len(p.scratch)
 	p.scratch = append(p.scratch, '[')
-	for i, v := range elems {
+	for i, v := range p.elems[base:] {
 		if i > 0 {
 			p.scratch = append(p.scratch, ',')
 		}

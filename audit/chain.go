@@ -50,6 +50,7 @@ type chainer struct {
 	buf  bytes.Buffer
 	enc  slog.Handler
 	p    canonParser
+	sum  [sha256.Size]byte // the direct encoder's HMAC, without an allocation
 }
 
 func newChainer(key []byte) *chainer {

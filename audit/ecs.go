@@ -30,19 +30,23 @@ type fieldErrorJSON struct {
 // ecsAttrs maps e onto ECS fields. It returns the top-level attributes and
 // the attributes of the apishield namespace, which the caller closes
 // (after adding the chain, if any).
-func (a *Auditor) ecsAttrs(e *entry) (top, ns []slog.Attr) {
-	top = make([]slog.Attr, 0, 12)
+//
+// ar, when not nil, holds the groups' members and the lists (attrArena).
+func (a *Auditor) ecsAttrs(e *entry, ar *attrArena) (top, ns []slog.Attr) {
+	top, ns = ar.lists()
 	top = append(top,
 		slog.String("@timestamp", e.end.UTC().Format(time.RFC3339Nano)),
-		slog.GroupAttrs("ecs", slog.String("version", ECSVersion)))
+		ar.group("ecs", slog.String("version", ECSVersion)))
 
-	kind, category, typ := ecsClass(e)
-	ev := []slog.Attr{slog.String("kind", kind)}
+	category, typ := ar.classes()
+	kind, category, typ := ecsClass(e, category, typ)
+	var evb [10]slog.Attr
+	ev := append(evb[:0], slog.String("kind", kind))
 	if len(category) > 0 {
-		ev = append(ev, slog.Any("category", category))
+		ev = append(ev, ar.strings("category", category, 0))
 	}
 	ev = append(ev,
-		slog.Any("type", typ),
+		ar.strings("type", typ, 1),
 		slog.String("action", e.action),
 		slog.String("outcome", e.outcome.String()),
 		slog.String("dataset", "apishield.audit"))
@@ -54,51 +58,50 @@ func (a *Auditor) ecsAttrs(e *entry) (top, ns []slog.Attr) {
 			slog.String("start", e.start.UTC().Format(time.RFC3339Nano)),
 			slog.Int64("duration", int64(e.end.Sub(e.start))))
 	}
-	top = append(top, slog.GroupAttrs("event", ev...))
+	top = append(top, ar.group("event", ev...))
 	if t, ok := tagsAttr(e, "tags"); ok {
 		top = append(top, t)
 	}
 
 	if e.method != "" {
-		req := []slog.Attr{slog.String("method", a.cleanKnown(e.method, 32))}
+		var reqb [3]slog.Attr
+		req := append(reqb[:0], slog.String("method", a.cleanKnown(e.method, 32)))
 		if e.id != "" {
 			req = append(req, slog.String("id", e.id))
 		}
 		if e.bytesIn >= 0 {
-			req = append(req, slog.GroupAttrs("body", slog.Int64("bytes", e.bytesIn)))
+			req = append(req, ar.group("body", slog.Int64("bytes", e.bytesIn)))
 		}
-		http := []slog.Attr{
-			slog.GroupAttrs("request", req...),
-			slog.GroupAttrs("response",
+		top = append(top, ar.group("http",
+			ar.group("request", req...),
+			ar.group("response",
 				slog.Int("status_code", e.status),
-				slog.GroupAttrs("body", slog.Int64("bytes", e.bytesOut))),
-		}
-		top = append(top, slog.GroupAttrs("http", http...))
-		u := []slog.Attr{slog.String("path", a.clean(e.path, DefaultMaxPath))}
+				ar.group("body", slog.Int64("bytes", e.bytesOut)))))
+		var ub [2]slog.Attr
+		u := append(ub[:0], slog.String("path", a.clean(e.path, DefaultMaxPath)))
 		if q := a.cleanQuery(e.rawQuery); q != "" {
 			u = append(u, slog.String("query", q))
 		}
-		top = append(top, slog.GroupAttrs("url", u...))
+		top = append(top, ar.group("url", u...))
 	} else if e.id != "" {
-		top = append(top, slog.GroupAttrs("http", slog.GroupAttrs("request", slog.String("id", e.id))))
+		top = append(top, ar.group("http", ar.group("request", slog.String("id", e.id))))
 	}
 	if e.clientIP.IsValid() {
-		top = append(top, slog.GroupAttrs("source", slog.String("ip", e.clientIP.String())))
+		top = append(top, ar.group("source", slog.String("ip", e.clientIP.String())))
 	}
 	if e.userAgent != "" {
-		top = append(top, slog.GroupAttrs("user_agent", slog.String("original", a.clean(e.userAgent, DefaultMaxUserAgent))))
+		top = append(top, ar.group("user_agent", slog.String("original", a.clean(e.userAgent, DefaultMaxUserAgent))))
 	}
 	if user := a.user(e); user != "" {
-		top = append(top, slog.GroupAttrs("user", slog.String("id", user)))
+		top = append(top, ar.group("user", slog.String("id", user)))
 	}
 	// ECS has no field for the route pattern (http.route is
 	// OpenTelemetry's), so it is ours. Room for the chain, which the
 	// caller adds.
-	ns = make([]slog.Attr, 0, 8)
 	if r := a.route(e); r != "" {
 		ns = append(ns, slog.String("route", r))
 	}
-	return top, a.nsAttrs(e, ns)
+	return top, a.nsAttrs(e, ns, ar)
 }
 
 // ecsClass returns e's event.kind, event.category and event.type, each
@@ -106,9 +109,11 @@ func (a *Auditor) ecsAttrs(e *entry) (top, ns []slog.Attr) {
 // is in category api (an API call: allowed, denied) and web (web server
 // access: access, error), plus authentication or iam by its name; an
 // application event outside any request only in the latter.
-func ecsClass(e *entry) (kind string, category, typ []string) {
+//
+// It appends to category and typ, which may be nil.
+func ecsClass(e *entry, category, typ []string) (kind string, _, _ []string) {
 	if e.alert() {
-		return "alert", []string{"authentication", "intrusion_detection"}, []string{"info"}
+		return "alert", append(category, "authentication", "intrusion_detection"), append(typ, "info")
 	}
 	inRequest := !e.app || e.id != ""
 	if inRequest {
@@ -170,7 +175,7 @@ func (a *Auditor) route(e *entry) string {
 }
 
 // nsAttrs appends apishield's own fields, the same in both schemas, to ns.
-func (a *Auditor) nsAttrs(e *entry, ns []slog.Attr) []slog.Attr {
+func (a *Auditor) nsAttrs(e *entry, ns []slog.Attr, ar *attrArena) []slog.Attr {
 	if e.clientID != "" {
 		// The client's word, never the event's request ID: a client
 		// could forge or collide that one. record accepted it as 1 to 64
@@ -178,7 +183,8 @@ func (a *Auditor) nsAttrs(e *entry, ns []slog.Attr) []slog.Attr {
 		ns = append(ns, slog.String("client_request_id", a.clean(e.clientID, record.MaxIDLength)))
 	}
 	if p := e.snap.Principal; p != (record.Principal{}) {
-		var pa []slog.Attr
+		var pb [4]slog.Attr
+		pa := pb[:0]
 		if p.Subject != "" {
 			pa = append(pa, slog.String("subject", a.clean(p.Subject, 256)))
 		}
@@ -189,19 +195,19 @@ func (a *Auditor) nsAttrs(e *entry, ns []slog.Attr) []slog.Attr {
 				pa = append(pa, slog.String(kv[0], a.cleanKnown(kv[1], 256)))
 			}
 		}
-		ns = append(ns, slog.GroupAttrs("principal", pa...))
+		ns = append(ns, ar.group("principal", pa...))
 	}
 	if len(e.snap.Decisions) > 0 {
-		ds := make([]decisionJSON, len(e.snap.Decisions))
+		ds := ar.decisionList(len(e.snap.Decisions))
 		for i, d := range e.snap.Decisions {
 			ds[i] = decisionJSON{Package: a.cleanKnown(d.Package, 64), Outcome: a.cleanKnown(string(d.Outcome), 16),
 				Reason: a.cleanKnown(d.Reason, 128), Rule: a.cleanKnown(d.Rule, 256)}
 		}
-		ns = append(ns, slog.Any("decisions", ds))
+		ns = append(ns, ar.decisions("decisions", ds))
 	}
 	if e.snap.HasRateLimit {
 		rl := e.snap.RateLimit
-		ns = append(ns, slog.GroupAttrs("rate_limit",
+		ns = append(ns, ar.group("rate_limit",
 			slog.String("policy", a.cleanKnown(rl.Policy, 128)),
 			slog.String("key", a.cleanKnown(rl.Key, 64)),
 			slog.Int("limit", rl.Limit),
@@ -223,11 +229,12 @@ func (a *Auditor) nsAttrs(e *entry, ns []slog.Attr) []slog.Attr {
 		ns = append(ns, slog.Any("field_errors", fs), slog.Int("field_error_count", len(e.fieldErrors)))
 	}
 	if len(e.headers) > 0 {
-		var hs []slog.Attr
+		var hb [8]slog.Attr
+		hs := hb[:0]
 		for j := 0; j+1 < len(e.headers); j += 2 {
 			hs = append(hs, slog.String(cleanKey(e.headers[j]), a.clean(e.headers[j+1], 0)))
 		}
-		ns = append(ns, slog.GroupAttrs("headers", hs...))
+		ns = append(ns, ar.group("headers", hs...))
 	}
 	if e.app {
 		if e.event != nil && e.event.Target != "" {
@@ -239,7 +246,7 @@ func (a *Auditor) nsAttrs(e *entry, ns []slog.Attr) []slog.Attr {
 		}
 	}
 	if e.action == ActionBruteForceSuspected {
-		ns = append(ns, slog.GroupAttrs("brute_force",
+		ns = append(ns, ar.group("brute_force",
 			slog.Int("failures", e.count), slog.Int64("window_ms", ms(e.window))))
 	}
 	return ns

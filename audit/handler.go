@@ -46,8 +46,9 @@ type entry struct {
 	event *Event // for app events only (nil for an alert): a request's entry stays small
 
 	// set by the monitor for its own events
-	count  int
-	window time.Duration
+	count      int
+	window     time.Duration
+	findingUID string // an OCSF alert's finding_info.uid, made once per alert
 
 	// snap is the record, read under one lock: principal, decisions,
 	// rate limit and problem are used from it directly (the entry crosses

@@ -141,7 +141,8 @@ func (a *Auditor) class(e *entry) ocsfClass {
 
 // ocsfAttrs maps e onto its OCSF class's attributes. apishield's own
 // fields and the event name go under unmapped, which the caller closes.
-func (a *Auditor) ocsfAttrs(e *entry, level slog.Level) (top, ns []slog.Attr) {
+// ar, when not nil, holds the groups' members and the lists (attrArena).
+func (a *Auditor) ocsfAttrs(e *entry, level slog.Level, ar *attrArena) (top, ns []slog.Attr) {
 	c := a.class(e)
 	sev, sevName := 1, "Informational"
 	switch {
@@ -152,7 +153,7 @@ func (a *Auditor) ocsfAttrs(e *entry, level slog.Level) (top, ns []slog.Attr) {
 	case e.outcome == Failure:
 		sev, sevName = 2, "Low"
 	}
-	top = make([]slog.Attr, 0, 24)
+	top, ns = ar.lists()
 	top = append(top,
 		slog.Int64("time", e.end.UnixMilli()),
 		slog.Int("class_uid", c.uid),
@@ -168,14 +169,14 @@ func (a *Auditor) ocsfAttrs(e *entry, level slog.Level) (top, ns []slog.Attr) {
 		slog.Int("status_id", c.statusID),
 		slog.String("status", c.status),
 	)
-	meta := []slog.Attr{
+	var mb [6]slog.Attr
+	meta := append(mb[:0],
 		slog.String("version", OCSFVersion),
-		slog.GroupAttrs("product", slog.String("name", "apishield"), slog.String("vendor_name", "apishield")),
+		ar.group("product", slog.String("name", "apishield"), slog.String("vendor_name", "apishield")),
 		slog.String("event_code", e.action),
 		// OCSF has no top-level level: NewJSONHandler writes none for
 		// these lines, and the level is here.
-		slog.String("log_level", ocsfLevel(level)),
-	}
+		slog.String("log_level", ocsfLevel(level)))
 	if e.id != "" {
 		// The one attribute every class has that joins an event to its
 		// request: the request's own event, the application events
@@ -185,28 +186,27 @@ func (a *Auditor) ocsfAttrs(e *entry, level slog.Level) (top, ns []slog.Attr) {
 	if t, ok := tagsAttr(e, "labels"); ok {
 		meta = append(meta, t)
 	}
-	top = append(top, slog.GroupAttrs("metadata", meta...))
+	top = append(top, ar.group("metadata", meta...))
 	if e.reason != "" {
 		top = append(top, slog.String("status_detail", a.cleanKnown(e.reason, 128)))
 	}
-	ns = make([]slog.Attr, 0, 8) // room for the chain, which the caller adds
 	ns = append(ns, slog.String("action", e.action))
 	switch c.uid {
 	case ocsfClassAPI:
-		top, ns = a.ocsfAPI(e, top, ns)
+		top, ns = a.ocsfAPI(e, top, ns, ar)
 	case ocsfClassDetection:
 		top = a.ocsfFinding(e, top)
 	default: // Base Event: no actor attribute, so the user goes with ours
 		if user := a.user(e); user != "" {
-			ns = append(ns, slog.GroupAttrs("user", slog.String("uid", user)))
+			ns = append(ns, ar.group("user", slog.String("uid", user)))
 		}
 	}
-	return top, a.nsAttrs(e, ns)
+	return top, a.nsAttrs(e, ns, ar)
 }
 
 // ocsfAPI adds API Activity's attributes: api, actor and src_endpoint
 // (required), and for a request its times and http_request.
-func (a *Auditor) ocsfAPI(e *entry, top, ns []slog.Attr) ([]slog.Attr, []slog.Attr) {
+func (a *Auditor) ocsfAPI(e *entry, top, ns []slog.Attr, ar *attrArena) ([]slog.Attr, []slog.Attr) {
 	op := a.route(e)
 	if op == "" && !e.app {
 		op = a.cleanKnown(e.method, 32)
@@ -214,36 +214,38 @@ func (a *Auditor) ocsfAPI(e *entry, top, ns []slog.Attr) ([]slog.Attr, []slog.At
 	if op == "" {
 		op = e.action // an application event where the route is unknown
 	}
-	api := []slog.Attr{slog.String("operation", op), slog.GroupAttrs("request", slog.String("uid", e.id))}
+	var apib [3]slog.Attr
+	api := append(apib[:0], slog.String("operation", op), ar.group("request", slog.String("uid", e.id)))
 	if !e.app {
 		top = append(top,
 			slog.Int64("start_time", e.start.UnixMilli()),
 			slog.Int64("end_time", e.end.UnixMilli()),
 			slog.Int64("duration", ms(e.end.Sub(e.start))))
-		api = append(api, slog.GroupAttrs("response", slog.Int("code", e.status)))
+		api = append(api, ar.group("response", slog.Int("code", e.status)))
 	}
-	top = append(top, slog.GroupAttrs("api", api...))
+	top = append(top, ar.group("api", api...))
 	if !e.app {
-		var req []slog.Attr
+		var reqb [4]slog.Attr
+		req := reqb[:0]
 		if ocsfMethod(e.method) {
 			req = append(req, slog.String("http_method", e.method))
 		} else {
 			ns = append(ns, slog.String("http_method", a.cleanKnown(e.method, 32)))
 		}
-		req = append(req, slog.GroupAttrs("url", urlAttrs(a, e)...))
+		req = append(req, urlAttr(a, e, ar))
 		if e.userAgent != "" {
 			req = append(req, slog.String("user_agent", a.clean(e.userAgent, DefaultMaxUserAgent)))
 		}
 		if e.bytesIn >= 0 {
 			req = append(req, slog.Int64("length", e.bytesIn))
 		}
-		top = append(top, slog.GroupAttrs("http_request", req...))
+		top = append(top, ar.group("http_request", req...))
 		// API Activity has no http_response: the status is
 		// api.response.code, the body's size ours.
 		ns = append(ns, slog.Int64("bytes_out", e.bytesOut))
 	}
-	top = append(top, slog.GroupAttrs("src_endpoint", a.srcEndpoint(e)))
-	return append(top, slog.GroupAttrs("actor", a.actor(e)...)), ns
+	top = append(top, ar.group("src_endpoint", a.srcEndpoint(e)))
+	return append(top, a.actor(e, ar)), ns
 }
 
 // srcEndpoint is the client's address; an event whose address nobody
@@ -256,28 +258,32 @@ func (a *Auditor) srcEndpoint(e *entry) slog.Attr {
 	return slog.String("name", "unknown")
 }
 
-// actor is who made the call: the user and the client application, or,
+// actor is the actor group: who made the call: the user and the client application, or,
 // for a caller no package authenticated, a user of type Anonymous, since
 // the class requires an actor and OCSF has no type for one.
-func (a *Auditor) actor(e *entry) []slog.Attr {
-	var actor []slog.Attr
+func (a *Auditor) actor(e *entry, ar *attrArena) slog.Attr {
+	var ab [2]slog.Attr
+	actor := ab[:0]
 	if user := a.user(e); user != "" {
-		actor = append(actor, slog.GroupAttrs("user", slog.String("uid", user)))
+		actor = append(actor, ar.group("user", slog.String("uid", user)))
 	}
 	if e.snap.Principal.ClientID != "" {
 		actor = append(actor, slog.String("app_uid", a.cleanKnown(e.snap.Principal.ClientID, 256)))
 	}
 	if len(actor) == 0 {
-		actor = append(actor, slog.GroupAttrs("user",
+		actor = append(actor, ar.group("user",
 			slog.String("name", "anonymous"), slog.Int("type_id", 99), slog.String("type", "Anonymous")))
 	}
-	return actor
+	return ar.group("actor", actor...)
 }
 
 // ocsfFinding adds a Detection Finding's attributes for a brute-force
 // alert: what was found (finding_info), on what evidence (the client IP or
 // the user), and the failures it counted over the window.
 func (a *Auditor) ocsfFinding(e *entry, top []slog.Attr) []slog.Attr {
+	if e.findingUID == "" {
+		e.findingUID = record.NewID()
+	}
 	var evidence slog.Attr
 	what := "for one user"
 	if e.clientIP.IsValid() {
@@ -291,7 +297,7 @@ func (a *Auditor) ocsfFinding(e *entry, top []slog.Attr) []slog.Attr {
 		slog.Int64("start_time", e.start.UnixMilli()),
 		slog.Int64("end_time", e.end.UnixMilli()),
 		slog.GroupAttrs("finding_info",
-			slog.String("uid", record.NewID()),
+			slog.String("uid", e.findingUID),
 			slog.String("title", "Authentication brute force suspected"),
 			slog.String("desc", strconv.Itoa(e.count)+" authentication failures "+what+" within "+e.window.String()),
 			slog.Any("types", []string{ActionBruteForceSuspected}),
@@ -318,10 +324,12 @@ func ocsfLevel(l slog.Level) string {
 	return "info"
 }
 
-func urlAttrs(a *Auditor, e *entry) []slog.Attr {
-	u := []slog.Attr{slog.String("path", a.clean(e.path, DefaultMaxPath))}
+// urlAttr is http_request's url group.
+func urlAttr(a *Auditor, e *entry, ar *attrArena) slog.Attr {
+	var ub [2]slog.Attr
+	u := append(ub[:0], slog.String("path", a.clean(e.path, DefaultMaxPath)))
 	if q := a.cleanQuery(e.rawQuery); q != "" {
 		u = append(u, slog.String("query_string", q))
 	}
-	return u
+	return ar.group("url", u...)
 }

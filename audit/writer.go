@@ -20,10 +20,17 @@ type writerState struct {
 	alerts  []*entry
 	hdr     http.Header         // reused for the client-IP resolver
 	known   map[knownKey]string // see cleanKnown
+	direct  []*jsonHandler      // the sinks, when the direct encoder can serve them all (direct.go)
+	line    []byte              // the direct encoder's line, reused
+	ar      attrArena           // the direct path's attributes (arena.go)
+
+	// tee, in tests only, sees each entry before it is encoded.
+	tee func(*entry)
 }
 
-func (w *writerState) init(a *Auditor, key []byte, bf BruteForce) {
+func (w *writerState) init(a *Auditor, key []byte, bf BruteForce, sinks []slog.Handler) {
 	w.a = a
+	w.direct = directSinks(sinks)
 	if key != nil {
 		w.chain = newChainer(key)
 	}
@@ -56,11 +63,19 @@ func (w *writerState) emit(e *entry) {
 	if !a.sink.Enabled(context.Background(), level) {
 		return
 	}
+	if w.tee != nil {
+		w.tee(e)
+	}
+	var ar *attrArena
+	if w.direct != nil {
+		ar = &w.ar
+		ar.reset()
+	}
 	var top, ns []slog.Attr
 	if a.schema == OCSF {
-		top, ns = a.ocsfAttrs(e, level)
+		top, ns = a.ocsfAttrs(e, level, ar)
 	} else {
-		top, ns = a.ecsAttrs(e)
+		top, ns = a.ecsAttrs(e, ar)
 	}
 	msg := e.action
 	if e.event != nil && e.event.Message != "" {
@@ -72,13 +87,20 @@ func (w *writerState) emit(e *entry) {
 	if a.schema == OCSF {
 		rt = time.Time{}
 	}
-	if w.chain != nil {
-		ns = w.chain.seal(w.chainID, rt, level, msg, nsKey(a.schema), top, ns)
+	var err error
+	if w.direct != nil && w.encodeDirect(level, msg, nsKey(a.schema), top, ns) {
+		err = w.writeDirect(level)
+	} else {
+		if w.chain != nil {
+			ns = w.chain.seal(w.chainID, rt, level, msg, nsKey(a.schema), top, ns)
+		}
+		top = append(top, slog.GroupAttrs(nsKey(a.schema), ns...))
+		rec := slog.NewRecord(rt, level, msg, 0)
+		rec.AddAttrs(top...)
+		err = handle(a.sink, rec)
 	}
-	top = append(top, slog.GroupAttrs(nsKey(a.schema), ns...))
-	rec := slog.NewRecord(rt, level, msg, 0)
-	rec.AddAttrs(top...)
-	if err := handle(a.sink, rec); err != nil {
+	ar.keep(top, ns)
+	if err != nil {
 		n := uint64(1)
 		if j, ok := err.(interface{ Unwrap() []error }); ok && len(j.Unwrap()) > 0 {
 			n = uint64(len(j.Unwrap()))
@@ -158,12 +180,22 @@ func NewJSONHandler(w interface{ Write([]byte) (int, error) }, opts *slog.Handle
 	lw := &lockedWriter{w: w}
 	ecs, ocsf := o, o
 	ecs.ReplaceAttr, ocsf.ReplaceAttr = rename(false), rename(true)
-	return &jsonHandler{ecs: slog.NewJSONHandler(lw, &ecs), ocsf: slog.NewJSONHandler(lw, &ocsf)}
+	h := &jsonHandler{ecs: slog.NewJSONHandler(lw, &ecs), ocsf: slog.NewJSONHandler(lw, &ocsf)}
+	if user == nil && !o.AddSource {
+		h.plain = lw
+	}
+	return h
 }
 
 // jsonHandler sends a record with a time (ECS, and anything else) to one
 // JSON handler and a record without one (OCSF) to the other.
-type jsonHandler struct{ ecs, ocsf slog.Handler }
+type jsonHandler struct {
+	ecs, ocsf slog.Handler
+	// plain is the writer when the handler writes what the auditor's
+	// direct encoder does (no ReplaceAttr, no AddSource, not derived);
+	// nil otherwise.
+	plain *lockedWriter
+}
 
 func (h *jsonHandler) Enabled(ctx context.Context, l slog.Level) bool { return h.ecs.Enabled(ctx, l) }
 
