@@ -151,3 +151,33 @@ func mapsEqual(a, b map[string]float64) bool {
 	}
 	return true
 }
+
+// Components sharing a gauge are reduced per attribute set, and leave it
+// when they are gone.
+func TestSharedGauge(t *testing.T) {
+	t.Parallel()
+	m := telemetrytest.NewMetrics(t)
+	type src struct{ age float64 }
+	leaf := telemetry.NewAttrs(attribute.String("certificate", "leaf"))
+	read := func(s *src, observe func(float64, *telemetry.Attrs)) {
+		observe(s.age, nil)
+		observe(-s.age, leaf)
+	}
+	a, b := &src{age: 10}, &src{age: 30}
+	telemetry.SharedGauge(m, "pkg", "apishield.test.age", "test", "s", telemetry.Max, a, read)
+	telemetry.SharedGauge(m, "pkg", "apishield.test.age", "test", "s", telemetry.Max, b, read)
+	func() {
+		c := &src{age: 99}
+		telemetry.SharedGauge(m, "pkg", "apishield.test.age", "test", "s", telemetry.Max, c, read)
+	}()
+	for range 5 {
+		runtime.GC()
+	}
+	got := m.Series("apishield.test.age")
+	want := map[string]float64{"": 30, "certificate=leaf": -10}
+	if !mapsEqual(got, want) {
+		t.Errorf("shared gauge = %v, want %v", got, want)
+	}
+	runtime.KeepAlive(a)
+	runtime.KeepAlive(b)
+}
