@@ -119,15 +119,22 @@ func NewCounter(m metric.Meter, name, desc, unit string, sets []*Attrs) *Counter
 	return c
 }
 
-// Inc counts one for sets[i].
-func (c *Counter) Inc(i int) { c.counts[i].Add(1) }
+// Inc counts one for sets[i]. A nil Counter counts nothing.
+func (c *Counter) Inc(i int) {
+	if c != nil {
+		c.counts[i].Add(1)
+	}
+}
 
 // Attrs returns sets[i].
 func (c *Counter) Attrs(i int) *Attrs { return c.sets[i] }
 
 // Decision counts one for sets[i] and adds the event name with that set to
-// the recording span of ctx.
+// the recording span of ctx. A nil Counter does nothing.
 func (c *Counter) Decision(ctx context.Context, i int, event string) {
+	if c == nil {
+		return
+	}
 	c.counts[i].Add(1)
 	Event(ctx, event, c.sets[i])
 }
