@@ -211,3 +211,30 @@ func Gauge[T any](m metric.Meter, name, desc, unit string, owner *T, read func(o
 		runtime.AddCleanup(owner, func(r metric.Registration) { _ = r.Unregister() }, reg)
 	}
 }
+
+// CounterFunc makes an observable counter name on m that reports, with the
+// attributes of a (nil for none), the count read returns from owner: for a
+// component that already keeps the count. The callback holds owner weakly
+// and is removed once owner is unreachable; read must not capture owner.
+func CounterFunc[T any](m metric.Meter, name, desc, unit string, owner *T, a *Attrs, read func(owner *T) int64) {
+	inst, err := m.Int64ObservableCounter(name, metric.WithDescription(desc), metric.WithUnit(unit))
+	if err != nil {
+		return
+	}
+	wo := weak.Make(owner)
+	reg, err := m.RegisterCallback(func(_ context.Context, o metric.Observer) error {
+		owner := wo.Value()
+		if owner == nil {
+			return nil
+		}
+		if a == nil {
+			o.ObserveInt64(inst, read(owner))
+		} else {
+			o.ObserveInt64(inst, read(owner), a.obs...)
+		}
+		return nil
+	}, inst)
+	if err == nil {
+		runtime.AddCleanup(owner, func(r metric.Registration) { _ = r.Unregister() }, reg)
+	}
+}

@@ -181,3 +181,19 @@ func TestSharedGauge(t *testing.T) {
 	runtime.KeepAlive(a)
 	runtime.KeepAlive(b)
 }
+
+func TestCounterFunc(t *testing.T) {
+	t.Parallel()
+	m := telemetrytest.NewMetrics(t)
+	type owner struct{ n int64 }
+	o := &owner{n: 4}
+	telemetry.CounterFunc(telemetry.Meter(m, "pkg"), "apishield.test.dropped", "test", "{event}", o, nil, func(o *owner) int64 { return o.n })
+	if v, ok := m.Value("apishield.test.dropped"); !ok || v != 4 {
+		t.Errorf("counter = %v, %v; want 4", v, ok)
+	}
+	o.n = 9
+	if v, _ := m.Value("apishield.test.dropped"); v != 9 {
+		t.Errorf("counter after change = %v, want 9", v)
+	}
+	runtime.KeepAlive(o)
+}
