@@ -5,6 +5,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"runtime"
 	"testing"
 
 	"go.opentelemetry.io/otel/attribute"
@@ -23,6 +24,7 @@ func TestMetricsQueueAndDrops(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	defer runtime.KeepAlive(a)
 	h := a.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {}))
 	serve := func() { h.ServeHTTP(httptest.NewRecorder(), httptest.NewRequest("GET", "/", nil)) }
 	serve()
@@ -60,6 +62,7 @@ func TestMetricsAlerts(t *testing.T) {
 	t.Parallel()
 	m := telemetrytest.NewMetrics(t)
 	a, flush, _ := newTest(t, Config{Schema: OCSF, BruteForce: BruteForce{Threshold: 2}, MeterProvider: m})
+	defer runtime.KeepAlive(a)
 	authFail(a, "192.0.2.7", "")
 	authFail(a, "192.0.2.7", "")
 	flush()

@@ -6,6 +6,7 @@ import (
 	"maps"
 	"net/http"
 	"net/http/httptest"
+	"runtime"
 	"slices"
 	"strings"
 	"testing"
@@ -55,6 +56,7 @@ func TestMetrics(t *testing.T) {
 		t.Fatal(err)
 	}
 
+	defer runtime.KeepAlive([]*Limiter{ip, open, byKey})
 	got := m.Series("apishield.ratelimit.decisions")
 	want := map[string]float64{
 		"limiter=ip,outcome=allow,policy=minute":   3,
@@ -112,6 +114,7 @@ func TestMetricsStoreFullAndKeyErrors(t *testing.T) {
 	if w, _ := serve(full.Handler(okHandler), httptest.NewRequest("GET", "/", nil)); w.Code != 503 {
 		t.Fatalf("full store: %d, want 503", w.Code)
 	}
+	defer runtime.KeepAlive([]*Limiter{noKey, broken, full})
 	got := m.Series("apishield.ratelimit.decisions")
 	want := map[string]float64{
 		"limiter=broken,outcome=error,policy=none": 1,

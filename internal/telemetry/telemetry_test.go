@@ -157,7 +157,14 @@ func mapsEqual(a, b map[string]float64) bool {
 func TestSharedGauge(t *testing.T) {
 	t.Parallel()
 	m := telemetrytest.NewMetrics(t)
-	type src struct{ age float64 }
+	// Big enough, with pointers, to stay out of the tiny allocator, whose
+	// blocks are freed only with all they hold (owners in the library
+	// are large structs).
+	type src struct {
+		age  float64
+		name *string
+		_    [2]*int
+	}
 	leaf := telemetry.NewAttrs(attribute.String("certificate", "leaf"))
 	read := func(s *src, observe func(float64, *telemetry.Attrs)) {
 		observe(s.age, nil)

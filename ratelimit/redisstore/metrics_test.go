@@ -3,6 +3,7 @@ package redisstore
 import (
 	"context"
 	"errors"
+	"runtime"
 	"testing"
 	"time"
 
@@ -23,6 +24,8 @@ func TestMetrics(t *testing.T) {
 	l, s := newRedisLimiter(t, newClient(t, srv.Addr),
 		ratelimit.Config{Name: "subject", MeterProvider: m, Policies: []ratelimit.Policy{{Name: "p", Limit: 1000, Period: time.Second, Burst: 1000}}},
 		Config{MeterProvider: m, ProbeInterval: time.Hour, DenyCacheEntries: -1})
+	defer runtime.KeepAlive(l)
+	defer runtime.KeepAlive(s)
 	redis := attribute.String("store", "redis")
 	if v, ok := m.Value("apishield.ratelimit.breaker.state", redis); !ok || v != breakerClosed {
 		t.Fatalf("breaker state before any decision = %v, %v; want 0 (closed)", v, ok)

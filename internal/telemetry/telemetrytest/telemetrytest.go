@@ -127,7 +127,7 @@ func Key(kvs ...attribute.KeyValue) string {
 		if i > 0 {
 			s += ","
 		}
-		s += string(kv.Key) + "=" + kv.Value.Emit()
+		s += string(kv.Key) + "=" + kv.Value.String()
 	}
 	return s
 }
