@@ -2,10 +2,12 @@ package audit
 
 import (
 	"context"
+	"encoding/json"
 	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"net/netip"
 	"strings"
 	"testing"
 	"time"
@@ -99,15 +101,58 @@ func BenchmarkStack(b *testing.B) {
 	})
 }
 
+// realisticEntry fills e as a full stack fills it for one request:
+// errors.Recover, audit, ratelimit by IP, auth (JWT), ratelimit by subject,
+// authz and validate recorded their decisions; the route, the principal, the
+// rate limit, the client IP and the client's own request ID are known. With
+// unprocessable set it is the same request refused by validate with a 422
+// and two field errors.
+func realisticEntry(e *entry, unprocessable bool) {
+	e.end = time.Date(2026, 3, 1, 12, 0, 0, 250_000_000, time.UTC)
+	e.start = e.end.Add(-1840 * time.Microsecond)
+	e.id, e.clientID = "01JN2Q7ZK3X8V5RB4MTF6YHCWD", "checkout-7f3a9c"
+	e.method, e.path, e.rawQuery = "GET", "/v1/items/42", "limit=10&cursor=abc"
+	e.route, e.routeNeedsMethod = "/v1/items/{id}", true
+	e.userAgent = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0 Safari/537.36"
+	e.clientIP = netip.MustParseAddr("203.0.113.7")
+	e.bytesIn, e.bytesOut, e.status = 0, 412, http.StatusOK
+	e.snap.Principal = record.Principal{Subject: "user_2NNEqL4pGb7rT1", Issuer: "https://idp.example.com/", ClientID: "web-app", Method: "jwt"}
+	e.snap.Decisions = append(e.snap.Decisions,
+		record.Decision{Package: "ratelimit", Outcome: record.Allow, Reason: "per-ip", Rule: "edge"},
+		record.Decision{Package: "auth", Outcome: record.Allow, Reason: "jwt", Rule: "bearer"},
+		record.Decision{Package: "ratelimit", Outcome: record.Allow, Reason: "per-subject", Rule: "users"},
+		record.Decision{Package: "authz", Outcome: record.Allow, Reason: "AllScopes(items:read items:write)", Rule: "check"})
+	e.snap.HasRateLimit = true
+	e.snap.RateLimit = record.RateLimit{Policy: "per-subject", Key: "subject", Limit: 100, Remaining: 97, Allowed: true}
+	if !unprocessable {
+		e.snap.Decisions = append(e.snap.Decisions, record.Decision{Package: "validate", Outcome: record.Allow})
+		return
+	}
+	e.method, e.rawQuery, e.bytesIn = "POST", "", 96
+	e.path, e.route = "/v1/items", "/v1/items"
+	e.status, e.bytesOut = http.StatusUnprocessableEntity, 301
+	e.snap.Problem = record.Problem{Status: http.StatusUnprocessableEntity, Reason: "validation_failed"}
+	e.snap.Decisions = append(e.snap.Decisions, record.Decision{Package: "validate", Outcome: record.Deny, Reason: "validation_failed", Rule: "body"})
+	e.fieldErrors = append(e.fieldErrors,
+		record.FieldError{In: "body", Pointer: "/price", Keyword: "minimum", Detail: "must be >= 0 but found -5"},
+		record.FieldError{In: "body", Pointer: "/name", Keyword: "maxLength", Detail: "length must be <= 64, but got 80"})
+}
+
 // BenchmarkWriter is the writer's cost per event, off the request path:
-// classify, sanitize, build the ECS attributes, (seal the chain,) encode
-// JSON.
+// classify, sanitize, build the schema's fields, (seal the chain,) encode
+// JSON, for the event a full stack fills (realisticEntry). /floor is
+// encoding/json marshalling a struct with the same fields, measured in the
+// same run: the cost of producing such a line at all.
 func BenchmarkWriter(b *testing.B) {
 	for _, bc := range []struct {
-		name string
-		key  []byte
-		s    Schema
-	}{{"ecs", nil, ECS}, {"ocsf", nil, OCSF}, {"ecs-chain", make32(), ECS}} {
+		name  string
+		key   []byte
+		s     Schema
+		unpro bool
+	}{
+		{"ecs", nil, ECS, false}, {"ocsf", nil, OCSF, false}, {"ecs-chain", make32(), ECS, false},
+		{"ecs-422", nil, ECS, true}, {"ocsf-422", nil, OCSF, true},
+	} {
 		b.Run(bc.name, func(b *testing.B) {
 			a, err := New(Config{Handlers: []slog.Handler{NewJSONHandler(io.Discard, nil)}, ChainKey: bc.key, Schema: bc.s})
 			if err != nil {
@@ -119,15 +164,91 @@ func BenchmarkWriter(b *testing.B) {
 			b.ReportAllocs()
 			for b.Loop() {
 				e := getEntry()
-				e.method, e.path, e.rawQuery, e.userAgent, e.id = "GET", "/v1/items/42", "limit=10", "bench/1.0", "bench-1"
-				e.status, e.bytesOut = 200, 11
-				e.snap.Principal = record.Principal{Subject: "alice", Method: "jwt"}
-				e.snap.Decisions = append(e.snap.Decisions, record.Decision{Package: "auth", Outcome: record.Allow})
+				realisticEntry(e, bc.unpro)
 				classify(e)
 				a.w.write(e)
 			}
 		})
 	}
+	b.Run("floor", func(b *testing.B) {
+		ev := floorEvent()
+		b.ReportAllocs()
+		for b.Loop() {
+			line, err := json.Marshal(&ev)
+			if err != nil {
+				b.Fatal(err)
+			}
+			io.Discard.Write(line)
+		}
+	})
+}
+
+// floorECS is the ECS line of realisticEntry as a plain struct: what
+// encoding/json costs for the same fields without any sanitizing.
+type floorECS struct {
+	Timestamp string `json:"@timestamp"`
+	Level     string `json:"log.level"`
+	Message   string `json:"message"`
+	ECS       struct {
+		Version string `json:"version"`
+	} `json:"ecs"`
+	Event struct {
+		Kind, Action, Outcome, Dataset, Start string
+		Category, Type                        []string
+		Duration                              int64
+	} `json:"event"`
+	HTTP struct {
+		Request struct {
+			Method, ID string
+			Body       struct{ Bytes int64 }
+		}
+		Response struct {
+			StatusCode int `json:"status_code"`
+			Body       struct{ Bytes int64 }
+		}
+	} `json:"http"`
+	URL       struct{ Path, Query string } `json:"url"`
+	Source    struct{ IP string }          `json:"source"`
+	UserAgent struct{ Original string }    `json:"user_agent"`
+	User      struct{ ID string }          `json:"user"`
+	Apishield struct {
+		Route           string `json:"route"`
+		ClientRequestID string `json:"client_request_id"`
+		Principal       struct{ Subject, Issuer, ClientID, Method string }
+		Decisions       []decisionJSON `json:"decisions"`
+		RateLimit       struct {
+			Policy, Key      string
+			Limit, Remaining int
+			RetryAfterMS     int64
+			Allowed, Shadow  bool
+		} `json:"rate_limit"`
+	} `json:"apishield"`
+}
+
+func floorEvent() floorECS {
+	e := getEntry()
+	defer putEntry(e)
+	realisticEntry(e, false)
+	var f floorECS
+	f.Timestamp, f.Level, f.Message = e.end.Format(time.RFC3339Nano), "info", ActionRequest
+	f.ECS.Version = ECSVersion
+	f.Event.Kind, f.Event.Action, f.Event.Outcome, f.Event.Dataset = "event", ActionRequest, "success", "apishield.audit"
+	f.Event.Start, f.Event.Duration = e.start.Format(time.RFC3339Nano), int64(e.end.Sub(e.start))
+	f.Event.Category, f.Event.Type = []string{"api", "web"}, []string{"access", "allowed"}
+	f.HTTP.Request.Method, f.HTTP.Request.ID = e.method, e.id
+	f.HTTP.Response.StatusCode, f.HTTP.Response.Body.Bytes = e.status, e.bytesOut
+	f.URL.Path, f.URL.Query = e.path, e.rawQuery
+	f.Source.IP, f.UserAgent.Original, f.User.ID = e.clientIP.String(), e.userAgent, e.snap.Principal.Subject
+	f.Apishield.Route, f.Apishield.ClientRequestID = e.method+" "+e.route, e.clientID
+	p := e.snap.Principal
+	f.Apishield.Principal.Subject, f.Apishield.Principal.Issuer, f.Apishield.Principal.ClientID, f.Apishield.Principal.Method = p.Subject, p.Issuer, p.ClientID, p.Method
+	for _, d := range e.snap.Decisions {
+		f.Apishield.Decisions = append(f.Apishield.Decisions, decisionJSON{d.Package, string(d.Outcome), d.Reason, d.Rule})
+	}
+	rl := e.snap.RateLimit
+	f.Apishield.RateLimit.Policy, f.Apishield.RateLimit.Key = rl.Policy, rl.Key
+	f.Apishield.RateLimit.Limit, f.Apishield.RateLimit.Remaining, f.Apishield.RateLimit.Allowed = rl.Limit, rl.Remaining, rl.Allowed
+	return f
 }
 
 // BenchmarkOverhead serves the floor stack and the audited stack

@@ -47,7 +47,7 @@ func (a *Auditor) ecsAttrs(e *entry) (top, ns []slog.Attr) {
 		slog.String("outcome", e.outcome.String()),
 		slog.String("dataset", "apishield.audit"))
 	if e.reason != "" {
-		ev = append(ev, slog.String("reason", a.clean(e.reason, 128)))
+		ev = append(ev, slog.String("reason", a.cleanKnown(e.reason, 128)))
 	}
 	if !e.app && e.action != ActionBruteForceSuspected {
 		ev = append(ev,
@@ -60,7 +60,7 @@ func (a *Auditor) ecsAttrs(e *entry) (top, ns []slog.Attr) {
 	}
 
 	if e.method != "" {
-		req := []slog.Attr{slog.String("method", a.clean(e.method, 32))}
+		req := []slog.Attr{slog.String("method", a.cleanKnown(e.method, 32))}
 		if e.id != "" {
 			req = append(req, slog.String("id", e.id))
 		}
@@ -163,11 +163,10 @@ func (a *Auditor) user(e *entry) string {
 
 // route is the route pattern, with the method for chi patterns.
 func (a *Auditor) route(e *entry) string {
-	r := e.route
-	if e.routeNeedsMethod {
-		r = e.method + " " + r
+	if e.routeNeedsMethod && e.route != "" {
+		return a.cleanKnownPair(e.method, e.route, 512)
 	}
-	return a.clean(r, 512)
+	return a.cleanKnown(e.route, 512)
 }
 
 // nsAttrs appends apishield's own fields, the same in both schemas, to ns.
@@ -180,9 +179,14 @@ func (a *Auditor) nsAttrs(e *entry, ns []slog.Attr) []slog.Attr {
 	}
 	if p := e.snap.Principal; p != (record.Principal{}) {
 		var pa []slog.Attr
-		for _, kv := range [...][2]string{{"subject", p.Subject}, {"issuer", p.Issuer}, {"client_id", p.ClientID}, {"method", p.Method}} {
+		if p.Subject != "" {
+			pa = append(pa, slog.String("subject", a.clean(p.Subject, 256)))
+		}
+		// Issuer, client ID and method come from a small set (configured
+		// issuers, registered clients, authenticators).
+		for _, kv := range [...][2]string{{"issuer", p.Issuer}, {"client_id", p.ClientID}, {"method", p.Method}} {
 			if kv[1] != "" {
-				pa = append(pa, slog.String(kv[0], a.clean(kv[1], 256)))
+				pa = append(pa, slog.String(kv[0], a.cleanKnown(kv[1], 256)))
 			}
 		}
 		ns = append(ns, slog.GroupAttrs("principal", pa...))
@@ -190,16 +194,16 @@ func (a *Auditor) nsAttrs(e *entry, ns []slog.Attr) []slog.Attr {
 	if len(e.snap.Decisions) > 0 {
 		ds := make([]decisionJSON, len(e.snap.Decisions))
 		for i, d := range e.snap.Decisions {
-			ds[i] = decisionJSON{Package: a.clean(d.Package, 64), Outcome: a.clean(string(d.Outcome), 16),
-				Reason: a.clean(d.Reason, 128), Rule: a.clean(d.Rule, 256)}
+			ds[i] = decisionJSON{Package: a.cleanKnown(d.Package, 64), Outcome: a.cleanKnown(string(d.Outcome), 16),
+				Reason: a.cleanKnown(d.Reason, 128), Rule: a.cleanKnown(d.Rule, 256)}
 		}
 		ns = append(ns, slog.Any("decisions", ds))
 	}
 	if e.snap.HasRateLimit {
 		rl := e.snap.RateLimit
 		ns = append(ns, slog.GroupAttrs("rate_limit",
-			slog.String("policy", a.clean(rl.Policy, 128)),
-			slog.String("key", a.clean(rl.Key, 64)),
+			slog.String("policy", a.cleanKnown(rl.Policy, 128)),
+			slog.String("key", a.cleanKnown(rl.Key, 64)),
 			slog.Int("limit", rl.Limit),
 			slog.Int("remaining", rl.Remaining),
 			slog.Int64("retry_after_ms", ms(rl.RetryAfter)),
@@ -214,7 +218,7 @@ func (a *Auditor) nsAttrs(e *entry, ns []slog.Attr) []slog.Attr {
 			if a.denied(f.Pointer[strings.LastIndexByte(f.Pointer, '/')+1:]) {
 				detail = Redacted // a detail about /password may quote it
 			}
-			fs[i] = fieldErrorJSON{In: a.clean(f.In, 16), Pointer: a.clean(f.Pointer, 256), Keyword: a.clean(f.Keyword, 64), Detail: detail}
+			fs[i] = fieldErrorJSON{In: a.cleanKnown(f.In, 16), Pointer: a.clean(f.Pointer, 256), Keyword: a.cleanKnown(f.Keyword, 64), Detail: detail}
 		}
 		ns = append(ns, slog.Any("field_errors", fs), slog.Int("field_error_count", len(e.fieldErrors)))
 	}

@@ -115,7 +115,7 @@ func (a *Auditor) class(e *entry) ocsfClass {
 	switch {
 	case !e.app:
 		c.activity, c.activityName = apiActivity(e.method)
-		c.activityName = a.clean(c.activityName, 32)
+		c.activityName = a.cleanKnown(c.activityName, 32)
 	case e.id != "": // an application event inside a request
 		c.activity, c.activityName = appActivity(e.action)
 	default:
@@ -187,7 +187,7 @@ func (a *Auditor) ocsfAttrs(e *entry, level slog.Level) (top, ns []slog.Attr) {
 	}
 	top = append(top, slog.GroupAttrs("metadata", meta...))
 	if e.reason != "" {
-		top = append(top, slog.String("status_detail", a.clean(e.reason, 128)))
+		top = append(top, slog.String("status_detail", a.cleanKnown(e.reason, 128)))
 	}
 	ns = make([]slog.Attr, 0, 8) // room for the chain, which the caller adds
 	ns = append(ns, slog.String("action", e.action))
@@ -209,7 +209,7 @@ func (a *Auditor) ocsfAttrs(e *entry, level slog.Level) (top, ns []slog.Attr) {
 func (a *Auditor) ocsfAPI(e *entry, top, ns []slog.Attr) ([]slog.Attr, []slog.Attr) {
 	op := a.route(e)
 	if op == "" && !e.app {
-		op = a.clean(e.method, 32)
+		op = a.cleanKnown(e.method, 32)
 	}
 	if op == "" {
 		op = e.action // an application event where the route is unknown
@@ -228,7 +228,7 @@ func (a *Auditor) ocsfAPI(e *entry, top, ns []slog.Attr) ([]slog.Attr, []slog.At
 		if ocsfMethod(e.method) {
 			req = append(req, slog.String("http_method", e.method))
 		} else {
-			ns = append(ns, slog.String("http_method", a.clean(e.method, 32)))
+			ns = append(ns, slog.String("http_method", a.cleanKnown(e.method, 32)))
 		}
 		req = append(req, slog.GroupAttrs("url", urlAttrs(a, e)...))
 		if e.userAgent != "" {
@@ -265,7 +265,7 @@ func (a *Auditor) actor(e *entry) []slog.Attr {
 		actor = append(actor, slog.GroupAttrs("user", slog.String("uid", user)))
 	}
 	if e.snap.Principal.ClientID != "" {
-		actor = append(actor, slog.String("app_uid", a.clean(e.snap.Principal.ClientID, 256)))
+		actor = append(actor, slog.String("app_uid", a.cleanKnown(e.snap.Principal.ClientID, 256)))
 	}
 	if len(actor) == 0 {
 		actor = append(actor, slog.GroupAttrs("user",

@@ -49,6 +49,10 @@ type ocsfItem struct {
 }
 
 type ocsfSchema struct {
+	// mu serializes validate: objects are compiled on first use, and
+	// parallel tests share one schema.
+	mu sync.Mutex
+
 	dict       map[string]map[string]any // the dictionary's attributes
 	types      map[string]map[string]any // the dictionary's types
 	categories map[string]ocsfCategory

@@ -12,8 +12,11 @@ import (
 	"time"
 )
 
-// validate returns every problem of one OCSF event.
+// validate returns every problem of one OCSF event. The schema compiles
+// objects as it meets them, so parallel tests validate one at a time.
 func (s *ocsfSchema) validate(ev map[string]any) []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
 	v := &ocsfCheck{s: s}
 	uid, ok := intOf(ev["class_uid"])
 	if !ok {

@@ -8,6 +8,7 @@ import (
 	"net/http/httptest"
 	"net/netip"
 	"net/url"
+	"strconv"
 	"strings"
 	"testing"
 	"unicode/utf8"
@@ -328,4 +329,81 @@ func TestDeniedHeadersNeverLogged(t *testing.T) {
 		t.Errorf("apishield.headers = %s", hs)
 	}
 	_ = context.Background()
+}
+
+// TestPairPrecheck: the cheap scan in front of pairRE never skips a value
+// the regexp would mask (secret names in any case, the Kelvin sign and the
+// long s that the regexp's case folding accepts), and skips the values the
+// library writes itself, which is what makes it worth having.
+func TestPairPrecheck(t *testing.T) {
+	t.Parallel()
+	a, _, _ := newTest(t, Config{})
+	for _, s := range []string{
+		"password=hunter2", "PASSWD: x1", "Pwd=abcdef", "client_secret=abcdef", "SESSION_id=abcdef",
+		"API-KEY=abcdef", "api_key: abcdef", "ApiKey=abcdef", "X-Auth-Token: abcdef", "authorization=abcdef",
+		"Cookie: sid=abcdef", "credentials=abcdef", `{"token": "abcdef"}`,
+		"to\u212aen=abcdef",  // Kelvin sign: (?i) folds it to k
+		"\u017fecret=abcdef", // long s: folds to s
+	} {
+		if !pairRE.MatchString(s) {
+			t.Fatalf("test input %q: pairRE does not match it", s)
+		}
+		if !hasPairWord(s) {
+			t.Errorf("hasPairWord(%q) = false, but pairRE matches it", s)
+		}
+		if got := a.mask(s); got == s {
+			t.Errorf("mask(%q) left it unmasked", s)
+		}
+	}
+	for _, s := range []string{"https://idp.example.com/", "AllScopes(items:read items:write)", "GET /v1/items/{id}", "limit=10"} {
+		if hasPairWord(s) {
+			t.Errorf("hasPairWord(%q) = true: the library's own value pays for the regexp", s)
+		}
+	}
+}
+
+// FuzzPairPrecheck: whatever the value, the scan says yes whenever pairRE
+// or schemeRE matches.
+func FuzzPairPrecheck(f *testing.F) {
+	for _, s := range []string{"password=x", "to\u212aen=abc", "Bearer abc", "https://x", "a:b"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		if pairRE.MatchString(s) && !hasPairWord(s) {
+			t.Fatalf("hasPairWord(%q) = false, but pairRE matches", s)
+		}
+		if schemeRE.MatchString(s) && !(strings.ContainsAny(s, " +%\\") && hasSchemeWord(s)) {
+			t.Fatalf("scheme pre-check skips %q, but schemeRE matches", s)
+		}
+	})
+}
+
+// TestCleanKnown: the writer's memo returns what clean returns, for
+// library values and for secrets alike, the first time and every time
+// after, and stays bounded when values keep changing.
+func TestCleanKnown(t *testing.T) {
+	t.Parallel()
+	a, _, _ := newTest(t, Config{SecretPrefixes: []string{"ak_live_"}})
+	a.wmu.Lock()
+	defer a.wmu.Unlock()
+	for _, s := range []string{"ratelimit", "AllScopes(items:read items:write)", "https://idp.example.com/",
+		"token=" + testJWT, "Bearer " + testJWT, testAPIKey, "a\nb", strings.Repeat("x", 300)} {
+		for range 2 { // computed, then remembered
+			if got, want := a.cleanKnown(s, 64), a.clean(s, 64); got != want {
+				t.Errorf("cleanKnown(%q, 64) = %q, want %q", s, got, want)
+			}
+		}
+	}
+	if got, want := a.cleanKnownPair("GET", "/v1/{token=x}", 512), a.clean("GET /v1/{token=x}", 512); got != want {
+		t.Errorf("cleanKnownPair = %q, want %q", got, want)
+	}
+	if got, want := a.cleanKnownPair("GET", "/x/"+testAPIKey, 512), "GET /x/"+Redacted; got != want {
+		t.Errorf("cleanKnownPair of a route holding a key = %q, want %q", got, want)
+	}
+	for i := range 3 * maxKnown {
+		a.cleanKnown("policy-"+strconv.Itoa(i), 128)
+	}
+	if n := len(a.w.known); n > maxKnown {
+		t.Errorf("memo holds %d values, limit %d", n, maxKnown)
+	}
 }

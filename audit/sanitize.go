@@ -80,7 +80,7 @@ func (a *Auditor) mask(s string) string {
 	if strings.ContainsAny(s, " +%\\") && hasSchemeWord(s) {
 		s = schemeRE.ReplaceAllString(s, "${1}${2}${3}"+Redacted)
 	}
-	if strings.ContainsAny(s, ":=") {
+	if strings.ContainsAny(s, ":=") && hasPairWord(s) {
 		s = pairRE.ReplaceAllStringFunc(s, func(m string) string {
 			sub := pairRE.FindStringSubmatch(m)
 			if strings.HasPrefix(sub[3], "[REDACTED") {
@@ -114,6 +114,41 @@ func hasSchemeWord(s string) bool {
 			words = []string{"token"}
 		case 'a':
 			words = []string{"apikey", "api-key"}
+		default:
+			continue
+		}
+		for _, w := range words {
+			if len(s)-i >= len(w) && strings.EqualFold(s[i:i+len(w)], w) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// hasPairWord reports whether s may hold, in any case, a secret name that
+// pairRE starts with: a scan far cheaper than the regexp, which issuers
+// ("https://…"), scope lists ("items:read") and most other values with a
+// colon or an equals sign then skip. Like hasSchemeWord it answers yes for
+// any non-ASCII byte (the regexp folds the Kelvin sign to k and the long s
+// to s), and "api" stands for api_key, api-key and apikey.
+func hasPairWord(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= utf8.RuneSelf {
+			return true
+		}
+		var words []string
+		switch s[i] | 0x20 {
+		case 'a':
+			words = []string{"authorization", "api"}
+		case 'c':
+			words = []string{"cookie", "credential"}
+		case 't':
+			words = []string{"token"}
+		case 'p':
+			words = []string{"passwd", "password", "pwd"}
+		case 's':
+			words = []string{"secret", "session"}
 		default:
 			continue
 		}
@@ -295,6 +330,62 @@ func (a *Auditor) clean(s string, max int) string {
 	}
 	b, cut := bound(s, max)
 	return truncateCut(a.mask(escape(b)), cut, max)
+}
+
+// knownKey is a value of a known field and the limit it was cleaned to.
+type knownKey struct {
+	method string // for a route pattern logged with its method
+	s      string
+	max    int
+}
+
+// Bounds of the writer's memo of cleaned values.
+const (
+	maxKnown      = 512 // entries; the memo starts again when it is full
+	maxKnownBytes = 256 // longer values are not kept
+)
+
+// cleanKnown is clean for the values the library and its configuration
+// produce: decision packages, outcomes, reasons and rules, route patterns,
+// rate-limit policies, issuers, auth methods, client IDs, field-error
+// locations and keywords. A few dozen distinct values make up almost every
+// event, so the writer cleans each once and remembers the result: the
+// value is masked exactly as clean masks it, only not again and again.
+// Client-supplied values (subject, path, query, user agent, headers, client
+// request ID, messages, details) do not come here: every one is cleaned
+// each time. The memo belongs to the writer (Auditor.wmu), is bounded, and
+// starts again when full, so a value that does vary costs what clean
+// costs.
+func (a *Auditor) cleanKnown(s string, max int) string {
+	return a.cleanKnownPair("", s, max)
+}
+
+// cleanKnownPair is cleanKnown of method + " " + s, or of s alone when
+// method is empty, without building the string when it is known.
+func (a *Auditor) cleanKnownPair(method, s string, max int) string {
+	if s == "" || len(s)+len(method) > maxKnownBytes {
+		if method != "" {
+			s = method + " " + s
+		}
+		return a.clean(s, max)
+	}
+	k := knownKey{method, s, max}
+	if v, ok := a.w.known[k]; ok {
+		return v
+	}
+	full := s
+	if method != "" {
+		full = method + " " + s
+	}
+	v := a.clean(full, max)
+	if len(a.w.known) >= maxKnown {
+		clear(a.w.known)
+	}
+	if a.w.known == nil {
+		a.w.known = make(map[knownKey]string, 64)
+	}
+	a.w.known[k] = v
+	return v
 }
 
 // maskSlack is how far past the kept length a value is read for masking:

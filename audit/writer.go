@@ -18,7 +18,8 @@ type writerState struct {
 	chainID string
 	mon     monitor
 	alerts  []*entry
-	hdr     http.Header // reused for the client-IP resolver
+	hdr     http.Header         // reused for the client-IP resolver
+	known   map[knownKey]string // see cleanKnown
 }
 
 func (w *writerState) init(a *Auditor, key []byte, bf BruteForce) {

@@ -20,6 +20,11 @@ import (
 // bytes, the same on every instance). closeFn closes the store and then
 // its client, which belongs to the caller.
 func newStore(redisURL string, secret []byte) (store *redisstore.Store, closeFn func(), err error) {
+	return newStoreConfig(redisURL, redisstore.Config{Secret: secret})
+}
+
+// newStoreConfig is newStore with the rest of the store's Config.
+func newStoreConfig(redisURL string, cfg redisstore.Config) (store *redisstore.Store, closeFn func(), err error) {
 	var client redis.UniversalClient
 	if strings.Contains(redisURL, "://") {
 		opt, err := redis.ParseURL(redisURL)
@@ -36,7 +41,7 @@ func newStore(redisURL string, secret []byte) (store *redisstore.Store, closeFn 
 			MaxRetries:            -1,
 		})
 	}
-	store, err = redisstore.New(client, redisstore.Config{Secret: secret})
+	store, err = redisstore.New(client, cfg)
 	if err != nil {
 		client.Close()
 		return nil, nil, err

@@ -5,10 +5,12 @@ import (
 	"net/http/httptest"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/apishield/apishield/auth"
 	apierrors "github.com/apishield/apishield/errors"
 	"github.com/apishield/apishield/internal/redistest"
+	"github.com/apishield/apishield/ratelimit/redisstore"
 )
 
 // fakeAuth puts a principal named by the Authorization header in the
@@ -34,7 +36,13 @@ func TestWiringOnRedis(t *testing.T) {
 	} {
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()
-			store, closeFn, err := newStore(url, []byte("a-secret-of-at-least-16-bytes"))
+			// The wiring is under test here, not the 50 ms deadline (it
+			// has its own tests): under -race on a loaded two-core machine
+			// a first dial to a cluster node can take longer, and the
+			// decision would rightly fail closed with a 503.
+			store, closeFn, err := newStoreConfig(url, redisstore.Config{
+				Secret: []byte("a-secret-of-at-least-16-bytes"), Timeout: 2 * time.Second,
+			})
 			if err != nil {
 				t.Fatal(err)
 			}
