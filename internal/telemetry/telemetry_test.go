@@ -161,9 +161,8 @@ func TestSharedGauge(t *testing.T) {
 	// blocks are freed only with all they hold (owners in the library
 	// are large structs).
 	type src struct {
-		age  float64
-		name *string
-		_    [2]*int
+		age float64
+		_   [3]*int
 	}
 	leaf := telemetry.NewAttrs(attribute.String("certificate", "leaf"))
 	read := func(s *src, observe func(float64, *telemetry.Attrs)) {
