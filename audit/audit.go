@@ -16,6 +16,7 @@ import (
 	"time"
 
 	slogmulti "github.com/samber/slog-multi"
+	"go.opentelemetry.io/otel/metric"
 
 	"github.com/apishield/apishield/internal/clientip"
 )
@@ -80,6 +81,12 @@ type Config struct {
 	// OnDrop, if set, is called on the request's goroutine each time an
 	// event is dropped, with the total dropped so far. It must not block.
 	OnDrop func(dropped uint64)
+
+	// MeterProvider receives the auditor's metrics (see the package
+	// documentation, Monitoring). If nil, the global provider of
+	// go.opentelemetry.io/otel when New runs, which does nothing until the
+	// application installs an SDK.
+	MeterProvider metric.MeterProvider
 
 	// OnError, if set, is called on the writer's goroutine with each sink
 	// error (errors are also counted in Stats().SinkErrors). slog.Logger
@@ -191,7 +198,8 @@ type Auditor struct {
 	wmu sync.Mutex
 	w   writerState
 
-	stats counters
+	stats   counters
+	metrics auditMetrics
 }
 
 // New returns an auditor for cfg and starts its background writer; call
@@ -275,6 +283,7 @@ func New(cfg Config) (*Auditor, error) {
 	}
 	a.queue = make(chan *entry, size)
 	a.w.init(a, cfg.ChainKey, bf, cfg.Handlers)
+	a.metrics = newAuditMetrics(cfg.MeterProvider, a)
 	if cfg.ChainKey != nil {
 		var id [8]byte
 		rand.Read(id[:])
@@ -309,7 +318,7 @@ func (a *Auditor) enqueue(ctx context.Context, e *entry) error {
 	if a.closed {
 		a.mu.RUnlock()
 		a.wmu.Lock()
-		a.w.write(e)
+		a.write(e)
 		a.wmu.Unlock()
 		return nil
 	}
@@ -375,7 +384,7 @@ func (a *Auditor) run() {
 			select {
 			case e := <-a.queue:
 				a.wmu.Lock()
-				a.w.write(e)
+				a.write(e)
 				a.wmu.Unlock()
 			default:
 				drained = true

@@ -150,6 +150,18 @@
 // rate-limited and validation failures, alerts, drops and sink errors;
 // Config.ExpvarName publishes them through expvar.
 //
+// The auditor also reports through the OpenTelemetry API to
+// Config.MeterProvider (the global provider if nil), under the scope
+// github.com/apishield/apishield/audit; nothing is recorded until the
+// application installs an SDK: apishield.audit.queue.depth (a gauge of the
+// events waiting for the writer), apishield.audit.dropped (a counter of
+// events dropped because the queue was full), apishield.audit.write.duration
+// (a histogram in seconds of writing one event, and the alerts it raised,
+// to every handler, with attribute format: ecs or ocsf) and
+// apishield.audit.alerts (a counter with attribute kind: brute_force). The
+// first, second and last are read from the auditor when the SDK collects,
+// so they cost the request path nothing.
+//
 // # Security
 //
 // Never logged: request and response headers (only the user agent, and

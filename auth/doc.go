@@ -192,6 +192,32 @@
 // WWW-Authenticate header: no HTTP authentication scheme asks for a
 // certificate (the TLS handshake does).
 //
+// # Monitoring
+//
+// auth reports through the OpenTelemetry API, under the scope
+// github.com/apishield/apishield/auth, to Config.MeterProvider and
+// JWTConfig.MeterProvider (the global provider if nil); nothing is
+// recorded until the application installs an SDK:
+//
+//   - apishield.auth.decisions, a counter of the middleware's decisions
+//     with attributes outcome (allow, deny), reason (ok, unauthenticated,
+//     invalid_token, token_expired) and method (jwt, apikey, mtls,
+//     anonymous, none). An application's Authenticator that names another
+//     method is counted by its credential kind (jwt for bearer tokens,
+//     apikey for API keys). A key set that cannot be fetched shows as
+//     invalid_token here and as failures below.
+//   - apishield.auth.jwks.fetches, a counter of key set fetches with
+//     attribute outcome (success, failure).
+//   - apishield.auth.jwks.age, a gauge in seconds: the age of the oldest
+//     key set in use by the provider's verifiers, since its last
+//     successful fetch. An alert well above RefreshMax means fetches fail.
+//   - apishield.auth.token_cache.lookups, a counter of verified-token cache
+//     lookups with attribute result (hit, miss).
+//
+// Each decision also adds the event apishield.auth.decision, with the
+// same attributes, to the request context's span when it is recording.
+// Attributes never hold a subject, token, key or issuer.
+//
 // # Security
 //
 // auth does not:

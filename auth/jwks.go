@@ -50,6 +50,7 @@ type jwksSource struct {
 	maxStale        time.Duration
 	refetchInterval time.Duration
 	logger          *slog.Logger
+	metrics         jwtMetrics
 
 	cur atomic.Pointer[snapshot]
 
@@ -188,6 +189,12 @@ func (s *jwksSource) clampAge(maxAge time.Duration) time.Duration {
 // fetch downloads and parses the set. The body is capped before parsing.
 // It returns the Cache-Control max-age, or -1 if there is none.
 func (s *jwksSource) fetch(ctx context.Context) (*keySet, time.Duration, error) {
+	set, age, err := s.fetchSet(ctx)
+	s.metrics.fetched(err)
+	return set, age, err
+}
+
+func (s *jwksSource) fetchSet(ctx context.Context) (*keySet, time.Duration, error) {
 	body, hdr, err := getBounded(ctx, s.client, s.url, "application/jwk-set+json, application/json", s.maxBytes)
 	if err != nil {
 		return nil, 0, err

@@ -8,6 +8,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"go.opentelemetry.io/otel/metric"
 )
 
 // Defaults and limits for JWTConfig's time fields.
@@ -86,6 +88,11 @@ type JWTConfig struct {
 	// Logger receives key set fetch failures and dropped keys. Nil means
 	// slog.Default().
 	Logger *slog.Logger
+	// MeterProvider receives the key set fetches, the key set's age and the
+	// token cache's lookups (see the package documentation, Monitoring).
+	// Nil means the global provider of go.opentelemetry.io/otel when NewJWT
+	// runs, which does nothing until the application installs an SDK.
+	MeterProvider metric.MeterProvider
 }
 
 // A JWT verifies access tokens from one issuer. It is safe for concurrent
@@ -217,6 +224,8 @@ func NewJWT(ctx context.Context, cfg JWTConfig) (*JWT, error) {
 		j.cache = newTokenCache(cfg.CacheSize)
 	}
 
+	src.metrics = newJWTMetrics(cfg.MeterProvider, src)
+
 	startCtx, cancel := context.WithTimeout(ctx, src.timeout)
 	defer cancel()
 	j.jwksURL = cfg.JWKSURL
@@ -279,7 +288,9 @@ func (j *JWT) Verify(ctx context.Context, token string) (*Principal, error) {
 	var sum cacheKey
 	if j.cache != nil {
 		sum = hashToken(token)
-		if p, err, ok := j.cache.get(&sum, j, set, now); ok {
+		p, err, ok := j.cache.get(&sum, j, set, now)
+		j.keys.metrics.looked(ok)
+		if ok {
 			return p, err
 		}
 	}

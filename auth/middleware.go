@@ -7,8 +7,11 @@ import (
 	"net/http"
 	"strings"
 
+	"go.opentelemetry.io/otel/metric"
+
 	apierrors "github.com/apishield/apishield/errors"
 	"github.com/apishield/apishield/internal/record"
+	"github.com/apishield/apishield/internal/telemetry"
 )
 
 // An Authenticator verifies one kind of credential. [*JWT], [*Issuers] and
@@ -53,6 +56,11 @@ type Config struct {
 	// Logger receives one debug line per refused request with the failed
 	// check (never the credential). Nil means slog.Default().
 	Logger *slog.Logger
+	// MeterProvider receives the decision counts (see the package
+	// documentation, Monitoring). Nil means the global provider of
+	// go.opentelemetry.io/otel when New runs, which does nothing until the
+	// application installs an SDK.
+	MeterProvider metric.MeterProvider
 }
 
 // Middleware authenticates requests. It is safe for concurrent use.
@@ -69,6 +77,7 @@ type Middleware struct {
 	noCredentials *apierrors.Problem
 	invalid       map[CredentialKind]string
 	expired       map[CredentialKind]string
+	decisions     *telemetry.Counter
 }
 
 // New validates cfg and returns the middleware.
@@ -84,6 +93,7 @@ func New(cfg Config) (*Middleware, error) {
 		logger:    cfg.Logger,
 		invalid:   make(map[CredentialKind]string, 2),
 		expired:   make(map[CredentialKind]string, 2),
+		decisions: newDecisionCounter(cfg.MeterProvider),
 	}
 	if m.logger == nil {
 		m.logger = slog.Default()
@@ -218,11 +228,13 @@ func (m *Middleware) Handler(next http.Handler) http.Handler {
 		p, kind, err := m.authenticate(r)
 		if err == nil {
 			if p == nil {
+				m.decided(r.Context(), true, "ok", methodAnonymous)
 				rec.AddDecision(record.Decision{Package: "auth", Outcome: record.Skip, Reason: "anonymous"})
 				m.leaveAnonymous(rec)
 				next.ServeHTTP(w, r)
 				return
 			}
+			m.decided(r.Context(), true, "ok", methodOf(p, kind))
 			rec.SetPrincipal(record.Principal{Subject: p.Subject, Issuer: p.Issuer, ClientID: p.ClientID, Method: p.Method})
 			rec.AddDecision(record.Decision{Package: "auth", Outcome: record.Allow, Reason: p.Method, Rule: kind.String()})
 			next.ServeHTTP(w, r.WithContext(NewContext(r.Context(), p)))
@@ -255,6 +267,7 @@ func (m *Middleware) refuse(w http.ResponseWriter, r *http.Request, rec *record.
 		prob = withChallenge(apierrors.New(http.StatusUnauthorized, apierrors.ReasonInvalidToken, "The credential is invalid."),
 			m.challengeFor(m.invalid, kind))
 	}
+	m.decided(r.Context(), false, prob.Reason, methodOfKind(kind))
 	rec.AddDecision(record.Decision{Package: "auth", Outcome: outcome, Reason: prob.Reason, Rule: kind.String() + ":" + check})
 	m.logger.LogAttrs(r.Context(), slog.LevelDebug, "auth: request refused",
 		slog.String("request_id", rec.ID()), slog.String("reason", prob.Reason),

@@ -146,6 +146,22 @@
 // the validator's 422 on one without. Put the caller's rules before
 // Owner in an [And], as the first rule that fails decides.
 //
+// # Monitoring
+//
+// authz reports through the OpenTelemetry API, under the scope
+// github.com/apishield/apishield/authz; nothing is recorded until the
+// application installs an SDK. apishield.authz.decisions counts decisions
+// with attributes outcome (allow, deny, not_found, dry_run) and rule, the
+// kind of the rule that decided: scopes, roles, claim, owner, tenant,
+// step_up, func, public, principal (no principal, or Authenticated), or
+// none (a combination with And or Or that allowed, a route without an
+// entry). Not(x) counts as x's kind. A Policy counts on
+// Config.MeterProvider; Require, Check, CheckOwner and NotFound, which take
+// no configuration, on the global provider. Requests no route matched are
+// not counted. Each decision also adds the event apishield.authz.decision,
+// with the same attributes, to the request context's span when it is
+// recording. Attributes never hold a subject, scope, role or route.
+//
 // # Security
 //
 // authz decides on the principal it is given; it does not authenticate, so

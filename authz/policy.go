@@ -10,9 +10,11 @@ import (
 	"sync"
 
 	"github.com/go-chi/chi/v5"
+	"go.opentelemetry.io/otel/metric"
 
 	apierrors "github.com/apishield/apishield/errors"
 	"github.com/apishield/apishield/internal/record"
+	"github.com/apishield/apishield/internal/telemetry"
 )
 
 // ErrInvalidConfig is wrapped by every error [New] returns.
@@ -67,6 +69,12 @@ type Config struct {
 	// denials and, at debug level, denials. If nil, slog.Default() at the
 	// time of logging, because a wiring error must not vanish.
 	Logger *slog.Logger
+
+	// MeterProvider receives the policy's decision counts (see the package
+	// documentation, Monitoring). If nil, the global provider of
+	// go.opentelemetry.io/otel when New runs, which does nothing until the
+	// application installs an SDK.
+	MeterProvider metric.MeterProvider
 }
 
 // A Policy maps routes to rules and enforces them as one middleware, deny by
@@ -81,6 +89,7 @@ type Policy struct {
 	dryRun    bool
 	logger    *slog.Logger
 	chiCtx    sync.Pool // *chi.Context for matching before chi routes
+	decisions *telemetry.Counter
 }
 
 type pathEntry struct {
@@ -93,6 +102,7 @@ type entry struct {
 	route  string // the canonical key, as recorded
 	rule   Rule
 	rules  []Rule // flatten(rule)
+	kind   int    // ruleKind of rule, for the allow count
 	allow  record.Decision
 }
 
@@ -110,6 +120,7 @@ func New(cfg Config) (*Policy, error) {
 		pathValue: cfg.PathValue,
 		dryRun:    cfg.DryRun,
 		logger:    cfg.Logger,
+		decisions: newDecisionCounter(cfg.MeterProvider),
 	}
 	pol.chiCtx.New = func() any { return chi.NewRouteContext() }
 	keys := make([]string, 0, len(cfg.Routes))
@@ -133,7 +144,7 @@ func New(cfg Config) (*Policy, error) {
 		if method != "" {
 			route = method + " " + path
 		}
-		e := &entry{method: method, route: route, rule: rule, rules: flatten(rule),
+		e := &entry{method: method, route: route, rule: rule, rules: flatten(rule), kind: ruleKind(rule.String()),
 			allow: record.Decision{Package: pkg, Outcome: record.Allow, Reason: rule.String(), Rule: route}}
 		pe := pol.routes[path]
 		if pe == nil {
@@ -421,6 +432,13 @@ func (pol *Policy) log() *slog.Logger {
 // problem.
 func (pol *Policy) Check(r *http.Request) error {
 	res := pol.decide(r)
+	switch {
+	case res.outcome == noRoute:
+	case res.v == nil:
+		count(r.Context(), pol.decisions, outcomeAllow, res.entry.kind)
+	default:
+		count(r.Context(), pol.decisions, verdictOutcome(res.v, pol.dryRun), ruleKind(res.v.rule))
+	}
 	if res.v == nil {
 		return nil
 	}
@@ -443,6 +461,7 @@ func (pol *Policy) Handler(next http.Handler) http.Handler {
 		w, r, rec := record.Install(w, r)
 		res := pol.decide(r)
 		if res.v == nil && res.outcome != noRoute {
+			count(r.Context(), pol.decisions, outcomeAllow, res.entry.kind)
 			rec.AddRouteDecision(res.entry.route, res.entry.allow) // the allow path: one lock
 			next.ServeHTTP(w, r)
 			return
@@ -458,6 +477,7 @@ func (pol *Policy) Handler(next http.Handler) http.Handler {
 			next.ServeHTTP(w, r)
 			return
 		}
+		count(ctx, pol.decisions, verdictOutcome(res.v, pol.dryRun), ruleKind(res.v.rule))
 		d := denyDecision(res.v)
 		if pol.dryRun {
 			d.Outcome = record.Skip

@@ -26,16 +26,20 @@ func Require(rules ...Rule) func(http.Handler) http.Handler {
 		panic(err)
 	}
 	allow := record.Decision{Package: pkg, Outcome: record.Allow, Reason: rule.String(), Rule: "require"}
+	allowKind := ruleKind(rule.String())
 	flat := flatten(rule)
+	decisions := globalDecisions()
 	return func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			w, r, rec := record.Install(w, r)
 			v, authenticated := evaluate(flat, r, pathValues{})
 			if v == nil {
+				count(r.Context(), decisions, outcomeAllow, allowKind)
 				rec.AddRouteDecision(r.Pattern, allow)
 				next.ServeHTTP(w, r)
 				return
 			}
+			count(r.Context(), decisions, verdictOutcome(v, false), ruleKind(v.rule))
 			rec.AddRouteDecision(r.Pattern, denyDecision(v))
 			if !authenticated {
 				logNoPrincipal(r.Context(), slog.Default(), rec, r)
@@ -74,11 +78,13 @@ func checkIn(r *http.Request, rule Rule) error {
 	v, _ := evaluate(flatten(rule), r, pathValues{})
 	rec := record.From(r.Context())
 	if v == nil {
+		count(r.Context(), globalDecisions(), outcomeAllow, ruleKind(rule.String()))
 		if rec != nil {
 			rec.AddDecision(record.Decision{Package: pkg, Outcome: record.Allow, Reason: rule.String(), Rule: "check"})
 		}
 		return nil
 	}
+	count(r.Context(), globalDecisions(), verdictOutcome(v, false), ruleKind(v.rule))
 	if rec != nil {
 		rec.AddDecision(denyDecision(v))
 	}

@@ -170,6 +170,27 @@
 // one) or fail with 5xx. Both answer excess requests at once with 503
 // overloaded and Retry-After.
 //
+// # Monitoring
+//
+// Limiters report through the OpenTelemetry API to Config.MeterProvider
+// (the global provider if nil), under the scope
+// github.com/apishield/apishield/ratelimit; nothing is recorded until the
+// application installs an SDK:
+//
+//   - apishield.ratelimit.decisions, a counter of decisions with attributes
+//     limiter (Config.Name), policy (the deciding policy's name, or "none"
+//     for a store failure, a full store or a malformed key) and outcome
+//     (allow, deny, error). Allow counts as the handler does; shadow-mode
+//     denials count as denials. Requests without a key are not counted.
+//   - apishield.ratelimit.fallbacks, a counter of decisions made by the
+//     failure mode, with attribute mode (fail_closed, fail_open, local).
+//
+// Each decision also adds the event apishield.ratelimit.decision, with the
+// same attributes, to the request context's span when it is recording.
+// The redisstore package reports its round trips and its breaker's state.
+// Attributes never hold a key, address or subject. A decision costs an
+// atomic add to record, with or without an SDK.
+//
 // # Security
 //
 // What this package does not do:

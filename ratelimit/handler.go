@@ -58,6 +58,7 @@ func (l *Limiter) Handler(next http.Handler) http.Handler {
 				l.refuse(w, r, rec, next, l.name, apierrors.New(0, apierrors.ReasonForbidden,
 					"The credentials name no subject or client, so this rate limit cannot count them.").WithCause(err))
 			default:
+				l.metrics.refused(r.Context(), outcomeError)
 				rec.AddDecision(record.Decision{Package: pkgName, Outcome: record.Error, Reason: apierrors.ReasonInternal, Rule: l.name})
 				apierrors.Write(w, r, apierrors.Internal(err))
 			}
@@ -87,6 +88,9 @@ func (l *Limiter) Handler(next http.Handler) http.Handler {
 // refuse answers r with p, recording a denial by rule, or in shadow mode
 // records it and passes r to next.
 func (l *Limiter) refuse(w http.ResponseWriter, r *http.Request, rec *record.Record, next http.Handler, rule string, p *apierrors.Problem) {
+	if rule != storeFullRule { // allow counted the full store
+		l.metrics.refused(r.Context(), outcomeDeny)
+	}
 	if l.shadow {
 		rec.AddDecision(record.Decision{Package: pkgName, Outcome: record.Skip, Reason: p.Reason, Rule: rule})
 		next.ServeHTTP(w, r)

@@ -9,6 +9,8 @@ import (
 	"net/http"
 	"sync"
 	"time"
+
+	"go.opentelemetry.io/otel/metric"
 )
 
 // Errors returned by this package. Callers test them with errors.Is.
@@ -120,6 +122,11 @@ type Config struct {
 	// Logger receives store failures, at most one per second. If nil, they
 	// are not logged (they are still recorded per request).
 	Logger *slog.Logger
+	// MeterProvider receives the limiter's metrics (see the package
+	// documentation, Monitoring). If nil, the global provider of
+	// go.opentelemetry.io/otel when New runs, which does nothing until the
+	// application installs an SDK and delegates to it from then on.
+	MeterProvider metric.MeterProvider
 }
 
 // A Limiter enforces a set of policies per key. Its decision is [Limiter.Allow];
@@ -138,6 +145,7 @@ type Limiter struct {
 	unavRetry time.Duration
 	logger    *slog.Logger
 	logGate   logGate
+	metrics   *limiterMetrics // nil for the Local mode's limiter
 
 	// RateLimit-Policy items, fixed per limiter: named by the policies,
 	// or, when another limiter on the request uses those names, by
@@ -154,6 +162,7 @@ func New(cfg Config) (*Limiter, error) {
 	if cfg.Key == nil {
 		return nil, fmt.Errorf("%w: Key is required", ErrInvalidConfig)
 	}
+	l.metrics = newLimiterMetrics(cfg.MeterProvider, l.name, l.policies, l.mode)
 	return l, nil
 }
 
@@ -241,6 +250,12 @@ func (l *Limiter) Allow(ctx context.Context, key string, cost int) (Decision, er
 }
 
 func (l *Limiter) allow(ctx context.Context, key string, cost int, d *Decision) error {
+	err := l.decide(ctx, key, cost, d)
+	l.metrics.decided(ctx, d, err)
+	return err
+}
+
+func (l *Limiter) decide(ctx context.Context, key string, cost int, d *Decision) error {
 	if cost < 0 {
 		return ErrInvalidCost
 	}

@@ -40,6 +40,7 @@ func NewCAReloader(file string, opts ...ReloadOption) (*CAReloader, error) {
 	if err := c.Reload(); err != nil {
 		return nil, err
 	}
+	c.register(o.meterProvider)
 	c.w.start(o.interval, c.Reload)
 	return c, nil
 }

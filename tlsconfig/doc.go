@@ -122,6 +122,18 @@
 // server and [WriteCertificatePEM] writes it out for curl --cacert. They are
 // for development only.
 //
+// # Monitoring
+//
+// Reloaders report through the OpenTelemetry API, under the scope
+// github.com/apishield/apishield/tlsconfig, to the provider of
+// [WithMeterProvider] (the global provider if not given); nothing is
+// recorded until the application installs an SDK.
+// apishield.tls.certificate.expiry is a gauge of the seconds until expiry,
+// with attribute certificate: leaf for the certificate a [Reloader] serves,
+// client_ca for the CA of a [CAReloader]'s bundle that expires first. With
+// several reloaders of a kind it reports the nearest expiry. It goes
+// negative once a certificate has expired; alert well before zero.
+//
 // # Security
 //
 // This package does not:

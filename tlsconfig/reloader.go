@@ -13,6 +13,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"go.opentelemetry.io/otel/metric"
 )
 
 // ErrInvalidCertificate is wrapped by the errors of [NewReloader],
@@ -34,8 +36,9 @@ const maxPEMFile = 1 << 20
 type ReloadOption func(*reloadOptions)
 
 type reloadOptions struct {
-	interval time.Duration
-	logger   *slog.Logger
+	interval      time.Duration
+	logger        *slog.Logger
+	meterProvider metric.MeterProvider
 }
 
 // WithInterval sets how often the files are polled for changes. A zero or
@@ -158,6 +161,7 @@ func NewReloader(certFile, keyFile string, opts ...ReloadOption) (*Reloader, err
 	if err := r.Reload(); err != nil {
 		return nil, err
 	}
+	r.register(o.meterProvider)
 	r.w.start(o.interval, r.Reload)
 	return r, nil
 }

@@ -4,9 +4,12 @@ import (
 	"fmt"
 	"net/http"
 
+	"go.opentelemetry.io/otel/metric"
+
 	apierrors "github.com/apishield/apishield/errors"
 	"github.com/apishield/apishield/internal/bodylimit"
 	"github.com/apishield/apishield/internal/record"
+	"github.com/apishield/apishield/internal/telemetry"
 )
 
 // BodyLimitConfig configures a [BodyLimit].
@@ -15,6 +18,11 @@ type BodyLimitConfig struct {
 	// route or content type. If 0, DefaultMaxBodyBytes (1 MiB). Negative
 	// is an error.
 	MaxBytes int64
+	// MeterProvider receives the refusals, counted in
+	// apishield.validate.failures with kind limit (body for a body that
+	// cannot be read). If nil, the global
+	// provider of go.opentelemetry.io/otel when NewBodyLimit runs.
+	MeterProvider metric.MeterProvider
 }
 
 // A BodyLimit bounds the request body of every request it sees, with no
@@ -31,7 +39,8 @@ type BodyLimitConfig struct {
 //
 // It is safe for concurrent use.
 type BodyLimit struct {
-	max int64
+	max      int64
+	failures *telemetry.Counter
 }
 
 // NewBodyLimit returns a BodyLimit. Errors wrap ErrInvalidConfig.
@@ -42,7 +51,7 @@ func NewBodyLimit(cfg BodyLimitConfig) (*BodyLimit, error) {
 	case cfg.MaxBytes == 0:
 		cfg.MaxBytes = DefaultMaxBodyBytes
 	}
-	return &BodyLimit{max: cfg.MaxBytes}, nil
+	return &BodyLimit{max: cfg.MaxBytes, failures: newFailureCounter(cfg.MeterProvider)}, nil
 }
 
 // Handler bounds each request's body before next sees it; one over the
@@ -77,5 +86,9 @@ func (l *BodyLimit) Handler(next http.Handler) http.Handler {
 //
 // Check is the decision behind Handler, for callers outside an HTTP stack.
 func (l *BodyLimit) Check(w http.ResponseWriter, r *http.Request) (*http.Request, error) {
-	return bodylimit.Check(w, r, l.max)
+	r2, err := bodylimit.Check(w, r, l.max)
+	if err != nil {
+		return nil, failed(r.Context(), l.failures, kindBody, err)
+	}
+	return r2, nil
 }

@@ -188,6 +188,22 @@
 //	                              Limits.MaxValues        10000
 //	BodyLimitConfig.MaxBytes      1 MiB (DefaultMaxBodyBytes)
 //
+// # Monitoring
+//
+// validate reports through the OpenTelemetry API to Config.MeterProvider
+// and BodyLimitConfig.MeterProvider (the global provider if nil), under the
+// scope github.com/apishield/apishield/validate; nothing is recorded until
+// the application installs an SDK. apishield.validate.failures counts
+// refusals with attribute kind: body, query, path or header for the part
+// that failed (an unsupported content type or malformed JSON is body),
+// limit for a size, depth, count or number bound exceeded anywhere (413s
+// included), and response for a response that broke its schema or size
+// (in ResponseReport mode too). Check counts as Handler does; ValidateBody
+// and Decode called alone do not count. Each failure also adds the event
+// apishield.validate.decision, with its kind, to the request context's
+// span when it is recording. Attributes never hold a value, pointer or
+// path.
+//
 // # Security
 //
 // What it does not do: it checks the shape of input, not its meaning (an

@@ -66,11 +66,11 @@ func (v *Validator) queryValues(r *http.Request) (map[string][]string, error) {
 	raw := r.URL.RawQuery
 	if len(raw) > maxQueryBytes {
 		return nil, apierrors.New(http.StatusBadRequest, apierrors.ReasonMalformedRequest,
-			"The query string is longer than the limit of 16384 bytes.")
+			"The query string is longer than the limit of 16384 bytes.").WithCause(errQueryLimit)
 	}
 	if n := strings.Count(raw, "&") + strings.Count(raw, ";") + 1; n > v.limits.MaxObjectKeys {
 		return nil, apierrors.New(http.StatusBadRequest, apierrors.ReasonMalformedRequest,
-			"The query string has more than the limit of "+strconv.Itoa(v.limits.MaxObjectKeys)+" parameters.")
+			"The query string has more than the limit of "+strconv.Itoa(v.limits.MaxObjectKeys)+" parameters.").WithCause(errQueryLimit)
 	}
 	vals, err := url.ParseQuery(raw)
 	if err != nil {

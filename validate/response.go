@@ -78,6 +78,7 @@ func (v *Validator) checkResponse(b []byte) error {
 }
 
 func (v *Validator) responseViolation(r *http.Request, rec *record.Record, err error, fe []apierrors.FieldError) {
+	v.failures.Decision(r.Context(), kindResponse, failureEvent)
 	outcome, reason := record.Deny, apierrors.ReasonInternal
 	if v.respMode == ResponseReport {
 		outcome, reason = record.Skip, apierrors.ReasonValidationFailed

@@ -10,9 +10,12 @@ import (
 	"strings"
 	"sync"
 
+	"go.opentelemetry.io/otel/metric"
+
 	apierrors "github.com/apishield/apishield/errors"
 	"github.com/apishield/apishield/internal/bodylimit"
 	"github.com/apishield/apishield/internal/record"
+	"github.com/apishield/apishield/internal/telemetry"
 	"github.com/santhosh-tekuri/jsonschema/v6"
 )
 
@@ -100,6 +103,11 @@ type Config struct {
 	// larger 2xx JSON response counts as a violation. If 0, 8 MiB.
 	MaxResponseBytes int64
 
+	// MeterProvider receives the failure counts (see the package
+	// documentation, Monitoring). If nil, the global provider of
+	// go.opentelemetry.io/otel when New runs, which does nothing until the
+	// application installs an SDK.
+	MeterProvider metric.MeterProvider
 	// Logger receives response violations and recovered panics. If nil,
 	// they are not logged (they are still recorded for audit).
 	Logger *slog.Logger
@@ -109,6 +117,7 @@ type Config struct {
 // for concurrent use.
 type Validator struct {
 	body, query, path, header, response *jsonschema.Schema
+	failures                            *telemetry.Counter
 
 	queryParams, pathParams, headerParams []param
 
@@ -130,6 +139,7 @@ type Validator struct {
 // wrap ErrInvalidConfig.
 func New(cfg Config) (*Validator, error) {
 	v := &Validator{
+		failures:  newFailureCounter(cfg.MeterProvider),
 		maxBody:   cfg.MaxBodyBytes,
 		maxResp:   cfg.MaxResponseBytes,
 		respMode:  cfg.ResponseMode,
@@ -302,38 +312,38 @@ func (v *Validator) Check(w http.ResponseWriter, r *http.Request) (*http.Request
 	var err error
 	if v.path != nil {
 		if in.path, err = v.checkParams(v.path, apierrors.InPath, v.pathParams, v.pathValues(r)); err != nil {
-			return nil, err
+			return nil, failed(r.Context(), v.failures, kindPath, err)
 		}
 	}
 	if v.query != nil {
 		vals, err := v.queryValues(r)
 		if err != nil {
-			return nil, err
+			return nil, failed(r.Context(), v.failures, kindQuery, err)
 		}
 		if in.query, err = v.checkParams(v.query, apierrors.InQuery, v.queryParams, vals); err != nil {
-			return nil, err
+			return nil, failed(r.Context(), v.failures, kindQuery, err)
 		}
 	}
 	if v.header != nil {
 		if in.header, err = v.checkParams(v.header, apierrors.InHeader, v.headerParams, v.headerValues(r)); err != nil {
-			return nil, err
+			return nil, failed(r.Context(), v.failures, kindHeader, err)
 		}
 	}
 	if v.body != nil {
 		if err := checkContentType(r); err != nil {
-			return nil, err
+			return nil, failed(r.Context(), v.failures, kindBody, err)
 		}
 		raw, err := v.readBody(w, r)
 		if err != nil {
-			return nil, err
+			return nil, failed(r.Context(), v.failures, kindBody, err)
 		}
 		in.raw = raw
 		if in.body, err = v.ValidateBody(raw); err != nil {
-			return nil, err
+			return nil, failed(r.Context(), v.failures, kindBody, err)
 		}
 		if v.bodyType != nil {
 			if in.typed, err = v.bindBody(in.body); err != nil {
-				return nil, err
+				return nil, failed(r.Context(), v.failures, kindBody, err)
 			}
 		}
 		in.hasBody, in.v = true, v

@@ -49,6 +49,23 @@
 // probe of Redis's return. While the store fails, the limiter's
 // ratelimit.FailureMode decides (FailClosed, the default, answers 503).
 //
+// # Monitoring
+//
+// A store reports through the OpenTelemetry API to Config.MeterProvider
+// (the global provider if nil), under the scope
+// github.com/apishield/apishield/ratelimit/redisstore:
+//
+//   - apishield.ratelimit.store.duration, a histogram in seconds of each
+//     decision's round trip to Redis, with attributes store (redis) and
+//     outcome (ok, error). Answers from the deny cache and refusals of the
+//     open breaker make no round trip and are not recorded. The clock is
+//     read only when an SDK keeps the measurement.
+//   - apishield.ratelimit.breaker.state, a gauge with attribute store
+//     (redis): 0 closed, 1 half-open (a probe is asking Redis), 2 open.
+//
+// The limiter counts the fallbacks its failure mode decides
+// (apishield.ratelimit.fallbacks).
+//
 // # Security
 //
 // Keys carry a hash tag, so all policies of one client share a Cluster

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/redis/go-redis/v9"
+	"go.opentelemetry.io/otel/metric"
 
 	"github.com/apishield/apishield/ratelimit"
 )
@@ -59,6 +60,12 @@ type Config struct {
 	// This is exact: the state in Redis can only tighten before that time.
 	// If zero, DefaultDenyCacheEntries; negative disables the cache.
 	DenyCacheEntries int
+	// MeterProvider receives the store's metrics: the duration of each
+	// round trip (apishield.ratelimit.store.duration) and the breaker's
+	// state (apishield.ratelimit.breaker.state). If nil, the global
+	// provider of go.opentelemetry.io/otel when New runs, which does
+	// nothing until the application installs an SDK.
+	MeterProvider metric.MeterProvider
 }
 
 // A Store is a [ratelimit.Store] that keeps GCRA state in Redis, shared by every instance that
@@ -82,6 +89,8 @@ type Store struct {
 	consecutive atomic.Int32
 	open        atomic.Bool
 	probing     atomic.Bool
+	pinging     atomic.Bool // a probe's PING is in flight: the breaker is half-open
+	metrics     storeMetrics
 	closed      chan struct{}
 	closeOnce   sync.Once
 }
@@ -139,6 +148,7 @@ func New(client redis.UniversalClient, cfg Config) (*Store, error) {
 	case n > 0:
 		s.deny = newDenyCache(n)
 	}
+	s.metrics = newStoreMetrics(cfg.MeterProvider, s)
 	secret := append([]byte(nil), cfg.Secret...)
 	s.macs.New = func() any { return &macState{h: hmac.New(sha256.New, secret)} }
 	return s, nil
@@ -194,7 +204,15 @@ func (s *Store) Take(ctx context.Context, req *ratelimit.Request, d *ratelimit.D
 		p := &req.Policies[i]
 		call.args = append(call.args, int64(p.Interval()/time.Microsecond), int64(p.Tolerance()/time.Microsecond))
 	}
+	var start time.Time
+	timed := s.metrics.duration.Enabled(ctx)
+	if timed {
+		start = time.Now()
+	}
 	err := s.batch.do(ctx, call)
+	if timed {
+		s.metrics.roundTrip(ctx, time.Since(start), err)
+	}
 	if err != nil {
 		if ctx.Err() != nil {
 			return ctx.Err() // the caller gave up; says nothing about Redis
@@ -308,7 +326,9 @@ func (s *Store) probeLoop() {
 		case <-t.C:
 		}
 		ctx, cancel := context.WithTimeout(context.Background(), max(s.timeout, s.probe))
+		s.pinging.Store(true)
 		err := s.ping(ctx)
+		s.pinging.Store(false)
 		cancel()
 		if err == nil {
 			s.consecutive.Store(0)
