@@ -19,35 +19,38 @@ import (
 	"github.com/apishield/apishield/internal/testenv"
 )
 
-// instrumented says that apishield's packages record the metrics of the
-// contract (issue #17). While false, TestPrometheusScrapesQuickstart checks
-// only what the exporter itself exports, and fails if apishield metrics do
-// appear, so that the checks of awaitingInstruments get switched on.
-const instrumented = false
+// instrumented lists the packages whose metrics (issue #17)
+// TestPrometheusScrapesQuickstart checks, by the last element of their
+// instrumentation scope, github.com/apishield/apishield/<package>. The
+// test fails if a package not listed exports metrics, so that its checks
+// in awaitingInstruments get switched on when its instruments land.
+var instrumented = map[string]bool{}
 
 // A scrapeCheck is a PromQL query that must return at least one series
-// once the quickstart has served the requests the test sends.
-type scrapeCheck struct{ why, query string }
+// once the quickstart has served the requests the test sends; pkg, if
+// set, is the package whose instruments it needs.
+type scrapeCheck struct{ pkg, why, query string }
 
 // exporterChecks hold whenever the quickstart serves metrics.
 var exporterChecks = []scrapeCheck{
-	{"Prometheus scrapes the quickstart", `up{job="quickstart"} == 1`},
-	{"the exporter names the service", `target_info{job="quickstart", service_name="apishield-quickstart"}`},
-	{"the Go runtime's metrics are there", `go_goroutines{job="quickstart"} > 0`},
+	{"", "Prometheus scrapes the quickstart", `up{job="quickstart"} == 1`},
+	{"", "the exporter names the service", `target_info{job="quickstart", service_name="apishield-quickstart"}`},
+	{"", "the Go runtime's metrics are there", `go_goroutines{job="quickstart"} > 0`},
 }
 
-// awaitingInstruments hold once apishield's packages record their metrics
-// (set instrumented): the test's requests, as counted by each package.
+// awaitingInstruments hold once a package records its metrics (list it in
+// instrumented): the test's requests, as counted by each package.
 var awaitingInstruments = []scrapeCheck{
-	{"the forged token refused", `apishield_auth_decisions_total{job="quickstart", outcome="deny", method="jwt"} >= 1`},
-	{"the demo token accepted", `apishield_auth_decisions_total{job="quickstart", outcome="allow", method="jwt"} >= 1`},
-	{"the reader's write refused by the policy", `apishield_authz_decisions_total{job="quickstart", outcome="deny"} >= 1`},
-	{"the invalid body refused", `apishield_validate_failures_total{job="quickstart", kind="body"} >= 1`},
-	{"the flood limited", `apishield_ratelimit_decisions_total{job="quickstart", limiter="subject", outcome="deny"} >= 1`},
-	{"allowed requests counted by the limiter", `apishield_ratelimit_decisions_total{job="quickstart", limiter="ip", outcome="allow"} >= 1`},
-	{"the memory store timed", `apishield_ratelimit_store_duration_seconds_count{job="quickstart", store="memory"} >= 1`},
-	{"the audit queue measured", `apishield_audit_queue_depth{job="quickstart"}`},
-	{"the audit writes timed", `apishield_audit_write_duration_seconds_count{job="quickstart", format="ecs"} >= 1`},
+	{"auth", "the forged token refused", `apishield_auth_decisions_total{job="quickstart", outcome="deny", method="jwt"} >= 1`},
+	{"auth", "the demo token accepted", `apishield_auth_decisions_total{job="quickstart", outcome="allow", method="jwt"} >= 1`},
+	{"auth", "the key set fetched", `apishield_auth_jwks_fetches_total{job="quickstart", outcome="success"} >= 1`},
+	{"auth", "the key set's age", `apishield_auth_jwks_age_seconds{job="quickstart"} >= 0`},
+	{"authz", "the reader's write refused by the policy", `apishield_authz_decisions_total{job="quickstart", outcome="deny"} >= 1`},
+	{"validate", "the invalid body refused", `apishield_validate_failures_total{job="quickstart", kind="body"} >= 1`},
+	{"ratelimit", "the flood limited", `apishield_ratelimit_decisions_total{job="quickstart", limiter="subject", outcome="deny"} >= 1`},
+	{"ratelimit", "allowed requests counted by the limiter", `apishield_ratelimit_decisions_total{job="quickstart", limiter="ip", outcome="allow"} >= 1`},
+	{"audit", "the audit queue measured", `apishield_audit_queue_depth{job="quickstart"} >= 0`},
+	{"audit", "the audit writes timed", `apishield_audit_write_duration_seconds_count{job="quickstart", format="ecs"} >= 1`},
 }
 
 // TestPrometheusScrapesQuickstart builds the quickstart and runs it with
@@ -145,8 +148,10 @@ scrape_configs:
 	qs.drive(t)
 
 	checks := exporterChecks
-	if instrumented {
-		checks = append(checks, awaitingInstruments...)
+	for _, c := range awaitingInstruments {
+		if instrumented[c.pkg] {
+			checks = append(checks, c)
+		}
 	}
 	for _, c := range checks {
 		waitFor(t, c.why+": "+c.query, func() (bool, string) {
@@ -157,14 +162,24 @@ scrape_configs:
 			return len(res) > 0, "no series"
 		})
 	}
-	if !instrumented {
-		res, err := query(api, `{job="quickstart", __name__=~"apishield_.+"}`)
-		if err != nil {
+	// Which packages export metrics, by their instrumentation scope.
+	res, err := query(api, `count by (otel_scope_name) ({job="quickstart", __name__=~"apishield_.+"})`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range res {
+		var series struct {
+			Metric struct {
+				Scope string `json:"otel_scope_name"`
+			} `json:"metric"`
+		}
+		if err := json.Unmarshal(r, &series); err != nil {
 			t.Fatal(err)
 		}
-		if len(res) > 0 {
-			t.Errorf("the quickstart exports apishield metrics (%d series): set instrumented = true in %s to check them",
-				len(res), "monitoring/scrape_test.go")
+		pkg := series.Metric.Scope[strings.LastIndex(series.Metric.Scope, "/")+1:]
+		if !instrumented[pkg] {
+			t.Errorf("the quickstart exports metrics of %s: add %q to instrumented in monitoring/scrape_test.go to check them",
+				series.Metric.Scope, pkg)
 		}
 	}
 
