@@ -20,7 +20,7 @@ import (
 // in any line.
 func TestAuditEventsOnStdout(t *testing.T) {
 	events, w := io.Pipe()
-	p := curltest.Start(t, run, []string{"-http", "-addr", "127.0.0.1:0", "-cert-out", filepath.Join(t.TempDir(), "cert.pem")}, w)
+	p := curltest.Start(t, run, []string{"-http", "-addr", "127.0.0.1:0", "-metrics-addr", "", "-cert-out", filepath.Join(t.TempDir(), "cert.pem")}, w)
 	t.Cleanup(func() { go io.Copy(io.Discard, events) }) // runs before Start's: the server can stop writing
 	sc := bufio.NewScanner(events)
 	base, token := p.Base, p.Env["TOKEN"]

@@ -5,17 +5,20 @@
 //	go run ./examples/quickstart              # HTTPS on localhost:8443
 //	go run ./examples/quickstart -http        # plain HTTP, loopback only
 //	go run ./examples/quickstart -addr 127.0.0.1:9000
+//	go run ./examples/quickstart -metrics-addr ""  # no /metrics listener
 //
 // It needs no configuration. HTTPS uses a self-signed development
 // certificate made at start (tlsconfig.SelfSigned), written to a file for
 // curl's --cacert. It plays its own development-only identity provider
 // (auth/authtest, see startup.go), which signs one-hour demo access tokens
 // that it prints with curl commands to try; /v1/items* require a token,
-// /healthz does not.
+// /healthz does not. Prometheus metrics are served at
+// http://127.0.0.1:9464/metrics (-metrics-addr, loopback only; see metrics.go).
 //
 // The files: main.go wires the stack, policy.go says who may do what,
 // items.go is the API it serves, audit.go and limits.go configure those
-// packages, startup.go is the development issuer and the banner.
+// packages, metrics.go serves Prometheus metrics, startup.go is the
+// development issuer and the banner.
 package main
 
 import (
@@ -62,8 +65,15 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	plain := fs.Bool("http", false, "serve plain HTTP instead of HTTPS (loopback addresses only)")
 	certOut := fs.String("cert-out", filepath.Join(os.TempDir(), "apishield-quickstart-cert.pem"),
 		"where to write the development certificate, for curl --cacert")
+	metricsAddr := fs.String("metrics-addr", defaultMetricsAddr,
+		`where to serve Prometheus metrics at /metrics, plain HTTP on a loopback address only; "" serves none`)
 	if err := fs.Parse(args); err != nil {
 		return err
+	}
+	if *metricsAddr != "" {
+		if err := checkMetricsAddr(*metricsAddr); err != nil {
+			return err
+		}
 	}
 	logger := slog.New(slog.NewJSONHandler(stderr, nil))
 
@@ -80,6 +90,19 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		scheme, curl = "http", "curl -i"
 	}
 	base := scheme + "://" + displayAddr(*addr, ln.Addr())
+	headline := "apishield quickstart listening on " + base
+	var metricsCurl string
+	if *metricsAddr != "" {
+		// Before the handler, so that apishield's packages find the
+		// MeterProvider installed (they would also pick it up later).
+		m, err := startMetrics(ctx, *metricsAddr, logger)
+		if err != nil {
+			return err
+		}
+		defer m.Close()
+		headline += "\nPrometheus metrics on " + m.URL + " (loopback only)"
+		metricsCurl = "curl -i " + m.URL + "  # 200"
+	}
 	dev, err := newDevIssuer(base, audience)
 	if err != nil {
 		return err
@@ -126,7 +149,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	for i, c := range commands {
 		commands[i] = strings.Replace(c, "curl -i", curl, 1)
 	}
-	printBanner(stdout, "apishield quickstart listening on "+base, base, demoTokens(dev), "Try:", commands)
+	if metricsCurl != "" {
+		commands = append(commands, metricsCurl)
+	}
+	printBanner(stdout, headline, base, demoTokens(dev), "Try:", commands)
 
 	return serve(ctx, srv, func() error {
 		if *plain {

@@ -1,5 +1,5 @@
 // Package testenv decides what a test does when an external program it needs
-// (Redis, Node.js, Chromium) is not on the machine.
+// (Redis, Node.js, Chromium, Prometheus) is not on the machine.
 //
 // By default the test is skipped with a message that names what is missing,
 // how to install it, and the environment variable that makes it required.
@@ -47,6 +47,11 @@ var (
 		Name: "Chromium",
 		Env:  "APISHIELD_REQUIRE_CHROMIUM",
 		Hint: "install it with `apt-get install chromium`",
+	}
+	Prometheus = Tool{
+		Name: "Prometheus",
+		Env:  "APISHIELD_REQUIRE_PROMETHEUS",
+		Hint: "install prometheus and promtool with `apt-get install prometheus`",
 	}
 )
 
