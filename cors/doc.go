@@ -105,9 +105,10 @@
 // own origin), preflight with reason ok (a preflight answered 204), or
 // deny with reason origin_not_allowed (a request or preflight refused).
 // Requests without an Origin are not CORS requests and are not counted;
-// Check counts nothing. Each decision also adds the event
+// Check counts nothing. Each refusal (and preflight) also adds the event
 // apishield.cors.decision, with its attributes, to the request context's
-// span when it is recording. Attributes never hold the origin or the
+// span when it is recording; an allowed request is only counted, so the
+// allow path stays one atomic add. Attributes never hold the origin or the
 // route.
 //
 // # Security

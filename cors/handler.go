@@ -60,7 +60,7 @@ func (m *Middleware) Handler(next http.Handler) http.Handler {
 		switch v.kind {
 		case sameOrigin:
 			rec.AddDecision(record.Decision{Package: pkgName, Outcome: record.Skip, Rule: v.rule})
-			m.decisions.Decision(r.Context(), outcomeAllow, decisionEvent)
+			m.decisions.Count(outcomeAllow)
 			next.ServeHTTP(w, r)
 		case preflight:
 			rec.AddDecision(record.Decision{Package: pkgName, Outcome: record.Allow, Rule: v.rule})
@@ -69,7 +69,7 @@ func (m *Middleware) Handler(next http.Handler) http.Handler {
 			w.WriteHeader(http.StatusNoContent)
 		default:
 			rec.AddDecision(record.Decision{Package: pkgName, Outcome: record.Allow, Rule: v.rule})
-			m.decisions.Decision(r.Context(), outcomeAllow, decisionEvent)
+			m.decisions.Count(outcomeAllow)
 			h["Access-Control-Allow-Origin"] = v.acao
 			if v.p.credentials {
 				h["Access-Control-Allow-Credentials"] = hdrTrue

@@ -6,6 +6,7 @@ import (
 	"net/http/httptest"
 	"runtime"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/apishield/apishield/internal/telemetry/telemetrytest"
@@ -68,6 +69,9 @@ func TestMetrics(t *testing.T) {
 	}
 	var wantEv []string
 	for k, n := range want {
+		if strings.HasPrefix(k, "outcome=allow") {
+			continue // an allowed request is counted, with no span event
+		}
 		for range int(n) {
 			wantEv = append(wantEv, k)
 		}

@@ -257,7 +257,7 @@ func (hs *Hosts) Handler(next http.Handler) http.Handler {
 			return
 		}
 		rec.AddDecision(record.Decision{Package: pkg, Outcome: record.Allow, Rule: ruleHosts})
-		hs.decisions.Decision(r.Context(), outcomeAllow, decisionEvent)
+		hs.decisions.Count(outcomeAllow)
 		next.ServeHTTP(w, r)
 	})
 }

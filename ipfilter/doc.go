@@ -96,8 +96,9 @@
 // application installs an SDK. apishield.ipfilter.decisions counts
 // requests by outcome: allow (a request without an address to check,
 // let through because no allow-list applies, included) or deny. Each
-// decision also adds the event apishield.ipfilter.decision, with its
-// outcome, to the request context's span when it is recording. Check and
+// refusal also adds the event apishield.ipfilter.decision, with its
+// outcome, to the request context's span when it is recording; an allowed request is only counted, so the
+// allow path stays one atomic add. Check and
 // CheckAddr count nothing. Attributes never hold an address, a rule or a
 // route.
 //

@@ -122,7 +122,7 @@ func (f *Filter) Handler(next http.Handler) http.Handler {
 				d.Outcome = record.Skip
 			}
 			rec.AddRouteDecision(pattern, d)
-			f.decisions.Decision(r.Context(), outcomeAllow, decisionEvent)
+			f.decisions.Count(outcomeAllow)
 			next.ServeHTTP(w, r)
 			return
 		}

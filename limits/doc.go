@@ -141,7 +141,7 @@
 // malformed_request, unsupported_media_type, payload_too_large). A body
 // over the limit that a Stream route's handler meets while reading was
 // allowed by the Guard and is not counted again. Check and Bound count
-// nothing. Each decision also adds the event apishield.limits.decision,
+// nothing. Each refusal also adds the event apishield.limits.decision,
 // with its attributes, to the request context's span when it is
 // recording. Attributes never hold a path, header or route.
 //

@@ -139,7 +139,7 @@ func (g *Guard) Handler(next http.Handler) http.Handler {
 			return
 		}
 		rec.AddDecision(record.Decision{Package: "limits", Outcome: record.Allow, Rule: c.name})
-		g.decisions.Decision(r.Context(), allowIndex, decisionEvent)
+		g.decisions.Count(allowIndex)
 		next.ServeHTTP(w, r2)
 	})
 }

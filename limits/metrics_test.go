@@ -75,6 +75,9 @@ func TestMetrics(t *testing.T) {
 	}
 	var wantEv []string
 	for k, n := range want {
+		if strings.HasPrefix(k, "outcome=allow") {
+			continue // an allowed request is counted, with no span event
+		}
 		for range int(n) {
 			wantEv = append(wantEv, k)
 		}
