@@ -7,8 +7,11 @@ import (
 	"net/http"
 	"strings"
 
+	"go.opentelemetry.io/otel/metric"
+
 	apierrors "github.com/apishield/apishield/errors"
 	"github.com/apishield/apishield/internal/routetable"
+	"github.com/apishield/apishield/internal/telemetry"
 	"github.com/apishield/apishield/route"
 )
 
@@ -58,6 +61,12 @@ type Config struct {
 	// the preflight's Access-Control-Request-Method) and answers with
 	// that route's policy.
 	Route func(http.Handler) http.Handler
+
+	// MeterProvider receives the Handler's decisions, counted in
+	// apishield.cors.decisions (see the package documentation). If nil,
+	// the global provider of go.opentelemetry.io/otel when New runs,
+	// which does nothing until the application installs an SDK.
+	MeterProvider metric.MeterProvider
 }
 
 // Middleware answers CORS preflights and checks cross-origin requests. It
@@ -67,6 +76,7 @@ type Middleware struct {
 	routes    routetable.Table[*policy]
 	hasRoutes bool
 	finder    http.Handler // Route around a handler that reports the pattern
+	decisions *telemetry.Counter
 }
 
 // New checks cfg once and returns the middleware. Errors wrap
@@ -76,7 +86,7 @@ func New(cfg Config) (*Middleware, error) {
 	if err != nil {
 		return nil, err
 	}
-	m := &Middleware{def: def}
+	m := &Middleware{def: def, decisions: newDecisionCounter(cfg.MeterProvider)}
 	if len(cfg.Routes) == 0 {
 		return m, nil
 	}

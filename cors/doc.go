@@ -94,6 +94,23 @@
 // HEAD and POST; request headers, exposed headers, credentials, Private
 // Network Access and Access-Control-Max-Age default to none.
 //
+// # Monitoring
+//
+// The Handler reports through the OpenTelemetry API to Config.MeterProvider
+// (the global provider if nil), under the scope
+// github.com/apishield/apishield/cors; nothing is recorded until the
+// application installs an SDK. apishield.cors.decisions counts each
+// request that carries an Origin once, by outcome and reason: allow with
+// reason ok (a cross-origin request allowed, or a request from the API's
+// own origin), preflight with reason ok (a preflight answered 204), or
+// deny with reason origin_not_allowed (a request or preflight refused).
+// Requests without an Origin are not CORS requests and are not counted;
+// Check counts nothing. Each refusal (and preflight) also adds the event
+// apishield.cors.decision, with its attributes, to the request context's
+// span when it is recording; an allowed request is only counted, so the
+// allow path stays one atomic add. Attributes never hold the origin or the
+// route.
+//
 // # Security
 //
 // CORS is enforced by browsers for browsers' users. It is not access

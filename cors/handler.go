@@ -53,19 +53,23 @@ func (m *Middleware) Handler(next http.Handler) http.Handler {
 		w, r, rec := record.Install(w, r)
 		if v.err != nil {
 			rec.AddDecision(record.Decision{Package: pkgName, Outcome: record.Deny, Reason: apierrors.ReasonOriginNotAllowed, Rule: v.rule})
+			m.decisions.Decision(r.Context(), outcomeDeny, decisionEvent)
 			apierrors.Write(w, r, v.err)
 			return
 		}
 		switch v.kind {
 		case sameOrigin:
 			rec.AddDecision(record.Decision{Package: pkgName, Outcome: record.Skip, Rule: v.rule})
+			m.decisions.Count(outcomeAllow)
 			next.ServeHTTP(w, r)
 		case preflight:
 			rec.AddDecision(record.Decision{Package: pkgName, Outcome: record.Allow, Rule: v.rule})
+			m.decisions.Decision(r.Context(), outcomePreflight, decisionEvent)
 			v.p.writePreflight(h, v.acao, wantsPrivateNetwork(r))
 			w.WriteHeader(http.StatusNoContent)
 		default:
 			rec.AddDecision(record.Decision{Package: pkgName, Outcome: record.Allow, Rule: v.rule})
+			m.decisions.Count(outcomeAllow)
 			h["Access-Control-Allow-Origin"] = v.acao
 			if v.p.credentials {
 				h["Access-Control-Allow-Credentials"] = hdrTrue

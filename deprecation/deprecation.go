@@ -7,9 +7,12 @@ import (
 	"strings"
 	"time"
 
+	"go.opentelemetry.io/otel/metric"
+
 	apierrors "github.com/apishield/apishield/errors"
 	"github.com/apishield/apishield/internal/record"
 	"github.com/apishield/apishield/internal/routetable"
+	"github.com/apishield/apishield/internal/telemetry"
 	"github.com/apishield/apishield/route"
 )
 
@@ -73,6 +76,12 @@ type Config struct {
 	// Now returns the current time; it decides whether a route is past
 	// its sunset. If nil, time.Now.
 	Now func() time.Time
+	// MeterProvider receives the Handler's calls to deprecated routes,
+	// counted in apishield.deprecation.calls (see the package
+	// documentation). If nil, the global provider of
+	// go.opentelemetry.io/otel when New runs, which does nothing until
+	// the application installs an SDK.
+	MeterProvider metric.MeterProvider
 }
 
 // Middleware sends deprecation headers on deprecated routes and refuses
@@ -83,12 +92,13 @@ type Middleware struct {
 	lens     uint64   // bit len%64 set for the length of every route key
 	prefixes []prefix // longest first
 	now      func() time.Time
+	calls    *telemetry.Counter
 }
 
 // New checks cfg and returns a Middleware. All header values and problems
 // are built here, once. Errors wrap ErrInvalidConfig.
 func New(cfg Config) (*Middleware, error) {
-	m := &Middleware{now: cfg.Now}
+	m := &Middleware{now: cfg.Now, calls: newCallCounter(cfg.MeterProvider)}
 	if m.now == nil {
 		m.now = time.Now
 	}
@@ -199,10 +209,12 @@ func (m *Middleware) Handler(next http.Handler) http.Handler {
 		w, r, rec := record.Install(w, r)
 		if err != nil {
 			rec.AddDecision(record.Decision{Package: "deprecation", Outcome: record.Deny, Reason: ReasonGone, Rule: n.Rule})
+			m.calls.Decision(r.Context(), stateSunset, callEvent)
 			apierrors.Write(w, r, err)
 			return
 		}
 		rec.AddDecision(record.Decision{Package: "deprecation", Outcome: record.Allow, Reason: ReasonDeprecated, Rule: n.Rule})
+		m.calls.Decision(r.Context(), stateDeprecated, callEvent)
 		n.SetHeaders(w.Header())
 		next.ServeHTTP(w, r)
 	})

@@ -55,6 +55,21 @@
 // OCSF metadata.labels), so a SIEM lists the callers still to be told
 // with one query. Requests to other routes leave no decision.
 //
+// # Monitoring
+//
+// The Handler reports through the OpenTelemetry API to Config.MeterProvider
+// (the global provider if nil), under the scope
+// github.com/apishield/apishield/deprecation; nothing is recorded until
+// the application installs an SDK. apishield.deprecation.calls counts the
+// requests to deprecated routes by state: deprecated for one served with
+// the deprecation headers (a deprecation announced for a later date
+// included), sunset for one refused with 410 Gone. The count says how much
+// traffic a sunset would break; who is calling, and which route, is in the
+// audit log, never in the metric's attributes. Each call also adds the
+// event apishield.deprecation.decision, with its state, to the request
+// context's span when it is recording. Check counts nothing, nor do
+// requests to other routes.
+//
 // # Wiring
 //
 // Place the middleware after auth, so the audit event names the caller

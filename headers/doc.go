@@ -104,6 +104,20 @@
 // malformed_request. Either way the decision is recorded for audit.
 // Behind a proxy that rewrites Host, list the names the proxy sends.
 //
+// # Monitoring
+//
+// The Hosts Handler reports through the OpenTelemetry API to
+// HostsConfig.MeterProvider (the global provider if nil), under the scope
+// github.com/apishield/apishield/headers; nothing is recorded until the
+// application installs an SDK. apishield.headers.host_decisions counts
+// requests by outcome, allow or deny (a malformed Host included). Each
+// refusal also adds the event apishield.headers.decision, with its
+// outcome, to the request context's span when it is recording; an allowed request is only counted, so the
+// allow path stays one atomic add.
+// Hosts.Check and Hosts.Allowed count nothing. Attributes never hold the
+// Host. The security headers Middleware decides nothing and counts
+// nothing.
+//
 // # Security
 //
 // Headers are set before the handler runs, so a handler can change or

@@ -8,8 +8,11 @@ import (
 	"slices"
 	"strings"
 
+	"go.opentelemetry.io/otel/metric"
+
 	apierrors "github.com/apishield/apishield/errors"
 	"github.com/apishield/apishield/internal/record"
+	"github.com/apishield/apishield/internal/telemetry"
 )
 
 // Errors a refused Host is reported with. [Hosts.Check] returns them
@@ -45,6 +48,13 @@ type HostsConfig struct {
 	// "api.example.com:443" does not match "Host: api.example.com": list
 	// ports only to tell apart services that share a name.
 	Allow []string
+
+	// MeterProvider receives the Handler's decisions, counted in
+	// apishield.headers.host_decisions (see the package documentation).
+	// If nil, the global provider of go.opentelemetry.io/otel when
+	// NewHosts runs, which does nothing until the application installs an
+	// SDK.
+	MeterProvider metric.MeterProvider
 }
 
 // hostEntry is what one host allows: any port, or the listed ones.
@@ -71,6 +81,8 @@ type Hosts struct {
 	// suffix) has no key of its length skips that map's hashed lookup, as
 	// a tenant's name under a wildcard usually does for names.
 	nameLens, wildLens lengthSet
+
+	decisions *telemetry.Counter
 }
 
 // lengthSet is a set of string lengths below 256 (a DNS name has 253
@@ -91,6 +103,8 @@ func NewHosts(cfg HostsConfig) (*Hosts, error) {
 		names: make(map[string]hostEntry),
 		wild:  make(map[string]hostEntry),
 		addrs: make(map[netip.Addr]hostEntry),
+
+		decisions: newHostCounter(cfg.MeterProvider),
 	}
 	for _, raw := range cfg.Allow {
 		s := strings.TrimSpace(raw)
@@ -238,10 +252,12 @@ func (hs *Hosts) Handler(next http.Handler) http.Handler {
 		if err := hs.check(r); err != nil {
 			p := problem(err)
 			rec.AddDecision(record.Decision{Package: pkg, Outcome: record.Deny, Reason: p.Reason, Rule: ruleHosts})
+			hs.decisions.Decision(r.Context(), outcomeDeny, decisionEvent)
 			apierrors.Write(w, r, p)
 			return
 		}
 		rec.AddDecision(record.Decision{Package: pkg, Outcome: record.Allow, Rule: ruleHosts})
+		hs.decisions.Count(outcomeAllow)
 		next.ServeHTTP(w, r)
 	})
 }

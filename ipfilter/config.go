@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"net/netip"
 
+	"go.opentelemetry.io/otel/metric"
+
 	"github.com/apishield/apishield/internal/clientip"
 	"github.com/apishield/apishield/internal/routetable"
 )
@@ -83,6 +85,12 @@ type Config struct {
 	// MaxHops bounds the X-Forwarded-For or Forwarded entries examined.
 	// If zero, 16. Negative is an error.
 	MaxHops int
+
+	// MeterProvider receives the decisions of the Handler, counted in
+	// apishield.ipfilter.decisions (see the package documentation). If
+	// nil, the global provider of go.opentelemetry.io/otel when New runs,
+	// which does nothing until the application installs an SDK.
+	MeterProvider metric.MeterProvider
 }
 
 // policy is the pair of lists that applies to a request.
@@ -145,7 +153,7 @@ func New(cfg Config) (*Filter, error) {
 	if err != nil {
 		return bad("Routes: %v", err)
 	}
-	return &Filter{resolver: res, global: global, routes: routes}, nil
+	return &Filter{resolver: res, global: global, routes: routes, decisions: newDecisionCounter(cfg.MeterProvider)}, nil
 }
 
 // MustNew is New for start-up code: it panics if cfg is invalid.

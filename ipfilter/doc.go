@@ -88,6 +88,20 @@
 // and naming a Header without trusted proxies is a config error. Header:
 // X-Forwarded-For, at most 16 entries examined.
 //
+// # Monitoring
+//
+// The Handler reports through the OpenTelemetry API to Config.MeterProvider
+// (the global provider if nil), under the scope
+// github.com/apishield/apishield/ipfilter; nothing is recorded until the
+// application installs an SDK. apishield.ipfilter.decisions counts
+// requests by outcome: allow (a request without an address to check,
+// let through because no allow-list applies, included) or deny. Each
+// refusal also adds the event apishield.ipfilter.decision, with its
+// outcome, to the request context's span when it is recording; an allowed request is only counted, so the
+// allow path stays one atomic add. Check and
+// CheckAddr count nothing. Attributes never hold an address, a rule or a
+// route.
+//
 // # Security
 //
 // What this package does not do:

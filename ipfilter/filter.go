@@ -9,6 +9,7 @@ import (
 	"github.com/apishield/apishield/internal/clientip"
 	"github.com/apishield/apishield/internal/record"
 	"github.com/apishield/apishield/internal/routetable"
+	"github.com/apishield/apishield/internal/telemetry"
 	"github.com/apishield/apishield/route"
 )
 
@@ -63,6 +64,8 @@ type Filter struct {
 	resolver *clientip.Resolver
 	global   *policy
 	routes   routetable.Table[*policy]
+
+	decisions *telemetry.Counter
 }
 
 // ClientIP returns the client address of r as the filter resolves it: the
@@ -78,7 +81,7 @@ func (f *Filter) ClientIP(r *http.Request) netip.Addr {
 // Check decides r: nil if its client may call its route, else a 403
 // address_not_allowed *errors.Problem whose cause is a *DeniedError, so
 // errors.Is(err, ErrNotAllowed) holds and errors.Write sends it as is. The
-// route is route.Pattern(r). Check records nothing; the Handler does.
+// route is route.Pattern(r). Check records and counts nothing; the Handler does.
 func (f *Filter) Check(r *http.Request) error {
 	ip := f.ClientIP(r)
 	if rule, ok := f.decide(ip, f.pattern(r)); !ok {
@@ -119,11 +122,13 @@ func (f *Filter) Handler(next http.Handler) http.Handler {
 				d.Outcome = record.Skip
 			}
 			rec.AddRouteDecision(pattern, d)
+			f.decisions.Count(outcomeAllow)
 			next.ServeHTTP(w, r)
 			return
 		}
 		rec.AddRouteDecision(pattern, record.Decision{Package: pkgName, Outcome: record.Deny,
 			Reason: apierrors.ReasonAddressNotAllowed, Rule: rule})
+		f.decisions.Decision(r.Context(), outcomeDeny, decisionEvent)
 		apierrors.Write(w, r, refusal(ip, rule))
 	})
 }

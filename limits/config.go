@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"strings"
 
+	"go.opentelemetry.io/otel/metric"
+
 	"github.com/apishield/apishield/internal/routetable"
 )
 
@@ -43,6 +45,12 @@ type Config struct {
 	// Default's value, so an entry states only what differs; it may raise
 	// or lower any limit. Nil means every route has Default's rules.
 	Routes map[string]Rules
+
+	// MeterProvider receives the Handler's decisions, counted in
+	// apishield.limits.decisions (see the package documentation). If nil,
+	// the global provider of go.opentelemetry.io/otel when New runs,
+	// which does nothing until the application installs an SDK.
+	MeterProvider metric.MeterProvider
 }
 
 // Rules are the limits for one route, or the default ones. A zero field

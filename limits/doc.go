@@ -130,6 +130,21 @@
 // request line counts toward the server's limit, and Host is not in
 // r.Header, so neither counts toward MaxHeaders or MaxHeaderBytes.
 //
+// # Monitoring
+//
+// The Handler reports through the OpenTelemetry API to Config.MeterProvider
+// (the global provider if nil), under the scope
+// github.com/apishield/apishield/limits; nothing is recorded until the
+// application installs an SDK. apishield.limits.decisions counts requests
+// by outcome and reason: allow with reason ok, or deny with the refusal's
+// problem reason (method_not_allowed, uri_too_long, headers_too_large,
+// malformed_request, unsupported_media_type, payload_too_large). A body
+// over the limit that a Stream route's handler meets while reading was
+// allowed by the Guard and is not counted again. Check and Bound count
+// nothing. Each refusal also adds the event apishield.limits.decision,
+// with its attributes, to the request context's span when it is
+// recording. Attributes never hold a path, header or route.
+//
 // # Security
 //
 // The Guard bounds requests; it does not:

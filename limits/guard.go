@@ -10,6 +10,7 @@ import (
 	"github.com/apishield/apishield/internal/bodylimit"
 	"github.com/apishield/apishield/internal/record"
 	"github.com/apishield/apishield/internal/routetable"
+	"github.com/apishield/apishield/internal/telemetry"
 	"github.com/apishield/apishield/route"
 )
 
@@ -67,6 +68,8 @@ var rules = []struct {
 type Guard struct {
 	def    *compiled
 	routes routetable.Table[*compiled]
+
+	decisions *telemetry.Counter
 }
 
 // New checks cfg and returns a Guard. Errors wrap [ErrInvalidConfig].
@@ -84,7 +87,7 @@ func New(cfg Config) (*Guard, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Guard{def: c, routes: routes}, nil
+	return &Guard{def: c, routes: routes, decisions: newDecisionCounter(cfg.MeterProvider)}, nil
 }
 
 // MustNew is New for start-up code: it panics on an invalid config.
@@ -131,10 +134,12 @@ func (g *Guard) Handler(next http.Handler) http.Handler {
 		if err != nil {
 			p := asProblem(err)
 			rec.AddDecision(record.Decision{Package: "limits", Outcome: record.Deny, Reason: p.Reason, Rule: ruleOf(err)})
+			g.decisions.Decision(r.Context(), denyReason(p.Reason), decisionEvent)
 			apierrors.Write(w, r, p)
 			return
 		}
 		rec.AddDecision(record.Decision{Package: "limits", Outcome: record.Allow, Rule: c.name})
+		g.decisions.Count(allowIndex)
 		next.ServeHTTP(w, r2)
 	})
 }

@@ -31,6 +31,11 @@ var contract = []struct{ name, kind string }{
 	{"apishield_audit_write_duration_seconds", histogram},
 	{"apishield_audit_alerts_total", counter},
 	{"apishield_tls_certificate_expiry_seconds", gauge},
+	{"apishield_cors_decisions_total", counter},
+	{"apishield_headers_host_decisions_total", counter},
+	{"apishield_limits_decisions_total", counter},
+	{"apishield_ipfilter_decisions_total", counter},
+	{"apishield_deprecation_calls_total", counter},
 }
 
 // seriesNames maps each series name a query may select to its metric in

@@ -24,7 +24,7 @@ import (
 // instrumentation scope, github.com/apishield/apishield/<package>. The
 // test fails if a package not listed exports metrics, so that its checks
 // in awaitingInstruments get switched on when its instruments land.
-var instrumented = map[string]bool{"auth": true, "authz": true, "validate": true, "ratelimit": true, "audit": true}
+var instrumented = map[string]bool{"auth": true, "authz": true, "validate": true, "ratelimit": true, "audit": true, "headers": true}
 
 // A scrapeCheck is a PromQL query that must return at least one series
 // once the quickstart has served the requests the test sends; pkg, if
@@ -51,6 +51,7 @@ var awaitingInstruments = []scrapeCheck{
 	{"ratelimit", "allowed requests counted by the limiter", `apishield_ratelimit_decisions_total{job="quickstart", limiter="ip", outcome="allow"} >= 1`},
 	{"audit", "the audit queue measured", `apishield_audit_queue_depth{job="quickstart"} >= 0`},
 	{"audit", "the audit writes timed", `apishield_audit_write_duration_seconds_count{job="quickstart", format="ecs"} >= 1`},
+	{"headers", "the requests' Host allowed", `apishield_headers_host_decisions_total{job="quickstart", outcome="allow"} >= 1`},
 }
 
 // TestPrometheusScrapesQuickstart builds the quickstart and runs it with

@@ -139,6 +139,16 @@ func (c *Counter) Decision(ctx context.Context, i int, event string) {
 	Event(ctx, event, c.sets[i])
 }
 
+// Count counts one decision with the attribute set at index i, adding no
+// span event: for the allow path of a perimeter middleware, which runs on
+// every request and whose budget an event's context walk would exceed.
+func (c *Counter) Count(i int) {
+	if c == nil {
+		return
+	}
+	c.counts[i].Add(1)
+}
+
 // Histogram is a Float64Histogram recorded with a fixed set.
 type Histogram struct{ h metric.Float64Histogram }
 
