@@ -419,7 +419,11 @@ func (a *Auditor) cleanQuery(raw string) string {
 	if raw == "" {
 		return ""
 	}
-	var b strings.Builder
+	// Built in a buffer on the stack, then copied once into the string
+	// the masks read: a strings.Builder would grow (and allocate) several
+	// times for a short query.
+	var qb [256]byte
+	b := qb[:0]
 	for i, n := 0, 0; raw != "" && n < 64; n++ {
 		var part string
 		part, raw, _ = strings.Cut(raw, "&")
@@ -428,30 +432,32 @@ func (a *Auditor) cleanQuery(raw string) string {
 		}
 		k, v, hasV := strings.Cut(part, "=")
 		if i > 0 {
-			b.WriteByte('&')
+			b = append(b, '&')
 		}
 		i++
-		b.WriteString(k)
+		b = append(b, k...)
 		if !hasV {
 			continue
 		}
-		b.WriteByte('=')
+		b = append(b, '=')
 		if !a.queryVals || a.denied(unescapeName(k)) {
-			b.WriteString(Redacted)
+			b = append(b, Redacted...)
 			continue
 		}
-		b.WriteString(v)
+		b = append(b, v...)
 	}
 	if raw != "" {
-		b.WriteString("&" + truncated)
+		b = append(b, '&')
+		b = append(b, truncated...)
 	}
+	q := string(b)
 	if !a.queryVals {
 		// Every value is already redacted; keys still get the shape
 		// checks (a token sent as a key).
-		kept, cut := bound(b.String(), a.maxValue)
+		kept, cut := bound(q, a.maxValue)
 		return truncateCut(a.maskShapes(escape(kept)), cut, a.maxValue)
 	}
-	return a.clean(b.String(), 0)
+	return a.clean(q, 0)
 }
 
 // unescapeName decodes %XX and + in a query key for deny-list matching, so
