@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net/netip"
 	"strconv"
 	"unicode/utf8"
 )
@@ -136,6 +137,12 @@ func (l *lineEnc) value(v slog.Value) {
 			l.decisions(*x)
 		case []fieldErrorJSON:
 			l.fieldErrors(x)
+		case *nanoTime: // an arena's (attrArena.time)
+			l.buf = x.appendJSON(l.buf)
+		case *netip.Addr: // an arena's (attrArena.ip): valid, no zone, nothing to escape
+			l.buf = append(l.buf, '"')
+			l.buf = x.AppendTo(l.buf)
+			l.buf = append(l.buf, '"')
 		default:
 			l.ok = false // encoding/json's business: leave it to slog
 		}
