@@ -234,7 +234,7 @@ func appendJSONString(buf []byte, s string, asJSON bool) []byte {
 	start := 0
 	for i := 0; i < len(s); {
 		if b := s[i]; b < utf8.RuneSelf {
-			if b >= ' ' && b != '"' && b != '\\' {
+			if jsonSafe[b] {
 				i++
 				continue
 			}
@@ -281,6 +281,15 @@ func appendJSONString(buf []byte, s string, asJSON bool) []byte {
 }
 
 const lowerHex = "0123456789abcdef"
+
+// jsonSafe holds the ASCII bytes a JSON string carries as they are: all
+// but the controls, '"' and '\\'.
+var jsonSafe = func() (t [utf8.RuneSelf]bool) {
+	for b := ' '; b < utf8.RuneSelf; b++ {
+		t[b] = b != '"' && b != '\\'
+	}
+	return t
+}()
 
 // encodeDirect encodes e's line into w.line, sealing it into the chain if
 // there is one, and reports whether it could; when it could not, nothing

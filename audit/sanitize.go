@@ -254,6 +254,14 @@ func highEntropy(w string) bool {
 func escape(s string) string {
 	clean := true
 	for i := 0; i < len(s); {
+		if c := s[i]; c < utf8.RuneSelf { // ASCII: no decoding, same verdict
+			if c < 0x20 || c == 0x7f || c == '\\' {
+				clean = false
+				break
+			}
+			i++
+			continue
+		}
 		r, size := utf8.DecodeRuneInString(s[i:])
 		if r == '\\' || needsEscape(r) || r == utf8.RuneError && size == 1 {
 			clean = false
