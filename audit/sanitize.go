@@ -378,7 +378,15 @@ func (a *Auditor) cleanKnownPair(method, s string, max int) string {
 		return a.clean(s, max)
 	}
 	k := knownKey{method, s, max}
+	// The front cache first: a slot compares as the map would, minus the
+	// hashing of both strings, and the strings are most often the very
+	// same (a decision's constants), which compare without reading them.
+	slot := &a.w.knownFront[knownIndex(k)]
+	if slot.k == k {
+		return slot.v
+	}
 	if v, ok := a.w.known[k]; ok {
+		*slot = knownSlot{k, v}
 		return v
 	}
 	full := s
@@ -393,7 +401,31 @@ func (a *Auditor) cleanKnownPair(method, s string, max int) string {
 		a.w.known = make(map[knownKey]string, 64)
 	}
 	a.w.known[k] = v
+	*slot = knownSlot{k, v}
 	return v
+}
+
+// knownSlot is one entry of cleanKnown's front cache: a value of a known
+// field, cleaned. The cache has a fixed size, so it needs no bound of its
+// own; a slot holds the last value that mapped to it.
+type knownSlot struct {
+	k knownKey
+	v string
+}
+
+// knownSlots is the number of slots in cleanKnown's front cache (a power
+// of two).
+const knownSlots = 256
+
+// knownIndex is k's slot: a hash of its lengths, limit and three bytes
+// of the value, cheaper than hashing whole strings. Values that collide
+// only share a slot; the slot's full key decides a hit.
+func knownIndex(k knownKey) uint {
+	s := k.s // not empty (cleanKnownPair)
+	h := uint64(len(s)) ^ uint64(s[0])<<8 ^ uint64(s[len(s)/2])<<16 ^ uint64(s[len(s)-1])<<24 ^
+		uint64(len(k.method))<<32 ^ uint64(k.max)<<40
+	h *= 0x9e3779b97f4a7c15
+	return uint(h >> (64 - 8)) // knownSlots = 1<<8
 }
 
 // maskSlack is how far past the kept length a value is read for masking:
