@@ -60,11 +60,12 @@ func (l *lineEnc) attrs(as []slog.Attr, top bool) bool {
 // renaming (which only touches top-level keys).
 func (l *lineEnc) attr(a slog.Attr, top bool) bool {
 	v := a.Value
-	if v.Kind() == slog.KindLogValuer {
+	kind := v.Kind()
+	if kind == slog.KindLogValuer {
 		l.ok = false // resolving runs user code: leave it to slog
 		return false
 	}
-	if top && v.Kind() != slog.KindGroup {
+	if top && kind != slog.KindGroup {
 		switch a.Key {
 		case slog.TimeKey:
 			if v.Kind() == slog.KindTime {
@@ -75,10 +76,10 @@ func (l *lineEnc) attr(a slog.Attr, top bool) bool {
 			return false
 		}
 	}
-	if a.Equal(slog.Attr{}) {
+	if a.Key == "" && a.Equal(slog.Attr{}) { // the key first: it is seldom empty
 		return false
 	}
-	if v.Kind() == slog.KindGroup {
+	if kind == slog.KindGroup {
 		as := v.Group()
 		if len(as) > 0 {
 			pos := len(l.buf)
@@ -233,6 +234,13 @@ func appendJSONString(buf []byte, s string, asJSON bool) []byte {
 	buf = append(buf, '"')
 	start := 0
 	for i := 0; i < len(s); {
+		// Eight bytes at a time while none needs a look of its own.
+		for i+8 <= len(s) && safe8(s, i) {
+			i += 8
+		}
+		if i >= len(s) {
+			break
+		}
 		if b := s[i]; b < utf8.RuneSelf {
 			if jsonSafe[b] {
 				i++
@@ -281,6 +289,19 @@ func appendJSONString(buf []byte, s string, asJSON bool) []byte {
 }
 
 const lowerHex = "0123456789abcdef"
+
+// safe8 reports whether s[i:i+8] is all ASCII that a JSON string
+// carries as it is (jsonSafe), testing the eight bytes at once: a byte
+// below 0x20, a '"' or '\\' (which become zero bytes once XORed with
+// them), or one with the high bit set shows in the high bits of the
+// result. The tests are exact (no false answer either way).
+func safe8(s string, i int) bool {
+	const lo, hi = 0x0101010101010101, 0x8080808080808080
+	x := uint64(s[i]) | uint64(s[i+1])<<8 | uint64(s[i+2])<<16 | uint64(s[i+3])<<24 |
+		uint64(s[i+4])<<32 | uint64(s[i+5])<<40 | uint64(s[i+6])<<48 | uint64(s[i+7])<<56
+	q, bs := x^('"'*lo), x^('\\'*lo)
+	return (x|(x-0x20*lo)&^x|(q-lo)&^q|(bs-lo)&^bs)&hi == 0
+}
 
 // jsonSafe holds the ASCII bytes a JSON string carries as they are: all
 // but the controls, '"' and '\\'.
