@@ -370,7 +370,7 @@ func (w *writerState) encodeDirect(level slog.Level, msg, nsName string, top, ns
 		// The same canonical form the slog path seals (canonicalLine
 		// reads NewJSONHandler's keys as slog's own), so the HMAC is the
 		// same; it goes in last, before the three closing braces.
-		canon, _, err := c.p.line(l.buf)
+		canon, err := c.p.sealLine(l.buf)
 		if err == nil {
 			c.mac.Reset()
 			c.mac.Write(canon)
