@@ -458,3 +458,18 @@ func TestCleanKnownFrontCache(t *testing.T) {
 		}
 	}
 }
+
+// TestHasLongWord: the pre-check answers as wordRE does for a run of 32 of
+// any one byte, and no for 31.
+func TestHasLongWord(t *testing.T) {
+	t.Parallel()
+	for c := range 256 {
+		s := strings.Repeat(string([]byte{byte(c)}), 32)
+		if got, want := hasLongWord(s), wordRE.MatchString(s); got != want {
+			t.Errorf("hasLongWord(32 × %q) = %v, want %v", byte(c), got, want)
+		}
+		if hasLongWord(s[1:]) {
+			t.Errorf("hasLongWord(31 × %q) = true", byte(c))
+		}
+	}
+}

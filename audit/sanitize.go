@@ -216,7 +216,7 @@ func hasLongWord(s string) bool {
 	run := 0
 	for i := 0; i < len(s); i++ {
 		c := s[i]
-		if c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || strings.IndexByte("_~+/=-", c) >= 0 {
+		if longWordChars[c] {
 			if run++; run >= 32 {
 				return true
 			}
@@ -226,6 +226,9 @@ func hasLongWord(s string) bool {
 	}
 	return false
 }
+
+// longWordChars is wordRE's character class, as a table.
+var longWordChars = alphabet("_~+/=-", "a-z", "A-Z", "0-9")
 
 // highEntropy reports whether a long word looks like a random key rather
 // than a path segment, hash or ID: it mixes upper case, lower case and
