@@ -2,7 +2,9 @@ package audit
 
 import (
 	"log/slog"
+	"net/netip"
 	"slices"
+	"time"
 )
 
 // attrArena holds one event's attributes on the direct path: the groups'
@@ -18,6 +20,8 @@ type attrArena struct {
 	top, ns  []slog.Attr
 	cat, typ []string
 	ds       []decisionJSON
+	times    [2]nanoTime
+	addr     netip.Addr
 }
 
 // maxArenaAttrs bounds the members an arena keeps between events.
@@ -101,4 +105,43 @@ func (r *attrArena) decisions(key string, ds []decisionJSON) slog.Attr {
 	}
 	r.ds = ds
 	return slog.Any(key, &r.ds)
+}
+
+// time is slog.String(key, t.UTC().Format(time.RFC3339Nano)); the arena's
+// value boxes a pointer to a nanoTime, which the direct encoder appends
+// without building the string (which is 0 for the first time of an event,
+// 1 for the second).
+func (r *attrArena) time(key string, t time.Time, which int) slog.Attr {
+	if r == nil {
+		return slog.String(key, t.UTC().Format(time.RFC3339Nano))
+	}
+	r.times[which] = nanoTime{t.UTC()}
+	return slog.Any(key, &r.times[which])
+}
+
+// ip is slog.String(key, ip.String()) for a valid ip; the arena's value
+// boxes a pointer to the address, which the direct encoder appends without
+// building the string. An address with a zone keeps the string, whose
+// escaping (the zone is free text) slog does its own way.
+func (r *attrArena) ip(key string, ip netip.Addr) slog.Attr {
+	if r == nil || ip.Zone() != "" {
+		return slog.String(key, ip.String())
+	}
+	r.addr = ip
+	return slog.Any(key, &r.addr)
+}
+
+// nanoTime is a time that encodes as the JSON string
+// time.Time.Format(time.RFC3339Nano) would be, whatever its year (unlike
+// time.Time's own MarshalJSON, which refuses years past 9999).
+type nanoTime struct{ t time.Time }
+
+// MarshalJSON is for the slog path, when a line cannot be encoded directly.
+func (n *nanoTime) MarshalJSON() ([]byte, error) { return n.appendJSON(nil), nil }
+
+// appendJSON appends n quoted: RFC 3339 holds nothing JSON escapes.
+func (n *nanoTime) appendJSON(b []byte) []byte {
+	b = append(b, '"')
+	b = n.t.AppendFormat(b, time.RFC3339Nano)
+	return append(b, '"')
 }

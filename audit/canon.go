@@ -37,7 +37,19 @@ func canonicalLine(b []byte) ([]byte, chainFields, error) {
 }
 
 func (p *canonParser) line(b []byte) ([]byte, chainFields, error) {
-	*p = canonParser{s: b, scratch: p.scratch[:0], members: p.members[:0], elems: p.elems[:0]}
+	return p.parse(b, false)
+}
+
+// sealLine is line for the writer sealing a line it encoded: it needs the
+// canonical form only, so the chain fields are checked but not copied out
+// into strings.
+func (p *canonParser) sealLine(b []byte) ([]byte, error) {
+	canon, _, err := p.parse(b, true)
+	return canon, err
+}
+
+func (p *canonParser) parse(b []byte, sealing bool) ([]byte, chainFields, error) {
+	*p = canonParser{s: b, scratch: p.scratch[:0], members: p.members[:0], elems: p.elems[:0], sealing: sealing}
 	p.ws()
 	if p.i >= len(p.s) || p.s[p.i] != '{' {
 		return nil, p.cf, errSyntax
@@ -52,7 +64,7 @@ func (p *canonParser) line(b []byte) ([]byte, chainFields, error) {
 	if !p.chain {
 		return nil, p.cf, errors.New("no chain fields")
 	}
-	if p.cf.id == "" || !p.hasSeq || !p.hasPrev {
+	if !p.hasID || !p.hasSeq || !p.hasPrev {
 		return nil, p.cf, errors.New("malformed chain fields")
 	}
 	return p.scratch[v.q0:v.q1], p.cf, nil
@@ -77,6 +89,8 @@ type canonParser struct {
 	cf              chainFields
 	chain           bool
 	hasSeq, hasPrev bool
+	hasID           bool // a chain ID that is not empty
+	sealing         bool // sealLine: cf is left empty
 	ocsf            bool // the line has a top-level class_uid
 	metaLevel       bool // and metadata.log_level
 }
@@ -239,9 +253,15 @@ func (p *canonParser) object(depth int, ctx canonCtx) (span, error) {
 			if ctx == ctxChain {
 				switch string(key) {
 				case "id":
-					p.cf.id = string(p.scratch[v.d0:v.d1])
+					p.hasID = v.d1 > v.d0
+					if !p.sealing {
+						p.cf.id = string(p.scratch[v.d0:v.d1])
+					}
 				case "prev_hash":
-					p.cf.prev, p.hasPrev = string(p.scratch[v.d0:v.d1]), v.isStr
+					p.hasPrev = v.isStr
+					if !p.sealing {
+						p.cf.prev = string(p.scratch[v.d0:v.d1])
+					}
 				case "seq":
 					n, err := strconv.ParseUint(string(p.s[start:p.i]), 10, 64)
 					if err != nil {
@@ -249,7 +269,9 @@ func (p *canonParser) object(depth int, ctx canonCtx) (span, error) {
 					}
 					p.cf.seq, p.hasSeq = n, true
 				case "hmac":
-					p.cf.hmac = string(p.scratch[v.d0:v.d1])
+					if !p.sealing {
+						p.cf.hmac = string(p.scratch[v.d0:v.d1])
+					}
 					drop = true // the HMAC does not cover itself
 				}
 			}
@@ -260,7 +282,7 @@ func (p *canonParser) object(depth int, ctx canonCtx) (span, error) {
 				case "level", "log.level":
 					if v.isStr {
 						m.k0, m.k1 = p.key("log.level")
-						lower := bytes.ToLower(p.scratch[v.d0:v.d1])
+						lower := lowerLevel(p.scratch[v.d0:v.d1])
 						q0 := len(p.scratch)
 						p.scratch = appendQuoted(p.scratch, lower)
 						m.v = span{q0: q0, q1: len(p.scratch)}
@@ -470,6 +492,22 @@ func (p *canonParser) number() bool {
 
 // appendQuoted appends s as a JSON string: quotes, backslashes and control
 // characters escaped, everything else as is.
+// lowerLevel is bytes.ToLower for a level name, which is short ASCII in
+// place: lowered where it is, without the copy bytes.ToLower makes.
+func lowerLevel(b []byte) []byte {
+	for _, c := range b {
+		if c >= utf8.RuneSelf {
+			return bytes.ToLower(b)
+		}
+	}
+	for i, c := range b {
+		if 'A' <= c && c <= 'Z' {
+			b[i] = c + ('a' - 'A')
+		}
+	}
+	return b
+}
+
 func appendQuoted(dst []byte, s []byte) []byte {
 	dst = append(dst, '"')
 	for i := 0; i < len(s); i++ {

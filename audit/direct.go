@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net/netip"
 	"strconv"
 	"unicode/utf8"
 )
@@ -59,11 +60,12 @@ func (l *lineEnc) attrs(as []slog.Attr, top bool) bool {
 // renaming (which only touches top-level keys).
 func (l *lineEnc) attr(a slog.Attr, top bool) bool {
 	v := a.Value
-	if v.Kind() == slog.KindLogValuer {
+	kind := v.Kind()
+	if kind == slog.KindLogValuer {
 		l.ok = false // resolving runs user code: leave it to slog
 		return false
 	}
-	if top && v.Kind() != slog.KindGroup {
+	if top && kind != slog.KindGroup {
 		switch a.Key {
 		case slog.TimeKey:
 			if v.Kind() == slog.KindTime {
@@ -74,10 +76,10 @@ func (l *lineEnc) attr(a slog.Attr, top bool) bool {
 			return false
 		}
 	}
-	if a.Equal(slog.Attr{}) {
+	if a.Key == "" && a.Equal(slog.Attr{}) { // the key first: it is seldom empty
 		return false
 	}
-	if v.Kind() == slog.KindGroup {
+	if kind == slog.KindGroup {
 		as := v.Group()
 		if len(as) > 0 {
 			pos := len(l.buf)
@@ -136,6 +138,12 @@ func (l *lineEnc) value(v slog.Value) {
 			l.decisions(*x)
 		case []fieldErrorJSON:
 			l.fieldErrors(x)
+		case *nanoTime: // an arena's (attrArena.time)
+			l.buf = x.appendJSON(l.buf)
+		case *netip.Addr: // an arena's (attrArena.ip): valid, no zone, nothing to escape
+			l.buf = append(l.buf, '"')
+			l.buf = x.AppendTo(l.buf)
+			l.buf = append(l.buf, '"')
 		default:
 			l.ok = false // encoding/json's business: leave it to slog
 		}
@@ -226,8 +234,15 @@ func appendJSONString(buf []byte, s string, asJSON bool) []byte {
 	buf = append(buf, '"')
 	start := 0
 	for i := 0; i < len(s); {
+		// Eight bytes at a time while none needs a look of its own.
+		for i+8 <= len(s) && safe8(s, i) {
+			i += 8
+		}
+		if i >= len(s) {
+			break
+		}
 		if b := s[i]; b < utf8.RuneSelf {
-			if b >= ' ' && b != '"' && b != '\\' {
+			if jsonSafe[b] {
 				i++
 				continue
 			}
@@ -274,6 +289,28 @@ func appendJSONString(buf []byte, s string, asJSON bool) []byte {
 }
 
 const lowerHex = "0123456789abcdef"
+
+// safe8 reports whether s[i:i+8] is all ASCII that a JSON string
+// carries as it is (jsonSafe), testing the eight bytes at once: a byte
+// below 0x20, a '"' or '\\' (which become zero bytes once XORed with
+// them), or one with the high bit set shows in the high bits of the
+// result. The tests are exact (no false answer either way).
+func safe8(s string, i int) bool {
+	const lo, hi = 0x0101010101010101, 0x8080808080808080
+	x := uint64(s[i]) | uint64(s[i+1])<<8 | uint64(s[i+2])<<16 | uint64(s[i+3])<<24 |
+		uint64(s[i+4])<<32 | uint64(s[i+5])<<40 | uint64(s[i+6])<<48 | uint64(s[i+7])<<56
+	q, bs := x^('"'*lo), x^('\\'*lo)
+	return (x|(x-0x20*lo)&^x|(q-lo)&^q|(bs-lo)&^bs)&hi == 0
+}
+
+// jsonSafe holds the ASCII bytes a JSON string carries as they are: all
+// but the controls, '"' and '\\'.
+var jsonSafe = func() (t [utf8.RuneSelf]bool) {
+	for b := ' '; b < utf8.RuneSelf; b++ {
+		t[b] = b != '"' && b != '\\'
+	}
+	return t
+}()
 
 // encodeDirect encodes e's line into w.line, sealing it into the chain if
 // there is one, and reports whether it could; when it could not, nothing
@@ -333,7 +370,7 @@ func (w *writerState) encodeDirect(level slog.Level, msg, nsName string, top, ns
 		// The same canonical form the slog path seals (canonicalLine
 		// reads NewJSONHandler's keys as slog's own), so the HMAC is the
 		// same; it goes in last, before the three closing braces.
-		canon, _, err := c.p.line(l.buf)
+		canon, err := c.p.sealLine(l.buf)
 		if err == nil {
 			c.mac.Reset()
 			c.mac.Write(canon)

@@ -12,6 +12,7 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 )
 
 // twin returns an auditor for cfg writing to a plain NewJSONHandler, which
@@ -353,4 +354,29 @@ func schemaName(s Schema) string {
 		return "ocsf"
 	}
 	return "ecs"
+}
+
+// TestSafe8: the eight-byte test agrees with jsonSafe for every byte at
+// every position among safe ones, and for pairs of bytes next to each
+// other (where a borrow could carry from one into the next).
+func TestSafe8(t *testing.T) {
+	t.Parallel()
+	safe := func(b byte) bool { return b < utf8.RuneSelf && jsonSafe[b] }
+	for pos := range 8 {
+		for b := range 256 {
+			w := []byte("abcdefgh")
+			w[pos] = byte(b)
+			if got := safe8(string(w), 0); got != safe(byte(b)) {
+				t.Errorf("safe8(%q) = %v, want %v", w, got, !got)
+			}
+		}
+	}
+	for b1 := range 256 {
+		for b2 := range 256 {
+			w := []byte{' ', ' ', ' ', byte(b1), byte(b2), '~', '~', '~'}
+			if got, want := safe8(string(w), 0), safe(byte(b1)) && safe(byte(b2)); got != want {
+				t.Fatalf("safe8(%q) = %v, want %v", w, got, want)
+			}
+		}
+	}
 }

@@ -35,7 +35,7 @@ type fieldErrorJSON struct {
 func (a *Auditor) ecsAttrs(e *entry, ar *attrArena) (top, ns []slog.Attr) {
 	top, ns = ar.lists()
 	top = append(top,
-		slog.String("@timestamp", e.end.UTC().Format(time.RFC3339Nano)),
+		ar.time("@timestamp", e.end, 0),
 		ar.group("ecs", slog.String("version", ECSVersion)))
 
 	category, typ := ar.classes()
@@ -55,7 +55,7 @@ func (a *Auditor) ecsAttrs(e *entry, ar *attrArena) (top, ns []slog.Attr) {
 	}
 	if !e.app && e.action != ActionBruteForceSuspected {
 		ev = append(ev,
-			slog.String("start", e.start.UTC().Format(time.RFC3339Nano)),
+			ar.time("start", e.start, 1),
 			slog.Int64("duration", int64(e.end.Sub(e.start))))
 	}
 	top = append(top, ar.group("event", ev...))
@@ -87,7 +87,7 @@ func (a *Auditor) ecsAttrs(e *entry, ar *attrArena) (top, ns []slog.Attr) {
 		top = append(top, ar.group("http", ar.group("request", slog.String("id", e.id))))
 	}
 	if e.clientIP.IsValid() {
-		top = append(top, ar.group("source", slog.String("ip", e.clientIP.String())))
+		top = append(top, ar.group("source", ar.ip("ip", e.clientIP)))
 	}
 	if e.userAgent != "" {
 		top = append(top, ar.group("user_agent", slog.String("original", a.clean(e.userAgent, DefaultMaxUserAgent))))

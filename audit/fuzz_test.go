@@ -109,3 +109,25 @@ func FuzzCanonical(f *testing.F) {
 		}
 	})
 }
+
+// FuzzSealLine: the writer's sealing parse gives the canonical form and
+// the verdict of the full one (Verify's), whatever the chain fields and
+// the level hold: an empty or missing ID, a prev_hash that is not a
+// string, a level in any case or script.
+func FuzzSealLine(f *testing.F) {
+	for _, s := range [][3]string{
+		{`"x"`, `""`, `"INFO"`}, {`""`, `""`, `"info"`}, {`"x"`, `1`, `"Warn+2"`}, {`"\u0058"`, `"ab"`, `"İNFO"`},
+		{`"x"`, `"ab"`, `5`}, {`null`, `""`, `"ÉRROR"`},
+	} {
+		f.Add(s[0], s[1], s[2])
+	}
+	var p canonParser // reused, as the writer's is
+	f.Fuzz(func(t *testing.T, id, prev, level string) {
+		line := `{"level":` + level + `,"apishield":{"chain":{"id":` + id + `,"seq":1,"prev_hash":` + prev + `}}}`
+		want, _, werr := canonicalLine([]byte(line))
+		got, err := p.sealLine([]byte(line))
+		if (err == nil) != (werr == nil) || string(got) != string(want) {
+			t.Fatalf("sealLine(%s) = %s, %v; line gives %s, %v", line, got, err, want, werr)
+		}
+	})
+}

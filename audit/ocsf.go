@@ -244,16 +244,16 @@ func (a *Auditor) ocsfAPI(e *entry, top, ns []slog.Attr, ar *attrArena) ([]slog.
 		// api.response.code, the body's size ours.
 		ns = append(ns, slog.Int64("bytes_out", e.bytesOut))
 	}
-	top = append(top, ar.group("src_endpoint", a.srcEndpoint(e)))
+	top = append(top, ar.group("src_endpoint", a.srcEndpoint(e, ar)))
 	return append(top, a.actor(e, ar)), ns
 }
 
 // srcEndpoint is the client's address; an event whose address nobody
 // resolved (an application event inside a request that neither ratelimit
 // nor ipfilter saw) names it unknown, since the class requires one.
-func (a *Auditor) srcEndpoint(e *entry) slog.Attr {
+func (a *Auditor) srcEndpoint(e *entry, ar *attrArena) slog.Attr {
 	if e.clientIP.IsValid() {
-		return slog.String("ip", e.clientIP.String())
+		return ar.ip("ip", e.clientIP)
 	}
 	return slog.String("name", "unknown")
 }

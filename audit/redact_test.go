@@ -407,3 +407,69 @@ func TestCleanKnown(t *testing.T) {
 		t.Errorf("memo holds %d values, limit %d", n, maxKnown)
 	}
 }
+
+// TestCleanKnownFrontCache: values that share a slot of the memo's front
+// cache (same length, limit and sampled bytes) never get each other's
+// cleaned form, whichever came first: a key in one and a harmless word in
+// the other, the same value at two limits, a pair and its joined form.
+func TestCleanKnownFrontCache(t *testing.T) {
+	t.Parallel()
+	a, _, _ := newTest(t, Config{SecretPrefixes: []string{"ak_live_"}})
+	a.wmu.Lock()
+	defer a.wmu.Unlock()
+	key := testAPIKey
+	word := []byte(key)
+	for i := 1; i < len(word)-1; i++ {
+		if i != len(word)/2 {
+			word[i] = 'x'
+		}
+	}
+	harmless := string(word)
+	if knownIndex(knownKey{"", key, 64}) != knownIndex(knownKey{"", harmless, 64}) {
+		t.Fatal("the test's values do not share a slot")
+	}
+	if a.clean(key, 64) == a.clean(harmless, 64) {
+		t.Fatalf("clean gives both %q", a.clean(key, 64))
+	}
+	type call struct {
+		method, s string
+		max       int
+		want      string
+	}
+	calls := []call{
+		{"", key, 64, a.clean(key, 64)},
+		{"", harmless, 64, a.clean(harmless, 64)},
+		{"", key, 64, a.clean(key, 64)},
+		{"", key, 16, a.clean(key, 16)},
+		{"", key, 64, a.clean(key, 64)},
+		{"GET", "/v1/" + key, 512, a.clean("GET /v1/"+key, 512)},
+		{"", "GET /v1/" + key, 512, a.clean("GET /v1/"+key, 512)},
+		{"GET", "/v1/" + harmless, 512, a.clean("GET /v1/"+harmless, 512)},
+	}
+	for round := range 3 {
+		for _, c := range calls {
+			if got := a.cleanKnownPair(c.method, c.s, c.max); got != c.want {
+				t.Errorf("round %d: cleanKnownPair(%q, %q, %d) = %q, want %q", round, c.method, c.s, c.max, got, c.want)
+			}
+		}
+		clear(a.w.known) // the front cache alone, then both
+		if round == 1 {
+			a.w.knownFront = [knownSlots]knownSlot{}
+		}
+	}
+}
+
+// TestHasLongWord: the pre-check answers as wordRE does for a run of 32 of
+// any one byte, and no for 31.
+func TestHasLongWord(t *testing.T) {
+	t.Parallel()
+	for c := range 256 {
+		s := strings.Repeat(string([]byte{byte(c)}), 32)
+		if got, want := hasLongWord(s), wordRE.MatchString(s); got != want {
+			t.Errorf("hasLongWord(32 × %q) = %v, want %v", byte(c), got, want)
+		}
+		if hasLongWord(s[1:]) {
+			t.Errorf("hasLongWord(31 × %q) = true", byte(c))
+		}
+	}
+}

@@ -216,7 +216,7 @@ func hasLongWord(s string) bool {
 	run := 0
 	for i := 0; i < len(s); i++ {
 		c := s[i]
-		if c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || strings.IndexByte("_~+/=-", c) >= 0 {
+		if longWordChars[c] {
 			if run++; run >= 32 {
 				return true
 			}
@@ -226,6 +226,9 @@ func hasLongWord(s string) bool {
 	}
 	return false
 }
+
+// longWordChars is wordRE's character class, as a table.
+var longWordChars = alphabet("_~+/=-", "a-z", "A-Z", "0-9")
 
 // highEntropy reports whether a long word looks like a random key rather
 // than a path segment, hash or ID: it mixes upper case, lower case and
@@ -254,6 +257,14 @@ func highEntropy(w string) bool {
 func escape(s string) string {
 	clean := true
 	for i := 0; i < len(s); {
+		if c := s[i]; c < utf8.RuneSelf { // ASCII: no decoding, same verdict
+			if c < 0x20 || c == 0x7f || c == '\\' {
+				clean = false
+				break
+			}
+			i++
+			continue
+		}
 		r, size := utf8.DecodeRuneInString(s[i:])
 		if r == '\\' || needsEscape(r) || r == utf8.RuneError && size == 1 {
 			clean = false
@@ -370,7 +381,15 @@ func (a *Auditor) cleanKnownPair(method, s string, max int) string {
 		return a.clean(s, max)
 	}
 	k := knownKey{method, s, max}
+	// The front cache first: a slot compares as the map would, minus the
+	// hashing of both strings, and the strings are most often the very
+	// same (a decision's constants), which compare without reading them.
+	slot := &a.w.knownFront[knownIndex(k)]
+	if slot.k == k {
+		return slot.v
+	}
 	if v, ok := a.w.known[k]; ok {
+		*slot = knownSlot{k, v}
 		return v
 	}
 	full := s
@@ -385,7 +404,31 @@ func (a *Auditor) cleanKnownPair(method, s string, max int) string {
 		a.w.known = make(map[knownKey]string, 64)
 	}
 	a.w.known[k] = v
+	*slot = knownSlot{k, v}
 	return v
+}
+
+// knownSlot is one entry of cleanKnown's front cache: a value of a known
+// field, cleaned. The cache has a fixed size, so it needs no bound of its
+// own; a slot holds the last value that mapped to it.
+type knownSlot struct {
+	k knownKey
+	v string
+}
+
+// knownSlots is the number of slots in cleanKnown's front cache (a power
+// of two).
+const knownSlots = 256
+
+// knownIndex is k's slot: a hash of its lengths, limit and three bytes
+// of the value, cheaper than hashing whole strings. Values that collide
+// only share a slot; the slot's full key decides a hit.
+func knownIndex(k knownKey) uint {
+	s := k.s // not empty (cleanKnownPair)
+	h := uint64(len(s)) ^ uint64(s[0])<<8 ^ uint64(s[len(s)/2])<<16 ^ uint64(s[len(s)-1])<<24 ^
+		uint64(len(k.method))<<32 ^ uint64(k.max)<<40
+	h *= 0x9e3779b97f4a7c15
+	return uint(h >> (64 - 8)) // knownSlots = 1<<8
 }
 
 // maskSlack is how far past the kept length a value is read for masking:
@@ -419,7 +462,11 @@ func (a *Auditor) cleanQuery(raw string) string {
 	if raw == "" {
 		return ""
 	}
-	var b strings.Builder
+	// Built in a buffer on the stack, then copied once into the string
+	// the masks read: a strings.Builder would grow (and allocate) several
+	// times for a short query.
+	var qb [256]byte
+	b := qb[:0]
 	for i, n := 0, 0; raw != "" && n < 64; n++ {
 		var part string
 		part, raw, _ = strings.Cut(raw, "&")
@@ -428,30 +475,32 @@ func (a *Auditor) cleanQuery(raw string) string {
 		}
 		k, v, hasV := strings.Cut(part, "=")
 		if i > 0 {
-			b.WriteByte('&')
+			b = append(b, '&')
 		}
 		i++
-		b.WriteString(k)
+		b = append(b, k...)
 		if !hasV {
 			continue
 		}
-		b.WriteByte('=')
+		b = append(b, '=')
 		if !a.queryVals || a.denied(unescapeName(k)) {
-			b.WriteString(Redacted)
+			b = append(b, Redacted...)
 			continue
 		}
-		b.WriteString(v)
+		b = append(b, v...)
 	}
 	if raw != "" {
-		b.WriteString("&" + truncated)
+		b = append(b, '&')
+		b = append(b, truncated...)
 	}
+	q := string(b)
 	if !a.queryVals {
 		// Every value is already redacted; keys still get the shape
 		// checks (a token sent as a key).
-		kept, cut := bound(b.String(), a.maxValue)
+		kept, cut := bound(q, a.maxValue)
 		return truncateCut(a.maskShapes(escape(kept)), cut, a.maxValue)
 	}
-	return a.clean(b.String(), 0)
+	return a.clean(q, 0)
 }
 
 // unescapeName decodes %XX and + in a query key for deny-list matching, so

@@ -141,7 +141,9 @@ func maskKnownTokens(s string) string {
 	var b []byte // the masked copy, once something matched
 	last := 0    // s[:last] is in b
 	for i := 0; i < len(s); i++ {
-		if tokensByStart[s[i]] == nil || !atBoundary(s, i) {
+		// The prefix first: most letters start none, and atBoundary costs
+		// more inside a word.
+		if !hasTokenPrefix(s, i) || !atBoundary(s, i) {
 			continue
 		}
 		end := matchToken(s, i, &runs)
@@ -160,6 +162,16 @@ func maskKnownTokens(s string) string {
 		return s
 	}
 	return string(append(b, s[last:]...))
+}
+
+// hasTokenPrefix reports whether a known token's prefix starts at s[i].
+func hasTokenPrefix(s string, i int) bool {
+	for _, t := range tokensByStart[s[i]] {
+		if strings.HasPrefix(s[i:], t.prefix) {
+			return true
+		}
+	}
+	return false
 }
 
 // matchToken returns the end of the known token starting at s[i], or -1.

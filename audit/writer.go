@@ -20,9 +20,11 @@ type writerState struct {
 	alerts  []*entry
 	hdr     http.Header         // reused for the client-IP resolver
 	known   map[knownKey]string // see cleanKnown
-	direct  []*jsonHandler      // the sinks, when the direct encoder can serve them all (direct.go)
-	line    []byte              // the direct encoder's line, reused
-	ar      attrArena           // the direct path's attributes (arena.go)
+	// knownFront is cleanKnown's front cache.
+	knownFront [knownSlots]knownSlot
+	direct     []*jsonHandler // the sinks, when the direct encoder can serve them all (direct.go)
+	line       []byte         // the direct encoder's line, reused
+	ar         attrArena      // the direct path's attributes (arena.go)
 
 	// tee, in tests only, sees each entry before it is encoded.
 	tee func(*entry)
