@@ -112,9 +112,9 @@
 // application installs an SDK. apishield.headers.host_decisions counts
 // requests by outcome, allow or deny (a malformed Host included). Each
 // refusal also adds the event apishield.headers.decision, with its
-// outcome, to the request context's span when it is recording; an allowed request is only counted, so the
-// allow path stays one atomic add.
-// Hosts.Check and Hosts.Allowed count nothing. Attributes never hold the
+// outcome, to the request context's span when it is recording; an
+// allowed request is only counted, so the allow path stays one atomic
+// add. Hosts.Check and Hosts.Allowed count nothing. Attributes never hold the
 // Host. The security headers Middleware decides nothing and counts
 // nothing.
 //

@@ -97,9 +97,9 @@
 // requests by outcome: allow (a request without an address to check,
 // let through because no allow-list applies, included) or deny. Each
 // refusal also adds the event apishield.ipfilter.decision, with its
-// outcome, to the request context's span when it is recording; an allowed request is only counted, so the
-// allow path stays one atomic add. Check and
-// CheckAddr count nothing. Attributes never hold an address, a rule or a
+// outcome, to the request context's span when it is recording; an
+// allowed request is only counted, so the allow path stays one atomic
+// add. Check and CheckAddr count nothing. Attributes never hold an address, a rule or a
 // route.
 //
 // # Security

@@ -143,7 +143,8 @@
 // allowed by the Guard and is not counted again. Check and Bound count
 // nothing. Each refusal also adds the event apishield.limits.decision,
 // with its attributes, to the request context's span when it is
-// recording. Attributes never hold a path, header or route.
+// recording; an allowed request is only counted, so the allow path stays
+// one atomic add. Attributes never hold a path, header or route.
 //
 // # Security
 //
