@@ -159,6 +159,12 @@ type Config struct {
 	// failures. The zero value enables it with its defaults.
 	BruteForce BruteForce
 
+	// Repeats configures the summary of repeated refusals without a
+	// credential or over a rate limit, so that a flood of them costs a
+	// counter per request instead of an event. The zero value enables it
+	// with its defaults.
+	Repeats Repeats
+
 	// ExpvarName, if set, publishes Stats under this name through expvar
 	// (GET /debug/vars when expvar's handler is served). expvar names are
 	// process-global and cannot be unpublished: a name in use is a config
@@ -200,6 +206,7 @@ type Auditor struct {
 
 	stats   counters
 	metrics auditMetrics
+	repeats repeats
 }
 
 // New returns an auditor for cfg and starts its background writer; call
@@ -226,6 +233,10 @@ func New(cfg Config) (*Auditor, error) {
 		return bad("ChainKey has %d bytes, want at least 32", len(cfg.ChainKey))
 	}
 	bf, err := cfg.BruteForce.withDefaults()
+	if err != nil {
+		return bad("%v", err)
+	}
+	rp, err := cfg.Repeats.withDefaults()
 	if err != nil {
 		return bad("%v", err)
 	}
@@ -283,6 +294,7 @@ func New(cfg Config) (*Auditor, error) {
 	}
 	a.queue = make(chan *entry, size)
 	a.w.init(a, cfg.ChainKey, bf, cfg.Handlers)
+	a.repeats.init(rp)
 	a.metrics = newAuditMetrics(cfg.MeterProvider, a)
 	if cfg.ChainKey != nil {
 		var id [8]byte
@@ -390,6 +402,11 @@ func (a *Auditor) run() {
 				drained = true
 			}
 		}
+		// The summaries of repeated refusals whose window ended; when
+		// stopping, all of them, after every request counted into them.
+		a.wmu.Lock()
+		a.writeRepeats(time.Now(), stopping)
+		a.wmu.Unlock()
 		if stopping {
 			return
 		}

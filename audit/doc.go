@@ -132,6 +132,17 @@
 // slog.Logger discards their errors. [Auditor.Close] flushes the queue on
 // shutdown; events after Close are written synchronously.
 //
+// # Repeated refusals
+//
+// A flood of requests without any credential, or over a rate limit, from
+// one client on one route, tells nothing new after its first request, yet
+// would cost an event each: the first gets its event, and those that
+// repeat it within a second are counted into one summary event written
+// when the second ends (apishield.repeated.count in ECS, count in OCSF).
+// Stats, metrics and the brute-force monitor still count every request;
+// refusals of a bad credential are never summarised. [Repeats] configures
+// it.
+//
 // # Tamper evidence
 //
 // With Config.ChainKey every event carries apishield.chain: a random chain

@@ -77,12 +77,14 @@ func (a *Auditor) ecsAttrs(e *entry, ar *attrArena) (top, ns []slog.Attr) {
 			ar.group("response",
 				slog.Int("status_code", e.status),
 				ar.group("body", slog.Int64("bytes", e.bytesOut)))))
-		var ub [2]slog.Attr
-		u := append(ub[:0], slog.String("path", a.clean(e.path, DefaultMaxPath)))
-		if q := a.cleanQuery(e.rawQuery); q != "" {
-			u = append(u, slog.String("query", q))
+		if e.path != "" { // a summary of repeats has no one path
+			var ub [2]slog.Attr
+			u := append(ub[:0], slog.String("path", a.clean(e.path, DefaultMaxPath)))
+			if q := a.cleanQuery(e.rawQuery); q != "" {
+				u = append(u, slog.String("query", q))
+			}
+			top = append(top, ar.group("url", u...))
 		}
-		top = append(top, ar.group("url", u...))
 	} else if e.id != "" {
 		top = append(top, ar.group("http", ar.group("request", slog.String("id", e.id))))
 	}
@@ -244,6 +246,9 @@ func (a *Auditor) nsAttrs(e *entry, ns []slog.Attr, ar *attrArena) []slog.Attr {
 			n := 0
 			ns = append(ns, slog.GroupAttrs("fields", a.cleanAttrs(e.event.Attrs, 0, &n)...))
 		}
+	}
+	if e.repeats > 0 {
+		ns = append(ns, ar.group("repeated", slog.Int("count", e.repeats)))
 	}
 	if e.action == ActionBruteForceSuspected {
 		ns = append(ns, ar.group("brute_force",

@@ -80,6 +80,22 @@ func eventKinds() []eventKind {
 				deny(w, rec, "ratelimit", "rate_limited", 429)
 			})
 		}},
+		{name: "repeated refusals without a credential, summarised", lines: 2, run: func(t *testing.T, a *Auditor) {
+			for _, id := range []string{"1", "2", "3"} {
+				serveRec(a, get("/v1/items/"+id), func(w http.ResponseWriter, r *http.Request, rec *record.Record) {
+					rec.AddRouteDecision("GET /v1/items/{id}", record.Decision{Package: "auth", Outcome: record.Deny, Reason: "unauthenticated", Rule: "none:no_credentials"})
+					rec.SetProblem(record.Problem{Status: 401, Reason: "unauthenticated"})
+					w.WriteHeader(401)
+				})
+			}
+		}},
+		{name: "repeated rate limiting on no route, summarised", lines: 2, run: func(t *testing.T, a *Auditor) {
+			for range 3 {
+				serveRec(a, get("/nowhere"), func(w http.ResponseWriter, r *http.Request, rec *record.Record) {
+					deny(w, rec, "ratelimit", "rate_limited", 429)
+				})
+			}
+		}},
 		{name: "validation failure", lines: 1, run: func(t *testing.T, a *Auditor) {
 			serveRec(a, httptest.NewRequest("POST", "/v1/items", strings.NewReader(`{"price":-1}`)), func(w http.ResponseWriter, r *http.Request, rec *record.Record) {
 				rec.SetPrincipal(testPrincipal)

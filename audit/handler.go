@@ -48,6 +48,7 @@ type entry struct {
 	// set by the monitor for its own events
 	count      int
 	window     time.Duration
+	repeats    int    // a summary of this many repeated refusals (repeat.go)
 	findingUID string // an OCSF alert's finding_info.uid, made once per alert
 
 	// snap is the record, read under one lock: principal, decisions,
@@ -173,6 +174,15 @@ func (a *Auditor) finish(r *http.Request, rec *record.Record, cb *countingBody, 
 	}
 	classify(e)
 	a.stats.count(e)
+	if !a.repeats.cfg.Disabled && !e.clientIP.IsValid() && summarisable(e) {
+		// Repeats are told apart by client IP, which the writer would
+		// resolve: a refusal that may be a repeat has it resolved here.
+		e.clientIP = a.resolver.Resolve(r.RemoteAddr, r.Header)
+	}
+	if a.repeats.count(e) {
+		putEntry(e)
+		return
+	}
 	_ = a.enqueue(context.Background(), e) // never done: the event waits in blocking mode
 }
 

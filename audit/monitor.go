@@ -73,8 +73,9 @@ func (m *monitor) observe(e *entry, alerts []*entry, c *counters) []*entry {
 		return alerts
 	}
 	t := e.end
+	weight := max(1, e.repeats) // a summary stands for its repeats
 	if e.clientIP.IsValid() {
-		if n, since, ok := m.hit("ip:"+e.clientIP.String(), t, c); ok {
+		if n, since, ok := m.hit("ip:"+e.clientIP.String(), t, weight, c); ok {
 			al := m.alert(e, n, since, t)
 			al.clientIP = e.clientIP
 			alerts = append(alerts, al)
@@ -86,7 +87,7 @@ func (m *monitor) observe(e *entry, alerts []*entry, c *counters) []*entry {
 		user = e.event.User
 	}
 	if user != "" {
-		if n, since, ok := m.hit("user:"+user, t, c); ok {
+		if n, since, ok := m.hit("user:"+user, t, weight, c); ok {
 			al := m.alert(e, n, since, t)
 			al.snap.Principal.Subject = user
 			alerts = append(alerts, al)
@@ -96,9 +97,10 @@ func (m *monitor) observe(e *entry, alerts []*entry, c *counters) []*entry {
 	return alerts
 }
 
-// hit counts one failure for key and reports whether it reached the
-// threshold just now, with the count and the start of the key's window.
-func (m *monitor) hit(key string, t time.Time, c *counters) (int, time.Time, bool) {
+// hit counts n failures for key and reports whether they made it reach
+// the threshold just now, with the count and the start of the key's
+// window.
+func (m *monitor) hit(key string, t time.Time, n int, c *counters) (int, time.Time, bool) {
 	w := m.windows[key]
 	if w != nil && t.Sub(w.start) >= m.cfg.Window {
 		w.start, w.failures = t, 0
@@ -114,8 +116,9 @@ func (m *monitor) hit(key string, t time.Time, c *counters) (int, time.Time, boo
 		w = &window{start: t}
 		m.windows[key] = w
 	}
-	w.failures++
-	return w.failures, w.start, w.failures == m.cfg.Threshold
+	before := w.failures
+	w.failures += n
+	return w.failures, w.start, before < m.cfg.Threshold && w.failures >= m.cfg.Threshold
 }
 
 // sweep forgets expired windows.

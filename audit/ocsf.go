@@ -222,6 +222,9 @@ func (a *Auditor) ocsfAPI(e *entry, top, ns []slog.Attr, ar *attrArena) ([]slog.
 			slog.Int64("end_time", e.end.UnixMilli()),
 			slog.Int64("duration", ms(e.end.Sub(e.start))))
 		api = append(api, ar.group("response", slog.Int("code", e.status)))
+		if e.repeats > 0 {
+			top = append(top, slog.Int("count", e.repeats))
+		}
 	}
 	top = append(top, ar.group("api", api...))
 	if !e.app {
@@ -232,7 +235,9 @@ func (a *Auditor) ocsfAPI(e *entry, top, ns []slog.Attr, ar *attrArena) ([]slog.
 		} else {
 			ns = append(ns, slog.String("http_method", a.cleanKnown(e.method, 32)))
 		}
-		req = append(req, urlAttr(a, e, ar))
+		if e.path != "" { // a summary of repeats has no one path
+			req = append(req, urlAttr(a, e, ar))
+		}
 		if e.userAgent != "" {
 			req = append(req, slog.String("user_agent", a.clean(e.userAgent, DefaultMaxUserAgent)))
 		}

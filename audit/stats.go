@@ -24,6 +24,10 @@ type Stats struct {
 	ValidationFailures  uint64 // input_validation_fail events
 	BruteForceSuspected uint64 // authn_brute_force_suspected events emitted
 
+	// Repeated counts requests summarised in a summary of repeated
+	// refusals (see Repeats) instead of getting their own event.
+	Repeated uint64
+
 	Emitted    uint64 // events handed to the handlers
 	Dropped    uint64 // events dropped because the queue was full (async mode)
 	SinkErrors uint64 // handler errors, one per failing handler per event
@@ -117,8 +121,8 @@ func (a *Auditor) Stats() Stats {
 		Success: c.success.Load(), Failure: c.failure.Load(),
 		AuthFailures: c.authFailures.Load(), Denials: c.denials.Load(), NotFound: c.notFound.Load(),
 		RateLimited: c.rateLimited.Load(), ValidationFailures: c.validationFailures.Load(),
-		BruteForceSuspected: c.bruteForce.Load(),
-		Emitted:             c.emitted.Load(), Dropped: c.dropped.Load(),
+		BruteForceSuspected: c.bruteForce.Load(), Repeated: a.repeats.repeated.Load(),
+		Emitted: c.emitted.Load(), Dropped: c.dropped.Load(),
 		SinkErrors: c.sinkErrors.Load(), MonitorOverflow: c.monitorOverflow.Load(),
 		ByReason: map[string]uint64{},
 	}

@@ -18,6 +18,7 @@ type writerState struct {
 	chainID string
 	mon     monitor
 	alerts  []*entry
+	runs    []*repeatRun        // writeRepeats's, reused
 	hdr     http.Header         // reused for the client-IP resolver
 	known   map[knownKey]string // see cleanKnown
 	// knownFront is cleanKnown's front cache.

@@ -269,9 +269,11 @@ func (m *Middleware) refuse(w http.ResponseWriter, r *http.Request, rec *record.
 	}
 	m.decided(r.Context(), false, prob.Reason, methodOfKind(kind))
 	rec.AddDecision(record.Decision{Package: "auth", Outcome: outcome, Reason: prob.Reason, Rule: kind.String() + ":" + check})
-	m.logger.LogAttrs(r.Context(), slog.LevelDebug, "auth: request refused",
-		slog.String("request_id", rec.ID()), slog.String("reason", prob.Reason),
-		slog.String("check", check), slog.String("error", err.Error()))
+	if m.logger.Enabled(r.Context(), slog.LevelDebug) { // err.Error() costs, and refusals can come in floods
+		m.logger.LogAttrs(r.Context(), slog.LevelDebug, "auth: request refused",
+			slog.String("request_id", rec.ID()), slog.String("reason", prob.Reason),
+			slog.String("check", check), slog.String("error", err.Error()))
+	}
 	apierrors.Write(w, r, prob.WithCause(err))
 }
 

@@ -222,7 +222,7 @@ func (rs *Responder) write(w http.ResponseWriter, r *http.Request, rec *record.R
 			rs.log().LogAttrs(r.Context(), slog.LevelError, "apishield: server error",
 				slog.String("request_id", id), slog.Int("status", status),
 				slog.String("reason", p.Reason), slog.String("error", p.Error()))
-		case p.cause != nil:
+		case p.cause != nil && rs.log().Enabled(r.Context(), slog.LevelDebug): // p.Error() costs
 			rs.log().LogAttrs(r.Context(), slog.LevelDebug, "apishield: client error",
 				slog.String("request_id", id), slog.Int("status", status),
 				slog.String("reason", p.Reason), slog.String("error", p.Error()))
