@@ -63,14 +63,17 @@ func serveCPU(b *testing.B, h http.Handler, req *http.Request, want int, drain f
 // BenchmarkRefusal is a refusal before authentication, writer included:
 // the full recommended stack (errors.Recover, audit, ratelimit by IP, auth)
 // refusing a request without a token (401) and a rate-limited client (429),
+// repeats of one client's refusal summarised as by default (Repeats), and
+// /no-token-each-event with an event for every request, as when each comes
+// from another client,
 // beside /peer, the plainest stack a peer would write: a strings.HasPrefix
 // check of Authorization, one slog JSON line, http.Error. Each reports the
 // process's CPU per request (cpu-ns/op), so the audit writer's goroutine is
 // counted: the auditor is Blocking (no event is dropped to save work) and
 // is closed, its queue written, inside the measured span.
 func BenchmarkRefusal(b *testing.B) {
-	stack := func(b *testing.B, limit int) (http.Handler, func()) {
-		a, err := audit.New(audit.Config{Handlers: []slog.Handler{audit.NewJSONHandler(io.Discard, nil)}, Blocking: true})
+	stack := func(b *testing.B, limit int, repeats audit.Repeats) (http.Handler, func()) {
+		a, err := audit.New(audit.Config{Handlers: []slog.Handler{audit.NewJSONHandler(io.Discard, nil)}, Blocking: true, Repeats: repeats})
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -101,11 +104,15 @@ func BenchmarkRefusal(b *testing.B) {
 	req := httptest.NewRequest("GET", "/v1/items/42", nil)
 	req.Header.Set("User-Agent", "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0 Safari/537.36")
 	b.Run("no-token", func(b *testing.B) {
-		h, closeFn := stack(b, 1<<30)
+		h, closeFn := stack(b, 1<<30, audit.Repeats{})
+		serveCPU(b, h, req, http.StatusUnauthorized, closeFn)
+	})
+	b.Run("no-token-each-event", func(b *testing.B) {
+		h, closeFn := stack(b, 1<<30, audit.Repeats{Disabled: true})
 		serveCPU(b, h, req, http.StatusUnauthorized, closeFn)
 	})
 	b.Run("rate-limited", func(b *testing.B) {
-		h, closeFn := stack(b, 1)
+		h, closeFn := stack(b, 1, audit.Repeats{})
 		h.ServeHTTP(httptest.NewRecorder(), req.Clone(req.Context())) // spends the one request
 		serveCPU(b, h, req, http.StatusTooManyRequests, closeFn)
 	})

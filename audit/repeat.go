@@ -151,12 +151,7 @@ func (r *repeats) count(e *entry) bool {
 		return false
 	}
 	run := s.runs[k]
-	if run != nil {
-		if !e.end.Before(run.end) {
-			// Its window ended and the writer has not written it yet:
-			// this request is the first of the next one.
-			return false
-		}
+	if run != nil && e.end.Before(run.end) {
 		if run.n == 0 {
 			run.first = e.end
 		}
@@ -165,7 +160,11 @@ func (r *repeats) count(e *entry) bool {
 		r.repeated.Add(1)
 		return true
 	}
-	if len(s.runs) >= r.perShard {
+	// The first of its key, or of the key's next window: the run whose
+	// window ended stays in order for the writer to write, whenever it
+	// comes; a writer late by a few milliseconds must not turn a flood's
+	// requests back into events.
+	if run == nil && len(s.runs) >= r.perShard {
 		return false
 	}
 	run = &repeatRun{key: k, byPath: byPath, needsMethod: e.routeNeedsMethod, end: e.end.Add(r.cfg.Window)}
