@@ -6,6 +6,8 @@ import (
 	"sync"
 	"time"
 
+	"go.opentelemetry.io/otel/metric"
+
 	apierrors "github.com/apishield/apishield/errors"
 	"github.com/apishield/apishield/internal/record"
 )
@@ -36,6 +38,12 @@ type AdaptiveConfig struct {
 	Failed func(status int) bool
 	// RetryAfter is sent with 503 overloaded. If zero, 1s.
 	RetryAfter time.Duration
+	// Name names the limiter in metrics. If empty, "adaptive".
+	Name string
+	// MeterProvider receives the limiter's metrics (see the package
+	// documentation's Monitoring). If nil, the global provider, a no-op
+	// until the application installs one.
+	MeterProvider metric.MeterProvider
 }
 
 // Adaptive is a concurrency limiter whose limit follows the service's
@@ -63,6 +71,8 @@ type Adaptive struct {
 	epochStart   time.Time
 	minCur       time.Duration // lowest latency in the current window
 	minPrev      time.Duration // and in the previous one
+
+	metrics *loadMetrics
 }
 
 // NewAdaptive validates cfg and returns an adaptive limiter. Errors wrap
@@ -99,14 +109,26 @@ func NewAdaptive(cfg AdaptiveConfig) (*Adaptive, error) {
 	case cfg.Latency < 0 || cfg.Window < 0 || cfg.RetryAfter < 0:
 		return nil, fmt.Errorf("%w: negative Latency, Window or RetryAfter", ErrInvalidConfig)
 	}
+	if cfg.Name == "" {
+		cfg.Name = "adaptive"
+	}
+	if !validName(cfg.Name) {
+		return nil, fmt.Errorf("%w: limiter Name %q may hold only letters, digits, '_', '-' and '.', at most %d bytes", ErrInvalidConfig, cfg.Name, maxNameLen)
+	}
 	if cfg.Failed == nil {
 		cfg.Failed = func(s int) bool { return s >= 500 && s != http.StatusNotImplemented }
 	}
-	return &Adaptive{
+	a := &Adaptive{
 		min: float64(cfg.Min), max: float64(cfg.Max), fixed: cfg.Latency, tolerance: cfg.Tolerance,
 		window: cfg.Window, backoff: cfg.Backoff, failed: cfg.Failed,
 		retryAfter: retryAfter(nil, cfg.RetryAfter), limit: float64(cfg.Initial),
-	}, nil
+	}
+	a.metrics = newLoadMetrics(cfg.MeterProvider, "adaptive", cfg.Name, a, func(a *Adaptive) (int, int) {
+		a.mu.Lock()
+		defer a.mu.Unlock()
+		return a.inflight, int(a.limit)
+	})
+	return a, nil
 }
 
 // Limit returns the current concurrency limit.
@@ -191,10 +213,12 @@ func (a *Adaptive) Handler(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w, r, rec := record.Install(w, r)
 		if !a.Acquire() {
+			a.metrics.shed(r.Context(), outcomeDeny)
 			rec.AddDecision(record.Decision{Package: pkgName, Outcome: record.Deny, Reason: apierrors.ReasonOverloaded, Rule: "adaptive"})
 			apierrors.Write(w, r, apierrors.New(0, apierrors.ReasonOverloaded, "").WithHeader("Retry-After", a.retryAfter))
 			return
 		}
+		a.metrics.allowed()
 		rec.AddDecision(record.Decision{Package: pkgName, Outcome: record.Allow, Rule: "adaptive"})
 		start := time.Now()
 		failed := true

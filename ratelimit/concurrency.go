@@ -9,6 +9,8 @@ import (
 	"sync/atomic"
 	"time"
 
+	"go.opentelemetry.io/otel/metric"
+
 	apierrors "github.com/apishield/apishield/errors"
 	"github.com/apishield/apishield/internal/record"
 )
@@ -26,6 +28,12 @@ type ConcurrencyConfig struct {
 	Key KeyFunc
 	// RetryAfter is sent with 503 overloaded. If zero, 1s.
 	RetryAfter time.Duration
+	// Name names the limiter in metrics. If empty, "concurrency".
+	Name string
+	// MeterProvider receives the limiter's metrics (see the package
+	// documentation's Monitoring). If nil, the global provider, a no-op
+	// until the application installs one.
+	MeterProvider metric.MeterProvider
 }
 
 // Concurrency bounds how many requests are in flight at once, in total and
@@ -41,6 +49,7 @@ type Concurrency struct {
 	inflight    atomic.Int64
 	seed        maphash.Seed
 	shards      [16]concShard
+	metrics     *loadMetrics
 }
 
 type concShard struct {
@@ -63,11 +72,18 @@ func NewConcurrency(cfg ConcurrencyConfig) (*Concurrency, error) {
 	if cfg.RetryAfter == 0 {
 		cfg.RetryAfter = time.Second
 	}
+	if cfg.Name == "" {
+		cfg.Name = "concurrency"
+	}
+	if !validName(cfg.Name) {
+		return nil, fmt.Errorf("%w: limiter Name %q may hold only letters, digits, '_', '-' and '.', at most %d bytes", ErrInvalidConfig, cfg.Name, maxNameLen)
+	}
 	c := &Concurrency{max: cfg.Max, perKey: cfg.PerKey, key: cfg.Key,
 		retryAfter: retryAfter(nil, cfg.RetryAfter), seed: maphash.MakeSeed()}
 	for i := range c.shards {
 		c.shards[i].m = make(map[string]int)
 	}
+	c.metrics = newLoadMetrics(cfg.MeterProvider, "concurrency", cfg.Name, c, func(c *Concurrency) (int, int) { return c.InFlight(), c.max })
 	return c, nil
 }
 
@@ -145,6 +161,7 @@ func (c *Concurrency) Handler(next http.Handler) http.Handler {
 			case errors.Is(err, ErrNoKey):
 			default:
 				keyBufs.Put(bp)
+				c.metrics.shed(r.Context(), outcomeError)
 				rec.AddDecision(record.Decision{Package: pkgName, Outcome: record.Error, Reason: apierrors.ReasonInternal, Rule: "concurrency"})
 				apierrors.Write(w, r, apierrors.Internal(err))
 				return
@@ -153,11 +170,13 @@ func (c *Concurrency) Handler(next http.Handler) http.Handler {
 			keyBufs.Put(bp)
 		}
 		if !c.acquireFor(key) {
+			c.metrics.shed(r.Context(), outcomeDeny)
 			rec.AddDecision(record.Decision{Package: pkgName, Outcome: record.Deny, Reason: apierrors.ReasonOverloaded, Rule: "concurrency"})
 			apierrors.Write(w, r, apierrors.New(0, apierrors.ReasonOverloaded, "").WithHeader("Retry-After", c.retryAfter))
 			return
 		}
 		defer c.releaseFor(key)
+		c.metrics.allowed()
 		rec.AddDecision(record.Decision{Package: pkgName, Outcome: record.Allow, Rule: "concurrency"})
 		next.ServeHTTP(w, r)
 	})

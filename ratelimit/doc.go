@@ -187,7 +187,20 @@
 //
 // Each decision also adds the event apishield.ratelimit.decision, with the
 // same attributes, to the request context's span when it is recording.
+//
+// Concurrency and Adaptive limiters report, with attributes limiter (their
+// Name) and kind (concurrency, adaptive):
+//   - apishield.ratelimit.concurrency.decisions, a counter with attribute
+//     outcome (allow, deny, error); a shed request also adds the span event
+//     apishield.ratelimit.shed.
+//   - apishield.ratelimit.concurrency.in_flight and
+//     apishield.ratelimit.concurrency.limit, gauges read at collection:
+//     the requests in flight and the concurrency allowed now (an adaptive
+//     limiter's current limit, a concurrency limiter's Max).
+//
 // The redisstore package reports its round trips and its breaker's state.
+// The memory store records no latency: its decision is the limiter's own
+// work, a few hundred nanoseconds, visible in the request's span.
 // Attributes never hold a key, address or subject. A decision costs an
 // atomic add to record, with or without an SDK.
 //

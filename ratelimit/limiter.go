@@ -170,7 +170,7 @@ func newLimiter(cfg Config) (*Limiter, error) {
 	if cfg.Name == "" {
 		cfg.Name = "default"
 	}
-	if err := (&Policy{Name: cfg.Name, Limit: 1, Period: time.Second}).validate(); err != nil {
+	if !validName(cfg.Name) {
 		return nil, fmt.Errorf("%w: limiter Name %q may hold only letters, digits, '_', '-' and '.', at most %d bytes", ErrInvalidConfig, cfg.Name, maxNameLen)
 	}
 	policies, err := validatePolicies(cfg.Policies)

@@ -94,3 +94,46 @@ func (m *limiterMetrics) refused(ctx context.Context, o int) {
 	}
 	m.decisions.Decision(ctx, m.none*numOutcomes+o, decisionEvent)
 }
+
+// The span event added when a Concurrency or Adaptive limiter sheds a
+// request.
+const shedEvent = "apishield.ratelimit.shed"
+
+// loadMetrics are a Concurrency's or an Adaptive's instruments: decisions
+// by outcome, and, read at each collection, the requests in flight and the
+// limit in force. Attributes: the limiter's name and kind.
+type loadMetrics struct {
+	decisions *telemetry.Counter // index: outcome
+}
+
+func newLoadMetrics[T any](mp metric.MeterProvider, kind, name string, owner *T, read func(*T) (inflight, limit int)) *loadMetrics {
+	meter := telemetry.Meter(mp, "ratelimit")
+	sets := make([]*telemetry.Attrs, numOutcomes)
+	for o, on := range outcomeNames {
+		sets[o] = telemetry.NewAttrs(attribute.String("limiter", name), attribute.String("kind", kind), attribute.String("outcome", on))
+	}
+	set := telemetry.NewAttrs(attribute.String("limiter", name), attribute.String("kind", kind))
+	telemetry.SharedGauge(mp, "ratelimit", "apishield.ratelimit.concurrency.in_flight",
+		"Requests in flight through a concurrency or adaptive limiter.", "{request}", telemetry.Max, owner,
+		func(o *T, observe func(float64, *telemetry.Attrs)) {
+			n, _ := read(o)
+			observe(float64(n), set)
+		})
+	telemetry.SharedGauge(mp, "ratelimit", "apishield.ratelimit.concurrency.limit",
+		"The concurrency a limiter allows now: an adaptive limiter's current limit, a concurrency limiter's Max.", "{request}", telemetry.Max, owner,
+		func(o *T, observe func(float64, *telemetry.Attrs)) {
+			if _, l := read(o); l > 0 {
+				observe(float64(l), set)
+			}
+		})
+	return &loadMetrics{decisions: telemetry.NewCounter(meter, "apishield.ratelimit.concurrency.decisions",
+		"Decisions of concurrency and adaptive limiters by limiter, kind and outcome.", "{decision}", sets)}
+}
+
+// allowed counts an admitted request, without a span event (the allow path
+// runs on every request).
+func (m *loadMetrics) allowed() { m.decisions.Count(outcomeAllow) }
+
+// shed counts a refused request (outcome deny) or one the limiter could not
+// decide (error), with a span event.
+func (m *loadMetrics) shed(ctx context.Context, o int) { m.decisions.Decision(ctx, o, shedEvent) }

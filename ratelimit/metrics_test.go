@@ -127,3 +127,73 @@ func TestMetricsStoreFullAndKeyErrors(t *testing.T) {
 		t.Errorf("fallbacks = %v, want none (a full store decided)", fb)
 	}
 }
+
+// TestLoadMetrics: concurrency and adaptive limiters count admitted and
+// shed requests, add a span event only when shedding, and report the
+// requests in flight and their limit while a request is held.
+func TestLoadMetrics(t *testing.T) {
+	t.Parallel()
+	m := telemetrytest.NewMetrics(t)
+	spans := telemetrytest.NewSpans(t)
+	conc, err := NewConcurrency(ConcurrencyConfig{Max: 1, Name: "uploads", MeterProvider: m})
+	if err != nil {
+		t.Fatal(err)
+	}
+	adapt, err := NewAdaptive(AdaptiveConfig{Initial: 1, Min: 1, Max: 4, Latency: time.Hour, MeterProvider: m})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, h := range []func(http.Handler) http.Handler{conc.Handler, adapt.Handler} {
+		entered, release := make(chan struct{}), make(chan struct{})
+		held := h(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			close(entered)
+			<-release
+		}))
+		done := make(chan struct{})
+		go func() {
+			serve(held, httptest.NewRequest("GET", "/", nil))
+			close(done)
+		}()
+		<-entered
+		ctx, span := spans.Start(context.Background(), "request")
+		if w, _ := serve(h(okHandler), httptest.NewRequest("GET", "/", nil).WithContext(ctx)); w.Code != http.StatusServiceUnavailable {
+			t.Fatalf("second request: %d, want 503", w.Code)
+		}
+		span.End()
+		if got := m.Series("apishield.ratelimit.concurrency.in_flight"); len(got) == 0 {
+			t.Errorf("no in_flight series while a request is held")
+		}
+		close(release)
+		<-done
+	}
+	defer runtime.KeepAlive([]any{conc, adapt})
+	want := map[string]float64{
+		"kind=concurrency,limiter=uploads,outcome=allow": 1,
+		"kind=concurrency,limiter=uploads,outcome=deny":  1,
+		"kind=adaptive,limiter=adaptive,outcome=allow":   1,
+		"kind=adaptive,limiter=adaptive,outcome=deny":    1,
+	}
+	if got := m.Series("apishield.ratelimit.concurrency.decisions"); !maps.Equal(got, want) {
+		t.Errorf("decisions =\n%v\nwant\n%v", got, want)
+	}
+	if n, ok := m.Value("apishield.ratelimit.concurrency.limit", attribute.String("limiter", "uploads"), attribute.String("kind", "concurrency")); !ok || n != 1 {
+		t.Errorf("limit{uploads} = %v, %v; want 1", n, ok)
+	}
+	if n, ok := m.Value("apishield.ratelimit.concurrency.in_flight", attribute.String("limiter", "uploads"), attribute.String("kind", "concurrency")); !ok || n != 0 {
+		t.Errorf("in_flight{uploads} after release = %v, %v; want 0", n, ok)
+	}
+	events := telemetrytest.Sorted(spans.Events(shedEvent))
+	if wantEv := []string{"kind=adaptive,limiter=adaptive,outcome=deny", "kind=concurrency,limiter=uploads,outcome=deny"}; !slices.Equal(events, wantEv) {
+		t.Errorf("span events = %v, want %v", events, wantEv)
+	}
+}
+
+func TestLoadLimiterNames(t *testing.T) {
+	t.Parallel()
+	if _, err := NewConcurrency(ConcurrencyConfig{Max: 1, Name: "bad name"}); !errors.Is(err, ErrInvalidConfig) {
+		t.Errorf("NewConcurrency with a bad Name: %v", err)
+	}
+	if _, err := NewAdaptive(AdaptiveConfig{Name: strings.Repeat("a", maxNameLen+1)}); !errors.Is(err, ErrInvalidConfig) {
+		t.Errorf("NewAdaptive with a long Name: %v", err)
+	}
+}

@@ -86,6 +86,21 @@ func (p *Policy) Tolerance() time.Duration {
 }
 
 // validate checks p and fills in its defaults.
+// validName reports whether name may name a limiter or a policy: 1 to
+// maxNameLen letters, digits, '_', '-' and '.', safe in store keys, headers
+// and metric attributes.
+func validName(name string) bool {
+	if name == "" || len(name) > maxNameLen {
+		return false
+	}
+	for i := 0; i < len(name); i++ {
+		if c := name[i]; !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '_' || c == '-' || c == '.') {
+			return false
+		}
+	}
+	return true
+}
+
 func (p *Policy) validate() error {
 	if p.Name == "" {
 		return fmt.Errorf("%w: a policy has no Name", ErrInvalidConfig)
@@ -93,10 +108,8 @@ func (p *Policy) validate() error {
 	if len(p.Name) > maxNameLen {
 		return fmt.Errorf("%w: policy name %q is longer than %d bytes", ErrInvalidConfig, p.Name, maxNameLen)
 	}
-	for i := 0; i < len(p.Name); i++ {
-		if c := p.Name[i]; !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '_' || c == '-' || c == '.') {
-			return fmt.Errorf("%w: policy name %q may hold only letters, digits, '_', '-' and '.'", ErrInvalidConfig, p.Name)
-		}
+	if !validName(p.Name) {
+		return fmt.Errorf("%w: policy name %q may hold only letters, digits, '_', '-' and '.'", ErrInvalidConfig, p.Name)
 	}
 	if p.Limit < 1 || p.Limit > maxUnits {
 		return fmt.Errorf("%w: policy %q: Limit %d is not between 1 and %d", ErrInvalidConfig, p.Name, p.Limit, maxUnits)
