@@ -56,9 +56,20 @@ func invalid(check string) error { return &VerifyError{Check: check, Err: ErrInv
 // CheckOf returns the name of the check that refused err, or "" if err
 // carries no [*VerifyError].
 func CheckOf(err error) string {
-	var ve *VerifyError
-	if errors.As(err, &ve) {
-		return ve.Check
+	// The chain is walked by hand: errors.As would move its target to the
+	// heap, an allocation on every refusal.
+	for err != nil {
+		switch e := err.(type) {
+		case *VerifyError:
+			return e.Check
+		case interface{ Unwrap() []error }:
+			var ve *VerifyError
+			if errors.As(err, &ve) {
+				return ve.Check
+			}
+			return ""
+		}
+		err = errors.Unwrap(err)
 	}
 	return ""
 }

@@ -274,7 +274,10 @@ func (m *Middleware) refuse(w http.ResponseWriter, r *http.Request, rec *record.
 			slog.String("request_id", rec.ID()), slog.String("reason", prob.Reason),
 			slog.String("check", check), slog.String("error", err.Error()))
 	}
-	apierrors.Write(w, r, prob.WithCause(err))
+	if err != ErrNoCredentials { // the sentinel adds nothing to the reason
+		prob = prob.WithCause(err)
+	}
+	apierrors.Write(w, r, prob)
 }
 
 func (m *Middleware) challengeFor(byKind map[CredentialKind]string, kind CredentialKind) string {

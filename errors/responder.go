@@ -163,6 +163,11 @@ func (rs *Responder) Write(w http.ResponseWriter, r *http.Request, err error) {
 }
 
 func asProblem(err error) *Problem {
+	// The usual case, a *Problem itself, without errors.As, which would
+	// move its target to the heap.
+	if p, ok := err.(*Problem); ok {
+		return p
+	}
 	var p *Problem
 	if errors.As(err, &p) {
 		return p
