@@ -209,14 +209,17 @@ func (l *Limiter) setHeaders(h http.Header, d *Decision, buf []byte) (prefix str
 		}
 		items = src.qualifiedItems
 	}
+	vals := make([]string, 2) // both fields' values in one allocation
 	if len(prev) > 0 {
-		h["Ratelimit-Policy"] = []string{string(append(appendList(buf[:0], prev), items...))}
+		vals[0] = string(append(appendList(buf[:0], prev), items...))
 	} else {
-		h["Ratelimit-Policy"] = []string{items}
+		vals[0] = items
 	}
+	h["Ratelimit-Policy"] = vals[0:1:1]
 	if !d.CostExceedsBurst {
 		buf = appendRateLimit(appendList(buf[:0], h["Ratelimit"]), d, prefix)
-		h["Ratelimit"] = []string{string(buf)}
+		vals[1] = string(buf)
+		h["Ratelimit"] = vals[1:2:2]
 	}
 	if l.legacy {
 		l.setLegacy(h, d)
