@@ -4,10 +4,12 @@ import (
 	"context"
 	"encoding/json"
 	"log/slog"
+	"math/rand/v2"
 	"net/http"
 	"net/http/httptest"
 	"net/netip"
 	"net/url"
+	"regexp"
 	"strconv"
 	"strings"
 	"testing"
@@ -459,17 +461,41 @@ func TestCleanKnownFrontCache(t *testing.T) {
 	}
 }
 
-// TestHasLongWord: the pre-check answers as wordRE does for a run of 32 of
-// any one byte, and no for 31.
-func TestHasLongWord(t *testing.T) {
+// TestMaskLongWordsAsRegexp: the hand scan masks exactly what the regexp
+// it replaced masked: random strings of word characters and separators,
+// and 32 and 31 repeats of every byte.
+func TestMaskLongWordsAsRegexp(t *testing.T) {
 	t.Parallel()
+	wordRE := regexp.MustCompile(`[A-Za-z0-9_~+/=-]{32,}`)
+	ref := func(s string) string {
+		return wordRE.ReplaceAllStringFunc(s, func(w string) string {
+			if highEntropy(w) {
+				return Redacted
+			}
+			return w
+		})
+	}
+	var cases []string
 	for c := range 256 {
 		s := strings.Repeat(string([]byte{byte(c)}), 32)
-		if got, want := hasLongWord(s), wordRE.MatchString(s); got != want {
-			t.Errorf("hasLongWord(32 × %q) = %v, want %v", byte(c), got, want)
+		cases = append(cases, s, s[1:], "Ab1"+s, s+" x")
+	}
+	rng := rand.New(rand.NewPCG(1, 2))
+	const alphabet = "aZ9_~+/=-. :%é\\"
+	for range 20000 {
+		b := make([]byte, rng.IntN(160))
+		for i := range b {
+			if rng.IntN(12) == 0 {
+				b[i] = alphabet[rng.IntN(len(alphabet))]
+			} else {
+				b[i] = "aBcD0123456789xyzXYZ-_"[rng.IntN(22)]
+			}
 		}
-		if hasLongWord(s[1:]) {
-			t.Errorf("hasLongWord(31 × %q) = true", byte(c))
+		cases = append(cases, string(b))
+	}
+	for _, s := range cases {
+		if got, want := maskLongWords(s), ref(s); got != want {
+			t.Fatalf("maskLongWords(%q) = %q, want %q", s, got, want)
 		}
 	}
 }
