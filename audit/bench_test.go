@@ -3,6 +3,7 @@ package audit
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
@@ -140,18 +141,27 @@ func realisticEntry(e *entry, unprocessable bool) {
 
 // BenchmarkWriter is the writer's cost per event, off the request path:
 // classify, sanitize, build the schema's fields, (seal the chain,) encode
-// JSON, for the event a full stack fills (realisticEntry). /floor is
+// JSON, for the event a full stack fills (realisticEntry); /ecs-new-user-agent
+// with a user agent the writer has not seen lately. /floor is
 // encoding/json marshalling a struct with the same fields, measured in the
 // same run: the cost of producing such a line at all.
 func BenchmarkWriter(b *testing.B) {
+	// Browsers' user agents, each seen once per 1024 events: more than
+	// the writer remembers (cleanUserAgent), so each costs a full clean.
+	var uas []string
+	for i := range 1024 {
+		uas = append(uas, fmt.Sprintf("Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0.%d.%d Safari/537.36", i/32, i%32))
+	}
 	for _, bc := range []struct {
 		name  string
 		key   []byte
 		s     Schema
 		unpro bool
+		newUA bool
 	}{
-		{"ecs", nil, ECS, false}, {"ocsf", nil, OCSF, false}, {"ecs-chain", make32(), ECS, false},
-		{"ecs-422", nil, ECS, true}, {"ocsf-422", nil, OCSF, true},
+		{"ecs", nil, ECS, false, false}, {"ocsf", nil, OCSF, false, false}, {"ecs-chain", make32(), ECS, false, false},
+		{"ecs-422", nil, ECS, true, false}, {"ocsf-422", nil, OCSF, true, false},
+		{"ecs-new-user-agent", nil, ECS, false, true},
 	} {
 		b.Run(bc.name, func(b *testing.B) {
 			a, err := New(Config{Handlers: []slog.Handler{NewJSONHandler(io.Discard, nil)}, ChainKey: bc.key, Schema: bc.s})
@@ -162,9 +172,14 @@ func BenchmarkWriter(b *testing.B) {
 			a.wmu.Lock()
 			defer a.wmu.Unlock()
 			b.ReportAllocs()
+			i := 0
 			for b.Loop() {
 				e := getEntry()
 				realisticEntry(e, bc.unpro)
+				if bc.newUA {
+					e.userAgent = uas[i%len(uas)]
+					i++
+				}
 				classify(e)
 				a.w.write(e)
 			}

@@ -92,7 +92,7 @@ func (a *Auditor) ecsAttrs(e *entry, ar *attrArena) (top, ns []slog.Attr) {
 		top = append(top, ar.group("source", ar.ip("ip", e.clientIP)))
 	}
 	if e.userAgent != "" {
-		top = append(top, ar.group("user_agent", slog.String("original", a.clean(e.userAgent, DefaultMaxUserAgent))))
+		top = append(top, ar.group("user_agent", slog.String("original", a.cleanUserAgent(e.userAgent))))
 	}
 	if user := a.user(e); user != "" {
 		top = append(top, ar.group("user", slog.String("id", user)))

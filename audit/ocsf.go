@@ -239,7 +239,7 @@ func (a *Auditor) ocsfAPI(e *entry, top, ns []slog.Attr, ar *attrArena) ([]slog.
 			req = append(req, urlAttr(a, e, ar))
 		}
 		if e.userAgent != "" {
-			req = append(req, slog.String("user_agent", a.clean(e.userAgent, DefaultMaxUserAgent)))
+			req = append(req, slog.String("user_agent", a.cleanUserAgent(e.userAgent)))
 		}
 		if e.bytesIn >= 0 {
 			req = append(req, slog.Int64("length", e.bytesIn))

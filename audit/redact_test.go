@@ -499,3 +499,35 @@ func TestMaskLongWordsAsRegexp(t *testing.T) {
 		}
 	}
 }
+
+// TestCleanUserAgentAsClean: the remembered user agents are cleaned
+// exactly as clean cleans them, through slot collisions and evictions, for
+// ordinary ones, ones holding secrets, and ones too long to keep.
+func TestCleanUserAgentAsClean(t *testing.T) {
+	t.Parallel()
+	a, flush, _ := newTest(t, Config{})
+	defer flush()
+	uas := []string{
+		"curl/8.5.0",
+		"Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0 Safari/537.36",
+		"bot token=ghp_0123456789abcdefghijABCDEFGHIJ012345",
+		"client Bearer eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJ4In0.c2lnbmF0dXJlLXNpZ25hdHVyZQ",
+		strings.Repeat("Agent/1.0 ", 100), // longer than maxUAKnown
+	}
+	for i := range 300 { // more than uaSlots: collisions and evictions
+		uas = append(uas, "sdk/"+strconv.Itoa(i)+" (go1.25)")
+	}
+	a.wmu.Lock()
+	defer a.wmu.Unlock()
+	for round := range 3 {
+		for i := range uas {
+			ua := uas[(i*7+round)%len(uas)]
+			if got, want := a.cleanUserAgent(ua), a.clean(ua, DefaultMaxUserAgent); got != want {
+				t.Fatalf("round %d: cleanUserAgent(%q) = %q, want %q", round, ua, got, want)
+			}
+		}
+	}
+	if got := a.cleanUserAgent(uas[2]); strings.Contains(got, "ghp_") {
+		t.Errorf("a remembered user agent kept its token: %q", got)
+	}
+}

@@ -1,6 +1,7 @@
 package audit
 
 import (
+	"hash/maphash"
 	"regexp"
 	"strings"
 	"unicode"
@@ -352,6 +353,36 @@ func (a *Auditor) clean(s string, max int) string {
 	}
 	b, cut := bound(s, max)
 	return truncateCut(a.mask(escape(b)), cut, max)
+}
+
+// User agents repeat: most requests come from a few clients' software,
+// and cleaning one costs about a microsecond (it is long, and has spaces,
+// slashes and letters that start secret patterns). The writer remembers
+// the last user agent cleaned in each slot of a small table.
+const (
+	uaSlots    = 64
+	maxUAKnown = 512 // longer user agents are not kept
+)
+
+type uaSlot struct{ in, out string }
+
+var uaSeed = maphash.MakeSeed()
+
+// cleanUserAgent is clean(ua, DefaultMaxUserAgent), remembered per slot:
+// a user agent seen again costs a hash and a comparison. A client that
+// varies its user agent only misses, paying what clean costs. The table
+// belongs to the writer (Auditor.wmu).
+func (a *Auditor) cleanUserAgent(ua string) string {
+	if len(ua) > maxUAKnown {
+		return a.clean(ua, DefaultMaxUserAgent)
+	}
+	slot := &a.w.ua[maphash.String(uaSeed, ua)%uaSlots]
+	if slot.in == ua && slot.out != "" {
+		return slot.out
+	}
+	out := a.clean(ua, DefaultMaxUserAgent)
+	*slot = uaSlot{ua, out}
+	return out
 }
 
 // knownKey is a value of a known field and the limit it was cleaned to.

@@ -23,6 +23,7 @@ type writerState struct {
 	known   map[knownKey]string // see cleanKnown
 	// knownFront is cleanKnown's front cache.
 	knownFront [knownSlots]knownSlot
+	ua         [uaSlots]uaSlot // see cleanUserAgent
 	direct     []*jsonHandler // the sinks, when the direct encoder can serve them all (direct.go)
 	line       []byte         // the direct encoder's line, reused
 	ar         attrArena      // the direct path's attributes (arena.go)
