@@ -168,10 +168,11 @@
 // events waiting for the writer), apishield.audit.dropped (a counter of
 // events dropped because the queue was full), apishield.audit.write.duration
 // (a histogram in seconds of writing one event, and the alerts it raised,
-// to every handler, with attribute format: ecs or ocsf) and
-// apishield.audit.alerts (a counter with attribute kind: brute_force). The
-// first, second and last are read from the auditor when the SDK collects,
-// so they cost the request path nothing.
+// to every handler, with attribute format: ecs or ocsf),
+// apishield.audit.alerts (a counter with attribute kind: brute_force) and
+// apishield.audit.repeated (a counter of requests counted into a summary of
+// repeated refusals). All but the write duration are read from the auditor
+// when the SDK collects, so they cost the request path nothing.
 //
 // # Security
 //

@@ -37,6 +37,9 @@ func newAuditMetrics(mp metric.MeterProvider, a *Auditor) auditMetrics {
 	telemetry.CounterFunc(meter, "apishield.audit.alerts",
 		"Alerts the auditor raised, by kind.", "{alert}",
 		a, bruteForce, func(a *Auditor) int64 { return int64(a.stats.bruteForce.Load()) })
+	telemetry.CounterFunc(meter, "apishield.audit.repeated",
+		"Requests counted into a summary of repeated refusals instead of an event of their own (Config.Repeats).", "{request}",
+		a, nil, func(a *Auditor) int64 { return int64(a.repeats.repeated.Load()) })
 	m := auditMetrics{
 		write: telemetry.NewHistogram(meter, "apishield.audit.write.duration",
 			"Time to write one event (and the alerts it raised) to every handler.", "s", telemetry.LatencyBounds...),

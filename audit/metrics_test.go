@@ -7,6 +7,7 @@ import (
 	"net/http/httptest"
 	"runtime"
 	"testing"
+	"time"
 
 	"go.opentelemetry.io/otel/attribute"
 
@@ -74,5 +75,20 @@ func TestMetricsAlerts(t *testing.T) {
 	}
 	if v, ok := m.Value("apishield.audit.dropped"); !ok || v != 0 {
 		t.Errorf("dropped = %v, %v; want 0", v, ok)
+	}
+}
+
+// TestMetricsRepeated: requests counted into a summary are reported.
+func TestMetricsRepeated(t *testing.T) {
+	t.Parallel()
+	m := telemetrytest.NewMetrics(t)
+	a, flush, _ := newTest(t, Config{MeterProvider: m, Repeats: Repeats{Window: time.Hour}})
+	defer runtime.KeepAlive(a)
+	for range 4 {
+		refuse(a, "192.0.2.7:4000", "/v1/items/1", "unauthenticated")
+	}
+	flush()
+	if v, ok := m.Value("apishield.audit.repeated"); !ok || v != 3 {
+		t.Errorf("repeated = %v, %v; want 3", v, ok)
 	}
 }
