@@ -70,11 +70,14 @@ func (p *PKI) ServerCert(t testing.TB) tls.Certificate {
 	})
 }
 
-// ClientCert issues a client certificate with the common name cn.
+// ClientCert issues a client certificate for cn, a DNS name: its common
+// name and only subject alternative name, so tlsconfig's peer identity is
+// cn.
 func (p *PKI) ClientCert(t testing.TB, cn string) tls.Certificate {
 	t.Helper()
 	return p.issue(t, &x509.Certificate{
 		Subject:     pkix.Name{CommonName: cn},
+		DNSNames:    []string{cn},
 		ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageClientAuth},
 	})
 }
