@@ -51,8 +51,9 @@ func boundJWT(t *testing.T, op *oidctest.Provider, origin string) *auth.JWT {
 }
 
 // introspection introspects the provider's opaque tokens as the resource
-// server's client, authenticated with method.
-func introspection(t *testing.T, op *oidctest.Provider, method oidctest.AuthMethod) *auth.Introspection {
+// server's client, authenticated with method, for an API served at origin;
+// DPoP-bound ones (cnf.jkt in the response) are checked as for JWTs.
+func introspection(t *testing.T, op *oidctest.Provider, method oidctest.AuthMethod, origin string) *auth.Introspection {
 	t.Helper()
 	cfg := auth.IntrospectionConfig{
 		Endpoint:   op.IntrospectionURL,
@@ -60,6 +61,7 @@ func introspection(t *testing.T, op *oidctest.Provider, method oidctest.AuthMeth
 		Audience:   []string{op.Audience},
 		HTTPClient: op.HTTPClient(),
 		Logger:     discardLogger(),
+		DPoP:       auth.DPoPConfig{Mode: auth.DPoPAllowed, PublicOrigin: origin},
 	}
 	switch method {
 	case oidctest.ClientSecretBasic:
@@ -293,17 +295,18 @@ func TestBoundTokensEndToEnd(t *testing.T) {
 }
 
 // TestIntrospectionEndToEnd introspects the provider's opaque tokens with
-// both kinds of client authentication, and revokes one at the provider:
-// the holder gets through until then, anyone replaying it afterwards does
-// not.
+// both kinds of client authentication: a bearer one, which the provider
+// then revokes (the holder gets through until then, anyone replaying it
+// afterwards does not), and a DPoP-bound one that a thief without the key
+// cannot use.
 func TestIntrospectionEndToEnd(t *testing.T) {
 	pki := oidctest.NewPKI(t)
 	op := oidctest.Start(t, oidctest.Options{Audience: testAudience})
 	ctx := context.Background()
 	apis := map[oidctest.AuthMethod]*api{}
 	for _, method := range []oidctest.AuthMethod{oidctest.ClientSecretBasic, oidctest.PrivateKeyJWT} {
-		apis[method] = startAPI(t, pki, func(string) auth.Config {
-			return auth.Config{Authenticators: []auth.Authenticator{introspection(t, op, method)}, Logger: discardLogger()}
+		apis[method] = startAPI(t, pki, func(origin string) auth.Config {
+			return auth.Config{Authenticators: []auth.Authenticator{introspection(t, op, method, origin)}, Logger: discardLogger()}
 		})
 	}
 	tok, err := op.OpaqueToken(ctx, "items:read")
@@ -315,13 +318,33 @@ func TestIntrospectionEndToEnd(t *testing.T) {
 			t.Fatalf("introspected with %s: %d %+v %s", method, status, p, reason)
 		}
 	}
+	// A DPoP-bound opaque token: the binding comes from the introspection
+	// response, and a thief without the key is refused.
+	key := oidctest.NewDPoPKey(t)
+	bound, err := op.OpaqueTokenDPoP(ctx, key, "items:read")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for method, a := range apis {
+		req, _ := http.NewRequest(http.MethodGet, a.URL+"/items", nil)
+		resp, err := key.Do(ctx, a.client(), req, bound.AccessToken)
+		if status, p, reason := result(t, resp, err); status != http.StatusOK || p.Binding != "dpop" || p.ClientID != oidctest.OpaqueDPoPClientID {
+			t.Fatalf("DPoP-bound opaque token introspected with %s: %d %+v %s", method, status, p, reason)
+		}
+		status, _, reason := a.bearer(t, a.client(), bound.AccessToken)
+		refused(t, "stolen DPoP-bound opaque token as Bearer, "+string(method), status, reason)
+		resp, err = oidctest.NewDPoPKey(t).Do(ctx, a.client(), req, bound.AccessToken)
+		status, _, reason = result(t, resp, err)
+		refused(t, "stolen DPoP-bound opaque token with the thief's proof, "+string(method), status, reason)
+	}
+
 	if err := op.Revoke(ctx, tok.AccessToken); err != nil {
 		t.Fatal(err)
 	}
 	// A fresh API instance has nothing cached: the provider says inactive.
 	for _, method := range []oidctest.AuthMethod{oidctest.ClientSecretBasic, oidctest.PrivateKeyJWT} {
-		a := startAPI(t, pki, func(string) auth.Config {
-			return auth.Config{Authenticators: []auth.Authenticator{introspection(t, op, method)}, Logger: discardLogger()}
+		a := startAPI(t, pki, func(origin string) auth.Config {
+			return auth.Config{Authenticators: []auth.Authenticator{introspection(t, op, method, origin)}, Logger: discardLogger()}
 		})
 		status, _, reason := a.bearer(t, a.client(), tok.AccessToken)
 		refused(t, "revoked opaque token, introspected with "+string(method), status, reason)

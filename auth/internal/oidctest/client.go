@@ -74,6 +74,17 @@ func (p *Provider) ClientCredentials(ctx context.Context, scope string) (*Token,
 // with that nonce (RFC 9449 §8), and key remembers the nonce for the next
 // token request. The token's TokenType is "DPoP".
 func (p *Provider) ClientCredentialsDPoP(ctx context.Context, key *DPoPKey, scope string) (*Token, error) {
+	return p.dpopToken(ctx, key, scope, DPoPClientID, DPoPClientSecret)
+}
+
+// OpaqueTokenDPoP gets an opaque access token for OpaqueDPoPClientID bound
+// to key, as ClientCredentialsDPoP does: introspection reports the binding
+// in cnf.jkt.
+func (p *Provider) OpaqueTokenDPoP(ctx context.Context, key *DPoPKey, scope string) (*Token, error) {
+	return p.dpopToken(ctx, key, scope, OpaqueDPoPClientID, OpaqueDPoPClientSecret)
+}
+
+func (p *Provider) dpopToken(ctx context.Context, key *DPoPKey, scope, id, secret string) (*Token, error) {
 	u, err := url.Parse(p.TokenURL)
 	if err != nil {
 		return nil, err
@@ -83,7 +94,7 @@ func (p *Provider) ClientCredentialsDPoP(ctx context.Context, key *DPoPKey, scop
 		if err != nil {
 			return nil, err
 		}
-		tok, err := p.token(ctx, p.HTTPClient(), scope, basic(DPoPClientID, DPoPClientSecret), http.Header{"Dpop": {proof}})
+		tok, err := p.token(ctx, p.HTTPClient(), scope, basic(id, secret), http.Header{"Dpop": {proof}})
 		var e *Error
 		if errors.As(err, &e) && e.DPoPNonce != "" {
 			key.remember(u, http.Header{"Dpop-Nonce": {e.DPoPNonce}})

@@ -56,6 +56,11 @@ const (
 	OpaqueClientID     = "apishield-opaque"
 	OpaqueClientSecret = "apishield-opaque-secret"
 
+	// OpaqueDPoPClientID gets opaque access tokens bound to a DPoP key, as
+	// DPoPClientID gets JWTs.
+	OpaqueDPoPClientID     = "apishield-opaque-dpop"
+	OpaqueDPoPClientSecret = "apishield-opaque-dpop-secret"
+
 	// ResourceServerID is the API's own client at the provider, allowed to
 	// introspect tokens, with client_secret_basic. Its secret holds
 	// characters that RFC 6749 §2.3.1's form-encoding before base64 must
@@ -149,7 +154,7 @@ func Start(t testing.TB, opts Options) *Provider {
 	config := map[string]any{
 		"audience":      p.Audience,
 		"scopes":        Scopes,
-		"opaqueClients": []string{OpaqueClientID},
+		"opaqueClients": []string{OpaqueClientID, OpaqueDPoPClientID},
 	}
 	if opts.TLS {
 		p.PKI = opts.PKI
@@ -238,6 +243,9 @@ func (p *Provider) clients(withTLS bool) []map[string]any {
 	dpop["dpop_bound_access_tokens"] = true
 	opaque := cc(OpaqueClientID)
 	opaque["client_secret"] = OpaqueClientSecret
+	opaqueDPoP := cc(OpaqueDPoPClientID)
+	opaqueDPoP["client_secret"] = OpaqueDPoPClientSecret
+	opaqueDPoP["dpop_bound_access_tokens"] = true
 	api := rs(ResourceServerID)
 	api["client_secret"] = ResourceServerSecret
 	apiJWT := rs(ResourceServerJWTID)
@@ -245,7 +253,7 @@ func (p *Provider) clients(withTLS bool) []map[string]any {
 	jwk["kid"], jwk["alg"], jwk["use"] = p.ResourceServerKeyID, "ES256", "sig"
 	apiJWT["token_endpoint_auth_method"] = "private_key_jwt"
 	apiJWT["jwks"] = map[string]any{"keys": []any{jwk}}
-	clients := []map[string]any{bearer, dpop, opaque, api, apiJWT}
+	clients := []map[string]any{bearer, dpop, opaque, opaqueDPoP, api, apiJWT}
 	if withTLS {
 		mtls := cc(MTLSClientID)
 		mtls["token_endpoint_auth_method"] = "self_signed_tls_client_auth"

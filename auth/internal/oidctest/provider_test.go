@@ -231,6 +231,20 @@ func TestOpaqueTokenIntrospection(t *testing.T) {
 		func(r *http.Request, _ url.Values) { r.SetBasicAuth(ResourceServerID, ResourceServerSecret) }, nil)
 	wantCode(t, "secret not form-encoded", err, "invalid_request")
 
+	// A DPoP-bound opaque token introspects with its binding.
+	key := NewDPoPKey(t)
+	bound, err := op.OpaqueTokenDPoP(ctx, key, "")
+	if err != nil {
+		t.Fatalf("DPoP-bound opaque token: %v", err)
+	}
+	if _, err := Payload(bound.AccessToken); err == nil || bound.TokenType != "DPoP" {
+		t.Errorf("DPoP-bound opaque token: type %q, %q", bound.TokenType, bound.AccessToken)
+	}
+	if resp, err := op.Introspect(ctx, bound.AccessToken, PrivateKeyJWT); err != nil || resp["active"] != true ||
+		resp["token_type"] != "DPoP" || cnf(resp)["jkt"] != key.Thumbprint() {
+		t.Errorf("DPoP-bound opaque token introspected: %v, %v; want cnf.jkt %q", resp, err, key.Thumbprint())
+	}
+
 	// Revoked, the token is inactive for both clients.
 	if err := op.Revoke(ctx, tok.AccessToken); err != nil {
 		t.Fatalf("revoke: %v", err)
