@@ -19,11 +19,14 @@ const maxResponse = 1 << 20
 
 // Token is a token endpoint's successful response (RFC 6749 §5.1).
 type Token struct {
+	// AccessToken is the token: a JWT, or opaque for the opaque clients.
 	AccessToken string `json:"access_token"`
 	// TokenType is "Bearer", or "DPoP" for a DPoP-bound token.
 	TokenType string `json:"token_type"`
-	ExpiresIn int    `json:"expires_in"`
-	Scope     string `json:"scope"`
+	// ExpiresIn is the token's lifetime in seconds (600).
+	ExpiresIn int `json:"expires_in"`
+	// Scope is the granted scope, space-separated; empty for none.
+	Scope string `json:"scope"`
 	// Attempts is how many token requests it took: 2 when the provider
 	// demanded a DPoP nonce first, 1 otherwise.
 	Attempts int `json:"-"`
@@ -38,7 +41,8 @@ type Error struct {
 	Status int
 	// Code is the OAuth error code, e.g. "invalid_client" or
 	// "use_dpop_nonce"; empty when the body was not an OAuth error.
-	Code        string
+	Code string
+	// Description is the error_description, if any.
 	Description string
 	// DPoPNonce is the response's DPoP-Nonce header, if any.
 	DPoPNonce string

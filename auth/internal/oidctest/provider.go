@@ -27,9 +27,9 @@ const DefaultAudience = "https://api.example"
 // Scopes are the scopes every provider knows and grants to every client.
 var Scopes = []string{"items:read", "items:write"}
 
-// The clients every provider registers. All get tokens with the
-// client_credentials grant, for the subject and client_id of their own
-// client ID, and the audience of Options.Audience.
+// The clients every provider registers. Those that get tokens use the
+// client_credentials grant: the token's sub and client_id are the client's
+// ID, its aud is Options.Audience.
 const (
 	// BearerClientID gets plain JWT access tokens (RFC 9068), with
 	// client_secret_basic.
@@ -107,11 +107,15 @@ type Provider struct {
 	// Port is the port the provider listens on.
 	Port string
 
-	// The endpoints, from the provider's discovery document.
-	TokenURL         string
+	// TokenURL is the token endpoint, from the discovery document, as
+	// are the others.
+	TokenURL string
+	// IntrospectionURL is the introspection endpoint (RFC 7662).
 	IntrospectionURL string
-	RevocationURL    string
-	JWKSURL          string
+	// RevocationURL is the revocation endpoint (RFC 7009).
+	RevocationURL string
+	// JWKSURL is the provider's key set.
+	JWKSURL string
 
 	// PKI issued the provider's TLS certificate; nil without Options.TLS.
 	PKI *PKI
@@ -119,9 +123,11 @@ type Provider struct {
 	// PKI; the zero value without Options.TLS.
 	MTLSCert tls.Certificate
 
-	// ResourceServerKey signs ResourceServerJWTID's client assertions; the
-	// provider knows its public key under ResourceServerKeyID.
-	ResourceServerKey   *ecdsa.PrivateKey
+	// ResourceServerKey signs ResourceServerJWTID's client assertions
+	// (ES256).
+	ResourceServerKey *ecdsa.PrivateKey
+	// ResourceServerKeyID is the kid under which the provider knows
+	// ResourceServerKey's public key.
 	ResourceServerKeyID string
 
 	t      testing.TB
