@@ -62,7 +62,8 @@ const (
 	OpaqueDPoPClientSecret = "apishield-opaque-dpop-secret"
 
 	// ResourceServerID is the API's own client at the provider, allowed to
-	// introspect tokens, with client_secret_basic. Its secret holds
+	// introspect tokens (no other client but ResourceServerJWTID is), with
+	// client_secret_basic. Its secret holds
 	// characters that RFC 6749 §2.3.1's form-encoding before base64 must
 	// escape, so a client that skips the encoding is refused.
 	ResourceServerID     = "apishield-api"
@@ -161,6 +162,7 @@ func Start(t testing.TB, opts Options) *Provider {
 		"audience":      p.Audience,
 		"scopes":        Scopes,
 		"opaqueClients": []string{OpaqueClientID, OpaqueDPoPClientID},
+		"introspectors": []string{ResourceServerID, ResourceServerJWTID},
 	}
 	if opts.TLS {
 		p.PKI = opts.PKI

@@ -11,6 +11,8 @@
 //   clients          client metadata, passed to oidc-provider as they are
 //   opaqueClients    client_ids whose access tokens are opaque (for
 //                    introspection); every other client's are JWTs (RFC 9068)
+//   introspectors    client_ids allowed to introspect (the resource server's);
+//                    any other client is answered active: false
 //   tls              {cert, key}: PEM files; the provider then serves HTTPS,
 //                    asks every client for a certificate (without requiring
 //                    one), and enables certificate-bound access tokens and
@@ -32,8 +34,11 @@ if (!configFile) {
   process.exit(2);
 }
 const config = JSON.parse(readFileSync(configFile, 'utf8'));
-const { audience, scopes = [], clients = [], opaqueClients = [], tls, dpopNonceSecret } = config;
+const {
+  audience, scopes = [], clients = [], opaqueClients = [], introspectors = [], tls, dpopNonceSecret,
+} = config;
 const opaque = new Set(opaqueClients);
+const introspecting = new Set(introspectors);
 
 function key(type, alg, opts) {
   const { privateKey } = generateKeyPairSync(type, opts);
@@ -74,7 +79,10 @@ server.listen(Number(portArg), '127.0.0.1', () => {
     features: {
       devInteractions: { enabled: false },
       clientCredentials: { enabled: true },
-      introspection: { enabled: true },
+      introspection: {
+        enabled: true,
+        allowedPolicy: (ctx, client) => introspecting.has(client.clientId),
+      },
       revocation: { enabled: true },
       dPoP: {
         enabled: true,

@@ -224,6 +224,13 @@ func TestOpaqueTokenIntrospection(t *testing.T) {
 		t.Errorf("unknown token: %v, %v", resp, err)
 	}
 
+	// Only the resource server's clients may introspect: the token's own
+	// client learns nothing.
+	body, err := op.post(ctx, op.HTTPClient(), op.IntrospectionURL, url.Values{"token": {tok.AccessToken}}, basic(OpaqueClientID, OpaqueClientSecret), nil)
+	if err != nil || string(body) != `{"active":false}` {
+		t.Errorf("introspection by the token's client: %s, %v; want active false", body, err)
+	}
+
 	// The resource server's credentials are checked.
 	_, err = op.post(ctx, op.HTTPClient(), op.IntrospectionURL, url.Values{"token": {tok.AccessToken}}, basic(ResourceServerID, "wrong"), nil)
 	wantCode(t, "wrong secret", err, "invalid_client")
