@@ -1,0 +1,352 @@
+//go:build e2ebound
+
+// This file needs the DPoP and certificate binding, revocation and
+// introspection work of issue 14; it is built with -tags e2ebound until
+// those are merged, then the tag goes.
+
+package auth_test
+
+import (
+	"context"
+	"crypto/tls"
+	"encoding/json"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/apishield/apishield/auth"
+	"github.com/apishield/apishield/auth/internal/oidctest"
+	"github.com/apishield/apishield/tlsconfig"
+)
+
+// The API-side constructors in one place: the only code here that names
+// the new configuration.
+
+// boundJWT verifies the provider's JWT access tokens, DPoP-bound ones
+// (allowed, not required, so a thief's bearer attempt meets the
+// no-downgrade rule rather than a missing-proof one) and certificate-bound
+// ones, for an API served at origin.
+func boundJWT(t *testing.T, op *oidctest.Provider, origin string) *auth.JWT {
+	t.Helper()
+	j, err := auth.NewJWT(context.Background(), auth.JWTConfig{
+		Issuer:     op.Issuer,
+		Audience:   []string{op.Audience},
+		Type:       auth.TypeAccessToken,
+		HTTPClient: op.HTTPClient(),
+		Logger:     discardLogger(),
+		DPoP: auth.DPoPConfig{
+			Mode:         auth.DPoPAllowed,
+			PublicOrigin: origin,
+			// ReplayCache nil: the in-process cache.
+		},
+		CertificateBinding: auth.CertificateBindingConfig{},
+	})
+	if err != nil {
+		t.Fatalf("NewJWT: %v", err)
+	}
+	return j
+}
+
+// introspection introspects the provider's opaque tokens as the resource
+// server's client, authenticated with method, for an API served at origin;
+// DPoP-bound ones (cnf.jkt in the response) are checked as for JWTs.
+func introspection(t *testing.T, op *oidctest.Provider, method oidctest.AuthMethod, origin string) *auth.Introspection {
+	t.Helper()
+	cfg := auth.IntrospectionConfig{
+		Endpoint:   op.IntrospectionURL,
+		Issuer:     op.Issuer,
+		Audience:   []string{op.Audience},
+		HTTPClient: op.HTTPClient(),
+		Logger:     discardLogger(),
+		DPoP:       auth.DPoPConfig{Mode: auth.DPoPAllowed, PublicOrigin: origin},
+	}
+	switch method {
+	case oidctest.ClientSecretBasic:
+		cfg.ClientID, cfg.ClientSecret = oidctest.ResourceServerID, oidctest.ResourceServerSecret
+	case oidctest.PrivateKeyJWT:
+		cfg.ClientID, cfg.PrivateKey, cfg.KeyID, cfg.Algorithm = oidctest.ResourceServerJWTID, op.ResourceServerKey, op.ResourceServerKeyID, "ES256"
+	}
+	in, err := auth.NewIntrospection(context.Background(), cfg)
+	if err != nil {
+		t.Fatalf("NewIntrospection(%s): %v", method, err)
+	}
+	return in
+}
+
+// api is the protected API: HTTPS with certificates from pki, client
+// certificates verified when given, the auth middleware in front of a
+// handler that reports the principal.
+type api struct {
+	URL  string
+	pki  *oidctest.PKI
+	hits atomic.Int32 // requests that reached the handler
+}
+
+// apiPrincipal is what the handler reports.
+type apiPrincipal struct {
+	Subject, ClientID, Method, Binding string
+}
+
+// startAPI serves the middleware that mw builds for the API's origin.
+func startAPI(t *testing.T, pki *oidctest.PKI, mw func(origin string) auth.Config) *api {
+	t.Helper()
+	a := &api{pki: pki}
+	var handler http.Handler
+	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { handler.ServeHTTP(w, r) }))
+	cfg, err := tlsconfig.Server(tlsconfig.Config{
+		Certificates: []tls.Certificate{pki.ServerCert(t)},
+		ClientCAs:    pki.Pool,
+		ClientAuth:   tls.VerifyClientCertIfGiven,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv.TLS = cfg
+	srv.StartTLS()
+	t.Cleanup(srv.Close)
+	a.URL = srv.URL
+	m, err := auth.New(mw(srv.URL))
+	if err != nil {
+		t.Fatalf("auth.New: %v", err)
+	}
+	handler = m.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		a.hits.Add(1)
+		p, _ := auth.FromContext(r.Context())
+		json.NewEncoder(w).Encode(apiPrincipal{p.Subject, p.ClientID, p.Method, p.Binding})
+	}))
+	return a
+}
+
+// client is an HTTPS client of the API presenting certs.
+func (a *api) client(certs ...tls.Certificate) *http.Client {
+	return &http.Client{Timeout: 10 * time.Second, Transport: &http.Transport{
+		DisableKeepAlives: true,
+		TLSClientConfig:   &tls.Config{RootCAs: a.pki.Pool, Certificates: certs},
+	}}
+}
+
+// result reads a response: the principal on 200, the problem's reason
+// otherwise.
+func result(t *testing.T, resp *http.Response, err error) (status int, p apiPrincipal, reason string) {
+	t.Helper()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(io.LimitReader(resp.Body, 1<<16))
+	if resp.StatusCode == http.StatusOK {
+		if err := json.Unmarshal(b, &p); err != nil {
+			t.Fatalf("handler body %q: %v", b, err)
+		}
+		return resp.StatusCode, p, ""
+	}
+	var problem struct {
+		Reason string `json:"reason"`
+	}
+	_ = json.Unmarshal(b, &problem)
+	return resp.StatusCode, p, problem.Reason
+}
+
+// bearer calls the API with token as a bearer token.
+func (a *api) bearer(t *testing.T, c *http.Client, token string) (int, apiPrincipal, string) {
+	t.Helper()
+	req, _ := http.NewRequest(http.MethodGet, a.URL+"/items", nil)
+	req.Header.Set("Authorization", "Bearer "+token)
+	resp, err := c.Do(req)
+	return result(t, resp, err)
+}
+
+// refused checks that a thief's request was refused with a 401 (so the
+// handler, which only answers 200, did not run), and logs the reason.
+func refused(t *testing.T, what string, status int, reason string) {
+	t.Helper()
+	if status != http.StatusUnauthorized {
+		t.Errorf("%s: status %d (%s), want 401", what, status, reason)
+	}
+	t.Logf("%s: refused, %s", what, reason)
+}
+
+// TestBoundTokensEndToEnd gets each kind of sender-constrained token from
+// the real provider, calls the API with it as its client, and replays it
+// as a thief without the key: the client gets through, the thief never
+// does.
+func TestBoundTokensEndToEnd(t *testing.T) {
+	pki := oidctest.NewPKI(t)
+	op := oidctest.Start(t, oidctest.Options{Audience: testAudience, TLS: true, PKI: pki})
+	ctx := context.Background()
+	a := startAPI(t, pki, func(origin string) auth.Config {
+		return auth.Config{Authenticators: []auth.Authenticator{boundJWT(t, op, origin)}, Logger: discardLogger()}
+	})
+
+	t.Run("DPoP", func(t *testing.T) {
+		key := oidctest.NewDPoPKey(t)
+		tok, err := op.ClientCredentialsDPoP(ctx, key, "items:read")
+		if err != nil {
+			t.Fatal(err)
+		}
+		req, _ := http.NewRequest(http.MethodGet, a.URL+"/items", nil)
+		resp, err := key.Do(ctx, a.client(), req, tok.AccessToken)
+		if status, p, reason := result(t, resp, err); status != http.StatusOK || p.Binding != "dpop" || p.ClientID != oidctest.DPoPClientID {
+			t.Fatalf("the key holder: %d %+v %s", status, p, reason)
+		}
+		hits := a.hits.Load()
+
+		// The thief has the token (and, below, one of its proofs), not the key.
+		status, _, reason := a.bearer(t, a.client(), tok.AccessToken)
+		refused(t, "stolen DPoP token as Bearer", status, reason)
+		thief := oidctest.NewDPoPKey(t)
+		resp, err = thief.Do(ctx, a.client(), req, tok.AccessToken)
+		status, _, reason = result(t, resp, err)
+		refused(t, "stolen DPoP token with the thief's own proof", status, reason)
+
+		proof, err := key.Proof(http.MethodGet, a.URL+"/items", tok.AccessToken)
+		if err != nil {
+			t.Fatal(err)
+		}
+		send := func() (int, apiPrincipal, string) {
+			r, _ := http.NewRequest(http.MethodGet, a.URL+"/items", nil)
+			r.Header.Set("Authorization", "DPoP "+tok.AccessToken)
+			r.Header.Set("DPoP", proof)
+			resp, err := a.client().Do(r)
+			return result(t, resp, err)
+		}
+		if status, _, reason := send(); status != http.StatusOK {
+			t.Fatalf("the key holder's own proof: %d %s", status, reason)
+		}
+		status, _, reason = send()
+		refused(t, "replayed proof", status, reason)
+		r, _ := http.NewRequest(http.MethodDelete, a.URL+"/items", nil)
+		r.Header.Set("Authorization", "DPoP "+tok.AccessToken)
+		r.Header.Set("DPoP", proof)
+		resp, err = a.client().Do(r)
+		status, _, reason = result(t, resp, err)
+		refused(t, "captured proof for another method", status, reason)
+		if got := a.hits.Load(); got != hits+1 {
+			t.Errorf("the handler ran %d times for the thief, want only the key holder's one request", got-hits-1)
+		}
+	})
+
+	t.Run("DPoP nonce at the provider", func(t *testing.T) {
+		opNonce := oidctest.Start(t, oidctest.Options{Audience: testAudience, DPoPNonce: true})
+		b := startAPI(t, pki, func(origin string) auth.Config {
+			return auth.Config{Authenticators: []auth.Authenticator{boundJWT(t, opNonce, origin)}, Logger: discardLogger()}
+		})
+		key := oidctest.NewDPoPKey(t)
+		tok, err := opNonce.ClientCredentialsDPoP(ctx, key, "")
+		if err != nil || tok.Attempts != 2 {
+			t.Fatalf("token after %v attempts: %v", tok, err)
+		}
+		req, _ := http.NewRequest(http.MethodGet, b.URL+"/items", nil)
+		resp, err := key.Do(ctx, b.client(), req, tok.AccessToken)
+		if status, p, reason := result(t, resp, err); status != http.StatusOK || p.Binding != "dpop" {
+			t.Fatalf("the key holder: %d %+v %s", status, p, reason)
+		}
+		thief := oidctest.NewDPoPKey(t)
+		resp, err = thief.Do(ctx, b.client(), req, tok.AccessToken)
+		status, _, reason := result(t, resp, err)
+		refused(t, "stolen token with the thief's own proof", status, reason)
+	})
+
+	t.Run("mTLS", func(t *testing.T) {
+		tok, err := op.ClientCredentialsMTLS(ctx, op.MTLSCert, "items:read")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if status, p, reason := a.bearer(t, a.client(op.MTLSCert), tok.AccessToken); status != http.StatusOK || p.Binding != "mtls" || p.ClientID != oidctest.MTLSClientID {
+			t.Fatalf("the certificate holder: %d %+v %s", status, p, reason)
+		}
+		// The thief has a certificate of the same CA (so TLS lets it in),
+		// or none.
+		status, _, reason := a.bearer(t, a.client(pki.ClientCert(t, oidctest.MTLSClientID)), tok.AccessToken)
+		refused(t, "stolen certificate-bound token over another certificate", status, reason)
+		status, _, reason = a.bearer(t, a.client(), tok.AccessToken)
+		refused(t, "stolen certificate-bound token without a certificate", status, reason)
+	})
+
+	t.Run("revocation", func(t *testing.T) {
+		list, err := auth.NewRevocationList(auth.RevocationListConfig{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		b := startAPI(t, pki, func(origin string) auth.Config {
+			return auth.Config{Authenticators: []auth.Authenticator{boundJWT(t, op, origin)}, Revocations: list, Logger: discardLogger()}
+		})
+		tok, err := op.ClientCredentials(ctx, "items:read")
+		if err != nil {
+			t.Fatal(err)
+		}
+		j := boundJWT(t, op, b.URL)
+		p, err := j.Verify(ctx, tok.AccessToken)
+		if err != nil || p.TokenID == "" {
+			t.Fatalf("Verify: %+v, %v (want a jti from the provider)", p, err)
+		}
+		if status, _, reason := b.bearer(t, b.client(), tok.AccessToken); status != http.StatusOK {
+			t.Fatalf("before revocation: %d %s", status, reason)
+		}
+		if err := list.Revoke(ctx, auth.Revocation{TokenID: p.TokenID, Expires: p.Expiry}); err != nil {
+			t.Fatal(err)
+		}
+		status, _, reason := b.bearer(t, b.client(), tok.AccessToken)
+		refused(t, "revoked token (verified-token cache hit)", status, reason)
+	})
+}
+
+// TestIntrospectionEndToEnd introspects the provider's opaque tokens with
+// both kinds of client authentication: a bearer one, which the provider
+// then revokes (the holder gets through until then, anyone replaying it
+// afterwards does not), and a DPoP-bound one that a thief without the key
+// cannot use.
+func TestIntrospectionEndToEnd(t *testing.T) {
+	pki := oidctest.NewPKI(t)
+	op := oidctest.Start(t, oidctest.Options{Audience: testAudience})
+	ctx := context.Background()
+	apis := map[oidctest.AuthMethod]*api{}
+	for _, method := range []oidctest.AuthMethod{oidctest.ClientSecretBasic, oidctest.PrivateKeyJWT} {
+		apis[method] = startAPI(t, pki, func(origin string) auth.Config {
+			return auth.Config{Authenticators: []auth.Authenticator{introspection(t, op, method, origin)}, Logger: discardLogger()}
+		})
+	}
+	tok, err := op.OpaqueToken(ctx, "items:read")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for method, a := range apis {
+		if status, p, reason := a.bearer(t, a.client(), tok.AccessToken); status != http.StatusOK || p.ClientID != oidctest.OpaqueClientID || p.Method != auth.MethodIntrospection {
+			t.Fatalf("introspected with %s: %d %+v %s", method, status, p, reason)
+		}
+	}
+	// A DPoP-bound opaque token: the binding comes from the introspection
+	// response, and a thief without the key is refused.
+	key := oidctest.NewDPoPKey(t)
+	bound, err := op.OpaqueTokenDPoP(ctx, key, "items:read")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for method, a := range apis {
+		req, _ := http.NewRequest(http.MethodGet, a.URL+"/items", nil)
+		resp, err := key.Do(ctx, a.client(), req, bound.AccessToken)
+		if status, p, reason := result(t, resp, err); status != http.StatusOK || p.Binding != "dpop" || p.ClientID != oidctest.OpaqueDPoPClientID {
+			t.Fatalf("DPoP-bound opaque token introspected with %s: %d %+v %s", method, status, p, reason)
+		}
+		status, _, reason := a.bearer(t, a.client(), bound.AccessToken)
+		refused(t, "stolen DPoP-bound opaque token as Bearer, "+string(method), status, reason)
+		resp, err = oidctest.NewDPoPKey(t).Do(ctx, a.client(), req, bound.AccessToken)
+		status, _, reason = result(t, resp, err)
+		refused(t, "stolen DPoP-bound opaque token with the thief's proof, "+string(method), status, reason)
+	}
+
+	if err := op.Revoke(ctx, tok.AccessToken); err != nil {
+		t.Fatal(err)
+	}
+	// A fresh API instance has nothing cached: the provider says inactive.
+	for _, method := range []oidctest.AuthMethod{oidctest.ClientSecretBasic, oidctest.PrivateKeyJWT} {
+		a := startAPI(t, pki, func(origin string) auth.Config {
+			return auth.Config{Authenticators: []auth.Authenticator{introspection(t, op, method, origin)}, Logger: discardLogger()}
+		})
+		status, _, reason := a.bearer(t, a.client(), tok.AccessToken)
+		refused(t, "revoked opaque token, introspected with "+string(method), status, reason)
+	}
+}
