@@ -267,6 +267,33 @@ func (j *JWT) claims(payload []byte, key *verifyKey) (*Principal, *cacheEntry, e
 	return p, e, nil
 }
 
+// rolePointers parses the RolePaths of a config; none means {"/roles"}.
+func rolePointers(paths []string) ([]pointer, error) {
+	if len(paths) == 0 {
+		paths = []string{"/roles"}
+	}
+	ptrs := make([]pointer, 0, len(paths))
+	for _, p := range paths {
+		ptr, ok := parsePointer(p)
+		if !ok {
+			return nil, configErr("RolePaths: %q is not a JSON Pointer", p)
+		}
+		ptrs = append(ptrs, ptr)
+	}
+	return ptrs, nil
+}
+
+// leewayOf checks the Leeway of a config; zero means [DefaultLeeway].
+func leewayOf(d time.Duration) (time.Duration, error) {
+	switch {
+	case d == 0:
+		return DefaultLeeway, nil
+	case d < 0 || d > MaxLeeway:
+		return 0, configErr("Leeway must be between 0 and %v", MaxLeeway)
+	}
+	return d, nil
+}
+
 // identityClaims sets the fields of p that every token format reads from
 // its claims the same way, so that a token introspected (RFC 7662) yields
 // the principal its JWT form would: sub, client_id (else azp) and acr,

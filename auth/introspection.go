@@ -259,11 +259,8 @@ func NewIntrospection(cfg IntrospectionConfig) (*Introspection, error) {
 	if in.jwt != nil && in.jwt.Kind() != Bearer {
 		return nil, configErr("JWT must verify bearer tokens")
 	}
-	switch {
-	case in.leeway == 0:
-		in.leeway = DefaultLeeway
-	case in.leeway < 0 || in.leeway > MaxLeeway:
-		return nil, configErr("Leeway must be between 0 and %v", MaxLeeway)
+	if in.leeway, err = leewayOf(cfg.Leeway); err != nil {
+		return nil, err
 	}
 	if in.maxToken == 0 {
 		in.maxToken = DefaultMaxTokenSize
@@ -278,16 +275,8 @@ func NewIntrospection(cfg IntrospectionConfig) (*Introspection, error) {
 	} else if in.maxBody < 0 {
 		return nil, configErr("MaxResponseSize must not be negative")
 	}
-	paths := cfg.RolePaths
-	if len(paths) == 0 {
-		paths = []string{"/roles"}
-	}
-	for _, p := range paths {
-		ptr, ok := parsePointer(p)
-		if !ok {
-			return nil, configErr("RolePaths: %q is not a JSON Pointer", p)
-		}
-		in.roles = append(in.roles, ptr)
+	if in.roles, err = rolePointers(cfg.RolePaths); err != nil {
+		return nil, err
 	}
 	size := cfg.CacheSize
 	if size == 0 {
@@ -349,9 +338,16 @@ func (in *Introspection) Verify(ctx context.Context, token string) (*Principal, 
 	if a, ok := in.cached(&k, time.Now()); ok {
 		return a.p, a.err
 	}
+	return in.shared(ctx, token, k)
+}
+
+// shared introspects token, or waits for the introspection of it that
+// is under way. It takes k by value so that the cache lookup before it
+// does not move the caller's key to the heap.
+func (in *Introspection) shared(ctx context.Context, token string, k cacheKey) (*Principal, error) {
 	ch := in.flights.DoChan(string(k[:]), func() (any, error) {
-		// A flight that ended between the lookup above and this one has
-		// left its answer in the cache.
+		// A flight that ended between the caller's lookup and this one
+		// has left its answer in the cache.
 		if a, ok := in.peek(&k, time.Now()); ok {
 			return a, nil
 		}
