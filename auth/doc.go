@@ -1,8 +1,8 @@
 // Package auth establishes who is calling an API: OAuth 2.0 / OpenID
 // Connect access tokens (JWTs) verified against the issuer's key set or
 // opaque ones introspected at the issuer, API keys, and verified TLS
-// client certificates. The authenticated caller is a
-// [Principal] in the request's context, read with [FromContext].
+// client certificates. The authenticated caller is a [Principal] in the
+// request's context, read with [FromContext].
 //
 // It is the front door, so it refuses every forged, replayed or confused
 // token in the public literature (RFC 8725 and the CVEs of JWT libraries;
