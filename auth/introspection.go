@@ -94,9 +94,10 @@ type IntrospectionConfig struct {
 	// Ed25519. It must fit the key; HMAC and "none" are refused.
 	Algorithm string
 	// AssertionAudience is the aud of the assertions. Empty means Issuer,
-	// as the revision of RFC 7523 requires (a URL of one endpoint as aud
-	// let one authorization server replay assertions made for another).
-	// Set it to the endpoint URL for an issuer that wants that (Okta).
+	// as the IETF's revision of RFC 7523 (draft-ietf-oauth-rfc7523bis)
+	// asks: with an endpoint URL as aud, an assertion made for one server
+	// could be accepted by another that lists the same URL. Set it to the
+	// endpoint URL for an issuer that wants that (Okta does).
 	AssertionAudience string
 	// AuthMethod selects the client authentication. Empty means
 	// PrivateKeyJWT when PrivateKey is set and ClientSecretBasic when
