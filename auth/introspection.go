@@ -245,7 +245,6 @@ func NewIntrospection(cfg IntrospectionConfig) (*Introspection, error) {
 		audience:   slices.Clone(cfg.Audience),
 		allowNoAud: cfg.AllowMissingAudience,
 		jwt:        cfg.JWT,
-		leeway:     cfg.Leeway,
 		maxToken:   cfg.MaxTokenSize,
 		timeout:    orDefault(cfg.Timeout, DefaultIntrospectionTimeout),
 		maxBody:    cfg.MaxResponseSize,
