@@ -248,17 +248,8 @@ func (j *JWT) claims(payload []byte, key *verifyKey) (*Principal, *cacheEntry, e
 		Method:   MethodJWT,
 		Claims:   claims,
 	}
-	var okSub, okCID, okAzp, okACR bool
-	var azp string
-	p.Subject, okSub = claimString(claims, "sub")
-	p.ClientID, okCID = claimString(claims, "client_id")
-	azp, okAzp = claimString(claims, "azp")
-	p.ACR, okACR = claimString(claims, "acr")
-	if !okSub || !okCID || !okAzp || !okACR {
-		return nil, nil, invalid("claim_not_string")
-	}
-	if p.ClientID == "" {
-		p.ClientID = azp
+	if err := identityClaims(p, claims, j.roles); err != nil {
+		return nil, nil, err
 	}
 	if j.rfc9068 {
 		_, hasJti := claims["jti"].(string)
@@ -266,23 +257,6 @@ func (j *JWT) claims(payload []byte, key *verifyKey) (*Principal, *cacheEntry, e
 			return nil, nil, invalid("rfc9068_claims_missing")
 		}
 	}
-	scope, hasScope := claims["scope"]
-	if !hasScope {
-		scope, hasScope = claims["scp"]
-	}
-	if hasScope {
-		var bad string
-		if p.Scopes, bad = scopeTokens(scope); bad != "" {
-			return nil, nil, invalid("scope_" + bad)
-		}
-	}
-	if v, ok := claims["amr"]; ok {
-		var bad string
-		if p.AMR, bad = scopeTokens(v); bad != "" {
-			return nil, nil, invalid("amr_" + bad)
-		}
-	}
-	p.Roles = roles(claims, j.roles)
 	if err := checkConfirmation(claims); err != nil {
 		return nil, nil, err
 	}
@@ -291,6 +265,72 @@ func (j *JWT) claims(payload []byte, key *verifyKey) (*Principal, *cacheEntry, e
 		return nil, nil, err
 	}
 	return p, e, nil
+}
+
+// rolePointers parses the RolePaths of a config; none means {"/roles"}.
+func rolePointers(paths []string) ([]pointer, error) {
+	if len(paths) == 0 {
+		paths = []string{"/roles"}
+	}
+	ptrs := make([]pointer, 0, len(paths))
+	for _, p := range paths {
+		ptr, ok := parsePointer(p)
+		if !ok {
+			return nil, configErr("RolePaths: %q is not a JSON Pointer", p)
+		}
+		ptrs = append(ptrs, ptr)
+	}
+	return ptrs, nil
+}
+
+// leewayOf checks the Leeway of a config; zero means [DefaultLeeway].
+func leewayOf(d time.Duration) (time.Duration, error) {
+	switch {
+	case d == 0:
+		return DefaultLeeway, nil
+	case d < 0 || d > MaxLeeway:
+		return 0, configErr("Leeway must be between 0 and %v", MaxLeeway)
+	}
+	return d, nil
+}
+
+// identityClaims sets the fields of p that every token format reads from
+// its claims the same way, so that a token introspected (RFC 7662) yields
+// the principal its JWT form would: sub, client_id (else azp) and acr,
+// which must be strings when present; the scopes, from "scope" or else
+// "scp", and amr, both RFC 6749 scope tokens; and the roles found at
+// rolePaths.
+func identityClaims(p *Principal, claims map[string]any, rolePaths []pointer) error {
+	var okSub, okCID, okAzp, okACR bool
+	var azp string
+	p.Subject, okSub = claimString(claims, "sub")
+	p.ClientID, okCID = claimString(claims, "client_id")
+	azp, okAzp = claimString(claims, "azp")
+	p.ACR, okACR = claimString(claims, "acr")
+	if !okSub || !okCID || !okAzp || !okACR {
+		return invalid("claim_not_string")
+	}
+	if p.ClientID == "" {
+		p.ClientID = azp
+	}
+	scope, hasScope := claims["scope"]
+	if !hasScope {
+		scope, hasScope = claims["scp"]
+	}
+	if hasScope {
+		var bad string
+		if p.Scopes, bad = scopeTokens(scope); bad != "" {
+			return invalid("scope_" + bad)
+		}
+	}
+	if v, ok := claims["amr"]; ok {
+		var bad string
+		if p.AMR, bad = scopeTokens(v); bad != "" {
+			return invalid("amr_" + bad)
+		}
+	}
+	p.Roles = roles(claims, rolePaths)
+	return nil
 }
 
 // checkTimes applies exp, nbf and iat with the leeway at now. Expiry is

@@ -1,7 +1,8 @@
 // Package auth establishes who is calling an API: OAuth 2.0 / OpenID
-// Connect access tokens (JWTs) verified against the issuer's key set, API
-// keys, and verified TLS client certificates. The authenticated caller is a
-// [Principal] in the request's context, read with [FromContext].
+// Connect access tokens (JWTs) verified against the issuer's key set or
+// opaque ones introspected at the issuer, API keys, and verified TLS
+// client certificates. The authenticated caller is a [Principal] in the
+// request's context, read with [FromContext].
 //
 // It is the front door, so it refuses every forged, replayed or confused
 // token in the public literature (RFC 8725 and the CVEs of JWT libraries;
@@ -112,6 +113,34 @@
 // ./examples/apikey) makes a key and its record; [LoadAPIKeysFile] reads a
 // JSON file of records; any [APIKeyStore] can replace it.
 //
+// # Opaque tokens
+//
+// An issuer that hands out opaque access tokens vouches for them only
+// through its introspection endpoint (RFC 7662). [NewIntrospection] makes
+// an Authenticator that asks it, authenticated as the API's client with
+// client_secret_basic, client_secret_post or private_key_jwt:
+//
+//	in, err := auth.NewIntrospection(auth.IntrospectionConfig{
+//		Endpoint:     "https://login.example.com/oauth2/introspect",
+//		Issuer:       "https://login.example.com/",
+//		Audience:     []string{"https://api.example.com"},
+//		ClientID:     "orders-api",
+//		ClientSecret: secret, // or PrivateKey: key, for private_key_jwt
+//		JWT:          jwt,    // optional: JWT-shaped tokens verified locally
+//	})
+//	m, err := auth.New(auth.Config{Authenticators: []auth.Authenticator{in, keys}})
+//
+// The answer is read up to 64 KiB and must be JSON with active exactly
+// true; aud must name one of Audience, iss (if present) equal Issuer, the
+// times hold, and a refresh token reported active is refused. The
+// principal is built as from a JWT's claims, with Method "introspection".
+// Answers are cached by the token's SHA-256: an active token until its
+// exp or for 5 minutes (CacheTTL), whichever is sooner, so a token revoked
+// at the issuer may be accepted that long; a refused one for 10 seconds.
+// Concurrent look-ups of one token share one call. An endpoint that fails
+// or times out refuses the token as keys unavailable do (invalid_token,
+// recorded as an error), and nothing is cached.
+//
 // # Requests
 //
 // The middleware reads "Authorization: Bearer" (scheme case-insensitive),
@@ -202,7 +231,8 @@
 //   - apishield.auth.decisions, a counter of the middleware's decisions
 //     with attributes outcome (allow, deny), reason (ok, unauthenticated,
 //     invalid_token, token_expired) and method (jwt, apikey, mtls,
-//     anonymous, none). An application's Authenticator that names another
+//     anonymous, none, introspection). A refused bearer token counts as
+//     jwt, whichever Authenticator refused it. An application's Authenticator that names another
 //     method is counted by its credential kind (jwt for bearer tokens,
 //     apikey for API keys). A key set that cannot be fetched shows as
 //     invalid_token here and as failures below.
@@ -213,6 +243,13 @@
 //     successful fetch. An alert well above RefreshMax means fetches fail.
 //   - apishield.auth.token_cache.lookups, a counter of verified-token cache
 //     lookups with attribute result (hit, miss).
+//   - apishield.auth.introspection.calls, a counter of introspection
+//     calls with attribute outcome (active, inactive, invalid, failure),
+//     and apishield.auth.introspection.duration, their latency in seconds
+//     with the same attribute.
+//   - apishield.auth.introspection.cache.lookups, a counter of
+//     introspection cache lookups with attribute result (hit,
+//     negative_hit, miss).
 //
 // Each decision also adds the event apishield.auth.decision, with the
 // same attributes, to the request context's span when it is recording.
@@ -222,8 +259,9 @@
 //
 // auth does not:
 //   - decrypt JWE, or unwrap nested tokens: encrypted tokens are refused;
-//   - check revocation (token introspection, RFC 7662): a JWT stays valid
-//     until it expires, so keep access token lifetimes short;
+//   - check the revocation of JWTs: a JWT stays valid until it expires, so
+//     keep access token lifetimes short. Introspected tokens are checked
+//     at the issuer, but their answers are cached (CacheTTL);
 //   - verify sender-constrained tokens (DPoP, RFC 9449, or
 //     certificate-bound tokens, RFC 8705): it refuses every token that
 //     carries cnf and the DPoP scheme, so bound tokens do not work with

@@ -155,11 +155,9 @@ func NewJWT(ctx context.Context, cfg JWTConfig) (*JWT, error) {
 			}
 		}
 	}
-	switch {
-	case j.leeway == 0:
-		j.leeway = DefaultLeeway
-	case j.leeway < 0 || j.leeway > MaxLeeway:
-		return nil, configErr("Leeway must be between 0 and %v", MaxLeeway)
+	var err error
+	if j.leeway, err = leewayOf(cfg.Leeway); err != nil {
+		return nil, err
 	}
 	if j.lifetime < 0 {
 		return nil, configErr("MaxLifetime must not be negative")
@@ -170,16 +168,8 @@ func NewJWT(ctx context.Context, cfg JWTConfig) (*JWT, error) {
 		return nil, configErr("MaxTokenSize must not be negative")
 	}
 	j.rfc9068 = typMatches(j.typ, TypeAccessToken)
-	paths := cfg.RolePaths
-	if len(paths) == 0 {
-		paths = []string{"/roles"}
-	}
-	for _, p := range paths {
-		ptr, ok := parsePointer(p)
-		if !ok {
-			return nil, configErr("RolePaths: %q is not a JSON Pointer", p)
-		}
-		j.roles = append(j.roles, ptr)
+	if j.roles, err = rolePointers(cfg.RolePaths); err != nil {
+		return nil, err
 	}
 
 	src := &jwksSource{

@@ -19,7 +19,7 @@ const decisionEvent = "apishield.auth.decision"
 // problems the middleware writes, "ok" for a request let through.
 var (
 	metricReasons = [...]string{"ok", apierrors.ReasonUnauthenticated, apierrors.ReasonInvalidToken, apierrors.ReasonTokenExpired}
-	metricMethods = [...]string{"jwt", "apikey", "mtls", "anonymous", "none"}
+	metricMethods = [...]string{"jwt", "apikey", "mtls", "anonymous", "none", "introspection"}
 )
 
 const (
@@ -28,6 +28,7 @@ const (
 	methodMTLS
 	methodAnonymous
 	methodNone
+	methodIntrospection
 )
 
 // decisionSets are the attribute sets of apishield.auth.decisions: allow
@@ -70,6 +71,8 @@ func methodOf(p *Principal, kind CredentialKind) int {
 		return methodAPIKey
 	case MethodMTLS:
 		return methodMTLS
+	case MethodIntrospection:
+		return methodIntrospection
 	}
 	return methodOfKind(kind)
 }

@@ -34,7 +34,8 @@ type Principal struct {
 	AuthTime time.Time
 	// Expiry is when the credential expires; zero if it does not.
 	Expiry time.Time
-	// Method is how the caller authenticated: "jwt", "api_key" or "mtls".
+	// Method is how the caller authenticated: "jwt", "api_key", "mtls" or
+	// "introspection".
 	Method string
 	// Claims holds the token's raw claims, for rules that need other ones.
 	// Nil for credentials without claims.
