@@ -18,7 +18,7 @@ import (
 const DefaultReplayCacheEntries = 1 << 18
 
 // ErrReplayCacheFull is returned by [MemoryReplayCache.Remember] for a new
-// key when the cache holds MaxEntries unexpired keys. The caller refuses
+// key when the cache is full of unexpired keys. The caller refuses
 // the use: making room by dropping an unexpired key would let that key be
 // used again.
 var ErrReplayCacheFull = errors.New("auth: replay cache full")
@@ -26,8 +26,11 @@ var ErrReplayCacheFull = errors.New("auth: replay cache full")
 // MemoryReplayConfig configures a [MemoryReplayCache]. Its zero value is
 // a valid configuration.
 type MemoryReplayConfig struct {
-	// MaxEntries bounds how many unexpired keys the cache holds; a new key
-	// beyond it is refused with ErrReplayCacheFull. Zero means
+	// MaxEntries bounds how many keys the cache holds. It is split evenly
+	// between the cache's shards, and a new key is refused with
+	// ErrReplayCacheFull when its shard holds its share in unexpired keys;
+	// keys spread evenly by their hash, so this starts within a few
+	// percent of MaxEntries in all. Zero means
 	// DefaultReplayCacheEntries (262144, about 16 MiB when full); negative
 	// is refused. Size it as the rate of uses times how long each is
 	// remembered: 1000 DPoP proofs a second, each remembered for its
@@ -116,8 +119,8 @@ func MustNewMemoryReplayCache(cfg MemoryReplayConfig) *MemoryReplayCache {
 }
 
 // Remember implements [ReplayCache]. It never blocks on anything but its
-// shard's lock, and ignores ctx. A new key while the cache holds
-// MaxEntries unexpired keys is refused with [ErrReplayCacheFull].
+// shard's lock, and ignores ctx. A new key whose shard is full of
+// unexpired keys is refused with [ErrReplayCacheFull].
 func (c *MemoryReplayCache) Remember(_ context.Context, key string, exp time.Time) (bool, error) {
 	sum := sha256.Sum256(bytesOf(key))
 	id := replayID(sum[:16])
