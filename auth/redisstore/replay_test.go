@@ -3,7 +3,6 @@ package redisstore
 import (
 	"context"
 	"errors"
-	"net"
 	"runtime"
 	"strconv"
 	"strings"
@@ -258,21 +257,7 @@ func TestReplayCacheOutage(t *testing.T) {
 // against Redis.
 func TestReplayCacheTimeout(t *testing.T) {
 	t.Parallel()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	go func() {
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			defer c.Close() // hold the connection open, silent
-		}
-	}()
-	rc := newTestReplayCache(t, newReplayClient(t, ln.Addr().String()), ReplayConfig{Timeout: 30 * time.Millisecond, BreakerFailures: 2})
+	rc := newTestReplayCache(t, newReplayClient(t, redistest.Silent(t)), ReplayConfig{Timeout: 30 * time.Millisecond, BreakerFailures: 2})
 	canceled, cancel := context.WithCancel(context.Background())
 	cancel()
 	if _, err := rc.Remember(canceled, "k", time.Now().Add(time.Minute)); !errors.Is(err, context.Canceled) {
