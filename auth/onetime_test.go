@@ -66,7 +66,7 @@ func TestOneTimeTokens(t *testing.T) {
 	srv := newJWKSServer(standardSet(t))
 	now := time.Now()
 	for _, cacheSize := range []int{0, -1} { // with and without the verified-token cache
-		shared := auth.MustNewMemoryReplayCache(auth.MemoryReplayConfig{})
+		shared := must(auth.NewMemoryReplayCache(auth.MemoryReplayConfig{}))
 		j1 := newVerifier(t, srv, func(c *auth.JWTConfig) { c.OneTime = shared; c.CacheSize = cacheSize })
 		j2 := newVerifier(t, srv, func(c *auth.JWTConfig) { c.OneTime = shared; c.CacheSize = cacheSize })
 		ctx := context.Background()
@@ -104,7 +104,7 @@ func TestOneTimeTokens(t *testing.T) {
 func TestOneTimeTwinSignature(t *testing.T) {
 	t.Parallel()
 	j := newVerifier(t, newJWKSServer(standardSet(t)), func(c *auth.JWTConfig) {
-		c.OneTime = auth.MustNewMemoryReplayCache(auth.MemoryReplayConfig{})
+		c.OneTime = must(auth.NewMemoryReplayCache(auth.MemoryReplayConfig{}))
 	})
 	tok := oneTimeToken(t, "twin", time.Now(), time.Hour)
 	dot := strings.LastIndexByte(tok, '.')
@@ -189,7 +189,7 @@ func TestOneTimeCacheUnavailable(t *testing.T) {
 func TestOneTimeMiddleware(t *testing.T) {
 	t.Parallel()
 	j := newVerifier(t, newJWKSServer(standardSet(t)), func(c *auth.JWTConfig) {
-		c.OneTime = auth.MustNewMemoryReplayCache(auth.MemoryReplayConfig{})
+		c.OneTime = must(auth.NewMemoryReplayCache(auth.MemoryReplayConfig{}))
 	})
 	m, err := auth.New(auth.Config{Authenticators: []auth.Authenticator{j}, Logger: discardLogger()})
 	if err != nil {

@@ -108,16 +108,6 @@ func NewMemoryReplayCache(cfg MemoryReplayConfig) (*MemoryReplayCache, error) {
 	return c, nil
 }
 
-// MustNewMemoryReplayCache is NewMemoryReplayCache for start-up code: it
-// panics on an invalid configuration.
-func MustNewMemoryReplayCache(cfg MemoryReplayConfig) *MemoryReplayCache {
-	c, err := NewMemoryReplayCache(cfg)
-	if err != nil {
-		panic(err)
-	}
-	return c
-}
-
 // Remember implements [ReplayCache]. It never blocks on anything but its
 // shard's lock, and ignores ctx. A new key whose shard is full of
 // unexpired keys is refused with [ErrReplayCacheFull].

@@ -31,11 +31,16 @@ func ExampleMemoryReplayCache() {
 // another sharing the cache, is refused as invalid_token. Share the cache
 // between instances through auth/redisstore.
 func ExampleJWTConfig_oneTime() {
+	replay, err := auth.NewMemoryReplayCache(auth.MemoryReplayConfig{})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
 	ctx := context.Background()
 	jwt, err := auth.NewJWT(ctx, auth.JWTConfig{
 		Issuer:   "https://login.example.com/",
 		Audience: []string{"https://downloads.example.com"},
-		OneTime:  auth.MustNewMemoryReplayCache(auth.MemoryReplayConfig{}),
+		OneTime:  replay,
 	})
 	if err != nil {
 		fmt.Println(err)

@@ -98,7 +98,7 @@ func TestReplayKeyMalleability(t *testing.T) {
 		}
 		return replayKey("dpop", thumbprint, claims.JTI)
 	}
-	c := MustNewMemoryReplayCache(MemoryReplayConfig{})
+	c := newTestMemoryReplay(t, MemoryReplayConfig{})
 	exp := time.Now().Add(time.Minute)
 	if fresh, err := c.Remember(context.Background(), keyOf(proof1), exp); !fresh || err != nil {
 		t.Fatalf("first proof: fresh=%v err=%v, want fresh", fresh, err)
@@ -111,7 +111,7 @@ func TestReplayKeyMalleability(t *testing.T) {
 func TestMemoryReplayCacheShards(t *testing.T) {
 	t.Parallel()
 	for _, n := range []int{1, 7, 1023, 1024, 2048, 5000, 65536, 1 << 18, 1<<20 + 3} {
-		c := MustNewMemoryReplayCache(MemoryReplayConfig{MaxEntries: n})
+		c := newTestMemoryReplay(t, MemoryReplayConfig{MaxEntries: n})
 		total := 0
 		for i := range c.shards {
 			total += c.shards[i].max
@@ -131,7 +131,7 @@ func TestMemoryReplayCacheShards(t *testing.T) {
 func TestMemoryReplayCacheMemory(t *testing.T) {
 	t.Parallel()
 	synctest.Test(t, func(t *testing.T) {
-		c := MustNewMemoryReplayCache(MemoryReplayConfig{MaxEntries: 1 << 16})
+		c := newTestMemoryReplay(t, MemoryReplayConfig{MaxEntries: 1 << 16})
 		ctx := context.Background()
 		for i := range 20_000 {
 			if fresh, err := c.Remember(ctx, replayKey("t", string(rune(i))), time.Now().Add(time.Second)); !fresh || err != nil {
@@ -162,4 +162,13 @@ func TestUnixNanoClamps(t *testing.T) {
 	if got := unixNano(time.Time{}); got >= 0 {
 		t.Errorf("the zero time is %d, want before 1970", got)
 	}
+}
+
+func newTestMemoryReplay(t testing.TB, cfg MemoryReplayConfig) *MemoryReplayCache {
+	t.Helper()
+	c, err := NewMemoryReplayCache(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
 }

@@ -28,9 +28,11 @@ const (
 	defaultProbeInterval   = 100 * time.Millisecond
 )
 
-// ErrReplayUnavailable is wrapped by every error [ReplayCache.Remember]
-// returns: Redis failed, timed out, or was not asked because the circuit
-// breaker is open.
+// ErrReplayUnavailable is wrapped by the error [ReplayCache.Remember]
+// returns under FailClosed when Redis failed, timed out, or was not asked
+// because the circuit breaker is open. Remember's other errors are the
+// caller's context ending, and, under Local, the memory cache's
+// ([auth.ErrReplayCacheFull]).
 var ErrReplayUnavailable = errors.New("redisstore: replay cache unavailable")
 
 // errCircuitOpen is the cause of a refusal by the open breaker.

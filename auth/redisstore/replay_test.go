@@ -363,3 +363,26 @@ func TestReplayCacheMetrics(t *testing.T) {
 		t.Errorf("duration scope, unit = %q, %q", sc.Scope, sc.Unit)
 	}
 }
+
+// TestReplayCacheLocalFull: a full local cache does not overrule Redis
+// while Redis answers, and refuses new keys (fails closed) while Redis is
+// down.
+func TestReplayCacheLocalFull(t *testing.T) {
+	t.Parallel()
+	srv := redistest.Start(t)
+	rc := newTestReplayCache(t, newReplayClient(t, srv.Addr), ReplayConfig{OnError: Local, LocalMaxEntries: 1, Timeout: 200 * time.Millisecond})
+	ctx := context.Background()
+	exp := time.Now().Add(time.Hour)
+	for _, key := range []string{"a", "b"} {
+		if fresh, err := rc.Remember(ctx, key, exp); !fresh || err != nil {
+			t.Fatalf("%s with Redis up and the local cache full: fresh=%v err=%v, want fresh", key, fresh, err)
+		}
+	}
+	srv.Stop()
+	if fresh, err := rc.Remember(ctx, "a", exp); fresh || err != nil {
+		t.Errorf("a during the outage: fresh=%v err=%v, want a replay", fresh, err)
+	}
+	if fresh, err := rc.Remember(ctx, "c", exp); fresh || !errors.Is(err, auth.ErrReplayCacheFull) {
+		t.Errorf("c during the outage: fresh=%v err=%v, want auth.ErrReplayCacheFull", fresh, err)
+	}
+}
