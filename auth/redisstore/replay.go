@@ -149,8 +149,9 @@ func (c *ReplayCache) Available() bool { return c.breaker.Allow() }
 // where ttl is exp − now rounded up to a millisecond, and at least one: an
 // exp already past records nothing that outlives the call, and reports
 // whether an unexpired record exists. While Redis fails, the FailMode
-// answers: see [ReplayConfig].OnError. A ctx that ends first ends the call
-// with ctx's error, which says nothing of Redis.
+// answers: see [ReplayConfig].OnError. The call's deadline is
+// ReplayConfig.Timeout, or ctx's own if that is sooner; a ctx that ends
+// first ends the call with ctx's error, which says nothing of Redis.
 func (c *ReplayCache) Remember(ctx context.Context, key string, exp time.Time) (bool, error) {
 	if !c.breaker.Allow() {
 		return c.fallback(ctx, key, exp, errCircuitOpen)
@@ -159,14 +160,19 @@ func (c *ReplayCache) Remember(ctx context.Context, key string, exp time.Time) (
 	if r := ttl % time.Millisecond; r != 0 {
 		ttl += time.Millisecond - r
 	}
-	rctx, cancel := context.WithTimeout(ctx, c.timeout)
+	rctx, cancel := ctx, context.CancelFunc(nil)
+	if d, ok := ctx.Deadline(); !ok || time.Until(d) > c.timeout {
+		rctx, cancel = context.WithTimeout(ctx, c.timeout)
+	}
 	var start time.Time
 	timed := c.metrics.duration.Enabled(ctx)
 	if timed {
 		start = time.Now()
 	}
 	fresh, err := c.client.SetNX(rctx, c.redisKey(key), "1", ttl).Result()
-	cancel()
+	if cancel != nil {
+		cancel()
+	}
 	if timed {
 		c.metrics.roundTrip(ctx, time.Since(start), err)
 	}
@@ -207,7 +213,8 @@ func (c *ReplayCache) fallback(ctx context.Context, key string, exp time.Time, c
 
 // redisKey is the prefix and the unpadded base64url SHA-256 of key.
 func (c *ReplayCache) redisKey(key string) string {
-	sum := sha256.Sum256([]byte(key))
+	var kb [64]byte // auth's keys are 43 bytes: hashed without a copy on the heap
+	sum := sha256.Sum256(append(kb[:0], key...))
 	var buf [128]byte
 	b := append(buf[:0], c.prefix...)
 	b = base64.RawURLEncoding.AppendEncode(b, sum[:])
