@@ -104,6 +104,25 @@
 // token's key is still in the set. This is why a repeated token costs well
 // under a microsecond of the signature check.
 //
+// # One-time tokens and the replay cache
+//
+// A [ReplayCache] remembers identifiers that may be used once until they
+// expire. With JWTConfig.OneTime set, every access token must carry a jti
+// and is spent when it first passes every check: a second presentation,
+// to any verifier sharing the cache, is invalid_token (check
+// "token_replayed"), the verified-token cache included. Tokens refused for
+// another reason (forged, expired) spend nothing, so a forgery naming
+// someone's jti cannot burn it. Entries are keyed by the issuer and the
+// jti, never by the token's bytes: re-encoding an ECDSA signature (s and
+// n−s both verify) makes a different token but the same use, refused.
+//
+// [NewMemoryReplayCache] is exact within one process, bounded (a full
+// cache refuses new identifiers, ErrReplayCacheFull, rather than forget
+// live ones) and needs no goroutine. Behind a load balancer, share one
+// through Redis with auth/redisstore, which fails closed by default while
+// Redis is down. A cache that cannot answer refuses the token as
+// ErrKeysUnavailable (check "replay_cache_unavailable").
+//
 // # API keys
 //
 // Keys look like "ask_<16 hex ID>_<43 base64url characters>": the prefix
@@ -250,6 +269,14 @@
 //   - apishield.auth.introspection.cache.lookups, a counter of
 //     introspection cache lookups with attribute result (hit,
 //     negative_hit, miss).
+//   - apishield.auth.replay_cache.replays, a counter of the uses a memory
+//     replay cache refused as seen before, with attribute store (memory);
+//     apishield.auth.replay_cache.errors, of the new ones it refused because
+//     it was full, with store (memory) and mode (fail_closed); and
+//     apishield.auth.replay_cache.entries, a gauge of the keys the memory
+//     caches hold. MemoryReplayConfig.MeterProvider receives them.
+//     auth/redisstore reports its own under the same names, with store
+//     (redis).
 //
 // Each decision also adds the event apishield.auth.decision, with the
 // same attributes, to the request context's span when it is recording.

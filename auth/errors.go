@@ -19,8 +19,10 @@ var (
 	// but its lifetime is over.
 	ErrTokenExpired = errors.New("auth: token expired")
 	// ErrKeysUnavailable means the issuer's keys could not be obtained (or
-	// the last good set is older than the allowed stale age), so nothing
-	// can be verified. The middleware answers it like an invalid token.
+	// the last good set is older than the allowed stale age), or a store
+	// that verification needs could not answer (an API key store, a
+	// replay cache), so nothing can be verified. The middleware answers
+	// it like an invalid token.
 	ErrKeysUnavailable = errors.New("auth: keys unavailable")
 )
 

@@ -85,6 +85,16 @@ type JWTConfig struct {
 	// CacheSize bounds the verified-token cache, in tokens. Zero means
 	// 10000; negative disables the cache.
 	CacheSize int
+	// OneTime, if set, makes every token usable once: a token must carry
+	// a jti (else it is refused, check "jti_missing"), which is
+	// remembered in OneTime until the token's exp plus Leeway, and a
+	// second presentation, here or at any verifier sharing the cache, is
+	// refused as invalid_token (check "token_replayed"), from the
+	// verified-token cache too. A cache that cannot answer refuses the
+	// token (check "replay_cache_unavailable", [ErrKeysUnavailable]),
+	// unless it is configured to fail open. Nil means a token is usable
+	// until it expires, as bearer tokens are.
+	OneTime ReplayCache
 	// Logger receives key set fetch failures and dropped keys. Nil means
 	// slog.Default().
 	Logger *slog.Logger
@@ -110,6 +120,7 @@ type JWT struct {
 	maxSize   int
 	keys      *jwksSource
 	cache     *tokenCache
+	oneTime   ReplayCache
 	jwksURL   string
 	algsNames []string
 }
@@ -135,6 +146,7 @@ func NewJWT(ctx context.Context, cfg JWTConfig) (*JWT, error) {
 		lifetime: cfg.MaxLifetime,
 		typ:      cfg.Type,
 		maxSize:  cfg.MaxTokenSize,
+		oneTime:  cfg.OneTime,
 	}
 	names := cfg.Algorithms
 	if len(names) == 0 {
@@ -263,9 +275,10 @@ func (j *JWT) JWKSURL() string { return j.jwksURL }
 // [ErrKeysUnavailable], with a [*VerifyError] naming the failed check.
 //
 // A token verified before is answered from the cache after its time
-// claims are checked again and its key is confirmed still in the set. The
-// returned Principal may be shared by calls for the same token and must be
-// treated as read-only.
+// claims are checked again and its key is confirmed still in the set. With
+// JWTConfig.OneTime, each token that passes every check, from the cache or
+// not, is then spent. The returned Principal may be shared by calls for the
+// same token and must be treated as read-only.
 func (j *JWT) Verify(ctx context.Context, token string) (*Principal, error) {
 	if len(token) > j.maxSize {
 		return nil, invalid("too_large")
@@ -281,7 +294,13 @@ func (j *JWT) Verify(ctx context.Context, token string) (*Principal, error) {
 		p, err, ok := j.cache.get(&sum, j, set, now)
 		j.keys.metrics.looked(ok)
 		if ok {
-			return p, err
+			if err == nil && j.oneTime != nil {
+				err = j.spend(ctx, p)
+			}
+			if err != nil {
+				return nil, err
+			}
+			return p, nil
 		}
 	}
 	p, e, err := j.verify(ctx, token, set)
@@ -290,6 +309,11 @@ func (j *JWT) Verify(ctx context.Context, token string) (*Principal, error) {
 	}
 	if j.cache != nil {
 		j.cache.put(&sum, e)
+	}
+	if j.oneTime != nil {
+		if err := j.spend(ctx, p); err != nil {
+			return nil, err
+		}
 	}
 	return p, nil
 }

@@ -14,6 +14,8 @@
 //	srv.Stop()    // Redis goes away under load: the code under test must cope
 //	srv.Restart() // and it comes back on the same address
 //
+//	addr := redistest.Silent(t) // accepts and never answers: for deadlines
+//
 //	cl := redistest.StartCluster(t)
 //	cc := redis.NewClusterClient(&redis.ClusterOptions{Addrs: cl.Addrs})
 //

@@ -7,14 +7,15 @@ import (
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/metric"
 
+	"github.com/apishield/apishield/internal/redisbreaker"
 	"github.com/apishield/apishield/internal/telemetry"
 )
 
 // Breaker states as reported by apishield.ratelimit.breaker.state.
 const (
-	breakerClosed   = 0
-	breakerHalfOpen = 1
-	breakerOpen     = 2
+	breakerClosed   = redisbreaker.Closed
+	breakerHalfOpen = redisbreaker.HalfOpen
+	breakerOpen     = redisbreaker.Open
 )
 
 var (
@@ -49,12 +50,4 @@ func (m *storeMetrics) roundTrip(ctx context.Context, d time.Duration, err error
 }
 
 // breakerState returns the breaker's state for the gauge.
-func (s *Store) breakerState() int {
-	switch {
-	case !s.open.Load():
-		return breakerClosed
-	case s.pinging.Load():
-		return breakerHalfOpen
-	}
-	return breakerOpen
-}
+func (s *Store) breakerState() int { return s.breaker.State() }

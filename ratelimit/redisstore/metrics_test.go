@@ -68,18 +68,3 @@ func TestMetrics(t *testing.T) {
 		t.Errorf("store.duration scope, unit = %q, %q", sc.Scope, sc.Unit)
 	}
 }
-
-func TestBreakerStateHalfOpen(t *testing.T) {
-	t.Parallel()
-	s := &Store{}
-	for _, c := range []struct {
-		open, pinging bool
-		want          int
-	}{{false, false, breakerClosed}, {true, false, breakerOpen}, {true, true, breakerHalfOpen}} {
-		s.open.Store(c.open)
-		s.pinging.Store(c.pinging)
-		if got := s.breakerState(); got != c.want {
-			t.Errorf("open=%v pinging=%v: state %d, want %d", c.open, c.pinging, got, c.want)
-		}
-	}
-}

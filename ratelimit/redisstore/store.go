@@ -10,12 +10,12 @@ import (
 	"hash"
 	"strconv"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/redis/go-redis/v9"
 	"go.opentelemetry.io/otel/metric"
 
+	"github.com/apishield/apishield/internal/redisbreaker"
 	"github.com/apishield/apishield/ratelimit"
 )
 
@@ -85,14 +85,8 @@ type Store struct {
 	macs     sync.Pool
 	deny     *denyCache
 	batch    batcher
-
-	consecutive atomic.Int32
-	open        atomic.Bool
-	probing     atomic.Bool
-	pinging     atomic.Bool // a probe's PING is in flight: the breaker is half-open
-	metrics     storeMetrics
-	closed      chan struct{}
-	closeOnce   sync.Once
+	breaker  *redisbreaker.Breaker
+	metrics  storeMetrics
 }
 
 // New returns a store on client: a *redis.Client, a Sentinel failover
@@ -110,24 +104,12 @@ func New(client redis.UniversalClient, cfg Config) (*Store, error) {
 	if cfg.Timeout < 0 || cfg.BreakerFailures < 0 || cfg.ProbeInterval < 0 {
 		return nil, fmt.Errorf("%w: negative Timeout, BreakerFailures or ProbeInterval", ratelimit.ErrInvalidConfig)
 	}
-	var ctxTimeouts bool
-	switch c := client.(type) {
-	case *redis.Client:
-		ctxTimeouts = c.Options().ContextTimeoutEnabled
-	case *redis.ClusterClient:
-		ctxTimeouts = c.Options().ContextTimeoutEnabled
-	case *redis.Ring:
-		ctxTimeouts = c.Options().ContextTimeoutEnabled
-	default:
-		ctxTimeouts = true // cannot tell; documented requirement
-	}
-	if !ctxTimeouts {
+	if !redisbreaker.DeadlinesEnabled(client) {
 		return nil, fmt.Errorf("%w: the Redis client ignores context deadlines, so the per-call Timeout could not hold; set ContextTimeoutEnabled: true in its options", ratelimit.ErrInvalidConfig)
 	}
 	s := &Store{
 		client: client, prefix: cfg.Prefix, timeout: cfg.Timeout,
 		failures: cfg.BreakerFailures, probe: cfg.ProbeInterval,
-		closed: make(chan struct{}),
 	}
 	if s.prefix == "" {
 		s.prefix = DefaultPrefix
@@ -142,6 +124,7 @@ func New(client redis.UniversalClient, cfg Config) (*Store, error) {
 		s.probe = DefaultProbeInterval
 	}
 	s.batch = batcher{client: client, timeout: s.timeout}
+	s.breaker = redisbreaker.New(client, s.failures, s.timeout, s.probe)
 	switch n := cfg.DenyCacheEntries; {
 	case n == 0:
 		s.deny = newDenyCache(DefaultDenyCacheEntries)
@@ -157,7 +140,7 @@ func New(client redis.UniversalClient, cfg Config) (*Store, error) {
 // Close stops the background probe. The client is not closed: it belongs to
 // the caller. Decisions after Close still go to Redis, without a breaker.
 func (s *Store) Close() error {
-	s.closeOnce.Do(func() { close(s.closed) })
+	s.breaker.Close()
 	return nil
 }
 
@@ -177,7 +160,7 @@ func (s *Store) Prepare(ctx context.Context) error {
 
 // Available reports whether the circuit breaker is closed, that is whether
 // decisions currently go to Redis.
-func (s *Store) Available() bool { return !s.open.Load() }
+func (s *Store) Available() bool { return s.breaker.Allow() }
 
 // Take implements [ratelimit.Store] with one EVALSHA (EVAL once after
 // Redis lost its script cache). Concurrent decisions share round trips:
@@ -196,7 +179,7 @@ func (s *Store) Take(ctx context.Context, req *ratelimit.Request, d *ratelimit.D
 	if s.deny != nil && s.deny.lookup(id, req.Cost, d) {
 		return nil
 	}
-	if s.open.Load() {
+	if !s.breaker.Allow() {
 		return ErrCircuitOpen
 	}
 	call.args = append(call.argBuf[:0], req.Cost)
@@ -217,10 +200,10 @@ func (s *Store) Take(ctx context.Context, req *ratelimit.Request, d *ratelimit.D
 		if ctx.Err() != nil {
 			return ctx.Err() // the caller gave up; says nothing about Redis
 		}
-		s.fail()
+		s.breaker.Failure()
 		return err
 	}
-	s.consecutive.Store(0)
+	s.breaker.Success()
 	// The script replied how far each policy's arrival time runs ahead of
 	// Redis's now, and spent the cost exactly when every policy admits
 	// it: deciding on that reply reproduces its decision.
@@ -293,72 +276,6 @@ type macState struct {
 	h   hash.Hash
 	buf []byte
 	sum [sha256.Size]byte
-}
-
-// fail counts a failure and opens the breaker at the threshold. After
-// Close the breaker no longer opens, since nothing would close it again.
-func (s *Store) fail() {
-	if int(s.consecutive.Add(1)) < s.failures {
-		return
-	}
-	select {
-	case <-s.closed:
-		return
-	default:
-	}
-	if s.open.CompareAndSwap(false, true) && s.probing.CompareAndSwap(false, true) {
-		go s.probeLoop()
-	}
-}
-
-// probeLoop PINGs Redis until it answers, then closes the breaker. It
-// clears probing before it closes the breaker, so a failure that reopens
-// the breaker at once always finds no probe running and starts one.
-func (s *Store) probeLoop() {
-	t := time.NewTicker(s.probe)
-	defer t.Stop()
-	for {
-		select {
-		case <-s.closed:
-			s.probing.Store(false)
-			s.open.Store(false)
-			return
-		case <-t.C:
-		}
-		ctx, cancel := context.WithTimeout(context.Background(), max(s.timeout, s.probe))
-		s.pinging.Store(true)
-		err := s.ping(ctx)
-		s.pinging.Store(false)
-		cancel()
-		if err == nil {
-			s.consecutive.Store(0)
-			s.probing.Store(false)
-			s.open.Store(false)
-			return
-		}
-	}
-}
-
-// ping checks Redis through a short-lived client of its own where it can
-// build one. go-redis stops dialling for up to a second once its pool has
-// seen PoolSize failed dials, so probing through the decisions' client
-// would make it refuse Redis for that long after Redis is back.
-func (s *Store) ping(ctx context.Context) error {
-	switch c := s.client.(type) {
-	case *redis.Client:
-		o := *c.Options()
-		o.PoolSize, o.MinIdleConns, o.MaxRetries, o.DialerRetries = 1, 0, -1, 1
-		pc := redis.NewClient(&o)
-		defer pc.Close()
-		return pc.Ping(ctx).Err()
-	case *redis.ClusterClient:
-		o := *c.Options()
-		o.PoolSize, o.MinIdleConns, o.MaxRetries, o.DialerRetries = 1, 0, -1, 1
-		pc := redis.NewClusterClient(&o)
-		defer pc.Close()
-		return pc.Ping(ctx).Err()
-	}
-	return s.client.Ping(ctx).Err()
 }
 
 // String describes the store without its secret.

@@ -3,7 +3,6 @@ package redisstore
 import (
 	"context"
 	"errors"
-	"net"
 	"slices"
 	"strconv"
 	"strings"
@@ -468,21 +467,7 @@ func TestRedisOutage(t *testing.T) {
 // per-call deadline.
 func TestRedisTimeout(t *testing.T) {
 	t.Parallel()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	go func() {
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			defer c.Close() // hold the connection open, silent
-		}
-	}()
-	l, s := newRedisLimiter(t, newClient(t, ln.Addr().String()), ratelimit.Config{Name: "slow", Policies: []ratelimit.Policy{{Name: "p", Limit: 1, Period: time.Second}}},
+	l, s := newRedisLimiter(t, newClient(t, redistest.Silent(t)), ratelimit.Config{Name: "slow", Policies: []ratelimit.Policy{{Name: "p", Limit: 1, Period: time.Second}}},
 		Config{Timeout: 30 * time.Millisecond, BreakerFailures: 2})
 	for i := range 4 {
 		start := time.Now()
