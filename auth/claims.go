@@ -245,24 +245,27 @@ func (j *JWT) claims(payload []byte, key *verifyKey) (*Principal, *cacheEntry, e
 		Audience: aud,
 		AuthTime: authTime,
 		Expiry:   exp,
+		IssuedAt: iat,
 		Method:   MethodJWT,
 		Claims:   claims,
 	}
-	var okSub, okCID, okAzp, okACR bool
+	var okSub, okCID, okAzp, okACR, okJti bool
 	var azp string
 	p.Subject, okSub = claimString(claims, "sub")
 	p.ClientID, okCID = claimString(claims, "client_id")
 	azp, okAzp = claimString(claims, "azp")
 	p.ACR, okACR = claimString(claims, "acr")
-	if !okSub || !okCID || !okAzp || !okACR {
+	// A jti that is not a string (RFC 7519 §4.1.7) could not be matched
+	// by a revocation of its token, so it is refused like sub.
+	p.TokenID, okJti = claimString(claims, "jti")
+	if !okSub || !okCID || !okAzp || !okACR || !okJti {
 		return nil, nil, invalid("claim_not_string")
 	}
 	if p.ClientID == "" {
 		p.ClientID = azp
 	}
 	if j.rfc9068 {
-		_, hasJti := claims["jti"].(string)
-		if p.Subject == "" || p.ClientID == "" || !hasIat || !hasJti {
+		if p.Subject == "" || p.ClientID == "" || !hasIat || p.TokenID == "" {
 			return nil, nil, invalid("rfc9068_claims_missing")
 		}
 	}
