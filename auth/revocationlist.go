@@ -3,6 +3,7 @@ package auth
 import (
 	"context"
 	"errors"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -64,28 +65,27 @@ type revocationKey struct {
 	hasBefore                bool
 }
 
-// A revocationSnapshot is the immutable view a check reads.
+// A revocationSnapshot is the immutable view a check reads. Its maps are
+// keyed by the ID alone (a string key is the map's fastest kind, and the
+// ID is what sets revocations apart); the issuers come after, in a slice
+// that rarely holds more than one.
 type revocationSnapshot struct {
-	// tokens holds revoked jtis by issuer ("" for any issuer).
-	tokens map[idKey]struct{}
-	// subjects holds revoked subjects by issuer ("" for any issuer).
-	subjects map[idKey]subjectRule
-	// anyIssuer reports whether tokens or subjects hold keys with issuer
-	// "", so that a check looks a second time only when one could match.
-	anyIssuerTokens, anyIssuerSubjects bool
+	// tokens holds the issuers of each revoked jti ("" for any issuer).
+	tokens map[string][]string
+	// subjects holds each revoked subject's rules, one per issuer.
+	subjects map[string][]subjectRule
 }
 
-type idKey struct{ issuer, id string }
-
-// A subjectRule is the union of a subject's revocations: every credential,
-// or those issued before a time.
+// A subjectRule is the union of a subject's revocations for one issuer (""
+// for any): every credential, or those issued before a time.
 type subjectRule struct {
+	issuer string
 	all    bool
 	before time.Time
 }
 
-func (s subjectRule) revokes(iat time.Time) bool {
-	return s.all || iat.IsZero() || iat.Before(s.before)
+func (s *subjectRule) revokes(issuer string, iat time.Time) bool {
+	return (s.issuer == "" || s.issuer == issuer) && (s.all || iat.IsZero() || iat.Before(s.before))
 }
 
 var emptyRevocations = &revocationSnapshot{}
@@ -129,21 +129,16 @@ func (l *RevocationList) Check(p *Principal) error {
 	}
 	s := l.cur.Load()
 	if p.TokenID != "" && len(s.tokens) > 0 {
-		if _, ok := s.tokens[idKey{p.Issuer, p.TokenID}]; ok {
-			return ErrRevoked
-		}
-		if s.anyIssuerTokens && p.Issuer != "" {
-			if _, ok := s.tokens[idKey{"", p.TokenID}]; ok {
+		for _, iss := range s.tokens[p.TokenID] {
+			if iss == "" || iss == p.Issuer {
 				return ErrRevoked
 			}
 		}
 	}
 	if p.Subject != "" && len(s.subjects) > 0 {
-		if r, ok := s.subjects[idKey{p.Issuer, p.Subject}]; ok && r.revokes(p.IssuedAt) {
-			return ErrRevoked
-		}
-		if s.anyIssuerSubjects && p.Issuer != "" {
-			if r, ok := s.subjects[idKey{"", p.Subject}]; ok && r.revokes(p.IssuedAt) {
+		rules := s.subjects[p.Subject]
+		for i := range rules {
+			if rules[i].revokes(p.Issuer, p.IssuedAt) {
 				return ErrRevoked
 			}
 		}
@@ -225,7 +220,7 @@ func (l *RevocationList) apply(rs []Revocation, now time.Time) {
 // publish builds the snapshot of l.entries, dropping expired ones, and
 // schedules the next purge. l.mu must be held.
 func (l *RevocationList) publish(now time.Time) {
-	s := &revocationSnapshot{tokens: map[idKey]struct{}{}, subjects: map[idKey]subjectRule{}}
+	s := &revocationSnapshot{tokens: map[string][]string{}, subjects: map[string][]subjectRule{}}
 	var next time.Time
 	for k, exp := range l.entries {
 		if !exp.After(now) {
@@ -236,21 +231,24 @@ func (l *RevocationList) publish(now time.Time) {
 			next = exp
 		}
 		if k.tokenID != "" {
-			s.tokens[idKey{k.issuer, k.tokenID}] = struct{}{}
-			s.anyIssuerTokens = s.anyIssuerTokens || k.issuer == ""
+			// Each (jti, issuer) is one entry, so no issuer repeats.
+			s.tokens[k.tokenID] = append(s.tokens[k.tokenID], k.issuer)
 			continue
 		}
-		id := idKey{k.issuer, k.subject}
-		rule := s.subjects[id]
+		rules := s.subjects[k.subject]
+		i := slices.IndexFunc(rules, func(r subjectRule) bool { return r.issuer == k.issuer })
+		if i < 0 {
+			rules = append(rules, subjectRule{issuer: k.issuer})
+			i = len(rules) - 1
+		}
 		if k.hasBefore {
-			if b := time.Unix(0, k.before); b.After(rule.before) {
-				rule.before = b
+			if b := time.Unix(0, k.before); b.After(rules[i].before) {
+				rules[i].before = b
 			}
 		} else {
-			rule.all = true
+			rules[i].all = true
 		}
-		s.subjects[id] = rule
-		s.anyIssuerSubjects = s.anyIssuerSubjects || k.issuer == ""
+		s.subjects[k.subject] = rules
 	}
 	l.cur.Store(s)
 	if l.timer != nil || next.IsZero() || l.closed {
