@@ -22,8 +22,9 @@ func goTool(t *testing.T) string {
 
 // TestNoRedisClientUnlessImported: a service whose limits are in memory
 // must not link a Redis client. Of the module's packages, only the Redis
-// store and the example that offers it (-redis) may depend on go-redis; in
-// particular ratelimit itself and the quickstart must not.
+// stores (ratelimit's, auth's) and the example that offers one (-redis) may
+// depend on go-redis; in particular ratelimit, auth and the quickstart must
+// not.
 func TestNoRedisClientUnlessImported(t *testing.T) {
 	t.Parallel()
 	cmd := exec.Command(goTool(t), "list", "-f", "{{.ImportPath}}{{range .Deps}} {{.}}{{end}}", "github.com/apishield/apishield/...")
@@ -35,6 +36,7 @@ func TestNoRedisClientUnlessImported(t *testing.T) {
 	}
 	allowed := map[string]bool{
 		"github.com/apishield/apishield/ratelimit/redisstore": true,
+		"github.com/apishield/apishield/auth/redisstore":      true,
 		"github.com/apishield/apishield/examples/gateway":     true,
 	}
 	linking := map[string]bool{}
@@ -51,7 +53,7 @@ func TestNoRedisClientUnlessImported(t *testing.T) {
 	if err := sc.Err(); err != nil {
 		t.Fatal(err)
 	}
-	for _, pkg := range []string{"github.com/apishield/apishield/ratelimit", "github.com/apishield/apishield/examples/quickstart"} {
+	for _, pkg := range []string{"github.com/apishield/apishield/ratelimit", "github.com/apishield/apishield/auth", "github.com/apishield/apishield/examples/quickstart"} {
 		if linking[pkg] {
 			t.Errorf("%s links %s", pkg, goRedis)
 		}
