@@ -10,7 +10,10 @@ import (
 	"testing/synctest"
 	"time"
 
+	"go.opentelemetry.io/otel/attribute"
+
 	"github.com/apishield/apishield/auth"
+	"github.com/apishield/apishield/internal/telemetry/telemetrytest"
 )
 
 func newRevocationList(t testing.TB, cfg auth.RevocationListConfig) *auth.RevocationList {
@@ -244,5 +247,33 @@ func TestRevocationListConcurrent(t *testing.T) {
 	wg.Wait()
 	if n := l.Len(); n != 800 {
 		t.Errorf("%d entries, want 800", n)
+	}
+}
+
+// The list counts new revocations by selector, not repeats, and reports
+// how many it holds.
+func TestRevocationListMetrics(t *testing.T) {
+	t.Parallel()
+	m := telemetrytest.NewMetrics(t)
+	l := newRevocationList(t, auth.RevocationListConfig{MeterProvider: m})
+	exp := time.Now().Add(time.Hour)
+	for _, r := range []auth.Revocation{
+		{TokenID: "j1", Expires: exp},
+		{TokenID: "j1", Expires: exp}, // a repeat
+		{Subject: "alice", Expires: exp},
+		{Subject: "alice", IssuedBefore: time.Now(), Expires: exp},
+		{Subject: "bob", IssuedBefore: time.Now(), Expires: exp},
+	} {
+		if err := l.Revoke(context.Background(), r); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for sel, want := range map[string]float64{"token_id": 1, "subject": 1, "issued_before": 2} {
+		if got, _ := m.Value("apishield.auth.revocations.applied", attribute.String("selector", sel)); got != want {
+			t.Errorf("applied{selector=%s} = %v, want %v", sel, got, want)
+		}
+	}
+	if got, _ := m.Value("apishield.auth.revocations.entries"); got != 4 {
+		t.Errorf("entries = %v, want 4", got)
 	}
 }

@@ -15,9 +15,11 @@ import (
 	"time"
 
 	"github.com/redis/go-redis/v9"
+	"go.opentelemetry.io/otel/attribute"
 
 	"github.com/apishield/apishield/auth"
 	"github.com/apishield/apishield/internal/redistest"
+	"github.com/apishield/apishield/internal/telemetry/telemetrytest"
 )
 
 func newClient(t testing.TB, addr string) *redis.Client {
@@ -319,4 +321,31 @@ func (s *syncBuffer) String() string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.b.String()
+}
+
+// Syncs are counted by outcome, announcements received too, and the age
+// of the view is reported.
+func TestRevocationsMetrics(t *testing.T) {
+	t.Parallel()
+	m := telemetrytest.NewMetrics(t)
+	srv := redistest.Start(t)
+	s := newRevocations(t, newClient(t, srv.Addr), RevocationsConfig{SyncInterval: 50 * time.Millisecond, MaxStale: -1, Timeout: 200 * time.Millisecond, MeterProvider: m})
+	value := func(name, outcome string) float64 {
+		v, _ := m.Value(name, attribute.String("outcome", outcome))
+		return v
+	}
+	if err := s.Revoke(context.Background(), auth.Revocation{TokenID: "j1", Expires: hour()}); err != nil {
+		t.Fatal(err)
+	}
+	within(t, time.Second, "the announcement counted", func() bool { return value("apishield.auth.revocations.messages", "applied") >= 1 })
+	within(t, 5*time.Second, "a sync counted", func() bool { return value("apishield.auth.revocations.syncs", "success") >= 1 })
+	if got, _ := m.Value("apishield.auth.revocations.applied", attribute.String("selector", "token_id")); got != 1 {
+		t.Errorf("applied{selector=token_id} = %v, want 1: the announcement and reads of the same revocation are repeats", got)
+	}
+	srv.Stop()
+	within(t, 5*time.Second, "a failed sync counted", func() bool { return value("apishield.auth.revocations.syncs", "failure") >= 1 })
+	within(t, 5*time.Second, "the view aging", func() bool {
+		age, ok := m.Value("apishield.auth.revocations.age")
+		return ok && age >= 0.1
+	})
 }
