@@ -53,6 +53,11 @@
 // instead: available, at the price of accepting, during a long outage,
 // credentials revoked elsewhere until they expire.
 //
+// A Redis that restarts without persistence has lost the revocations:
+// running instances keep theirs until they expire, but an instance that
+// starts afterwards does not learn them. Keep persistence on (AOF or RDB)
+// or a replica, or revoke again.
+//
 // # Monitoring
 //
 // Under the scope github.com/apishield/apishield/auth/redisstore:

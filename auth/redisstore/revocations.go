@@ -1,6 +1,7 @@
 package redisstore
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -29,12 +30,12 @@ const (
 
 // Bounds on what is read from Redis, checked before it is parsed.
 const (
-	maxPrefix = 128
-	// maxEntry bounds one encoded revocation: three fields of at most
+	maxRevocationsPrefix = 128
+	// maxRevocationEntry bounds one encoded revocation: three fields of at most
 	// auth.MaxRevocationField bytes, escaped, and two numbers.
-	maxEntry = 6*3*auth.MaxRevocationField + 128
-	// syncPage is how many revocations one read of a full sync returns.
-	syncPage = 1000
+	maxRevocationEntry = 6*3*auth.MaxRevocationField + 128
+	// revocationsPage is how many revocations one read of a full sync returns.
+	revocationsPage = 1000
 )
 
 // ErrInvalidConfig is wrapped by every error that a constructor returns for
@@ -136,18 +137,18 @@ func NewRevocations(ctx context.Context, client redis.UniversalClient, cfg Revoc
 	if prefix == "" {
 		prefix = DefaultRevocationsPrefix
 	}
-	if len(prefix) > maxPrefix || strings.ContainsFunc(prefix, func(r rune) bool {
+	if len(prefix) > maxRevocationsPrefix || strings.ContainsFunc(prefix, func(r rune) bool {
 		return r == '{' || r == '}' || r <= ' ' || r == 0x7f
 	}) {
-		return nil, fmt.Errorf("%w: Prefix %q must be at most %d bytes without braces, spaces or control bytes", ErrInvalidConfig, prefix, maxPrefix)
+		return nil, fmt.Errorf("%w: Prefix %q must be at most %d bytes without braces, spaces or control bytes", ErrInvalidConfig, prefix, maxRevocationsPrefix)
 	}
 	s := &Revocations{
 		client:   client,
 		key:      "{" + prefix + "}:entries",
 		channel:  "{" + prefix + "}:events",
-		timeout:  orDefault(cfg.Timeout, DefaultRevocationTimeout),
-		interval: orDefault(cfg.SyncInterval, DefaultSyncInterval),
-		maxStale: orDefault(cfg.MaxStale, DefaultMaxStale),
+		timeout:  cmp.Or(cfg.Timeout, DefaultRevocationTimeout),
+		interval: cmp.Or(cfg.SyncInterval, DefaultSyncInterval),
+		maxStale: cmp.Or(cfg.MaxStale, DefaultMaxStale),
 		onRevoke: cfg.OnRevoke,
 		logger:   cfg.Logger,
 		syncNow:  make(chan struct{}, 1),
@@ -193,13 +194,6 @@ func NewRevocations(ctx context.Context, client redis.UniversalClient, cfg Revoc
 	return s, nil
 }
 
-func orDefault(d, def time.Duration) time.Duration {
-	if d == 0 {
-		return def
-	}
-	return d
-}
-
 // Check returns [auth.ErrRevoked] if a revocation known to this instance
 // matches p, [auth.ErrRevocationsStale] if the view has not been read from
 // Redis for longer than MaxStale, and nil otherwise. It makes no round
@@ -222,7 +216,7 @@ func (s *Revocations) Revoke(ctx context.Context, r auth.Revocation) error {
 	if err := r.Validate(now); err != nil {
 		return err
 	}
-	e := entryOf(r)
+	e := entryOfRevocation(r)
 	member, err := json.Marshal(e)
 	if err != nil {
 		return err
@@ -264,10 +258,10 @@ func (s *Revocations) Close() error {
 	return err
 }
 
-// An entry is a revocation as stored and announced. Without Exp it is the
-// sorted set's member, whose score is the expiry: equal selectors are one
-// member.
-type entry struct {
+// A revocationEntry is a revocation as stored and announced. Without Exp
+// it is the sorted set's member, whose score is the expiry: equal
+// selectors are one member.
+type revocationEntry struct {
 	TokenID string `json:"jti,omitempty"`
 	Subject string `json:"sub,omitempty"`
 	Issuer  string `json:"iss,omitempty"`
@@ -275,15 +269,15 @@ type entry struct {
 	Exp     int64  `json:"exp,omitempty"`    // Unix milliseconds; messages only
 }
 
-func entryOf(r auth.Revocation) entry {
-	e := entry{TokenID: r.TokenID, Subject: r.Subject, Issuer: r.Issuer}
+func entryOfRevocation(r auth.Revocation) revocationEntry {
+	e := revocationEntry{TokenID: r.TokenID, Subject: r.Subject, Issuer: r.Issuer}
 	if !r.IssuedBefore.IsZero() {
 		e.Before = r.IssuedBefore.UnixNano()
 	}
 	return e
 }
 
-func (e entry) revocation(expMillis int64) auth.Revocation {
+func (e revocationEntry) revocation(expMillis int64) auth.Revocation {
 	r := auth.Revocation{TokenID: e.TokenID, Subject: e.Subject, Issuer: e.Issuer, Expires: time.UnixMilli(expMillis)}
 	if e.Before != 0 {
 		r.IssuedBefore = time.Unix(0, e.Before)
@@ -301,11 +295,12 @@ func expiryMillis(t time.Time) int64 {
 	return ms
 }
 
-// decodeEntry parses an entry read from Redis, bounded before parsing.
-func decodeEntry(s string) (entry, error) {
-	var e entry
-	if len(s) > maxEntry {
-		return e, fmt.Errorf("entry of %d bytes, more than %d", len(s), maxEntry)
+// decodeRevocation parses an entry read from Redis, bounded before
+// parsing.
+func decodeRevocation(s string) (revocationEntry, error) {
+	var e revocationEntry
+	if len(s) > maxRevocationEntry {
+		return e, fmt.Errorf("entry of %d bytes, more than %d", len(s), maxRevocationEntry)
 	}
 	err := json.Unmarshal([]byte(s), &e)
 	return e, err
@@ -354,7 +349,7 @@ func (s *Revocations) receive(ctx context.Context) {
 
 // apply applies one announcement.
 func (s *Revocations) apply(payload string) {
-	e, err := decodeEntry(payload)
+	e, err := decodeRevocation(payload)
 	if err == nil {
 		err = s.list.Add(e.revocation(e.Exp))
 	}
@@ -414,8 +409,8 @@ func (s *Revocations) read(ctx context.Context) error {
 	from := "(" + strconv.FormatInt(time.Now().UnixMilli(), 10)
 	var rs []auth.Revocation
 	var bad int
-	for offset := int64(0); ; offset += syncPage {
-		zs, err := s.client.ZRangeByScoreWithScores(ctx, s.key, &redis.ZRangeBy{Min: from, Max: "+inf", Offset: offset, Count: syncPage}).Result()
+	for offset := int64(0); ; offset += revocationsPage {
+		zs, err := s.client.ZRangeByScoreWithScores(ctx, s.key, &redis.ZRangeBy{Min: from, Max: "+inf", Offset: offset, Count: revocationsPage}).Result()
 		if err != nil {
 			return err
 		}
@@ -425,19 +420,19 @@ func (s *Revocations) read(ctx context.Context) error {
 				bad++
 				continue
 			}
-			e, err := decodeEntry(m)
+			e, err := decodeRevocation(m)
 			if err != nil {
 				bad++
 				continue
 			}
 			rs = append(rs, e.revocation(int64(z.Score)))
 		}
-		if len(zs) < syncPage {
+		if len(zs) < revocationsPage {
 			break
 		}
 	}
 	if err := s.list.Add(rs...); err != nil {
-		bad += len(unwrapAll(err))
+		bad += len(joinedErrors(err))
 	}
 	if bad > 0 {
 		s.logger.LogAttrs(ctx, slog.LevelWarn, "redisstore: invalid revocations in Redis skipped", slog.Int("count", bad), slog.String("key", s.key))
@@ -445,8 +440,8 @@ func (s *Revocations) read(ctx context.Context) error {
 	return nil
 }
 
-// unwrapAll returns the errors errors.Join joined in err.
-func unwrapAll(err error) []error {
+// joinedErrors returns the errors errors.Join joined in err.
+func joinedErrors(err error) []error {
 	if j, ok := err.(interface{ Unwrap() []error }); ok {
 		return j.Unwrap()
 	}

@@ -26,8 +26,8 @@ func FuzzDecodeEntry(f *testing.F) {
 	}
 	f.Cleanup(func() { l.Close() })
 	f.Fuzz(func(t *testing.T, s string) {
-		e, err := decodeEntry(s)
-		if len(s) > maxEntry && err == nil {
+		e, err := decodeRevocation(s)
+		if len(s) > maxRevocationEntry && err == nil {
 			t.Fatalf("an entry of %d bytes was parsed", len(s))
 		}
 		if err != nil {
