@@ -136,10 +136,12 @@
 //
 //	no credential, or Basic…   401 unauthenticated  Bearer realm="api", ApiKey realm="api"
 //	malformed or ambiguous,    401 invalid_token    Bearer realm="api", error="invalid_token",
-//	DPoP scheme, forged, bound                          error_description="The credential is invalid"
+//	DPoP scheme, forged, bound,                         error_description="The credential is invalid"
+//	revoked
 //	expired                    401 token_expired    Bearer realm="api", error="invalid_token",
 //	                                                    error_description="The credential is expired"
-//	keys unavailable           401 invalid_token    as invalid (recorded as an error, not a denial)
+//	keys unavailable,          401 invalid_token    as invalid (recorded as an error, not a denial)
+//	revocations stale
 //
 // With only ClientCertificate configured, a 401 has no WWW-Authenticate.
 // A request let through as anonymous carries the unauthenticated problem
