@@ -161,6 +161,7 @@ func TestClassify(t *testing.T) {
 		{"authz deny", 403, "insufficient_scope", []record.Decision{d("auth", record.Allow, ""), d("authz", record.Deny, "insufficient_scope")}, nil, false, ActionAuthzFail, Failure, "insufficient_scope"},
 		{"validate deny", 422, "validation_failed", []record.Decision{d("validate", record.Deny, "validation_failed")}, nil, false, ActionInputValidation, Failure, "validation_failed"},
 		{"rate limit beats auth", 429, "rate_limited", []record.Decision{d("auth", record.Deny, "invalid_token"), d("ratelimit", record.Deny, "rate_limited")}, nil, false, ActionRateLimitExceeded, Failure, "rate_limited"},
+		{"revoked token", 401, "invalid_token", []record.Decision{{Package: "auth", Outcome: record.Deny, Reason: "invalid_token", Rule: "bearer:token_revoked"}}, nil, false, ActionAuthnTokenReuse, Failure, "invalid_token"},
 		{"problem without decision", 401, "token_expired", nil, nil, false, ActionAuthnLoginFail, Failure, "token_expired"},
 		{"handler 404", 404, "not_found", nil, nil, false, ActionRequest, Failure, "not_found"},
 		{"admin success", 200, "", nil, nil, true, ActionAuthzAdmin, Success, ""},

@@ -70,8 +70,10 @@
 // Event names (event.action) come from the OWASP Logging Vocabulary: a
 // request is excess_rate_limit_exceeded, authn_login_fail, authz_fail or
 // input_validation_fail when that package denied it (in that order of
-// precedence), authz_admin when it succeeded under Config.AdminPaths, and
-// http_request otherwise. A request for an object that does not exist (an
+// precedence; authn_token_reuse rather than authn_login_fail when auth
+// refused a revoked credential, which counts as an authentication failure
+// all the same), authz_admin when it succeeded under Config.AdminPaths,
+// and http_request otherwise. A request for an object that does not exist (an
 // authz Owner resolver found none) is not_found, ranked below authz_fail
 // and above input_validation_fail: it is no access-control failure, so
 // alerts on authz_fail, which still gets requests for someone else's

@@ -2,15 +2,17 @@ package audit
 
 import (
 	"log/slog"
+	"strings"
 
 	"github.com/apishield/apishield/internal/record"
 )
 
 // Event names, from the OWASP Logging Vocabulary Cheat Sheet where it has
 // one. Request events take the most significant name that applies: a rate
-// limit denial, then an authentication failure, an authorization failure, a
-// validation failure, privileged (admin) activity, and otherwise
-// ActionRequest.
+// limit denial, then an authentication failure (ActionAuthnTokenReuse for
+// a credential auth refused as revoked, ActionAuthnLoginFail for the
+// others), an authorization failure, a validation failure, privileged
+// (admin) activity, and otherwise ActionRequest.
 const (
 	// ActionRequest is an ordinary request: the access-log baseline that
 	// every other event stands out from. It is not an OWASP name.
@@ -95,6 +97,11 @@ type Event struct {
 	Attrs []slog.Attr
 }
 
+// revokedRule ends the rule of auth's decision for a revoked credential
+// ("bearer:token_revoked", "api_key:token_revoked"): the kind of
+// credential, a colon and the failed check.
+const revokedRule = ":token_revoked"
+
 // classify picks a request's event name, outcome and reason from its
 // record. It runs on the request path, so it must not allocate. A
 // decision whose outcome is not_found (an object that does not exist) ranks
@@ -117,6 +124,8 @@ func classify(e *entry) {
 			continue
 		case d.Package == "ratelimit":
 			r, act = 5, ActionRateLimitExceeded
+		case d.Package == "auth" && strings.HasSuffix(d.Rule, revokedRule):
+			r, act = 4, ActionAuthnTokenReuse
 		case d.Package == "auth":
 			r, act = 4, ActionAuthnLoginFail
 		case d.Package == "authz":

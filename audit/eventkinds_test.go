@@ -66,6 +66,13 @@ func eventKinds() []eventKind {
 				deny(w, rec, "auth", "invalid_token", 401)
 			})
 		}},
+		{name: "revoked token refused by auth", lines: 1, run: func(t *testing.T, a *Auditor) {
+			serveRec(a, get("/v1/items/7"), func(w http.ResponseWriter, r *http.Request, rec *record.Record) {
+				rec.AddDecision(record.Decision{Package: "auth", Outcome: record.Deny, Reason: "invalid_token", Rule: "bearer:token_revoked"})
+				rec.SetProblem(record.Problem{Status: 401, Reason: "invalid_token"})
+				w.WriteHeader(401)
+			})
+		}},
 		{name: "anonymous request allowed", lines: 1, run: func(t *testing.T, a *Auditor) {
 			serveRec(a, get("/healthz"), func(w http.ResponseWriter, r *http.Request, rec *record.Record) {})
 		}},

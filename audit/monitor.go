@@ -69,7 +69,7 @@ func (m *monitor) init(cfg BruteForce) {
 // observe counts e if it is an authentication failure and appends an alert
 // for every key whose count reached the threshold.
 func (m *monitor) observe(e *entry, alerts []*entry, c *counters) []*entry {
-	if m.cfg.Disabled || e.action != ActionAuthnLoginFail {
+	if m.cfg.Disabled || (e.action != ActionAuthnLoginFail && e.action != ActionAuthnTokenReuse) {
 		return alerts
 	}
 	t := e.end

@@ -17,7 +17,7 @@ type Stats struct {
 	Success uint64 // events with outcome success
 	Failure uint64 // events with outcome failure
 
-	AuthFailures        uint64 // authn_login_fail events
+	AuthFailures        uint64 // authn_login_fail and authn_token_reuse events
 	Denials             uint64 // authz_fail events
 	NotFound            uint64 // not_found events (objects that do not exist)
 	RateLimited         uint64 // excess_rate_limit_exceeded events
@@ -74,7 +74,7 @@ func (c *counters) outcome(e *entry) {
 		}
 	}
 	switch e.action {
-	case ActionAuthnLoginFail:
+	case ActionAuthnLoginFail, ActionAuthnTokenReuse:
 		c.authFailures.Add(1)
 	case ActionAuthzFail:
 		c.denials.Add(1)

@@ -245,6 +245,7 @@ func (j *JWT) claims(payload []byte, key *verifyKey) (*Principal, *cacheEntry, e
 		Audience: aud,
 		AuthTime: authTime,
 		Expiry:   exp,
+		IssuedAt: iat,
 		Method:   MethodJWT,
 		Claims:   claims,
 	}
@@ -252,8 +253,7 @@ func (j *JWT) claims(payload []byte, key *verifyKey) (*Principal, *cacheEntry, e
 		return nil, nil, err
 	}
 	if j.rfc9068 {
-		_, hasJti := claims["jti"].(string)
-		if p.Subject == "" || p.ClientID == "" || !hasIat || !hasJti {
+		if p.Subject == "" || p.ClientID == "" || !hasIat || p.TokenID == "" {
 			return nil, nil, invalid("rfc9068_claims_missing")
 		}
 	}
@@ -301,13 +301,16 @@ func leewayOf(d time.Duration) (time.Duration, error) {
 // "scp", and amr, both RFC 6749 scope tokens; and the roles found at
 // rolePaths.
 func identityClaims(p *Principal, claims map[string]any, rolePaths []pointer) error {
-	var okSub, okCID, okAzp, okACR bool
+	var okSub, okCID, okAzp, okACR, okJti bool
 	var azp string
 	p.Subject, okSub = claimString(claims, "sub")
 	p.ClientID, okCID = claimString(claims, "client_id")
 	azp, okAzp = claimString(claims, "azp")
 	p.ACR, okACR = claimString(claims, "acr")
-	if !okSub || !okCID || !okAzp || !okACR {
+	// A jti that is not a string (RFC 7519 §4.1.7) could not be matched
+	// by a revocation of its token, so it is refused like sub.
+	p.TokenID, okJti = claimString(claims, "jti")
+	if !okSub || !okCID || !okAzp || !okACR || !okJti {
 		return invalid("claim_not_string")
 	}
 	if p.ClientID == "" {

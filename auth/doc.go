@@ -184,10 +184,12 @@
 //
 //	no credential, or Basic…   401 unauthenticated  Bearer realm="api", ApiKey realm="api"
 //	malformed or ambiguous,    401 invalid_token    Bearer realm="api", error="invalid_token",
-//	DPoP scheme, forged, bound                          error_description="The credential is invalid"
+//	DPoP scheme, forged, bound,                         error_description="The credential is invalid"
+//	revoked
 //	expired                    401 token_expired    Bearer realm="api", error="invalid_token",
 //	                                                    error_description="The credential is expired"
-//	keys unavailable           401 invalid_token    as invalid (recorded as an error, not a denial)
+//	keys unavailable,          401 invalid_token    as invalid (recorded as an error, not a denial)
+//	revocations stale
 //
 // With only ClientCertificate configured, a 401 has no WWW-Authenticate.
 // A request let through as anonymous carries the unauthenticated problem
@@ -240,6 +242,33 @@
 // WWW-Authenticate header: no HTTP authentication scheme asks for a
 // certificate (the TLS handshake does).
 //
+// # Revocation
+//
+// A JWT is valid until it expires, so a stolen one works until then unless
+// it is revoked. Config.Revocations is checked after every successful
+// authentication, by any authenticator or client certificate, and for JWTs
+// answered from the verified-token cache too; a revoked credential is a
+// 401 invalid_token, recorded with the check "token_revoked" (audit logs
+// it as authn_token_reuse). A [Revocation] names one token (its jti), every
+// credential of a subject, or a subject's credentials issued before a time
+// ("sign out everywhere"), optionally of one issuer, and carries an
+// expiry after which it is forgotten:
+//
+//	revs, err := auth.NewRevocationList(auth.RevocationListConfig{OnRevoke: auditRevocation})
+//	m, err := auth.New(auth.Config{Authenticators: …, Revocations: revs})
+//	err = revs.Revoke(ctx, auth.Revocation{Subject: sub, Issuer: iss,
+//		IssuedBefore: time.Now(), Expires: time.Now().Add(maxTokenLifetime)})
+//
+// A [RevocationList] serves one instance; auth/redisstore shares
+// revocations between instances through Redis, each keeping a local copy.
+// Either way the check answers from memory, with no lock and no
+// allocation (about 50 ns with 10 000 revocations). Principal.TokenID and
+// Principal.IssuedAt, which revocations match, are the token's jti and iat
+// (a jti that is not a string is refused); an application's Authenticator
+// should fill them when its credentials have them. A sign-out refuses a
+// credential without IssuedAt. Revocations do not reach the issuer: the
+// token also stays valid at other services that do not share the view.
+//
 // # Monitoring
 //
 // auth reports through the OpenTelemetry API, under the scope
@@ -277,6 +306,12 @@
 //     caches hold. MemoryReplayConfig.MeterProvider receives them.
 //     auth/redisstore reports its own under the same names, with store
 //     (redis).
+//   - apishield.auth.revocations.applied, a counter of revocations a
+//     [RevocationList] took in (new ones, not repeats) with attribute
+//     selector (token_id, subject, issued_before), and
+//     apishield.auth.revocations.entries, a gauge of those it holds, from
+//     RevocationListConfig.MeterProvider. A revoked credential is counted
+//     as invalid_token among the decisions.
 //
 // Each decision also adds the event apishield.auth.decision, with the
 // same attributes, to the request context's span when it is recording.
@@ -286,9 +321,10 @@
 //
 // auth does not:
 //   - decrypt JWE, or unwrap nested tokens: encrypted tokens are refused;
-//   - check the revocation of JWTs: a JWT stays valid until it expires, so
-//     keep access token lifetimes short. Introspected tokens are checked
-//     at the issuer, but their answers are cached (CacheTTL);
+//   - learn of revocations at the issuer for JWTs: a JWT is refused as
+//     revoked only through Config.Revocations, so keep access token
+//     lifetimes short. Introspected tokens are checked at the issuer, but
+//     their answers are cached (CacheTTL);
 //   - verify sender-constrained tokens (DPoP, RFC 9449, or
 //     certificate-bound tokens, RFC 8705): it refuses every token that
 //     carries cnf and the DPoP scheme, so bound tokens do not work with

@@ -56,6 +56,13 @@ type Config struct {
 	// Logger receives one debug line per refused request with the failed
 	// check (never the credential). Nil means slog.Default().
 	Logger *slog.Logger
+	// Revocations, if not nil, is consulted after every successful
+	// authentication, whichever authenticator (or client certificate)
+	// proved the principal and whether a JWT verifier answered from its
+	// cache: a revoked credential is a 401 invalid_token (check
+	// "token_revoked"). See [RevocationList] and auth/redisstore. Nil means
+	// credentials are not checked for revocation.
+	Revocations Revocations
 	// MeterProvider receives the decision counts (see the package
 	// documentation, Monitoring). Nil means the global provider of
 	// go.opentelemetry.io/otel when New runs, which does nothing until the
@@ -69,6 +76,7 @@ type Middleware struct {
 	anonymous bool
 	cookie    string
 	peer      PeerFunc
+	revoked   Revocations
 	logger    *slog.Logger
 	challenge string // for unauthenticated
 	// noCredentials is the problem for a request without credentials,
@@ -90,6 +98,7 @@ func New(cfg Config) (*Middleware, error) {
 		anonymous: cfg.AllowAnonymous,
 		cookie:    cfg.Cookie,
 		peer:      cfg.ClientCertificate,
+		revoked:   cfg.Revocations,
 		logger:    cfg.Logger,
 		invalid:   make(map[CredentialKind]string, 2),
 		expired:   make(map[CredentialKind]string, 2),
@@ -156,10 +165,12 @@ func MustNew(cfg Config) *Middleware {
 // it, as is the DPoP scheme: auth cannot yet check the binding. A request
 // without a credential auth takes (none, a scheme such as Basic, or a kind
 // no authenticator verifies) is authenticated by its verified client
-// certificate when Config.ClientCertificate is set and reports one. It
-// returns (nil, nil) for a request without credentials when anonymous
-// access is allowed, and an error wrapping [ErrNoCredentials],
-// [ErrInvalidToken], [ErrTokenExpired] or [ErrKeysUnavailable] otherwise.
+// certificate when Config.ClientCertificate is set and reports one. The
+// principal is then checked against Config.Revocations. It returns (nil,
+// nil) for a request without credentials when anonymous access is
+// allowed, and an error wrapping [ErrNoCredentials], [ErrInvalidToken],
+// [ErrTokenExpired], [ErrKeysUnavailable] or [ErrRevocationsUnavailable]
+// otherwise.
 func (m *Middleware) Authenticate(r *http.Request) (*Principal, error) {
 	p, _, err := m.authenticate(r)
 	return p, err
@@ -198,6 +209,9 @@ func (m *Middleware) authenticate(r *http.Request) (*Principal, CredentialKind, 
 			// binding.
 			err = checkConfirmation(p.Claims)
 		}
+		if err == nil && m.revoked != nil {
+			err = m.revoked.Check(p)
+		}
 		if err != nil {
 			return nil, kind, err
 		}
@@ -205,6 +219,11 @@ func (m *Middleware) authenticate(r *http.Request) (*Principal, CredentialKind, 
 	}
 	if m.peer != nil {
 		if p, ok, err := m.fromCertificate(r); ok {
+			if err == nil && m.revoked != nil {
+				if err = m.revoked.Check(p); err != nil {
+					p = nil
+				}
+			}
 			return p, kindMTLS, err
 		}
 	}
@@ -258,7 +277,7 @@ func (m *Middleware) refuse(w http.ResponseWriter, r *http.Request, rec *record.
 		prob = withChallenge(apierrors.New(http.StatusUnauthorized, apierrors.ReasonTokenExpired, "The credential is expired."),
 			m.challengeFor(m.expired, kind))
 	default:
-		if errors.Is(err, ErrKeysUnavailable) {
+		if errors.Is(err, ErrKeysUnavailable) || errors.Is(err, ErrRevocationsUnavailable) {
 			outcome = record.Error
 		}
 		if check == "" {

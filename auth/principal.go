@@ -34,6 +34,15 @@ type Principal struct {
 	AuthTime time.Time
 	// Expiry is when the credential expires; zero if it does not.
 	Expiry time.Time
+	// TokenID identifies the credential for revocation by ID: the token's
+	// jti. Empty when the credential has none; an application's
+	// Authenticator may set it to its own credential's unique ID.
+	TokenID string
+	// IssuedAt is when the credential was issued (the token's iat); zero
+	// if unknown. A sign-out-everywhere revocation (see
+	// [Revocation].IssuedBefore) refuses a credential without it, so an
+	// application's Authenticator should set it when it can.
+	IssuedAt time.Time
 	// Method is how the caller authenticated: "jwt", "api_key", "mtls" or
 	// "introspection".
 	Method string

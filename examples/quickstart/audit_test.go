@@ -17,7 +17,9 @@ import (
 // with a forged token, one with the demo token and one that needs none, and
 // reads their audit events from stdout: one JSON line each, in the Elastic
 // Common Schema, with the failed authentication named as such and no token
-// in any line.
+// in any line. Then an admin signs the reader out everywhere, which logs
+// the revocation, and the reader's next request is logged as the reuse of
+// a revoked token.
 func TestAuditEventsOnStdout(t *testing.T) {
 	events, w := io.Pipe()
 	p := curltest.Start(t, run, []string{"-http", "-addr", "127.0.0.1:0", "-metrics-addr", "", "-cert-out", filepath.Join(t.TempDir(), "cert.pem")}, w)
@@ -28,12 +30,16 @@ func TestAuditEventsOnStdout(t *testing.T) {
 		t.Fatalf("no address or demo token printed (base %q)", base)
 	}
 	client := &http.Client{Timeout: 10 * time.Second}
-	for _, c := range []struct{ path, bearer string }{
-		{"/v1/items/1?token=secret-value", "secret-value"},
-		{"/v1/items/999", token},
-		{"/healthz", ""},
+	for _, c := range []struct{ method, path, bearer string }{
+		{"GET", "/v1/items/1?token=secret-value", "secret-value"},
+		{"GET", "/v1/items/999", token},
+		{"GET", "/healthz", ""},
+		// An admin signs the reader out everywhere; the reader's token is
+		// then refused.
+		{"DELETE", "/v1/admin/sessions/reader-user", p.Env["ADMIN_MFA"]},
+		{"GET", "/v1/items", p.Env["READER"]},
 	} {
-		req, _ := http.NewRequest("GET", base+c.path, nil)
+		req, _ := http.NewRequest(c.method, base+c.path, nil)
 		if c.bearer != "" {
 			req.Header.Set("Authorization", "Bearer "+c.bearer)
 		}
@@ -79,6 +85,12 @@ func TestAuditEventsOnStdout(t *testing.T) {
 		// for the someone-else's-item requests that make a BOLA probe.
 		{"not_found", "/v1/items/999", "GET /v1/items/{id}", "failure", "not_found", "", "demo-user", 404},
 		{"http_request", "/healthz", "GET /healthz", "success", "", "", "", 200},
+		// The revocation, logged by the handler while the request runs
+		// (an application event: the route, not the URL), then the
+		// request itself.
+		{"authn_token_revoked", "", "DELETE /v1/admin/sessions/{sub}", "success", "", "", "reader-user", 0},
+		{"http_request", "/v1/admin/sessions/reader-user", "DELETE /v1/admin/sessions/{sub}", "success", "", "", "admin-user", 200},
+		{"authn_token_reuse", "/v1/items", "GET /v1/items", "failure", "invalid_token", "", "", 401},
 	}
 	for i, w := range want {
 		if !sc.Scan() {

@@ -16,7 +16,8 @@
 // http://127.0.0.1:9464/metrics (-metrics-addr, loopback only; see metrics.go).
 //
 // The files: main.go wires the stack, policy.go says who may do what,
-// items.go is the API it serves, audit.go and limits.go configure those
+// items.go is the API it serves, signout.go signs users out everywhere
+// (revoking their tokens, audited), audit.go and limits.go configure those
 // packages, metrics.go serves Prometheus metrics, startup.go is the
 // development issuer and the banner.
 package main
@@ -215,14 +216,19 @@ func newHandler(ctx context.Context, logger *slog.Logger, dev *authtest.Issuer, 
 	}
 	// Anonymous requests pass auth without a principal; the policy decides
 	// (only public routes let them through). Bad credentials are refused.
-	authn, err := auth.New(auth.Config{Authenticators: []auth.Authenticator{jwt}, AllowAnonymous: true, Logger: logger})
+	// Signed-out users' tokens are refused (signout.go).
+	sess, err := newSessions(aud, jwt.Issuer())
+	if err != nil {
+		return nil, err
+	}
+	authn, err := auth.New(auth.Config{Authenticators: []auth.Authenticator{jwt}, AllowAnonymous: true, Logger: logger, Revocations: sess.revs})
 	if err != nil {
 		return nil, err
 	}
 	items := newItemStore()
 	mux := http.NewServeMux()
 	var patterns []string
-	for _, rt := range routes(dev, items, v) {
+	for _, rt := range routes(dev, items, v, sess) {
 		mux.Handle(rt.pattern, rt.handler)
 		patterns = append(patterns, rt.pattern)
 	}
@@ -295,6 +301,10 @@ func curlCommands(base string) []string {
 		"curl -i -X OPTIONS -H 'Origin: " + frontEndOrigin + "' -H 'Access-Control-Request-Method: POST' " +
 			"-H 'Access-Control-Request-Headers: authorization, content-type' " + base + "/v1/items  # 204",
 		"curl -i -H 'Origin: https://evil.example' " + token + base + "/v1/items  # 403",
+		// Sign the reader out everywhere: the READER token stops working.
+		"curl -i -X DELETE " + admin + base + "/v1/admin/sessions/reader-user  # 401",
+		"curl -i -X DELETE " + adminMFA + base + "/v1/admin/sessions/reader-user  # 200",
+		"curl -i " + reader + base + "/v1/items  # 401",
 	}
 }
 

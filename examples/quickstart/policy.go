@@ -19,7 +19,7 @@ type apiRoute struct {
 // and the policy is checked against it at start-up. Routes that take input
 // run their validator after the policy has allowed the request. The
 // development issuer's documents are served beside the API (startup.go).
-func routes(dev *authtest.Issuer, items *itemStore, v *itemValidators) []apiRoute {
+func routes(dev *authtest.Issuer, items *itemStore, v *itemValidators, sess *sessions) []apiRoute {
 	return []apiRoute{
 		{"GET /healthz", http.HandlerFunc(healthz)},
 		{"GET " + authtest.DiscoveryPath, http.HandlerFunc(dev.ServeDiscovery)},
@@ -28,6 +28,7 @@ func routes(dev *authtest.Issuer, items *itemStore, v *itemValidators) []apiRout
 		{"POST /v1/items", v.create.Handler(http.HandlerFunc(items.create))},
 		{"GET /v1/items/{id}", v.id.Handler(http.HandlerFunc(items.get))},
 		{"DELETE /v1/admin/items/{id}", v.id.Handler(http.HandlerFunc(items.remove))},
+		{"DELETE /v1/admin/sessions/{sub}", http.HandlerFunc(sess.signOut)},
 	}
 }
 
@@ -42,6 +43,10 @@ func routes(dev *authtest.Issuer, items *itemStore, v *itemValidators) []apiRout
 // (422, 400, 413, 415). So GET /v1/items/abc and DELETE
 // /v1/admin/items/abc are both 422 for a caller the route admits.
 func newPolicy(mux *http.ServeMux, items *itemStore, v *itemValidators, patterns []string, logger *slog.Logger) (*authz.Policy, error) {
+	adminMFA := authz.And(
+		authz.AnyRole("admin"),
+		authz.StepUp(authz.StepUpOptions{AMR: []string{"mfa", "otp", "hwk"}, MaxAge: 10 * time.Minute}),
+	)
 	policy, err := authz.New(authz.Config{
 		Mux:    mux, // the policy wraps the mux, so it asks the mux which pattern matches
 		Logger: logger,
@@ -53,11 +58,11 @@ func newPolicy(mux *http.ServeMux, items *itemStore, v *itemValidators, patterns
 			"POST /v1/items":                        authz.AllScopes("items:write"),
 			// Object level (BOLA): only the item's owner may read it.
 			"GET /v1/items/{id}": authz.And(authz.AllScopes("items:read"), authz.Owner(items.ownerOf(v.id))),
-			// Sensitive: an admin who signed in with a second factor within 10 minutes.
-			"DELETE /v1/admin/items/{id}": authz.And(
-				authz.AnyRole("admin"),
-				authz.StepUp(authz.StepUpOptions{AMR: []string{"mfa", "otp", "hwk"}, MaxAge: 10 * time.Minute}),
-			),
+			// Sensitive (adminMFA): an admin who signed in with a second
+			// factor within 10 minutes.
+			"DELETE /v1/admin/items/{id}": adminMFA,
+			// Sign a user out everywhere: as sensitive.
+			"DELETE /v1/admin/sessions/{sub}": adminMFA,
 		},
 	})
 	if err != nil {
