@@ -17,7 +17,7 @@ var (
 // spend records the use of the verified token p in j.oneTime until its exp
 // plus the leeway, the last instant Verify would accept it.
 func (j *JWT) spend(ctx context.Context, p *Principal) error {
-	jti, _ := p.Claims["jti"].(string)
+	jti := p.TokenID
 	if jti == "" {
 		return errJTIMissing
 	}
