@@ -283,8 +283,11 @@ func (j *JWT) claims(payload []byte, key *verifyKey) (*Principal, *cacheEntry, e
 		}
 	}
 	p.Roles = roles(claims, j.roles)
-	if err := checkConfirmation(claims); err != nil {
-		return nil, nil, err
+	// Set once here, so that a cached principal needs no copy per request;
+	// no principal of a bound token leaves auth before its binding is
+	// checked (Verify refuses them, the middleware checks them).
+	if jkt, x5t, _, ok := confirmation(claims); ok {
+		p.Binding = bindingFor(jkt, x5t)
 	}
 	e := &cacheEntry{p: p, key: key, exp: exp, nbf: nbf, iat: iat}
 	if err := j.checkTimes(e, time.Now()); err != nil {

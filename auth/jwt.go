@@ -82,6 +82,17 @@ type JWTConfig struct {
 	// Concurrent demands share one fetch. Zero means 10 s.
 	RefetchInterval time.Duration
 
+	// DPoP configures DPoP-bound tokens (RFC 9449): whether the
+	// "Authorization: DPoP" scheme and tokens with cnf.jkt are accepted,
+	// with which proofs. The zero value refuses both. The middleware checks
+	// proofs; [JWT.Verify], which has no request, refuses every bound token.
+	DPoP DPoPConfig
+	// CertificateBinding configures certificate-bound tokens (RFC 8705):
+	// tokens with cnf["x5t#S256"] are accepted on a request that presents
+	// that client certificate. The zero value refuses them. As for DPoP,
+	// the middleware checks the binding and Verify refuses bound tokens.
+	CertificateBinding CertificateBindingConfig
+
 	// CacheSize bounds the verified-token cache, in tokens. Zero means
 	// 10000; negative disables the cache.
 	CacheSize int
@@ -112,6 +123,7 @@ type JWT struct {
 	cache     *tokenCache
 	jwksURL   string
 	algsNames []string
+	binding   *binding // nil: every bound token is refused
 }
 
 // NewJWT validates cfg, discovers the key set URL if needed, and fetches
@@ -170,6 +182,10 @@ func NewJWT(ctx context.Context, cfg JWTConfig) (*JWT, error) {
 		return nil, configErr("MaxTokenSize must not be negative")
 	}
 	j.rfc9068 = typMatches(j.typ, TypeAccessToken)
+	var err error
+	if j.binding, err = newBinding(cfg.DPoP, cfg.CertificateBinding); err != nil {
+		return nil, err
+	}
 	paths := cfg.RolePaths
 	if len(paths) == 0 {
 		paths = []string{"/roles"}
@@ -276,7 +292,25 @@ func (j *JWT) JWKSURL() string { return j.jwksURL }
 // claims are checked again and its key is confirmed still in the set. The
 // returned Principal may be shared by calls for the same token and must be
 // treated as read-only.
+//
+// A sender-constrained token (one with cnf) is refused (check
+// "unverified_binding"): Verify has no request to find the proof of
+// possession in. The [Middleware] checks the binding of such tokens when
+// JWTConfig.DPoP or CertificateBinding allows them; outside HTTP handlers,
+// call [Middleware.Authenticate] with the request.
 func (j *JWT) Verify(ctx context.Context, token string) (*Principal, error) {
+	p, err := j.verifyAny(ctx, token)
+	if err != nil {
+		return nil, err
+	}
+	if err := checkConfirmation(p.Claims); err != nil {
+		return nil, err
+	}
+	return p, nil
+}
+
+// verifyAny is Verify without the refusal of cnf.
+func (j *JWT) verifyAny(ctx context.Context, token string) (*Principal, error) {
 	if len(token) > j.maxSize {
 		return nil, invalid("too_large")
 	}
@@ -391,4 +425,10 @@ func (j *JWT) Kind() CredentialKind { return Bearer }
 // Authenticate verifies a bearer token; see [JWT.Verify].
 func (j *JWT) Authenticate(ctx context.Context, credential string) (*Principal, error) {
 	return j.Verify(ctx, credential)
+}
+
+// authenticateBound lets the middleware check bound tokens (see binder).
+func (j *JWT) authenticateBound(ctx context.Context, credential string) (*Principal, *binding, error) {
+	p, err := j.verifyAny(ctx, credential)
+	return p, j.binding, err
 }
