@@ -150,10 +150,10 @@ func New(cfg Config) (*Middleware, error) {
 			chs = append(chs, base)
 			m.invalid[Bearer] = join(base+invalidDesc, dpop)
 			m.expired[Bearer] = join(base+expiredDesc, dpop)
-			base = ""
 		default: // DPoP required: a bearer token is refused with DPoP's challenge
 			m.invalid[Bearer] = dpop + invalidDesc
 			m.expired[Bearer] = dpop + expiredDesc
+			base = ""
 		}
 		if dpop != "" {
 			chs = append(chs, dpop)
