@@ -191,25 +191,6 @@ func containsAlg(list []*algInfo, a *algInfo) bool {
 	return false
 }
 
-// ErrInvalidDPoPProof and ErrUseDPoPNonce are the outcomes of a refused
-// DPoP proof, beside the ones in errors.go. The middleware answers them
-// with 401 invalid_dpop_proof and 401 use_dpop_nonce.
-var (
-	// ErrInvalidDPoPProof means the request's DPoP proof is missing,
-	// malformed, forged, stale, replayed or not for this request or token.
-	ErrInvalidDPoPProof = errorString("auth: invalid DPoP proof")
-	// ErrUseDPoPNonce means the proof lacks the server nonce the API
-	// requires, or carries a stale or forged one: the client must retry
-	// with the nonce in the response's DPoP-Nonce header.
-	ErrUseDPoPNonce = errorString("auth: DPoP nonce required")
-)
-
-// errorString is a comparable error type for the sentinels above, so that
-// they can be constants of the package in all but name.
-type errorString string
-
-func (e errorString) Error() string { return string(e) }
-
 // proofErr returns the VerifyError for a failed proof check.
 func proofErr(check string) error { return &VerifyError{Check: check, Err: ErrInvalidDPoPProof} }
 

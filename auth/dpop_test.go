@@ -232,7 +232,10 @@ func TestDPoPAuthtest(t *testing.T) {
 				t.Fatal(err)
 			}
 			m := auth.MustNew(auth.Config{Authenticators: []auth.Authenticator{j}, Logger: discardLogger()})
-			key := authtest.MustNewDPoPKey(alg)
+			key, err := authtest.NewDPoPKey(alg)
+			if err != nil {
+				t.Fatal(err)
+			}
 			tok := iss.Token(authtest.Claims{Subject: "alice", Extra: map[string]any{"cnf": key.Confirmation()}})
 			req := httptest.NewRequest("DELETE", "/v1/items/7?force=1", nil)
 			req.Header.Set("Authorization", "DPoP "+tok)
@@ -242,7 +245,10 @@ func TestDPoPAuthtest(t *testing.T) {
 				t.Fatalf("got %+v, %v", p, err)
 			}
 			// A thief with the token but not the key is refused.
-			thief := authtest.MustNewDPoPKey(alg)
+			thief, err := authtest.NewDPoPKey(alg)
+			if err != nil {
+				t.Fatal(err)
+			}
 			req.Header.Set("DPoP", thief.Proof("DELETE", testOrigin+"/v1/items/7", tok, ""))
 			if _, err := m.Authenticate(req); auth.CheckOf(err) != "dpop_jkt_mismatch" || !errors.Is(err, auth.ErrInvalidDPoPProof) {
 				t.Fatalf("thief: got %v", err)

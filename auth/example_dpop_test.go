@@ -51,7 +51,11 @@ func ExampleDPoPConfig() {
 	}
 	m := auth.MustNew(auth.Config{Authenticators: []auth.Authenticator{j}})
 
-	key := authtest.MustNewDPoPKey("ES256")
+	key, err := authtest.NewDPoPKey("ES256")
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
 	token := idp.Token(authtest.Claims{Subject: "alice", Extra: map[string]any{"cnf": key.Confirmation()}})
 	call := func(proof string) {
 		r := httptest.NewRequest("POST", "https://api.example.com/v1/orders", nil)
@@ -67,7 +71,11 @@ func ExampleDPoPConfig() {
 	proof := key.Proof("POST", "https://api.example.com/v1/orders", token, "")
 	call(proof)
 	call(proof) // the same proof again
-	thief := authtest.MustNewDPoPKey("ES256")
+	thief, err := authtest.NewDPoPKey("ES256")
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
 	call(thief.Proof("POST", "https://api.example.com/v1/orders", token, ""))
 	// Output:
 	// alice dpop

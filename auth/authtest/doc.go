@@ -55,7 +55,7 @@
 // proof for one request. [CertificateConfirmation] is the cnf claim of a
 // token bound to a TLS client certificate (RFC 8705). For tests only:
 //
-//	key := authtest.MustNewDPoPKey("ES256")
+//	key, err := authtest.NewDPoPKey("ES256")
 //	tok := idp.Token(authtest.Claims{Subject: "alice",
 //		Extra: map[string]any{"cnf": key.Confirmation()}})
 //	req.Header.Set("Authorization", "DPoP "+tok)

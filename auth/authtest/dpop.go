@@ -15,7 +15,7 @@ import (
 // proofs a client sends in the DPoP header, and the cnf claim that binds
 // an [Issuer]'s token to it. It is safe for concurrent use.
 //
-//	key := authtest.MustNewDPoPKey("ES256")
+//	key, err := authtest.NewDPoPKey("ES256")
 //	tok := iss.Token(authtest.Claims{Subject: "alice",
 //		Extra: map[string]any{"cnf": key.Confirmation()}})
 //	req.Header.Set("Authorization", "DPoP "+tok)
@@ -40,15 +40,6 @@ func NewDPoPKey(alg string) (*DPoPKey, error) {
 		return nil, err
 	}
 	return &DPoPKey{k: k, jwk: jwk}, nil
-}
-
-// MustNewDPoPKey is NewDPoPKey that panics on an error, for tests.
-func MustNewDPoPKey(alg string) *DPoPKey {
-	k, err := NewDPoPKey(alg)
-	if err != nil {
-		panic(err)
-	}
-	return k
 }
 
 // Thumbprint returns the key's RFC 7638 JWK SHA-256 thumbprint, base64url:
