@@ -112,6 +112,7 @@ type dpopVerifier struct {
 	nonce     *nonceSource // nil: no nonces
 	maxSize   int
 	now       func() time.Time
+	keys      proofKeyCache
 }
 
 // newDPoP validates cfg. It returns nil for a disabled config.
@@ -319,7 +320,7 @@ func (d *dpopVerifier) verifyProof(proof string, r *http.Request, now time.Time)
 	if h.jwk == nil {
 		return nil, proofErr("dpop_jwk_missing")
 	}
-	key, jkt, err := parseProofKey(h.jwk)
+	key, jkt, err := d.keys.get(h.jwk)
 	if err != nil {
 		return nil, err
 	}

@@ -3,6 +3,7 @@ package auth
 import (
 	"net/http"
 	"net/http/httptest"
+	"strconv"
 	"testing"
 	"time"
 )
@@ -118,5 +119,40 @@ func TestNonceSource(t *testing.T) {
 		if current != tc.current || check != tc.check {
 			t.Errorf("%s: got (%v, %q), want (%v, %q)", tc.name, current, check, tc.current, tc.check)
 		}
+	}
+}
+
+// TestProofKeyCache: the cache answers as parsing would, keeps only keys
+// that parsed, and stays bounded.
+func TestProofKeyCache(t *testing.T) {
+	t.Parallel()
+	var c proofKeyCache
+	jwk := []byte(`{"kty":"OKP","crv":"Ed25519","x":"11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo"}`)
+	k1, jkt1, err := c.get(jwk)
+	if err != nil {
+		t.Fatal(err)
+	}
+	k2, jkt2, err := c.get(jwk)
+	if err != nil || k1 != k2 || jkt1 != jkt2 {
+		t.Fatalf("second lookup: %v, %q, %v; want the cached key", k2, jkt2, err)
+	}
+	// RFC 8037 §A.3's thumbprint of this key.
+	if jkt1 != "kPrK_qmxVWaYVA9wwBF6Iuo3vVzz7TxHCTwXBygrS4k" {
+		t.Errorf("thumbprint %q", jkt1)
+	}
+	bad := []byte(`{"kty":"OKP","crv":"Ed25519","x":"11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo","d":"nWGxne_9WmC6hEr0kuwsxERJxWl7MmkZcDusAxyuf2A"}`)
+	for range 2 {
+		if _, _, err := c.get(bad); CheckOf(err) != "dpop_jwk_private" {
+			t.Fatalf("private key: got %v", err)
+		}
+	}
+	for i := range maxProofKeys + 10 {
+		j := []byte(`{"kty":"OKP","crv":"Ed25519","x":"11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo","kid":"` + strconv.Itoa(i) + `"}`)
+		if _, _, err := c.get(j); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if n := len(c.m); n > maxProofKeys {
+		t.Errorf("cache holds %d keys, more than %d", n, maxProofKeys)
 	}
 }

@@ -7,7 +7,55 @@ import (
 	"crypto/rsa"
 	"crypto/sha256"
 	"math/big"
+	"sync"
 )
+
+// maxProofKeys bounds the cache of parsed proof keys. A client keeps its
+// DPoP key for many requests, so a small cache spares most of them the
+// parsing, the curve check and the thumbprint.
+const maxProofKeys = 1024
+
+// A proofKeyCache maps the exact bytes of a proof's jwk header to the key
+// and thumbprint they parse to. Parsing is a pure function of those bytes,
+// so a hit is the same answer; only keys that parsed are kept, and when the
+// cache is full arbitrary entries are dropped (map order is random).
+type proofKeyCache struct {
+	mu sync.RWMutex
+	m  map[string]proofKeyEntry
+}
+
+type proofKeyEntry struct {
+	key *verifyKey
+	jkt string
+}
+
+func (c *proofKeyCache) get(jwk []byte) (*verifyKey, string, error) {
+	c.mu.RLock()
+	e, ok := c.m[stringOf(jwk)]
+	c.mu.RUnlock()
+	if ok {
+		return e.key, e.jkt, nil
+	}
+	key, jkt, err := parseProofKey(jwk)
+	if err != nil {
+		return nil, "", err
+	}
+	c.mu.Lock()
+	if c.m == nil {
+		c.m = make(map[string]proofKeyEntry)
+	}
+	if len(c.m) >= maxProofKeys {
+		for k := range c.m {
+			if len(c.m) <= maxProofKeys-maxProofKeys/8 {
+				break
+			}
+			delete(c.m, k)
+		}
+	}
+	c.m[string(jwk)] = proofKeyEntry{key: key, jkt: jkt}
+	c.mu.Unlock()
+	return key, jkt, nil
+}
 
 // A proofJWK holds the members of a proof's jwk header that auth reads.
 type proofJWK struct {
