@@ -19,7 +19,9 @@ import (
 //
 // Authenticate returns the principal the credential proves, or an error
 // wrapping [ErrInvalidToken], [ErrTokenExpired] or [ErrKeysUnavailable].
-// It must be safe for concurrent use.
+// It must be safe for concurrent use. An application's Authenticator sees
+// no request, so it cannot prove a token's binding: the middleware refuses
+// its principals whose claims carry cnf, and the DPoP scheme for it.
 type Authenticator interface {
 	Kind() CredentialKind
 	Authenticate(ctx context.Context, credential string) (*Principal, error)
