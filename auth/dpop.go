@@ -30,6 +30,7 @@ const (
 	DPoPRequired
 )
 
+// String returns "disabled", "allowed" or "required".
 func (m DPoPMode) String() string {
 	switch m {
 	case DPoPDisabled:
