@@ -146,7 +146,7 @@ func classify(e *entry) {
 		switch e.snap.Problem.Reason {
 		case "rate_limited":
 			e.action = ActionRateLimitExceeded
-		case "unauthenticated", "invalid_token", "token_expired":
+		case "unauthenticated", "invalid_token", "token_expired", "invalid_dpop_proof", "use_dpop_nonce":
 			e.action = ActionAuthnLoginFail
 		case "forbidden", "insufficient_scope", "step_up_required":
 			e.action = ActionAuthzFail

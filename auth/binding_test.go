@@ -13,10 +13,10 @@ import (
 	"github.com/apishield/apishield/internal/record"
 )
 
-// TestBoundTokens: a sender-constrained token (cnf) is refused until auth
-// can check its binding, whichever way it arrives, and the DPoP scheme is
-// refused rather than ignored: neither falls through to anonymous access
-// or to the client certificate.
+// TestBoundTokens: with no binding configured (the default), a
+// sender-constrained token (cnf) is refused whichever way it arrives, and
+// the DPoP scheme is refused rather than ignored: neither falls through to
+// anonymous access or to the client certificate.
 func TestBoundTokens(t *testing.T) {
 	t.Parallel()
 	now := time.Now()
@@ -39,17 +39,17 @@ func TestBoundTokens(t *testing.T) {
 	cases := []struct {
 		name      string
 		req       func(*http.Request)
-		wantCheck string
+		wantCheck string // the record's rule: scheme kind and check
 	}{
-		{"DPoP-bound token as Bearer", func(r *http.Request) { r.Header.Set("Authorization", "Bearer "+dpopBound) }, "unverified_binding"},
+		{"DPoP-bound token as Bearer", func(r *http.Request) { r.Header.Set("Authorization", "Bearer "+dpopBound) }, "bearer:unverified_binding"},
 		{"DPoP-bound token with its scheme", func(r *http.Request) {
 			r.Header.Set("Authorization", "DPoP "+dpopBound)
 			r.Header.Set("DPoP", "eyJ0eXAiOiJkcG9wK2p3dCJ9.e30.sig")
-		}, "dpop_unsupported"},
-		{"DPoP scheme, lower case", func(r *http.Request) { r.Header.Set("Authorization", "dpop "+dpopBound) }, "dpop_unsupported"},
-		{"DPoP scheme with a plain token", func(r *http.Request) { r.Header.Set("Authorization", "DPoP "+good) }, "dpop_unsupported"},
-		{"DPoP scheme, malformed", func(r *http.Request) { r.Header.Set("Authorization", "DPoP  x y") }, "dpop_unsupported"},
-		{"certificate-bound token as Bearer", func(r *http.Request) { r.Header.Set("Authorization", "Bearer "+certBound) }, "unverified_binding"},
+		}, "dpop:dpop_unsupported"},
+		{"DPoP scheme, lower case", func(r *http.Request) { r.Header.Set("Authorization", "dpop "+dpopBound) }, "dpop:dpop_unsupported"},
+		{"DPoP scheme with a plain token", func(r *http.Request) { r.Header.Set("Authorization", "DPoP "+good) }, "dpop:dpop_unsupported"},
+		{"DPoP scheme, malformed", func(r *http.Request) { r.Header.Set("Authorization", "DPoP  x y") }, "dpop:malformed_authorization"},
+		{"certificate-bound token as Bearer", func(r *http.Request) { r.Header.Set("Authorization", "Bearer "+certBound) }, "bearer:unverified_binding"},
 	}
 	for stackName, mod := range stacks {
 		s, _ := newStack(t, mod)
@@ -71,10 +71,10 @@ func TestBoundTokens(t *testing.T) {
 					t.Errorf("got WWW-Authenticate %q", got)
 				}
 				d := s.lastRec.Decisions()
-				if len(d) != 1 || d[0].Outcome != record.Deny || d[0].Rule != "bearer:"+tc.wantCheck {
-					t.Errorf("got decisions %+v, want one deny by bearer:%s", d, tc.wantCheck)
+				if len(d) != 1 || d[0].Outcome != record.Deny || d[0].Rule != tc.wantCheck {
+					t.Errorf("got decisions %+v, want one deny by %s", d, tc.wantCheck)
 				}
-				if strings.Contains(w.Body.String(), tc.wantCheck) {
+				if _, check, _ := strings.Cut(tc.wantCheck, ":"); strings.Contains(w.Body.String(), check) {
 					t.Errorf("response reveals the check: %s", w.Body)
 				}
 			})

@@ -257,9 +257,6 @@ func (j *JWT) claims(payload []byte, key *verifyKey) (*Principal, *cacheEntry, e
 			return nil, nil, invalid("rfc9068_claims_missing")
 		}
 	}
-	if err := checkConfirmation(claims); err != nil {
-		return nil, nil, err
-	}
 	e := &cacheEntry{p: p, key: key, exp: exp, nbf: nbf, iat: iat}
 	if err := j.checkTimes(e, time.Now()); err != nil {
 		return nil, nil, err
@@ -333,6 +330,12 @@ func identityClaims(p *Principal, claims map[string]any, rolePaths []pointer) er
 		}
 	}
 	p.Roles = roles(claims, rolePaths)
+	// Set once here, so that a cached principal needs no copy per request;
+	// no principal of a bound token leaves auth before its binding is
+	// checked (Verify refuses them, the middleware checks them).
+	if jkt, x5t, _, ok := confirmation(claims); ok {
+		p.Binding = bindingFor(jkt, x5t)
+	}
 	return nil
 }
 

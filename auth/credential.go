@@ -26,12 +26,27 @@ func (k CredentialKind) String() string {
 		return "api_key"
 	case kindMTLS:
 		return "mtls"
+	case kindDPoP:
+		return "dpop"
 	}
 	return "none"
 }
 
 // maxCredentialSize bounds a credential header before it is examined.
 const maxCredentialSize = 16 << 10
+
+// kindDPoP marks, in the request record and the challenges, a bearer token
+// sent with the DPoP scheme (RFC 9449). It is not a credential kind of its
+// own: the Bearer authenticator verifies it.
+const kindDPoP CredentialKind = 4
+
+// A credential is the one credential found in a request.
+type credential struct {
+	kind  CredentialKind
+	value string
+	bad   string // the failed check, if the request's credentials are refused
+	dpop  bool   // sent as "Authorization: DPoP"
+}
 
 // credentialFrom finds the request's one credential. It refuses
 // ambiguity, which is where smuggling lives: several Authorization
@@ -40,61 +55,62 @@ const maxCredentialSize = 16 << 10
 // end up in logs). A scheme auth does not know (Basic, Digest…) counts as
 // no credential. cookie, if not empty, names a cookie that carries a bearer
 // token when no header does.
-func credentialFrom(r *http.Request, cookie string) (CredentialKind, string, string) {
+func credentialFrom(r *http.Request, cookie string) credential {
 	if r.URL.RawQuery != "" && r.URL.Query().Has("access_token") {
-		return 0, "", "query_token"
+		return credential{bad: "query_token"}
 	}
 	authz := r.Header.Values("Authorization")
 	keys := r.Header.Values("X-Api-Key")
 	if len(authz) > 1 {
-		return 0, "", "multiple_authorization"
+		return credential{bad: "multiple_authorization"}
 	}
 	if len(keys) > 1 {
-		return APIKey, "", "multiple_api_key"
+		return credential{kind: APIKey, bad: "multiple_api_key"}
 	}
 	if len(authz) == 1 && len(keys) == 1 {
-		return 0, "", "multiple_credentials"
+		return credential{bad: "multiple_credentials"}
 	}
 	if len(keys) == 1 {
 		if len(keys[0]) > maxCredentialSize || keys[0] == "" {
-			return APIKey, "", "malformed_api_key"
+			return credential{kind: APIKey, bad: "malformed_api_key"}
 		}
-		return APIKey, keys[0], ""
+		return credential{kind: APIKey, value: keys[0]}
 	}
 	if len(authz) == 1 {
 		kind, cred, scheme, ok := parseAuthorization(authz[0])
+		dpop := isDPoPScheme(scheme)
 		switch {
 		case !ok:
 			// The kind of a known scheme, so the refusal's challenge names it.
-			return schemeKind(scheme), "", "malformed_authorization"
-		case kind == 0 && isDPoPScheme(scheme):
-			// A DPoP-bound token (RFC 9449): a credential auth cannot verify
-			// yet, so it is refused, not ignored. Ignoring it would let the
-			// request through as anonymous or as its client certificate.
-			return Bearer, "", "dpop_unsupported"
+			return credential{kind: schemeKind(scheme), bad: "malformed_authorization", dpop: dpop}
 		case kind == 0:
-			return 0, "", "unsupported_scheme"
+			return credential{bad: "unsupported_scheme"}
 		}
-		return kind, cred, ""
+		// A DPoP-bound token (RFC 9449) is a bearer token that comes with a
+		// proof: the Bearer authenticator verifies it, and the binding is
+		// checked after. It is never ignored like Basic, which would let the
+		// request through as anonymous or as its client certificate.
+		return credential{kind: kind, value: cred, dpop: dpop}
 	}
 	if cookie != "" {
 		cs := r.CookiesNamed(cookie)
 		if len(cs) > 1 {
-			return 0, "", "multiple_cookies"
+			return credential{bad: "multiple_cookies"}
 		}
 		if len(cs) == 1 && cs[0].Value != "" {
 			if len(cs[0].Value) > maxCredentialSize {
-				return 0, "", "malformed_cookie"
+				return credential{bad: "malformed_cookie"}
 			}
-			return Bearer, cs[0].Value, ""
+			return credential{kind: Bearer, value: cs[0].Value}
 		}
 	}
-	return 0, "", ""
+	return credential{}
 }
 
 // ParseAuthorization parses an Authorization header value. It returns the
 // credential kind (0 for a scheme auth does not handle, such as Basic) and
-// the credential. ok is false when the value is malformed: empty, too long,
+// the credential. A DPoP-bound token ("Authorization: DPoP …", RFC 9449)
+// is an access token like a bearer one: its kind is Bearer. ok is false when the value is malformed: empty, too long,
 // not starting with an RFC 9110 token, a known scheme without a credential,
 // or a credential with spaces, control characters or anything outside RFC
 // 7235's token68 alphabet. Schemes compare case-insensitively ("bearer" is
@@ -133,10 +149,10 @@ func parseAuthorization(v string) (kind CredentialKind, credential, scheme strin
 }
 
 // schemeKind returns the credential kind of an auth scheme, 0 for one auth
-// does not take.
+// does not take. DPoP carries a bearer-kind token.
 func schemeKind(scheme string) CredentialKind {
 	switch {
-	case strings.EqualFold(scheme, "Bearer"):
+	case strings.EqualFold(scheme, "Bearer"), isDPoPScheme(scheme):
 		return Bearer
 	case strings.EqualFold(scheme, "ApiKey"):
 		return APIKey

@@ -26,6 +26,9 @@ func TestParseAuthorization(t *testing.T) {
 		{"api key", "ApiKey ask_1", auth.APIKey, "ask_1", true},
 		{"token68 padding", "Bearer abc==", auth.Bearer, "abc==", true},
 		{"basic is no credential", "Basic dXNlcjpwYXNz", 0, "", true},
+		{"dpop is a bearer-kind token", "DPoP " + tok, auth.Bearer, tok, true},
+		{"dpop lower case", "dpop " + tok, auth.Bearer, tok, true},
+		{"dpop, two spaces", "DPoP  " + tok, 0, "", false},
 		{"unknown scheme alone", "Negotiate", 0, "", true},
 
 		{"two spaces", "Bearer  " + tok, 0, "", false},

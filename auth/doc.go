@@ -55,12 +55,13 @@
 // maximum lifetime and typ enforcement, including the RFC 9068 profile
 // (Type: auth.TypeAccessToken) that refuses ID tokens used as access tokens.
 //
-// A token that carries cnf (RFC 7800: DPoP's jkt, RFC 9449; a certificate
-// thumbprint x5t#S256, RFC 8705; any member) is bound to a key its sender
-// must prove it holds. auth cannot check that proof yet, so such a token is
-// refused (invalid_token, check "unverified_binding") rather than accepted
-// as a plain bearer token, which would make a stolen one usable. The
-// middleware holds every Authenticator's principal to the same rule.
+// A token that carries cnf (RFC 7800) is bound to a key its sender must
+// prove it holds, so that a stolen copy is worthless. Verify has no request
+// to find that proof in, so it refuses every such token (invalid_token,
+// check "unverified_binding"); the middleware accepts it when the
+// authenticator is configured for the binding and the request proves it
+// (see Sender-constrained tokens). An application's Authenticator is held
+// to the strict rule: its principals with cnf are refused.
 //
 // The Principal carries sub, iss, client_id (or azp), aud, scopes (a
 // "scope" string or an "scp" array or string), roles read from JSON
@@ -123,6 +124,45 @@
 // Redis is down. A cache that cannot answer refuses the token as
 // ErrKeysUnavailable (check "replay_cache_unavailable").
 //
+// # Sender-constrained tokens
+//
+// JWTConfig.DPoP ([DPoPConfig]) accepts DPoP-bound tokens (RFC 9449),
+// sent as "Authorization: DPoP <token>" with a proof in the DPoP header.
+// In [DPoPAllowed] mode unbound tokens still come as Bearer; in
+// [DPoPRequired] mode every token must be bound. Neither crosses over: a
+// token with cnf.jkt sent as Bearer, or one without it sent as DPoP, is
+// refused, so a bound token cannot be downgraded to a bearer one.
+//
+// The proof is checked, each step with its own check name: exactly one
+// DPoP header of at most MaxProofSize (4 KiB); a compact JWS; typ
+// dpop+jwt; alg on the allowlist (ES256, ES384, EdDSA, PS256, RS256 by
+// default; never none or HMAC); a jwk header that is a public key only (a
+// private member is refused) of the algorithm's type, which verifies the
+// signature; htm equal to the method; htu equal to PublicOrigin and the
+// request's path, without query or fragment, after RFC 3986 normalization
+// (the request's Host header is never used); iat within MaxAge (60 s) and
+// Leeway (5 s); the server nonce, if configured; ath, the hash of the token;
+// the RFC 7638 thumbprint of the jwk equal to the token's cnf.jkt; and last
+// the jti, new to the ReplayCache for the proof's lifetime (keyed by
+// thumbprint and jti, never the signature bytes; a cache error refuses).
+// [DPoPNonceConfig] adds stateless server nonces (RFC 9449 §8) shared by
+// every instance with the same keys: a proof without one, or with a stale
+// or forged one, is 401 use_dpop_nonce with a fresh nonce in DPoP-Nonce;
+// a response also carries one when the proof's nonce is about to expire.
+//
+// JWTConfig.CertificateBinding ([CertificateBindingConfig]) accepts
+// certificate-bound tokens (RFC 8705): cnf["x5t#S256"] must be the SHA-256
+// thumbprint of the client certificate of the request's TLS connection,
+// or, opt-in, of the certificate a trusted TLS-terminating proxy forwards
+// in the RFC 9440 Client-Cert header (believed only from the configured
+// proxy addresses, bounded in size). No certificate, another one, or a
+// token with a cnf member auth does not verify (jwk, x5t…) is refused.
+//
+// Both bindings are checked per request, on the verified-token cache's
+// hit path too, and the principal says which one held (Principal.Binding:
+// "dpop", "mtls" or ""). authz.SenderConstrained requires a binding on a
+// route, for an authenticator that also takes bearer tokens.
+//
 // # API keys
 //
 // Keys look like "ask_<16 hex ID>_<43 base64url characters>": the prefix
@@ -170,10 +210,11 @@
 // scheme, exactly one space, the credential ([ParseAuthorization]). Two
 // spaces, a tab, or whitespace before or after is malformed (401
 // invalid_token), so one credential has one spelling for everything keyed
-// on it, such as a rate limit by API key. "Authorization: DPoP" is
-// refused (invalid_token, check "dpop_unsupported"), not ignored like
-// Basic: a DPoP-bound token is a credential, and ignoring it would let the
-// request through as anonymous or as its client certificate.
+// on it, such as a rate limit by API key. "Authorization: DPoP" carries a
+// bearer-kind token with a proof; where DPoP is disabled it is refused
+// (invalid_token, check "dpop_unsupported"), not ignored like Basic: a
+// DPoP-bound token is a credential, and ignoring it would let the request
+// through as anonymous or as its client certificate.
 //
 // No credential is a 401 unauthenticated (unless Config.AllowAnonymous); a
 // bad one is 401 invalid_token or token_expired. Every refusal is an RFC
@@ -184,12 +225,20 @@
 //
 //	no credential, or Basic…   401 unauthenticated  Bearer realm="api", ApiKey realm="api"
 //	malformed or ambiguous,    401 invalid_token    Bearer realm="api", error="invalid_token",
-//	DPoP scheme, forged, bound,                         error_description="The credential is invalid"
-//	revoked
+//	forged, unverified binding,                         error_description="The credential is invalid"
+//	revoked, replayed
 //	expired                    401 token_expired    Bearer realm="api", error="invalid_token",
 //	                                                    error_description="The credential is expired"
 //	keys unavailable,          401 invalid_token    as invalid (recorded as an error, not a denial)
 //	revocations stale
+//	bad DPoP proof             401 invalid_dpop_proof  DPoP realm="api", algs="ES256 …",
+//	                                                    error="invalid_dpop_proof", error_description=…
+//	DPoP nonce needed          401 use_dpop_nonce   DPoP realm="api", algs="…", error="use_dpop_nonce", …
+//	                                                    and DPoP-Nonce: <a fresh nonce>
+//
+// Where the Bearer authenticator takes DPoP, its challenges add
+// DPoP realm="api", algs="…" beside Bearer's (only DPoP's in
+// DPoPRequired mode), the refused credential's scheme first.
 //
 // With only ClientCertificate configured, a 401 has no WWW-Authenticate.
 // A request let through as anonymous carries the unauthenticated problem
@@ -198,7 +247,8 @@
 // schemes included, from one place.
 //
 // Which check failed (for example "alg_none", "unknown_kid",
-// "malformed_authorization", "scope_syntax" or "unverified_binding", see
+// "malformed_authorization", "scope_syntax", "unverified_binding" or
+// "dpop_htu", see
 // [CheckOf]) goes to the request record's decision and to the debug log,
 // never to the client.
 //
@@ -230,7 +280,9 @@
 // certificate. Only a request with no credential auth takes (none at all,
 // a scheme such as Basic, or a kind no Authenticator verifies) is
 // authenticated by its certificate; the DPoP scheme is not such a scheme,
-// it is refused. A verified certificate whose subject is
+// it is verified or refused. (Certificate-bound tokens are another matter:
+// there the certificate is checked against the token, see
+// Sender-constrained tokens.) A verified certificate whose subject is
 // empty is refused as invalid_token (check "empty_subject"), not treated as
 // absent. A certificate that was presented but not verified is no
 // identity: PeerIdentity reports false for it, and tlsconfig refuses
@@ -278,11 +330,11 @@
 //
 //   - apishield.auth.decisions, a counter of the middleware's decisions
 //     with attributes outcome (allow, deny), reason (ok, unauthenticated,
-//     invalid_token, token_expired) and method (jwt, apikey, mtls,
-//     anonymous, none, introspection). A refused bearer token counts as
-//     jwt, whichever Authenticator refused it. An application's Authenticator that names another
-//     method is counted by its credential kind (jwt for bearer tokens,
-//     apikey for API keys). A key set that cannot be fetched shows as
+//     invalid_token, token_expired, invalid_dpop_proof, use_dpop_nonce)
+//     and method (jwt, apikey, mtls, anonymous, none, introspection). An
+//     application's Authenticator that names another method is counted by its
+//     credential kind (jwt for bearer tokens, DPoP ones included, apikey
+//     for API keys). A key set that cannot be fetched shows as
 //     invalid_token here and as failures below.
 //   - apishield.auth.jwks.fetches, a counter of key set fetches with
 //     attribute outcome (success, failure).
@@ -325,11 +377,11 @@
 //     revoked only through Config.Revocations, so keep access token
 //     lifetimes short. Introspected tokens are checked at the issuer, but
 //     their answers are cached (CacheTTL);
-//   - verify sender-constrained tokens (DPoP, RFC 9449, or
-//     certificate-bound tokens, RFC 8705): it refuses every token that
-//     carries cnf and the DPoP scheme, so bound tokens do not work with
-//     auth yet, and a client certificate is an alternative to a token,
-//     never checked against one;
+//   - accept a sender-constrained token without its binding configured
+//     and proven: DPoP and certificate binding are off by default, and
+//     JWT.Verify, which has no request, refuses every bound token; nor
+//     does it remember DPoP proofs itself: DPoPConfig.ReplayCache must be
+//     shared between instances for a replay to another instance to fail;
 //   - verify client certificates: TLS does (see tlsconfig). A
 //     ClientCertificate function must report only verified identities,
 //     and behind a TLS-terminating proxy r.TLS is nil, so there are none;

@@ -24,6 +24,15 @@ var (
 	// replay cache), so nothing can be verified. The middleware answers
 	// it like an invalid token.
 	ErrKeysUnavailable = errors.New("auth: keys unavailable")
+	// ErrInvalidDPoPProof means the request's DPoP proof (RFC 9449) is
+	// missing, malformed, forged, stale, replayed or not for this request
+	// or token. The middleware answers it with 401 invalid_dpop_proof.
+	ErrInvalidDPoPProof = errors.New("auth: invalid DPoP proof")
+	// ErrUseDPoPNonce means the DPoP proof lacks the server nonce the API
+	// requires, or carries a stale or forged one: the client must retry
+	// with the nonce of the response's DPoP-Nonce header. The middleware
+	// answers it with 401 use_dpop_nonce.
+	ErrUseDPoPNonce = errors.New("auth: DPoP nonce required")
 )
 
 // A VerifyError says which check refused a credential. Check is a stable
@@ -31,7 +40,7 @@ var (
 // logs and the request record; clients never see it.
 type VerifyError struct {
 	Check string // the check that failed
-	Err   error  // ErrInvalidToken, ErrTokenExpired or ErrKeysUnavailable
+	Err   error  // one of the outcome sentinels above
 	Cause error  // an underlying error, if any (for example a fetch failure)
 }
 

@@ -14,7 +14,7 @@ import (
 // after exactly one space: the header is scheme + " " + credential, so one
 // credential has one spelling.
 func FuzzParseAuthorization(f *testing.F) {
-	for _, s := range []string{"Bearer abc.def.ghi", "bearer  x", "ApiKey ask_1", "Basic dXNlcjpwYXNz", "Bearer", "Bearer ", "Bearer a b", "Bearer a=", "Bearer =a", "Bearer\tx", "ApiKey\x00x",
+	for _, s := range []string{"Bearer abc.def.ghi", "DPoP abc.def.ghi", "bearer  x", "ApiKey ask_1", "Basic dXNlcjpwYXNz", "Bearer", "Bearer ", "Bearer a b", "Bearer a=", "Bearer =a", "Bearer\tx", "ApiKey\x00x",
 		" Bearer x", "Bearer x ", "Bearer \tx", "Bearer\u00a0x", "ApiKey   k"} {
 		f.Add(s)
 	}
@@ -30,7 +30,7 @@ func FuzzParseAuthorization(f *testing.F) {
 		if !found || rest != cred || cred == "" || strings.ContainsAny(cred, " \t\r\n,\"") {
 			t.Fatalf("ParseAuthorization(%q) = %q", h, cred)
 		}
-		if !strings.EqualFold(scheme, "Bearer") && !strings.EqualFold(scheme, "ApiKey") {
+		if !strings.EqualFold(scheme, "Bearer") && !strings.EqualFold(scheme, "ApiKey") && !strings.EqualFold(scheme, "DPoP") {
 			t.Fatalf("ParseAuthorization(%q) = kind %d for scheme %q", h, kind, scheme)
 		}
 	})

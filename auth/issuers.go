@@ -38,6 +38,15 @@ func NewIssuers(ctx context.Context, cfgs ...JWTConfig) (*Issuers, error) {
 // Verify reads the token's iss without trusting it, and verifies the token
 // with that issuer's verifier. An unknown issuer is an invalid token.
 func (is *Issuers) Verify(ctx context.Context, token string) (*Principal, error) {
+	j, err := is.verifier(token)
+	if err != nil {
+		return nil, err
+	}
+	return j.Verify(ctx, token)
+}
+
+// verifier returns the verifier of the issuer token claims.
+func (is *Issuers) verifier(token string) (*JWT, error) {
 	iss, err := peekIssuer(token, is.maxSize)
 	if err != nil {
 		return nil, err
@@ -46,7 +55,17 @@ func (is *Issuers) Verify(ctx context.Context, token string) (*Principal, error)
 	if !ok {
 		return nil, invalid("unknown_issuer")
 	}
-	return j.Verify(ctx, token)
+	return j, nil
+}
+
+// authenticateBound lets the middleware check bound tokens against the
+// binding policy of the token's own issuer (see binder).
+func (is *Issuers) authenticateBound(ctx context.Context, credential string) (*Principal, *binding, error) {
+	j, err := is.verifier(credential)
+	if err != nil {
+		return nil, nil, err
+	}
+	return j.authenticateBound(ctx, credential)
 }
 
 // Kind reports that Issuers verifies bearer tokens.

@@ -82,6 +82,17 @@ type JWTConfig struct {
 	// Concurrent demands share one fetch. Zero means 10 s.
 	RefetchInterval time.Duration
 
+	// DPoP configures DPoP-bound tokens (RFC 9449): whether the
+	// "Authorization: DPoP" scheme and tokens with cnf.jkt are accepted,
+	// with which proofs. The zero value refuses both. The middleware checks
+	// proofs; [JWT.Verify], which has no request, refuses every bound token.
+	DPoP DPoPConfig
+	// CertificateBinding configures certificate-bound tokens (RFC 8705):
+	// tokens with cnf["x5t#S256"] are accepted on a request that presents
+	// that client certificate. The zero value refuses them. As for DPoP,
+	// the middleware checks the binding and Verify refuses bound tokens.
+	CertificateBinding CertificateBindingConfig
+
 	// CacheSize bounds the verified-token cache, in tokens. Zero means
 	// 10000; negative disables the cache.
 	CacheSize int
@@ -123,6 +134,7 @@ type JWT struct {
 	oneTime   ReplayCache
 	jwksURL   string
 	algsNames []string
+	binding   *binding // nil: every bound token is refused
 }
 
 // NewJWT validates cfg, discovers the key set URL if needed, and fetches
@@ -180,6 +192,9 @@ func NewJWT(ctx context.Context, cfg JWTConfig) (*JWT, error) {
 		return nil, configErr("MaxTokenSize must not be negative")
 	}
 	j.rfc9068 = typMatches(j.typ, TypeAccessToken)
+	if j.binding, err = newBinding(cfg.DPoP, cfg.CertificateBinding); err != nil {
+		return nil, err
+	}
 	if j.roles, err = rolePointers(cfg.RolePaths); err != nil {
 		return nil, err
 	}
@@ -279,7 +294,30 @@ func (j *JWT) JWKSURL() string { return j.jwksURL }
 // JWTConfig.OneTime, each token that passes every check, from the cache or
 // not, is then spent. The returned Principal may be shared by calls for the
 // same token and must be treated as read-only.
+//
+// A sender-constrained token (one with cnf) is refused (check
+// "unverified_binding"): Verify has no request to find the proof of
+// possession in. The [Middleware] checks the binding of such tokens when
+// JWTConfig.DPoP or CertificateBinding allows them; outside HTTP handlers,
+// call [Middleware.Authenticate] with the request.
 func (j *JWT) Verify(ctx context.Context, token string) (*Principal, error) {
+	p, err := j.verifyAny(ctx, token)
+	if err != nil {
+		return nil, err
+	}
+	if err := checkConfirmation(p.Claims); err != nil {
+		return nil, err
+	}
+	if err := j.spendOnce(ctx, p); err != nil {
+		return nil, err
+	}
+	return p, nil
+}
+
+// verifyAny is Verify without the refusal of cnf and without spending a
+// one-time token: the middleware spends it once the binding is checked
+// too, so that a thief without the key cannot burn the holder's token.
+func (j *JWT) verifyAny(ctx context.Context, token string) (*Principal, error) {
 	if len(token) > j.maxSize {
 		return nil, invalid("too_large")
 	}
@@ -294,9 +332,6 @@ func (j *JWT) Verify(ctx context.Context, token string) (*Principal, error) {
 		p, err, ok := j.cache.get(&sum, j, set, now)
 		j.keys.metrics.looked(ok)
 		if ok {
-			if err == nil && j.oneTime != nil {
-				err = j.spend(ctx, p)
-			}
 			if err != nil {
 				return nil, err
 			}
@@ -309,11 +344,6 @@ func (j *JWT) Verify(ctx context.Context, token string) (*Principal, error) {
 	}
 	if j.cache != nil {
 		j.cache.put(&sum, e)
-	}
-	if j.oneTime != nil {
-		if err := j.spend(ctx, p); err != nil {
-			return nil, err
-		}
 	}
 	return p, nil
 }
@@ -405,4 +435,10 @@ func (j *JWT) Kind() CredentialKind { return Bearer }
 // Authenticate verifies a bearer token; see [JWT.Verify].
 func (j *JWT) Authenticate(ctx context.Context, credential string) (*Principal, error) {
 	return j.Verify(ctx, credential)
+}
+
+// authenticateBound lets the middleware check bound tokens (see binder).
+func (j *JWT) authenticateBound(ctx context.Context, credential string) (*Principal, *binding, error) {
+	p, err := j.verifyAny(ctx, credential)
+	return p, j.binding, err
 }

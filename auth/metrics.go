@@ -18,7 +18,8 @@ const decisionEvent = "apishield.auth.decision"
 // The attribute values of apishield.auth.decisions. Reasons are the
 // problems the middleware writes, "ok" for a request let through.
 var (
-	metricReasons = [...]string{"ok", apierrors.ReasonUnauthenticated, apierrors.ReasonInvalidToken, apierrors.ReasonTokenExpired}
+	metricReasons = [...]string{"ok", apierrors.ReasonUnauthenticated, apierrors.ReasonInvalidToken, apierrors.ReasonTokenExpired,
+		apierrors.ReasonInvalidDPoPProof, apierrors.ReasonUseDPoPNonce}
 	metricMethods = [...]string{"jwt", "apikey", "mtls", "anonymous", "none", "introspection"}
 )
 
@@ -85,6 +86,8 @@ func methodOfKind(kind CredentialKind) int {
 		return methodAPIKey
 	case kindMTLS:
 		return methodMTLS
+	case kindDPoP:
+		return methodJWT
 	}
 	return methodNone
 }

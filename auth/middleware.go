@@ -19,7 +19,9 @@ import (
 //
 // Authenticate returns the principal the credential proves, or an error
 // wrapping [ErrInvalidToken], [ErrTokenExpired] or [ErrKeysUnavailable].
-// It must be safe for concurrent use.
+// It must be safe for concurrent use. An application's Authenticator sees
+// no request, so it cannot prove a token's binding: the middleware refuses
+// its principals whose claims carry cnf, and the DPoP scheme for it.
 type Authenticator interface {
 	Kind() CredentialKind
 	Authenticate(ctx context.Context, credential string) (*Principal, error)
@@ -85,7 +87,10 @@ type Middleware struct {
 	noCredentials *apierrors.Problem
 	invalid       map[CredentialKind]string
 	expired       map[CredentialKind]string
-	decisions     *telemetry.Counter
+	// dpopProof and dpopNonce are the challenges of a refused DPoP proof
+	// (invalid_dpop_proof, use_dpop_nonce).
+	dpopProof, dpopNonce string
+	decisions            *telemetry.Counter
 }
 
 // New validates cfg and returns the middleware.
@@ -131,18 +136,49 @@ func New(cfg Config) (*Middleware, error) {
 		m.byKind[k] = a
 	}
 	var chs []string
-	for _, k := range []CredentialKind{Bearer, APIKey} {
-		if _, ok := m.byKind[k]; !ok {
-			continue
+	if a, ok := m.byKind[Bearer]; ok {
+		bearer, algs := true, ""
+		if c, ok := a.(dpopChallenger); ok {
+			bearer, algs = c.dpopChallenge()
 		}
-		scheme := "Bearer"
-		if k == APIKey {
-			scheme = "ApiKey"
+		base := `Bearer realm="` + realm + `"`
+		var dpop string
+		if algs != "" {
+			dpop = `DPoP realm="` + realm + `", algs="` + algs + `"`
 		}
-		base := scheme + ` realm="` + realm + `"`
+		// join lists the refused scheme's challenge first, then the other
+		// scheme this authenticator takes, plain (RFC 9449 §7.2).
+		join := func(first, other string) string {
+			if other == "" {
+				return first
+			}
+			return first + ", " + other
+		}
+		const invalidDesc = `, error="invalid_token", error_description="The credential is invalid"`
+		const expiredDesc = `, error="invalid_token", error_description="The credential is expired"`
+		switch {
+		case bearer:
+			chs = append(chs, base)
+			m.invalid[Bearer] = join(base+invalidDesc, dpop)
+			m.expired[Bearer] = join(base+expiredDesc, dpop)
+		default: // DPoP required: a bearer token is refused with DPoP's challenge
+			m.invalid[Bearer] = dpop + invalidDesc
+			m.expired[Bearer] = dpop + expiredDesc
+			base = ""
+		}
+		if dpop != "" {
+			chs = append(chs, dpop)
+			m.invalid[kindDPoP] = join(dpop+invalidDesc, base)
+			m.expired[kindDPoP] = join(dpop+expiredDesc, base)
+			m.dpopProof = join(dpop+`, error="invalid_dpop_proof", error_description="The DPoP proof is invalid"`, base)
+			m.dpopNonce = join(dpop+`, error="use_dpop_nonce", error_description="Resource server requires nonce in DPoP proof"`, base)
+		}
+	}
+	if _, ok := m.byKind[APIKey]; ok {
+		base := `ApiKey realm="` + realm + `"`
 		chs = append(chs, base)
-		m.invalid[k] = base + `, error="invalid_token", error_description="The credential is invalid"`
-		m.expired[k] = base + `, error="invalid_token", error_description="The credential is expired"`
+		m.invalid[APIKey] = base + `, error="invalid_token", error_description="The credential is invalid"`
+		m.expired[APIKey] = base + `, error="invalid_token", error_description="The credential is expired"`
 	}
 	m.challenge = strings.Join(chs, ", ")
 	m.noCredentials = withChallenge(apierrors.New(http.StatusUnauthorized, apierrors.ReasonUnauthenticated,
@@ -161,61 +197,59 @@ func MustNew(cfg Config) *Middleware {
 
 // Authenticate finds the request's credential and verifies it with the
 // authenticator for its kind. A principal whose claims carry cnf (a
-// sender-constrained token) is refused, whichever authenticator returned
-// it, as is the DPoP scheme: auth cannot yet check the binding. A request
-// without a credential auth takes (none, a scheme such as Basic, or a kind
-// no authenticator verifies) is authenticated by its verified client
-// certificate when Config.ClientCertificate is set and reports one. The
-// principal is then checked against Config.Revocations. It returns (nil,
-// nil) for a request without credentials when anonymous access is
-// allowed, and an error wrapping [ErrNoCredentials], [ErrInvalidToken],
-// [ErrTokenExpired], [ErrKeysUnavailable] or [ErrRevocationsUnavailable]
+// sender-constrained token) is accepted only when its authenticator is
+// configured for that binding (JWTConfig.DPoP, CertificateBinding) and the
+// request proves it: a DPoP proof of the key with the DPoP scheme, or the
+// bound client certificate; any other principal with cnf is refused, as is
+// the DPoP scheme where DPoP is disabled. A request without a credential
+// auth takes (none, a scheme such as Basic, or a kind no authenticator
+// verifies) is authenticated by its verified client certificate when
+// Config.ClientCertificate is set and reports one. The principal is then
+// checked against Config.Revocations, and a one-time token is spent. It
+// returns (nil, nil) for a request without credentials when anonymous
+// access is allowed, and an error wrapping [ErrNoCredentials],
+// [ErrInvalidToken], [ErrTokenExpired], [ErrKeysUnavailable],
+// [ErrRevocationsUnavailable], [ErrInvalidDPoPProof] or [ErrUseDPoPNonce]
 // otherwise.
 func (m *Middleware) Authenticate(r *http.Request) (*Principal, error) {
-	p, _, err := m.authenticate(r)
+	p, _, _, err := m.authenticate(r)
 	return p, err
 }
 
-func (m *Middleware) authenticate(r *http.Request) (*Principal, CredentialKind, error) {
-	kind, cred, bad := credentialFrom(r, m.cookie)
+// authenticate is Authenticate that also returns the credential kind, for
+// the record and the challenge, and a DPoP-Nonce to send, if any.
+func (m *Middleware) authenticate(r *http.Request) (*Principal, CredentialKind, string, error) {
+	c := credentialFrom(r, m.cookie)
+	kind := c.kind
+	if c.dpop {
+		kind = kindDPoP
+	}
 	// none says why the request has no credential auth takes, for the
 	// refusal when there is no certificate either.
 	var none error
 	switch {
-	case bad == "unsupported_scheme":
+	case c.bad == "unsupported_scheme":
 		// Basic, Digest…: a credential auth does not take is no credential.
-		none = &VerifyError{Check: bad, Err: ErrNoCredentials}
-	case bad != "":
+		none = &VerifyError{Check: c.bad, Err: ErrNoCredentials}
+	case c.bad != "":
 		if kind == 0 {
 			kind = Bearer
 		}
-		return nil, kind, invalid(bad)
-	case kind == 0:
+		return nil, kind, "", invalid(c.bad)
+	case c.kind == 0:
 		none = ErrNoCredentials
 	default:
-		a, ok := m.byKind[kind]
+		a, ok := m.byKind[c.kind]
 		if !ok {
-			none = &VerifyError{Check: "no_authenticator_for_" + kind.String(), Err: ErrNoCredentials}
+			if c.dpop {
+				// A DPoP-bound token is a credential: never ignored.
+				return nil, kind, "", errDPoPUnsupported
+			}
+			none = &VerifyError{Check: "no_authenticator_for_" + c.kind.String(), Err: ErrNoCredentials}
 			break
 		}
-		p, err := a.Authenticate(r.Context(), cred)
-		switch {
-		case err != nil:
-		case p == nil:
-			err = invalid("authenticator_returned_nil")
-		default:
-			// An application's Authenticator is held to JWT's rule: no
-			// Authenticator sees the request, so none can have checked a
-			// binding.
-			err = checkConfirmation(p.Claims)
-		}
-		if err == nil && m.revoked != nil {
-			err = m.revoked.Check(p)
-		}
-		if err != nil {
-			return nil, kind, err
-		}
-		return p, kind, nil
+		p, nonce, err := m.verify(r, a, c)
+		return p, kind, nonce, err
 	}
 	if m.peer != nil {
 		if p, ok, err := m.fromCertificate(r); ok {
@@ -224,13 +258,73 @@ func (m *Middleware) authenticate(r *http.Request) (*Principal, CredentialKind, 
 					p = nil
 				}
 			}
-			return p, kindMTLS, err
+			return p, kindMTLS, "", err
 		}
 	}
 	if m.anonymous {
-		return nil, 0, nil
+		return nil, 0, "", nil
 	}
-	return nil, 0, none
+	return nil, 0, "", none
+}
+
+// verify checks c with its authenticator a and then the principal's
+// binding against the request: through a's binding policy if a is a
+// binder, else by refusing any cnf (no Authenticator sees the request, so
+// none can have checked a binding).
+func (m *Middleware) verify(r *http.Request, a Authenticator, c credential) (*Principal, string, error) {
+	b, isBinder := a.(binder)
+	if !isBinder {
+		if c.dpop {
+			return nil, "", errDPoPUnsupported
+		}
+		p, err := a.Authenticate(r.Context(), c.value)
+		switch {
+		case err != nil:
+		case p == nil:
+			err = invalid("authenticator_returned_nil")
+		default:
+			err = checkConfirmation(p.Claims)
+		}
+		if err == nil && m.revoked != nil {
+			err = m.revoked.Check(p)
+		}
+		if err != nil {
+			return nil, "", err
+		}
+		return p, "", nil
+	}
+	p, policy, err := b.authenticateBound(r.Context(), c.value)
+	if err == nil && p == nil {
+		err = invalid("authenticator_returned_nil")
+	}
+	if err != nil {
+		return nil, "", err
+	}
+	name, nonce, err := policy.check(r, p, c.dpop, c.value)
+	if err == nil && m.revoked != nil {
+		err = m.revoked.Check(p)
+	}
+	if sp, ok := a.(spender); ok && err == nil {
+		err = sp.spendOnce(r.Context(), p) // last: only a use that passed every check spends the token
+	}
+	if err != nil {
+		return nil, nonce, err
+	}
+	if p.Binding != name {
+		// A binder that does not set Binding itself (it is set at
+		// verification for JWTs, whose principals are cached and shared).
+		cp := *p
+		cp.Binding = name
+		p = &cp
+	}
+	return p, nonce, nil
+}
+
+// A dpopChallenger tells the middleware, for its challenges, whether its
+// tokens may come as Bearer and which DPoP proof algorithms it takes (""
+// for none).
+type dpopChallenger interface {
+	dpopChallenge() (bearer bool, algs string)
 }
 
 // Handler authenticates each request before next. A verified caller's
@@ -244,7 +338,10 @@ func (m *Middleware) authenticate(r *http.Request) (*Principal, CredentialKind, 
 func (m *Middleware) Handler(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w, r, rec := record.Install(w, r)
-		p, kind, err := m.authenticate(r)
+		p, kind, nonce, err := m.authenticate(r)
+		if nonce != "" {
+			w.Header().Set("DPoP-Nonce", nonce)
+		}
 		if err == nil {
 			if p == nil {
 				m.decided(r.Context(), true, "ok", methodAnonymous)
@@ -273,6 +370,15 @@ func (m *Middleware) refuse(w http.ResponseWriter, r *http.Request, rec *record.
 		if check == "" {
 			check = "no_credentials"
 		}
+	case errors.Is(err, ErrUseDPoPNonce):
+		prob = withChallenge(apierrors.New(http.StatusUnauthorized, apierrors.ReasonUseDPoPNonce,
+			"The DPoP proof must carry the nonce in the DPoP-Nonce header."), m.dpopNonce)
+	case errors.Is(err, ErrInvalidDPoPProof):
+		if CheckOf(err) == "dpop_replay_unavailable" {
+			outcome = record.Error
+		}
+		prob = withChallenge(apierrors.New(http.StatusUnauthorized, apierrors.ReasonInvalidDPoPProof,
+			"The DPoP proof is invalid."), m.dpopProof)
 	case errors.Is(err, ErrTokenExpired):
 		prob = withChallenge(apierrors.New(http.StatusUnauthorized, apierrors.ReasonTokenExpired, "The credential is expired."),
 			m.challengeFor(m.expired, kind))

@@ -16,6 +16,29 @@ var (
 
 // spend records the use of the verified token p in j.oneTime until its exp
 // plus the leeway, the last instant Verify would accept it.
+// spendOnce spends p's token if j takes one-time tokens (JWTConfig.OneTime);
+// callers call it after every other check has passed.
+func (j *JWT) spendOnce(ctx context.Context, p *Principal) error {
+	if j.oneTime == nil {
+		return nil
+	}
+	return j.spend(ctx, p)
+}
+
+// A spender is an authenticator whose principals may need spending after
+// the middleware's own checks (one-time tokens; see binder).
+type spender interface {
+	spendOnce(ctx context.Context, p *Principal) error
+}
+
+// spendOnce spends p's token with the verifier of its issuer.
+func (is *Issuers) spendOnce(ctx context.Context, p *Principal) error {
+	if j, ok := is.byIssuer[p.Issuer]; ok {
+		return j.spendOnce(ctx, p)
+	}
+	return nil
+}
+
 func (j *JWT) spend(ctx context.Context, p *Principal) error {
 	jti := p.TokenID
 	if jti == "" {

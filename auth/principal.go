@@ -49,6 +49,11 @@ type Principal struct {
 	// Claims holds the token's raw claims, for rules that need other ones.
 	// Nil for credentials without claims.
 	Claims map[string]any
+	// Binding says how the token was bound to its sender, and proven so on
+	// this request: [BindingDPoP] ("dpop", a DPoP proof of the key in
+	// cnf.jkt) or [BindingMTLS] ("mtls", the client certificate in
+	// cnf["x5t#S256"]). Empty for a bearer token or another credential.
+	Binding string
 }
 
 // Authentication methods recorded in Principal.Method.

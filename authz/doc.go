@@ -14,7 +14,8 @@
 //
 // [AllScopes], [AnyScope], [AllRoles], [AnyRole], [Claim] (a JSON Pointer
 // into the token's claims), [Owner] and [Tenant] (object-level checks),
-// [StepUp] (acr, amr, auth_time), [Func] for anything else, combined with
+// [StepUp] (acr, amr, auth_time), [SenderConstrained] (a DPoP- or
+// certificate-bound token), [Func] for anything else, combined with
 // [And], [Or] and [Not]. [Public] marks a route anyone may call;
 // [Authenticated] one any authenticated caller may call.
 //
@@ -153,7 +154,8 @@
 // application installs an SDK. apishield.authz.decisions counts decisions
 // with attributes outcome (allow, deny, not_found, dry_run) and rule, the
 // kind of the rule that decided: scopes, roles, claim, owner, tenant,
-// step_up, func, public, principal (no principal, or Authenticated), or
+// step_up, binding (SenderConstrained), func, public, principal (no
+// principal, or Authenticated), or
 // none (a combination with And or Or that allowed, a route without an
 // entry). Not(x) counts as x's kind. A Policy counts on
 // Config.MeterProvider; Require, Check, CheckOwner and NotFound, which take

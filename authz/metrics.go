@@ -35,6 +35,7 @@ const (
 	kindOwner
 	kindTenant
 	kindStepUp
+	kindBinding
 	kindFunc
 	kindPublic
 	kindPrincipal
@@ -42,7 +43,7 @@ const (
 	numKinds
 )
 
-var kindNames = [numKinds]string{"scopes", "roles", "claim", "owner", "tenant", "step_up", "func", "public", "principal", "none"}
+var kindNames = [numKinds]string{"scopes", "roles", "claim", "owner", "tenant", "step_up", "binding", "func", "public", "principal", "none"}
 
 var decisionSets = func() []*telemetry.Attrs {
 	sets := make([]*telemetry.Attrs, 0, numOutcomes*numKinds)
@@ -92,6 +93,8 @@ func ruleKind(name string) int {
 			return kindTenant
 		case "step_up":
 			return kindStepUp
+		case "sender_constrained":
+			return kindBinding
 		case "func":
 			return kindFunc
 		case "public":

@@ -22,6 +22,7 @@ func TestRuleKind(t *testing.T) {
 		{Owner(func(*http.Request) (string, error) { return "", nil }), "owner"},
 		{Tenant("tid", "/tenant"), "tenant"},
 		{StepUp(StepUpOptions{AMR: []string{"mfa"}, MaxAge: time.Minute}), "step_up"},
+		{SenderConstrained(), "binding"},
 		{Func("weekday", func(*http.Request, *auth.Principal) error { return nil }), "func"},
 		{Public(), "public"},
 		{Authenticated(), "principal"},

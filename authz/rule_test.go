@@ -127,6 +127,15 @@ func TestRules(t *testing.T) {
 
 		// Func
 		{name: "func passes", rule: authz.Func("always", func(*http.Request, *auth.Principal) error { return nil })},
+		// sender-constrained tokens
+		{name: "sender-constrained: bearer token", rule: authz.SenderConstrained(), status: 401, reason: "invalid_token",
+			challenge: `DPoP error="invalid_token", error_description="This route requires a sender-constrained token"`},
+		{name: "sender-constrained: dpop", rule: authz.SenderConstrained(), principal: func(p *auth.Principal) { p.Binding = auth.BindingDPoP }},
+		{name: "sender-constrained: mtls", rule: authz.SenderConstrained(), principal: func(p *auth.Principal) { p.Binding = auth.BindingMTLS }},
+		{name: "dpop only: mtls refused", rule: authz.SenderConstrained(auth.BindingDPoP), principal: func(p *auth.Principal) { p.Binding = auth.BindingMTLS },
+			status: 401, reason: "invalid_token", challenge: `DPoP error="invalid_token", error_description="This route requires a sender-constrained token"`},
+		{name: "mtls only: bearer refused", rule: authz.SenderConstrained(auth.BindingMTLS),
+			status: 401, reason: "invalid_token", challenge: `Bearer error="invalid_token", error_description="This route requires a sender-constrained token"`},
 		{name: "func denies", rule: authz.Func("never", func(*http.Request, *auth.Principal) error { return fmt.Errorf("nope: %w", authz.ErrDenied) }),
 			status: 403, reason: forbidden},
 		{name: "func problem sent as is", rule: authz.Func("hide", func(*http.Request, *auth.Principal) error {
@@ -268,6 +277,7 @@ func TestInvalidRules(t *testing.T) {
 		{"tenant without name", authz.Tenant("", "/tenant")},
 		{"tenant bad pointer", authz.Tenant("tid", "tenant")},
 		{"step-up empty", authz.StepUp(authz.StepUpOptions{})},
+		{"sender-constrained unknown binding", authz.SenderConstrained("bearer")},
 		{"step-up negative max age", authz.StepUp(authz.StepUpOptions{MaxAge: -time.Second})},
 		{"step-up sub-second max age", authz.StepUp(authz.StepUpOptions{MaxAge: time.Millisecond})},
 		{"step-up acr with a quote", authz.StepUp(authz.StepUpOptions{ACR: []string{`a"b`}})},

@@ -12,6 +12,8 @@ const (
 	ReasonUnauthenticated      = "unauthenticated"
 	ReasonInvalidToken         = "invalid_token"
 	ReasonTokenExpired         = "token_expired"
+	ReasonInvalidDPoPProof     = "invalid_dpop_proof"
+	ReasonUseDPoPNonce         = "use_dpop_nonce"
 	ReasonStepUpRequired       = "step_up_required"
 	ReasonInsufficientScope    = "insufficient_scope"
 	ReasonForbidden            = "forbidden"
@@ -49,6 +51,8 @@ var registry = []ReasonInfo{
 	{ReasonUnauthenticated, 401, "Unauthorized", "No credentials were presented."},
 	{ReasonInvalidToken, 401, "Unauthorized", "The credentials are malformed, forged, revoked or not for this API."},
 	{ReasonTokenExpired, 401, "Unauthorized", "The access token is expired."},
+	{ReasonInvalidDPoPProof, 401, "Unauthorized", "The DPoP proof (RFC 9449) is missing, malformed, replayed or not for this request or token."},
+	{ReasonUseDPoPNonce, 401, "Unauthorized", "The DPoP proof must carry the server nonce sent in DPoP-Nonce (RFC 9449 §8)."},
 	{ReasonStepUpRequired, 401, "Unauthorized", "The route needs a stronger or more recent authentication (RFC 9470)."},
 	{ReasonInsufficientScope, 403, "Forbidden", "The token lacks a scope the route requires."},
 	{ReasonForbidden, 403, "Forbidden", "The caller may not perform this operation on this resource."},

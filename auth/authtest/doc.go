@@ -48,6 +48,19 @@
 //
 // An Issuer is safe for concurrent use.
 //
+// # Sender-constrained tokens
+//
+// A [DPoPKey] plays a DPoP client (RFC 9449): [DPoPKey.Confirmation] is
+// the cnf claim that binds a token to it, and [DPoPKey.Proof] makes the
+// proof for one request. [CertificateConfirmation] is the cnf claim of a
+// token bound to a TLS client certificate (RFC 8705). For tests only:
+//
+//	key, err := authtest.NewDPoPKey("ES256")
+//	tok := idp.Token(authtest.Claims{Subject: "alice",
+//		Extra: map[string]any{"cnf": key.Confirmation()}})
+//	req.Header.Set("Authorization", "DPoP "+tok)
+//	req.Header.Set("DPoP", key.Proof("GET", "https://api.test/v1/items", tok, ""))
+//
 // # Security
 //
 // What it does not do: anything a production identity provider must do.
