@@ -379,9 +379,10 @@
 //     their answers are cached (CacheTTL);
 //   - accept a sender-constrained token without its binding configured
 //     and proven: DPoP and certificate binding are off by default, and
-//     JWT.Verify, which has no request, refuses every bound token; nor
-//     does it remember DPoP proofs itself: DPoPConfig.ReplayCache must be
-//     shared between instances for a replay to another instance to fail;
+//     JWT.Verify, which has no request, refuses every bound token;
+//   - catch a DPoP proof replayed to another instance unless
+//     DPoPConfig.ReplayCache is shared between instances: its default,
+//     an in-process cache, catches replays to this instance only;
 //   - verify client certificates: TLS does (see tlsconfig). A
 //     ClientCertificate function must report only verified identities,
 //     and behind a TLS-terminating proxy r.TLS is nil, so there are none;

@@ -86,8 +86,10 @@ type DPoPConfig struct {
 	Leeway time.Duration
 	// ReplayCache remembers each proof's key thumbprint and jti until the
 	// proof expires, so that a proof is accepted once. An error from it
-	// refuses the request (fail closed). Required: share one between
-	// instances (a Redis cache) so that a proof replayed to another
+	// refuses the request (fail closed). If nil, an in-process cache
+	// ([NewMemoryReplayCache] with its defaults), which catches a replay
+	// to this instance only: behind a load balancer, share one between
+	// instances (auth/redisstore) so that a proof replayed to another
 	// instance is caught too.
 	ReplayCache ReplayCache
 	// Nonce, if its Keys are set, makes proofs carry a server nonce
@@ -165,7 +167,11 @@ func newDPoP(cfg DPoPConfig) (*dpopVerifier, error) {
 		return nil, configErr("DPoP.MaxAge and Leeway must not be negative, and together not above %v", maxDPoPAge)
 	}
 	if d.replay == nil {
-		return nil, configErr("DPoP.ReplayCache is required: without it a captured proof could be replayed")
+		mem, err := NewMemoryReplayCache(MemoryReplayConfig{})
+		if err != nil {
+			return nil, err
+		}
+		d.replay = mem
 	}
 	switch {
 	case d.maxSize == 0:

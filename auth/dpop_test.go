@@ -32,7 +32,6 @@ func TestDPoPConfigErrors(t *testing.T) {
 		{"alg none", func(c *auth.JWTConfig) { c.DPoP.Algorithms = []string{"ES256", "none"} }},
 		{"alg HS256", func(c *auth.JWTConfig) { c.DPoP.Algorithms = []string{"HS256"} }},
 		{"unknown alg", func(c *auth.JWTConfig) { c.DPoP.Algorithms = []string{"ES257"} }},
-		{"no replay cache", func(c *auth.JWTConfig) { c.DPoP.ReplayCache = nil }},
 		{"negative max age", func(c *auth.JWTConfig) { c.DPoP.MaxAge = -time.Second }},
 		{"window too long", func(c *auth.JWTConfig) { c.DPoP.MaxAge = 10 * time.Minute; c.DPoP.Leeway = time.Second }},
 		{"negative proof size", func(c *auth.JWTConfig) { c.DPoP.MaxProofSize = -1 }},
@@ -254,6 +253,36 @@ func TestDPoPAuthtest(t *testing.T) {
 				t.Fatalf("thief: got %v", err)
 			}
 		})
+	}
+}
+
+// TestDPoPDefaultReplayCache: without a ReplayCache, DPoP uses an
+// in-process one: the same proof presented twice is refused the second
+// time.
+func TestDPoPDefaultReplayCache(t *testing.T) {
+	t.Parallel()
+	iss := authtest.MustNew(authtest.Config{Issuer: "https://issuer.example", Audience: []string{testAudience}})
+	j, err := auth.NewJWT(context.Background(), auth.JWTConfig{
+		Issuer: iss.URL(), Audience: []string{testAudience}, HTTPClient: iss.Client(),
+		DPoP: auth.DPoPConfig{Mode: auth.DPoPRequired, PublicOrigin: testOrigin},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := auth.MustNew(auth.Config{Authenticators: []auth.Authenticator{j}, Logger: discardLogger()})
+	key, err := authtest.NewDPoPKey("ES256")
+	if err != nil {
+		t.Fatal(err)
+	}
+	tok := iss.Token(authtest.Claims{Subject: "alice", Extra: map[string]any{"cnf": key.Confirmation()}})
+	req := httptest.NewRequest("GET", "/v1/items", nil)
+	req.Header.Set("Authorization", "DPoP "+tok)
+	req.Header.Set("DPoP", key.Proof("GET", testOrigin+"/v1/items", tok, ""))
+	if _, err := m.Authenticate(req); err != nil {
+		t.Fatalf("first use: %v", err)
+	}
+	if _, err := m.Authenticate(req); auth.CheckOf(err) != "dpop_replay" {
+		t.Fatalf("the same proof again: got %v, want check dpop_replay", err)
 	}
 }
 
