@@ -150,6 +150,16 @@ type IntrospectionConfig struct {
 	// disables both.
 	CacheSize int
 
+	// DPoP accepts opaque tokens bound to a DPoP key, as the introspection
+	// response's cnf.jkt says, exactly as JWTConfig.DPoP does for JWTs
+	// (see [DPoPConfig]); the zero value refuses them.
+	DPoP DPoPConfig
+	// CertificateBinding accepts opaque tokens bound to a client
+	// certificate (cnf["x5t#S256"] in the response), as
+	// JWTConfig.CertificateBinding does for JWTs; the zero value refuses
+	// them.
+	CertificateBinding CertificateBindingConfig
+
 	// Logger receives failed introspections (never a token or secret).
 	// Nil means slog.Default().
 	Logger *slog.Logger
@@ -219,6 +229,7 @@ type Introspection struct {
 	flights      singleflight.Group
 	logger       *slog.Logger
 	metrics      introspectionMetrics
+	binding      *binding // DPoP and certificate binding; nil: neither
 }
 
 // NewIntrospection validates cfg and returns the authenticator. It makes
@@ -258,6 +269,9 @@ func NewIntrospection(cfg IntrospectionConfig) (*Introspection, error) {
 	}
 	if in.jwt != nil && in.jwt.Kind() != Bearer {
 		return nil, configErr("JWT must verify bearer tokens")
+	}
+	if in.binding, err = newBinding(cfg.DPoP, cfg.CertificateBinding); err != nil {
+		return nil, err
 	}
 	if in.leeway, err = leewayOf(cfg.Leeway); err != nil {
 		return nil, err
@@ -324,10 +338,61 @@ func (in *Introspection) Authenticate(ctx context.Context, credential string) (*
 // The returned Principal may be shared by calls for the same token and
 // must be treated as read-only. ctx bounds the wait; the introspection
 // itself, shared with concurrent callers, is bounded by the Timeout.
+//
+// A sender-constrained token (cnf in the response) is refused (check
+// "unverified_binding"): Verify has no request to find the proof of
+// possession in. The [Middleware] checks the binding when
+// IntrospectionConfig.DPoP or CertificateBinding allows it.
 func (in *Introspection) Verify(ctx context.Context, token string) (*Principal, error) {
 	if in.jwt != nil && looksLikeJWT(token) {
 		return in.jwt.Authenticate(ctx, token)
 	}
+	p, err := in.verifyOpaque(ctx, token)
+	if err != nil {
+		return nil, err
+	}
+	if err := checkConfirmation(p.Claims); err != nil {
+		return nil, err
+	}
+	return p, nil
+}
+
+// authenticateBound lets the middleware check bound tokens (see binder):
+// an opaque token against this authenticator's policy, a JWT-shaped one
+// through the JWT authenticator's own.
+func (in *Introspection) authenticateBound(ctx context.Context, token string) (*Principal, *binding, error) {
+	if in.jwt != nil && looksLikeJWT(token) {
+		if b, ok := in.jwt.(binder); ok {
+			return b.authenticateBound(ctx, token)
+		}
+		p, err := in.jwt.Authenticate(ctx, token)
+		return p, nil, err
+	}
+	p, err := in.verifyOpaque(ctx, token)
+	return p, in.binding, err
+}
+
+// dpopChallenge is the policy's, or the JWT authenticator's when that
+// one takes DPoP and this one does not.
+func (in *Introspection) dpopChallenge() (bearer bool, algs string) {
+	bearer, algs = in.binding.dpopChallenge()
+	if c, ok := in.jwt.(dpopChallenger); ok && algs == "" {
+		return c.dpopChallenge()
+	}
+	return bearer, algs
+}
+
+// spendOnce spends a one-time JWT through the JWT authenticator; opaque
+// tokens are the issuer's to spend.
+func (in *Introspection) spendOnce(ctx context.Context, p *Principal) error {
+	if s, ok := in.jwt.(spender); ok && p.Method == MethodJWT {
+		return s.spendOnce(ctx, p)
+	}
+	return nil
+}
+
+// verifyOpaque is Verify of an opaque token, without the refusal of cnf.
+func (in *Introspection) verifyOpaque(ctx context.Context, token string) (*Principal, error) {
 	if token == "" {
 		return nil, invalid("empty_token")
 	}

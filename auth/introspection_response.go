@@ -116,6 +116,7 @@ func (in *Introspection) parse(body []byte, now time.Time) (*Principal, error) {
 		Audience: aud,
 		AuthTime: authTime,
 		Expiry:   exp,
+		IssuedAt: iat,
 		Method:   MethodIntrospection,
 		Claims:   claims,
 	}

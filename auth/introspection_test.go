@@ -22,6 +22,7 @@ import (
 	"github.com/lestrrat-go/jwx/v3/jwa"
 
 	"github.com/apishield/apishield/auth"
+	"github.com/apishield/apishield/auth/authtest"
 	"github.com/apishield/apishield/internal/record"
 )
 
@@ -526,12 +527,9 @@ func TestIntrospectionBoundToken(t *testing.T) {
 	endpoint, client := s.serveTLS(t)
 	in := introspector(t, endpoint, client, nil)
 	s.answer("bound", strings.Replace(activeJSON(time.Now(), `"cnf":{"jkt":"0ZcOCORZNYy-DWpqq30jZyJGHTN0d2HglBV3uiguA4I"}`), `"Bearer"`, `"DPoP"`, 1))
-	p, err := in.Verify(context.Background(), "bound")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if cnf, ok := p.Claims["cnf"].(map[string]any); !ok || cnf["jkt"] == nil {
-		t.Fatalf("claims lost cnf: %v", p.Claims)
+	// Verify has no request to find a proof in: it refuses, as JWT.Verify.
+	if _, err := in.Verify(context.Background(), "bound"); auth.CheckOf(err) != "unverified_binding" {
+		t.Fatalf("Verify of a bound token: %v, want unverified_binding", err)
 	}
 	m := auth.MustNew(auth.Config{Authenticators: []auth.Authenticator{in}, Logger: discardLogger()})
 	req := httptest.NewRequest("GET", "/v1/items", nil)
@@ -540,6 +538,51 @@ func TestIntrospectionBoundToken(t *testing.T) {
 	m.Handler(http.HandlerFunc(func(http.ResponseWriter, *http.Request) { t.Error("a bound token passed as a bearer token") })).ServeHTTP(w, req)
 	if w.Code != 401 {
 		t.Errorf("status = %d, want 401", w.Code)
+	}
+}
+
+// TestIntrospectionDPoP: with IntrospectionConfig.DPoP, an opaque token
+// the issuer bound to a DPoP key (cnf.jkt in the response) passes with a
+// proof of that key, and is refused as a bearer token, with a thief's
+// proof, or with the same proof again.
+func TestIntrospectionDPoP(t *testing.T) {
+	t.Parallel()
+	key, err := authtest.NewDPoPKey("ES256")
+	if err != nil {
+		t.Fatal(err)
+	}
+	thief, err := authtest.NewDPoPKey("ES256")
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := newIDP(t, auth.ClientSecretBasic)
+	endpoint, client := s.serveTLS(t)
+	in := introspector(t, endpoint, client, func(c *auth.IntrospectionConfig) {
+		c.DPoP = auth.DPoPConfig{Mode: auth.DPoPAllowed, PublicOrigin: testOrigin}
+	})
+	s.answer("bound", strings.Replace(activeJSON(time.Now(), `"cnf":{"jkt":"`+key.Thumbprint()+`"}`), `"Bearer"`, `"DPoP"`, 1))
+	m := auth.MustNew(auth.Config{Authenticators: []auth.Authenticator{in}, Logger: discardLogger()})
+	call := func(scheme string, proof string) (*auth.Principal, error) {
+		req := httptest.NewRequest("GET", "/v1/items", nil)
+		req.Header.Set("Authorization", scheme+" bound")
+		if proof != "" {
+			req.Header.Set("DPoP", proof)
+		}
+		return m.Authenticate(req)
+	}
+	proof := key.Proof("GET", testOrigin+"/v1/items", "bound", "")
+	p, err := call("DPoP", proof)
+	if err != nil || p.Binding != auth.BindingDPoP || p.Method != auth.MethodIntrospection {
+		t.Fatalf("holder: %+v, %v", p, err)
+	}
+	for _, tc := range []struct{ name, scheme, proof, check string }{
+		{"the same proof again", "DPoP", proof, "dpop_replay"},
+		{"as a bearer token", "Bearer", "", "dpop_bound_as_bearer"},
+		{"a thief's proof", "DPoP", thief.Proof("GET", testOrigin+"/v1/items", "bound", ""), "dpop_jkt_mismatch"},
+	} {
+		if _, err := call(tc.scheme, tc.proof); auth.CheckOf(err) != tc.check {
+			t.Errorf("%s: %v, want check %s", tc.name, err, tc.check)
+		}
 	}
 }
 
