@@ -1,9 +1,3 @@
-//go:build e2ebound
-
-// This file needs the DPoP and certificate binding, revocation and
-// introspection work of issue 14; it is built with -tags e2ebound until
-// those are merged, then the tag goes.
-
 package auth_test
 
 import (
@@ -42,7 +36,7 @@ func boundJWT(t *testing.T, op *oidctest.Provider, origin string) *auth.JWT {
 			PublicOrigin: origin,
 			// ReplayCache nil: the in-process cache.
 		},
-		CertificateBinding: auth.CertificateBindingConfig{},
+		CertificateBinding: auth.CertificateBindingConfig{Enabled: true},
 	})
 	if err != nil {
 		t.Fatalf("NewJWT: %v", err)
@@ -69,7 +63,7 @@ func introspection(t *testing.T, op *oidctest.Provider, method oidctest.AuthMeth
 	case oidctest.PrivateKeyJWT:
 		cfg.ClientID, cfg.PrivateKey, cfg.KeyID, cfg.Algorithm = oidctest.ResourceServerJWTID, op.ResourceServerKey, op.ResourceServerKeyID, "ES256"
 	}
-	in, err := auth.NewIntrospection(context.Background(), cfg)
+	in, err := auth.NewIntrospection(cfg)
 	if err != nil {
 		t.Fatalf("NewIntrospection(%s): %v", method, err)
 	}
@@ -160,13 +154,13 @@ func (a *api) bearer(t *testing.T, c *http.Client, token string) (int, apiPrinci
 }
 
 // refused checks that a thief's request was refused with a 401 (so the
-// handler, which only answers 200, did not run), and logs the reason.
-func refused(t *testing.T, what string, status int, reason string) {
+// handler, which only answers 200, did not run) and the problem reason
+// want.
+func refused(t *testing.T, what string, status int, reason, want string) {
 	t.Helper()
-	if status != http.StatusUnauthorized {
-		t.Errorf("%s: status %d (%s), want 401", what, status, reason)
+	if status != http.StatusUnauthorized || reason != want {
+		t.Errorf("%s: status %d (%s), want 401 (%s)", what, status, reason, want)
 	}
-	t.Logf("%s: refused, %s", what, reason)
 }
 
 // TestBoundTokensEndToEnd gets each kind of sender-constrained token from
@@ -196,11 +190,11 @@ func TestBoundTokensEndToEnd(t *testing.T) {
 
 		// The thief has the token (and, below, one of its proofs), not the key.
 		status, _, reason := a.bearer(t, a.client(), tok.AccessToken)
-		refused(t, "stolen DPoP token as Bearer", status, reason)
+		refused(t, "stolen DPoP token as Bearer", status, reason, "invalid_token")
 		thief := oidctest.NewDPoPKey(t)
 		resp, err = thief.Do(ctx, a.client(), req, tok.AccessToken)
 		status, _, reason = result(t, resp, err)
-		refused(t, "stolen DPoP token with the thief's own proof", status, reason)
+		refused(t, "stolen DPoP token with the thief's own proof", status, reason, "invalid_dpop_proof")
 
 		proof, err := key.Proof(http.MethodGet, a.URL+"/items", tok.AccessToken)
 		if err != nil {
@@ -217,13 +211,13 @@ func TestBoundTokensEndToEnd(t *testing.T) {
 			t.Fatalf("the key holder's own proof: %d %s", status, reason)
 		}
 		status, _, reason = send()
-		refused(t, "replayed proof", status, reason)
+		refused(t, "replayed proof", status, reason, "invalid_dpop_proof")
 		r, _ := http.NewRequest(http.MethodDelete, a.URL+"/items", nil)
 		r.Header.Set("Authorization", "DPoP "+tok.AccessToken)
 		r.Header.Set("DPoP", proof)
 		resp, err = a.client().Do(r)
 		status, _, reason = result(t, resp, err)
-		refused(t, "captured proof for another method", status, reason)
+		refused(t, "captured proof for another method", status, reason, "invalid_dpop_proof")
 		if got := a.hits.Load(); got != hits+1 {
 			t.Errorf("the handler ran %d times for the thief, want only the key holder's one request", got-hits-1)
 		}
@@ -247,7 +241,7 @@ func TestBoundTokensEndToEnd(t *testing.T) {
 		thief := oidctest.NewDPoPKey(t)
 		resp, err = thief.Do(ctx, b.client(), req, tok.AccessToken)
 		status, _, reason := result(t, resp, err)
-		refused(t, "stolen token with the thief's own proof", status, reason)
+		refused(t, "stolen token with the thief's own proof", status, reason, "invalid_dpop_proof")
 	})
 
 	t.Run("mTLS", func(t *testing.T) {
@@ -261,9 +255,9 @@ func TestBoundTokensEndToEnd(t *testing.T) {
 		// The thief has a certificate of the same CA (so TLS lets it in),
 		// or none.
 		status, _, reason := a.bearer(t, a.client(pki.ClientCert(t, oidctest.MTLSClientID)), tok.AccessToken)
-		refused(t, "stolen certificate-bound token over another certificate", status, reason)
+		refused(t, "stolen certificate-bound token over another certificate", status, reason, "invalid_token")
 		status, _, reason = a.bearer(t, a.client(), tok.AccessToken)
-		refused(t, "stolen certificate-bound token without a certificate", status, reason)
+		refused(t, "stolen certificate-bound token without a certificate", status, reason, "invalid_token")
 	})
 
 	t.Run("revocation", func(t *testing.T) {
@@ -290,7 +284,7 @@ func TestBoundTokensEndToEnd(t *testing.T) {
 			t.Fatal(err)
 		}
 		status, _, reason := b.bearer(t, b.client(), tok.AccessToken)
-		refused(t, "revoked token (verified-token cache hit)", status, reason)
+		refused(t, "revoked token (verified-token cache hit)", status, reason, "invalid_token")
 	})
 }
 
@@ -332,10 +326,10 @@ func TestIntrospectionEndToEnd(t *testing.T) {
 			t.Fatalf("DPoP-bound opaque token introspected with %s: %d %+v %s", method, status, p, reason)
 		}
 		status, _, reason := a.bearer(t, a.client(), bound.AccessToken)
-		refused(t, "stolen DPoP-bound opaque token as Bearer, "+string(method), status, reason)
+		refused(t, "stolen DPoP-bound opaque token as Bearer, "+string(method), status, reason, "invalid_token")
 		resp, err = oidctest.NewDPoPKey(t).Do(ctx, a.client(), req, bound.AccessToken)
 		status, _, reason = result(t, resp, err)
-		refused(t, "stolen DPoP-bound opaque token with the thief's proof, "+string(method), status, reason)
+		refused(t, "stolen DPoP-bound opaque token with the thief's proof, "+string(method), status, reason, "invalid_dpop_proof")
 	}
 
 	if err := op.Revoke(ctx, tok.AccessToken); err != nil {
@@ -347,6 +341,6 @@ func TestIntrospectionEndToEnd(t *testing.T) {
 			return auth.Config{Authenticators: []auth.Authenticator{introspection(t, op, method, origin)}, Logger: discardLogger()}
 		})
 		status, _, reason := a.bearer(t, a.client(), tok.AccessToken)
-		refused(t, "revoked opaque token, introspected with "+string(method), status, reason)
+		refused(t, "revoked opaque token, introspected with "+string(method), status, reason, "invalid_token")
 	}
 }
