@@ -62,6 +62,10 @@ type proofJWK struct {
 	kty, crv, x, y, n, e string
 }
 
+// errProofJWKInvalid refuses a proof's jwk that is not one JSON object of
+// unique members.
+var errProofJWKInvalid = proofErr("dpop_jwk_invalid")
+
 // parseProofKey turns the jwk header of a proof into a public key and its
 // RFC 7638 thumbprint (base64url of the SHA-256 of the required members in
 // lexicographic order, no whitespace). The key must be public only: a
@@ -73,22 +77,7 @@ type proofJWK struct {
 // strict base64url, so each key has one spelling and one thumbprint.
 func parseProofKey(data []byte) (*verifyKey, string, error) {
 	var k proofJWK
-	var seen [16]string
-	nseen := 0
-	err := forEachMember(data, func(key string, escaped bool, keyRaw, v []byte) error {
-		if !escaped {
-			key = stringOf(keyRaw)
-		}
-		for _, s := range seen[:nseen] {
-			if s == key {
-				return proofErr("dpop_jwk_invalid")
-			}
-		}
-		if nseen == len(seen) {
-			return proofErr("dpop_jwk_invalid")
-		}
-		seen[nseen] = key
-		nseen++
+	err := forEachUniqueMember(data, errProofJWKInvalid, errProofJWKInvalid, func(key string, v []byte) error {
 		var dst *string
 		switch key {
 		case "d", "p", "q", "dp", "dq", "qi", "oth", "k":

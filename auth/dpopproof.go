@@ -14,6 +14,10 @@ type proofHeader struct {
 	jwk []byte // the raw JSON object
 }
 
+// errProofHeaderInvalid refuses a proof header that is not one JSON object
+// of unique members.
+var errProofHeaderInvalid = proofErr("dpop_header_invalid")
+
 // parseProofHeader decodes a proof's JOSE header as strictly as
 // parseHeader does a token's: no duplicate members, string typ and alg;
 // crit, b64, JWE parameters and key references other than the embedded
@@ -23,22 +27,7 @@ func parseProofHeader(data []byte) (proofHeader, error) {
 	if !utf8.Valid(data) || !json.Valid(data) {
 		return h, proofErr("dpop_header_invalid")
 	}
-	var seen [16]string
-	nseen := 0
-	err := forEachMember(data, func(key string, escaped bool, keyRaw, v []byte) error {
-		if !escaped {
-			key = stringOf(keyRaw)
-		}
-		for _, s := range seen[:nseen] {
-			if s == key {
-				return proofErr("dpop_header_invalid")
-			}
-		}
-		if nseen == len(seen) {
-			return proofErr("dpop_header_invalid")
-		}
-		seen[nseen] = key
-		nseen++
+	err := forEachUniqueMember(data, errProofHeaderInvalid, errProofHeaderInvalid, func(key string, v []byte) error {
 		var ok bool
 		switch key {
 		case "typ":

@@ -166,3 +166,32 @@ func isDelim(c byte) bool {
 	}
 	return false
 }
+
+// maxUniqueMembers bounds the objects forEachUniqueMember reads: JOSE
+// headers and JWKs have a handful of members.
+const maxUniqueMembers = 16
+
+// forEachUniqueMember is forEachMember for objects whose members must not
+// repeat (JOSE headers, JWKs): fn sees each member's key, unescaped and
+// viewing data where it can, and its raw value. A repeated key returns
+// dup; a member beyond maxUniqueMembers returns tooMany.
+func forEachUniqueMember(data []byte, dup, tooMany error, fn func(key string, value []byte) error) error {
+	var seen [maxUniqueMembers]string
+	nseen := 0
+	return forEachMember(data, func(key string, escaped bool, keyRaw, v []byte) error {
+		if !escaped {
+			key = stringOf(keyRaw) // views data, which outlives the call
+		}
+		for _, s := range seen[:nseen] {
+			if s == key {
+				return dup
+			}
+		}
+		if nseen == len(seen) {
+			return tooMany
+		}
+		seen[nseen] = key
+		nseen++
+		return fn(key, v)
+	})
+}

@@ -96,6 +96,13 @@ type header struct {
 	cty string
 }
 
+// The refusals of a header's shape, made once: parseHeader runs for every
+// token verified.
+var (
+	errDuplicateHeader      = invalid("duplicate_header")
+	errHeaderTooManyMembers = invalid("header_too_many_members")
+)
+
 // parseHeader decodes the JOSE header strictly. It is a JSON object without
 // duplicate members; alg is a string; and parameters that would make auth
 // trust something other than its configured key set, or change how the
@@ -108,22 +115,7 @@ func parseHeader(data []byte) (header, error) {
 	if !json.Valid(data) || !utf8.Valid(data) {
 		return h, invalid("header_not_json")
 	}
-	var seen [16]string
-	nseen := 0
-	err := forEachMember(data, func(key string, escaped bool, keyRaw, v []byte) error {
-		if !escaped {
-			key = stringOf(keyRaw)
-		}
-		for _, s := range seen[:nseen] {
-			if s == key {
-				return invalid("duplicate_header")
-			}
-		}
-		if nseen == len(seen) {
-			return invalid("header_too_many_members")
-		}
-		seen[nseen] = key // views the header buffer, which outlives this call
-		nseen++
+	err := forEachUniqueMember(data, errDuplicateHeader, errHeaderTooManyMembers, func(key string, v []byte) error {
 		switch key {
 		case "alg":
 			b, ok := rawString(v)
