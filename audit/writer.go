@@ -24,9 +24,9 @@ type writerState struct {
 	// knownFront is cleanKnown's front cache.
 	knownFront [knownSlots]knownSlot
 	ua         [uaSlots]uaSlot // see cleanUserAgent
-	direct     []*jsonHandler // the sinks, when the direct encoder can serve them all (direct.go)
-	line       []byte         // the direct encoder's line, reused
-	ar         attrArena      // the direct path's attributes (arena.go)
+	direct     []*jsonHandler  // the sinks, when the direct encoder can serve them all (direct.go)
+	line       []byte          // the direct encoder's line, reused
+	ar         attrArena       // the direct path's attributes (arena.go)
 
 	// tee, in tests only, sees each entry before it is encoded.
 	tee func(*entry)
