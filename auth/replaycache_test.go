@@ -106,7 +106,8 @@ func TestMemoryReplayCacheExpiry(t *testing.T) {
 		if !remember("far", time.Date(9999, 1, 1, 0, 0, 0, 0, time.UTC)) || remember("far", time.Date(9999, 1, 1, 0, 0, 0, 0, time.UTC)) {
 			t.Error("a key expiring in 9999 was not remembered")
 		}
-		if !remember("zero", time.Time{}) || !remember("zero", time.Time{}) {
+		first := remember("zero", time.Time{})
+		if second := remember("zero", time.Time{}); !first || !second {
 			t.Error("a key with the zero exp was remembered")
 		}
 	})
