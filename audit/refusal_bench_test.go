@@ -65,7 +65,8 @@ func serveCPU(b *testing.B, h http.Handler, req *http.Request, want int, drain f
 // refusing a request without a token (401) and a rate-limited client (429),
 // repeats of one client's refusal summarised as by default (Repeats), and
 // /no-token-each-event with an event for every request, as when each comes
-// from another client,
+// from another client, and /auth-alone, errors.Recover and auth only (the
+// least a refusal in the problem format costs),
 // beside /peer, the plainest stack a peer would write: a strings.HasPrefix
 // check of Authorization, one slog JSON line, http.Error. Each reports the
 // process's CPU per request (cpu-ns/op), so the audit writer's goroutine is
@@ -115,6 +116,25 @@ func BenchmarkRefusal(b *testing.B) {
 		h, closeFn := stack(b, 1, audit.Repeats{})
 		h.ServeHTTP(httptest.NewRecorder(), req.Clone(req.Context())) // spends the one request
 		serveCPU(b, h, req, http.StatusTooManyRequests, closeFn)
+	})
+	b.Run("auth-alone", func(b *testing.B) {
+		// The floor of a refusal in the problem format: errors.Recover and
+		// auth only — a request ID, a 401 problem body and its challenge —
+		// without audit or a rate limit.
+		keys, err := auth.NewMemoryStore(nil)
+		if err != nil {
+			b.Fatal(err)
+		}
+		ak, err := auth.NewAPIKeys(auth.APIKeysConfig{Store: keys})
+		if err != nil {
+			b.Fatal(err)
+		}
+		am, err := auth.New(auth.Config{Authenticators: []auth.Authenticator{ak}})
+		if err != nil {
+			b.Fatal(err)
+		}
+		app := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.Write([]byte("ok")) })
+		serveCPU(b, apierrors.Recover(am.Handler(app)), req, http.StatusUnauthorized, nil)
 	})
 	b.Run("peer", func(b *testing.B) {
 		log := slog.New(slog.NewJSONHandler(io.Discard, nil))
