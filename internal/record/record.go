@@ -147,9 +147,9 @@ func InstallTrusted(w http.ResponseWriter, r *http.Request, trustID bool) (http.
 	case ok && trustID:
 		rec.id = incoming
 	case ok:
-		rec.id, rec.clientID = NewID(), incoming
+		rec.id, rec.clientID = newIDAt(rec.start), incoming
 	default:
-		rec.id = NewID()
+		rec.id = newIDAt(rec.start)
 	}
 	// The header's value lives in the record: one allocation less per
 	// request. Its capacity is 1, so a later Header.Add copies.

@@ -3,6 +3,7 @@ package record
 import (
 	"net/http/httptest"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 )
@@ -153,4 +154,37 @@ func FuzzValidID(f *testing.F) {
 			t.Fatalf("ValidID(%q) = true", id)
 		}
 	})
+}
+
+// TestNewIDConcurrent: IDs made at once on many goroutines, each drawing
+// from the pool of generators, never repeat, and their random parts differ
+// across generators seeded separately.
+func TestNewIDConcurrent(t *testing.T) {
+	t.Parallel()
+	const goroutines, each = 8, 2000
+	ids := make(chan string, goroutines*each)
+	var wg sync.WaitGroup
+	for range goroutines {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for range each {
+				ids <- NewID()
+			}
+		}()
+	}
+	wg.Wait()
+	close(ids)
+	seen := map[string]bool{}
+	randomParts := map[string]bool{}
+	for id := range ids {
+		if seen[id] {
+			t.Fatalf("NewID() repeated %q", id)
+		}
+		seen[id] = true
+		randomParts[id[10:]] = true
+	}
+	if len(randomParts) != goroutines*each {
+		t.Errorf("%d distinct random parts in %d IDs", len(randomParts), goroutines*each)
+	}
 }
