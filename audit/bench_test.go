@@ -185,6 +185,38 @@ func BenchmarkWriter(b *testing.B) {
 			}
 		})
 	}
+	// interleaved writes the ECS event and marshals the floor in turn,
+	// each timed, so that both see the same machine: on a shared one the
+	// ratio is the figure to compare.
+	b.Run("interleaved", func(b *testing.B) {
+		a, err := New(Config{Handlers: []slog.Handler{NewJSONHandler(io.Discard, nil)}})
+		if err != nil {
+			b.Fatal(err)
+		}
+		defer a.Close(context.Background())
+		a.wmu.Lock()
+		defer a.wmu.Unlock()
+		ev := floorEvent()
+		var writer, floor time.Duration
+		b.ReportAllocs()
+		for b.Loop() {
+			t0 := time.Now()
+			e := getEntry()
+			realisticEntry(e, false)
+			classify(e)
+			a.w.write(e)
+			t1 := time.Now()
+			line, err := json.Marshal(&ev)
+			if err != nil {
+				b.Fatal(err)
+			}
+			io.Discard.Write(line)
+			writer, floor = writer+t1.Sub(t0), floor+time.Since(t1)
+		}
+		b.ReportMetric(float64(writer.Nanoseconds())/float64(b.N), "writer-ns")
+		b.ReportMetric(float64(floor.Nanoseconds())/float64(b.N), "floor-ns")
+		b.ReportMetric(float64(writer)/float64(floor), "writer/floor")
+	})
 	b.Run("floor", func(b *testing.B) {
 		ev := floorEvent()
 		b.ReportAllocs()
