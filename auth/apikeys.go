@@ -117,6 +117,7 @@ func (a *APIKeys) Verify(ctx context.Context, key string) (*Principal, error) {
 	return &Principal{
 		Subject:  rec.Subject,
 		ClientID: rec.ID,
+		TokenID:  rec.ID, // so one leaked key can be revoked by its ID
 		Scopes:   slices.Clone(rec.Scopes),
 		Roles:    slices.Clone(rec.Roles),
 		Expiry:   rec.Expires,

@@ -35,8 +35,9 @@ type Principal struct {
 	// Expiry is when the credential expires; zero if it does not.
 	Expiry time.Time
 	// TokenID identifies the credential for revocation by ID: the token's
-	// jti. Empty when the credential has none; an application's
-	// Authenticator may set it to its own credential's unique ID.
+	// jti, or an API key's ID (the 16 hex digits after "ask_"). Empty when
+	// the credential has none; an application's Authenticator may set it
+	// to its own credential's unique ID.
 	TokenID string
 	// IssuedAt is when the credential was issued (the token's iat); zero
 	// if unknown. A sign-out-everywhere revocation (see

@@ -137,6 +137,37 @@ func TestMiddlewareRevocationsClaims(t *testing.T) {
 	}
 }
 
+// An API key is revoked by its ID, the 16 hex digits after "ask_", without
+// revoking its owner's other credentials.
+func TestMiddlewareRevokesAPIKeyByID(t *testing.T) {
+	t.Parallel()
+	l := newRevocationList(t, auth.RevocationListConfig{})
+	s, apiKey := newStack(t, func(c *auth.Config) { c.Revocations = l })
+	do := func() int {
+		req := httptest.NewRequest("GET", "/v1/items", nil)
+		req.Header.Set("X-API-Key", apiKey)
+		w := httptest.NewRecorder()
+		s.h.ServeHTTP(w, req)
+		return w.Code
+	}
+	if code := do(); code != 200 {
+		t.Fatalf("before the revocation: %d", code)
+	}
+	if err := l.Revoke(context.Background(), auth.Revocation{TokenID: "0000000000000000", Expires: time.Now().Add(time.Hour)}); err != nil {
+		t.Fatal(err)
+	}
+	if code := do(); code != 200 {
+		t.Fatalf("another key's ID revoked: %d, want 200", code)
+	}
+	id := apiKey[len("ask_") : len("ask_")+16]
+	if err := l.Revoke(context.Background(), auth.Revocation{TokenID: id, Expires: time.Now().Add(time.Hour)}); err != nil {
+		t.Fatal(err)
+	}
+	if code := do(); code != 401 {
+		t.Fatalf("after revoking key %s: %d, want 401", id, code)
+	}
+}
+
 // The audit event of a request refused with a revoked token says so:
 // authn_token_reuse, reason invalid_token, and auth's decision.
 func TestRevokedTokenAuditEvent(t *testing.T) {
