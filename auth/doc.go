@@ -331,11 +331,12 @@
 //   - apishield.auth.decisions, a counter of the middleware's decisions
 //     with attributes outcome (allow, deny), reason (ok, unauthenticated,
 //     invalid_token, token_expired, invalid_dpop_proof, use_dpop_nonce)
-//     and method (jwt, apikey, mtls, anonymous, none, introspection). An
-//     application's Authenticator that names another method is counted by its
-//     credential kind (jwt for bearer tokens, DPoP ones included, apikey
-//     for API keys). A key set that cannot be fetched shows as
-//     invalid_token here and as failures below.
+//     and method (jwt, apikey, mtls, anonymous, none, introspection). A
+//     refusal counts by the credential's kind: jwt for bearer tokens, DPoP
+//     ones included, or introspection where an Introspection takes them;
+//     apikey for API keys. An application's Authenticator that names
+//     another method is counted the same way. A key set that cannot be
+//     fetched shows as invalid_token here and as failures below.
 //   - apishield.auth.jwks.fetches, a counter of key set fetches with
 //     attribute outcome (success, failure).
 //   - apishield.auth.jwks.age, a gauge in seconds: the age of the oldest

@@ -164,7 +164,7 @@ func TestIntrospectionMetrics(t *testing.T) {
 		"apishield.auth.introspection.duration":      {"outcome=active": 1, "outcome=inactive": 1, "outcome=invalid": 1, "outcome=failure": 2},
 		"apishield.auth.introspection.cache.lookups": {"result=hit": 1, "result=negative_hit": 1, "result=miss": 5},
 		"apishield.auth.decisions": {"method=introspection,outcome=allow,reason=ok": 2,
-			"method=jwt,outcome=deny,reason=invalid_token": 5},
+			"method=introspection,outcome=deny,reason=invalid_token": 5},
 	} {
 		if got := m.Series(name); !maps.Equal(got, want) {
 			t.Errorf("%s =\n%v\nwant\n%v", name, got, want)

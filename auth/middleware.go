@@ -392,7 +392,7 @@ func (m *Middleware) refuse(w http.ResponseWriter, r *http.Request, rec *record.
 		prob = withChallenge(apierrors.New(http.StatusUnauthorized, apierrors.ReasonInvalidToken, "The credential is invalid."),
 			m.challengeFor(m.invalid, kind))
 	}
-	m.decided(r.Context(), false, prob.Reason, methodOfKind(kind))
+	m.decided(r.Context(), false, prob.Reason, m.refusedMethod(kind))
 	rec.AddDecision(record.Decision{Package: "auth", Outcome: outcome, Reason: prob.Reason, Rule: kind.String() + ":" + check})
 	if m.logger.Enabled(r.Context(), slog.LevelDebug) { // err.Error() costs, and refusals can come in floods
 		m.logger.LogAttrs(r.Context(), slog.LevelDebug, "auth: request refused",
@@ -403,6 +403,19 @@ func (m *Middleware) refuse(w http.ResponseWriter, r *http.Request, rec *record.
 		prob = prob.WithCause(err)
 	}
 	apierrors.Write(w, r, prob)
+}
+
+// refusedMethod is the method attribute of a refusal: the kind's, except
+// that bearer tokens refused by an Introspection count as introspection
+// (it may have routed a JWT-shaped one to its JWT verifier, which the
+// refusal does not say).
+func (m *Middleware) refusedMethod(kind CredentialKind) int {
+	if kind == Bearer || kind == kindDPoP {
+		if _, ok := m.byKind[Bearer].(*Introspection); ok {
+			return methodIntrospection
+		}
+	}
+	return methodOfKind(kind)
 }
 
 func (m *Middleware) challengeFor(byKind map[CredentialKind]string, kind CredentialKind) string {
