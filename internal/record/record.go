@@ -101,6 +101,27 @@ type Record struct {
 	errorWriter     any
 	unauthenticated any        // auth's problem for no credentials, see SetUnauthenticated
 	headerHook      HeaderHook // see SetHeaderHook
+
+	// Installed with the record, in its one allocation: the writer that
+	// reports to it, the context that carries it, and the ID's bytes.
+	rw    ResponseWriter
+	ctx   recordContext
+	idBuf [26]byte
+}
+
+// recordContext is the request context that carries its record: what
+// context.WithValue(parent, ctxKey{}, rec) would be, without an allocation
+// of its own.
+type recordContext struct {
+	context.Context
+	rec *Record
+}
+
+func (c *recordContext) Value(key any) any {
+	if key == (ctxKey{}) {
+		return c.rec
+	}
+	return c.Context.Value(key)
 }
 
 type ctxKey struct{}
@@ -142,21 +163,22 @@ func InstallTrusted(w http.ResponseWriter, r *http.Request, trustID bool) (http.
 	}
 	rec := &Record{start: time.Now()}
 	rec.decisions = rec.decBuf[:0]
+	rec.rw = ResponseWriter{ResponseWriter: w, rec: rec}
+	rec.ctx = recordContext{Context: r.Context(), rec: rec}
 	incoming, ok := IncomingID(r)
 	switch {
 	case ok && trustID:
 		rec.id = incoming
 	case ok:
-		rec.id, rec.clientID = newIDAt(rec.start), incoming
+		rec.id, rec.clientID = rec.newID(), incoming
 	default:
-		rec.id = newIDAt(rec.start)
+		rec.id = rec.newID()
 	}
 	// The header's value lives in the record: one allocation less per
 	// request. Its capacity is 1, so a later Header.Add copies.
 	rec.idHeader[0] = rec.id
 	w.Header()["X-Request-Id"] = rec.idHeader[:1:1]
-	rw := &ResponseWriter{ResponseWriter: w, rec: rec}
-	return rw, r.WithContext(NewContext(r.Context(), rec)), rec
+	return &rec.rw, r.WithContext(&rec.ctx), rec
 }
 
 // ID returns the request ID.

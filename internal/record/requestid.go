@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"sync"
 	"time"
+	"unsafe"
 )
 
 // MaxIDLength is the longest incoming X-Request-ID that is accepted.
@@ -61,10 +62,25 @@ func NewID() string { return newIDAt(time.Now()) }
 
 // newIDAt is NewID for a request whose start time is already read.
 func newIDAt(t time.Time) string {
+	var out [26]byte
+	ulidAt(&out, t)
+	return string(out[:])
+}
+
+// newID is the ID of the request rec records, made at its start, its
+// bytes in the record itself: the string lives as long as the record,
+// which is never changed after it.
+func (rec *Record) newID() string {
+	ulidAt(&rec.idBuf, rec.start)
+	return unsafe.String(&rec.idBuf[0], len(rec.idBuf))
+}
+
+// ulidAt writes a ULID for time t to out.
+func ulidAt(out *[26]byte, t time.Time) {
 	var b [16]byte
 	binary.BigEndian.PutUint64(b[:8], uint64(t.UnixMilli())<<16)
 	idRandom(b[6:])
-	return encodeULID(&b)
+	encodeULID(out, &b)
 }
 
 // idSources are ChaCha8 generators, each seeded from crypto/rand: the
@@ -84,15 +100,13 @@ func idRandom(p []byte) {
 	idSources.Put(g)
 }
 
-func encodeULID(b *[16]byte) string {
+func encodeULID(out *[26]byte, b *[16]byte) {
 	hi := binary.BigEndian.Uint64(b[:8])
 	lo := binary.BigEndian.Uint64(b[8:])
-	var out [26]byte
 	// 128 bits as 26 base32 digits: the first digit holds the top 3 bits.
 	for i := 25; i >= 0; i-- {
 		out[i] = crockford[lo&31]
 		lo = lo>>5 | hi<<59
 		hi >>= 5
 	}
-	return string(out[:])
 }

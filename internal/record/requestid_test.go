@@ -31,18 +31,29 @@ func TestNewID(t *testing.T) {
 func TestULIDTimePrefix(t *testing.T) {
 	t.Parallel()
 	var b [16]byte // all zero: the Unix epoch, zero randomness
-	if got := encodeULID(&b); got != strings.Repeat("0", 26) {
+	encode := func(b *[16]byte) string {
+		var out [26]byte
+		encodeULID(&out, b)
+		return string(out[:])
+	}
+	if got := encode(&b); got != strings.Repeat("0", 26) {
 		t.Errorf("zero ULID = %q", got)
 	}
 	for i := range b {
 		b[i] = 0xff
 	}
-	if got := encodeULID(&b); got != "7"+strings.Repeat("Z", 25) {
+	if got := encode(&b); got != "7"+strings.Repeat("Z", 25) {
 		t.Errorf("max ULID = %q, want 7ZZZ…", got)
 	}
-	// The first 10 characters encode the millisecond timestamp.
+	// The first 10 characters encode the millisecond timestamp, of NewID's
+	// IDs and of those Install gives a request, whose bytes live in the
+	// record.
 	before := time.Now().UnixMilli()
 	id := NewID()
+	_, _, rec := Install(httptest.NewRecorder(), httptest.NewRequest("GET", "/", nil))
+	if rid := rec.ID(); len(rid) != 26 || strings.Trim(rid, crockford) != "" || rid[:7] != id[:7] {
+		t.Errorf("Install's ID %q beside NewID's %q", rid, id)
+	}
 	var ms int64
 	for _, c := range id[:10] {
 		ms = ms<<5 | int64(strings.IndexRune(crockford, c))
