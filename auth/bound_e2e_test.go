@@ -2,6 +2,7 @@ package auth_test
 
 import (
 	"context"
+	"crypto/rand"
 	"crypto/tls"
 	"encoding/json"
 	"io"
@@ -24,6 +25,12 @@ import (
 // no-downgrade rule rather than a missing-proof one) and certificate-bound
 // ones, for an API served at origin.
 func boundJWT(t *testing.T, op *oidctest.Provider, origin string) *auth.JWT {
+	return boundJWTNonce(t, op, origin, auth.DPoPNonceConfig{})
+}
+
+// boundJWTNonce is boundJWT whose DPoP proofs must carry the API's own
+// server nonce when nonce has keys.
+func boundJWTNonce(t *testing.T, op *oidctest.Provider, origin string, nonce auth.DPoPNonceConfig) *auth.JWT {
 	t.Helper()
 	j, err := auth.NewJWT(context.Background(), auth.JWTConfig{
 		Issuer:     op.Issuer,
@@ -35,6 +42,7 @@ func boundJWT(t *testing.T, op *oidctest.Provider, origin string) *auth.JWT {
 			Mode:         auth.DPoPAllowed,
 			PublicOrigin: origin,
 			// ReplayCache nil: the in-process cache.
+			Nonce: nonce,
 		},
 		CertificateBinding: auth.CertificateBindingConfig{Enabled: true},
 	})
@@ -242,6 +250,56 @@ func TestBoundTokensEndToEnd(t *testing.T) {
 		resp, err = thief.Do(ctx, b.client(), req, tok.AccessToken)
 		status, _, reason := result(t, resp, err)
 		refused(t, "stolen token with the thief's own proof", status, reason, "invalid_dpop_proof")
+	})
+
+	t.Run("DPoP nonce at the API", func(t *testing.T) {
+		nonceKey := make([]byte, 32)
+		rand.Read(nonceKey)
+		b := startAPI(t, pki, func(origin string) auth.Config {
+			return auth.Config{Authenticators: []auth.Authenticator{boundJWTNonce(t, op, origin, auth.DPoPNonceConfig{Keys: [][]byte{nonceKey}})}, Logger: discardLogger()}
+		})
+		key := oidctest.NewDPoPKey(t)
+		tok, err := op.ClientCredentialsDPoP(ctx, key, "items:read")
+		if err != nil {
+			t.Fatal(err)
+		}
+		// A proof without the API's nonce is refused with one to use.
+		proof, err := key.ProofAt(http.MethodGet, b.URL+"/items", tok.AccessToken, "", time.Now())
+		if err != nil {
+			t.Fatal(err)
+		}
+		r, _ := http.NewRequest(http.MethodGet, b.URL+"/items", nil)
+		r.Header.Set("Authorization", "DPoP "+tok.AccessToken)
+		r.Header.Set("DPoP", proof)
+		resp, err := b.client().Do(r)
+		if err != nil {
+			t.Fatal(err)
+		}
+		nonce := resp.Header.Get("DPoP-Nonce")
+		status, _, reason := result(t, resp, err)
+		if status != http.StatusUnauthorized || reason != "use_dpop_nonce" || nonce == "" {
+			t.Fatalf("a proof without the nonce: %d %s, DPoP-Nonce %q; want 401 use_dpop_nonce with a nonce", status, reason, nonce)
+		}
+		// The client retries with it (Do does) and gets through.
+		req, _ := http.NewRequest(http.MethodGet, b.URL+"/items", nil)
+		resp, err = key.Do(ctx, b.client(), req, tok.AccessToken)
+		if status, p, reason := result(t, resp, err); status != http.StatusOK || p.Binding != "dpop" {
+			t.Fatalf("the key holder with the nonce: %d %+v %s", status, p, reason)
+		}
+		// A forged nonce is refused like a missing one; a thief who gets a
+		// nonce still lacks the key.
+		forged, err := key.ProofAt(http.MethodGet, b.URL+"/items", tok.AccessToken, "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA", time.Now())
+		if err != nil {
+			t.Fatal(err)
+		}
+		r.Header.Set("DPoP", forged)
+		resp, err = b.client().Do(r)
+		status, _, reason = result(t, resp, err)
+		refused(t, "a forged nonce", status, reason, "use_dpop_nonce")
+		thief := oidctest.NewDPoPKey(t)
+		resp, err = thief.Do(ctx, b.client(), req, tok.AccessToken)
+		status, _, reason = result(t, resp, err)
+		refused(t, "stolen token with the thief's own proof and a fresh nonce", status, reason, "invalid_dpop_proof")
 	})
 
 	t.Run("mTLS", func(t *testing.T) {
