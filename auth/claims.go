@@ -3,9 +3,9 @@ package auth
 import (
 	"encoding/json"
 	"errors"
+	"github.com/apishield/apishield/internal/jsonpointer"
 	"math"
 	"slices"
-	"strconv"
 	"strings"
 	"time"
 )
@@ -113,60 +113,13 @@ func stringArray(v any) ([]string, bool) {
 	return out, true
 }
 
-// A pointer is a parsed JSON Pointer (RFC 6901) into the claims.
-type pointer []string
-
-// parsePointer parses a JSON Pointer such as "/realm_access/roles" or
-// "/https:~1~1example.com~1roles". The empty pointer (the whole document)
-// is refused: roles are never the claims object itself.
-func parsePointer(s string) (pointer, bool) {
-	if !strings.HasPrefix(s, "/") {
-		return nil, false
-	}
-	parts := strings.Split(s[1:], "/")
-	for i, p := range parts {
-		// ~1 before ~0, as RFC 6901 §4 requires, so "~01" is "~1".
-		for j := 0; j < len(p); j++ {
-			if p[j] == '~' && (j+1 == len(p) || (p[j+1] != '0' && p[j+1] != '1')) {
-				return nil, false
-			}
-		}
-		parts[i] = strings.ReplaceAll(strings.ReplaceAll(p, "~1", "/"), "~0", "~")
-	}
-	return parts, true
-}
-
-// lookup returns the value at p in claims, if any.
-func (p pointer) lookup(claims map[string]any) (any, bool) {
-	var cur any = claims
-	for _, tok := range p {
-		switch c := cur.(type) {
-		case map[string]any:
-			v, ok := c[tok]
-			if !ok {
-				return nil, false
-			}
-			cur = v
-		case []any:
-			i, err := strconv.Atoi(tok)
-			if err != nil || i < 0 || i >= len(c) || (len(tok) > 1 && tok[0] == '0') {
-				return nil, false
-			}
-			cur = c[i]
-		default:
-			return nil, false
-		}
-	}
-	return cur, true
-}
-
 // roles collects the roles found at the pointers. A pointer that leads
 // nowhere adds nothing; one that leads to something other than a string or
 // an array of strings adds nothing either, since a role must be a name.
-func roles(claims map[string]any, ptrs []pointer) []string {
+func roles(claims map[string]any, ptrs []jsonpointer.Pointer) []string {
 	var out []string
 	for _, p := range ptrs {
-		v, ok := p.lookup(claims)
+		v, ok := p.Lookup(claims)
 		if !ok {
 			continue
 		}
@@ -265,15 +218,15 @@ func (j *JWT) claims(payload []byte, key *verifyKey) (*Principal, *cacheEntry, e
 }
 
 // rolePointers parses the RolePaths of a config; none means {"/roles"}.
-func rolePointers(paths []string) ([]pointer, error) {
+func rolePointers(paths []string) ([]jsonpointer.Pointer, error) {
 	if len(paths) == 0 {
 		paths = []string{"/roles"}
 	}
-	ptrs := make([]pointer, 0, len(paths))
+	ptrs := make([]jsonpointer.Pointer, 0, len(paths))
 	for _, p := range paths {
-		ptr, ok := parsePointer(p)
-		if !ok {
-			return nil, configErr("RolePaths: %q is not a JSON Pointer", p)
+		ptr, err := jsonpointer.Parse(p)
+		if err != nil {
+			return nil, configErr("RolePaths: %v", err)
 		}
 		ptrs = append(ptrs, ptr)
 	}
@@ -297,7 +250,7 @@ func leewayOf(d time.Duration) (time.Duration, error) {
 // which must be strings when present; the scopes, from "scope" or else
 // "scp", and amr, both RFC 6749 scope tokens; and the roles found at
 // rolePaths.
-func identityClaims(p *Principal, claims map[string]any, rolePaths []pointer) error {
+func identityClaims(p *Principal, claims map[string]any, rolePaths []jsonpointer.Pointer) error {
 	var okSub, okCID, okAzp, okACR, okJti bool
 	var azp string
 	p.Subject, okSub = claimString(claims, "sub")

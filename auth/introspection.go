@@ -5,6 +5,7 @@ import (
 	"crypto"
 	"errors"
 	"fmt"
+	"github.com/apishield/apishield/internal/jsonpointer"
 	"log/slog"
 	"net/http"
 	"slices"
@@ -219,7 +220,7 @@ type Introspection struct {
 	client       clientAuth
 	jwt          Authenticator
 	leeway       time.Duration
-	roles        []pointer
+	roles        []jsonpointer.Pointer
 	maxToken     int
 	http         *http.Client
 	timeout      time.Duration

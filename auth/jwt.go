@@ -3,6 +3,7 @@ package auth
 import (
 	"context"
 	"fmt"
+	"github.com/apishield/apishield/internal/jsonpointer"
 	"log/slog"
 	"net/http"
 	"slices"
@@ -127,7 +128,7 @@ type JWT struct {
 	lifetime  time.Duration
 	typ       string
 	rfc9068   bool
-	roles     []pointer
+	roles     []jsonpointer.Pointer
 	maxSize   int
 	keys      *jwksSource
 	cache     *tokenCache

@@ -5,6 +5,7 @@ import (
 	"crypto/ed25519"
 	"crypto/rand"
 	"encoding/base64"
+	"github.com/apishield/apishield/internal/jsonpointer"
 	"strconv"
 	"testing"
 	"time"
@@ -23,9 +24,9 @@ func BenchmarkOverhead(b *testing.B) {
 	src := &jwksSource{refetchInterval: time.Hour, maxStale: time.Hour, refreshMax: time.Hour}
 	now := time.Now()
 	src.cur.Store(&snapshot{set: set, fetched: now, next: now.Add(time.Hour)})
-	roles, _ := parsePointer("/roles")
+	roles, _ := jsonpointer.Parse("/roles")
 	j := &JWT{issuer: "https://issuer.example", audience: []string{"https://api.example"},
-		algs: []*algInfo{&algEdDSA}, leeway: DefaultLeeway, roles: []pointer{roles}, maxSize: DefaultMaxTokenSize, keys: src}
+		algs: []*algInfo{&algEdDSA}, leeway: DefaultLeeway, roles: []jsonpointer.Pointer{roles}, maxSize: DefaultMaxTokenSize, keys: src}
 	n := strconv.FormatInt(now.Unix(), 10)
 	e := strconv.FormatInt(now.Add(time.Hour).Unix(), 10)
 	enc := base64.RawURLEncoding.EncodeToString

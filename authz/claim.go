@@ -2,11 +2,10 @@ package authz
 
 import (
 	"encoding/json"
-	"fmt"
+	"github.com/apishield/apishield/internal/jsonpointer"
 	"math"
 	"net/http"
 	"strconv"
-	"strings"
 
 	"github.com/apishield/apishield/auth"
 )
@@ -21,7 +20,7 @@ import (
 // It fails with 403 forbidden, and on principals without claims (API keys).
 func Claim(pointer string, values ...any) Rule {
 	name := "claim(" + pointer + ")"
-	ptr, err := parsePointer(pointer)
+	ptr, err := jsonpointer.Parse(pointer)
 	if err != nil {
 		return invalidRule(name, "%v", err)
 	}
@@ -47,7 +46,7 @@ func Claim(pointer string, values ...any) Rule {
 // A claimRule keeps its values by type, so matching a claim compares
 // strings with strings and allocates nothing.
 type claimRule struct {
-	ptr    []string
+	ptr    jsonpointer.Pointer
 	any    bool // no values: present, not null, not false
 	strs   []string
 	nums   []float64
@@ -67,7 +66,7 @@ func (c *claimRule) String() string { return c.name }
 func (c *claimRule) check() error   { return nil }
 
 func (c *claimRule) eval(_ *http.Request, p *auth.Principal, _ pathValues) *verdict {
-	v, ok := lookup(p.Claims, c.ptr)
+	v, ok := c.ptr.Lookup(p.Claims)
 	if ok && c.matches(v) {
 		return nil
 	}
@@ -154,82 +153,4 @@ func toFloat(v any) (float64, bool) {
 		return float64(x), true
 	}
 	return 0, false
-}
-
-// maxPointerTokens bounds the depth a rule may reach into the claims.
-const maxPointerTokens = 16
-
-// parsePointer splits an RFC 6901 JSON Pointer into unescaped tokens. The
-// empty pointer (the whole document) is refused: a rule is about one claim.
-func parsePointer(s string) ([]string, error) {
-	if s == "" || s[0] != '/' {
-		return nil, fmt.Errorf("JSON Pointer %q must start with '/'", s)
-	}
-	parts := strings.Split(s[1:], "/")
-	if len(parts) > maxPointerTokens {
-		return nil, fmt.Errorf("JSON Pointer %q has more than %d tokens", s, maxPointerTokens)
-	}
-	for i, p := range parts {
-		for j := 0; j < len(p); j++ {
-			if p[j] == '~' && (j+1 == len(p) || (p[j+1] != '0' && p[j+1] != '1')) {
-				return nil, fmt.Errorf("JSON Pointer %q has a '~' not followed by '0' or '1'", s)
-			}
-		}
-		parts[i] = strings.ReplaceAll(strings.ReplaceAll(p, "~1", "/"), "~0", "~")
-	}
-	return parts, nil
-}
-
-// lookup follows the pointer tokens through maps and arrays.
-func lookup(claims map[string]any, ptr []string) (any, bool) {
-	if claims == nil {
-		return nil, false
-	}
-	if len(ptr) == 1 { // a top-level claim, the common case
-		v, ok := claims[ptr[0]]
-		return v, ok
-	}
-	var cur any = claims
-	for _, tok := range ptr {
-		switch x := cur.(type) {
-		case map[string]any:
-			v, ok := x[tok]
-			if !ok {
-				return nil, false
-			}
-			cur = v
-		case []any:
-			i, ok := arrayIndex(tok)
-			if !ok || i >= len(x) {
-				return nil, false
-			}
-			cur = x[i]
-		case []string:
-			i, ok := arrayIndex(tok)
-			if !ok || i >= len(x) {
-				return nil, false
-			}
-			cur = x[i]
-		default:
-			return nil, false
-		}
-	}
-	return cur, true
-}
-
-// arrayIndex parses an RFC 6901 array index: "0" or digits without a
-// leading zero.
-func arrayIndex(tok string) (int, bool) {
-	if tok == "" || len(tok) > 9 || (len(tok) > 1 && tok[0] == '0') {
-		return 0, false
-	}
-	n := 0
-	for i := 0; i < len(tok); i++ {
-		c := tok[i]
-		if c < '0' || c > '9' {
-			return 0, false
-		}
-		n = n*10 + int(c-'0')
-	}
-	return n, true
 }

@@ -2,6 +2,7 @@ package authz
 
 import (
 	"errors"
+	"github.com/apishield/apishield/internal/jsonpointer"
 	"net/http"
 
 	"github.com/apishield/apishield/auth"
@@ -33,7 +34,7 @@ type OwnerFunc func(r *http.Request) (owner string, err error)
 // links and typos.
 type OwnerRule struct {
 	resolve OwnerFunc
-	claim   []string // compare with this claim instead of the subject
+	claim   jsonpointer.Pointer // compare with this claim instead of the subject
 	name    string
 	denied  *verdict // someone else's object
 	missing *verdict // no object
@@ -75,7 +76,7 @@ func (o *OwnerRule) ByClaim(pointer string) *OwnerRule {
 	c := *o
 	c.name = "owner(" + pointer + ")"
 	c.denied, c.missing = ownerVerdicts(c.name)
-	ptr, err := parsePointer(pointer)
+	ptr, err := jsonpointer.Parse(pointer)
 	if err != nil {
 		c.err = invalidRule(c.name, "%v", err).check()
 		return &c
@@ -113,7 +114,7 @@ func (o *OwnerRule) subject(p *auth.Principal) string {
 	if o.claim == nil {
 		return p.Subject
 	}
-	v, ok := lookup(p.Claims, o.claim)
+	v, ok := o.claim.Lookup(p.Claims)
 	if !ok {
 		return ""
 	}
@@ -135,7 +136,7 @@ func Tenant(name, pointer string) Rule {
 	if name == "" {
 		return invalidRule(rn, "Tenant needs a path value name")
 	}
-	ptr, err := parsePointer(pointer)
+	ptr, err := jsonpointer.Parse(pointer)
 	if err != nil {
 		return invalidRule(rn, "%v", err)
 	}
@@ -144,7 +145,7 @@ func Tenant(name, pointer string) Rule {
 
 type tenantRule struct {
 	param  string
-	ptr    []string
+	ptr    jsonpointer.Pointer
 	name   string
 	denied *verdict
 }
@@ -155,7 +156,7 @@ func (t *tenantRule) check() error   { return nil }
 func (t *tenantRule) eval(r *http.Request, p *auth.Principal, pv pathValues) *verdict {
 	want := pv.get(r, t.param)
 	if want != "" {
-		if v, ok := lookup(p.Claims, t.ptr); ok {
+		if v, ok := t.ptr.Lookup(p.Claims); ok {
 			switch x := v.(type) {
 			case string:
 				if x == want {
