@@ -5,10 +5,10 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"github.com/apishield/apishield/internal/jsonstr"
 	"log/slog"
 	"net/netip"
 	"strconv"
-	"unicode/utf8"
 )
 
 // The direct encoder writes an event's line for sinks that are all plain
@@ -108,7 +108,7 @@ func (l *lineEnc) key(k string) {
 	if l.sep {
 		l.buf = append(l.buf, ',')
 	}
-	l.buf = appendJSONString(l.buf, k, false)
+	l.buf = jsonstr.Append(l.buf, k, jsonstr.Slog)
 	l.buf = append(l.buf, ':')
 	l.sep = true
 }
@@ -117,7 +117,7 @@ func (l *lineEnc) key(k string) {
 func (l *lineEnc) value(v slog.Value) {
 	switch v.Kind() {
 	case slog.KindString:
-		l.buf = appendJSONString(l.buf, v.String(), false)
+		l.buf = jsonstr.Append(l.buf, v.String(), jsonstr.Slog)
 	case slog.KindInt64:
 		l.buf = strconv.AppendInt(l.buf, v.Int64(), 10)
 	case slog.KindUint64:
@@ -164,7 +164,7 @@ func (l *lineEnc) strings(ss []string) {
 		if i > 0 {
 			l.buf = append(l.buf, ',')
 		}
-		l.buf = appendJSONString(l.buf, s, true)
+		l.buf = jsonstr.Append(l.buf, s, jsonstr.JSON)
 	}
 	l.buf = append(l.buf, ']')
 }
@@ -180,9 +180,9 @@ func (l *lineEnc) decisions(ds []decisionJSON) {
 			l.buf = append(l.buf, ',')
 		}
 		l.buf = append(l.buf, `{"package":`...)
-		l.buf = appendJSONString(l.buf, d.Package, true)
+		l.buf = jsonstr.Append(l.buf, d.Package, jsonstr.JSON)
 		l.buf = append(l.buf, `,"outcome":`...)
-		l.buf = appendJSONString(l.buf, d.Outcome, true)
+		l.buf = jsonstr.Append(l.buf, d.Outcome, jsonstr.JSON)
 		l.member("reason", d.Reason)
 		l.member("rule", d.Rule)
 		l.buf = append(l.buf, '}')
@@ -203,11 +203,11 @@ func (l *lineEnc) fieldErrors(fs []fieldErrorJSON) {
 		l.buf = append(l.buf, '{')
 		if f.In != "" {
 			l.buf = append(l.buf, `"in":`...)
-			l.buf = appendJSONString(l.buf, f.In, true)
+			l.buf = jsonstr.Append(l.buf, f.In, jsonstr.JSON)
 			l.buf = append(l.buf, ',')
 		}
 		l.buf = append(l.buf, `"pointer":`...)
-		l.buf = appendJSONString(l.buf, f.Pointer, true)
+		l.buf = jsonstr.Append(l.buf, f.Pointer, jsonstr.JSON)
 		l.member("keyword", f.Keyword)
 		l.member("detail", f.Detail)
 		l.buf = append(l.buf, '}')
@@ -223,94 +223,8 @@ func (l *lineEnc) member(k, v string) {
 	l.buf = append(l.buf, ',', '"')
 	l.buf = append(l.buf, k...)
 	l.buf = append(l.buf, '"', ':')
-	l.buf = appendJSONString(l.buf, v, true)
+	l.buf = jsonstr.Append(l.buf, v, jsonstr.JSON)
 }
-
-// appendJSONString appends s quoted, escaped as slog escapes a string
-// (asJSON false: only \n, \r, \t have short forms) or as encoding/json does
-// without HTML escaping (asJSON true: \b and \f too). Both replace invalid
-// UTF-8 with U+FFFD and escape U+2028 and U+2029.
-func appendJSONString(buf []byte, s string, asJSON bool) []byte {
-	buf = append(buf, '"')
-	start := 0
-	for i := 0; i < len(s); {
-		// Eight bytes at a time while none needs a look of its own.
-		for i+8 <= len(s) && safe8(s, i) {
-			i += 8
-		}
-		if i >= len(s) {
-			break
-		}
-		if b := s[i]; b < utf8.RuneSelf {
-			if jsonSafe[b] {
-				i++
-				continue
-			}
-			buf = append(buf, s[start:i]...)
-			switch {
-			case b == '\\' || b == '"':
-				buf = append(buf, '\\', b)
-			case b == '\n':
-				buf = append(buf, '\\', 'n')
-			case b == '\r':
-				buf = append(buf, '\\', 'r')
-			case b == '\t':
-				buf = append(buf, '\\', 't')
-			case asJSON && b == '\b':
-				buf = append(buf, '\\', 'b')
-			case asJSON && b == '\f':
-				buf = append(buf, '\\', 'f')
-			default:
-				buf = append(buf, '\\', 'u', '0', '0', lowerHex[b>>4], lowerHex[b&0xF])
-			}
-			i++
-			start = i
-			continue
-		}
-		c, size := utf8.DecodeRuneInString(s[i:])
-		if c == utf8.RuneError && size == 1 {
-			buf = append(buf, s[start:i]...)
-			buf = append(buf, `\ufffd`...)
-			i += size
-			start = i
-			continue
-		}
-		if c == '\u2028' || c == '\u2029' {
-			buf = append(buf, s[start:i]...)
-			buf = append(buf, '\\', 'u', '2', '0', '2', lowerHex[c&0xF])
-			i += size
-			start = i
-			continue
-		}
-		i += size
-	}
-	buf = append(buf, s[start:]...)
-	return append(buf, '"')
-}
-
-const lowerHex = "0123456789abcdef"
-
-// safe8 reports whether s[i:i+8] is all ASCII that a JSON string
-// carries as it is (jsonSafe), testing the eight bytes at once: a byte
-// below 0x20, a '"' or '\\' (which become zero bytes once XORed with
-// them), or one with the high bit set shows in the high bits of the
-// result. The tests are exact (no false answer either way).
-func safe8(s string, i int) bool {
-	const lo, hi = 0x0101010101010101, 0x8080808080808080
-	x := uint64(s[i]) | uint64(s[i+1])<<8 | uint64(s[i+2])<<16 | uint64(s[i+3])<<24 |
-		uint64(s[i+4])<<32 | uint64(s[i+5])<<40 | uint64(s[i+6])<<48 | uint64(s[i+7])<<56
-	q, bs := x^('"'*lo), x^('\\'*lo)
-	return (x|(x-0x20*lo)&^x|(q-lo)&^q|(bs-lo)&^bs)&hi == 0
-}
-
-// jsonSafe holds the ASCII bytes a JSON string carries as they are: all
-// but the controls, '"' and '\\'.
-var jsonSafe = func() (t [utf8.RuneSelf]bool) {
-	for b := ' '; b < utf8.RuneSelf; b++ {
-		t[b] = b != '"' && b != '\\'
-	}
-	return t
-}()
 
 // encodeDirect encodes e's line into w.line, sealing it into the chain if
 // there is one, and reports whether it could; when it could not, nothing
@@ -326,12 +240,12 @@ func (w *writerState) encodeDirect(level slog.Level, msg, nsName string, top, ns
 		case slog.LevelWarn:
 			l.buf = append(l.buf, `"warn"`...)
 		default:
-			l.buf = appendJSONString(l.buf, levelName(slog.AnyValue(level)), false)
+			l.buf = jsonstr.Append(l.buf, levelName(slog.AnyValue(level)), jsonstr.Slog)
 		}
 		l.buf = append(l.buf, ',')
 	}
 	l.buf = append(l.buf, `"message":`...)
-	l.buf = appendJSONString(l.buf, msg, false)
+	l.buf = jsonstr.Append(l.buf, msg, jsonstr.Slog)
 	l.sep = true
 	// The record's attributes: top, then the namespace group, which holds
 	// ns and, last, the chain group.
@@ -350,11 +264,11 @@ func (w *writerState) encodeDirect(level slog.Level, msg, nsName string, top, ns
 		l.attrs(ns, false)
 		l.key("chain")
 		l.buf = append(l.buf, `{"id":`...)
-		l.buf = appendJSONString(l.buf, w.chainID, false)
+		l.buf = jsonstr.Append(l.buf, w.chainID, jsonstr.Slog)
 		l.buf = append(l.buf, `,"seq":`...)
 		l.buf = strconv.AppendUint(l.buf, c.seq+1, 10)
 		l.buf = append(l.buf, `,"prev_hash":`...)
-		l.buf = appendJSONString(l.buf, c.prev, false)
+		l.buf = jsonstr.Append(l.buf, c.prev, jsonstr.Slog)
 		l.buf = append(l.buf, '}', '}')
 		nonEmpty = true
 	}

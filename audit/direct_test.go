@@ -3,7 +3,6 @@ package audit
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"log/slog"
 	"math"
@@ -12,7 +11,6 @@ import (
 	"strings"
 	"testing"
 	"time"
-	"unicode/utf8"
 )
 
 // twin returns an auditor for cfg writing to a plain NewJSONHandler, which
@@ -290,44 +288,6 @@ func TestDirectEncoderSinkErrors(t *testing.T) {
 	}
 }
 
-func TestAppendJSONString(t *testing.T) {
-	t.Parallel()
-	for _, s := range []string{"", "plain", "a\b\f\x00\x1f\x7f\"\\<>&\u2028\u2029\xff\xc3\n\r\té😀"} {
-		checkJSONString(t, s)
-	}
-}
-
-// checkJSONString compares appendJSONString with slog's escaping of a
-// string value and with encoding/json's (HTML escaping off).
-func checkJSONString(t *testing.T, s string) {
-	t.Helper()
-	var buf bytes.Buffer
-	slog.New(slog.NewJSONHandler(&buf, &slog.HandlerOptions{ReplaceAttr: func(g []string, a slog.Attr) slog.Attr {
-		if len(g) == 0 && a.Key != "k" {
-			return slog.Attr{}
-		}
-		return a
-	}})).Info("", "k", s)
-	want := strings.TrimSuffix(strings.TrimPrefix(buf.String(), `{"k":`), "}\n")
-	if got := string(appendJSONString(nil, s, false)); got != want {
-		t.Errorf("slog escaping of %q: got %s, want %s", s, got, want)
-	}
-	buf.Reset()
-	enc := json.NewEncoder(&buf)
-	enc.SetEscapeHTML(false)
-	if err := enc.Encode(s); err != nil {
-		t.Fatal(err)
-	}
-	if got, want := string(appendJSONString(nil, s, true)), strings.TrimSuffix(buf.String(), "\n"); got != want {
-		t.Errorf("encoding/json escaping of %q: got %s, want %s", s, got, want)
-	}
-}
-
-func FuzzAppendJSONString(f *testing.F) {
-	f.Add("a\b\f\x00\"\\<\u2028\xff")
-	f.Fuzz(func(t *testing.T, s string) { checkJSONString(t, s) })
-}
-
 // FuzzDirectEncoder feeds arbitrary application events, chained, through
 // both paths and requires the same bytes.
 func FuzzDirectEncoder(f *testing.F) {
@@ -354,29 +314,4 @@ func schemaName(s Schema) string {
 		return "ocsf"
 	}
 	return "ecs"
-}
-
-// TestSafe8: the eight-byte test agrees with jsonSafe for every byte at
-// every position among safe ones, and for pairs of bytes next to each
-// other (where a borrow could carry from one into the next).
-func TestSafe8(t *testing.T) {
-	t.Parallel()
-	safe := func(b byte) bool { return b < utf8.RuneSelf && jsonSafe[b] }
-	for pos := range 8 {
-		for b := range 256 {
-			w := []byte("abcdefgh")
-			w[pos] = byte(b)
-			if got := safe8(string(w), 0); got != safe(byte(b)) {
-				t.Errorf("safe8(%q) = %v, want %v", w, got, !got)
-			}
-		}
-	}
-	for b1 := range 256 {
-		for b2 := range 256 {
-			w := []byte{' ', ' ', ' ', byte(b1), byte(b2), '~', '~', '~'}
-			if got, want := safe8(string(w), 0), safe(byte(b1)) && safe(byte(b2)); got != want {
-				t.Fatalf("safe8(%q) = %v, want %v", w, got, want)
-			}
-		}
-	}
 }

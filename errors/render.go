@@ -1,11 +1,11 @@
 package errors
 
 import (
+	"github.com/apishield/apishield/internal/jsonstr"
 	"net/http"
 	"slices"
 	"strconv"
 	"strings"
-	"unicode/utf8"
 )
 
 // Envelope is the problem as the client sees it: what a [Renderer] encodes.
@@ -234,57 +234,9 @@ func appendFieldErrors(b []byte, errs []FieldError) []byte {
 	return append(b, ']')
 }
 
-const hexDigits = "0123456789abcdef"
-
-// appendString appends s as a JSON string. Control characters, the quote,
-// the backslash, <, > and & (so a body sniffed as HTML stays inert), U+2028
-// and U+2029 (JavaScript line terminators) are escaped; invalid UTF-8
-// becomes U+FFFD. The output is always valid JSON with no raw control
-// characters, whatever s holds.
+// appendString appends s as a JSON string, escaped so that the body stays
+// inert if sniffed as HTML (<, > and & escaped) and valid JSON whatever s
+// holds (see jsonstr).
 func appendString(b []byte, s string) []byte {
-	b = append(b, '"')
-	start := 0
-	for i := 0; i < len(s); {
-		c := s[i]
-		if c < utf8.RuneSelf {
-			if c >= 0x20 && c != '"' && c != '\\' && c != '<' && c != '>' && c != '&' {
-				i++
-				continue
-			}
-			b = append(b, s[start:i]...)
-			switch c {
-			case '"', '\\':
-				b = append(b, '\\', c)
-			case '\n':
-				b = append(b, '\\', 'n')
-			case '\r':
-				b = append(b, '\\', 'r')
-			case '\t':
-				b = append(b, '\\', 't')
-			default:
-				b = append(b, '\\', 'u', '0', '0', hexDigits[c>>4], hexDigits[c&0xf])
-			}
-			i++
-			start = i
-			continue
-		}
-		r, size := utf8.DecodeRuneInString(s[i:])
-		if r == utf8.RuneError && size == 1 {
-			b = append(b, s[start:i]...)
-			b = append(b, `\ufffd`...)
-			i += size
-			start = i
-			continue
-		}
-		if r == '\u2028' || r == '\u2029' {
-			b = append(b, s[start:i]...)
-			b = append(b, '\\', 'u', '2', '0', '2', hexDigits[r&0xf])
-			i += size
-			start = i
-			continue
-		}
-		i += size
-	}
-	b = append(b, s[start:]...)
-	return append(b, '"')
+	return jsonstr.Append(b, s, jsonstr.Slog|jsonstr.EscapeHTML)
 }
