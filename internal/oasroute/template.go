@@ -29,9 +29,6 @@ type segment struct {
 	names []string
 }
 
-// nparams returns the number of parameters the segment binds.
-func (s *segment) nparams() int { return len(s.names) }
-
 // parseTemplate splits an OpenAPI path template into segments. The
 // template must start with "/"; each "/" starts a segment, so "/" is one
 // empty literal segment and "/items/" ends with one.
