@@ -14,7 +14,10 @@
 //
 // Find strips the longest base path the request path is under, at a
 // segment boundary only ("/v1x" is not under "/v1"); a path under no base
-// matches nothing. What is left is matched with the precedence the
+// matches nothing, and neither does the base alone ("/v1" is not the
+// document's "/" under "/v1", "/v1/" is). Only the longest base is tried:
+// with bases "" and "/v1", "/v1/x" is "/x" under "/v1", never "/v1/x"
+// under "". What is left is matched with the precedence the
 // OpenAPI Specification gives: concrete paths before templated ones,
 // segment by segment from the left, so "/pets/mine" wins over
 // "/pets/{petId}" and "/a/{b}" over "/{c}/d". At one position a literal
@@ -23,7 +26,11 @@
 // matches no whole path gives way to the next. The path chooses the path
 // item first; a path item without an operation for the method is a 405,
 // even where a less concrete template has one (the Paths Object is
-// matched before its operations).
+// matched before its operations). Falling back never visits a trie node
+// twice, since each node stands for one position in the path, so a
+// request costs at most one walk of the trie however it is built, and
+// the walk goes no deeper than the longest template, however many
+// segments the request has.
 //
 // A parameter matches a non-empty part of one segment and never a "/".
 // In a mixed segment the parts are matched left to right: each parameter
