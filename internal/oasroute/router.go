@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+
+	"golang.org/x/net/http/httpguts"
 )
 
 // ErrInvalid is wrapped by every error New returns.
@@ -301,19 +303,10 @@ func (n *node) next(tail string, more bool, ps []Param) (*leaf, []Param) {
 	return n.match(tail, ps)
 }
 
-// isToken reports whether s is an RFC 9110 token.
+// isToken reports whether s is an RFC 9110 token, as net/http checks a
+// request's method.
 func isToken(s string) bool {
-	if s == "" {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		switch {
-		case 'a' <= c && c <= 'z', 'A' <= c && c <= 'Z', '0' <= c && c <= '9':
-		case strings.IndexByte("!#$%&'*+-.^_`|~", c) >= 0:
-		default:
-			return false
-		}
-	}
-	return true
+	return s != "" && strings.IndexFunc(s, isNotToken) < 0
 }
+
+func isNotToken(r rune) bool { return !httpguts.IsTokenRune(r) }
