@@ -104,6 +104,7 @@ func TestFind(t *testing.T) {
 		{"longest base only", "GET", "/v1/beta/v1/pets", -1, nil, nil},
 		{"no leading slash", "GET", "v1/pets", -1, nil, nil},
 		{"empty path", "GET", "", -1, nil, nil},
+		{"far deeper than any template", "GET", "/v1/pets/7" + strings.Repeat("/toys", 10000), -1, nil, nil},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
@@ -122,6 +123,25 @@ func TestFind(t *testing.T) {
 				t.Errorf("allow = %q; want %q", allow, tc.allow)
 			}
 		})
+	}
+}
+
+// TestFindAllocs holds Find to its promise: with params of MaxParams
+// capacity, a hit, a 405 and a 404 allocate nothing.
+func TestFindAllocs(t *testing.T) {
+	rt, err := New([]string{"/v1"}, petstore)
+	if err != nil {
+		t.Fatal(err)
+	}
+	params := make([]Param, 0, rt.MaxParams())
+	for _, req := range [][2]string{
+		{"GET", "/v1/pets/mine/toys/3/photo.png"},
+		{"PATCH", "/v1/pets/7"},
+		{"GET", "/v1/orgs/o/projects/special/nope"},
+	} {
+		if n := testing.AllocsPerRun(100, func() { rt.Find(req[0], req[1], params) }); n != 0 {
+			t.Errorf("Find(%s %s) allocates %v times; want 0", req[0], req[1], n)
+		}
 	}
 }
 
