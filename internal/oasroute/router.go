@@ -56,6 +56,7 @@ type mixedChild struct {
 // A leaf is one path item: a path template and its operations.
 type leaf struct {
 	template string
+	first    int        // the first operation of the item, to name it
 	names    []string   // parameter names, in path order
 	methods  []methodOp // sorted by method
 	allow    []string   // the methods, sorted; returned for a 405
@@ -105,7 +106,6 @@ func New(bases []string, ops []Operation) (*Router, error) {
 	// Longest first, so the first base a path is under is the one to strip.
 	slices.SortFunc(rt.bases, func(a, b string) int { return len(b) - len(a) })
 
-	byTemplate := make(map[*leaf]int) // a leaf's first operation, to name it
 	for i, op := range rt.ops {
 		if !isToken(op.Method) {
 			fail("operation %d (%s): the method is not an HTTP token", i, op)
@@ -122,18 +122,16 @@ func New(bases []string, ops []Operation) (*Router, error) {
 			continue
 		}
 		if n.leaf == nil {
-			n.leaf = &leaf{template: op.Path}
+			n.leaf = &leaf{template: op.Path, first: i}
 			for _, s := range segs {
 				n.leaf.names = append(n.leaf.names, s.names...)
 			}
 			rt.maxParams = max(rt.maxParams, len(n.leaf.names))
-			byTemplate[n.leaf] = i
 		}
 		l := n.leaf
-		first := byTemplate[l]
 		if l.template != op.Path {
 			fail("operations %d (%s) and %d (%s): the paths differ only in parameter names, which the spec calls identical and invalid",
-				first, rt.ops[first], i, op)
+				l.first, rt.ops[l.first], i, op)
 			continue
 		}
 		k, found := slices.BinarySearchFunc(l.methods, op.Method, func(m methodOp, s string) int {
