@@ -21,7 +21,10 @@ func (ps *Params) Query(rawQuery string) (map[string]any, error) {
 	if strings.Count(rawQuery, "&") >= ps.lim.MaxPairs {
 		return nil, &Error{In: InQuery, Detail: "the query string has too many parameters", kind: ErrLimit}
 	}
-	slots := make([][]entry, len(ps.query))
+	// The entries are collected in one slice, then grouped by parameter
+	// with a counting sort: two allocations however many keys repeat.
+	var buf [32]qentry
+	es := buf[:0]
 	for rawQuery != "" {
 		var pair string
 		pair, rawQuery, _ = strings.Cut(rawQuery, "&")
@@ -55,17 +58,53 @@ func (ps *Params) Query(rawQuery string) (map[string]any, error) {
 		if len(raw) > ps.lim.MaxValueLength {
 			return nil, ps.query[idx].fail(ErrLimit, "is longer than %d bytes", ps.lim.MaxValueLength)
 		}
-		slots[idx] = append(slots[idx], entry{prop: prop, raw: raw})
+		es = append(es, qentry{idx: idx, entry: entry{prop: prop, raw: raw}})
 	}
-	out := make(map[string]any, len(ps.query))
-	for i, d := range ps.query {
-		if len(slots[i]) == 0 {
+	return ps.finish(ps.query, es, escForm)
+}
+
+// qentry is an entry with the index of its parameter.
+type qentry struct {
+	idx int
+	entry
+}
+
+// finish groups the entries by parameter and decodes each parameter of
+// list.
+func (ps *Params) finish(list []*decoder, es []qentry, esc escaping) (map[string]any, error) {
+	var startBuf [17]int
+	start := startBuf[:0]
+	if len(list)+1 > len(startBuf) {
+		start = make([]int, 0, len(list)+1)
+	}
+	start = start[:len(list)+1]
+	for _, e := range es {
+		start[e.idx+1]++
+	}
+	for i := 1; i < len(start); i++ {
+		start[i] += start[i-1]
+	}
+	sorted := make([]entry, len(es))
+	var fillBuf [16]int
+	fill := fillBuf[:0]
+	if len(list) > len(fillBuf) {
+		fill = make([]int, 0, len(list))
+	}
+	fill = append(fill, start[:len(list)]...)
+	for _, e := range es {
+		sorted[fill[e.idx]] = e.entry
+		fill[e.idx]++
+	}
+	out := make(map[string]any, len(list))
+	for i, d := range list {
+		group := sorted[start[i]:start[i+1]]
+		if len(group) == 0 {
 			if d.Required {
 				return nil, d.fail(ErrMissing, "is missing")
 			}
 			continue
 		}
-		v, err := d.form(slots[i], escForm)
+		v, err := d.form(group, esc)
 		if err != nil {
 			return nil, err
 		}
@@ -131,7 +170,8 @@ func (ps *Params) Cookie(h http.Header) (map[string]any, error) {
 	if n > ps.lim.MaxPairs {
 		return nil, &Error{In: InCookie, Detail: "the Cookie header has too many cookies", kind: ErrLimit}
 	}
-	slots := make([][]entry, len(ps.cookie))
+	var buf [8]qentry
+	es := buf[:0]
 	for _, line := range lines {
 		for line != "" {
 			var part string
@@ -155,22 +195,8 @@ func (ps *Params) Cookie(h http.Header) (map[string]any, error) {
 			if len(raw) >= 2 && raw[0] == '"' && raw[len(raw)-1] == '"' {
 				raw = raw[1 : len(raw)-1]
 			}
-			slots[c.idx] = append(slots[c.idx], entry{prop: c.prop, raw: raw})
+			es = append(es, qentry{idx: c.idx, entry: entry{prop: c.prop, raw: raw}})
 		}
 	}
-	out := make(map[string]any, len(ps.cookie))
-	for i, d := range ps.cookie {
-		if len(slots[i]) == 0 {
-			if d.Required {
-				return nil, d.fail(ErrMissing, "is missing")
-			}
-			continue
-		}
-		v, err := d.form(slots[i], escPercent)
-		if err != nil {
-			return nil, err
-		}
-		out[d.Name] = v
-	}
-	return out, nil
+	return ps.finish(ps.cookie, es, escPercent)
 }
