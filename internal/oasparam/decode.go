@@ -59,6 +59,8 @@ const (
 // decoder decodes the values of one parameter.
 type decoder struct {
 	Param
+	// key is the header's canonical field name, for lookups.
+	key     string
 	explode bool
 	lim     *Limits
 }
@@ -384,13 +386,14 @@ func Compile(params []Param, lim Limits) (*Params, error) {
 			return nil, err
 		}
 		p = p.withDefaults()
+		key := p.Name
 		if p.In == InHeader {
-			p.Name = textproto.CanonicalMIMEHeaderKey(p.Name)
-			if ignoredHeaders[p.Name] {
+			key = textproto.CanonicalMIMEHeaderKey(p.Name)
+			if ignoredHeaders[key] {
 				continue
 			}
 		}
-		id := p.In.String() + "\x00" + p.Name
+		id := p.In.String() + "\x00" + key
 		if seen[id] {
 			return nil, fmt.Errorf("%w: %s parameter %q is declared twice", ErrInvalidConfig, p.In, p.Name)
 		}
@@ -400,7 +403,7 @@ func Compile(params []Param, lim Limits) (*Params, error) {
 			props[k] = v
 		}
 		p.PropTypes = props
-		d := &decoder{Param: p, explode: p.explode(), lim: &ps.lim}
+		d := &decoder{Param: p, key: key, explode: p.explode(), lim: &ps.lim}
 		var err error
 		switch p.In {
 		case InPath:
@@ -474,12 +477,13 @@ func (ps *Params) Path(raw func(name string) (string, bool)) (map[string]any, er
 	return out, nil
 }
 
-// Header decodes the header parameters from h. An optional header that
-// is absent has no entry in the result.
+// Header decodes the header parameters from h. Fields are matched
+// case-insensitively; the result is keyed by the names as declared. An
+// optional header that is absent has no entry in the result.
 func (ps *Params) Header(h http.Header) (map[string]any, error) {
 	out := make(map[string]any, len(ps.header))
 	for _, d := range ps.header {
-		lines := h[d.Name]
+		lines := h[d.key]
 		if len(lines) == 0 {
 			if d.Required {
 				return nil, d.fail(ErrMissing, "is missing")

@@ -69,7 +69,9 @@ func encode(c combo, shape Shape, name string, keys []string, v any) (wire strin
 		return e(s), true
 	case ShapeArray:
 		items := v.([]string)
-		if len(items) == 0 || (len(items) == 1 && items[0] == "" && !c.explode) {
+		// [""] is written as [] is, except where each item names itself.
+		itemsNamed := c.explode && c.style != StyleSimple && c.style != StyleLabel
+		if len(items) == 0 || (len(items) == 1 && items[0] == "" && !itemsNamed) {
 			return "", false
 		}
 		enc := make([]string, len(items))
@@ -251,7 +253,7 @@ func FuzzRoundTrip(f *testing.F) {
 		if err != nil {
 			t.Fatalf("%v %s: decode %q: %v", cb, shape, wire, err)
 		}
-		got := out[ps.nameOf(p)]
+		got := out[p.Name]
 		if !reflect.DeepEqual(got, want) {
 			t.Fatalf("%v %s: decode %q: got %#v, want %#v", cb, shape, wire, got, want)
 		}
@@ -287,7 +289,7 @@ func FuzzDecode(f *testing.F) {
 			if !errors.As(err, &perr) || !(errors.Is(err, ErrMissing) || errors.Is(err, ErrMalformed) || errors.Is(err, ErrLimit)) {
 				t.Fatalf("decode %q: error %v is not an *Error of a known kind", wire, err)
 			}
-			if !strings.HasPrefix(perr.Detail, cb.in.String()+" parameter \""+ps.nameOf(p)+"\" ") && !strings.HasPrefix(perr.Detail, "the ") {
+			if !strings.HasPrefix(perr.Detail, cb.in.String()+" parameter \""+p.Name+"\" ") && !strings.HasPrefix(perr.Detail, "the ") {
 				t.Fatalf("decode %q: detail %q does not name the parameter or the whole", wire, perr.Detail)
 			}
 			return

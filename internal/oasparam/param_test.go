@@ -140,7 +140,7 @@ func TestSeveralParameters(t *testing.T) {
 		t.Errorf("Query: got %v, %v", q, err)
 	}
 	h, err := ps.Header(http.Header{"X-Dry-Run": {"true"}})
-	if err != nil || h["X-Dry-Run"] != true {
+	if err != nil || h["x-dry-run"] != true {
 		t.Errorf("Header: got %v, %v", h, err)
 	}
 	c, err := ps.Cookie(http.Header{"Cookie": {"a=1; theme=dark,wide", "b=2"}})
