@@ -245,7 +245,7 @@ func FuzzRoundTrip(f *testing.F) {
 		if !ok {
 			return
 		}
-		ps, err := Compile([]Param{p}, Limits{MaxValueLength: 1 << 20})
+		ps, err := Compile([]Param{p}, Limits{MaxValueLength: 1 << 20, MaxKeyLength: 1 << 20})
 		if err != nil {
 			t.Fatalf("Compile(%+v): %v", p, err)
 		}
