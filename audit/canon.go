@@ -3,6 +3,7 @@ package audit
 import (
 	"bytes"
 	"errors"
+	"github.com/apishield/apishield/internal/jsonnum"
 	"slices"
 	"strconv"
 	"unicode/utf16"
@@ -453,41 +454,11 @@ func (p *canonParser) hex4() (rune, bool) {
 
 // number consumes a JSON number.
 func (p *canonParser) number() bool {
-	s, i := p.s, p.i
-	if i < len(s) && s[i] == '-' {
-		i++
+	end, _, ok := jsonnum.Scan(p.s, p.i)
+	if ok {
+		p.i = end
 	}
-	digits := func() int {
-		n := 0
-		for i < len(s) && s[i] >= '0' && s[i] <= '9' {
-			i++
-			n++
-		}
-		return n
-	}
-	switch {
-	case i < len(s) && s[i] == '0':
-		i++
-	case digits() == 0:
-		return false
-	}
-	if i < len(s) && s[i] == '.' {
-		i++
-		if digits() == 0 {
-			return false
-		}
-	}
-	if i < len(s) && (s[i] == 'e' || s[i] == 'E') {
-		i++
-		if i < len(s) && (s[i] == '+' || s[i] == '-') {
-			i++
-		}
-		if digits() == 0 {
-			return false
-		}
-	}
-	p.i = i
-	return true
+	return ok
 }
 
 // appendQuoted appends s as a JSON string: quotes, backslashes and control

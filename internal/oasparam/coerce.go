@@ -2,6 +2,7 @@ package oasparam
 
 import (
 	"encoding/json"
+	"github.com/apishield/apishield/internal/jsonnum"
 	"strconv"
 	"unicode/utf8"
 )
@@ -74,44 +75,16 @@ func isNumber(s string) bool {
 	if len(s) == 0 || len(s) > maxNumberLength {
 		return false
 	}
-	i := 0
-	if s[i] == '-' {
-		i++
-	}
-	digits := func() int {
-		start := i
-		for i < len(s) && s[i] >= '0' && s[i] <= '9' {
-			i++
-		}
-		return i - start
-	}
-	switch {
-	case i < len(s) && s[i] == '0':
-		i++
-	case digits() == 0:
+	end, exp, ok := jsonnum.Scan(s, 0)
+	if !ok || end != len(s) {
 		return false
 	}
-	if i < len(s) && s[i] == '.' {
-		i++
-		if digits() == 0 {
+	if exp >= 0 {
+		if n, err := strconv.Atoi(s[exp:]); err != nil || n > maxExponent {
 			return false
 		}
 	}
-	if i < len(s) && (s[i] == 'e' || s[i] == 'E') {
-		i++
-		if i < len(s) && (s[i] == '+' || s[i] == '-') {
-			i++
-		}
-		start := i
-		if digits() == 0 {
-			return false
-		}
-		exp, err := strconv.Atoi(s[start:i])
-		if err != nil || exp > maxExponent {
-			return false
-		}
-	}
-	return i == len(s)
+	return true
 }
 
 // unescape percent-decodes s, and turns '+' into a space when plus is set
