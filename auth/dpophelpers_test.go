@@ -150,9 +150,13 @@ func nonceBucket(now time.Time) uint64 { return uint64(now.Unix() / int64(nonceP
 
 // dpopStack is a middleware with one JWT authenticator configured for DPoP.
 type dpopStack struct {
-	m       *auth.Middleware
-	h       http.Handler
-	cache   *fakeReplay
+	m     *auth.Middleware
+	h     http.Handler
+	cache *fakeReplay
+	// The last request's record and principal, for tests that send one
+	// request at a time; tests sharing a stack in parallel read their own
+	// request's check from the X-Test-Check header instead.
+	mu      sync.Mutex
 	lastRec *record.Record
 	lastP   *auth.Principal
 }
@@ -172,12 +176,17 @@ func newDPoPStack(t testing.TB, mod func(*auth.JWTConfig)) *dpopStack {
 	}
 	s.m = m
 	inner := m.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		s.lastP, _ = auth.FromContext(r.Context())
+		p, _ := auth.FromContext(r.Context())
+		s.mu.Lock()
+		s.lastP = p
+		s.mu.Unlock()
 		w.Write([]byte("ok"))
 	}))
 	s.h = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w, r, rec := record.Install(w, r)
+		s.mu.Lock()
 		s.lastRec = rec
+		s.mu.Unlock()
 		inner.ServeHTTP(&checkWriter{ResponseWriter: w, rec: rec}, r)
 	})
 	return s
