@@ -242,14 +242,8 @@ func NewIntrospection(cfg IntrospectionConfig) (*Introspection, error) {
 	if err := checkURL(cfg.Endpoint); err != nil {
 		return nil, configErr("Endpoint: %v", err)
 	}
-	if cfg.Issuer == "" {
-		return nil, configErr("Issuer is required")
-	}
-	if err := checkURL(cfg.Issuer); err != nil {
-		return nil, configErr("Issuer: %v", err)
-	}
-	if len(cfg.Audience) == 0 || slices.Contains(cfg.Audience, "") {
-		return nil, configErr("Audience is required and its entries must not be empty")
+	if err := checkIssuerAudience(cfg.Issuer, cfg.Audience); err != nil {
+		return nil, err
 	}
 	in := &Introspection{
 		endpoint:   cfg.Endpoint,

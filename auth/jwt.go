@@ -138,19 +138,29 @@ type JWT struct {
 	binding   *binding // nil: every bound token is refused
 }
 
+// checkIssuerAudience checks the two settings every token verifier needs:
+// the issuer, an https URL (or loopback http), and at least one audience,
+// none empty.
+func checkIssuerAudience(issuer string, audience []string) error {
+	if issuer == "" {
+		return configErr("Issuer is required")
+	}
+	if err := checkURL(issuer); err != nil {
+		return configErr("Issuer: %v", err)
+	}
+	if len(audience) == 0 || slices.Contains(audience, "") {
+		return configErr("Audience is required and its entries must not be empty")
+	}
+	return nil
+}
+
 // NewJWT validates cfg, discovers the key set URL if needed, and fetches
 // the key set once, failing if it cannot: a verifier that starts without
 // keys would refuse every token, which is better found at start-up. ctx
 // bounds only this start-up work.
 func NewJWT(ctx context.Context, cfg JWTConfig) (*JWT, error) {
-	if cfg.Issuer == "" {
-		return nil, configErr("Issuer is required")
-	}
-	if err := checkURL(cfg.Issuer); err != nil {
-		return nil, configErr("Issuer: %v", err)
-	}
-	if len(cfg.Audience) == 0 || slices.Contains(cfg.Audience, "") {
-		return nil, configErr("Audience is required and its entries must not be empty")
+	if err := checkIssuerAudience(cfg.Issuer, cfg.Audience); err != nil {
+		return nil, err
 	}
 	j := &JWT{
 		issuer:   cfg.Issuer,
