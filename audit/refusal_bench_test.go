@@ -60,6 +60,24 @@ func serveCPU(b *testing.B, h http.Handler, req *http.Request, want int, drain f
 	b.ReportMetric(float64(cpuNow(b)-c0)/float64(b.N), "cpu-ns/op")
 }
 
+// authed is auth's middleware, API keys only, in front of a handler that
+// answers "ok": every request without a key is refused.
+func authed(b *testing.B) http.Handler {
+	keys, err := auth.NewMemoryStore(nil)
+	if err != nil {
+		b.Fatal(err)
+	}
+	ak, err := auth.NewAPIKeys(auth.APIKeysConfig{Store: keys})
+	if err != nil {
+		b.Fatal(err)
+	}
+	am, err := auth.New(auth.Config{Authenticators: []auth.Authenticator{ak}})
+	if err != nil {
+		b.Fatal(err)
+	}
+	return am.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.Write([]byte("ok")) }))
+}
+
 // BenchmarkRefusal is a refusal before authentication, writer included:
 // the full recommended stack (errors.Recover, audit, ratelimit by IP, auth)
 // refusing a request without a token (401) and a rate-limited client (429),
@@ -87,20 +105,7 @@ func BenchmarkRefusal(b *testing.B) {
 		if err != nil {
 			b.Fatal(err)
 		}
-		keys, err := auth.NewMemoryStore(nil)
-		if err != nil {
-			b.Fatal(err)
-		}
-		ak, err := auth.NewAPIKeys(auth.APIKeysConfig{Store: keys})
-		if err != nil {
-			b.Fatal(err)
-		}
-		am, err := auth.New(auth.Config{Authenticators: []auth.Authenticator{ak}})
-		if err != nil {
-			b.Fatal(err)
-		}
-		app := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.Write([]byte("ok")) })
-		return apierrors.Recover(a.Handler(rl.Handler(am.Handler(app)))), func() { a.Close(context.Background()) }
+		return apierrors.Recover(a.Handler(rl.Handler(authed(b)))), func() { a.Close(context.Background()) }
 	}
 	req := httptest.NewRequest("GET", "/v1/items/42", nil)
 	req.Header.Set("User-Agent", "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0 Safari/537.36")
@@ -121,20 +126,7 @@ func BenchmarkRefusal(b *testing.B) {
 		// The floor of a refusal in the problem format: errors.Recover and
 		// auth only — a request ID, a 401 problem body and its challenge —
 		// without audit or a rate limit.
-		keys, err := auth.NewMemoryStore(nil)
-		if err != nil {
-			b.Fatal(err)
-		}
-		ak, err := auth.NewAPIKeys(auth.APIKeysConfig{Store: keys})
-		if err != nil {
-			b.Fatal(err)
-		}
-		am, err := auth.New(auth.Config{Authenticators: []auth.Authenticator{ak}})
-		if err != nil {
-			b.Fatal(err)
-		}
-		app := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.Write([]byte("ok")) })
-		serveCPU(b, apierrors.Recover(am.Handler(app)), req, http.StatusUnauthorized, nil)
+		serveCPU(b, apierrors.Recover(authed(b)), req, http.StatusUnauthorized, nil)
 	})
 	b.Run("peer", func(b *testing.B) {
 		log := slog.New(slog.NewJSONHandler(io.Discard, nil))
