@@ -6,6 +6,7 @@ import (
 	"maps"
 	"net/http"
 	"net/http/httptest"
+	"runtime"
 	"strings"
 	"sync"
 	"testing"
@@ -149,6 +150,10 @@ func TestIntrospectionMetrics(t *testing.T) {
 	endpoint, client := s.serveTLS(t)
 	in := introspector(t, endpoint, client, func(c *auth.IntrospectionConfig) { c.MeterProvider = m })
 	mw := auth.MustNew(auth.Config{Authenticators: []auth.Authenticator{in}, Logger: discardLogger(), MeterProvider: m})
+	// The instruments hold their owners weakly: keep both until the
+	// metrics are read, or a collection may find them gone.
+	defer runtime.KeepAlive(in)
+	defer runtime.KeepAlive(mw)
 	now := time.Now()
 	s.answer("active", activeJSON(now, ""))
 	s.answer("other-aud", strings.Replace(activeJSON(now, ""), testAudience, "https://other.example", 1))
