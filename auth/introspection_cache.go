@@ -53,17 +53,7 @@ func (c *answerCache) put(k *cacheKey, a *answer, now time.Time) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if _, ok := c.m[*k]; !ok && len(c.m) >= c.max {
-		for key, old := range c.m {
-			if !now.Before(old.until) {
-				delete(c.m, key)
-			}
-		}
-		for key := range c.m {
-			if len(c.m) <= c.max-max(c.max/8, 1) {
-				break
-			}
-			delete(c.m, key)
-		}
+		makeRoom(c.m, c.max, func(old *answer) bool { return !now.Before(old.until) })
 	}
 	c.m[*k] = a
 }

@@ -65,17 +65,25 @@ func (c *tokenCache) put(k *cacheKey, e *cacheEntry) {
 	defer c.mu.Unlock()
 	if len(c.m) >= c.max {
 		now := time.Now()
-		for key, old := range c.m {
-			if now.After(old.exp.Add(MaxLeeway)) {
-				delete(c.m, key)
-			}
-		}
-		for key := range c.m {
-			if len(c.m) <= c.max-max(c.max/8, 1) {
-				break
-			}
-			delete(c.m, key)
-		}
+		makeRoom(c.m, c.max, func(old *cacheEntry) bool { return now.After(old.exp.Add(MaxLeeway)) })
 	}
 	c.m[*k] = e
+}
+
+// makeRoom empties part of a full cache of at most limit entries: the
+// entries expired reports, then arbitrary ones (map order is random) down
+// to 7/8 of limit, so a cache stays bounded and the sweep's cost is spread
+// over many puts.
+func makeRoom[V any](m map[cacheKey]V, limit int, expired func(V) bool) {
+	for key, v := range m {
+		if expired(v) {
+			delete(m, key)
+		}
+	}
+	for key := range m {
+		if len(m) <= limit-max(limit/8, 1) {
+			break
+		}
+		delete(m, key)
+	}
 }
