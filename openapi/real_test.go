@@ -15,7 +15,7 @@ import (
 	"testing"
 	"testing/fstest"
 
-	"go.yaml.in/yaml/v4"
+	"go.yaml.in/yaml/v3"
 )
 
 // The real public documents in testdata/real (see SOURCES.md there).
