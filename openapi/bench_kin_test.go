@@ -285,7 +285,7 @@ func benchLoad(b *testing.B) {
 		}
 	})
 	b.Run("github-623ops/apishield", func(b *testing.B) {
-		if _, err := openapi.Parse(data, openapi.Config{}); err != nil {
+		if _, err := openapi.Parse(data, openapi.Config{DeprecatedSince: deprecatedSince}); err != nil {
 			if err.Error() == loaderPlaceholder {
 				b.Skipf("needs the loader of #15: %v", err)
 			}
@@ -293,7 +293,7 @@ func benchLoad(b *testing.B) {
 		}
 		b.ReportAllocs()
 		for b.Loop() {
-			if _, err := openapi.Parse(data, openapi.Config{}); err != nil {
+			if _, err := openapi.Parse(data, openapi.Config{DeprecatedSince: deprecatedSince}); err != nil {
 				b.Fatal(err)
 			}
 		}
@@ -315,7 +315,7 @@ func TestLoadRetainedHeap(t *testing.T) {
 	kin := retained(t, func() (any, error) { return newKin(data) })
 	t.Logf("kin-openapi retains %.1f MiB after loading GitHub's document", float64(kin)/(1<<20))
 	ours := retained(t, func() (any, error) {
-		c, err := openapi.Parse(data, openapi.Config{})
+		c, err := openapi.Parse(data, openapi.Config{DeprecatedSince: deprecatedSince})
 		if err != nil && err.Error() == loaderPlaceholder {
 			t.Skipf("needs the loader of #15: %v", err)
 		}

@@ -43,6 +43,9 @@ func prepareDiffDoc(tb testing.TB, name string) diffDoc {
 	}
 	d := diffDoc{name: name, res: fileTree(rd.fsys, rd.root)}
 	if len(fsFiles(rd.fsys)) > 1 {
+		if rd.fsys, err = withoutAllowEmptyValue(rd.fsys); err != nil {
+			tb.Fatalf("%s: %v", name, err)
+		}
 		if d.kin, err = newKinFS(rd.fsys, rd.root); err != nil {
 			tb.Fatalf("%s: %v", name, err)
 		}
@@ -75,7 +78,7 @@ func fsFiles(fsys fs.FS) []string {
 
 // publicConfig enforces a document with every operation public, so that
 // only what the request carries is compared.
-var publicConfig = openapi.Config{Undeclared: openapi.UndeclaredPublic}
+var publicConfig = openapi.Config{Undeclared: openapi.UndeclaredPublic, DeprecatedSince: deprecatedSince}
 
 // loaderPlaceholder is the error of the placeholder loader in main before
 // the loader of #15 lands; only it makes these tests skip the Contract's

@@ -2,6 +2,7 @@ package openapi_test
 
 import (
 	"errors"
+	"io/fs"
 	"strings"
 	"testing"
 
@@ -18,19 +19,29 @@ func TestLoadRealDocuments(t *testing.T) {
 		// published, "" when it must load; the error must wrap
 		// ErrInvalidDocument and name it.
 		refused string
+		edit    func(fs.FS) (fs.FS, error) // applied to the files first, if set
 	}{
 		{name: "petstore3"},
 		// Its only security scheme is HTTP basic, which apishield does not
 		// authenticate: enforcing it would let nobody or everybody in.
 		{name: "museum", refused: "MuseumPlaceholderAuth"},
 		{name: "github"},
-		{name: "catalyst"},
+		// allowEmptyValue: true on integer query parameters, which no empty
+		// value can meet.
+		{name: "catalyst", refused: "allowEmptyValue"},
+		{name: "catalyst-without-allowEmptyValue", edit: withoutAllowEmptyValue},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			rd := readRealDoc(t, tt.name)
-			_, err := openapi.Load(rd.fsys, rd.root, openapi.Config{})
+			rd := readRealDoc(t, strings.TrimSuffix(tt.name, "-without-allowEmptyValue"))
+			if tt.edit != nil {
+				var err error
+				if rd.fsys, err = tt.edit(rd.fsys); err != nil {
+					t.Fatal(err)
+				}
+			}
+			_, err := openapi.Load(rd.fsys, rd.root, openapi.Config{DeprecatedSince: deprecatedSince})
 			if err != nil && err.Error() == loaderPlaceholder {
 				t.Skipf("needs the loader of #15: %v", err)
 			}
