@@ -23,7 +23,7 @@ import (
 const genSeed = 1
 
 // A diffDoc is a real document prepared for both sides: security removed
-// from single-file documents (see withoutSecurity), the multi-file one
+// from single-file documents (see comparable), the multi-file one
 // read from its files as published.
 type diffDoc struct {
 	name string
@@ -51,7 +51,7 @@ func prepareDiffDoc(tb testing.TB, name string) diffDoc {
 		}
 		d.contract = func(cfg openapi.Config) (*openapi.Contract, error) { return openapi.Load(rd.fsys, rd.root, cfg) }
 	} else {
-		if data, err = withoutSecurity(data); err != nil {
+		if data, err = comparable(data); err != nil {
 			tb.Fatalf("%s: %v", name, err)
 		}
 		if d.kin, err = newKin(data); err != nil {

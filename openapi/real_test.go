@@ -192,11 +192,20 @@ func withoutAllowEmptyValue(fsys fs.FS) (fs.FS, error) {
 	return out, nil
 }
 
-// withoutSecurity returns the single-file document data as JSON without
-// its security requirements and schemes, so that both validators compare
-// what they validate of the request rather than how they authenticate:
-// security is compared in the handler's own tests.
-func withoutSecurity(data []byte) ([]byte, error) {
+// comparable returns the single-file document data as JSON prepared for
+// the differential test:
+//
+//   - without its security requirements and schemes, so that both
+//     validators compare what they validate of the request rather than
+//     how they authenticate: security is compared in the handler's own
+//     tests;
+//   - without the application/x-www-form-urlencoded entry of a request
+//     body that also takes JSON, when the form's schema has an object or
+//     array property: the Contract refuses to load such an entry (it
+//     knows no form encoding for a nested value; see
+//     TestLoadRealDocuments), and the generator sends the JSON entry
+//     anyway, so no compared verdict changes.
+func comparable(data []byte) ([]byte, error) {
 	t, err := tree(data)
 	if err != nil {
 		return nil, err
@@ -206,17 +215,54 @@ func withoutSecurity(data []byte) ([]byte, error) {
 		return nil, errors.New("document is not an object")
 	}
 	delete(root, "security")
-	if c, ok := root["components"].(map[string]any); ok {
-		delete(c, "securitySchemes")
-	}
+	comps, _ := root["components"].(map[string]any)
+	delete(comps, "securitySchemes")
 	paths, _ := root["paths"].(map[string]any)
 	for _, item := range paths {
 		im, _ := item.(map[string]any)
 		for _, op := range im {
-			if om, ok := op.(map[string]any); ok {
-				delete(om, "security")
+			om, ok := op.(map[string]any)
+			if !ok {
+				continue
+			}
+			delete(om, "security")
+			body, _ := om["requestBody"].(map[string]any)
+			content, _ := body["content"].(map[string]any)
+			if _, ok := content["application/json"]; ok && nestedForm(root, content["application/x-www-form-urlencoded"]) {
+				delete(content, "application/x-www-form-urlencoded")
 			}
 		}
 	}
 	return json.Marshal(root)
+}
+
+// nestedForm reports whether a form media type entry's schema, followed
+// through one local $ref, has a property of type object or array.
+func nestedForm(root map[string]any, media any) bool {
+	mm, _ := media.(map[string]any)
+	s := localRef(root, mm["schema"])
+	props, _ := s["properties"].(map[string]any)
+	for _, p := range props {
+		ps := localRef(root, p)
+		if ps["type"] == "object" || ps["type"] == "array" || ps["properties"] != nil {
+			return true
+		}
+	}
+	return false
+}
+
+// localRef follows one "#/..." $ref of v in root, if it has one.
+func localRef(root map[string]any, v any) map[string]any {
+	m, _ := v.(map[string]any)
+	ref, ok := m["$ref"].(string)
+	if !ok || !strings.HasPrefix(ref, "#/") {
+		return m
+	}
+	var cur any = root
+	for _, tok := range strings.Split(ref[2:], "/") {
+		cm, _ := cur.(map[string]any)
+		cur = cm[strings.ReplaceAll(strings.ReplaceAll(tok, "~1", "/"), "~0", "~")]
+	}
+	out, _ := cur.(map[string]any)
+	return out
 }
