@@ -257,6 +257,44 @@ func benchMatch(b *testing.B) {
 		})
 		b.Logf("%s: %d of %d operations matched by both", set.name, len(methods), len(set.ops))
 	}
+	b.Run(fmt.Sprintf("github-%dops/apishield-Handler", len(ops)), benchMatchHandler)
+}
+
+// benchMatchHandler sends the generated valid GET requests of GitHub's
+// document that carry no query, header or body through the whole
+// Contract handler, all operations public: the match plus the path
+// parameters' checks and the request record.
+func benchMatchHandler(b *testing.B) {
+	if !handlerBuilt {
+		b.Skip("needs (*Contract).Handler of #15")
+	}
+	g := generate(b, "github")
+	h := contractHandler(b, g.doc)(next)
+	var reqs []*http.Request
+	for i := range g.cases {
+		c := &g.cases[i]
+		if c.Valid() && c.Method == http.MethodGet && !strings.Contains(c.URL, "?") && len(c.Header) == 0 {
+			r, err := c.Request()
+			if err != nil {
+				b.Fatal(err)
+			}
+			w := httptest.NewRecorder()
+			h.ServeHTTP(w, r)
+			if w.Code != http.StatusNoContent {
+				b.Fatalf("%s: %d %s", c.URL, w.Code, w.Body)
+			}
+			reqs = append(reqs, r)
+		}
+	}
+	b.Logf("%d GET requests without query, header or body", len(reqs))
+	b.ReportAllocs()
+	i := 0
+	for b.Loop() {
+		h.ServeHTTP(discard{}, reqs[i])
+		if i++; i == len(reqs) {
+			i = 0
+		}
+	}
 }
 
 // registerMux adds pattern to mux and reports whether ServeMux took it.

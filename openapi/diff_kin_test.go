@@ -193,7 +193,7 @@ var (
 
 // generate prepares the document name and its requests once per test
 // binary: the large document takes seconds.
-func generate(t *testing.T, name string) *generated {
+func generate(t testing.TB, name string) *generated {
 	t.Helper()
 	generatedMu.Lock()
 	defer generatedMu.Unlock()
