@@ -46,7 +46,76 @@ func (l *loader) build(obj map[string]any, version string, pathsOrder []string) 
 		}
 		doc.ops = append(doc.ops, l.pathItem(paths.key(p), p, doc, rootServers, rootSec, rootDeclared)...)
 	}
+	l.checkUnique(doc.ops)
+	l.checkConfigUse()
 	return doc
+}
+
+// checkUnique refuses two operations with one operationId, and two paths
+// that differ only in the names of their variables: no request could
+// tell them apart.
+func (l *loader) checkUnique(ops []*operation) {
+	ids := map[string]*operation{}
+	shapes := map[string]string{}
+	for _, op := range ops {
+		if op.id != "" {
+			if prev, ok := ids[op.id]; ok {
+				l.probs.doc("operation "+op.method+" "+op.path, "operationId %q is also %s %s's", op.id, prev.method, prev.path)
+			} else {
+				ids[op.id] = op
+			}
+		}
+		shape := templateShape(op.path)
+		if prev, ok := shapes[shape]; ok && prev != op.path {
+			l.probs.doc("path "+op.path, "matches the same requests as path %s", prev)
+			shapes[shape] = op.path // report each clash once
+		} else if !ok {
+			shapes[shape] = op.path
+		}
+	}
+}
+
+// templateShape returns p with its variables' names erased.
+func templateShape(p string) string {
+	var b strings.Builder
+	for {
+		i := strings.IndexByte(p, '{')
+		j := strings.IndexByte(p, '}')
+		if i < 0 || j < i {
+			b.WriteString(p)
+			return b.String()
+		}
+		b.WriteString(p[:i])
+		b.WriteString("{}")
+		p = p[j+1:]
+	}
+}
+
+// checkConfigUse checks the Config's limiters and rules against the
+// document: each one present is usable, and limiters the document never
+// names are a mistake, as Config.RateLimiters says.
+func (l *loader) checkConfigUse() {
+	for _, name := range sortedKeys(anyMap(l.cfg.RateLimiters)) {
+		if l.cfg.RateLimiters[name] == nil {
+			l.probs.config("Config.RateLimiters", "limiter %q is nil", name)
+		}
+	}
+	for _, name := range sortedKeys(anyMap(l.cfg.Rules)) {
+		if l.cfg.Rules[name] == nil {
+			l.probs.config("Config.Rules", "rule %q is nil", name)
+		}
+	}
+	if len(l.cfg.RateLimiters) > 0 && !l.namesLimiter {
+		l.probs.config("Config.RateLimiters", "the document names no limiter: add %s to the operations to limit", extRateLimit)
+	}
+}
+
+func anyMap[V any](m map[string]V) map[string]any {
+	out := make(map[string]any, len(m))
+	for k, v := range m {
+		out[k] = v
+	}
+	return out
 }
 
 // pathItem returns the operations of one path item.

@@ -52,6 +52,7 @@ func (l *loader) operationExtensions(op *operation, om map[string]any, where str
 				l.probs.doc(where, "%s must be a non-empty string", k)
 				continue
 			}
+			l.namesLimiter = true
 			if _, ok := l.cfg.RateLimiters[s]; !ok {
 				l.probs.config(where, "%s names limiter %q, which Config.RateLimiters does not have", k, s)
 				continue

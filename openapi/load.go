@@ -33,6 +33,10 @@ type loader struct {
 	schemas map[string]*schema // compiled, by location
 	walked  map[string]bool    // schema locations walked (translated, checked)
 	pending []pendingSchema    // schemas to compile once every file is walked
+	// schemaProblems is set when walking a schema found a problem.
+	schemaProblems bool
+	// namesLimiter is set when an operation names a rate limiter.
+	namesLimiter bool
 }
 
 // A file is one loaded file of the document.

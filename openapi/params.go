@@ -3,6 +3,7 @@ package openapi
 import (
 	"fmt"
 	"strconv"
+	"strings"
 
 	"github.com/apishield/apishield/internal/oasparam"
 )
@@ -85,7 +86,11 @@ func (l *loader) parameter(n node, where string, i int) *parameter {
 		p.decl.Explode = &b
 	}
 	if sn := pn.key("schema"); sn.v != nil {
+		before := len(l.probs.list)
 		p.schema = l.schemaAt(sn, pw+": schema")
+		if len(l.probs.list) > before {
+			return nil // the schema's problems are reported; its shape would repeat them
+		}
 		if !l.paramShape(&p.decl, sn, pw) {
 			return nil
 		}
@@ -131,7 +136,7 @@ func (l *loader) paramFlags(p *parameter, m map[string]any, pw string) bool {
 			l.probs.doc(pw, "allowEmptyValue applies only to query parameters")
 			ok = false
 		case b && (p.decl.Shape != oasparam.ShapePrimitive || p.decl.Type != oasparam.TypeString):
-			l.probs.doc(pw, "allowEmptyValue: true cannot be honoured: an empty value is not a %s", describeType(p.decl))
+			l.probs.doc(pw, "allowEmptyValue: true cannot be honoured: an empty value is not of type %s", describeType(p.decl))
 			ok = false
 		}
 	}
@@ -210,7 +215,7 @@ func (l *loader) compileParams(op *operation, where string) {
 		decls[i] = p.decl
 	}
 	if _, err := oasparam.Compile(decls, oasparam.Limits{}); err != nil {
-		l.probs.doc(where, "%v", err)
+		l.probs.doc(where, "%s", strings.TrimPrefix(err.Error(), oasparam.ErrInvalidConfig.Error()+": "))
 	}
 }
 

@@ -123,13 +123,14 @@ func (l *loader) schemaAt(n node, where string) *schema {
 	l.walkSchema(n, where)
 	s := &schema{loc: loc, value: n.v}
 	l.schemas[loc] = s
-	l.pending = append(l.pending, pendingSchema{s, where})
+	l.pending = append(l.pending, pendingSchema{s, n.f.name, where})
 	return s
 }
 
 // A pendingSchema is a schema to compile and where to report it.
 type pendingSchema struct {
 	s     *schema
+	file  string
 	where string
 }
 
@@ -151,7 +152,7 @@ func (l *loader) walkSchema(n node, where string) {
 	m := n.obj()
 	if m == nil {
 		if _, ok := n.v.(bool); !ok || l.oas30 {
-			l.probs.doc(where, "a schema must be an object")
+			l.schemaProblem(where, "a schema must be an object")
 		}
 		return
 	}
@@ -159,7 +160,7 @@ func (l *loader) walkSchema(n node, where string) {
 	if r, ok := m["$ref"]; ok {
 		ref, ok := r.(string)
 		if !ok {
-			l.probs.doc(where, "$ref is not a string")
+			l.schemaProblem(where, "$ref is not a string")
 			return
 		}
 		if l.oas30 {
@@ -174,7 +175,7 @@ func (l *loader) walkSchema(n node, where string) {
 		case errors.Is(err, errAnchor) && !l.oas30:
 			// a $anchor: the compiler resolves it
 		case err != nil:
-			l.probs.doc(where, "%v", err)
+			l.schemaProblem(where, "%v", err)
 		default:
 			l.walkSchema(t, "schema "+t.where(l.root))
 		}
@@ -192,13 +193,13 @@ func (l *loader) walkSchema(n node, where string) {
 	}
 	if p, ok := m["pattern"].(string); ok {
 		if _, err := regexp.Compile(p); err != nil {
-			l.probs.doc(where, "pattern %q is not an RE2 regular expression: %v", p, err)
+			l.schemaProblem(where, "pattern %q is not an RE2 regular expression: %v", p, err)
 		}
 	}
 	if pp, ok := m["patternProperties"].(map[string]any); ok {
 		for p := range pp {
 			if _, err := regexp.Compile(p); err != nil {
-				l.probs.doc(where, "patternProperties key %q is not an RE2 regular expression: %v", p, err)
+				l.schemaProblem(where, "patternProperties key %q is not an RE2 regular expression: %v", p, err)
 			}
 		}
 	}
@@ -235,7 +236,7 @@ func (l *loader) walkSchema(n node, where string) {
 func (l *loader) walkList(n node, where string) {
 	list, ok := n.v.([]any)
 	if !ok {
-		l.probs.doc(where, "is not an array")
+		l.schemaProblem(where, "is not an array")
 		return
 	}
 	for i := range list {
@@ -245,8 +246,11 @@ func (l *loader) walkList(n node, where string) {
 
 // compileSchemas adds every loaded file to the compiler and compiles the
 // schemas the model holds.
+//
+// It compiles nothing when the walks found problems: the compiler would
+// report most of them again, less clearly.
 func (l *loader) compileSchemas() {
-	if len(l.pending) == 0 {
+	if len(l.pending) == 0 || l.schemaProblems {
 		return
 	}
 	for name, f := range l.files {
@@ -257,13 +261,30 @@ func (l *loader) compileSchemas() {
 			l.probs.doc(name, "%v", err)
 		}
 	}
+	// Schemas written the same in one file mean the same: compile each
+	// text once. Documents repeat small inline schemas (an id parameter,
+	// a $ref to a component) on every operation, and every location
+	// compiled inside a file costs the compiler a copy of what it knows of
+	// that file.
+	byText := map[string]*jsonschema.Schema{}
 	for _, p := range l.pending {
+		key := ""
+		if text, err := json.Marshal(p.s.value); err == nil {
+			key = p.file + "\x00" + string(text)
+			if c, ok := byText[key]; ok {
+				p.s.compiled = c
+				continue
+			}
+		}
 		c, err := l.comp.Compile(p.s.loc)
 		if err != nil {
 			l.probs.doc(p.where, "%v", err)
 			continue
 		}
 		p.s.compiled = c
+		if key != "" {
+			byText[key] = c
+		}
 	}
 }
 
@@ -302,4 +323,10 @@ func wordSet(words string) map[string]bool {
 		set[w] = true
 	}
 	return set
+}
+
+// schemaProblem records a problem found walking a schema.
+func (l *loader) schemaProblem(where, format string, args ...any) {
+	l.schemaProblems = true
+	l.probs.doc(where, format, args...)
 }

@@ -19,7 +19,7 @@ func (l *loader) translate(m map[string]any, where string) {
 	if v, ok := m["nullable"]; ok {
 		nullable, isBool := v.(bool)
 		if !isBool {
-			l.probs.doc(where, "nullable is not a boolean")
+			l.schemaProblem(where, "nullable is not a boolean")
 		}
 		delete(m, "nullable")
 		if nullable {
@@ -29,7 +29,7 @@ func (l *loader) translate(m map[string]any, where string) {
 			case nil:
 				// no type: null is already allowed
 			default:
-				l.probs.doc(where, "type must be a string in OpenAPI 3.0")
+				l.schemaProblem(where, "type must be a string in OpenAPI 3.0")
 			}
 			if enum, ok := m["enum"].([]any); ok && !slices.Contains(enum, nil) {
 				m["enum"] = append(enum, nil)
@@ -55,7 +55,7 @@ func (l *loader) exclusive(m map[string]any, ex, bound, where string) {
 	}
 	b, isBool := v.(bool)
 	if !isBool {
-		l.probs.doc(where, "%s must be a boolean in OpenAPI 3.0", ex)
+		l.schemaProblem(where, "%s must be a boolean in OpenAPI 3.0", ex)
 		return
 	}
 	delete(m, ex)
@@ -64,7 +64,7 @@ func (l *loader) exclusive(m map[string]any, ex, bound, where string) {
 	}
 	n, ok := m[bound].(json.Number)
 	if !ok {
-		l.probs.doc(where, "%s: true needs a numeric %s", ex, bound)
+		l.schemaProblem(where, "%s: true needs a numeric %s", ex, bound)
 		return
 	}
 	m[ex] = n
