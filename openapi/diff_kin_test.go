@@ -80,19 +80,11 @@ func fsFiles(fsys fs.FS) []string {
 // only what the request carries is compared.
 var publicConfig = openapi.Config{Undeclared: openapi.UndeclaredPublic, DeprecatedSince: deprecatedSince}
 
-// loaderPlaceholder is the error of the placeholder loader in main before
-// the loader of #15 lands; only it makes these tests skip the Contract's
-// side. Delete it with the placeholder.
-const loaderPlaceholder = "openapi: loader not built yet"
-
 // contractHandler loads d for the Contract's side, or skips the test
-// while the loader or the handler of #15 are not built.
+// while the handler of #15 is not built.
 func contractHandler(tb testing.TB, d diffDoc) func(http.Handler) http.Handler {
 	tb.Helper()
 	c, err := d.contract(publicConfig)
-	if err != nil && err.Error() == loaderPlaceholder {
-		tb.Skipf("%s: the Contract's side needs the loader of #15: %v", d.name, err)
-	}
 	if err != nil {
 		tb.Fatalf("%s: openapi: %v", d.name, err)
 	}
