@@ -276,3 +276,49 @@ func TestOneOfWithUntypedBranch(t *testing.T) {
 		t.Errorf("cases %v, skipped %v: true matches both branches, so no valid body may be claimed", cs, st.Skipped)
 	}
 }
+
+func TestCases31AndStyles(t *testing.T) {
+	t.Parallel()
+	doc := `{
+ "openapi": "3.1.0",
+ "paths": {
+  "/r/{a}/{b}": {
+   "post": {
+    "parameters": [
+     {"name": "a", "in": "path", "required": true, "style": "label", "schema": {"type": "integer", "exclusiveMinimum": 5, "exclusiveMaximum": 7}},
+     {"name": "b", "in": "path", "required": true, "style": "matrix", "schema": {"type": "string", "const": "x"}},
+     {"name": "tags", "in": "query", "required": true, "style": "pipeDelimited", "schema": {"type": "array", "minItems": 2, "items": {"type": "string", "enum": ["p"]}}},
+     {"name": "ids", "in": "query", "required": true, "schema": {"type": "array", "items": {"type": "integer", "multipleOf": 3, "minimum": 4}}},
+     {"name": "sid", "in": "cookie", "required": true, "schema": {"type": ["string", "null"], "maxLength": 2}}
+    ],
+    "requestBody": {"required": true, "content": {"application/x-www-form-urlencoded": {"schema":
+     {"type": "object", "required": ["n"], "properties": {"n": {"type": "number", "minimum": 2.5}}}}}}
+   }
+  }
+ }
+}`
+	g, err := New(decode(t, doc), nil, 3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cs, st := g.Cases()
+	c := find(cs, "POST /r/{a}/{b}", Valid)
+	if c == nil {
+		t.Fatalf("no valid request; skipped %v", st.Skipped)
+	}
+	if want := "http://localhost/r/.6/;b=x?tags=p%7Cp&ids=6"; c.URL != want {
+		t.Errorf("URL = %s, want %s", c.URL, want)
+	}
+	if got := c.Header.Get("Cookie"); !strings.HasPrefix(got, "sid=") || len(got) != len("sid=")+2 {
+		t.Errorf("Cookie = %q, want sid with a value of maxLength 2", got)
+	}
+	if string(c.Body) != "n=3" || c.Header.Get("Content-Type") != "application/x-www-form-urlencoded" {
+		t.Errorf("body %q as %q, want n=3 form-encoded", c.Body, c.Header.Get("Content-Type"))
+	}
+	if v := find(cs, "POST /r/{a}/{b}", ParamBeyondMaximum); v == nil || !strings.Contains(v.URL, "/r/.7/") {
+		t.Errorf("beyond an exclusive maximum of 7: %+v, want a = 7", v)
+	}
+	if v := find(cs, "POST /r/{a}/{b}", BodyWrongType); v != nil {
+		t.Errorf("a form body got a JSON type variant: %+v", v)
+	}
+}
