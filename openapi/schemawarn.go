@@ -3,7 +3,6 @@ package openapi
 import (
 	"cmp"
 	"net/url"
-	"path"
 	"slices"
 	"strings"
 
@@ -209,12 +208,13 @@ func boundedFormat(f *jsonschema.Format) bool {
 }
 
 // schemaLoc shortens a compiled schema's location, an absolute URL and a
-// fragment, to the file's name and the JSON pointer, unescaped:
-// "openapi.yaml#/components/schemas/Item", "openapi.yaml#" for a root.
+// fragment, to the file's path in the document's directory and the JSON
+// pointer, unescaped: "openapi.yaml#/components/schemas/Item",
+// "common/types.yaml#/Name", "openapi.yaml#" for a root.
 func schemaLoc(loc string) string {
 	base, frag, _ := strings.Cut(loc, "#")
 	if u, err := url.Parse(base); err == nil && u.Path != "" {
-		base = path.Base(u.Path)
+		base = strings.TrimPrefix(u.Path, "/")
 	}
 	if f, err := url.PathUnescape(frag); err == nil {
 		frag = f

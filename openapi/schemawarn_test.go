@@ -23,7 +23,7 @@ func compileSchema(t *testing.T, src, ptr string, assertFormat bool) *schema {
 	if assertFormat {
 		c.AssertFormat()
 	}
-	const url = "file:///api/openapi.json"
+	const url = "apishield-openapi:///openapi.json" // as the loader names the root
 	if err := c.AddResource(url, v); err != nil {
 		t.Fatal(err)
 	}
@@ -162,10 +162,10 @@ func TestSchemaWarnings(t *testing.T) {
 func TestSchemaLoc(t *testing.T) {
 	t.Parallel()
 	for in, want := range map[string]string{
-		"file:///srv/api/openapi.yaml#/components/schemas/Item": "openapi.yaml#/components/schemas/Item",
-		"file:///srv/api/common/types.yaml#/Name":               "types.yaml#/Name",
-		"file:///srv/api/openapi.yaml":                          "openapi.yaml#",
-		"file:///srv/api/openapi.yaml#/paths/~1a%7Bb%7D":        "openapi.yaml#/paths/~1a{b}",
+		"apishield-openapi:///openapi.yaml#/components/schemas/Item": "openapi.yaml#/components/schemas/Item",
+		"apishield-openapi:///common/types.yaml#/Name":               "common/types.yaml#/Name",
+		"apishield-openapi:///openapi.yaml":                          "openapi.yaml#",
+		"apishield-openapi:///openapi.yaml#/paths/~1a%7Bb%7D":        "openapi.yaml#/paths/~1a{b}",
 		"#/a": "#/a",
 	} {
 		if got := schemaLoc(in); got != want {
