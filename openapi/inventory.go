@@ -288,7 +288,7 @@ func (c *Contract) reportOperation(op *operation) OperationReport {
 
 	if op.body != nil {
 		b := &BodyReport{Required: op.body.required, MediaTypes: make([]MediaReport, 0, len(op.body.content))}
-		for _, mt := range sortedKeys(op.body.content) {
+		for _, mt := range keysInOrder(op.body.content) {
 			m := op.body.content[mt]
 			kind := mediaKind(mt)
 			has := m != nil && m.schema != nil
@@ -308,11 +308,11 @@ func (c *Contract) reportOperation(op *operation) OperationReport {
 	}
 
 	checked := c.cfg.Responses != ResponsesOff
-	for _, status := range sortedKeys(op.responses) {
+	for _, status := range keysInOrder(op.responses) {
 		resp := op.responses[status]
 		rr := ResponseReport{Status: status, MediaTypes: []MediaReport{}}
 		if resp != nil {
-			for _, mt := range sortedKeys(resp.content) {
+			for _, mt := range keysInOrder(resp.content) {
 				m := resp.content[mt]
 				has := m != nil && m.schema != nil
 				rr.MediaTypes = append(rr.MediaTypes, MediaReport{Type: mt, HasSchema: has,
@@ -419,7 +419,7 @@ func escapePointer(s string) string {
 	return strings.ReplaceAll(strings.ReplaceAll(s, "~", "~0"), "/", "~1")
 }
 
-func sortedKeys[V any](m map[string]V) []string {
+func keysInOrder[V any](m map[string]V) []string {
 	keys := make([]string, 0, len(m))
 	for k := range m {
 		keys = append(keys, k)

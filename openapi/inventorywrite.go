@@ -43,7 +43,7 @@ func (inv *Inventory) WriteMarkdown(w io.Writer) error {
 	} {
 		fmt.Fprintf(b, "| %s | %d |\n", row.name, row.n)
 	}
-	for _, code := range sortedKeys(t.ByCode) {
+	for _, code := range keysInOrder(t.ByCode) {
 		fmt.Fprintf(b, "| warnings: `%s` | %d |\n", code, t.ByCode[code])
 	}
 

@@ -79,17 +79,17 @@ func (w *warnings) walk(s *jsonschema.Schema, closed bool) {
 	if !bounded {
 		closes := closesObject(s)
 		if describes(s, "object", hasObjectKeywords(s)) && !closed && !closes {
-			w.add(WarnOpenObject, schemaLoc(s.Location),
+			w.add(WarnOpenObject, reportLoc(s.Location),
 				"object accepts properties it does not declare: close it with additionalProperties: false "+
 					"or unevaluatedProperties: false")
 		}
 		closed = closed || closes
 		if describes(s, "string", s.MinLength != nil || s.MaxLength != nil || s.Pattern != nil) &&
 			s.MaxLength == nil && !boundedFormat(s.Format) {
-			w.add(WarnUnboundedString, schemaLoc(s.Location), "string has no maxLength")
+			w.add(WarnUnboundedString, reportLoc(s.Location), "string has no maxLength")
 		}
 		if describes(s, "array", hasArrayKeywords(s)) && s.MaxItems == nil && !closedTuple(s) {
-			w.add(WarnUnboundedArray, schemaLoc(s.Location), "array has no maxItems")
+			w.add(WarnUnboundedArray, reportLoc(s.Location), "array has no maxItems")
 		}
 	}
 
@@ -102,12 +102,12 @@ func (w *warnings) walk(s *jsonschema.Schema, closed bool) {
 	if s.DynamicRef != nil {
 		w.walk(s.DynamicRef.Ref, closed)
 	}
-	for _, name := range sortedKeys(s.DependentSchemas) {
+	for _, name := range keysInOrder(s.DependentSchemas) {
 		w.walk(s.DependentSchemas[name], closed)
 	}
 
 	// Parts of it.
-	for _, name := range sortedKeys(s.Properties) {
+	for _, name := range keysInOrder(s.Properties) {
 		w.walk(s.Properties[name], false)
 	}
 	for _, x := range s.PatternProperties {
@@ -207,11 +207,11 @@ func boundedFormat(f *jsonschema.Format) bool {
 	return false
 }
 
-// schemaLoc shortens a compiled schema's location, an absolute URL and a
+// reportLoc shortens a compiled schema's location, an absolute URL and a
 // fragment, to the file's path in the document's directory and the JSON
 // pointer, unescaped: "openapi.yaml#/components/schemas/Item",
 // "common/types.yaml#/Name", "openapi.yaml#" for a root.
-func schemaLoc(loc string) string {
+func reportLoc(loc string) string {
 	base, frag, _ := strings.Cut(loc, "#")
 	if u, err := url.Parse(base); err == nil && u.Path != "" {
 		base = strings.TrimPrefix(u.Path, "/")

@@ -159,7 +159,7 @@ func TestSchemaWarnings(t *testing.T) {
 	}
 }
 
-func TestSchemaLoc(t *testing.T) {
+func TestReportLoc(t *testing.T) {
 	t.Parallel()
 	for in, want := range map[string]string{
 		"apishield-openapi:///openapi.yaml#/components/schemas/Item": "openapi.yaml#/components/schemas/Item",
@@ -168,8 +168,8 @@ func TestSchemaLoc(t *testing.T) {
 		"apishield-openapi:///openapi.yaml#/paths/~1a%7Bb%7D":        "openapi.yaml#/paths/~1a{b}",
 		"#/a": "#/a",
 	} {
-		if got := schemaLoc(in); got != want {
-			t.Errorf("schemaLoc(%q) = %q, want %q", in, got, want)
+		if got := reportLoc(in); got != want {
+			t.Errorf("reportLoc(%q) = %q, want %q", in, got, want)
 		}
 	}
 }
