@@ -73,7 +73,10 @@ func plural(n int, one, many string) string {
 //     parameter, whatever the names and whatever regular expression the
 //     router gives it; a segment that mixes literals and parameters
 //     ("{name}.{format}") matches a segment of the same literals with
-//     parameters at the same places;
+//     parameters at the same places, or a router's lone parameter
+//     ("{file}"), since ServeMux cannot spell a mixed segment (the
+//     contract's own routing still refuses what the document does not
+//     declare);
 //   - a ServeMux "{x...}" or a chi "*", which take the rest of the path,
 //     match only an operation whose path ends with one parameter segment
 //     ("/files/{path}"), since OpenAPI has no parameter that spans
@@ -182,8 +185,11 @@ func (s routeSeg) onlyParam() bool {
 
 // matches reports whether router segment s matches document segment d.
 func (s routeSeg) matches(d routeSeg) bool {
-	if s.rest {
+	switch {
+	case s.rest:
 		return d.onlyParam()
+	case s.onlyParam() && slices.Contains(d.parts, paramPart):
+		return true // a lone parameter covers a mixed segment
 	}
 	return !d.rest && slices.Equal(s.parts, d.parts)
 }

@@ -91,10 +91,17 @@ func TestCheckRoutes(t *testing.T) {
 		},
 		{
 			name:       "mixed segments compare their literals",
-			ops:        []string{"GET /r/{name}.{format}"},
-			routes:     []string{"GET /r/{name}.json", "GET /r/{name}-{format}", "GET /r/{name}"},
-			unserved:   []string{"GET /r/{name}.{format}"},
-			undeclared: []string{"GET /r/{name}", "GET /r/{name}-{format}", "GET /r/{name}.json"},
+			ops:        []string{"GET /r/{name}.{format}", "GET /s/{name}.json"},
+			routes:     []string{"GET /r/{name}.json", "GET /r/{name}-{format}", "GET /s/{n}.{f}"},
+			unserved:   []string{"GET /r/{name}.{format}", "GET /s/{name}.json"},
+			undeclared: []string{"GET /r/{name}-{format}", "GET /r/{name}.json", "GET /s/{n}.{f}"},
+		},
+		{
+			// ServeMux cannot spell a mixed segment.
+			name:     "a lone parameter covers a mixed segment, not a literal",
+			ops:      []string{"GET /r/{name}.{format}", "GET /r/index.html"},
+			routes:   []string{"GET /r/{file}"},
+			unserved: []string{"GET /r/index.html"},
 		},
 		{
 			name:   "method-less route covers every operation of its path",
