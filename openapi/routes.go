@@ -183,6 +183,28 @@ func (s routeSeg) onlyParam() bool {
 	return !s.rest && len(s.parts) == 1 && s.parts[0] == paramPart
 }
 
+// isMixed reports whether the segment mixes literals and parameters.
+func (s routeSeg) isMixed() bool {
+	return len(s.parts) > 1 && slices.Contains(s.parts, paramPart)
+}
+
+// shape spells segments with every parameter and wildcard as "{}": two
+// paths of the same shape match segment by segment.
+func shape(segs []routeSeg) string {
+	var b strings.Builder
+	for _, s := range segs {
+		b.WriteByte('/')
+		if s.rest {
+			b.WriteString(paramPart)
+			continue
+		}
+		for _, p := range s.parts {
+			b.WriteString(p)
+		}
+	}
+	return b.String()
+}
+
 // matches reports whether router segment s matches document segment d.
 func (s routeSeg) matches(d routeSeg) bool {
 	switch {
@@ -217,9 +239,12 @@ func (c *Contract) checkRoutes(given []string, headFromGet bool) error {
 		routes = append(routes, rt)
 	}
 
-	// Targets by segment count: a route can only match a target with as
-	// many segments, a wildcard counting as one.
-	targets := make(map[int][]target)
+	// Targets by shape, the segments with every parameter spelled "{}":
+	// a route matches the targets of its own shape (a wildcard counting
+	// as one parameter), and besides only targets with a mixed segment,
+	// which a lone parameter of the route may cover.
+	byShape := make(map[string][]target)
+	mixed := make(map[int][]target) // by segment count
 	bases := c.doc.bases
 	if len(bases) == 0 {
 		bases = []string{""}
@@ -232,7 +257,12 @@ func (c *Contract) checkRoutes(given []string, headFromGet bool) error {
 				// or path it let through that cannot be compared.
 				return fmt.Errorf("openapi: operation %s: path %q: %v", op.name(), base+op.path, err)
 			}
-			targets[len(segs)] = append(targets[len(segs)], target{op, segs})
+			t := target{op, segs}
+			key := shape(segs)
+			byShape[key] = append(byShape[key], t)
+			if slices.ContainsFunc(segs, routeSeg.isMixed) {
+				mixed[len(segs)] = append(mixed[len(segs)], t)
+			}
 		}
 	}
 
@@ -240,13 +270,15 @@ func (c *Contract) checkRoutes(given []string, headFromGet bool) error {
 	var undeclared []string
 	for _, rt := range routes {
 		declared := false
-		for _, t := range targets[len(rt.segs)] {
-			if !methodServes(rt.method, t.op.method, headFromGet) || !segsMatch(rt.segs, t.segs) {
-				continue
-			}
-			served[t.op] = true
-			if rt.method == "" || rt.method == t.op.method {
-				declared = true
+		for _, ts := range [][]target{byShape[shape(rt.segs)], mixed[len(rt.segs)]} {
+			for _, t := range ts {
+				if !methodServes(rt.method, t.op.method, headFromGet) || !segsMatch(rt.segs, t.segs) {
+					continue
+				}
+				served[t.op] = true
+				if rt.method == "" || rt.method == t.op.method {
+					declared = true
+				}
 			}
 		}
 		if !declared {
