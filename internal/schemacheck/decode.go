@@ -1,4 +1,4 @@
-package validate
+package schemacheck
 
 import (
 	"encoding/json"
@@ -15,7 +15,7 @@ import (
 // a general decoder: no state machine, no error paths, and keys that are
 // declared property names reuse the schema's strings instead of
 // allocating.
-func decodeScanned(data []byte, keys *keySet) any {
+func DecodeScanned(data []byte, keys *KeySet) any {
 	d := decoder{data: data, keys: keys}
 	return d.value()
 }
@@ -23,7 +23,7 @@ func decodeScanned(data []byte, keys *keySet) any {
 type decoder struct {
 	data []byte
 	i    int
-	keys *keySet
+	keys *KeySet
 	buf  []byte
 }
 
