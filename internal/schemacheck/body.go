@@ -171,4 +171,3 @@ func NumberLiteral(lim Limits, s string) bool {
 	end, err := sc.number(0)
 	return err == nil && end == len(s)
 }
-

@@ -120,4 +120,3 @@ func FuzzIDN(f *testing.F) {
 		}
 	})
 }
-
