@@ -6,9 +6,9 @@ import (
 	"unicode/utf8"
 )
 
-// decodeScanned decodes a document the scanner has accepted into the values
+// DecodeScanned decodes a document a [Scanner] has accepted into the values
 // encoding/json's Decoder with UseNumber produces: map[string]any, []any,
-// string, json.Number, bool and nil. (FuzzHandler holds the two equal.)
+// string, json.Number, bool and nil. (FuzzScan and validate's FuzzHandler hold the two equal.)
 //
 // Because the scanner already proved the document well formed, within
 // limits and valid UTF-8, this pass checks nothing and costs a fraction of

@@ -5,7 +5,7 @@ import (
 	"unicode/utf8"
 )
 
-// keySet is the set of property names a schema declares, for refusing
+// A KeySet is the set of property names a schema declares, for refusing
 // keys that differ from one only in case.
 type KeySet struct {
 	// folded maps a name's case fold to the declared names with that fold.
@@ -15,6 +15,7 @@ type KeySet struct {
 	exact map[string]string
 }
 
+// NewKeySet returns the set of names, or nil if there are none.
 func NewKeySet(names []string) *KeySet {
 	if len(names) == 0 {
 		return nil

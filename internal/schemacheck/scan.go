@@ -8,7 +8,7 @@ import (
 	"unicode/utf8"
 )
 
-// scanner checks a JSON document against [Limits] in one pass over its raw
+// A Scanner checks a JSON document against [Limits] in one pass over its raw
 // bytes, before anything decodes it: syntax (RFC 8259, strictly), depth,
 // members per object, elements per array, string and number length,
 // exponent range, duplicate keys, UTF-8, trailing data and keys that differ
@@ -16,7 +16,7 @@ import (
 //
 // It allocates nothing on the common path: keys are compared in place, and
 // only objects with many members (or keys with escapes) use the scanner's
-// reusable buffers. A scanner is not safe for concurrent use; the Validator
+// reusable buffers. A Scanner is not safe for concurrent use; a [Body]
 // keeps them in a pool.
 type Scanner struct {
 	lim  Limits
@@ -41,11 +41,14 @@ type Scanner struct {
 // detection switches from comparing with every earlier key to hashing.
 const linearKeys = 16
 
+// NewScanner returns a Scanner for lim (with its defaults applied, see
+// [CheckLimits]) that refuses keys differing only in case from those in
+// keys, which may be nil.
 func NewScanner(lim Limits, keys *KeySet) *Scanner {
 	return &Scanner{lim: lim, keys: keys, seed: maphash.MakeSeed()}
 }
 
-// scan checks data and returns nil or a *ScanError.
+// Scan checks data and returns nil or a *ScanError.
 func (s *Scanner) Scan(data []byte) error {
 	s.data = data
 	s.depth = 0
