@@ -166,7 +166,7 @@ func New(cfg Config) (*Validator, error) {
 	if v.pathParam == nil {
 		v.pathParam = (*http.Request).PathValue
 	}
-	lim, err := limitsWithDefaults(cfg.Limits)
+	lim, err := schemacheck.CheckLimits(cfg.Limits, ErrInvalidConfig)
 	if err != nil {
 		return nil, err
 	}

@@ -125,7 +125,7 @@ func problemOf(t *testing.T, err error) *apierrors.Problem {
 
 func newBody(t *testing.T, maxBytes int64) *Body {
 	t.Helper()
-	lim, err := CheckLimits(Limits{MaxDepth: 4})
+	lim, err := CheckLimits(Limits{MaxDepth: 4}, errTestInvalid)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -344,6 +344,21 @@ func TestKindOf(t *testing.T) {
 	for _, tt := range tests {
 		if got := KindOf(tt.stage, tt.err); got != tt.want {
 			t.Errorf("%s: KindOf = %d, want %d", tt.name, got, tt.want)
+		}
+	}
+}
+
+// errTestInvalid stands for a caller's ErrInvalidConfig.
+var errTestInvalid = errors.New("test: invalid config")
+
+func TestCheckLimits(t *testing.T) {
+	l, err := CheckLimits(Limits{MaxDepth: 3}, errTestInvalid)
+	if err != nil || l.MaxDepth != 3 || l.MaxValues != DefaultMaxValues || l.MaxExponent != DefaultMaxExponent {
+		t.Errorf("got %+v, %v; want MaxDepth 3 and the other defaults", l, err)
+	}
+	for name, bad := range map[string]Limits{"negative": {MaxArrayLength: -1}, "too deep": {MaxDepth: maxMaxDepth + 1}} {
+		if _, err := CheckLimits(bad, errTestInvalid); !errors.Is(err, errTestInvalid) {
+			t.Errorf("%s: err = %v, want one wrapping the caller's error", name, err)
 		}
 	}
 }
