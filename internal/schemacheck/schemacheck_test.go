@@ -362,3 +362,30 @@ func TestCheckLimits(t *testing.T) {
 		}
 	}
 }
+
+func TestDeny(t *testing.T) {
+	s := mustCompile(t, itemSchema)
+	err := Validate(s, map[string]any{"name": "a", "price": json.Number("-1")}, apierrors.InBody, "", 20, nil)
+	w := httptest.NewRecorder()
+	w2, r, rec := record.Install(w, httptest.NewRequest(http.MethodPost, "/items", nil))
+	Deny(w2, r, rec, "openapi", err)
+	if w.Code != http.StatusUnprocessableEntity || !strings.Contains(w.Body.String(), `"/price"`) {
+		t.Errorf("response %d %s, want a 422 naming /price", w.Code, w.Body)
+	}
+	ds := rec.Decisions()
+	if len(ds) != 1 || ds[0].Package != "openapi" || ds[0].Outcome != record.Deny || ds[0].Reason != apierrors.ReasonValidationFailed {
+		t.Errorf("decisions = %+v, want one openapi deny", ds)
+	}
+	if fe := rec.FieldErrors(); len(fe) != 1 || fe[0].Pointer != "/price" || fe[0].In != apierrors.InBody {
+		t.Errorf("field errors = %+v", fe)
+	}
+
+	// A scan refusal names the broken limit as the rule.
+	w = httptest.NewRecorder()
+	w2, r, rec = record.Install(w, httptest.NewRequest(http.MethodPost, "/items", nil))
+	_, err = newBody(t, 64).Validate([]byte(`[[[[[1]]]]]`))
+	Deny(w2, r, rec, "openapi", err)
+	if ds := rec.Decisions(); w.Code != 400 || len(ds) != 1 || ds[0].Rule != "MaxDepth" {
+		t.Errorf("status %d, decisions %+v; want 400 with rule MaxDepth", w.Code, ds)
+	}
+}
