@@ -124,8 +124,17 @@ func ourVerdict(tb testing.TB, h http.Handler, c *oasgen.Case) verdict {
 	if w.Code == http.StatusNoContent && w.Header().Get("X-Next") == "called" {
 		return verdict{accept: true}
 	}
-	if w.Code >= 500 {
-		tb.Errorf("%s %s (%s): status %d: a request is never a server error: %s", c.Op, c.Kind, c.URL, w.Code, w.Body)
+	// A generated request always names a declared operation, so a refusal
+	// is about its inputs: 400 (malformed), 415 (media type) or 422
+	// (validation), as a problem document. A 404 or 405 would be the
+	// router missing the operation, a 5xx a failure of ours.
+	switch w.Code {
+	case http.StatusBadRequest, http.StatusUnsupportedMediaType, http.StatusUnprocessableEntity:
+		if ct := w.Header().Get("Content-Type"); ct != "application/problem+json" {
+			tb.Errorf("%s %s (%s): refused with Content-Type %q, want application/problem+json", c.Op, c.Kind, c.URL, ct)
+		}
+	default:
+		tb.Errorf("%s %s (%s): status %d, want 400, 415 or 422: %s", c.Op, c.Kind, c.URL, w.Code, w.Body)
 	}
 	return verdict{why: fmt.Sprintf("%d %s", w.Code, strings.TrimSpace(w.Body.String()))}
 }
