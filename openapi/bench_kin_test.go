@@ -12,6 +12,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/santhosh-tekuri/jsonschema/v6"
+
 	"github.com/apishield/apishield/internal/oasroute"
 	"github.com/apishield/apishield/openapi"
 )
@@ -106,6 +108,48 @@ func benchValidate(b *testing.B) {
 		for b.Loop() {
 			newPetRequest(body)
 		}
+	})
+	// The schema library alone on the same body: decoding and validating
+	// against the Pet schema, the floor of any validator built on it.
+	b.Run("floor=jsonschema", func(b *testing.B) {
+		tr, err := tree(data)
+		if err != nil {
+			b.Fatal(err)
+		}
+		comp := jsonschema.NewCompiler()
+		if err := comp.AddResource("petstore.json", tr); err != nil {
+			b.Fatal(err)
+		}
+		sch, err := comp.Compile("petstore.json#/components/schemas/Pet")
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.Run("decode+validate", func(b *testing.B) {
+			b.ReportAllocs()
+			b.SetBytes(int64(len(body)))
+			for b.Loop() {
+				v, err := jsonschema.UnmarshalJSON(bytes.NewReader(body))
+				if err != nil {
+					b.Fatal(err)
+				}
+				if err := sch.Validate(v); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+		b.Run("validate", func(b *testing.B) {
+			v, err := jsonschema.UnmarshalJSON(bytes.NewReader(body))
+			if err != nil {
+				b.Fatal(err)
+			}
+			b.ReportAllocs()
+			b.SetBytes(int64(len(body)))
+			for b.Loop() {
+				if err := sch.Validate(v); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
 	})
 	b.Run("apishield", func(b *testing.B) {
 		c, err := openapi.Parse(data, publicConfig)
