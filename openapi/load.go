@@ -32,7 +32,10 @@ type loader struct {
 	comp    *jsonschema.Compiler
 	schemas map[string]*schema // compiled, by location
 	walked  map[string]bool    // schema locations walked (translated, checked)
-	pending []pendingSchema    // schemas to compile once every file is walked
+	// schemaTops holds, for each file, the top-level members that hold
+	// walked schemas ("name#member").
+	schemaTops map[string]bool
+	pending    []pendingSchema // schemas to compile once every file is walked
 	// schemaProblems is set when walking a schema found a problem.
 	schemaProblems bool
 	// namesLimiter is set when an operation names a rate limiter.
@@ -84,12 +87,13 @@ func newLoader(fsys fs.FS, cfg *Config) (*loader, error) {
 		max = defaultMaxDocumentBytes
 	}
 	return &loader{
-		fsys:    fsys,
-		cfg:     cfg,
-		max:     max,
-		files:   map[string]*file{},
-		schemas: map[string]*schema{},
-		walked:  map[string]bool{},
+		fsys:       fsys,
+		cfg:        cfg,
+		max:        max,
+		files:      map[string]*file{},
+		schemas:    map[string]*schema{},
+		walked:     map[string]bool{},
+		schemaTops: map[string]bool{},
 	}, nil
 }
 

@@ -149,6 +149,10 @@ func (l *loader) walkSchema(n node, where string) {
 		return
 	}
 	l.walked[id] = true
+	if n.ptr != "" {
+		top, _, _ := strings.Cut(n.ptr[1:], "/")
+		l.schemaTops[n.f.name+"#"+top] = true
+	}
 	m := n.obj()
 	if m == nil {
 		if _, ok := n.v.(bool); !ok || l.oas30 {
@@ -290,9 +294,10 @@ func (l *loader) compileSchemas() {
 
 // resource returns what the compiler is given of a file. A file whose root
 // is not itself a schema (the document, a file of components, a
-// parameter) keeps at its top level only members that are not JSON
-// Schema keywords: the compiler checks a file's root as a schema, and a
-// parameter's "required": true or a scheme's "type": "http" would fail.
+// parameter) loses the top-level members that are JSON Schema keywords
+// and hold none of the schemas walked: the compiler checks a file's root
+// as a schema, and a parameter's "required": true or a scheme's "type":
+// "http" would fail.
 func (l *loader) resource(f *file) any {
 	m, ok := f.value.(map[string]any)
 	if !ok || l.walked[f.name+"#"] {
@@ -300,7 +305,7 @@ func (l *loader) resource(f *file) any {
 	}
 	out := make(map[string]any, len(m))
 	for k, v := range m {
-		if !jsonSchemaKeywords[k] {
+		if !jsonSchemaKeywords[k] || l.schemaTops[f.name+"#"+escapeToken(k)] {
 			out[k] = v
 		}
 	}
