@@ -161,6 +161,11 @@ func (l *loader) walkSchema(n node, where string) {
 		return
 	}
 	l.noExtensions(where, m)
+	if _, ok := m["$id"]; ok && !l.oas30 {
+		// References below resolve against the $id, which names no file
+		// of the document: the compiler resolves them, or refuses them.
+		return
+	}
 	if r, ok := m["$ref"]; ok {
 		ref, ok := r.(string)
 		if !ok {
@@ -191,9 +196,6 @@ func (l *loader) walkSchema(n node, where string) {
 		l.translate(m, where)
 	} else if s, ok := m["$schema"].(string); ok && strings.HasPrefix(s, oasBase) {
 		m["$schema"] = draft2020 // the OAS dialect is 2020-12 with annotations
-	}
-	if _, ok := m["$id"]; ok && !l.oas30 {
-		return // references below resolve against the $id: the compiler checks them
 	}
 	if p, ok := m["pattern"].(string); ok {
 		if _, err := regexp.Compile(p); err != nil {
