@@ -18,7 +18,7 @@ func FuzzLoad(f *testing.F) {
 	}
 	f.Add([]byte(opDoc(withPathParam("deprecated: true\nx-apishield-deprecation: {since: 2026-01-01}"))))
 	f.Add([]byte(bodySchemaDoc("3.0.3", "{type: object, properties: {a: {type: integer, nullable: true, minimum: 1, exclusiveMinimum: true}}}", "")))
-	f.Add(genDocument(8, false))
+	f.Add(genDocument(8, false, true))
 	f.Add([]byte(`{"openapi":"3.1.0","paths":{"/a/{b}":{"get":{"parameters":[{"name":"b","in":"path","required":true,"style":"matrix","explode":true,"schema":{"type":"object","properties":{"x":{"type":"integer"}}}}]}}}}`))
 	f.Add([]byte("openapi: 3.1.0\nx: &a [1]\ny: *a\n"))
 	f.Fuzz(func(t *testing.T, data []byte) {

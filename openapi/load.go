@@ -35,6 +35,8 @@ type loader struct {
 	// schemaTops holds, for each file, the top-level members that hold
 	// walked schemas ("name#member").
 	schemaTops map[string]bool
+	// refTargets holds the schema locations some $ref names.
+	refTargets map[string]bool
 	pending    []pendingSchema // schemas to compile once every file is walked
 	// schemaProblems is set when walking a schema found a problem.
 	schemaProblems bool
@@ -94,6 +96,7 @@ func newLoader(fsys fs.FS, cfg *Config) (*loader, error) {
 		schemas:    map[string]*schema{},
 		walked:     map[string]bool{},
 		schemaTops: map[string]bool{},
+		refTargets: map[string]bool{},
 	}, nil
 }
 

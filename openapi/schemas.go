@@ -7,7 +7,9 @@ import (
 	"math"
 	"math/big"
 	"net/url"
+	"path"
 	"regexp"
+	"strconv"
 	"strings"
 
 	"github.com/santhosh-tekuri/jsonschema/v6"
@@ -113,9 +115,19 @@ func schemaLoc(n node) string {
 	return sb.String()
 }
 
-// schemaAt returns the schema at n, walking it (and the schemas it
-// references) now and compiling it once every file is loaded.
+// schemaAt returns the schema at n, a schema position of an OpenAPI
+// object (a parameter's, a header's, a media type's), walking it (and the
+// schemas it references) now and compiling it once every file is loaded.
 func (l *loader) schemaAt(n node, where string) *schema {
+	return l.addSchema(n, where, true)
+}
+
+// componentSchema is schemaAt for an entry of components.schemas.
+func (l *loader) componentSchema(n node, where string) *schema {
+	return l.addSchema(n, where, false)
+}
+
+func (l *loader) addSchema(n node, where string, inline bool) *schema {
 	loc := schemaLoc(n)
 	if s, ok := l.schemas[loc]; ok {
 		return s
@@ -123,15 +135,16 @@ func (l *loader) schemaAt(n node, where string) *schema {
 	l.walkSchema(n, where)
 	s := &schema{loc: loc, value: n.v}
 	l.schemas[loc] = s
-	l.pending = append(l.pending, pendingSchema{s, n.f.name, where})
+	l.pending = append(l.pending, pendingSchema{s: s, n: n, where: where, inline: inline})
 	return s
 }
 
 // A pendingSchema is a schema to compile and where to report it.
 type pendingSchema struct {
-	s     *schema
-	file  string
-	where string
+	s      *schema
+	n      node
+	where  string
+	inline bool // at a schema position of an OpenAPI object
 }
 
 // Keywords whose values are subschemas.
@@ -186,6 +199,7 @@ func (l *loader) walkSchema(n node, where string) {
 		case err != nil:
 			l.schemaProblem(where, "%v", err)
 		default:
+			l.refTargets[t.id()] = true
 			l.walkSchema(t, "schema "+t.where(l.root))
 		}
 		if l.oas30 {
@@ -273,16 +287,16 @@ func (l *loader) compileSchemas() {
 	// compiled inside a file costs the compiler a copy of what it knows of
 	// that file.
 	byText := map[string]*jsonschema.Schema{}
-	for _, p := range l.pending {
+	for i, p := range l.pending {
 		key := ""
 		if text, err := json.Marshal(p.s.value); err == nil {
-			key = p.file + "\x00" + string(text)
+			key = p.n.f.name + "\x00" + string(text)
 			if c, ok := byText[key]; ok {
 				p.s.compiled = c
 				continue
 			}
 		}
-		c, err := l.comp.Compile(p.s.loc)
+		c, err := l.compile(p, i)
 		if err != nil {
 			l.probs.doc(p.where, "%v", err)
 			continue
@@ -292,6 +306,94 @@ func (l *loader) compileSchemas() {
 			byText[key] = c
 		}
 	}
+}
+
+// compile compiles one pending schema, the i-th. An inline schema that
+// nothing references is compiled from a resource of its own: every
+// location compiled inside a file costs the compiler a copy of what it
+// knows of that file, which on a large document adds up to seconds.
+func (l *loader) compile(p pendingSchema, i int) (*jsonschema.Schema, error) {
+	if !p.inline || l.refTargets[p.n.id()] || hasID(p.n.v) {
+		return l.comp.Compile(p.s.loc)
+	}
+	// The resource sits beside its file, so relative references resolve
+	// as in the file; references within the file name it.
+	u := docBase + p.n.f.name + "?schema=" + strconv.Itoa(i)
+	if err := l.comp.AddResource(u, rebase(p.n.v, path.Base(p.n.f.name))); err != nil {
+		return nil, err
+	}
+	return l.comp.Compile(u)
+}
+
+// rebase returns a copy of schema v whose references within its file
+// ("#/components/schemas/Pet") name the file (base), for a schema that
+// is compiled away from it. Only keywords are rewritten, never data.
+func rebase(v any, base string) any {
+	m, ok := v.(map[string]any)
+	if !ok {
+		return v
+	}
+	out := make(map[string]any, len(m))
+	for k, c := range m {
+		out[k] = c
+	}
+	for _, kw := range []string{"$ref", "$dynamicRef"} {
+		if r, ok := m[kw].(string); ok && strings.HasPrefix(r, "#") {
+			out[kw] = base + r
+		}
+	}
+	for _, kw := range schemaKeywords {
+		if c, ok := m[kw]; ok {
+			if list, isList := c.([]any); isList {
+				out[kw] = rebaseList(list, base)
+			} else {
+				out[kw] = rebase(c, base)
+			}
+		}
+	}
+	for _, kw := range schemaMapKeywords {
+		if cm, ok := m[kw].(map[string]any); ok {
+			nm := make(map[string]any, len(cm))
+			for k, c := range cm {
+				nm[k] = rebase(c, base)
+			}
+			out[kw] = nm
+		}
+	}
+	for _, kw := range schemaListKeyword {
+		if list, ok := m[kw].([]any); ok {
+			out[kw] = rebaseList(list, base)
+		}
+	}
+	return out
+}
+
+func rebaseList(list []any, base string) []any {
+	out := make([]any, len(list))
+	for i, c := range list {
+		out[i] = rebase(c, base)
+	}
+	return out
+}
+
+// hasID reports whether a schema or one of its subschemas has a $id or
+// $anchor, which a copy compiled away from its file would move.
+func hasID(v any) bool {
+	switch x := v.(type) {
+	case map[string]any:
+		for k, c := range x {
+			if k == "$id" || k == "$anchor" || k == "$dynamicAnchor" || hasID(c) {
+				return true
+			}
+		}
+	case []any:
+		for _, c := range x {
+			if hasID(c) {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // resource returns what the compiler is given of a file. A file whose root
