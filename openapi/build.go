@@ -1,6 +1,7 @@
 package openapi
 
 import (
+	"encoding/json"
 	"fmt"
 	"strings"
 )
@@ -17,7 +18,12 @@ func (l *loader) build(obj map[string]any, version string, pathsOrder []string) 
 	l.noExtensions("document", obj)
 	if info := root.key("info").obj(); info != nil {
 		doc.title, _ = info["title"].(string)
-		doc.apiVer, _ = info["version"].(string)
+		switch v := info["version"].(type) {
+		case string:
+			doc.apiVer = v
+		case json.Number: // YAML's version: 1.0
+			doc.apiVer = v.String()
+		}
 		l.noExtensions("info", info)
 	} else {
 		l.probs.doc("info", "the Info Object is missing")

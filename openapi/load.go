@@ -51,6 +51,8 @@ type file struct {
 	err   error // why it could not be loaded
 }
 
+// loadDocument loads the document name of fsys and the files it
+// references (see Load).
 func loadDocument(fsys fs.FS, name string, cfg *Config) (*document, error) {
 	l, err := newLoader(fsys, cfg)
 	if err != nil {
@@ -66,6 +68,8 @@ func loadDocument(fsys fs.FS, name string, cfg *Config) (*document, error) {
 	return l.load(name, data)
 }
 
+// parseDocument loads a document held in memory, which may reference only
+// itself (see Parse).
 func parseDocument(data []byte, cfg *Config) (*document, error) {
 	l, err := newLoader(nil, cfg)
 	if err != nil {
@@ -134,7 +138,7 @@ func checkVersion(obj map[string]any) (string, error) {
 	v, ok := obj["openapi"].(string)
 	if !ok {
 		if _, swagger := obj["swagger"]; swagger {
-			return "", errors.New("Swagger 2.0 documents are not supported: " + supported + "; convert the document to OpenAPI 3")
+			return "", errors.New("a Swagger 2.0 document is not supported: " + supported + "; convert the document to OpenAPI 3")
 		}
 		return "", errors.New(`the "openapi" field is missing or not a string: ` + supported)
 	}

@@ -1,6 +1,7 @@
 package openapi
 
 import (
+	"errors"
 	"os"
 	"slices"
 	"testing"
@@ -90,5 +91,58 @@ func TestLoadPetstore30(t *testing.T) {
 	key := doc.schemes["apiKey"]
 	if key == nil || key.in != oasparam.InHeader || key.paramName != "X-API-Key" {
 		t.Errorf("apiKey scheme = %+v", key)
+	}
+}
+
+func TestLoadKeepsDocumentOrder(t *testing.T) {
+	t.Parallel()
+	const doc = `openapi: 3.0.3
+info: {title: order, version: "1"}
+paths:
+  /zebra:
+    post: {responses: {201: {description: created}}}
+    get: {responses: {200: {description: ok}}}
+  /apple:
+    delete: {responses: {204: {description: gone}}}
+  /mango:
+    trace: {responses: {default: {description: any}}}
+    head: {responses: {200: {description: ok}}}
+`
+	d, err := parseDocument([]byte(doc), &Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, op := range d.ops {
+		got = append(got, op.name())
+	}
+	want := []string{"GET /zebra", "POST /zebra", "DELETE /apple", "HEAD /mango", "TRACE /mango"}
+	if !slices.Equal(got, want) {
+		t.Errorf("operations = %q, want %q", got, want)
+	}
+	if _, ok := d.ops[0].responses["200"]; !ok {
+		t.Errorf("unquoted YAML status 200 is not the key \"200\": %v", d.ops[0].responses)
+	}
+	if d.ops[0].securityDeclared || d.ops[0].public() {
+		t.Errorf("an operation without declared security is declared or public")
+	}
+}
+
+func TestLoadPublicAPI(t *testing.T) {
+	t.Parallel()
+	if _, err := Load(os.DirFS("testdata/loader/multi"), "openapi.yaml", Config{}); err != nil {
+		t.Errorf("Load: %v", err)
+	}
+	if _, err := LoadFile("testdata/loader/petstore30.yaml", Config{}); err != nil {
+		t.Errorf("LoadFile: %v", err)
+	}
+	if _, err := LoadFile("testdata/loader/missing.yaml", Config{}); !errors.Is(err, ErrInvalidDocument) {
+		t.Errorf("LoadFile of a missing file: %v, want ErrInvalidDocument", err)
+	}
+	if _, err := Load(os.DirFS("testdata/loader"), "../petstore30.yaml", Config{}); !errors.Is(err, ErrInvalidDocument) {
+		t.Errorf("Load of a name outside fsys: %v, want ErrInvalidDocument", err)
+	}
+	if _, err := Parse([]byte("openapi: 3.0.3\ninfo: {title: t, version: '1'}\npaths: {}\n"), Config{}); err != nil {
+		t.Errorf("Parse: %v", err)
 	}
 }
