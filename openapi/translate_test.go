@@ -87,7 +87,7 @@ func TestTranslate30(t *testing.T) {
 		{"int32", "{type: integer, format: int32}", "",
 			map[string]bool{`2147483647`: true, `2147483648`: false, `-2147483648`: true, `-2147483649`: false}},
 		{"int64", "{type: integer, format: int64}", "",
-			map[string]bool{`9223372036854775807`: true, `9223372036854775808`: false}},
+			map[string]bool{`9223372036854775807`: true, `9223372036854775808`: false, `1e2`: true, `1.5`: false, `1e400000`: false}},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
