@@ -149,7 +149,9 @@ func (l *loader) pathItem(item node, p string, doc *document, rootServers []stri
 		l.probs.doc(where, "%v", err)
 		return nil
 	}
+	before := len(l.probs.list)
 	shared := l.parameters(item.key("parameters"), where)
+	sharedOK := len(l.probs.list) == before
 	var ops []*operation
 	for _, method := range methods {
 		on := item.key(method)
@@ -177,9 +179,14 @@ func (l *loader) pathItem(item node, p string, doc *document, rootServers []stri
 				l.probs.doc(opWhere, "servers differ from the document's: one router cannot enforce per-operation servers")
 			}
 		}
+		before := len(l.probs.list)
 		op.params = mergeParams(shared, l.parameters(on.key("parameters"), opWhere))
-		l.checkPathParams(op, vars, opWhere)
-		l.compileParams(op, opWhere)
+		if len(l.probs.list) == before && sharedOK {
+			// Checked only over parameters that all loaded: a dropped one
+			// would be reported again as missing.
+			l.checkPathParams(op, vars, opWhere)
+			l.compileParams(op, opWhere)
+		}
 		op.body = l.requestBody(on.key("requestBody"), opWhere)
 		op.responses = l.responses(on.key("responses"), opWhere)
 		if _, ok := om["security"]; ok {

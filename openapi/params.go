@@ -95,6 +95,10 @@ func (l *loader) parameter(n node, where string, i int) *parameter {
 			return nil
 		}
 	}
+	if _, ok := m["schema"]; !ok {
+		l.probs.doc(pw, "the parameter has no schema")
+		return nil
+	}
 	if !l.paramFlags(p, m, pw) {
 		return nil
 	}
