@@ -86,7 +86,8 @@ func (l *loader) compileSchemas() {
 	if len(l.pending) == 0 || l.schemaProblems {
 		return
 	}
-	for name, f := range l.files {
+	for _, name := range sortedKeys(anyMap(l.files)) {
+		f := l.files[name]
 		if f.err != nil {
 			continue
 		}

@@ -287,3 +287,18 @@ func TestLoadSizeLimit(t *testing.T) {
 		t.Errorf("load with a referenced file past the limit: %v", err)
 	}
 }
+
+func TestLoadErrorsStable(t *testing.T) {
+	t.Parallel()
+	doc := []byte(opDoc(withPathParam("x-apishield-b: 1\nx-apishield-a: 1\nx-apishield-cost: 0\ndeprecated: true\nx-apishield-deprecation: {since: x, sunset: y, z: 1}")) +
+		"  schemas:\n    A: {x-apishield-q: 1, type: string, pattern: '(?=a)'}\n    B: {x-apishield-p: 1}\n")
+	_, first := parseDocument(doc, &Config{})
+	if first == nil {
+		t.Fatal("no error")
+	}
+	for range 10 {
+		if _, err := parseDocument(doc, &Config{}); err.Error() != first.Error() {
+			t.Fatalf("errors differ between loads:\n%v\n---\n%v", first, err)
+		}
+	}
+}
