@@ -9,7 +9,7 @@ import (
 // FuzzLoad feeds parseDocument arbitrary bytes: it must never panic, and
 // every failure must wrap one of the package's sentinels.
 func FuzzLoad(f *testing.F) {
-	for _, name := range []string{"testdata/loader/petstore30.yaml", "testdata/loader/multi/openapi.yaml", "testdata/loader/multi/schemas/item.json"} {
+	for _, name := range []string{"testdata/loader/petstore30.yaml", "testdata/loader/features31.yaml", "testdata/loader/multi/openapi.yaml", "testdata/loader/multi/schemas/item.json"} {
 		data, err := os.ReadFile(name)
 		if err != nil {
 			f.Fatal(err)

@@ -146,3 +146,45 @@ func TestLoadPublicAPI(t *testing.T) {
 		t.Errorf("Parse: %v", err)
 	}
 }
+
+func TestLoadFeatures31(t *testing.T) {
+	t.Parallel()
+	doc := loadTestdata(t, "features31.yaml", Config{})
+	if doc.apiVer != "1.0" || !slices.Equal(doc.bases, []string{""}) {
+		t.Errorf("apiVer %q, bases %q", doc.apiVer, doc.bases)
+	}
+	if len(doc.ops) != 2 {
+		t.Fatalf("%d operations, want 2 (webhooks are not served)", len(doc.ops))
+	}
+	report := opByName(t, doc, "getReport")
+	if report.path != "/reports/{year}" || report.params[0].decl.Style != oasparam.StyleLabel || report.params[0].decl.Type != oasparam.TypeInteger {
+		t.Errorf("getReport = %+v, params %+v", report, report.params)
+	}
+	search := opByName(t, doc, "search")
+	if len(search.security) != 1 || len(search.security[0]) != 2 {
+		t.Fatalf("search security = %+v", search.security)
+	}
+	kinds := []string{search.security[0][0].scheme.kind, search.security[0][1].scheme.kind}
+	if !slices.Equal(kinds, []string{"mutualTLS", "openIdConnect"}) || !slices.Equal(search.security[0][1].scopes, []string{"read"}) {
+		t.Errorf("search requirement = %+v", search.security[0])
+	}
+	byName := map[string]*parameter{}
+	for _, p := range search.params {
+		byName[p.name] = p
+	}
+	if d := byName["filter"].decl; d.Shape != oasparam.ShapeObject || d.PropTypes["min"] != oasparam.TypeInteger || d.PropTypes["tag"] != oasparam.TypeString {
+		t.Errorf("filter decl = %+v", d)
+	}
+	if d := byName["ids"].decl; d.Style != oasparam.StylePipeDelimited || d.Explode == nil || *d.Explode || d.ItemType != oasparam.TypeInteger {
+		t.Errorf("ids decl = %+v", d)
+	}
+	if d := byName["X-Trace"].decl; d.In != oasparam.InHeader || d.Type != oasparam.TypeString {
+		t.Errorf("X-Trace decl = %+v", d)
+	}
+	if d := byName["session"].decl; d.In != oasparam.InCookie || d.Type != oasparam.TypeBoolean {
+		t.Errorf("session decl = %+v", d)
+	}
+	if _, ok := search.responses["2XX"]; !ok {
+		t.Errorf("search responses = %v", search.responses)
+	}
+}

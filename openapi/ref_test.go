@@ -1,6 +1,7 @@
 package openapi
 
 import (
+	"encoding/json"
 	"errors"
 	"io/fs"
 	"os"
@@ -165,4 +166,36 @@ func limiters(names ...string) map[string]*ratelimit.Limiter {
 		m[n] = new(ratelimit.Limiter)
 	}
 	return m
+}
+
+func TestLoadJSONAndYAMLAgreeOnPetstore(t *testing.T) {
+	t.Parallel()
+	y, err := os.ReadFile("testdata/loader/petstore30.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	dec, err := decode(y)
+	if err != nil {
+		t.Fatal(err)
+	}
+	j, err := json.MarshalIndent(dec.value, "", "  ")
+	if err != nil {
+		t.Fatal(err)
+	}
+	fromYAML, err := parseDocument(y, &Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	fromJSON, err := parseDocument(j, &Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// json.Marshal sorts keys, so paths come in another order: compare
+	// operations by name.
+	a, b := strings.Split(summary(fromYAML), "\n"), strings.Split(summary(fromJSON), "\n")
+	slices.Sort(a)
+	slices.Sort(b)
+	if !slices.Equal(a, b) {
+		t.Errorf("YAML and JSON differ:\n%s\n---\n%s", summary(fromYAML), summary(fromJSON))
+	}
 }
