@@ -3,6 +3,7 @@ package openapi
 import (
 	"encoding/json"
 	"fmt"
+	"strconv"
 	"strings"
 )
 
@@ -54,7 +55,37 @@ func (l *loader) build(obj map[string]any, version string, pathsOrder []string) 
 	}
 	l.checkUnique(doc.ops)
 	l.checkConfigUse()
+	l.otherExtensions(root)
 	return doc
+}
+
+// otherExtensions refuses x-apishield- keys in the parts of the document
+// apishield does not enforce: tags, external docs and webhooks, which
+// the application sends rather than serves.
+func (l *loader) otherExtensions(root node) {
+	if tags, ok := root.key("tags").v.([]any); ok {
+		for i, t := range tags {
+			if m, ok := t.(map[string]any); ok {
+				l.noExtensions("tags["+strconv.Itoa(i)+"]", m)
+			}
+		}
+	}
+	l.noExtensions("externalDocs", root.key("externalDocs").obj())
+	hooks := root.key("webhooks")
+	for _, name := range sortedKeys(hooks.obj()) {
+		where := "webhook " + name
+		item, err := l.deref(hooks.key(name))
+		if err != nil {
+			l.probs.doc(where, "%v", err)
+			continue
+		}
+		l.noExtensions(where, item.obj())
+		for _, method := range methods {
+			if om := item.key(method).obj(); om != nil {
+				l.noExtensions(where+": "+method, om)
+			}
+		}
+	}
 }
 
 // checkUnique refuses two operations with one operationId, and two paths
