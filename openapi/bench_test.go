@@ -3,6 +3,7 @@ package openapi
 import (
 	"bytes"
 	"fmt"
+	"runtime"
 	"strconv"
 	"strings"
 	"testing"
@@ -86,6 +87,7 @@ func BenchmarkLoad(b *testing.B) {
 					b.Fatalf("%d operations", len(doc.ops))
 				}
 			}
+			b.ReportMetric(float64(retained(b, data)), "retained-B")
 		})
 	}
 	data := genDocument(1000, true, false)
@@ -109,4 +111,22 @@ func BenchmarkLoad(b *testing.B) {
 			}
 		}
 	})
+}
+
+// retained returns the heap a loaded document keeps alive.
+func retained(b *testing.B, data []byte) uint64 {
+	var before, after runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&before)
+	doc, err := parseDocument(data, &Config{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	runtime.GC()
+	runtime.ReadMemStats(&after)
+	runtime.KeepAlive(doc)
+	if after.HeapAlloc < before.HeapAlloc {
+		return 0
+	}
+	return after.HeapAlloc - before.HeapAlloc
 }
