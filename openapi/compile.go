@@ -131,12 +131,29 @@ func (l *loader) compile(p pendingSchema, i int) (*jsonschema.Schema, error) {
 		return l.comp.Compile(p.s.loc)
 	}
 	// The resource sits beside its file, so relative references resolve
-	// as in the file; references within the file name it.
+	// as in the file; references within the file name it. It holds the
+	// schema at the schema's own pointer, so the compiled location reads
+	// as the file's ("openapi.yaml?schema=7#/paths/~1items/get/...").
 	u := docBase + p.n.f.name + "?schema=" + strconv.Itoa(i)
-	if err := l.comp.AddResource(u, rebase(p.n.v, path.Base(p.n.f.name))); err != nil {
+	if err := l.comp.AddResource(u, nest(p.n.ptr, rebase(p.n.v, path.Base(p.n.f.name)))); err != nil {
 		return nil, err
 	}
-	return l.comp.Compile(u)
+	return l.comp.Compile(u + p.s.loc[strings.IndexByte(p.s.loc, '#'):])
+}
+
+// nest returns v inside objects along the JSON pointer ptr, so that ptr
+// names it: nest("/a/b", v) is {"a": {"b": v}}. Array indexes become
+// object keys, which a pointer names the same way.
+func nest(ptr string, v any) any {
+	if ptr == "" {
+		return v
+	}
+	toks := strings.Split(ptr[1:], "/")
+	for i := len(toks) - 1; i >= 0; i-- {
+		k := strings.ReplaceAll(strings.ReplaceAll(toks[i], "~1", "/"), "~0", "~")
+		v = map[string]any{k: v}
+	}
+	return v
 }
 
 // rebase returns a copy of schema v whose references within its file

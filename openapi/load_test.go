@@ -4,6 +4,7 @@ import (
 	"errors"
 	"os"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/apishield/apishield/internal/oasparam"
@@ -186,5 +187,45 @@ func TestLoadFeatures31(t *testing.T) {
 	}
 	if _, ok := search.responses["2XX"]; !ok {
 		t.Errorf("search responses = %v", search.responses)
+	}
+}
+
+// TestCompiledLocations shows that a compiled schema's location names
+// its place in the document, as the inventory reports it, whether it was
+// compiled in its file or from a resource of its own beside it.
+func TestCompiledLocations(t *testing.T) {
+	t.Parallel()
+	for _, name := range []string{"petstore30.yaml", "multi/openapi.yaml"} {
+		doc := loadTestdata(t, name, Config{})
+		n := 0
+		check := func(where string, s *schema) {
+			if s == nil {
+				return
+			}
+			n++
+			base, frag, _ := strings.Cut(s.compiled.Location, "#")
+			base, _, _ = strings.Cut(base, "?")
+			if got := base + "#" + frag; got != s.loc {
+				t.Errorf("%s: %s: compiled at %s, want %s", name, where, s.compiled.Location, s.loc)
+			}
+		}
+		for _, op := range doc.ops {
+			for _, p := range op.params {
+				check(op.name()+" "+p.name, p.schema)
+			}
+			if op.body != nil {
+				for mt, m := range op.body.content {
+					check(op.name()+" body "+mt, m.schema)
+				}
+			}
+			for st, r := range op.responses {
+				for mt, m := range r.content {
+					check(op.name()+" "+st+" "+mt, m.schema)
+				}
+			}
+		}
+		if n < 4 {
+			t.Errorf("%s: only %d schemas checked", name, n)
+		}
 	}
 }
