@@ -136,7 +136,7 @@ func primitive(t string) oasparam.Type {
 
 // check reads a form body, bounded, decodes it and checks it against its
 // schema. The handler reads the same bytes from r.Body.
-func (f *formDecoder) check(w http.ResponseWriter, r *http.Request, s *schema, maxBody int64, d *decoded) (*http.Request, error) {
+func (f *formDecoder) check(w http.ResponseWriter, r *http.Request, s *schema, maxBody int64, d *checked) (*http.Request, error) {
 	raw, err := bodylimit.ReadAll(w, r, maxBody)
 	if err != nil {
 		return r, err

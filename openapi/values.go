@@ -24,6 +24,6 @@ func checkValue(in, name string, v any, s *schema, _ *Config) error {
 	return nil
 }
 
-func checkJSON(w http.ResponseWriter, r *http.Request, s *schema, maxBody int64, d *decoded) (*http.Request, error) {
+func checkJSON(w http.ResponseWriter, r *http.Request, s *schema, maxBody int64, d *checked) (*http.Request, error) {
 	return r, nil
 }

@@ -49,9 +49,9 @@ func newInputs(op *operation, cfg *Config) (*inputs, error) {
 	return in, nil
 }
 
-// decoded are a request's parameters, decoded and checked, by location;
+// checked are a request's parameters, decoded and checked, by location;
 // a location the operation declares nothing in is nil.
-type decoded struct {
+type checked struct {
 	path, query, header, cookie map[string]any
 	// The body, for JSON and form bodies: decoded and as sent.
 	body    any
@@ -63,8 +63,8 @@ type decoded struct {
 // against its schema. It sets the path parameters on the request, decoded,
 // for r.PathValue (so x-apishield-owner's rule and the handler read them
 // as a router would give them).
-func (in *inputs) check(r *http.Request, m *match, cfg *Config) (decoded, error) {
-	var d decoded
+func (in *inputs) check(r *http.Request, m *match, cfg *Config) (checked, error) {
+	var d checked
 	if in == nil {
 		return d, nil
 	}
@@ -188,4 +188,4 @@ func asProblem(err error) *apierrors.Problem {
 
 // withInputs returns r carrying its checked inputs for the handler.
 // Placeholder until internal/schemacheck's carrier lands.
-func withInputs(r *http.Request, d *decoded) *http.Request { return r }
+func withInputs(r *http.Request, d *checked) *http.Request { return r }

@@ -80,7 +80,7 @@ var problemCompressed = apierrors.New(http.StatusUnsupportedMediaType, apierrors
 // check checks the request's body and returns the request for next: with
 // the body bounded by Config.MaxBodyBytes, and for JSON and form bodies
 // the decoded value in the context.
-func (b *bodyCheck) check(w http.ResponseWriter, r *http.Request, d *decoded) (*http.Request, error) {
+func (b *bodyCheck) check(w http.ResponseWriter, r *http.Request, d *checked) (*http.Request, error) {
 	if r.Body == nil || r.Body == http.NoBody {
 		r.ContentLength = 0
 	}
