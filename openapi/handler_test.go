@@ -265,9 +265,9 @@ func TestHandlerFormBody(t *testing.T) {
 		t.Errorf("r.Body = %q, want the body as sent", s.Raw)
 	}
 	cases := []struct {
-		name, body     string
-		status         int
-		reason         string
+		name, body       string
+		status           int
+		reason           string
 		pointer, keyword string
 	}{
 		{"above maximum", "n=11", 422, "validation_failed", "/n", "maximum"},
