@@ -1,121 +1,103 @@
-package openapi_test
+package openapi
 
 import (
 	"bytes"
 	"fmt"
-	"io"
-	"net/http"
-	"net/http/httptest"
+	"strconv"
 	"strings"
 	"testing"
-	"time"
 
-	"github.com/apishield/apishield/openapi"
-	"github.com/apishield/apishield/validate"
+	"github.com/santhosh-tekuri/jsonschema/v6"
 )
 
-// benchItem is the schema of the benchmark body, as JSON: the same for
-// the contract (in the document) and for the floor (validate.Config.Body).
-const benchItem = `{"type":"object","additionalProperties":false,"required":["name","lines"],
-"properties":{"name":{"type":"string","maxLength":64},"note":{"type":"string","maxLength":512},
-"lines":{"type":"array","maxItems":32,"items":{"type":"object","additionalProperties":false,
-"required":["sku","qty"],"properties":{"sku":{"type":"string","pattern":"^[A-Z0-9-]+$"},
-"qty":{"type":"integer","minimum":1},"price":{"type":"number","minimum":0}}}}}}`
-
-const benchQuery = `{"type":"object","additionalProperties":false,"properties":{"dry":{"type":"boolean"}}}`
-
-var benchDoc = `{"openapi":"3.1.0","info":{"title":"bench","version":"1"},
-"paths":{"/orders/{id}":{"post":{"operationId":"addLines","security":[],
-"parameters":[{"name":"id","in":"path","required":true,"schema":{"type":"integer","minimum":1}},
-{"name":"dry","in":"query","schema":{"type":"boolean"}}],
-"requestBody":{"required":true,"content":{"application/json":{"schema":` + benchItem + `}}},
-"responses":{"204":{"description":"ok"}}}}}}`
-
-// benchBody returns a body of about 1 KiB that matches benchItem.
-func benchBody() []byte {
+// genDocument returns an OAS 3.0 (or, if v31, 3.1) JSON document with ops
+// operations (four per path) whose parameters and bodies share 50
+// component schemas, as real APIs do.
+func genDocument(ops int, v31 bool) []byte {
+	version, nullable, exclusive := "3.0.3", `"type":"string","nullable":true`, `"minimum":0,"exclusiveMinimum":true`
+	if v31 {
+		version, nullable, exclusive = "3.1.0", `"type":["string","null"]`, `"exclusiveMinimum":0`
+	}
 	var b strings.Builder
-	b.WriteString(`{"name":"weekly restock","note":"deliver to the back door","lines":[`)
-	for i := 0; b.Len() < 980; i++ {
+	b.WriteString(`{"openapi":"` + version + `","info":{"title":"gen","version":"1"},"servers":[{"url":"/api"}],`)
+	b.WriteString(`"security":[{"bearer":[]}],"paths":{`)
+	methods := []string{"get", "put", "post", "delete"}
+	for i := 0; i < ops/4; i++ {
 		if i > 0 {
 			b.WriteByte(',')
 		}
-		fmt.Fprintf(&b, `{"sku":"SKU-%04d","qty":%d,"price":%d.25}`, i, i+1, i*3)
+		s := i % 50
+		fmt.Fprintf(&b, `"/r%d/{id}":{"parameters":[{"name":"id","in":"path","required":true,"schema":{"type":"integer","format":"int64"}}],`, i)
+		for j, m := range methods {
+			if j > 0 {
+				b.WriteByte(',')
+			}
+			fmt.Fprintf(&b, `"%s":{"operationId":"%s%d","parameters":[{"$ref":"#/components/parameters/limit"},{"name":"q","in":"query","schema":{"type":"string","maxLength":64,"pattern":"^[a-z]*$"}}],`, m, m, i)
+			if m == "put" || m == "post" {
+				fmt.Fprintf(&b, `"requestBody":{"required":true,"content":{"application/json":{"schema":{"$ref":"#/components/schemas/S%d"}}}},`, s)
+			}
+			fmt.Fprintf(&b, `"responses":{"200":{"description":"ok","content":{"application/json":{"schema":{"type":"array","items":{"$ref":"#/components/schemas/S%d"}}}}},"default":{"$ref":"#/components/responses/Problem"}}}`, s)
+		}
+		b.WriteByte('}')
 	}
-	b.WriteString(`]}`)
+	b.WriteString(`},"components":{"securitySchemes":{"bearer":{"type":"http","scheme":"bearer"}},`)
+	b.WriteString(`"parameters":{"limit":{"name":"limit","in":"query","schema":{"type":"integer","minimum":1,"maximum":100}}},`)
+	b.WriteString(`"responses":{"Problem":{"description":"problem","content":{"application/problem+json":{"schema":{"$ref":"#/components/schemas/Problem"}}}}},`)
+	b.WriteString(`"schemas":{"Problem":{"type":"object","properties":{"type":{"type":"string"},"status":{"type":"integer"},"detail":{"type":"string"}}},`)
+	for s := 0; s < 50; s++ {
+		if s > 0 {
+			b.WriteByte(',')
+		}
+		fmt.Fprintf(&b, `"S%d":{"type":"object","additionalProperties":false,"required":["name"],"properties":{"id":{"type":"integer","format":"int64","readOnly":true},"name":{"type":"string","maxLength":100,"example":"x"},"tag":{%s},"price":{"type":"number",%s},"items":{"type":"array","maxItems":10,"items":{"$ref":"#/components/schemas/Problem"}}}}`, s, nullable, exclusive)
+	}
+	b.WriteString(`}}}`)
 	return []byte(b.String())
 }
 
-// BenchmarkHandler is a POST with a path and a query parameter and a 1 KiB
-// JSON body through Contract.Handler, beside the floor: the same body and
-// query through validate.Validator.Handler with the same schema, compiled
-// from JSON. Each middleware installs its own request record, as the first
-// apishield middleware of a stack does. "contract" and "floor" report
-// each one's time and allocations; "interleaved" runs both in every
-// iteration, timing each, so that both see the same machine load, and
-// reports their ratio.
-func BenchmarkHandler(b *testing.B) {
-	body := benchBody()
-	c, err := openapi.Parse([]byte(benchDoc), openapi.Config{})
-	if err != nil {
-		b.Fatal(err)
-	}
-	v, err := validate.New(validate.Config{Body: []byte(benchItem), Query: []byte(benchQuery)})
-	if err != nil {
-		b.Fatal(err)
-	}
-	var seen bool
-	app := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		_, seen = validate.Body(r.Context())
-	})
-	contract, floor := c.Handler(app), v.Handler(app)
-	rd := &bytes.Reader{}
-	r := httptest.NewRequest("POST", "/orders/42?dry=true", io.NopCloser(rd))
-	r.Header.Set("Content-Type", "application/json")
-	r.ContentLength = int64(len(body))
-	w := &nopWriter{h: http.Header{}}
-	serve := func(b *testing.B, h http.Handler) {
-		rd.Reset(body)
-		seen = false
-		h.ServeHTTP(w, r)
-		if !seen {
-			b.Fatal("handler not reached")
+// BenchmarkLoad loads documents of 1 000 operations, OAS 3.0 (translated)
+// and 3.1. The floor, in the same run, is jsonschema v6 alone on the 3.1
+// document: decode the bytes and compile one component schema per
+// operation, with nothing of OpenAPI read.
+func BenchmarkLoad(b *testing.B) {
+	for _, v31 := range []bool{false, true} {
+		name := "oas30"
+		if v31 {
+			name = "oas31"
 		}
+		data := genDocument(1000, v31)
+		b.Run(name, func(b *testing.B) {
+			b.ReportAllocs()
+			b.SetBytes(int64(len(data)))
+			for b.Loop() {
+				doc, err := parseDocument(data, &Config{})
+				if err != nil {
+					b.Fatal(err)
+				}
+				if len(doc.ops) != 1000 {
+					b.Fatalf("%d operations", len(doc.ops))
+				}
+			}
+		})
 	}
-	b.Run("contract", func(b *testing.B) {
-		b.ReportAllocs()
-		b.SetBytes(int64(len(body)))
-		for b.Loop() {
-			serve(b, contract)
-		}
-	})
+	data := genDocument(1000, true)
 	b.Run("floor", func(b *testing.B) {
 		b.ReportAllocs()
-		b.SetBytes(int64(len(body)))
+		b.SetBytes(int64(len(data)))
 		for b.Loop() {
-			serve(b, floor)
+			v, err := jsonschema.UnmarshalJSON(bytes.NewReader(data))
+			if err != nil {
+				b.Fatal(err)
+			}
+			c := jsonschema.NewCompiler()
+			root := v.(map[string]any)
+			if err := c.AddResource("floor:///doc", map[string]any{"components": root["components"]}); err != nil {
+				b.Fatal(err)
+			}
+			for i := range 1000 {
+				if _, err := c.Compile("floor:///doc#/components/schemas/S" + strconv.Itoa(i%50)); err != nil {
+					b.Fatal(err)
+				}
+			}
 		}
-	})
-	b.Run("interleaved", func(b *testing.B) {
-		b.ReportAllocs()
-		var tf, tc time.Duration
-		for b.Loop() {
-			t0 := time.Now()
-			serve(b, floor)
-			t1 := time.Now()
-			serve(b, contract)
-			t2 := time.Now()
-			tf += t1.Sub(t0)
-			tc += t2.Sub(t1)
-		}
-		b.ReportMetric(float64(tf.Nanoseconds())/float64(b.N), "floor-ns/op")
-		b.ReportMetric(float64(tc.Nanoseconds())/float64(b.N), "contract-ns/op")
-		b.ReportMetric(float64(tc)/float64(tf), "ratio")
 	})
 }
-
-// nopWriter is a ResponseWriter that keeps nothing but its header.
-type nopWriter struct{ h http.Header }
-
-func (w *nopWriter) Header() http.Header         { return w.h }
-func (w *nopWriter) Write(p []byte) (int, error) { return len(p), nil }
-func (w *nopWriter) WriteHeader(int)             {}
