@@ -1,9 +1,8 @@
 package openapi
 
 import (
-	"bytes"
+	"errors"
 	"fmt"
-	"io"
 	"net/http"
 	"net/url"
 	"slices"
@@ -136,34 +135,31 @@ func primitive(t string) oasparam.Type {
 
 // check reads a form body, bounded, decodes it and checks it against its
 // schema. The handler reads the same bytes from r.Body.
-func (f *formDecoder) check(w http.ResponseWriter, r *http.Request, s *schema, maxBody int64, d *checked) (*http.Request, error) {
-	raw, err := bodylimit.ReadAll(w, r, maxBody)
+func (f *formDecoder) check(w http.ResponseWriter, r *http.Request, s *schema, c *checks, d *checked) error {
+	raw, err := bodylimit.ReadAll(w, r, c.maxBody)
 	if err != nil {
-		return r, err
+		return err
 	}
 	obj, err := f.params.Query(string(raw))
 	if err != nil {
-		pe, ok := err.(*oasparam.Error)
-		if !ok {
-			return r, apierrors.Internal(err)
+		var pe *oasparam.Error
+		if !errors.As(err, &pe) {
+			return apierrors.Internal(err)
 		}
-		return r, apierrors.New(http.StatusBadRequest, apierrors.ReasonMalformedRequest,
-			"The form body is malformed: "+strings.Replace(pe.Detail, "query parameter", "field", 1)).WithCause(err)
+		return apierrors.New(http.StatusBadRequest, apierrors.ReasonMalformedRequest,
+			"The form body is malformed: "+pe.Detail).WithCause(err)
 	}
 	if obj == nil {
 		obj = map[string]any{}
 	}
 	if err := f.addUndeclared(string(raw), obj); err != nil {
-		return r, err
+		return err
 	}
-	if s != nil {
-		if err := checkValue(apierrors.InBody, "", obj, s, nil); err != nil {
-			return r, err
-		}
+	if err := c.value(apierrors.InBody, "", obj, s); err != nil {
+		return err
 	}
 	d.body, d.hasBody, d.raw = obj, true, raw
-	r.Body = io.NopCloser(bytes.NewReader(raw))
-	return r, nil
+	return nil
 }
 
 // addUndeclared adds the keys no property declares, as strings (an array

@@ -10,8 +10,10 @@ import (
 	"github.com/apishield/apishield/authz"
 	"github.com/apishield/apishield/deprecation"
 	apierrors "github.com/apishield/apishield/errors"
+	"github.com/apishield/apishield/internal/bodylimit"
 	"github.com/apishield/apishield/internal/oasroute"
 	"github.com/apishield/apishield/internal/record"
+	"github.com/apishield/apishield/internal/schemacheck"
 	"github.com/apishield/apishield/ratelimit"
 	"github.com/apishield/apishield/validate"
 )
@@ -40,13 +42,13 @@ type opEnforcer struct {
 	// operation. deny refuses everyone (Config.Undeclared is UndeclaredDeny).
 	access authz.Rule
 	deny   bool
-	owner  authz.Rule // x-apishield-owner's rule, or nil
-	in     *inputs    // parameters (params.go)
-	body   *bodyCheck // request body (body.go); nil when none is declared
-	resp   *respCheck // responses (response.go); nil when not checked
+	owner  authz.Rule             // x-apishield-owner's rule, or nil
+	in     *inputs                // parameters (params.go)
+	body   *bodyCheck             // request body (body.go); nil when none is declared
+	resp   *schemacheck.Responses // responses (response.go); nil when not checked
 	limit  *ratelimit.Limiter
 	cost   int
-	cfg    *Config
+	chk    *checks
 }
 
 // newEnforcer builds the request side from a loaded document: the router,
@@ -63,10 +65,14 @@ func newEnforcer(doc *document, cfg *Config) (*enforcer, error) {
 		return nil, fmt.Errorf("%w: %v", ErrInvalidDocument, err)
 	}
 	e := &enforcer{router: rt, ops: make([]*opEnforcer, len(doc.ops)), maxParams: rt.MaxParams()}
+	c, err := newChecks(cfg)
+	if err != nil {
+		return nil, err
+	}
 	var errs []error
 	policies := map[string]deprecation.Policy{}
 	for i, op := range doc.ops {
-		o, err := newOpEnforcer(op, cfg)
+		o, err := newOpEnforcer(op, cfg, c)
 		if err != nil {
 			errs = append(errs, fmt.Errorf("operation %s: %w", op.name(), err))
 			continue
@@ -88,8 +94,8 @@ func newEnforcer(doc *document, cfg *Config) (*enforcer, error) {
 	return e, nil
 }
 
-func newOpEnforcer(op *operation, cfg *Config) (*opEnforcer, error) {
-	o := &opEnforcer{op: op, route: op.method + " " + op.path, cost: max(op.cost, 1), cfg: cfg}
+func newOpEnforcer(op *operation, cfg *Config, c *checks) (*opEnforcer, error) {
+	o := &opEnforcer{op: op, route: op.method + " " + op.path, cost: max(op.cost, 1), chk: c}
 	var err error
 	o.access, o.deny, err = accessRule(op, cfg.Undeclared)
 	if err != nil {
@@ -107,13 +113,13 @@ func newOpEnforcer(op *operation, cfg *Config) (*opEnforcer, error) {
 			return nil, fmt.Errorf("%w: x-apishield-rate-limit %q is not in Config.RateLimiters", ErrInvalidConfig, op.rateLimit)
 		}
 	}
-	if o.in, err = newInputs(op, cfg); err != nil {
+	if o.in, err = newInputs(op); err != nil {
 		return nil, err
 	}
-	if o.body, err = newBodyCheck(op, cfg); err != nil {
+	if o.body, err = newBodyCheck(op, c); err != nil {
 		return nil, err
 	}
-	if o.resp, err = newRespCheck(op, cfg); err != nil {
+	if o.resp, err = newRespCheck(op, cfg, c); err != nil {
 		return nil, err
 	}
 	return o, nil
@@ -181,16 +187,21 @@ func (e *enforcer) serve(chains []http.Handler, w http.ResponseWriter, r *http.R
 	o := e.ops[i]
 	rec.SetRoute(o.route)
 	m.op, m.path = o, ps
-	chains[i].ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), matchKey{}, m)))
+	// One copy of the request for the whole chain: the match, and the
+	// carrier validate's accessors read, filled once the inputs pass.
+	ctx := context.WithValue(r.Context(), matchKey{}, m)
+	chains[i].ServeHTTP(w, r.WithContext(schemacheck.NewContext(ctx, &m.input)))
 }
 
 // A match is what the context carries for a matched request: the
-// operation, its raw path parameters, and its decoded cookies.
+// operation, its raw path parameters, and what was checked.
 type match struct {
 	op      *opEnforcer
 	path    []oasroute.Param
 	pathBuf [inlineParams]oasroute.Param
 	cookies map[string]any
+	input   schemacheck.Input // what validate.Query, Body... read
+	rd      bodylimit.Reader  // r.Body for the handler, after a body was read
 }
 
 type matchKey struct{}
@@ -231,9 +242,14 @@ var problemUndeclared = apierrors.New(http.StatusForbidden, apierrors.ReasonForb
 func (o *opEnforcer) serveInputs(w http.ResponseWriter, r *http.Request, next http.Handler) {
 	rec := record.From(r.Context())
 	m := matchFrom(r.Context())
-	d, err := o.in.check(r, m, o.cfg)
+	if m == nil || rec == nil {
+		// Only serve puts the chain in front of a request, with both.
+		apierrors.Write(w, r, apierrors.Internal(errNoMatch))
+		return
+	}
+	d, stage, err := o.in.check(r, m, o.chk)
 	if err != nil {
-		refuse(w, r, rec, "parameters", err)
+		o.refuse(w, r, rec, stage, "parameters", err)
 		return
 	}
 	if o.owner != nil {
@@ -242,27 +258,36 @@ func (o *opEnforcer) serveInputs(w http.ResponseWriter, r *http.Request, next ht
 			return
 		}
 	}
-	r, err = o.body.check(w, r, &d)
+	r, err = o.body.check(w, r, o.chk, &d)
 	if err != nil {
-		refuse(w, r, rec, "body", err)
+		o.refuse(w, r, rec, schemacheck.KindBody, "body", err)
 		return
 	}
-	if rec != nil {
-		rec.AddDecision(record.Decision{Package: pkg, Outcome: record.Allow, Rule: o.op.name()})
-	}
+	rec.AddDecision(record.Decision{Package: pkg, Outcome: record.Allow, Rule: o.op.name()})
 	m.cookies = d.cookie
-	r = withInputs(r, &d)
+	m.input = schemacheck.Input{Query: d.query, Path: d.path, Header: d.header,
+		Raw: d.raw, Body: d.body, HasBody: d.hasBody, Check: d.json}
+	if d.hasBody {
+		m.rd.Reset(d.raw)
+		r.Body = &m.rd
+	}
 	if o.resp != nil {
-		o.resp.serve(w, r, next)
+		o.resp.Serve(w, r, rec, next)
 		return
 	}
 	next.ServeHTTP(w, r)
 }
 
-// refuse records and writes a refusal of the request's inputs.
-func refuse(w http.ResponseWriter, r *http.Request, rec *record.Record, rule string, err error) {
-	p := asProblem(err)
-	if rec != nil {
+// errNoMatch is the cause of a 500 for a chain run without a match.
+var errNoMatch = errors.New("openapi: an operation's checks ran on a request the contract did not match")
+
+// refuse counts, records and writes a refusal of the request's inputs.
+func (o *opEnforcer) refuse(w http.ResponseWriter, r *http.Request, rec *record.Record, stage schemacheck.Kind, rule string, err error) {
+	p := schemacheck.AsProblem(o.chk.fail(r.Context(), stage, err))
+	if sr := schemacheck.Rule(err); sr != "" {
+		rule = sr
+	}
+	{
 		if len(p.Errors) > 0 {
 			fe := make([]record.FieldError, len(p.Errors))
 			for i, e := range p.Errors {

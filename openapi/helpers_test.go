@@ -1,6 +1,7 @@
 package openapi_test
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"io"
@@ -79,10 +80,10 @@ func readDoc(t testing.TB, name string) []byte {
 // "owner" added) in front of next (nil: the reporting handler).
 func newFixture(t testing.TB, doc []byte, cfg openapi.Config, next http.Handler) *fixture {
 	t.Helper()
-	if cfg.RateLimiters == nil {
+	if cfg.RateLimiters == nil && bytes.Contains(doc, []byte("x-apishield-rate-limit")) {
 		cfg.RateLimiters = map[string]*ratelimit.Limiter{"writes": newLimiter(t, 1000)}
 	}
-	if cfg.Rules == nil {
+	if cfg.Rules == nil && bytes.Contains(doc, []byte("x-apishield-owner")) {
 		// item n belongs to "bob" when n is even
 		cfg.Rules = map[string]authz.Rule{"owner": authz.Owner(func(r *http.Request) (string, error) {
 			id := r.PathValue("id")

@@ -4,6 +4,8 @@ import (
 	"mime"
 	"slices"
 	"strings"
+
+	"github.com/apishield/apishield/internal/schemacheck"
 )
 
 // A mediaTable is a content map ready for lookups: the declared media
@@ -23,7 +25,10 @@ type mediaEntry struct {
 	schema *schema
 	// For a suffix range: the type and the subtype's suffix.
 	typ, suffix string
-	form        *formDecoder // for application/x-www-form-urlencoded; nil otherwise
+	// The checks of the bodies the entry may take: JSON, form. Nil where
+	// the entry takes no such body.
+	json *schemacheck.Body
+	form *formDecoder
 }
 
 // newMediaTable indexes a content map. Keys are lower-cased; parameters
@@ -64,6 +69,22 @@ func newMediaTable(content map[string]*mediaType) (*mediaTable, error) {
 	}
 	t.declared = strings.Join(keys, ", ")
 	return t, nil
+}
+
+// entries returns every entry of the table.
+func (t *mediaTable) entries() []*mediaEntry {
+	es := make([]*mediaEntry, 0, len(t.exact)+len(t.suffixes)+len(t.ranges)+1)
+	for _, e := range t.exact {
+		es = append(es, e)
+	}
+	es = append(es, t.suffixes...)
+	for _, e := range t.ranges {
+		es = append(es, e)
+	}
+	if t.any != nil {
+		es = append(es, t.any)
+	}
+	return es
 }
 
 // find returns the entry for a request's Content-Type: the exact type,

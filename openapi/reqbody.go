@@ -6,11 +6,10 @@ import (
 
 	apierrors "github.com/apishield/apishield/errors"
 	"github.com/apishield/apishield/internal/bodylimit"
-	"github.com/apishield/apishield/validate"
 )
 
 // A bodyCheck is an operation's request body, ready to check: which media
-// types it takes and their schemas. An operation that declares no body
+// types it takes and their checks. An operation that declares no body
 // has one too, which refuses any body.
 type bodyCheck struct {
 	none     bool // the operation declares no body
@@ -19,11 +18,8 @@ type bodyCheck struct {
 	maxBody  int64
 }
 
-func newBodyCheck(op *operation, cfg *Config) (*bodyCheck, error) {
-	b := &bodyCheck{maxBody: cfg.MaxBodyBytes}
-	if b.maxBody == 0 {
-		b.maxBody = validate.DefaultMaxBodyBytes
-	}
+func newBodyCheck(op *operation, c *checks) (*bodyCheck, error) {
+	b := &bodyCheck{maxBody: c.maxBody}
 	if op.body == nil || len(op.body.content) == 0 {
 		b.none = true
 		return b, nil
@@ -33,32 +29,24 @@ func newBodyCheck(op *operation, cfg *Config) (*bodyCheck, error) {
 	if b.media, err = newMediaTable(op.body.content); err != nil {
 		return nil, err
 	}
-	for _, e := range b.allEntries() {
-		if e.key == mediaForm || (e.typ == "" && e.key != "*/*" && strings.HasSuffix(e.key, "/*") && strings.HasPrefix(mediaForm, strings.TrimSuffix(e.key, "*"))) {
-			// form bodies are decoded from the properties of their schema
-			if e.form, err = newFormDecoder(e.schema); err != nil {
+	for _, e := range b.media.entries() {
+		ranged := e.key == "*/*" || e.key == "application/*"
+		if ranged || isJSON(e.key) || e.suffix != "" && isJSON("application/x"+e.suffix) {
+			e.json = c.jsonBody(e.schema)
+		}
+		if e.key == mediaForm || ranged {
+			f, err := newFormDecoder(e.schema)
+			switch {
+			case err == nil:
+				e.form = f
+			case !ranged:
 				return nil, errorf("request body %s: %v", e.key, err)
 			}
+			// A range whose schema has no form encoding: form bodies
+			// under it pass unread, as any other type would.
 		}
 	}
 	return b, nil
-}
-
-// allEntries returns every entry of the table.
-func (b *bodyCheck) allEntries() []*mediaEntry {
-	t := b.media
-	es := make([]*mediaEntry, 0, len(t.exact)+len(t.suffixes)+len(t.ranges)+1)
-	for _, e := range t.exact {
-		es = append(es, e)
-	}
-	es = append(es, t.suffixes...)
-	for _, e := range t.ranges {
-		es = append(es, e)
-	}
-	if t.any != nil {
-		es = append(es, t.any)
-	}
-	return es
 }
 
 // problemNoBody refuses a body sent to an operation that declares none:
@@ -72,24 +60,26 @@ var problemNoBody = apierrors.New(http.StatusUnsupportedMediaType, apierrors.Rea
 var problemBodyRequired = apierrors.New(http.StatusBadRequest, apierrors.ReasonMalformedRequest,
 	"The request body is required.")
 
-// problemCompressed refuses a compressed body the contract would have to
-// decompress past its bounds to check.
+// problemCompressed refuses a compressed body, which would have to be
+// decompressed past every bound to be checked: validate's problem.
 var problemCompressed = apierrors.New(http.StatusUnsupportedMediaType, apierrors.ReasonUnsupportedMediaType,
 	"Compressed request bodies are not accepted.")
 
-// check checks the request's body and returns the request for next: with
-// the body bounded by Config.MaxBodyBytes, and for JSON and form bodies
-// the decoded value in the context.
-func (b *bodyCheck) check(w http.ResponseWriter, r *http.Request, d *checked) (*http.Request, error) {
+// check checks the request's body and returns the request for next, with
+// the body bounded by Config.MaxBodyBytes; a JSON or form body is read,
+// and its bytes and decoded value go to d.
+func (b *bodyCheck) check(w http.ResponseWriter, r *http.Request, c *checks, d *checked) (*http.Request, error) {
 	if r.Body == nil || r.Body == http.NoBody {
 		r.ContentLength = 0
 	}
 	var err error
 	if r.ContentLength < 0 {
 		// unknown length: read ahead, bounded, to learn whether there is one
-		if r, err = bodylimit.Check(w, r, b.maxBody); err != nil {
+		r2, err := bodylimit.Check(w, r, b.maxBody)
+		if err != nil {
 			return r, err
 		}
+		r = r2
 	}
 	if r.ContentLength == 0 {
 		if b.required {
@@ -106,19 +96,27 @@ func (b *bodyCheck) check(w http.ResponseWriter, r *http.Request, d *checked) (*
 			"The request body must be one of: "+b.media.declared+".")
 	}
 	switch {
-	case isJSON(mt):
+	case isJSON(mt) && e.json != nil:
 		if compressed(r) {
 			return r, problemCompressed
 		}
-		return checkJSON(w, r, e.schema, b.maxBody, d)
+		if d.raw, d.body, err = e.json.Check(w, r); err != nil {
+			return r, err
+		}
+		d.hasBody, d.json = true, e.json
+		return r, nil
 	case mt == mediaForm && e.form != nil:
 		if compressed(r) {
 			return r, problemCompressed
 		}
-		return e.form.check(w, r, e.schema, b.maxBody, d)
+		return r, e.form.check(w, r, e.schema, c, d)
 	}
 	// Any other declared type is the handler's to read, bounded.
-	return bodylimit.Check(w, r, b.maxBody)
+	r2, err := bodylimit.Check(w, r, b.maxBody)
+	if err != nil {
+		return r, err
+	}
+	return r2, nil
 }
 
 // compressed reports whether the body has a content coding.

@@ -7,10 +7,10 @@ import (
 	"net/http"
 	"net/url"
 	"strconv"
-	"strings"
 
 	apierrors "github.com/apishield/apishield/errors"
 	"github.com/apishield/apishield/internal/oasparam"
+	"github.com/apishield/apishield/internal/schemacheck"
 )
 
 // inputs are an operation's parameters, compiled at load: the decoders
@@ -21,7 +21,7 @@ type inputs struct {
 	path, query, header, cookie []*parameter
 }
 
-func newInputs(op *operation, cfg *Config) (*inputs, error) {
+func newInputs(op *operation) (*inputs, error) {
 	if len(op.params) == 0 {
 		return nil, nil
 	}
@@ -53,28 +53,29 @@ func newInputs(op *operation, cfg *Config) (*inputs, error) {
 // a location the operation declares nothing in is nil.
 type checked struct {
 	path, query, header, cookie map[string]any
-	// The body, for JSON and form bodies: decoded and as sent.
+	// The body, for JSON and form bodies: decoded and as sent, and the
+	// check that read it.
 	body    any
 	hasBody bool
 	raw     []byte
+	json    *schemacheck.Body
 }
 
 // check decodes every parameter of the request and checks each value
 // against its schema. It sets the path parameters on the request, decoded,
 // for r.PathValue (so x-apishield-owner's rule and the handler read them
-// as a router would give them).
-func (in *inputs) check(r *http.Request, m *match, cfg *Config) (checked, error) {
-	var d checked
+// as a router would give them). A refusal comes with the location it is
+// counted under.
+func (in *inputs) check(r *http.Request, m *match, c *checks) (d checked, stage schemacheck.Kind, err error) {
 	if in == nil {
-		return d, nil
+		return d, 0, nil
 	}
-	var err error
 	if len(in.path) > 0 {
 		if d.path, err = in.params.Path(m.rawPath); err != nil {
-			return d, paramProblem(err)
+			return d, schemacheck.KindPath, paramProblem(err)
 		}
-		if err = checkValues(d.path, in.path, cfg); err != nil {
-			return d, err
+		if err = c.values(d.path, in.path); err != nil {
+			return d, schemacheck.KindPath, err
 		}
 		for _, p := range m.path {
 			r.SetPathValue(p.Name, pathValue(d.path[p.Name], p.Value))
@@ -82,29 +83,29 @@ func (in *inputs) check(r *http.Request, m *match, cfg *Config) (checked, error)
 	}
 	if len(in.query) > 0 {
 		if d.query, err = in.params.Query(r.URL.RawQuery); err != nil {
-			return d, paramProblem(err)
+			return d, schemacheck.KindQuery, paramProblem(err)
 		}
-		if err = checkValues(d.query, in.query, cfg); err != nil {
-			return d, err
+		if err = c.values(d.query, in.query); err != nil {
+			return d, schemacheck.KindQuery, err
 		}
 	}
 	if len(in.header) > 0 {
 		if d.header, err = in.params.Header(r.Header); err != nil {
-			return d, paramProblem(err)
+			return d, schemacheck.KindHeader, paramProblem(err)
 		}
-		if err = checkValues(d.header, in.header, cfg); err != nil {
-			return d, err
+		if err = c.values(d.header, in.header); err != nil {
+			return d, schemacheck.KindHeader, err
 		}
 	}
 	if len(in.cookie) > 0 {
 		if d.cookie, err = in.params.Cookie(r.Header); err != nil {
-			return d, paramProblem(err)
+			return d, schemacheck.KindCookie, paramProblem(err)
 		}
-		if err = checkValues(d.cookie, in.cookie, cfg); err != nil {
-			return d, err
+		if err = c.values(d.cookie, in.cookie); err != nil {
+			return d, schemacheck.KindCookie, err
 		}
 	}
-	return d, nil
+	return d, 0, nil
 }
 
 // rawPath returns the escaped text of the path parameter name.
@@ -134,18 +135,15 @@ func pathValue(v any, raw string) string {
 	return raw
 }
 
-// checkValues checks each declared parameter's decoded value against its
+// values checks each declared parameter's decoded value against its
 // schema. An absent optional parameter has nothing to check.
-func checkValues(vals map[string]any, params []*parameter, cfg *Config) error {
+func (c *checks) values(vals map[string]any, params []*parameter) error {
 	for _, p := range params {
-		if p.schema == nil {
-			continue
-		}
 		v, ok := vals[p.name]
 		if !ok {
 			continue
 		}
-		if err := checkValue(p.in.String(), p.name, v, p.schema, cfg); err != nil {
+		if err := c.value(p.in.String(), p.name, v, p.schema); err != nil {
 			return err
 		}
 	}
@@ -164,28 +162,7 @@ func paramProblem(err error) error {
 	if errors.Is(err, oasparam.ErrMissing) {
 		return apierrors.New(http.StatusUnprocessableEntity, apierrors.ReasonValidationFailed,
 			"The request does not match its schema.").WithErrors(apierrors.FieldError{
-			In: pe.In.String(), Pointer: "/" + escapePointer(pe.Name), Detail: "is required", Keyword: "required"}).WithCause(err)
+			In: pe.In.String(), Pointer: schemacheck.Pointer(nil, pe.Name), Detail: "is required", Keyword: "required"}).WithCause(err)
 	}
 	return apierrors.New(http.StatusBadRequest, apierrors.ReasonMalformedRequest, pe.Detail).WithCause(err)
 }
-
-// escapePointer escapes a reference token of a JSON Pointer (RFC 6901).
-func escapePointer(s string) string {
-	if !strings.ContainsAny(s, "~/") {
-		return s
-	}
-	return strings.NewReplacer("~", "~0", "/", "~1").Replace(s)
-}
-
-// asProblem returns err as the problem to write.
-func asProblem(err error) *apierrors.Problem {
-	var p *apierrors.Problem
-	if errors.As(err, &p) {
-		return p
-	}
-	return apierrors.Internal(err)
-}
-
-// withInputs returns r carrying its checked inputs for the handler.
-// Placeholder until internal/schemacheck's carrier lands.
-func withInputs(r *http.Request, d *checked) *http.Request { return r }

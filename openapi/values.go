@@ -1,29 +1,117 @@
 package openapi
 
 import (
-	"net/http"
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync"
 
-	apierrors "github.com/apishield/apishield/errors"
+	"github.com/santhosh-tekuri/jsonschema/v6"
+
+	"github.com/apishield/apishield/internal/oasparam"
+	"github.com/apishield/apishield/internal/schemacheck"
+	"github.com/apishield/apishield/validate"
 )
 
-// Placeholder until internal/schemacheck lands: the value and JSON body
-// checks are package validate's, shared through it.
+// checks are the settings every check of a contract shares, from Config,
+// with their defaults applied: the schema machinery is package validate's
+// (internal/schemacheck), so a value or a body refused here gets the
+// problem validate gives it.
+type checks struct {
+	limits    schemacheck.Limits
+	maxBody   int64
+	maxErrors int
+	logger    *slog.Logger
+	failures  *schemacheck.Failures
+}
 
-func checkValue(in, name string, v any, s *schema, _ *Config) error {
+// maxResponseBytes bounds a held-back response, as validate's default
+// MaxResponseBytes does.
+const maxResponseBytes = 8 << 20
+
+func newChecks(cfg *Config) (*checks, error) {
+	lim, err := schemacheck.CheckLimits(cfg.Limits)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrInvalidConfig, err)
+	}
+	c := &checks{limits: lim, maxBody: cfg.MaxBodyBytes, maxErrors: cfg.MaxErrors, logger: cfg.Logger,
+		failures: schemacheck.NewFailures(cfg.MeterProvider)}
+	switch {
+	case c.maxBody < 0:
+		return nil, fmt.Errorf("%w: MaxBodyBytes is negative", ErrInvalidConfig)
+	case c.maxBody == 0:
+		c.maxBody = validate.DefaultMaxBodyBytes
+	}
+	switch {
+	case c.maxErrors < 0:
+		return nil, fmt.Errorf("%w: MaxErrors is negative", ErrInvalidConfig)
+	case c.maxErrors == 0:
+		c.maxErrors = validate.DefaultMaxErrors
+	}
+	if c.logger == nil {
+		c.logger = slog.Default()
+	}
+	return c, nil
+}
+
+// value checks one decoded value (a parameter's, or a form body) against
+// its schema: a 422 whose field errors are in in, under the pointer token
+// name when not empty.
+func (c *checks) value(in, name string, v any, s *schema) error {
 	if s == nil || s.compiled == nil {
 		return nil
 	}
-	if err := s.compiled.Validate(v); err != nil {
-		ptr := ""
-		if name != "" {
-			ptr = "/" + escapePointer(name)
-		}
-		return apierrors.New(http.StatusUnprocessableEntity, apierrors.ReasonValidationFailed,
-			"The request does not match its schema.").WithErrors(apierrors.FieldError{In: in, Pointer: ptr, Detail: "does not match its schema"}).WithCause(err)
-	}
-	return nil
+	return schemacheck.Validate(s.compiled, v, in, name, c.maxErrors, c.logger)
 }
 
-func checkJSON(w http.ResponseWriter, r *http.Request, s *schema, maxBody int64, d *checked) (*http.Request, error) {
-	return r, nil
+// jsonBody returns the JSON body check for a media type's schema; a media
+// type without one takes any JSON value, still bounded and scanned.
+func (c *checks) jsonBody(s *schema) *schemacheck.Body {
+	cs := anySchema()
+	if s != nil && s.compiled != nil {
+		cs = s.compiled
+	}
+	return schemacheck.NewBody(cs, c.limits, c.maxBody, c.maxErrors, c.logger)
+}
+
+// fail counts a refusal in apishield.validate.failures, by the stage that
+// refused it (or limit, for a bound), and returns it.
+func (c *checks) fail(ctx context.Context, stage schemacheck.Kind, err error) error {
+	if errors.Is(err, oasparam.ErrLimit) {
+		stage = schemacheck.KindLimit
+	}
+	return c.failures.Fail(ctx, stage, err)
+}
+
+// anySchema is the schema "true", which every JSON value meets.
+var anySchema = sync.OnceValue(func() *jsonschema.Schema {
+	s, err := schemacheck.NewCompiler(nil, false).Compile("any.json", []byte("true"), false)
+	if err != nil {
+		panic("openapi: the schema true does not compile: " + err.Error())
+	}
+	return s
+})
+
+// falseSchema is the schema "false", which no value meets: the schema of
+// a response the document does not declare.
+var falseSchema = sync.OnceValue(func() *jsonschema.Schema {
+	s, err := schemacheck.NewCompiler(nil, false).Compile("none.json", []byte("false"), false)
+	if err != nil {
+		panic("openapi: the schema false does not compile: " + err.Error())
+	}
+	return s
+})
+
+// stageOf is the failure kind of a parameter location.
+func stageOf(in oasparam.In) schemacheck.Kind {
+	switch in {
+	case oasparam.InPath:
+		return schemacheck.KindPath
+	case oasparam.InHeader:
+		return schemacheck.KindHeader
+	case oasparam.InCookie:
+		return schemacheck.KindCookie
+	}
+	return schemacheck.KindQuery
 }
