@@ -43,8 +43,8 @@ type opEnforcer struct {
 	access authz.Rule
 	deny   bool
 	owner  authz.Rule             // x-apishield-owner's rule, or nil
-	in     *inputs                // parameters (params.go)
-	body   *bodyCheck             // request body (body.go); nil when none is declared
+	in     *inputs                // parameters (reqparams.go); nil when none are declared
+	body   *bodyCheck             // request body (reqbody.go)
 	resp   *schemacheck.Responses // responses (response.go); nil when not checked
 	limit  *ratelimit.Limiter
 	cost   int
