@@ -149,7 +149,7 @@ func TestHandlerFailuresCounted(t *testing.T) {
 	f.do(t, req{method: "GET", target: "/v1/items/x"})                                                                                              // path
 	f.do(t, req{method: "POST", target: "/v1/forms", body: "n=99", header: map[string]string{"Content-Type": "application/x-www-form-urlencoded"}}) // body
 	f.do(t, req{method: "POST", target: "/v1/media", body: strings.Repeat(" ", 2<<20), header: map[string]string{"Content-Type": "text/plain"}})    // limit
-	f.do(t, req{method: "GET", target: "/v1/items?limit=" + strings.Repeat("1", 5000), // limit: a value past oasparam's bound
+	f.do(t, req{method: "GET", target: "/v1/items?limit=" + strings.Repeat("1", 5000),                                                              // limit: a value past oasparam's bound
 		header: map[string]string{"Authorization": "Bearer reader", "X-Tenant": "a"}})
 	got := metrics.Series("apishield.validate.failures")
 	for k, want := range map[string]float64{"kind=path": 2, "kind=body": 1, "kind=limit": 2} {
