@@ -102,16 +102,3 @@ var falseSchema = sync.OnceValue(func() *jsonschema.Schema {
 	}
 	return s
 })
-
-// stageOf is the failure kind of a parameter location.
-func stageOf(in oasparam.In) schemacheck.Kind {
-	switch in {
-	case oasparam.InPath:
-		return schemacheck.KindPath
-	case oasparam.InHeader:
-		return schemacheck.KindHeader
-	case oasparam.InCookie:
-		return schemacheck.KindCookie
-	}
-	return schemacheck.KindQuery
-}
