@@ -30,7 +30,7 @@ func TestCarrier(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	lim, err := schemacheck.CheckLimits(validate.Limits{})
+	lim, err := schemacheck.CheckLimits(validate.Limits{}, validate.ErrInvalidConfig)
 	if err != nil {
 		t.Fatal(err)
 	}

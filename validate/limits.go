@@ -1,10 +1,6 @@
 package validate
 
-import (
-	"fmt"
-
-	"github.com/apishield/apishield/internal/schemacheck"
-)
+import "github.com/apishield/apishield/internal/schemacheck"
 
 // Limits bound the shape of a JSON document before anything decodes it:
 // nesting depth, members per object, elements per array, bytes per string
@@ -55,13 +51,3 @@ var (
 // a short description, and the sentinel it wraps. It never contains the
 // document's bytes. It is an alias of the type package openapi shares.
 type ScanError = schemacheck.ScanError
-
-// limitsWithDefaults applies the defaults of l, wrapping a bad field's
-// error in ErrInvalidConfig.
-func limitsWithDefaults(l Limits) (Limits, error) {
-	l, err := schemacheck.CheckLimits(l)
-	if err != nil {
-		return l, fmt.Errorf("%w: %w", ErrInvalidConfig, err)
-	}
-	return l, nil
-}

@@ -166,7 +166,7 @@ func New(cfg Config) (*Validator, error) {
 	if v.pathParam == nil {
 		v.pathParam = (*http.Request).PathValue
 	}
-	lim, err := limitsWithDefaults(cfg.Limits)
+	lim, err := schemacheck.CheckLimits(cfg.Limits, ErrInvalidConfig)
 	if err != nil {
 		return nil, err
 	}
@@ -250,7 +250,7 @@ func (v *Validator) Handler(next http.Handler) http.Handler {
 		w, r, rec := record.Install(w, r)
 		r2, err := v.Check(w, r)
 		if err != nil {
-			v.deny(w, r, rec, err)
+			schemacheck.Deny(w, r, rec, "validate", err)
 			return
 		}
 		rec.AddDecision(record.Decision{Package: "validate", Outcome: record.Allow})
@@ -269,19 +269,6 @@ func (v *Validator) responseSchema(code int, ct string) (*jsonschema.Schema, boo
 		return nil, false
 	}
 	return v.response, true
-}
-
-func (v *Validator) deny(w http.ResponseWriter, r *http.Request, rec *record.Record, err error) {
-	p := schemacheck.AsProblem(err)
-	if len(p.Errors) > 0 {
-		fe := make([]record.FieldError, len(p.Errors))
-		for i, e := range p.Errors {
-			fe[i] = record.FieldError(e)
-		}
-		rec.AddFieldErrors(fe...)
-	}
-	rec.AddDecision(record.Decision{Package: "validate", Outcome: record.Deny, Reason: p.Reason, Rule: schemacheck.Rule(err)})
-	apierrors.Write(w, r, p)
 }
 
 // Check validates r (its parameters, then its body) and returns r with the

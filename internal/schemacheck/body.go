@@ -10,6 +10,7 @@ import (
 
 	apierrors "github.com/apishield/apishield/errors"
 	"github.com/apishield/apishield/internal/bodylimit"
+	"github.com/apishield/apishield/internal/record"
 	"github.com/santhosh-tekuri/jsonschema/v6"
 )
 
@@ -113,6 +114,23 @@ func AsProblem(err error) *apierrors.Problem {
 		return apierrors.New(http.StatusBadRequest, apierrors.ReasonMalformedRequest, "The body is not acceptable JSON: "+se.Error()+".").WithCause(err)
 	}
 	return apierrors.New(http.StatusBadRequest, apierrors.ReasonMalformedRequest, "The request could not be validated.").WithCause(err)
+}
+
+// Deny answers a refused request: it records err's field errors and a
+// deny decision of package pkg ("validate" or "openapi") with the
+// problem's reason and the [Rule] in rec, and writes the problem
+// ([AsProblem]) through apierrors.Write.
+func Deny(w http.ResponseWriter, r *http.Request, rec *record.Record, pkg string, err error) {
+	p := AsProblem(err)
+	if len(p.Errors) > 0 {
+		fe := make([]record.FieldError, len(p.Errors))
+		for i, e := range p.Errors {
+			fe[i] = record.FieldError(e)
+		}
+		rec.AddFieldErrors(fe...)
+	}
+	rec.AddDecision(record.Decision{Package: pkg, Outcome: record.Deny, Reason: p.Reason, Rule: Rule(err)})
+	apierrors.Write(w, r, p)
 }
 
 // Rule names the check that refused a request, for the audit record: the

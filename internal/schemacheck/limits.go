@@ -52,9 +52,10 @@ const (
 )
 
 // CheckLimits returns l with zero fields replaced by the defaults, or an
-// error naming the negative or out-of-range field. (A function, not a
-// method, so that validate.Limits, an alias of Limits, gains no method.)
-func CheckLimits(l Limits) (Limits, error) {
+// error wrapping invalid (the caller's ErrInvalidConfig) that names the
+// negative or out-of-range field. (A function, not a method, so that
+// validate.Limits, an alias of Limits, gains no method.)
+func CheckLimits(l Limits, invalid error) (Limits, error) {
 	fields := []struct {
 		name string
 		p    *int
@@ -71,13 +72,13 @@ func CheckLimits(l Limits) (Limits, error) {
 	for _, f := range fields {
 		switch {
 		case *f.p < 0:
-			return l, fmt.Errorf("Limits.%s is negative", f.name)
+			return l, fmt.Errorf("%w: Limits.%s is negative", invalid, f.name)
 		case *f.p == 0:
 			*f.p = f.def
 		}
 	}
 	if l.MaxDepth > maxMaxDepth {
-		return l, fmt.Errorf("Limits.MaxDepth %d is above %d", l.MaxDepth, maxMaxDepth)
+		return l, fmt.Errorf("%w: Limits.MaxDepth %d is above %d", invalid, l.MaxDepth, maxMaxDepth)
 	}
 	return l, nil
 }

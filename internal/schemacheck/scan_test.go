@@ -13,7 +13,7 @@ import (
 )
 
 func defaultLimits(t testing.TB) Limits {
-	lim, err := CheckLimits(Limits{})
+	lim, err := CheckLimits(Limits{}, errTestInvalid)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -47,7 +47,7 @@ func TestScanAccepts(t *testing.T) {
 func TestScanRefuses(t *testing.T) {
 	t.Parallel()
 	lim := Limits{MaxDepth: 3, MaxObjectKeys: 20, MaxArrayLength: 3, MaxStringLength: 10, MaxNumberLength: 8, MaxExponent: 10, MaxValues: 30}
-	lim, _ = CheckLimits(lim)
+	lim, _ = CheckLimits(lim, errTestInvalid)
 	many := func(n int, dup string) string {
 		var b strings.Builder
 		b.WriteString("{")

@@ -125,7 +125,7 @@ func problemOf(t *testing.T, err error) *apierrors.Problem {
 
 func newBody(t *testing.T, maxBytes int64) *Body {
 	t.Helper()
-	lim, err := CheckLimits(Limits{MaxDepth: 4})
+	lim, err := CheckLimits(Limits{MaxDepth: 4}, errTestInvalid)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -351,5 +351,47 @@ func TestKindOf(t *testing.T) {
 		if got := KindOf(tt.stage, tt.err); got != tt.want {
 			t.Errorf("%s: KindOf = %d, want %d", tt.name, got, tt.want)
 		}
+	}
+}
+
+// errTestInvalid stands for a caller's ErrInvalidConfig.
+var errTestInvalid = errors.New("test: invalid config")
+
+func TestCheckLimits(t *testing.T) {
+	l, err := CheckLimits(Limits{MaxDepth: 3}, errTestInvalid)
+	if err != nil || l.MaxDepth != 3 || l.MaxValues != DefaultMaxValues || l.MaxExponent != DefaultMaxExponent {
+		t.Errorf("got %+v, %v; want MaxDepth 3 and the other defaults", l, err)
+	}
+	for name, bad := range map[string]Limits{"negative": {MaxArrayLength: -1}, "too deep": {MaxDepth: maxMaxDepth + 1}} {
+		if _, err := CheckLimits(bad, errTestInvalid); !errors.Is(err, errTestInvalid) {
+			t.Errorf("%s: err = %v, want one wrapping the caller's error", name, err)
+		}
+	}
+}
+
+func TestDeny(t *testing.T) {
+	s := mustCompile(t, itemSchema)
+	err := Validate(s, map[string]any{"name": "a", "price": json.Number("-1")}, apierrors.InBody, "", 20, nil)
+	w := httptest.NewRecorder()
+	w2, r, rec := record.Install(w, httptest.NewRequest(http.MethodPost, "/items", nil))
+	Deny(w2, r, rec, "openapi", err)
+	if w.Code != http.StatusUnprocessableEntity || !strings.Contains(w.Body.String(), `"/price"`) {
+		t.Errorf("response %d %s, want a 422 naming /price", w.Code, w.Body)
+	}
+	ds := rec.Decisions()
+	if len(ds) != 1 || ds[0].Package != "openapi" || ds[0].Outcome != record.Deny || ds[0].Reason != apierrors.ReasonValidationFailed {
+		t.Errorf("decisions = %+v, want one openapi deny", ds)
+	}
+	if fe := rec.FieldErrors(); len(fe) != 1 || fe[0].Pointer != "/price" || fe[0].In != apierrors.InBody {
+		t.Errorf("field errors = %+v", fe)
+	}
+
+	// A scan refusal names the broken limit as the rule.
+	w = httptest.NewRecorder()
+	w2, r, rec = record.Install(w, httptest.NewRequest(http.MethodPost, "/items", nil))
+	_, err = newBody(t, 64).Validate([]byte(`[[[[[1]]]]]`))
+	Deny(w2, r, rec, "openapi", err)
+	if ds := rec.Decisions(); w.Code != 400 || len(ds) != 1 || ds[0].Rule != "MaxDepth" {
+		t.Errorf("status %d, decisions %+v; want 400 with rule MaxDepth", w.Code, ds)
 	}
 }
