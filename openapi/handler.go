@@ -79,7 +79,13 @@ func newEnforcer(doc *document, cfg *Config) (*enforcer, error) {
 		}
 		e.ops[i] = o
 		if op.deprecated {
-			policies[o.route] = deprecationPolicy(op, cfg)
+			p := deprecationPolicy(op, cfg)
+			// Checked one by one, so that an error names its operation.
+			if _, err := deprecation.New(deprecation.Config{Routes: map[string]deprecation.Policy{o.route: p}}); err != nil {
+				errs = append(errs, errorf("operation %s: x-apishield-deprecation: %v", op.name(), err))
+				continue
+			}
+			policies[o.route] = p
 		}
 	}
 	if len(policies) > 0 {
@@ -127,12 +133,19 @@ func newOpEnforcer(op *operation, cfg *Config, c *checks) (*opEnforcer, error) {
 
 // deprecationPolicy is package deprecation's Policy for a deprecated
 // operation: its x-apishield-deprecation, else Config.DeprecatedSince.
+// The braces of a path template in a link ("/v2/items/{id}", as documents
+// write successors) are percent-encoded: the link is the same for every
+// request (see package deprecation), and a header carries URI characters
+// only.
 func deprecationPolicy(op *operation, cfg *Config) deprecation.Policy {
 	if d := op.deprecation; d != nil {
-		return deprecation.Policy{Deprecated: d.since, Sunset: d.sunset, Docs: d.docs, Successor: d.successor}
+		return deprecation.Policy{Deprecated: d.since, Sunset: d.sunset,
+			Docs: templateBraces.Replace(d.docs), Successor: templateBraces.Replace(d.successor)}
 	}
 	return deprecation.Policy{Deprecated: cfg.DeprecatedSince}
 }
+
+var templateBraces = strings.NewReplacer("{", "%7B", "}", "%7D")
 
 // Handler returns middleware that enforces the contract on every request
 // before next runs; see the package documentation for what it checks and
@@ -249,7 +262,7 @@ func (o *opEnforcer) serveInputs(w http.ResponseWriter, r *http.Request, next ht
 	}
 	d, stage, err := o.in.check(r, m, o.chk)
 	if err != nil {
-		o.refuse(w, r, rec, stage, "parameters", err)
+		o.refuse(w, r, rec, stage, err)
 		return
 	}
 	if o.owner != nil {
@@ -260,7 +273,7 @@ func (o *opEnforcer) serveInputs(w http.ResponseWriter, r *http.Request, next ht
 	}
 	r, err = o.body.check(w, r, o.chk, &d)
 	if err != nil {
-		o.refuse(w, r, rec, schemacheck.KindBody, "body", err)
+		o.refuse(w, r, rec, schemacheck.KindBody, err)
 		return
 	}
 	rec.AddDecision(record.Decision{Package: pkg, Outcome: record.Allow, Rule: o.op.name()})
@@ -281,23 +294,10 @@ func (o *opEnforcer) serveInputs(w http.ResponseWriter, r *http.Request, next ht
 // errNoMatch is the cause of a 500 for a chain run without a match.
 var errNoMatch = errors.New("openapi: an operation's checks ran on a request the contract did not match")
 
-// refuse counts, records and writes a refusal of the request's inputs.
-func (o *opEnforcer) refuse(w http.ResponseWriter, r *http.Request, rec *record.Record, stage schemacheck.Kind, rule string, err error) {
-	p := schemacheck.AsProblem(o.chk.fail(r.Context(), stage, err))
-	if sr := schemacheck.Rule(err); sr != "" {
-		rule = sr
-	}
-	{
-		if len(p.Errors) > 0 {
-			fe := make([]record.FieldError, len(p.Errors))
-			for i, e := range p.Errors {
-				fe[i] = record.FieldError(e)
-			}
-			rec.AddFieldErrors(fe...)
-		}
-		rec.AddDecision(record.Decision{Package: pkg, Outcome: record.Deny, Reason: p.Reason, Rule: rule})
-	}
-	apierrors.Write(w, r, p)
+// refuse counts a refusal of the request's inputs, by the stage that
+// refused it, then records and writes it as validate does.
+func (o *opEnforcer) refuse(w http.ResponseWriter, r *http.Request, rec *record.Record, stage schemacheck.Kind, err error) {
+	schemacheck.Deny(w, r, rec, pkg, o.chk.fail(r.Context(), stage, err))
 }
 
 // Operation returns the name of the operation the contract matched r to:

@@ -166,7 +166,7 @@ func TestHandlerRefusalRecorded(t *testing.T) {
 	f := newFixture(t, readDoc(t, "items.yaml"), openapi.Config{}, nil)
 	_, rec := recorded(f, req{method: "POST", target: "/v1/forms", body: "n=99",
 		header: map[string]string{"Content-Type": "application/x-www-form-urlencoded"}})
-	want := record.Decision{Package: "openapi", Outcome: record.Deny, Reason: "validation_failed", Rule: "body"}
+	want := record.Decision{Package: "openapi", Outcome: record.Deny, Reason: "validation_failed"}
 	if !slices.Contains(rec.Decisions(), want) {
 		t.Errorf("decisions = %+v, want %+v", rec.Decisions(), want)
 	}
@@ -271,5 +271,35 @@ func TestHandlerConfigErrors(t *testing.T) {
 		if _, err := openapi.Parse([]byte(undeclaredDoc), cfg); !errors.Is(err, openapi.ErrInvalidConfig) {
 			t.Errorf("%s: %v, want ErrInvalidConfig", name, err)
 		}
+	}
+}
+
+func TestHandlerDeprecationLinks(t *testing.T) {
+	t.Parallel()
+	doc := func(successor string) []byte {
+		return []byte(`openapi: 3.1.0
+info: {title: t, version: "1"}
+paths:
+  /items/{id}:
+    get:
+      operationId: oldItem
+      security: []
+      deprecated: true
+      x-apishield-deprecation: {since: "2026-01-01", successor: "` + successor + `"}
+      parameters:
+        - {name: id, in: path, required: true, schema: {type: string}}
+      responses:
+        "200": {description: ok}
+`)
+	}
+	f := newFixture(t, doc("/v2/items/{id}"), openapi.Config{}, nil)
+	w := f.do(t, req{method: "GET", target: "/items/a"})
+	wantOK(t, w)
+	if got := w.Header().Get("Link"); got != `</v2/items/%7Bid%7D>; rel="successor-version"` {
+		t.Errorf("Link = %q, want the template's braces percent-encoded", got)
+	}
+	_, err := openapi.Parse(doc("http://example.com/v2"), openapi.Config{})
+	if !errors.Is(err, openapi.ErrInvalidDocument) || !strings.Contains(err.Error(), "oldItem") {
+		t.Errorf("an http successor: %v, want ErrInvalidDocument naming oldItem", err)
 	}
 }

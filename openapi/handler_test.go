@@ -57,7 +57,7 @@ func TestHandlerRecord(t *testing.T) {
 		want          record.Decision
 	}{
 		{"/v1/items/4", "GET /items/{id}", record.Decision{Package: "openapi", Outcome: record.Allow, Rule: "getItem"}},
-		{"/v1/items/0", "GET /items/{id}", record.Decision{Package: "openapi", Outcome: record.Deny, Reason: "validation_failed", Rule: "parameters"}},
+		{"/v1/items/0", "GET /items/{id}", record.Decision{Package: "openapi", Outcome: record.Deny, Reason: "validation_failed"}},
 		{"/v1/nothing", "", record.Decision{Package: "openapi", Outcome: record.Deny, Reason: "not_found", Rule: "route"}},
 	}
 	for _, tc := range cases {

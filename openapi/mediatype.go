@@ -140,5 +140,5 @@ func isJSON(mt string) bool {
 	return ok && strings.HasSuffix(sub, "+json")
 }
 
-// mediaForm is the form media type.
-const mediaForm = "application/x-www-form-urlencoded"
+// formMediaType is the form media type.
+const formMediaType = "application/x-www-form-urlencoded"

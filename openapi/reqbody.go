@@ -34,7 +34,7 @@ func newBodyCheck(op *operation, c *checks) (*bodyCheck, error) {
 		if ranged || isJSON(e.key) || e.suffix != "" && isJSON("application/x"+e.suffix) {
 			e.json = c.jsonBody(e.schema)
 		}
-		if e.key == mediaForm || ranged {
+		if e.key == formMediaType || ranged {
 			f, err := newFormDecoder(e.schema)
 			switch {
 			case err == nil:
@@ -105,7 +105,7 @@ func (b *bodyCheck) check(w http.ResponseWriter, r *http.Request, c *checks, d *
 		}
 		d.hasBody, d.json = true, e.json
 		return r, nil
-	case mt == mediaForm && e.form != nil:
+	case mt == formMediaType && e.form != nil:
 		if compressed(r) {
 			return r, problemCompressed
 		}

@@ -31,9 +31,9 @@ type checks struct {
 const maxResponseBytes = 8 << 20
 
 func newChecks(cfg *Config) (*checks, error) {
-	lim, err := schemacheck.CheckLimits(cfg.Limits)
+	lim, err := schemacheck.CheckLimits(cfg.Limits, ErrInvalidConfig)
 	if err != nil {
-		return nil, fmt.Errorf("%w: %v", ErrInvalidConfig, err)
+		return nil, err
 	}
 	c := &checks{limits: lim, maxBody: cfg.MaxBodyBytes, maxErrors: cfg.MaxErrors, logger: cfg.Logger,
 		failures: schemacheck.NewFailures(cfg.MeterProvider)}
