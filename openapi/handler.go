@@ -37,6 +37,7 @@ type enforcer struct {
 // An opEnforcer is one operation's prebuilt checks.
 type opEnforcer struct {
 	op    *operation
+	name  string // op.name(), for Operation and the record
 	route string // "GET /items/{id}": the record's route, deprecation's key
 	// access is the rule the document's security becomes; nil for a public
 	// operation. deny refuses everyone (Config.Undeclared is UndeclaredDeny).
@@ -74,7 +75,7 @@ func newEnforcer(doc *document, cfg *Config) (*enforcer, error) {
 	for i, op := range doc.ops {
 		o, err := newOpEnforcer(op, cfg, c)
 		if err != nil {
-			errs = append(errs, fmt.Errorf("operation %s: %w", op.name(), err))
+			errs = append(errs, fmt.Errorf("%s: %w", opWhere(op), err))
 			continue
 		}
 		e.ops[i] = o
@@ -82,7 +83,7 @@ func newEnforcer(doc *document, cfg *Config) (*enforcer, error) {
 			p := deprecationPolicy(op, cfg)
 			// Checked one by one, so that an error names its operation.
 			if _, err := deprecation.New(deprecation.Config{Routes: map[string]deprecation.Policy{o.route: p}}); err != nil {
-				errs = append(errs, errorf("operation %s: x-apishield-deprecation: %v", op.name(), err))
+				errs = append(errs, errorf("%s: x-apishield-deprecation: %v", opWhere(op), err))
 				continue
 			}
 			policies[o.route] = p
@@ -101,7 +102,7 @@ func newEnforcer(doc *document, cfg *Config) (*enforcer, error) {
 }
 
 func newOpEnforcer(op *operation, cfg *Config, c *checks) (*opEnforcer, error) {
-	o := &opEnforcer{op: op, route: op.method + " " + op.path, cost: max(op.cost, 1), chk: c}
+	o := &opEnforcer{op: op, name: op.name(), route: op.method + " " + op.path, cost: max(op.cost, 1), chk: c}
 	var err error
 	o.access, o.deny, err = accessRule(op, cfg.Undeclared)
 	if err != nil {
@@ -276,7 +277,7 @@ func (o *opEnforcer) serveInputs(w http.ResponseWriter, r *http.Request, next ht
 		o.refuse(w, r, rec, schemacheck.KindBody, err)
 		return
 	}
-	rec.AddDecision(record.Decision{Package: pkg, Outcome: record.Allow, Rule: o.op.name()})
+	rec.AddDecision(record.Decision{Package: pkg, Outcome: record.Allow, Rule: o.name})
 	m.cookies = d.cookie
 	m.input = schemacheck.Input{Query: d.query, Path: d.path, Header: d.header,
 		Raw: d.raw, Body: d.body, HasBody: d.hasBody, Check: d.json}
@@ -306,7 +307,7 @@ func (o *opEnforcer) refuse(w http.ResponseWriter, r *http.Request, rec *record.
 // matched.
 func Operation(r *http.Request) (name string, ok bool) {
 	if m := matchFrom(r.Context()); m != nil {
-		return m.op.op.name(), true
+		return m.op.name, true
 	}
 	return "", false
 }
@@ -332,6 +333,15 @@ func Cookies(ctx context.Context) (cookies validate.Params, ok bool) {
 		return m.cookies, true
 	}
 	return nil, false
+}
+
+// opWhere names an operation in a load error as the loader does:
+// "operation listItems (GET /items)", or "operation GET /items".
+func opWhere(op *operation) string {
+	if op.id != "" {
+		return "operation " + op.id + " (" + op.method + " " + op.path + ")"
+	}
+	return "operation " + op.method + " " + op.path
 }
 
 // errorf returns an error about the document, wrapping ErrInvalidDocument.
