@@ -303,3 +303,26 @@ paths:
 		t.Errorf("an http successor: %v, want ErrInvalidDocument naming oldItem", err)
 	}
 }
+
+func TestHandlerLoadErrors(t *testing.T) {
+	t.Parallel()
+	_, err := openapi.Parse([]byte(`openapi: 3.1.0
+info: {title: t, version: "1"}
+components:
+  securitySchemes:
+    oauth:
+      type: oauth2
+      flows:
+        clientCredentials: {tokenUrl: "https://auth.example.com/token", scopes: {}}
+paths:
+  /x:
+    get:
+      operationId: badScope
+      security: [{oauth: ["a\"b"]}]
+      responses:
+        "200": {description: ok}
+`), openapi.Config{})
+	if !errors.Is(err, openapi.ErrInvalidDocument) || !strings.Contains(err.Error(), "badScope") {
+		t.Errorf("a scope that is not an RFC 6749 scope token: %v, want ErrInvalidDocument naming badScope", err)
+	}
+}
