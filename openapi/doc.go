@@ -35,14 +35,18 @@
 // apiKey schemes declare, from [Contract.APIKeySources]:
 //
 //	c, err := openapi.LoadFile("openapi.yaml", openapi.Config{})
+//	acfg := auth.Config{Authenticators: []auth.Authenticator{jwt, keys}, AllowAnonymous: true}
 //	headers, queries, cookies := c.APIKeySources()
-//	authn, err := auth.New(auth.Config{
-//		Authenticators: []auth.Authenticator{jwt, keys},
-//		AllowAnonymous: true,
-//		APIKeyHeader:   first(headers), // "" when the document has none
-//		APIKeyQuery:    first(queries),
-//		APIKeyCookie:   first(cookies),
-//	})
+//	if len(headers) > 0 {
+//		acfg.APIKeyHeader = headers[0] // auth takes one of each; X-API-Key is read anyway
+//	}
+//	if len(queries) > 0 {
+//		acfg.APIKeyQuery = queries[0]
+//	}
+//	if len(cookies) > 0 {
+//		acfg.APIKeyCookie = cookies[0]
+//	}
+//	authn, err := auth.New(acfg)
 //	handler := apierrors.Recover(aud.Handler(authn.Handler(c.Handler(mux))))
 //
 // On chi, r.Use(authn.Handler, c.Handler); on gorilla/mux, the same with
@@ -90,6 +94,11 @@
 //     detail; so is a body sent to an operation that declares none. A
 //     required body that is missing is 400 malformed_request;
 //  8. with Config.Responses, holds back and checks the response.
+//
+// Query parameters, headers and cookies the operation does not declare
+// are let through unread, as most OpenAPI validators do; undeclared
+// properties of a body are refused where its schema says
+// additionalProperties: false.
 //
 // The handler reads what was checked with package validate's accessors
 // (validate.Query, PathParams, Headers, Body, Decode) and the contract's
