@@ -103,4 +103,17 @@
 // The handler reads what was checked with package validate's accessors
 // (validate.Query, PathParams, Headers, Body, Decode) and the contract's
 // own [Cookies] and [Operation].
+//
+// # Security
+//
+// What the request side does not do:
+//   - It does not authenticate: package auth does, before it. Without
+//     auth's middleware every operation that needs a credential answers
+//     401.
+//   - It does not check where an API key travelled: an apiKey scheme is
+//     met by any API key auth verified, from any place auth reads.
+//   - It does not check response headers, nor bodies of declared types
+//     other than JSON.
+//   - Rate limits apply only to the operations that name a limiter;
+//     limit the rest (by IP, before auth) with package ratelimit.
 package openapi
