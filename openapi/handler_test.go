@@ -12,6 +12,7 @@ import (
 	"github.com/apishield/apishield/internal/record"
 	"github.com/apishield/apishield/openapi"
 	"github.com/apishield/apishield/ratelimit"
+	"github.com/apishield/apishield/route"
 )
 
 func TestHandlerRouting(t *testing.T) {
@@ -367,10 +368,11 @@ func TestHandlerRateLimit(t *testing.T) {
 func TestHandlerCostAndOperation(t *testing.T) {
 	t.Parallel()
 	var cost int
-	var name string
+	var name, pattern string
 	f := newFixture(t, readDoc(t, "items.yaml"), openapi.Config{}, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		cost = openapi.Cost(r)
 		name, _ = openapi.Operation(r)
+		pattern = route.Pattern(r) // what ratelimit.ByRoute and deprecation key on
 	}))
 	f.do(t, req{method: "POST", target: "/v1/items", body: `{"name":"a"}`,
 		header: map[string]string{"Authorization": "Bearer writer", "Content-Type": "application/json"}})
@@ -380,6 +382,9 @@ func TestHandlerCostAndOperation(t *testing.T) {
 	f.do(t, req{method: "GET", target: "/v1/items/2"})
 	if cost != 1 || name != "getItem" {
 		t.Errorf("Cost, Operation = %d, %q; want 1, getItem", cost, name)
+	}
+	if pattern != "GET /items/{id}" {
+		t.Errorf("route.Pattern = %q, want GET /items/{id}", pattern)
 	}
 	r := httptest.NewRequest("GET", "/", nil)
 	if _, ok := openapi.Operation(r); ok || openapi.Cost(r) != 1 {
