@@ -113,6 +113,9 @@ func newOpEnforcer(op *operation, cfg *Config, c *checks) (*opEnforcer, error) {
 		if o.owner == nil {
 			return nil, fmt.Errorf("%w: x-apishield-owner %q is not in Config.Rules", ErrInvalidConfig, op.owner)
 		}
+		if err := validRule(o.owner); err != nil {
+			return nil, fmt.Errorf("%w: Config.Rules[%q]: %w", ErrInvalidConfig, op.owner, err)
+		}
 	}
 	if op.rateLimit != "" {
 		o.limit = cfg.RateLimiters[op.rateLimit]

@@ -12,10 +12,12 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/apishield/apishield/authz"
 	apierrors "github.com/apishield/apishield/errors"
 	"github.com/apishield/apishield/internal/record"
 	"github.com/apishield/apishield/internal/telemetry/telemetrytest"
 	"github.com/apishield/apishield/openapi"
+	"github.com/apishield/apishield/ratelimit"
 	"github.com/apishield/apishield/validate"
 )
 
@@ -267,6 +269,8 @@ func TestHandlerConfigErrors(t *testing.T) {
 		"negative MaxBodyBytes": {MaxBodyBytes: -1},
 		"negative MaxErrors":    {MaxErrors: -1},
 		"Limits out of range":   {Limits: validate.Limits{MaxDepth: 1 << 20}},
+		"unknown Undeclared":    {Undeclared: 3},
+		"unknown Responses":     {Responses: -1},
 	} {
 		if _, err := openapi.Parse([]byte(undeclaredDoc), cfg); !errors.Is(err, openapi.ErrInvalidConfig) {
 			t.Errorf("%s: %v, want ErrInvalidConfig", name, err)
@@ -306,7 +310,12 @@ paths:
 
 func TestHandlerLoadErrors(t *testing.T) {
 	t.Parallel()
-	_, err := openapi.Parse([]byte(`openapi: 3.1.0
+	_, err := openapi.Parse(readDoc(t, "items.yaml"), openapi.Config{Rules: map[string]authz.Rule{"owner": authz.Owner(nil)},
+		RateLimiters: map[string]*ratelimit.Limiter{"writes": newLimiter(t, 10)}})
+	if !errors.Is(err, openapi.ErrInvalidConfig) || !strings.Contains(err.Error(), "deleteItem") {
+		t.Errorf("an owner rule built with bad arguments: %v, want ErrInvalidConfig naming deleteItem", err)
+	}
+	_, err = openapi.Parse([]byte(`openapi: 3.1.0
 info: {title: t, version: "1"}
 components:
   securitySchemes:

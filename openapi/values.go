@@ -31,6 +31,12 @@ type checks struct {
 const maxResponseBytes = 8 << 20
 
 func newChecks(cfg *Config) (*checks, error) {
+	if cfg.Undeclared < UndeclaredAuthenticated || cfg.Undeclared > UndeclaredPublic {
+		return nil, fmt.Errorf("%w: Undeclared %d is not a known value", ErrInvalidConfig, cfg.Undeclared)
+	}
+	if cfg.Responses < ResponsesOff || cfg.Responses > ResponsesEnforce {
+		return nil, fmt.Errorf("%w: Responses %d is not a known value", ErrInvalidConfig, cfg.Responses)
+	}
 	lim, err := schemacheck.CheckLimits(cfg.Limits, ErrInvalidConfig)
 	if err != nil {
 		return nil, err
