@@ -170,7 +170,7 @@ func (l *loader) components(n node) {
 		where := "components/" + section
 		if section == "schemas" {
 			for _, name := range sortedKeys(sm) {
-				l.schemaAt(sn.key(name), where+"/"+name)
+				l.componentSchema(sn.key(name), where+"/"+name)
 			}
 			continue
 		}

@@ -1,7 +1,9 @@
 package openapi
 
 import (
+	"encoding/json"
 	"fmt"
+	"strconv"
 	"strings"
 )
 
@@ -17,7 +19,12 @@ func (l *loader) build(obj map[string]any, version string, pathsOrder []string) 
 	l.noExtensions("document", obj)
 	if info := root.key("info").obj(); info != nil {
 		doc.title, _ = info["title"].(string)
-		doc.apiVer, _ = info["version"].(string)
+		switch v := info["version"].(type) {
+		case string:
+			doc.apiVer = v
+		case json.Number: // YAML's version: 1.0
+			doc.apiVer = v.String()
+		}
 		l.noExtensions("info", info)
 	} else {
 		l.probs.doc("info", "the Info Object is missing")
@@ -48,7 +55,37 @@ func (l *loader) build(obj map[string]any, version string, pathsOrder []string) 
 	}
 	l.checkUnique(doc.ops)
 	l.checkConfigUse()
+	l.otherExtensions(root)
 	return doc
+}
+
+// otherExtensions refuses x-apishield- keys in the parts of the document
+// apishield does not enforce: tags, external docs and webhooks, which
+// the application sends rather than serves.
+func (l *loader) otherExtensions(root node) {
+	if tags, ok := root.key("tags").v.([]any); ok {
+		for i, t := range tags {
+			if m, ok := t.(map[string]any); ok {
+				l.noExtensions("tags["+strconv.Itoa(i)+"]", m)
+			}
+		}
+	}
+	l.noExtensions("externalDocs", root.key("externalDocs").obj())
+	hooks := root.key("webhooks")
+	for _, name := range sortedKeys(hooks.obj()) {
+		where := "webhook " + name
+		item, err := l.deref(hooks.key(name))
+		if err != nil {
+			l.probs.doc(where, "%v", err)
+			continue
+		}
+		l.noExtensions(where, item.obj())
+		for _, method := range methods {
+			if om := item.key(method).obj(); om != nil {
+				l.noExtensions(where+": "+method, om)
+			}
+		}
+	}
 }
 
 // checkUnique refuses two operations with one operationId, and two paths
@@ -143,7 +180,9 @@ func (l *loader) pathItem(item node, p string, doc *document, rootServers []stri
 		l.probs.doc(where, "%v", err)
 		return nil
 	}
+	before := len(l.probs.list)
 	shared := l.parameters(item.key("parameters"), where)
+	sharedOK := len(l.probs.list) == before
 	var ops []*operation
 	for _, method := range methods {
 		on := item.key(method)
@@ -171,9 +210,14 @@ func (l *loader) pathItem(item node, p string, doc *document, rootServers []stri
 				l.probs.doc(opWhere, "servers differ from the document's: one router cannot enforce per-operation servers")
 			}
 		}
+		before := len(l.probs.list)
 		op.params = mergeParams(shared, l.parameters(on.key("parameters"), opWhere))
-		l.checkPathParams(op, vars, opWhere)
-		l.compileParams(op, opWhere)
+		if len(l.probs.list) == before && sharedOK {
+			// Checked only over parameters that all loaded: a dropped one
+			// would be reported again as missing.
+			l.checkPathParams(op, vars, opWhere)
+			l.compileParams(op, opWhere)
+		}
 		op.body = l.requestBody(on.key("requestBody"), opWhere)
 		op.responses = l.responses(on.key("responses"), opWhere)
 		if _, ok := om["security"]; ok {

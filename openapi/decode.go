@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"strconv"
 	"strings"
 
@@ -238,15 +239,11 @@ func number(text string, integer bool, line int) (json.Number, error) {
 		}
 	} else {
 		f, err := strconv.ParseFloat(strings.ReplaceAll(text, "_", ""), 64)
-		if err == nil && !isInfOrNaN(f) {
+		if err == nil && !math.IsInf(f, 0) && !math.IsNaN(f) {
 			return json.Number(strconv.FormatFloat(f, 'g', -1, 64)), nil
 		}
 	}
 	return "", fmt.Errorf("line %d: %q is not a number JSON can hold", line, text)
-}
-
-func isInfOrNaN(f float64) bool {
-	return f != f || f > 1.7976931348623157e308 || f < -1.7976931348623157e308
 }
 
 // isJSONNumber reports whether s is a number as RFC 8259 writes it.

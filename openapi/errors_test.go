@@ -104,6 +104,10 @@ func TestLoadErrors(t *testing.T) {
 			[]string{`operation getItem (GET /items/{id}): parameter "q" in query`, "content instead of schema is not supported"}},
 		{"deepObject in path", opDoc("parameters:\n  - {name: id, in: path, required: true, style: deepObject, schema: {type: object, properties: {a: {type: string}}}}"), Config{}, ErrInvalidDocument,
 			[]string{"operation getItem (GET /items/{id})", "deepObject"}},
+		{"no schema", paramDoc("{name: q, in: query}"), Config{}, ErrInvalidDocument,
+			[]string{`parameter "q" in query`, "has no schema"}},
+		{"bad path-level parameter", strings.Replace(opDoc(withPathParam("")), "    get:\n", "    parameters: [{name: p, in: nowhere}]\n    get:\n", 1), Config{}, ErrInvalidDocument,
+			[]string{"path /items/{id}", `"in" is "nowhere"`}},
 		{"unknown style", paramDoc("{name: q, in: query, style: weird, schema: {type: string}}"), Config{}, ErrInvalidDocument,
 			[]string{`parameter "q" in query`, `style "weird" is unknown`}},
 		{"unknown in", paramDoc("{name: q, in: body, schema: {type: string}}"), Config{}, ErrInvalidDocument,
@@ -136,6 +140,20 @@ func TestLoadErrors(t *testing.T) {
 		{"server variable without default", "servers: [{url: '/{v}', variables: {v: {description: x}}}]\n" + opDoc(withPathParam("")), Config{}, ErrInvalidDocument,
 			[]string{"servers[0]", "neither enum nor default"}},
 
+		{"server variable naming itself", "servers: [{url: '/{v}', variables: {v: {default: '{v}'}}}]\n" + opDoc(withPathParam("")), Config{}, ErrInvalidDocument,
+			[]string{"servers[0]", "unexpanded variable"}},
+		{"server variables past the bound", "servers: [{url: '/{a}/{b}', variables: {a: {default: x, enum: [a1, a2, a3, a4, a5, a6, a7, a8, a9]}, b: {default: x, enum: [b1, b2, b3, b4, b5, b6, b7, b8, b9]}}}]\n" + opDoc(withPathParam("")), Config{}, ErrInvalidDocument,
+			[]string{"servers[0]", "more than 64"}},
+		{"extension on path item", strings.Replace(opDoc(withPathParam("")), "    get:\n", "    x-apishield-owner: o\n    get:\n", 1), Config{}, ErrInvalidDocument,
+			[]string{"path /items/{id}", `"x-apishield-owner" is read only on operations`}},
+		{"extension on paths", strings.Replace(opDoc(withPathParam("")), "paths:\n", "paths:\n  x-apishield-rate-limit: a\n", 1), Config{}, ErrInvalidDocument,
+			[]string{"paths", `"x-apishield-rate-limit" is read only on operations`}},
+		{"schema $id refs leave the document", paramDoc("{name: q, in: query, schema: {$id: 'https://example.com/s', $ref: 'other.json'}}"), Config{}, ErrInvalidDocument,
+			[]string{`parameter "q" in query: schema`, "leaves the document"}},
+		{"nil limiter", opDoc(withPathParam("x-apishield-rate-limit: a")), Config{RateLimiters: map[string]*ratelimit.Limiter{"a": nil}}, ErrInvalidConfig,
+			[]string{"Config.RateLimiters", `limiter "a" is nil`}},
+		{"servers on path item differ", strings.Replace(opDoc(withPathParam("")), "    get:\n", "    servers: [{url: /v9}]\n    get:\n", 1), Config{}, ErrInvalidDocument,
+			[]string{"path /items/{id}", "servers differ"}},
 		{"basic auth", opDoc(withPathParam("")) + "    basic: {type: http, scheme: basic}\n", Config{}, ErrInvalidDocument,
 			[]string{"components/securitySchemes/basic", `http scheme "basic" is not supported`}},
 		{"unknown scheme type", opDoc(withPathParam("")) + "    odd: {type: magic}\n", Config{}, ErrInvalidDocument,
@@ -159,6 +177,10 @@ func TestLoadErrors(t *testing.T) {
 			[]string{`parameter "q" in query: schema`, `"x-apishield-x" is unknown`}},
 		{"extension on component", opDoc(withPathParam("")) + "  responses:\n    R: {description: r, x-apishield-y: 1}\n", Config{}, ErrInvalidDocument,
 			[]string{"components/responses/R", `"x-apishield-y" is unknown`}},
+		{"extension on webhook", "webhooks: {ping: {post: {x-apishield-rate-limit: a, responses: {'200': {description: ok}}}}}\n" + opDoc(withPathParam("")), Config{}, ErrInvalidDocument,
+			[]string{"webhook ping: post", `"x-apishield-rate-limit" is read only on operations`}},
+		{"extension on tag", "tags: [{name: a, x-apishield-owner: o}]\n" + opDoc(withPathParam("")), Config{}, ErrInvalidDocument,
+			[]string{"tags[0]", `"x-apishield-owner"`}},
 		{"rate limit not configured", opDoc(withPathParam("x-apishield-rate-limit: strict")), withLimiter, ErrInvalidConfig,
 			[]string{"operation getItem (GET /items/{id})", `limiter "strict"`}},
 		{"rate limiters unused", opDoc(withPathParam("")), withLimiter, ErrInvalidConfig,
@@ -267,5 +289,20 @@ func TestLoadSizeLimit(t *testing.T) {
 	_, err := loadDocument(fsys, "openapi.yaml", &Config{MaxDocumentBytes: 2048})
 	if !errors.Is(err, ErrInvalidDocument) || !strings.Contains(err.Error(), "big.yaml") || !strings.Contains(err.Error(), "larger than 2048 bytes") {
 		t.Errorf("load with a referenced file past the limit: %v", err)
+	}
+}
+
+func TestLoadErrorsStable(t *testing.T) {
+	t.Parallel()
+	doc := []byte(opDoc(withPathParam("x-apishield-b: 1\nx-apishield-a: 1\nx-apishield-cost: 0\ndeprecated: true\nx-apishield-deprecation: {since: x, sunset: y, z: 1}")) +
+		"  schemas:\n    A: {x-apishield-q: 1, type: string, pattern: '(?=a)'}\n    B: {x-apishield-p: 1}\n")
+	_, first := parseDocument(doc, &Config{})
+	if first == nil {
+		t.Fatal("no error")
+	}
+	for range 10 {
+		if _, err := parseDocument(doc, &Config{}); err.Error() != first.Error() {
+			t.Fatalf("errors differ between loads:\n%v\n---\n%v", first, err)
+		}
 	}
 }

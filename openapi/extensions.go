@@ -21,7 +21,12 @@ const (
 // read: an extension apishield ignores would be a silent pass.
 func (l *loader) noExtensions(where string, m map[string]any) {
 	for k := range m {
-		l.checkExtensionKey(where, k)
+		if strings.HasPrefix(k, extPrefix) {
+			for _, k := range sortedKeys(m) { // in a stable order
+				l.checkExtensionKey(where, k)
+			}
+			return
+		}
 	}
 }
 
@@ -41,10 +46,11 @@ func (l *loader) checkExtensionKey(where, k string) {
 // operationExtensions reads an operation's extensions and its
 // deprecation.
 func (l *loader) operationExtensions(op *operation, om map[string]any, where string) {
-	for k, v := range om {
+	for _, k := range sortedKeys(om) {
 		if !strings.HasPrefix(k, extPrefix) {
 			continue
 		}
+		v := om[k]
 		switch k {
 		case extRateLimit:
 			s, ok := v.(string)
@@ -107,7 +113,8 @@ func (l *loader) deprecation(v any, where string) *deprecationInfo {
 	}
 	d := &deprecationInfo{}
 	bad := false
-	for k, val := range m {
+	for _, k := range sortedKeys(m) {
+		val := m[k]
 		switch k {
 		case "since", "sunset":
 			s, _ := val.(string)

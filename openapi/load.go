@@ -7,7 +7,7 @@ import (
 	"io/fs"
 	"strings"
 
-	"github.com/santhosh-tekuri/jsonschema/v6"
+	"github.com/apishield/apishield/internal/schemacheck"
 )
 
 // defaultMaxDocumentBytes is Config.MaxDocumentBytes when zero.
@@ -29,10 +29,15 @@ type loader struct {
 	oas30 bool // the document is OAS 3.0: its schemas are translated
 	probs problems
 
-	comp    *jsonschema.Compiler
+	comp    *schemacheck.Compiler
 	schemas map[string]*schema // compiled, by location
 	walked  map[string]bool    // schema locations walked (translated, checked)
-	pending []pendingSchema    // schemas to compile once every file is walked
+	// schemaTops holds, for each file, the top-level members that hold
+	// walked schemas ("name#member").
+	schemaTops map[string]bool
+	// refTargets holds the schema locations some $ref names.
+	refTargets map[string]bool
+	pending    []pendingSchema // schemas to compile once every file is walked
 	// schemaProblems is set when walking a schema found a problem.
 	schemaProblems bool
 	// namesLimiter is set when an operation names a rate limiter.
@@ -46,6 +51,8 @@ type file struct {
 	err   error // why it could not be loaded
 }
 
+// loadDocument loads the document name of fsys and the files it
+// references (see Load).
 func loadDocument(fsys fs.FS, name string, cfg *Config) (*document, error) {
 	l, err := newLoader(fsys, cfg)
 	if err != nil {
@@ -61,6 +68,8 @@ func loadDocument(fsys fs.FS, name string, cfg *Config) (*document, error) {
 	return l.load(name, data)
 }
 
+// parseDocument loads a document held in memory, which may reference only
+// itself (see Parse).
 func parseDocument(data []byte, cfg *Config) (*document, error) {
 	l, err := newLoader(nil, cfg)
 	if err != nil {
@@ -84,12 +93,14 @@ func newLoader(fsys fs.FS, cfg *Config) (*loader, error) {
 		max = defaultMaxDocumentBytes
 	}
 	return &loader{
-		fsys:    fsys,
-		cfg:     cfg,
-		max:     max,
-		files:   map[string]*file{},
-		schemas: map[string]*schema{},
-		walked:  map[string]bool{},
+		fsys:       fsys,
+		cfg:        cfg,
+		max:        max,
+		files:      map[string]*file{},
+		schemas:    map[string]*schema{},
+		walked:     map[string]bool{},
+		schemaTops: map[string]bool{},
+		refTargets: map[string]bool{},
 	}, nil
 }
 
@@ -127,7 +138,7 @@ func checkVersion(obj map[string]any) (string, error) {
 	v, ok := obj["openapi"].(string)
 	if !ok {
 		if _, swagger := obj["swagger"]; swagger {
-			return "", errors.New("Swagger 2.0 documents are not supported: " + supported + "; convert the document to OpenAPI 3")
+			return "", errors.New("a Swagger 2.0 document is not supported: " + supported + "; convert the document to OpenAPI 3")
 		}
 		return "", errors.New(`the "openapi" field is missing or not a string: ` + supported)
 	}

@@ -95,6 +95,10 @@ func (l *loader) parameter(n node, where string, i int) *parameter {
 			return nil
 		}
 	}
+	if _, ok := m["schema"]; !ok {
+		l.probs.doc(pw, "the parameter has no schema")
+		return nil
+	}
 	if !l.paramFlags(p, m, pw) {
 		return nil
 	}
@@ -271,9 +275,11 @@ func (l *loader) schemaKind(n node, depth int) (oasparam.Shape, oasparam.Type, n
 	if depth > 8 {
 		return 0, 0, n, fmt.Errorf("nested too deeply in allOf/anyOf/oneOf to decide its type")
 	}
-	n, err := l.deref(n)
-	if err != nil {
-		return 0, 0, n, err
+	if _, hasID := n.obj()["$id"]; !hasID || l.oas30 { // a $id rebases its $ref: the compiler follows it
+		var err error
+		if n, err = l.deref(n); err != nil {
+			return 0, 0, n, err
+		}
 	}
 	m := n.obj()
 	if m == nil {

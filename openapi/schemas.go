@@ -1,16 +1,11 @@
 package openapi
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
-	"math"
-	"math/big"
 	"net/url"
 	"regexp"
 	"strings"
-
-	"github.com/santhosh-tekuri/jsonschema/v6"
 )
 
 // docBase is the URL under which the document's files live while their
@@ -21,64 +16,6 @@ const (
 	draft2020 = "https://json-schema.org/draft/2020-12/schema"
 	oasBase   = "https://spec.openapis.org/oas/3.1/dialect/"
 )
-
-// errNotLoaded is what the compiler's loader says to any URL the document
-// did not load: a remote reference, or one relative to a $id.
-var errNotLoaded = errors.New("the reference leaves the document: only the document's own files are loaded")
-
-type refuseLoader struct{}
-
-func (refuseLoader) Load(string) (any, error) { return nil, errNotLoaded }
-
-// newSchemaCompiler returns the compiler of one document: draft 2020-12,
-// formats asserted, nothing loaded from outside, and the formats OpenAPI
-// adds that can be checked.
-func newSchemaCompiler() *jsonschema.Compiler {
-	c := jsonschema.NewCompiler()
-	c.DefaultDraft(jsonschema.Draft2020)
-	c.AssertFormat()
-	c.UseLoader(refuseLoader{})
-	c.RegisterFormat(&jsonschema.Format{Name: "int32", Validate: intFormat(math.MinInt32, math.MaxInt32)})
-	c.RegisterFormat(&jsonschema.Format{Name: "int64", Validate: intFormat(math.MinInt64, math.MaxInt64)})
-	return c
-}
-
-// intFormat checks that a number is an integer within [lo, hi]; other
-// values are not its concern.
-func intFormat(lo, hi int64) func(any) error {
-	return func(v any) error {
-		var r *big.Rat
-		switch n := v.(type) {
-		case json.Number:
-			if len(n) > 64 {
-				return fmt.Errorf("%s is out of range", n[:16]+"…")
-			}
-			var ok bool
-			if r, ok = new(big.Rat).SetString(string(n)); !ok {
-				return nil
-			}
-		case float64:
-			r = new(big.Rat)
-			if r.SetFloat64(n) == nil {
-				return nil
-			}
-		case int:
-			r = new(big.Rat).SetInt64(int64(n))
-		case int64:
-			r = new(big.Rat).SetInt64(n)
-		default:
-			return nil
-		}
-		if !r.IsInt() {
-			return errors.New("not an integer")
-		}
-		i := r.Num()
-		if i.Cmp(big.NewInt(lo)) < 0 || i.Cmp(big.NewInt(hi)) > 0 {
-			return fmt.Errorf("%s is out of range", i)
-		}
-		return nil
-	}
-}
 
 // checkDialect refuses an OAS 3.1 jsonSchemaDialect other than 2020-12 or
 // the OpenAPI base dialect, which is 2020-12 with annotations.
@@ -113,9 +50,19 @@ func schemaLoc(n node) string {
 	return sb.String()
 }
 
-// schemaAt returns the schema at n, walking it (and the schemas it
-// references) now and compiling it once every file is loaded.
+// schemaAt returns the schema at n, a schema position of an OpenAPI
+// object (a parameter's, a header's, a media type's), walking it (and the
+// schemas it references) now and compiling it once every file is loaded.
 func (l *loader) schemaAt(n node, where string) *schema {
+	return l.addSchema(n, where, true)
+}
+
+// componentSchema is schemaAt for an entry of components.schemas.
+func (l *loader) componentSchema(n node, where string) *schema {
+	return l.addSchema(n, where, false)
+}
+
+func (l *loader) addSchema(n node, where string, inline bool) *schema {
 	loc := schemaLoc(n)
 	if s, ok := l.schemas[loc]; ok {
 		return s
@@ -123,15 +70,16 @@ func (l *loader) schemaAt(n node, where string) *schema {
 	l.walkSchema(n, where)
 	s := &schema{loc: loc, value: n.v}
 	l.schemas[loc] = s
-	l.pending = append(l.pending, pendingSchema{s, n.f.name, where})
+	l.pending = append(l.pending, pendingSchema{s: s, n: n, where: where, inline: inline})
 	return s
 }
 
 // A pendingSchema is a schema to compile and where to report it.
 type pendingSchema struct {
-	s     *schema
-	file  string
-	where string
+	s      *schema
+	n      node
+	where  string
+	inline bool // at a schema position of an OpenAPI object
 }
 
 // Keywords whose values are subschemas.
@@ -149,6 +97,10 @@ func (l *loader) walkSchema(n node, where string) {
 		return
 	}
 	l.walked[id] = true
+	if n.ptr != "" {
+		top, _, _ := strings.Cut(n.ptr[1:], "/")
+		l.schemaTops[n.f.name+"#"+top] = true
+	}
 	m := n.obj()
 	if m == nil {
 		if _, ok := n.v.(bool); !ok || l.oas30 {
@@ -157,6 +109,11 @@ func (l *loader) walkSchema(n node, where string) {
 		return
 	}
 	l.noExtensions(where, m)
+	if _, ok := m["$id"]; ok && !l.oas30 {
+		// References below resolve against the $id, which names no file
+		// of the document: the compiler resolves them, or refuses them.
+		return
+	}
 	if r, ok := m["$ref"]; ok {
 		ref, ok := r.(string)
 		if !ok {
@@ -177,6 +134,7 @@ func (l *loader) walkSchema(n node, where string) {
 		case err != nil:
 			l.schemaProblem(where, "%v", err)
 		default:
+			l.refTargets[t.id()] = true
 			l.walkSchema(t, "schema "+t.where(l.root))
 		}
 		if l.oas30 {
@@ -187,9 +145,6 @@ func (l *loader) walkSchema(n node, where string) {
 		l.translate(m, where)
 	} else if s, ok := m["$schema"].(string); ok && strings.HasPrefix(s, oasBase) {
 		m["$schema"] = draft2020 // the OAS dialect is 2020-12 with annotations
-	}
-	if _, ok := m["$id"]; ok && !l.oas30 {
-		return // references below resolve against the $id: the compiler checks them
 	}
 	if p, ok := m["pattern"].(string); ok {
 		if _, err := regexp.Compile(p); err != nil {
@@ -242,87 +197,6 @@ func (l *loader) walkList(n node, where string) {
 	for i := range list {
 		l.walkSchema(n.index(i), fmt.Sprintf("%s/%d", where, i))
 	}
-}
-
-// compileSchemas adds every loaded file to the compiler and compiles the
-// schemas the model holds.
-//
-// It compiles nothing when the walks found problems: the compiler would
-// report most of them again, less clearly.
-func (l *loader) compileSchemas() {
-	if len(l.pending) == 0 || l.schemaProblems {
-		return
-	}
-	for name, f := range l.files {
-		if f.err != nil {
-			continue
-		}
-		if err := l.comp.AddResource(docBase+name, l.resource(f)); err != nil {
-			l.probs.doc(name, "%v", err)
-		}
-	}
-	// Schemas written the same in one file mean the same: compile each
-	// text once. Documents repeat small inline schemas (an id parameter,
-	// a $ref to a component) on every operation, and every location
-	// compiled inside a file costs the compiler a copy of what it knows of
-	// that file.
-	byText := map[string]*jsonschema.Schema{}
-	for _, p := range l.pending {
-		key := ""
-		if text, err := json.Marshal(p.s.value); err == nil {
-			key = p.file + "\x00" + string(text)
-			if c, ok := byText[key]; ok {
-				p.s.compiled = c
-				continue
-			}
-		}
-		c, err := l.comp.Compile(p.s.loc)
-		if err != nil {
-			l.probs.doc(p.where, "%v", err)
-			continue
-		}
-		p.s.compiled = c
-		if key != "" {
-			byText[key] = c
-		}
-	}
-}
-
-// resource returns what the compiler is given of a file. A file whose root
-// is not itself a schema (the document, a file of components, a
-// parameter) keeps at its top level only members that are not JSON
-// Schema keywords: the compiler checks a file's root as a schema, and a
-// parameter's "required": true or a scheme's "type": "http" would fail.
-func (l *loader) resource(f *file) any {
-	m, ok := f.value.(map[string]any)
-	if !ok || l.walked[f.name+"#"] {
-		return f.value
-	}
-	out := make(map[string]any, len(m))
-	for k, v := range m {
-		if !jsonSchemaKeywords[k] {
-			out[k] = v
-		}
-	}
-	return out
-}
-
-// jsonSchemaKeywords are the keywords of JSON Schema 2020-12 and earlier
-// drafts.
-var jsonSchemaKeywords = wordSet(`$schema $id $ref $anchor $dynamicRef $dynamicAnchor $vocabulary $comment $defs
-		$recursiveRef $recursiveAnchor id definitions dependencies
-		allOf anyOf oneOf not if then else dependentSchemas prefixItems items additionalItems contains
-		properties patternProperties additionalProperties propertyNames unevaluatedItems unevaluatedProperties
-		type enum const multipleOf maximum exclusiveMaximum minimum exclusiveMinimum maxLength minLength pattern
-		maxItems minItems uniqueItems maxContains minContains maxProperties minProperties required dependentRequired
-		format contentEncoding contentMediaType contentSchema title description default deprecated readOnly writeOnly examples`)
-
-func wordSet(words string) map[string]bool {
-	set := map[string]bool{}
-	for _, w := range strings.Fields(words) {
-		set[w] = true
-	}
-	return set
 }
 
 // schemaProblem records a problem found walking a schema.

@@ -65,48 +65,67 @@ func (l *loader) servers(n node, where string) (bases, raw []string) {
 }
 
 // expandServer expands a server URL's {variables}: each value of a
-// variable's enum, else its default.
+// variable's enum, else its default. Values are not expanded again.
 func expandServer(u string, vars map[string]any) ([]string, string) {
-	out := []string{u}
-	for {
-		i := strings.IndexByte(out[0], '{')
+	out := []string{""}
+	for rest := u; rest != ""; {
+		i := strings.IndexByte(rest, '{')
 		if i < 0 {
-			return out, ""
+			i = len(rest)
 		}
-		j := strings.IndexByte(out[0][i:], '}')
+		for k := range out {
+			out[k] += rest[:i]
+		}
+		rest = rest[i:]
+		if rest == "" {
+			break
+		}
+		j := strings.IndexByte(rest, '}')
 		if j < 0 {
 			return nil, "unbalanced '{'"
 		}
-		name := out[0][i+1 : i+j]
-		v, _ := vars[name].(map[string]any)
-		if v == nil {
-			return nil, "variable {" + name + "} is not declared"
+		name := rest[1:j]
+		rest = rest[j+1:]
+		values, err := serverValues(name, vars)
+		if err != "" {
+			return nil, err
 		}
-		var values []string
-		if enum, ok := v["enum"].([]any); ok && len(enum) > 0 {
-			for _, e := range enum {
-				s, ok := e.(string)
-				if !ok {
-					return nil, "variable {" + name + "} has a non-string enum value"
-				}
-				values = append(values, s)
-			}
-		} else if d, ok := v["default"].(string); ok {
-			values = []string{d}
-		} else {
-			return nil, "variable {" + name + "} has neither enum nor default"
+		if len(out)*len(values) > maxBases {
+			return nil, "the variables expand to more than " + strconv.Itoa(maxBases) + " URLs"
 		}
-		var next []string
+		next := make([]string, 0, len(out)*len(values))
 		for _, o := range out {
-			for _, val := range values {
-				next = append(next, strings.ReplaceAll(o, "{"+name+"}", val))
-				if len(next) > maxBases {
-					return nil, "the variables expand to too many URLs"
-				}
+			for _, v := range values {
+				next = append(next, o+v)
 			}
 		}
 		out = next
 	}
+	return out, ""
+}
+
+// serverValues returns the values of a server variable: its enum, else
+// its default.
+func serverValues(name string, vars map[string]any) ([]string, string) {
+	v, _ := vars[name].(map[string]any)
+	if v == nil {
+		return nil, "variable {" + name + "} is not declared"
+	}
+	if enum, ok := v["enum"].([]any); ok && len(enum) > 0 {
+		values := make([]string, 0, len(enum))
+		for _, e := range enum {
+			s, ok := e.(string)
+			if !ok {
+				return nil, "variable {" + name + "} has a non-string enum value"
+			}
+			values = append(values, s)
+		}
+		return values, ""
+	}
+	if d, ok := v["default"].(string); ok {
+		return []string{d}, ""
+	}
+	return nil, "variable {" + name + "} has neither enum nor default"
 }
 
 // basePath returns the path part of a server URL without its trailing

@@ -54,6 +54,10 @@ func NewCompiler(loader jsonschema.URLLoader, strict bool) *Compiler {
 	return &Compiler{c: c, strict: strict}
 }
 
+// RegisterFormat adds a format the schemas may assert (OpenAPI's int32
+// and int64, say), beside the standard ones. Call it before compiling.
+func (cc *Compiler) RegisterFormat(f *jsonschema.Format) { cc.c.RegisterFormat(f) }
+
 // AddFS adds every *.json file in fsys, parsed with [ParseSchema], as a
 // resource at BaseURL followed by its path, so schemas may $ref it as
 // {"$ref": "item.json#/$defs/new"}.

@@ -106,6 +106,22 @@ func TestCompilerResources(t *testing.T) {
 			t.Errorf("err = %v, want the RE2 lint", err)
 		}
 	})
+	t.Run("registered formats are asserted", func(t *testing.T) {
+		cc := NewCompiler(nil, true)
+		cc.RegisterFormat(&jsonschema.Format{Name: "even", Validate: func(v any) error {
+			if n, ok := v.(json.Number); ok && strings.HasSuffix(string(n), "1") {
+				return errors.New("odd")
+			}
+			return nil
+		}})
+		s, err := cc.Compile("even", []byte(`{"format":"even"}`), true)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if s.Validate(json.Number("21")) == nil || s.Validate(json.Number("22")) != nil {
+			t.Error("the registered format is not asserted")
+		}
+	})
 	t.Run("formats are asserted", func(t *testing.T) {
 		s := mustCompile(t, `{"type":"string","format":"idn-hostname"}`)
 		if err := s.Validate("-bad-.example"); err == nil {
