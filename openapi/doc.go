@@ -50,7 +50,9 @@
 //	handler := apierrors.Recover(aud.Handler(authn.Handler(c.Handler(mux))))
 //
 // On chi, r.Use(authn.Handler, c.Handler); on gorilla/mux, the same with
-// router.Use, or around the router as on ServeMux.
+// router.Use, or around the router as on ServeMux. Package cors, if used,
+// goes before the contract: a CORS preflight (OPTIONS) the document does
+// not declare is otherwise a 405.
 //
 // # Requests
 //
