@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -334,4 +335,23 @@ paths:
 	if !errors.Is(err, openapi.ErrInvalidDocument) || !strings.Contains(err.Error(), "badScope") {
 		t.Errorf("a scope that is not an RFC 6749 scope token: %v, want ErrInvalidDocument naming badScope", err)
 	}
+}
+
+// TestHandlerBeforeServeMux runs the contract in front of a ServeMux, as
+// the package documentation wires it: the mux routes the full path and
+// sets its own path values; the contract's checked values are there too.
+func TestHandlerBeforeServeMux(t *testing.T) {
+	t.Parallel()
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /v1/items/{id}", func(w http.ResponseWriter, r *http.Request) {
+		p, _ := validate.PathParams(r.Context())
+		n, _ := p.Int64("id")
+		_, _ = io.WriteString(w, r.PathValue("id")+" "+strconv.FormatInt(n, 10))
+	})
+	f := newFixture(t, readDoc(t, "items.yaml"), openapi.Config{}, mux)
+	w := f.do(t, req{method: "GET", target: "/v1/items/%34%32"})
+	if w.Code != 200 || w.Body.String() != "42 42" {
+		t.Errorf("GET /v1/items/%%34%%32 = %d %q, want 200 \"42 42\"", w.Code, w.Body)
+	}
+	wantProblem(t, f.do(t, req{method: "GET", target: "/v1/items/0"}), 422, apierrors.ReasonValidationFailed)
 }
