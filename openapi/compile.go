@@ -11,6 +11,8 @@ import (
 	"strings"
 
 	"github.com/santhosh-tekuri/jsonschema/v6"
+
+	"github.com/apishield/apishield/internal/schemacheck"
 )
 
 // errNotLoaded is what the compiler's loader says to any URL the document
@@ -21,14 +23,14 @@ type refuseLoader struct{}
 
 func (refuseLoader) Load(string) (any, error) { return nil, errNotLoaded }
 
-// newSchemaCompiler returns the compiler of one document: draft 2020-12,
-// formats asserted, nothing loaded from outside, and the formats OpenAPI
-// adds that can be checked.
-func newSchemaCompiler() *jsonschema.Compiler {
-	c := jsonschema.NewCompiler()
-	c.DefaultDraft(jsonschema.Draft2020)
-	c.AssertFormat()
-	c.UseLoader(refuseLoader{})
+// newSchemaCompiler returns the compiler of one document: package
+// validate's (draft 2020-12, formats asserted, an empty enum refused),
+// with nothing loaded from outside the document and the formats OpenAPI
+// adds that can be checked. It is not strict: OpenAPI objects are open
+// unless the document closes them, and the inventory reports those left
+// open.
+func newSchemaCompiler() *schemacheck.Compiler {
+	c := schemacheck.NewCompiler(refuseLoader{}, false)
 	c.RegisterFormat(&jsonschema.Format{Name: "int32", Validate: intFormat(math.MinInt32, math.MaxInt32)})
 	c.RegisterFormat(&jsonschema.Format{Name: "int64", Validate: intFormat(math.MinInt64, math.MaxInt64)})
 	return c
@@ -128,7 +130,7 @@ func (l *loader) compileSchemas() {
 // knows of that file, which on a large document adds up to seconds.
 func (l *loader) compile(p pendingSchema, i int) (*jsonschema.Schema, error) {
 	if !p.inline || l.refTargets[p.n.id()] || hasID(p.n.v) {
-		return l.comp.Compile(p.s.loc)
+		return l.comp.CompileURL(p.s.loc, false)
 	}
 	// The resource sits beside its file, so relative references resolve
 	// as in the file; references within the file name it. It holds the
@@ -138,7 +140,7 @@ func (l *loader) compile(p pendingSchema, i int) (*jsonschema.Schema, error) {
 	if err := l.comp.AddResource(u, nest(p.n.ptr, rebase(p.n.v, path.Base(p.n.f.name)))); err != nil {
 		return nil, err
 	}
-	return l.comp.Compile(u + p.s.loc[strings.IndexByte(p.s.loc, '#'):])
+	return l.comp.CompileURL(u+p.s.loc[strings.IndexByte(p.s.loc, '#'):], false)
 }
 
 // nest returns v inside objects along the JSON pointer ptr, so that ptr

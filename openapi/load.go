@@ -7,7 +7,7 @@ import (
 	"io/fs"
 	"strings"
 
-	"github.com/santhosh-tekuri/jsonschema/v6"
+	"github.com/apishield/apishield/internal/schemacheck"
 )
 
 // defaultMaxDocumentBytes is Config.MaxDocumentBytes when zero.
@@ -29,7 +29,7 @@ type loader struct {
 	oas30 bool // the document is OAS 3.0: its schemas are translated
 	probs problems
 
-	comp    *jsonschema.Compiler
+	comp    *schemacheck.Compiler
 	schemas map[string]*schema // compiled, by location
 	walked  map[string]bool    // schema locations walked (translated, checked)
 	// schemaTops holds, for each file, the top-level members that hold

@@ -53,6 +53,16 @@ type Responses struct {
 	Schema func(status int, contentType string) (s *jsonschema.Schema, ok bool)
 }
 
+// Undeclared is the schema [Responses.Schema] returns for a response that
+// breaks the contract whatever its body, even an empty one: a status code
+// or media type an OpenAPI document does not declare. It is a marker,
+// never validated against.
+var Undeclared = &jsonschema.Schema{}
+
+// ErrUndeclaredResponse is the violation of a response whose schema is
+// [Undeclared].
+var ErrUndeclaredResponse = errors.New("openapi: response status or media type not declared")
+
 // Serve runs next with a writer that holds back the responses rs.Schema
 // chooses a schema for, then checks and sends (or replaces) them. rec is
 // the request's record.
@@ -70,14 +80,18 @@ func (rs *Responses) Serve(w http.ResponseWriter, r *http.Request, rec *record.R
 	case !cw.holding():
 		return
 	}
-	if len(cw.buf) == 0 {
+	var err error
+	switch {
+	case cw.schema == Undeclared:
+		err = ErrUndeclaredResponse
+	case len(cw.buf) == 0:
 		cw.send()
 		return
-	}
-	err := rs.check(cw.schema, cw.buf)
-	if err == nil {
-		cw.send()
-		return
+	default:
+		if err = rs.check(cw.schema, cw.buf); err == nil {
+			cw.send()
+			return
+		}
 	}
 	var fe []apierrors.FieldError
 	var p *apierrors.Problem

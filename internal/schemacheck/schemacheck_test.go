@@ -254,7 +254,8 @@ func TestValidatePanic(t *testing.T) {
 }
 
 // newResponses returns a Responses for package openapi whose schema is
-// chosen by status: 201 must be an item, anything else passes.
+// chosen by status: 201 must be an item, 204 is Undeclared, anything else
+// passes.
 func newResponses(t *testing.T, mode ResponseMode, failures *Failures, seen *[]string) *Responses {
 	t.Helper()
 	item := mustCompile(t, itemSchema)
@@ -262,6 +263,9 @@ func newResponses(t *testing.T, mode ResponseMode, failures *Failures, seen *[]s
 		MaxErrors: 20, Failures: failures,
 		Schema: func(status int, ct string) (*jsonschema.Schema, bool) {
 			*seen = append(*seen, http.StatusText(status)+" "+ct)
+			if status == http.StatusNoContent {
+				return Undeclared, true
+			}
 			return item, status == http.StatusCreated
 		}}
 }
@@ -281,6 +285,8 @@ func TestResponses(t *testing.T) {
 		{name: "enforced", mode: ResponseEnforce, status: 201, body: `{"name":"a","secret":1}`, wantStatus: 500, wantBody: "problem", outcome: record.Deny},
 		{name: "reported", mode: ResponseReport, status: 201, body: `{"name":"a","secret":1}`, wantStatus: 201, outcome: record.Skip},
 		{name: "too large, enforced", mode: ResponseEnforce, status: 201, body: `{"name":"` + strings.Repeat("a", 70) + `"}`, wantStatus: 500, wantBody: "problem", outcome: record.Deny},
+		{name: "undeclared and empty, enforced", mode: ResponseEnforce, status: 204, body: "", wantStatus: 500, wantBody: "problem", outcome: record.Deny},
+		{name: "undeclared and empty, reported", mode: ResponseReport, status: 204, body: "", wantStatus: 204, outcome: record.Skip},
 		{name: "too large, reported", mode: ResponseReport, status: 201, body: `{"name":"` + strings.Repeat("a", 70) + `"}`, wantStatus: 201, outcome: record.Skip},
 	}
 	for _, tt := range tests {
