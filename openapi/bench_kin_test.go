@@ -156,13 +156,7 @@ func benchValidate(b *testing.B) {
 		if err != nil {
 			b.Fatal(err)
 		}
-		hc, ok := any(c).(interface {
-			Handler(http.Handler) http.Handler
-		})
-		if !ok {
-			b.Skip("needs (*Contract).Handler of #15")
-		}
-		h := hc.Handler(next)
+		h := c.Handler(next)
 		w := httptest.NewRecorder()
 		h.ServeHTTP(w, newPetRequest(body))
 		if w.Code != http.StatusNoContent {
@@ -307,9 +301,6 @@ func benchMatch(b *testing.B) {
 // Contract handler, all operations public: the match plus the path
 // parameters' checks and the request record.
 func benchMatchHandler(b *testing.B) {
-	if !handlerBuilt {
-		b.Skip("needs (*Contract).Handler of #15")
-	}
 	g := generate(b, "github")
 	h := contractHandler(b, g.doc)(next)
 	var reqs []*http.Request

@@ -80,21 +80,14 @@ func fsFiles(fsys fs.FS) []string {
 // only what the request carries is compared.
 var publicConfig = openapi.Config{Undeclared: openapi.UndeclaredPublic, DeprecatedSince: deprecatedSince}
 
-// contractHandler loads d for the Contract's side, or skips the test
-// while the handler of #15 is not built.
+// contractHandler loads d for the Contract's side.
 func contractHandler(tb testing.TB, d diffDoc) func(http.Handler) http.Handler {
 	tb.Helper()
 	c, err := d.contract(publicConfig)
 	if err != nil {
 		tb.Fatalf("%s: openapi: %v", d.name, err)
 	}
-	h, ok := any(c).(interface {
-		Handler(http.Handler) http.Handler
-	})
-	if !ok {
-		tb.Skipf("%s: the Contract's side needs (*Contract).Handler of #15", d.name)
-	}
-	return h.Handler
+	return c.Handler
 }
 
 // A verdict is one side's answer to one request.
