@@ -167,9 +167,9 @@ var knownClasses = []struct {
 	match     func(disagreement) bool
 	example   disagreement // one disagreement of the class, as seen
 }{
-	// None yet: kin-openapi agrees with the generator's label on every
-	// request of every committed document. Classes for the Contract's
-	// side are added as its handler lands, each with its explanation.
+	// None: on the committed documents the Contract, kin-openapi and the
+	// generator's labels agree on every request (seeds 1 to 4 were tried).
+	// A class added here says whose limitation it is and why.
 }
 
 // A generated is a document's generated requests with kin-openapi's
