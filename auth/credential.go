@@ -2,6 +2,7 @@ package auth
 
 import (
 	"net/http"
+	"net/url"
 	"strings"
 )
 
@@ -48,16 +49,30 @@ type credential struct {
 	dpop  bool   // sent as "Authorization: DPoP"
 }
 
+// sources are the places credentials are read from besides the
+// Authorization and X-API-Key headers (see Config).
+type sources struct {
+	cookie    string // a bearer token's cookie
+	keyHeader string // a header carrying an API key, canonical
+	keyQuery  string // a query parameter carrying an API key
+	keyCookie string // a cookie carrying an API key
+}
+
 // credentialFrom finds the request's one credential. It refuses
 // ambiguity, which is where smuggling lives: several Authorization
-// headers, several X-API-Key headers, both kinds at once, or an
-// access_token in the query string (RFC 6750 §2.3 is not supported: URLs
-// end up in logs). A scheme auth does not know (Basic, Digest…) counts as
-// no credential. cookie, if not empty, names a cookie that carries a bearer
-// token when no header does.
-func credentialFrom(r *http.Request, cookie string) credential {
-	if r.URL.RawQuery != "" && r.URL.Query().Has("access_token") {
-		return credential{bad: "query_token"}
+// headers, several API keys (in one place or in two), both kinds at once,
+// or an access_token in the query string (RFC 6750 §2.3 is not supported:
+// URLs end up in logs). A scheme auth does not know (Basic, Digest…)
+// counts as no credential. src.cookie, if not empty, names a cookie that
+// carries a bearer token when no header does; the key fields name the
+// other places an API key may travel.
+func credentialFrom(r *http.Request, src *sources) credential {
+	var query url.Values
+	if r.URL.RawQuery != "" {
+		query = r.URL.Query()
+		if query.Has("access_token") {
+			return credential{bad: "query_token"}
+		}
 	}
 	authz := r.Header.Values("Authorization")
 	keys := r.Header.Values("X-Api-Key")
@@ -66,6 +81,12 @@ func credentialFrom(r *http.Request, cookie string) credential {
 	}
 	if len(keys) > 1 {
 		return credential{kind: APIKey, bad: "multiple_api_key"}
+	}
+	if src.keyHeader != "" || src.keyQuery != "" || src.keyCookie != "" {
+		var ok bool
+		if keys, ok = moreKeys(r, query, keys, src); !ok {
+			return credential{kind: APIKey, bad: "multiple_api_key"}
+		}
 	}
 	if len(authz) == 1 && len(keys) == 1 {
 		return credential{bad: "multiple_credentials"}
@@ -92,8 +113,8 @@ func credentialFrom(r *http.Request, cookie string) credential {
 		// request through as anonymous or as its client certificate.
 		return credential{kind: kind, value: cred, dpop: dpop}
 	}
-	if cookie != "" {
-		cs := r.CookiesNamed(cookie)
+	if src.cookie != "" {
+		cs := r.CookiesNamed(src.cookie)
 		if len(cs) > 1 {
 			return credential{bad: "multiple_cookies"}
 		}
@@ -105,6 +126,42 @@ func credentialFrom(r *http.Request, cookie string) credential {
 		}
 	}
 	return credential{}
+}
+
+// moreKeys adds to keys (the X-API-Key values, at most one) the API keys
+// of the other configured places. ok is false when the request carries
+// more than one key in all: one key, one place, so no two parts of the
+// stack can read different keys.
+func moreKeys(r *http.Request, query url.Values, keys []string, src *sources) (_ []string, ok bool) {
+	n := len(keys)
+	var found string
+	if n == 1 {
+		found = keys[0]
+	}
+	add := func(vs []string) {
+		n += len(vs)
+		if len(vs) > 0 {
+			found = vs[0]
+		}
+	}
+	if src.keyHeader != "" {
+		add(r.Header.Values(src.keyHeader))
+	}
+	if src.keyQuery != "" && query != nil {
+		add(query[src.keyQuery])
+	}
+	if src.keyCookie != "" {
+		for _, c := range r.CookiesNamed(src.keyCookie) {
+			add([]string{c.Value})
+		}
+	}
+	switch n {
+	case 0:
+		return nil, true
+	case 1:
+		return []string{found}, true
+	}
+	return nil, false
 }
 
 // ParseAuthorization parses an Authorization header value. It returns the

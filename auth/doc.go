@@ -204,7 +204,10 @@
 //
 // The middleware reads "Authorization: Bearer" (scheme case-insensitive),
 // "Authorization: ApiKey" or "X-API-Key", and optionally a cookie
-// (Config.Cookie). Several Authorization or X-API-Key headers, both kinds
+// (Config.Cookie). API keys may also be read from one more header, query
+// parameter or cookie (Config.APIKeyHeader, APIKeyQuery, APIKeyCookie),
+// as an OpenAPI document's apiKey schemes declare them. Several
+// Authorization headers, two API keys (in one place or two), both kinds
 // at once, or an access_token in the query string are refused. The
 // Authorization header is taken only in its canonical spelling: the
 // scheme, exactly one space, the credential ([ParseAuthorization]). Two

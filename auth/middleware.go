@@ -51,6 +51,24 @@ type Config struct {
 	// request has no Authorization or X-API-Key header. It must be a
 	// cookie name (an RFC 9110 token). Empty means cookies are ignored.
 	Cookie string
+	// APIKeyHeader, if not empty, names a header read as an API key, as
+	// X-API-Key is (an OpenAPI apiKey scheme "in: header"). X-API-Key and
+	// "Authorization: ApiKey" are read as well. Empty means no other header.
+	APIKeyHeader string
+	// APIKeyQuery, if not empty, names a query parameter read as an API
+	// key (an apiKey scheme "in: query"). Keys in URLs end up in access
+	// logs and browser histories: prefer a header. Empty means the query
+	// is not read.
+	APIKeyQuery string
+	// APIKeyCookie, if not empty, names a cookie read as an API key (an
+	// apiKey scheme "in: cookie"). It must differ from Cookie. Empty means
+	// no API key cookie.
+	//
+	// Whatever places are configured, a request carries at most one API
+	// key: two (in one place or in two, X-API-Key included) are refused
+	// as a 401 invalid_token, and so is an API key beside an Authorization
+	// header. The names must be RFC 9110 tokens.
+	APIKeyCookie string
 	// Realm is the realm in WWW-Authenticate challenges. Empty means "api".
 	// It must be printable (tab, space, visible ASCII, or bytes 0x80-0xFF)
 	// and hold no quote or backslash; New refuses anything else.
@@ -76,7 +94,7 @@ type Config struct {
 type Middleware struct {
 	byKind    map[CredentialKind]Authenticator
 	anonymous bool
-	cookie    string
+	src       sources
 	peer      PeerFunc
 	revoked   Revocations
 	logger    *slog.Logger
@@ -101,7 +119,8 @@ func New(cfg Config) (*Middleware, error) {
 	m := &Middleware{
 		byKind:    make(map[CredentialKind]Authenticator, 2),
 		anonymous: cfg.AllowAnonymous,
-		cookie:    cfg.Cookie,
+		src: sources{cookie: cfg.Cookie, keyHeader: http.CanonicalHeaderKey(cfg.APIKeyHeader),
+			keyQuery: cfg.APIKeyQuery, keyCookie: cfg.APIKeyCookie},
 		peer:      cfg.ClientCertificate,
 		revoked:   cfg.Revocations,
 		logger:    cfg.Logger,
@@ -121,6 +140,24 @@ func New(cfg Config) (*Middleware, error) {
 	}
 	if cfg.Cookie != "" && !isToken(cfg.Cookie) {
 		return nil, configErr("Cookie %q is not a cookie name (an RFC 9110 token)", cfg.Cookie)
+	}
+	for _, f := range []struct{ field, name string }{
+		{"APIKeyHeader", cfg.APIKeyHeader}, {"APIKeyQuery", cfg.APIKeyQuery}, {"APIKeyCookie", cfg.APIKeyCookie},
+	} {
+		if f.name != "" && !isToken(f.name) {
+			return nil, configErr("%s %q is not an RFC 9110 token", f.field, f.name)
+		}
+	}
+	switch {
+	case cfg.APIKeyCookie != "" && cfg.APIKeyCookie == cfg.Cookie:
+		return nil, configErr("APIKeyCookie and Cookie name the same cookie %q", cfg.Cookie)
+	case strings.EqualFold(cfg.APIKeyHeader, "Authorization"):
+		return nil, configErr("APIKeyHeader cannot be Authorization; API keys are read there as \"ApiKey\" already")
+	case strings.EqualFold(cfg.APIKeyQuery, "access_token"):
+		return nil, configErr("APIKeyQuery cannot be access_token, which auth refuses in URLs")
+	}
+	if strings.EqualFold(cfg.APIKeyHeader, "X-API-Key") {
+		m.src.keyHeader = "" // read already
 	}
 	for _, a := range cfg.Authenticators {
 		if a == nil {
@@ -219,7 +256,7 @@ func (m *Middleware) Authenticate(r *http.Request) (*Principal, error) {
 // authenticate is Authenticate that also returns the credential kind, for
 // the record and the challenge, and a DPoP-Nonce to send, if any.
 func (m *Middleware) authenticate(r *http.Request) (*Principal, CredentialKind, string, error) {
-	c := credentialFrom(r, m.cookie)
+	c := credentialFrom(r, &m.src)
 	kind := c.kind
 	if c.dpop {
 		kind = kindDPoP

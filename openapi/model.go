@@ -24,8 +24,8 @@ type document struct {
 
 	// bases are the path parts of the servers' URLs, without a trailing
 	// slash: "" for "/" or for a document without servers, "/v1" for
-	// "https://api.example.com/v1". Variables in them are start-up errors
-	// unless they have one enum value or a default only.
+	// "https://api.example.com/v1". A variable takes each of its enum
+	// values, or its default when it has no enum (at most 64 bases).
 	bases []string
 
 	// ops are the operations in document order: paths as written, and

@@ -11,6 +11,8 @@ import (
 	"time"
 
 	"github.com/santhosh-tekuri/jsonschema/v6"
+
+	"github.com/apishield/apishield/internal/schemacheck"
 )
 
 // benchSchema is the 10-property schema of the budget: "for a 1 KiB body
@@ -106,14 +108,14 @@ func BenchmarkFloorDecode(b *testing.B) {
 func BenchmarkScanDecode(b *testing.B) {
 	body := benchBody(b)
 	v := MustNew(Config{Body: []byte(benchSchema)})
-	s := v.scanners.Get().(*scanner)
+	s := schemacheck.NewScanner(v.limits, v.body.Keys())
 	b.SetBytes(int64(len(body)))
 	b.ReportAllocs()
 	for b.Loop() {
-		if err := s.scan(body); err != nil {
+		if err := s.Scan(body); err != nil {
 			b.Fatal(err)
 		}
-		decodeScanned(body, v.keys)
+		schemacheck.DecodeScanned(body, v.body.Keys())
 	}
 }
 
@@ -245,13 +247,13 @@ func BenchmarkScan(b *testing.B) {
 	v := MustNew(Config{Body: []byte(benchSchema), Limits: Limits{MaxArrayLength: 1 << 20, MaxValues: 1 << 30}})
 	for _, body := range scanBodies(b) {
 		b.Run(strconv.Itoa(len(body)>>10)+"KiB", func(b *testing.B) {
-			s := v.scanners.Get().(*scanner)
+			s := schemacheck.NewScanner(v.limits, v.body.Keys())
 			var scan, valid time.Duration
 			b.SetBytes(int64(len(body)))
 			b.ReportAllocs()
 			for b.Loop() {
 				t0 := time.Now()
-				if err := s.scan(body); err != nil {
+				if err := s.Scan(body); err != nil {
 					b.Fatal(err)
 				}
 				t1 := time.Now()
@@ -430,7 +432,7 @@ func BenchmarkBind(b *testing.B) {
 		b.Fatal(err)
 	}
 	t := reflect.TypeFor[benchItem]()
-	if err := v.checkType(t); err != nil {
+	if err := v.body.CheckType(t, checkBodyType); err != nil {
 		b.Fatal(err)
 	}
 	var floor, ours time.Duration

@@ -5,6 +5,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
+	"github.com/apishield/apishield/internal/schemacheck"
 	"math"
 	"net/http"
 	"reflect"
@@ -162,14 +163,14 @@ type binder struct {
 func (b *binder) refuse(detail string) error {
 	return apierrors.New(http.StatusUnprocessableEntity, apierrors.ReasonValidationFailed,
 		"The request does not match its schema.").WithErrors(apierrors.FieldError{
-		In: apierrors.InBody, Pointer: pointer(b.path), Detail: detail, Keyword: "type"})
+		In: apierrors.InBody, Pointer: schemacheck.Pointer(b.path), Detail: detail, Keyword: "type"})
 }
 
 // mismatch is a value the schema let through that the type has no place
 // for: a bug in the pairing of schema and type that the start-up check
 // missed, so a 500, never a guess.
 func (b *binder) mismatch(t reflect.Type, src any) error {
-	return apierrors.Internal(fmt.Errorf("%w: %v cannot hold the %T at %q", ErrBodyType, t, src, pointer(b.path)))
+	return apierrors.Internal(fmt.Errorf("%w: %v cannot hold the %T at %q", ErrBodyType, t, src, schemacheck.Pointer(b.path)))
 }
 
 // bind fills dst, which is settable, from src.
@@ -360,7 +361,7 @@ func (b *binder) bind(dst reflect.Value, src any) error {
 			return b.mismatch(t, src)
 		}
 		if len(a) > t.Len() {
-			return b.refuse("must have at most " + count(t.Len(), "item", "items"))
+			return b.refuse("must have at most " + schemacheck.Count(t.Len(), "item", "items"))
 		}
 		dst.SetZero()
 		for i, val := range a {

@@ -3,6 +3,7 @@ package validate
 import (
 	"encoding/json"
 	"fmt"
+	"github.com/apishield/apishield/internal/schemacheck"
 	"reflect"
 	"slices"
 	"strings"
@@ -168,7 +169,7 @@ func inPlace(s *jsonschema.Schema) []*jsonschema.Schema {
 		}
 		walk(s.Then)
 		walk(s.Else)
-		for _, c := range sortedSchemas(s.DependentSchemas) {
+		for _, c := range schemacheck.SortedSchemas(s.DependentSchemas) {
 			walk(c)
 		}
 	}
@@ -235,7 +236,7 @@ func where(path []string) string {
 	if len(path) == 0 {
 		return "the body"
 	}
-	return pointer(path)
+	return schemacheck.Pointer(path)
 }
 
 func (c *typeChecker) check(s *jsonschema.Schema, t reflect.Type, path []string) error {

@@ -9,7 +9,7 @@ import (
 	apierrors "github.com/apishield/apishield/errors"
 	"github.com/apishield/apishield/internal/bodylimit"
 	"github.com/apishield/apishield/internal/record"
-	"github.com/apishield/apishield/internal/telemetry"
+	"github.com/apishield/apishield/internal/schemacheck"
 )
 
 // BodyLimitConfig configures a [BodyLimit].
@@ -40,7 +40,7 @@ type BodyLimitConfig struct {
 // It is safe for concurrent use.
 type BodyLimit struct {
 	max      int64
-	failures *telemetry.Counter
+	failures *schemacheck.Failures
 }
 
 // NewBodyLimit returns a BodyLimit. Errors wrap ErrInvalidConfig.
@@ -69,7 +69,7 @@ func (l *BodyLimit) Handler(next http.Handler) http.Handler {
 		r2, err := l.Check(w, r)
 		if err != nil {
 			w, r, rec := record.Install(w, r)
-			p := asProblem(err)
+			p := schemacheck.AsProblem(err)
 			rec.AddDecision(record.Decision{Package: "validate", Outcome: record.Deny, Reason: p.Reason, Rule: "BodyLimit"})
 			apierrors.Write(w, r, p)
 			return
@@ -88,7 +88,7 @@ func (l *BodyLimit) Handler(next http.Handler) http.Handler {
 func (l *BodyLimit) Check(w http.ResponseWriter, r *http.Request) (*http.Request, error) {
 	r2, err := bodylimit.Check(w, r, l.max)
 	if err != nil {
-		return nil, failed(r.Context(), l.failures, kindBody, err)
+		return nil, l.failures.Fail(r.Context(), schemacheck.KindBody, err)
 	}
 	return r2, nil
 }

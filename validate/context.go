@@ -3,33 +3,12 @@ package validate
 import (
 	"context"
 
-	"github.com/apishield/apishield/internal/bodylimit"
+	"github.com/apishield/apishield/internal/schemacheck"
 )
 
-// input is what a passing request carries in its context: one value, so
-// the handler reads what was decoded instead of parsing it again.
-type input struct {
-	raw     []byte
-	body    any
-	hasBody bool
-	query   Params
-	path    Params
-	header  Params
-	v       *Validator       // the one that checked the body, for Decode
-	typed   any              // with Config.BodyType: a pointer to the filled value
-	rd      bodylimit.Reader // r.Body for the handler, allocated with the rest
-}
-
-type ctxKey struct{}
-
-func newContext(ctx context.Context, in *input) context.Context {
-	return context.WithValue(ctx, ctxKey{}, in)
-}
-
-func from(ctx context.Context) *input {
-	in, _ := ctx.Value(ctxKey{}).(*input)
-	return in
-}
+// from returns what a passing request carries in its context, whichever
+// middleware (a Validator, or package openapi) checked it.
+func from(ctx context.Context) *schemacheck.Input { return schemacheck.FromContext(ctx) }
 
 // Body returns the request body that the Validator decoded and validated:
 // map[string]any, []any, string, json.Number, bool or nil, exactly as the
@@ -43,10 +22,10 @@ func from(ctx context.Context) *input {
 // not with json.Number's methods.
 func Body(ctx context.Context) (v any, ok bool) {
 	in := from(ctx)
-	if in == nil || !in.hasBody {
+	if in == nil || !in.HasBody {
 		return nil, false
 	}
-	return in.body, true
+	return in.Body, true
 }
 
 // RawBody returns the body's bytes as they arrived, or nil if no Validator
@@ -54,7 +33,7 @@ func Body(ctx context.Context) (v any, ok bool) {
 // The slice is shared: do not modify it.
 func RawBody(ctx context.Context) []byte {
 	if in := from(ctx); in != nil {
-		return in.raw
+		return in.Raw
 	}
 	return nil
 }
@@ -115,16 +94,16 @@ func (p Params) Int64s(name string) (ns []int64, ok bool) {
 // Query returns the validated query parameters (see [Params]), or ok false
 // if no Validator with a Query schema passed the request.
 func Query(ctx context.Context) (params Params, ok bool) {
-	if in := from(ctx); in != nil && in.query != nil {
-		return in.query, true
+	if in := from(ctx); in != nil && in.Query != nil {
+		return in.Query, true
 	}
 	return nil, false
 }
 
 // PathParams returns the validated path parameters, coerced like [Query].
 func PathParams(ctx context.Context) (params Params, ok bool) {
-	if in := from(ctx); in != nil && in.path != nil {
-		return in.path, true
+	if in := from(ctx); in != nil && in.Path != nil {
+		return in.Path, true
 	}
 	return nil, false
 }
@@ -132,8 +111,8 @@ func PathParams(ctx context.Context) (params Params, ok bool) {
 // Headers returns the validated headers, under the names the Header schema
 // uses, coerced like [Query].
 func Headers(ctx context.Context) (headers Params, ok bool) {
-	if in := from(ctx); in != nil && in.header != nil {
-		return in.header, true
+	if in := from(ctx); in != nil && in.Header != nil {
+		return in.Header, true
 	}
 	return nil, false
 }

@@ -155,6 +155,12 @@
 // in Body, Query or Response without "additionalProperties": false or
 // "unevaluatedProperties": false.
 //
+// Package openapi enforces an OpenAPI document with this package's
+// machinery (compiler, limits, problems, response hold-back): a handler
+// behind it reads its values with [Body], [RawBody], [Decode], [Query],
+// [PathParams] and [Headers] just as behind a Validator, and its refusals
+// count in the same apishield.validate.failures counter.
+//
 // Query, path and header values are strings; each is coerced to the type
 // its property declares, so that the schema checks the value the handler
 // will read:

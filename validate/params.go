@@ -2,6 +2,7 @@ package validate
 
 import (
 	"encoding/json"
+	"github.com/apishield/apishield/internal/schemacheck"
 	"net/http"
 	"net/url"
 	"slices"
@@ -66,11 +67,11 @@ func (v *Validator) queryValues(r *http.Request) (map[string][]string, error) {
 	raw := r.URL.RawQuery
 	if len(raw) > maxQueryBytes {
 		return nil, apierrors.New(http.StatusBadRequest, apierrors.ReasonMalformedRequest,
-			"The query string is longer than the limit of 16384 bytes.").WithCause(errQueryLimit)
+			"The query string is longer than the limit of 16384 bytes.").WithCause(schemacheck.ErrQueryLimit)
 	}
 	if n := strings.Count(raw, "&") + strings.Count(raw, ";") + 1; n > v.limits.MaxObjectKeys {
 		return nil, apierrors.New(http.StatusBadRequest, apierrors.ReasonMalformedRequest,
-			"The query string has more than the limit of "+strconv.Itoa(v.limits.MaxObjectKeys)+" parameters.").WithCause(errQueryLimit)
+			"The query string has more than the limit of "+strconv.Itoa(v.limits.MaxObjectKeys)+" parameters.").WithCause(schemacheck.ErrQueryLimit)
 	}
 	vals, err := url.ParseQuery(raw)
 	if err != nil {
@@ -129,16 +130,16 @@ func (v *Validator) checkParams(sch *jsonschema.Schema, in string, ps []param, v
 			for i, s := range vs {
 				var refused string
 				if arr[i], refused = v.coerce(s, p.items); refused != "" {
-					pre = append(pre, apierrors.FieldError{In: in, Pointer: pointer(nil, name, strconv.Itoa(i)), Detail: refused, Keyword: "type"})
+					pre = append(pre, apierrors.FieldError{In: in, Pointer: schemacheck.Pointer(nil, name, strconv.Itoa(i)), Detail: refused, Keyword: "type"})
 				}
 			}
 			obj[name] = arr
 		case len(vs) > 1:
-			pre = append(pre, apierrors.FieldError{In: in, Pointer: pointer(nil, name), Detail: "must appear at most once", Keyword: "type"})
+			pre = append(pre, apierrors.FieldError{In: in, Pointer: schemacheck.Pointer(nil, name), Detail: "must appear at most once", Keyword: "type"})
 		default:
 			var refused string
 			if obj[name], refused = v.coerce(vs[0], p.types); refused != "" {
-				pre = append(pre, apierrors.FieldError{In: in, Pointer: pointer(nil, name), Detail: refused, Keyword: "type"})
+				pre = append(pre, apierrors.FieldError{In: in, Pointer: schemacheck.Pointer(nil, name), Detail: refused, Keyword: "type"})
 			}
 		}
 	}
@@ -147,7 +148,7 @@ func (v *Validator) checkParams(sch *jsonschema.Schema, in string, ps []param, v
 		return nil, apierrors.New(http.StatusUnprocessableEntity, apierrors.ReasonValidationFailed,
 			"The request does not match its schema.").WithErrors(pre[:min(len(pre), v.maxErrors)]...)
 	}
-	if err := v.validate(sch, obj, in); err != nil {
+	if err := schemacheck.Validate(sch, obj, in, "", v.maxErrors, v.logger); err != nil {
 		return nil, err
 	}
 	return obj, nil
@@ -242,10 +243,22 @@ func plainDecimal(s string) bool {
 // numberLiteral reports whether s is one JSON number within the limits, so
 // a parameter cannot carry the numbers a body may not.
 func (v *Validator) numberLiteral(s string) bool {
-	if s == "" || (s[0] != '-' && (s[0] < '0' || s[0] > '9')) {
-		return false
+	return schemacheck.NumberLiteral(v.limits, s)
+}
+
+// resolve follows $ref from a schema that has no type of its own.
+func resolve(s *jsonschema.Schema) *jsonschema.Schema {
+	for i := 0; s != nil && s.Types == nil && s.Ref != nil && i < 32; i++ {
+		s = s.Ref
 	}
-	sc := scanner{lim: v.limits, data: []byte(s)}
-	end, err := sc.number(0)
-	return err == nil && end == len(s)
+	return s
+}
+
+// typesOf returns the JSON types a schema allows, following $ref.
+func typesOf(s *jsonschema.Schema) []string {
+	s = resolve(s)
+	if s == nil || s.Types == nil {
+		return nil
+	}
+	return s.Types.ToStrings()
 }

@@ -49,39 +49,22 @@ var ErrNoBody = errors.New("validate: no validated body in the context")
 func Decode[T any](ctx context.Context) (T, error) {
 	var zero T
 	in := from(ctx)
-	if in == nil || !in.hasBody || in.v == nil {
+	if in == nil || !in.HasBody || in.Check == nil {
 		return zero, ErrNoBody
 	}
-	if p, ok := in.typed.(*T); ok {
+	if p, ok := in.Typed.(*T); ok {
 		return *p, nil
 	}
 	t := reflect.TypeFor[T]()
-	if err := in.v.checkType(t); err != nil {
+	if err := in.Check.CheckType(t, checkBodyType); err != nil {
 		return zero, err
 	}
 	var out T
 	b := binder{}
-	if err := b.bind(reflect.ValueOf(&out).Elem(), in.body); err != nil {
+	if err := b.bind(reflect.ValueOf(&out).Elem(), in.Body); err != nil {
 		return zero, err
 	}
 	return out, nil
-}
-
-// checkType checks t against the Body schema once, remembering the answer.
-func (v *Validator) checkType(t reflect.Type) error {
-	if err, ok := v.types.Load(t); ok {
-		if err == nil {
-			return nil
-		}
-		return err.(error)
-	}
-	err := checkBodyType(v.body, t)
-	if err == nil {
-		v.types.Store(t, nil)
-		return nil
-	}
-	v.types.Store(t, err)
-	return err
 }
 
 // newBodyType checks Config.BodyType when New runs.
@@ -92,7 +75,7 @@ func (v *Validator) newBodyType(t reflect.Type) error {
 	if v.body == nil {
 		return fmt.Errorf("%w: BodyType is set without a Body schema", ErrInvalidConfig)
 	}
-	if err := v.checkType(t); err != nil {
+	if err := v.body.CheckType(t, checkBodyType); err != nil {
 		return fmt.Errorf("%w: %w", ErrInvalidConfig, err)
 	}
 	v.bodyType = t

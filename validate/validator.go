@@ -3,19 +3,16 @@ package validate
 import (
 	"errors"
 	"fmt"
+	"github.com/apishield/apishield/internal/schemacheck"
 	"io/fs"
 	"log/slog"
 	"net/http"
 	"reflect"
-	"strings"
-	"sync"
 
 	"go.opentelemetry.io/otel/metric"
 
 	apierrors "github.com/apishield/apishield/errors"
-	"github.com/apishield/apishield/internal/bodylimit"
 	"github.com/apishield/apishield/internal/record"
-	"github.com/apishield/apishield/internal/telemetry"
 	"github.com/santhosh-tekuri/jsonschema/v6"
 )
 
@@ -116,23 +113,21 @@ type Config struct {
 // A Validator checks requests against their schemas and limits. It is safe
 // for concurrent use.
 type Validator struct {
-	body, query, path, header, response *jsonschema.Schema
-	failures                            *telemetry.Counter
+	query, path, header, response *jsonschema.Schema
+	body                          *schemacheck.Body // nil without a Body schema
+	failures                      *schemacheck.Failures
 
 	queryParams, pathParams, headerParams []param
 
-	maxBody    int64
-	maxResp    int64
-	respMode   ResponseMode
-	limits     Limits
-	maxErrors  int
-	pathParam  func(*http.Request, string) string
-	logger     *slog.Logger
-	scanners   sync.Pool
-	keys       *keySet // the Body schema's property names
-	respLimits Limits
-	bodyType   reflect.Type // Config.BodyType
-	types      sync.Map     // reflect.Type → nil or the error of checkBodyType
+	maxBody   int64
+	maxResp   int64
+	respMode  ResponseMode
+	limits    Limits
+	maxErrors int
+	pathParam func(*http.Request, string) string
+	logger    *slog.Logger
+	responses *schemacheck.Responses // nil without a Response schema
+	bodyType  reflect.Type           // Config.BodyType
 }
 
 // New compiles cfg's schemas, lints them, and returns a Validator. Errors
@@ -171,28 +166,26 @@ func New(cfg Config) (*Validator, error) {
 	if v.pathParam == nil {
 		v.pathParam = (*http.Request).PathValue
 	}
-	lim, err := cfg.Limits.withDefaults()
+	lim, err := schemacheck.CheckLimits(cfg.Limits, ErrInvalidConfig)
 	if err != nil {
 		return nil, err
 	}
 	v.limits = lim
-	// Responses are ours, not an attacker's: only bound them generously
-	// so a runaway handler cannot stall the check.
-	v.respLimits = Limits{MaxDepth: max(lim.MaxDepth, 256), MaxObjectKeys: 1 << 20, MaxArrayLength: 1 << 24,
-		MaxStringLength: 1 << 30, MaxNumberLength: 1 << 10, MaxExponent: lim.MaxExponent, MaxValues: 1 << 30}
 
 	if cfg.Body == nil && cfg.Query == nil && cfg.Path == nil && cfg.Header == nil && cfg.Response == nil {
 		return nil, fmt.Errorf("%w: no schema: set Body, Query, Path, Header or Response", ErrInvalidConfig)
 	}
-	cc, err := newCompiler(cfg.FS, !cfg.AllowUnknownProperties)
-	if err != nil {
-		return nil, err
+	cc := schemacheck.NewCompiler(nil, !cfg.AllowUnknownProperties)
+	if cfg.FS != nil {
+		if err := cc.AddFS(cfg.FS); err != nil {
+			return nil, fmt.Errorf("%w: schemas in Config.FS: %w", ErrInvalidConfig, err)
+		}
 	}
 	compile := func(name string, src []byte, strict bool) (*jsonschema.Schema, error) {
 		if src == nil {
 			return nil, nil
 		}
-		sch, err := cc.compile(name, src, strict)
+		sch, err := cc.Compile(name, src, strict)
 		if err != nil {
 			return nil, fmt.Errorf("%w: %w", ErrInvalidConfig, err)
 		}
@@ -202,7 +195,8 @@ func New(cfg Config) (*Validator, error) {
 	// arrive; strictness matters for Body and Query, and for Response,
 	// where an open object would let the leak through that it is there to
 	// catch.
-	if v.body, err = compile("body", cfg.Body, true); err != nil {
+	body, err := compile("body", cfg.Body, true)
+	if err != nil {
 		return nil, err
 	}
 	if v.query, err = compile("query", cfg.Query, true); err != nil {
@@ -220,13 +214,17 @@ func New(cfg Config) (*Validator, error) {
 	v.queryParams = paramsOf(v.query)
 	v.pathParams = paramsOf(v.path)
 	v.headerParams = paramsOf(v.header)
-	if v.body != nil {
-		v.keys = newKeySet(declaredNames(v.body))
+	if body != nil {
+		v.body = schemacheck.NewBody(body, v.limits, v.maxBody, v.maxErrors, v.logger)
 	}
 	if err := v.newBodyType(cfg.BodyType); err != nil {
 		return nil, err
 	}
-	v.scanners.New = func() any { return newScanner(v.limits, v.keys) }
+	if v.response != nil {
+		v.responses = &schemacheck.Responses{Package: "validate", Mode: v.respMode, MaxBytes: v.maxResp,
+			Limits: schemacheck.ResponseLimits(v.limits), MaxErrors: v.maxErrors, Logger: v.logger,
+			Failures: v.failures, Schema: v.responseSchema}
+	}
 	return v, nil
 }
 
@@ -252,7 +250,7 @@ func (v *Validator) Handler(next http.Handler) http.Handler {
 		w, r, rec := record.Install(w, r)
 		r2, err := v.Check(w, r)
 		if err != nil {
-			v.deny(w, r, rec, err)
+			schemacheck.Deny(w, r, rec, "validate", err)
 			return
 		}
 		rec.AddDecision(record.Decision{Package: "validate", Outcome: record.Allow})
@@ -260,45 +258,17 @@ func (v *Validator) Handler(next http.Handler) http.Handler {
 			next.ServeHTTP(w, r2)
 			return
 		}
-		v.serveChecked(w, r2, rec, next)
+		v.responses.Serve(w, r2, rec, next)
 	})
 }
 
-func (v *Validator) deny(w http.ResponseWriter, r *http.Request, rec *record.Record, err error) {
-	p := asProblem(err)
-	if len(p.Errors) > 0 {
-		fe := make([]record.FieldError, len(p.Errors))
-		for i, e := range p.Errors {
-			fe[i] = record.FieldError(e)
-		}
-		rec.AddFieldErrors(fe...)
+// responseSchema gives the Response schema to the 2xx responses whose
+// Content-Type is JSON (or unset), but 204, and no schema to the rest.
+func (v *Validator) responseSchema(code int, ct string) (*jsonschema.Schema, bool) {
+	if code < 200 || code > 299 || code == http.StatusNoContent || !schemacheck.JSONOrUnset(ct) {
+		return nil, false
 	}
-	rec.AddDecision(record.Decision{Package: "validate", Outcome: record.Deny, Reason: p.Reason, Rule: ruleOf(err)})
-	apierrors.Write(w, r, p)
-}
-
-// ruleOf names the check that refused a request, for the audit record.
-func ruleOf(err error) string {
-	var se *ScanError
-	if errors.As(err, &se) {
-		if se.Limit != "" {
-			return se.Limit
-		}
-		return strings.TrimPrefix(se.Err.Error(), "validate: ")
-	}
-	return ""
-}
-
-func asProblem(err error) *apierrors.Problem {
-	var p *apierrors.Problem
-	if errors.As(err, &p) {
-		return p
-	}
-	var se *ScanError
-	if errors.As(err, &se) {
-		return apierrors.New(http.StatusBadRequest, apierrors.ReasonMalformedRequest, "The body is not acceptable JSON: "+se.Error()+".").WithCause(err)
-	}
-	return apierrors.New(http.StatusBadRequest, apierrors.ReasonMalformedRequest, "The request could not be validated.").WithCause(err)
+	return v.response, true
 }
 
 // Check validates r (its parameters, then its body) and returns r with the
@@ -308,68 +278,63 @@ func asProblem(err error) *apierrors.Problem {
 //
 // Check is the decision behind Handler, for callers outside an HTTP stack.
 func (v *Validator) Check(w http.ResponseWriter, r *http.Request) (*http.Request, error) {
-	in := &input{}
+	in := &schemacheck.Input{}
 	var err error
 	if v.path != nil {
-		if in.path, err = v.checkParams(v.path, apierrors.InPath, v.pathParams, v.pathValues(r)); err != nil {
-			return nil, failed(r.Context(), v.failures, kindPath, err)
+		if in.Path, err = v.checkParams(v.path, apierrors.InPath, v.pathParams, v.pathValues(r)); err != nil {
+			return nil, v.failures.Fail(r.Context(), schemacheck.KindPath, err)
 		}
 	}
 	if v.query != nil {
 		vals, err := v.queryValues(r)
 		if err != nil {
-			return nil, failed(r.Context(), v.failures, kindQuery, err)
+			return nil, v.failures.Fail(r.Context(), schemacheck.KindQuery, err)
 		}
-		if in.query, err = v.checkParams(v.query, apierrors.InQuery, v.queryParams, vals); err != nil {
-			return nil, failed(r.Context(), v.failures, kindQuery, err)
+		if in.Query, err = v.checkParams(v.query, apierrors.InQuery, v.queryParams, vals); err != nil {
+			return nil, v.failures.Fail(r.Context(), schemacheck.KindQuery, err)
 		}
 	}
 	if v.header != nil {
-		if in.header, err = v.checkParams(v.header, apierrors.InHeader, v.headerParams, v.headerValues(r)); err != nil {
-			return nil, failed(r.Context(), v.failures, kindHeader, err)
+		if in.Header, err = v.checkParams(v.header, apierrors.InHeader, v.headerParams, v.headerValues(r)); err != nil {
+			return nil, v.failures.Fail(r.Context(), schemacheck.KindHeader, err)
 		}
 	}
 	if v.body != nil {
-		if err := checkContentType(r); err != nil {
-			return nil, failed(r.Context(), v.failures, kindBody, err)
+		if err := schemacheck.CheckContentType(r); err != nil {
+			return nil, v.failures.Fail(r.Context(), schemacheck.KindBody, err)
 		}
-		raw, err := v.readBody(w, r)
+		raw, err := v.body.Read(w, r)
 		if err != nil {
-			return nil, failed(r.Context(), v.failures, kindBody, err)
+			return nil, v.failures.Fail(r.Context(), schemacheck.KindBody, err)
 		}
-		in.raw = raw
-		if in.body, err = v.ValidateBody(raw); err != nil {
-			return nil, failed(r.Context(), v.failures, kindBody, err)
+		in.Raw = raw
+		if in.Body, err = v.body.Validate(raw); err != nil {
+			return nil, v.failures.Fail(r.Context(), schemacheck.KindBody, err)
 		}
 		if v.bodyType != nil {
-			if in.typed, err = v.bindBody(in.body); err != nil {
-				return nil, failed(r.Context(), v.failures, kindBody, err)
+			if in.Typed, err = v.bindBody(in.Body); err != nil {
+				return nil, v.failures.Fail(r.Context(), schemacheck.KindBody, err)
 			}
 		}
-		in.hasBody, in.v = true, v
+		in.HasBody, in.Check = true, v.body
 	}
 	if prev := from(r.Context()); prev != nil {
 		// An outer Validator (say, for a route group's query) already
 		// passed the request: keep what it decoded that this one did not.
-		if !in.hasBody {
-			in.raw, in.body, in.hasBody, in.v, in.typed = prev.raw, prev.body, prev.hasBody, prev.v, prev.typed
+		if !in.HasBody {
+			in.Raw, in.Body, in.HasBody, in.Check, in.Typed = prev.Raw, prev.Body, prev.HasBody, prev.Check, prev.Typed
 		}
-		if in.query == nil {
-			in.query = prev.query
+		if in.Query == nil {
+			in.Query = prev.Query
 		}
-		if in.path == nil {
-			in.path = prev.path
+		if in.Path == nil {
+			in.Path = prev.Path
 		}
-		if in.header == nil {
-			in.header = prev.header
+		if in.Header == nil {
+			in.Header = prev.Header
 		}
 	}
-	r = r.WithContext(newContext(r.Context(), in))
-	if in.hasBody {
-		in.rd.Reset(in.raw)
-		r.Body = &in.rd
-	}
-	return r, nil
+	return in.Attach(r), nil
 }
 
 // ValidateBody checks a body's bytes against the limits and the Body
@@ -380,76 +345,5 @@ func (v *Validator) ValidateBody(raw []byte) (any, error) {
 	if v.body == nil {
 		return nil, fmt.Errorf("validate: no Body schema")
 	}
-	s := v.scanners.Get().(*scanner)
-	err := s.scan(raw)
-	v.scanners.Put(s)
-	if err != nil {
-		return nil, asProblem(err)
-	}
-	doc := decodeScanned(raw, v.keys)
-	if err := v.validate(v.body, doc, apierrors.InBody); err != nil {
-		return nil, err
-	}
-	return doc, nil
-}
-
-// errPanic is the cause recorded when the schema library panics.
-var errPanic = errors.New("validate: the schema library panicked")
-
-// validate runs the schema, turning a failure into a 422 problem whose
-// field errors are in in, and a panic into a 400 one, so no input can
-// crash the request.
-func (v *Validator) validate(sch *jsonschema.Schema, doc any, in string) (err error) {
-	defer func() {
-		if p := recover(); p != nil {
-			if v.logger != nil {
-				v.logger.Error("validate: schema validation panicked", slog.Any("panic", p))
-			}
-			err = apierrors.New(http.StatusBadRequest, apierrors.ReasonMalformedRequest,
-				"The request could not be validated.").WithCause(fmt.Errorf("%w: %v", errPanic, p))
-		}
-	}()
-	if verr := sch.Validate(doc); verr != nil {
-		return apierrors.New(http.StatusUnprocessableEntity, apierrors.ReasonValidationFailed,
-			"The request does not match its schema.").WithErrors(fieldErrors(verr, in, v.maxErrors)...).WithCause(verr)
-	}
-	return nil
-}
-
-// readBody reads the whole body, refusing with 413 past maxBody whether or
-// not Content-Length announced it.
-func (v *Validator) readBody(w http.ResponseWriter, r *http.Request) ([]byte, error) {
-	return bodylimit.ReadAll(w, r, v.maxBody)
-}
-
-// checkContentType accepts application/json and any +json type, with no
-// charset or charset=utf-8, and no content coding: a compressed body would
-// be decompressed past every limit here.
-func checkContentType(r *http.Request) error {
-	if ce := r.Header.Get("Content-Encoding"); ce != "" && !strings.EqualFold(ce, "identity") {
-		return apierrors.New(http.StatusUnsupportedMediaType, apierrors.ReasonUnsupportedMediaType,
-			"Compressed request bodies are not accepted.")
-	}
-	ct := r.Header.Get("Content-Type")
-	if ct == "application/json" {
-		return nil
-	}
-	mt, params, _ := strings.Cut(ct, ";")
-	mt = strings.ToLower(strings.TrimSpace(mt))
-	typ, sub, ok := strings.Cut(mt, "/")
-	if !ok || typ != "application" || (sub != "json" && !strings.HasSuffix(sub, "+json")) || strings.ContainsAny(sub, " \t") {
-		return apierrors.New(http.StatusUnsupportedMediaType, apierrors.ReasonUnsupportedMediaType,
-			"The request body must be application/json.")
-	}
-	for p := range strings.SplitSeq(params, ";") {
-		k, val, _ := strings.Cut(p, "=")
-		if strings.EqualFold(strings.TrimSpace(k), "charset") {
-			val = strings.Trim(strings.TrimSpace(val), `"`)
-			if !strings.EqualFold(val, "utf-8") && !strings.EqualFold(val, "utf8") {
-				return apierrors.New(http.StatusUnsupportedMediaType, apierrors.ReasonUnsupportedMediaType,
-					"The request body must be UTF-8 JSON.")
-			}
-		}
-	}
-	return nil
+	return v.body.Validate(raw)
 }

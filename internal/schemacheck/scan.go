@@ -1,4 +1,4 @@
-package validate
+package schemacheck
 
 import (
 	"bytes"
@@ -8,7 +8,7 @@ import (
 	"unicode/utf8"
 )
 
-// scanner checks a JSON document against [Limits] in one pass over its raw
+// A Scanner checks a JSON document against [Limits] in one pass over its raw
 // bytes, before anything decodes it: syntax (RFC 8259, strictly), depth,
 // members per object, elements per array, string and number length,
 // exponent range, duplicate keys, UTF-8, trailing data and keys that differ
@@ -16,11 +16,11 @@ import (
 //
 // It allocates nothing on the common path: keys are compared in place, and
 // only objects with many members (or keys with escapes) use the scanner's
-// reusable buffers. A scanner is not safe for concurrent use; the Validator
+// reusable buffers. A Scanner is not safe for concurrent use; a [Body]
 // keeps them in a pool.
-type scanner struct {
+type Scanner struct {
 	lim  Limits
-	keys *keySet // declared property names; nil if none
+	keys *KeySet // declared property names; nil if none
 
 	data   []byte
 	depth  int
@@ -41,12 +41,15 @@ type scanner struct {
 // detection switches from comparing with every earlier key to hashing.
 const linearKeys = 16
 
-func newScanner(lim Limits, keys *keySet) *scanner {
-	return &scanner{lim: lim, keys: keys, seed: maphash.MakeSeed()}
+// NewScanner returns a Scanner for lim (with its defaults applied, see
+// [CheckLimits]) that refuses keys differing only in case from those in
+// keys, which may be nil.
+func NewScanner(lim Limits, keys *KeySet) *Scanner {
+	return &Scanner{lim: lim, keys: keys, seed: maphash.MakeSeed()}
 }
 
-// scan checks data and returns nil or a *ScanError.
-func (s *scanner) scan(data []byte) error {
+// Scan checks data and returns nil or a *ScanError.
+func (s *Scanner) Scan(data []byte) error {
 	s.data = data
 	s.depth = 0
 	s.values = 0
@@ -71,14 +74,14 @@ func (s *scanner) scan(data []byte) error {
 	return nil
 }
 
-func (s *scanner) fail(off int, err error, what string) *ScanError {
+func (s *Scanner) fail(off int, err error, what string) *ScanError {
 	return &ScanError{Offset: off, What: what, Err: err}
 }
 
 // limit reports the Limits field name broken at off. unit follows the
 // limit's value in the message the client sees ("64 levels"), which names
 // no Go identifier.
-func (s *scanner) limit(off int, name string, max int, what, unit string) *ScanError {
+func (s *Scanner) limit(off int, name string, max int, what, unit string) *ScanError {
 	return &ScanError{Offset: off, Limit: name, Max: max, What: what, Err: ErrLimit, unit: unit}
 }
 
@@ -96,7 +99,7 @@ func skipSpace(data []byte, i int) int {
 
 // value scans the value starting at data[i] (not white space) and returns
 // the index just past it.
-func (s *scanner) value(i int) (int, error) {
+func (s *Scanner) value(i int) (int, error) {
 	data := s.data
 	if s.values++; s.values > s.lim.MaxValues {
 		return 0, s.limit(i, "MaxValues", s.lim.MaxValues, "the document holds too many values", " values")
@@ -124,14 +127,14 @@ func (s *scanner) value(i int) (int, error) {
 	}
 }
 
-func (s *scanner) literal(i int, lit string) (int, error) {
+func (s *Scanner) literal(i int, lit string) (int, error) {
 	if !bytes.HasPrefix(s.data[i:], []byte(lit)) {
 		return 0, s.fail(i, ErrSyntax, "invalid literal")
 	}
 	return i + len(lit), nil
 }
 
-func (s *scanner) enter(i int) error {
+func (s *Scanner) enter(i int) error {
 	s.depth++
 	if s.depth > s.lim.MaxDepth {
 		return s.limit(i, "MaxDepth", s.lim.MaxDepth, "nesting is too deep", " levels")
@@ -139,7 +142,7 @@ func (s *scanner) enter(i int) error {
 	return nil
 }
 
-func (s *scanner) array(i int) (int, error) {
+func (s *Scanner) array(i int) (int, error) {
 	if err := s.enter(i); err != nil {
 		return 0, err
 	}
@@ -176,7 +179,7 @@ func (s *scanner) array(i int) (int, error) {
 	}
 }
 
-func (s *scanner) object(i int) (int, error) {
+func (s *Scanner) object(i int) (int, error) {
 	if err := s.enter(i); err != nil {
 		return 0, err
 	}
@@ -238,7 +241,7 @@ func (s *scanner) object(i int) (int, error) {
 // checkKey refuses a duplicate of one of the object's earlier keys
 // (s.objKeys[first:]) and a case variant of a declared property, then
 // remembers key.
-func (s *scanner) checkKey(off, first int, key []byte) error {
+func (s *Scanner) checkKey(off, first int, key []byte) error {
 	prev := s.objKeys[first:]
 	if len(prev) < linearKeys {
 		for _, k := range prev {
@@ -270,7 +273,7 @@ func (s *scanner) checkKey(off, first int, key []byte) error {
 	return nil
 }
 
-func (s *scanner) seenAt(depth int) map[uint64][]int32 {
+func (s *Scanner) seenAt(depth int) map[uint64][]int32 {
 	for len(s.seen) <= depth {
 		s.seen = append(s.seen, nil)
 	}
@@ -282,7 +285,7 @@ func (s *scanner) seenAt(depth int) map[uint64][]int32 {
 
 // str scans the string starting at the quote data[i] and returns the index
 // past its closing quote and whether it holds escapes.
-func (s *scanner) str(i int) (end int, escaped bool, err error) {
+func (s *Scanner) str(i int) (end int, escaped bool, err error) {
 	data := s.data
 	start := i
 	i++
@@ -325,7 +328,7 @@ func (s *scanner) str(i int) (end int, escaped bool, err error) {
 }
 
 // escape checks the escape sequence at data[i] == '\\' and returns its length.
-func (s *scanner) escape(i int) (int, error) {
+func (s *Scanner) escape(i int) (int, error) {
 	data := s.data
 	if i+1 >= len(data) {
 		return 0, s.fail(i, ErrSyntax, "a string is not terminated")
@@ -382,13 +385,13 @@ func hex4(b []byte) (rune, bool) {
 // unescape decodes the body of an already-checked string into s.unesc and
 // returns the decoded bytes. Earlier keys keep pointing at the old buffer
 // if it grows, which is never modified.
-func (s *scanner) unescape(b []byte) []byte {
+func (s *Scanner) unescape(b []byte) []byte {
 	start := len(s.unesc)
 	s.unesc = appendUnescaped(s.unesc, b)
 	return s.unesc[start:len(s.unesc):len(s.unesc)]
 }
 
-func (s *scanner) number(i int) (int, error) {
+func (s *Scanner) number(i int) (int, error) {
 	data := s.data
 	start := i
 	if data[i] == '-' {

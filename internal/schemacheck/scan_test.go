@@ -1,4 +1,4 @@
-package validate
+package schemacheck
 
 import (
 	"bytes"
@@ -13,7 +13,7 @@ import (
 )
 
 func defaultLimits(t testing.TB) Limits {
-	lim, err := Limits{}.withDefaults()
+	lim, err := CheckLimits(Limits{}, errTestInvalid)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -22,7 +22,7 @@ func defaultLimits(t testing.TB) Limits {
 
 func TestScanAccepts(t *testing.T) {
 	t.Parallel()
-	s := newScanner(defaultLimits(t), newKeySet([]string{"name", "price"}))
+	s := NewScanner(defaultLimits(t), NewKeySet([]string{"name", "price"}))
 	for _, in := range []string{
 		`0`, `-0`, `-0.5e-3`, `1E+2`, `123456789`, `"x"`, `true`, `false`, `null`, `[]`, `{}`,
 		` [ 1 , 2 ] `, "\t{\"a\":\n[true,false,null]}\r\n",
@@ -35,7 +35,7 @@ func TestScanAccepts(t *testing.T) {
 		`{"NAMEX":1}`,                                      // folds to no declared name
 		`1e400`, `1e-400`, `12345678901234567890123456789`, // exponent at the limit, long mantissa
 	} {
-		if err := s.scan([]byte(in)); err != nil {
+		if err := s.Scan([]byte(in)); err != nil {
 			t.Errorf("scan(%s) = %v, want nil", in, err)
 		}
 		if !json.Valid([]byte(in)) {
@@ -47,7 +47,7 @@ func TestScanAccepts(t *testing.T) {
 func TestScanRefuses(t *testing.T) {
 	t.Parallel()
 	lim := Limits{MaxDepth: 3, MaxObjectKeys: 20, MaxArrayLength: 3, MaxStringLength: 10, MaxNumberLength: 8, MaxExponent: 10, MaxValues: 30}
-	lim, _ = lim.withDefaults()
+	lim, _ = CheckLimits(lim, errTestInvalid)
 	many := func(n int, dup string) string {
 		var b strings.Builder
 		b.WriteString("{")
@@ -115,9 +115,9 @@ func TestScanRefuses(t *testing.T) {
 		{"{\"na\u212ae\":1}", nil, ""}, // Kelvin sign folds to k, and "nake" is not declared
 		{"{\"ta\u017fk\":1}", ErrCaseVariantKey, ""},
 	}
-	s := newScanner(lim, newKeySet([]string{"name", "price", "task"}))
+	s := NewScanner(lim, NewKeySet([]string{"name", "price", "task"}))
 	for _, tc := range tests {
-		err := s.scan([]byte(tc.in))
+		err := s.Scan([]byte(tc.in))
 		if !errors.Is(err, tc.err) || (tc.err == nil) != (err == nil) {
 			t.Errorf("scan(%q) = %v, want %v", tc.in, err, tc.err)
 			continue
@@ -139,9 +139,9 @@ func TestScanRefuses(t *testing.T) {
 // TestScanErrorNeverEchoes checks that no error message carries the input.
 func TestScanErrorNeverEchoes(t *testing.T) {
 	t.Parallel()
-	s := newScanner(defaultLimits(t), newKeySet([]string{"name"}))
+	s := NewScanner(defaultLimits(t), NewKeySet([]string{"name"}))
 	for _, in := range []string{`{"SECRET":1,"SECRET":2}`, `{"NAME":"SECRET"}`, `"SECRET`, `SECRET`, `["SECRET" 1]`} {
-		if err := s.scan([]byte(in)); err == nil || strings.Contains(err.Error(), "SECRET") {
+		if err := s.Scan([]byte(in)); err == nil || strings.Contains(err.Error(), "SECRET") {
 			t.Errorf("scan(%q) = %v", in, err)
 		}
 	}
@@ -163,8 +163,8 @@ func TestScanLinear(t *testing.T) {
 		fmt.Fprintf(&b, `"key%d":%d,`, i, i)
 	}
 	b.WriteString(`"end":0}`)
-	s := newScanner(lim, nil)
-	if err := s.scan(b.Bytes()); err != nil {
+	s := NewScanner(lim, nil)
+	if err := s.Scan(b.Bytes()); err != nil {
 		t.Fatal(err)
 	}
 }

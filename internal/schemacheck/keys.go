@@ -1,13 +1,13 @@
-package validate
+package schemacheck
 
 import (
 	"unicode"
 	"unicode/utf8"
 )
 
-// keySet is the set of property names a schema declares, for refusing
+// A KeySet is the set of property names a schema declares, for refusing
 // keys that differ from one only in case.
-type keySet struct {
+type KeySet struct {
 	// folded maps a name's case fold to the declared names with that fold.
 	folded map[string][]string
 	// exact maps each declared name to itself, so the decoder can reuse
@@ -15,11 +15,12 @@ type keySet struct {
 	exact map[string]string
 }
 
-func newKeySet(names []string) *keySet {
+// NewKeySet returns the set of names, or nil if there are none.
+func NewKeySet(names []string) *KeySet {
 	if len(names) == 0 {
 		return nil
 	}
-	ks := &keySet{folded: make(map[string][]string, len(names)), exact: make(map[string]string, len(names))}
+	ks := &KeySet{folded: make(map[string][]string, len(names)), exact: make(map[string]string, len(names))}
 	var buf []byte
 	for _, n := range names {
 		ks.exact[n] = n
@@ -41,7 +42,7 @@ func containsString(list []string, s string) bool {
 }
 
 // caseVariant reports whether key folds to a declared name without being one.
-func (ks *keySet) caseVariant(key []byte, buf *[]byte) bool {
+func (ks *KeySet) caseVariant(key []byte, buf *[]byte) bool {
 	if _, ok := ks.exact[string(key)]; ok {
 		return false // the common case: a declared name, no folding needed
 	}

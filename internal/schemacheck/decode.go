@@ -1,4 +1,4 @@
-package validate
+package schemacheck
 
 import (
 	"encoding/json"
@@ -6,16 +6,16 @@ import (
 	"unicode/utf8"
 )
 
-// decodeScanned decodes a document the scanner has accepted into the values
+// DecodeScanned decodes a document a [Scanner] has accepted into the values
 // encoding/json's Decoder with UseNumber produces: map[string]any, []any,
-// string, json.Number, bool and nil. (FuzzHandler holds the two equal.)
+// string, json.Number, bool and nil. (FuzzScan and validate's FuzzHandler hold the two equal.)
 //
 // Because the scanner already proved the document well formed, within
 // limits and valid UTF-8, this pass checks nothing and costs a fraction of
 // a general decoder: no state machine, no error paths, and keys that are
 // declared property names reuse the schema's strings instead of
 // allocating.
-func decodeScanned(data []byte, keys *keySet) any {
+func DecodeScanned(data []byte, keys *KeySet) any {
 	d := decoder{data: data, keys: keys}
 	return d.value()
 }
@@ -23,7 +23,7 @@ func decodeScanned(data []byte, keys *keySet) any {
 type decoder struct {
 	data []byte
 	i    int
-	keys *keySet
+	keys *KeySet
 	buf  []byte
 }
 

@@ -1,4 +1,4 @@
-package validate
+package schemacheck
 
 import (
 	"bytes"
@@ -14,35 +14,55 @@ import (
 	"github.com/santhosh-tekuri/jsonschema/v6"
 )
 
-// schemaBase is the URL under which schemas live while they compile. It
+// BaseURL is the URL under which schemas live while they compile. It
 // never resolves: remote loading is off, and nothing here reaches a client.
-const schemaBase = "apishield:///"
+const BaseURL = "apishield:///"
 
-// errRemoteRef is what the loader says to any $ref outside the given schemas.
+// errRemoteRef is what the default loader says to any $ref outside the
+// given schemas.
 var errRemoteRef = errors.New("remote $ref loading is disabled; put the schema in Config.FS")
 
 type noRemote struct{}
 
 func (noRemote) Load(url string) (any, error) { return nil, errRemoteRef }
 
-// compiler holds the schemas of one Validator while New compiles them.
-type compiler struct {
+// A Compiler compiles the schemas of one middleware (a validate.Validator,
+// an openapi.Contract) once, at start-up. It is not safe for concurrent
+// use; the schemas it returns are.
+type Compiler struct {
 	c      *jsonschema.Compiler
 	strict bool
 }
 
-func newCompiler(fsys fs.FS, strict bool) (*compiler, error) {
+// NewCompiler returns a Compiler set up as every apishield schema is
+// compiled: draft 2020-12 unless a schema says otherwise with $schema,
+// formats asserted (with idn-hostname and idn-email checked by IDNA2008),
+// and no remote loading. loader loads any URL that is neither added with
+// [Compiler.AddResource] or [Compiler.AddFS] nor compiled from bytes; if
+// nil, every such $ref is an error. strict turns the strict lint on (see
+// [Lint]); each Compile call may only narrow it.
+func NewCompiler(loader jsonschema.URLLoader, strict bool) *Compiler {
 	c := jsonschema.NewCompiler()
 	c.DefaultDraft(jsonschema.Draft2020)
 	c.AssertFormat()
 	c.RegisterFormat(idnHostnameFormat)
 	c.RegisterFormat(idnEmailFormat)
-	c.UseLoader(noRemote{})
-	cc := &compiler{c: c, strict: strict}
-	if fsys == nil {
-		return cc, nil
+	if loader == nil {
+		loader = noRemote{}
 	}
-	err := fs.WalkDir(fsys, ".", func(p string, d fs.DirEntry, err error) error {
+	c.UseLoader(loader)
+	return &Compiler{c: c, strict: strict}
+}
+
+// RegisterFormat adds a format the schemas may assert (OpenAPI's int32
+// and int64, say), beside the standard ones. Call it before compiling.
+func (cc *Compiler) RegisterFormat(f *jsonschema.Format) { cc.c.RegisterFormat(f) }
+
+// AddFS adds every *.json file in fsys, parsed with [ParseSchema], as a
+// resource at BaseURL followed by its path, so schemas may $ref it as
+// {"$ref": "item.json#/$defs/new"}.
+func (cc *Compiler) AddFS(fsys fs.FS) error {
+	return fs.WalkDir(fsys, ".", func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
 			return err
 		}
@@ -53,42 +73,53 @@ func newCompiler(fsys fs.FS, strict bool) (*compiler, error) {
 		if err != nil {
 			return err
 		}
-		doc, err := cc.parse(b, p)
+		doc, err := ParseSchema(b, p)
 		if err != nil {
 			return err
 		}
-		return c.AddResource(schemaBase+p, doc)
+		return cc.c.AddResource(BaseURL+p, doc)
 	})
-	if err != nil {
-		return nil, fmt.Errorf("%w: schemas in Config.FS: %w", ErrInvalidConfig, err)
-	}
-	return cc, nil
 }
 
-// parse decodes one schema document. Schemas are trusted configuration, but
-// they go through the same scanner as bodies so a duplicate key (which the
-// decoder would silently resolve) is an error, not a surprise.
-func (cc *compiler) parse(b []byte, name string) (any, error) {
+// AddResource adds doc, a schema document decoded as
+// jsonschema.UnmarshalJSON decodes (numbers as json.Number), at url,
+// after [LintPatterns]. Callers that decode documents themselves (YAML)
+// add them here.
+func (cc *Compiler) AddResource(url string, doc any) error {
+	if err := LintPatterns(doc); err != nil {
+		return fmt.Errorf("schema %s: %w", url, err)
+	}
+	if err := cc.c.AddResource(url, doc); err != nil {
+		return fmt.Errorf("schema %s: %w", url, err)
+	}
+	return nil
+}
+
+// ParseSchema decodes one JSON schema document, named for errors.
+// Schemas are trusted configuration, but they go through the same scanner
+// as bodies so a duplicate key (which the decoder would silently resolve)
+// is an error, not a surprise.
+func ParseSchema(b []byte, name string) (any, error) {
 	lim := Limits{MaxDepth: 512, MaxObjectKeys: 1 << 20, MaxArrayLength: 1 << 20,
 		MaxStringLength: 1 << 20, MaxNumberLength: 1 << 10, MaxExponent: DefaultMaxExponent, MaxValues: 1 << 30}
-	if err := newScanner(lim, nil).scan(b); err != nil {
+	if err := NewScanner(lim, nil).Scan(b); err != nil {
 		return nil, fmt.Errorf("schema %s: %w", name, err)
 	}
 	doc, err := jsonschema.UnmarshalJSON(bytes.NewReader(b))
 	if err != nil {
 		return nil, fmt.Errorf("schema %s: %w", name, err)
 	}
-	if err := lintPatterns(doc); err != nil {
+	if err := LintPatterns(doc); err != nil {
 		return nil, fmt.Errorf("schema %s: %w", name, err)
 	}
 	return doc, nil
 }
 
-// lintPatterns refuses a "pattern" or "patternProperties" regex that Go's
+// LintPatterns refuses a "pattern" or "patternProperties" regex that Go's
 // RE2 engine cannot compile (lookaround, backreferences), with a clearer
 // message than the metaschema's. It looks at the raw document, so it also
 // sees patterns in $defs that nothing references yet.
-func lintPatterns(doc any) error {
+func LintPatterns(doc any) error {
 	switch d := doc.(type) {
 	case map[string]any:
 		for k, c := range d {
@@ -108,13 +139,13 @@ func lintPatterns(doc any) error {
 					}
 				}
 			}
-			if err := lintPatterns(c); err != nil {
+			if err := LintPatterns(c); err != nil {
 				return err
 			}
 		}
 	case []any:
 		for _, c := range d {
-			if err := lintPatterns(c); err != nil {
+			if err := LintPatterns(c); err != nil {
 				return err
 			}
 		}
@@ -122,34 +153,46 @@ func lintPatterns(doc any) error {
 	return nil
 }
 
-// compile compiles the schema src, named for errors, and lints it.
-func (cc *compiler) compile(name string, src []byte, strict bool) (*jsonschema.Schema, error) {
-	doc, err := cc.parse(src, name)
+// Compile compiles the JSON schema src, named for errors, and lints it,
+// strictly if both strict and the Compiler's strict are set.
+func (cc *Compiler) Compile(name string, src []byte, strict bool) (*jsonschema.Schema, error) {
+	doc, err := ParseSchema(src, name)
 	if err != nil {
 		return nil, err
 	}
-	url := schemaBase + "(" + name + ")"
+	url := BaseURL + "(" + name + ")"
 	if err := cc.c.AddResource(url, doc); err != nil {
 		return nil, fmt.Errorf("schema %s: %w", name, err)
 	}
+	return cc.compileURL(url, name, strict)
+}
+
+// CompileURL compiles the schema at url (a resource added before, or
+// one of its fragments: BaseURL+"api.yaml#/components/schemas/Item")
+// and lints it like Compile.
+func (cc *Compiler) CompileURL(url string, strict bool) (*jsonschema.Schema, error) {
+	return cc.compileURL(url, url, strict)
+}
+
+func (cc *Compiler) compileURL(url, name string, strict bool) (*jsonschema.Schema, error) {
 	sch, err := cc.c.Compile(url)
 	if err != nil {
 		return nil, fmt.Errorf("schema %s: %w", name, err)
 	}
-	if err := lint(sch, strict && cc.strict); err != nil {
+	if err := Lint(sch, strict && cc.strict); err != nil {
 		return nil, fmt.Errorf("schema %s: %w", name, err)
 	}
 	return sch, nil
 }
 
-// lint refuses schemas that compile but would not protect: an empty enum
+// Lint refuses schemas that compile but would not protect: an empty enum
 // (which matches nothing, and which older libraries read as "anything"), and,
 // when strict, object schemas that let unknown properties through.
 //
 // Patterns need no lint of their own: the compiler compiles them with Go's
 // regexp, which is RE2, so a pattern outside RE2 (lookaround,
 // backreferences) is already a compile error.
-func lint(root *jsonschema.Schema, strict bool) error {
+func Lint(root *jsonschema.Schema, strict bool) error {
 	var problems []string
 	// seen maps a schema to whether it was visited exempt from the strict
 	// rule; a schema seen exempt is visited again if reached non-exempt.
@@ -167,7 +210,7 @@ func lint(root *jsonschema.Schema, strict bool) error {
 			problems = append(problems, "an empty enum matches nothing")
 		}
 		closed := s.UnevaluatedProperties != nil && s.UnevaluatedProperties.Bool != nil && !*s.UnevaluatedProperties.Bool
-		if strict && !exempt && isObjectSchema(s) && !closed && s.AdditionalProperties != false {
+		if strict && !exempt && IsObjectSchema(s) && !closed && s.AdditionalProperties != false {
 			problems = append(problems, "an object schema allows unknown properties; add \"additionalProperties\": false or \"unevaluatedProperties\": false (or turn strict mode off)")
 		}
 		// In-place applicators are evaluated against the same instance, so an
@@ -182,7 +225,7 @@ func lint(root *jsonschema.Schema, strict bool) error {
 		walk(s.If, inPlace)
 		walk(s.Then, inPlace)
 		walk(s.Else, inPlace)
-		for _, c := range sortedSchemas(s.DependentSchemas) {
+		for _, c := range SortedSchemas(s.DependentSchemas) {
 			walk(c, inPlace)
 		}
 		if s.DynamicRef != nil {
@@ -192,7 +235,7 @@ func lint(root *jsonschema.Schema, strict bool) error {
 		// Everything else applies to other instances.
 		walk(s.Not, false)
 		walk(s.PropertyNames, false)
-		for _, c := range sortedSchemas(s.Properties) {
+		for _, c := range SortedSchemas(s.Properties) {
 			walk(c, false)
 		}
 		for _, c := range s.PatternProperties {
@@ -230,7 +273,9 @@ func lint(root *jsonschema.Schema, strict bool) error {
 	return errors.New(strings.Join(problems, "; "))
 }
 
-func sortedSchemas(m map[string]*jsonschema.Schema) []*jsonschema.Schema {
+// SortedSchemas returns the schemas of m in the order of their keys, so
+// walks over them are deterministic.
+func SortedSchemas(m map[string]*jsonschema.Schema) []*jsonschema.Schema {
 	keys := make([]string, 0, len(m))
 	for k := range m {
 		keys = append(keys, k)
@@ -243,17 +288,17 @@ func sortedSchemas(m map[string]*jsonschema.Schema) []*jsonschema.Schema {
 	return out
 }
 
-// isObjectSchema reports whether s describes objects: it says type object,
+// IsObjectSchema reports whether s describes objects: it says type object,
 // or, with no type, it names properties.
-func isObjectSchema(s *jsonschema.Schema) bool {
+func IsObjectSchema(s *jsonschema.Schema) bool {
 	if s.Types != nil {
 		return slices.Contains(s.Types.ToStrings(), "object")
 	}
 	return len(s.Properties) > 0 || len(s.PatternProperties) > 0 || len(s.Required) > 0
 }
 
-// declaredNames returns every property name declared anywhere in the schema.
-func declaredNames(root *jsonschema.Schema) []string {
+// DeclaredNames returns every property name declared anywhere in the schema.
+func DeclaredNames(root *jsonschema.Schema) []string {
 	var names []string
 	seen := map[*jsonschema.Schema]bool{}
 	var walk func(s *jsonschema.Schema)
@@ -300,21 +345,4 @@ func declaredNames(root *jsonschema.Schema) []string {
 	walk(root)
 	slices.Sort(names)
 	return slices.Compact(names)
-}
-
-// resolve follows $ref from a schema that has no type of its own.
-func resolve(s *jsonschema.Schema) *jsonschema.Schema {
-	for i := 0; s != nil && s.Types == nil && s.Ref != nil && i < 32; i++ {
-		s = s.Ref
-	}
-	return s
-}
-
-// typesOf returns the JSON types a schema allows, following $ref.
-func typesOf(s *jsonschema.Schema) []string {
-	s = resolve(s)
-	if s == nil || s.Types == nil {
-		return nil
-	}
-	return s.Types.ToStrings()
 }

@@ -1,9 +1,11 @@
-package validate
+package schemacheck
 
 import (
 	"errors"
 	"fmt"
+	"log/slog"
 	"math/big"
+	"net/http"
 	"slices"
 	"strconv"
 	"strings"
@@ -18,18 +20,48 @@ import (
 // wrong one and a hostile key cannot make the response large.
 const maxPointerLength = 256
 
+// errPanic is the cause recorded when the schema library panics.
+var errPanic = errors.New("validate: the schema library panicked")
+
+// Validate runs the schema s on doc, an already-decoded value (a body, a
+// parameter's typed value, a form decoded to a map), turning a failure
+// into a 422 validation_failed problem whose field errors are in in
+// (apierrors.InBody, InQuery, ...), under the pointer token prefix if it
+// is not empty, at most maxErrors of them; and a panic of the schema
+// library into a 400 one, logged to logger if not nil, so no input can
+// crash the request.
+func Validate(s *jsonschema.Schema, doc any, in, prefix string, maxErrors int, logger *slog.Logger) (err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			if logger != nil {
+				logger.Error("validate: schema validation panicked", slog.Any("panic", p))
+			}
+			err = apierrors.New(http.StatusBadRequest, apierrors.ReasonMalformedRequest,
+				"The request could not be validated.").WithCause(fmt.Errorf("%w: %v", errPanic, p))
+		}
+	}()
+	if verr := s.Validate(doc); verr != nil {
+		return apierrors.New(http.StatusUnprocessableEntity, apierrors.ReasonValidationFailed,
+			"The request does not match its schema.").WithErrors(fieldErrors(verr, in, prefix, maxErrors)...).WithCause(verr)
+	}
+	return nil
+}
+
 // fieldErrors turns the schema library's error tree into field errors the
 // client may see: where the value was (in), an RFC 6901 pointer to it, a
 // detail written here from the error's kind, and the keyword. It never uses
 // the library's messages, which quote input values, nor its schema
 // locations, which name files.
-func fieldErrors(err error, in string, maxErrs int) []apierrors.FieldError {
+//
+// prefix, if not empty, is a token put before every pointer: the name of
+// a parameter validated on its own.
+func fieldErrors(err error, in, prefix string, maxErrs int) []apierrors.FieldError {
 	var ve *jsonschema.ValidationError
 	if !errors.As(err, &ve) {
-		return []apierrors.FieldError{{In: in, Pointer: "", Detail: "is invalid"}}
+		return []apierrors.FieldError{{In: in, Pointer: Pointer(prefixed(prefix, nil)), Detail: "is invalid"}}
 	}
 	var out []apierrors.FieldError
-	collect(ve, in, &out)
+	collect(ve, in, prefix, &out)
 	slices.SortStableFunc(out, func(a, b apierrors.FieldError) int {
 		if c := strings.Compare(a.Pointer, b.Pointer); c != 0 {
 			return c
@@ -43,16 +75,16 @@ func fieldErrors(err error, in string, maxErrs int) []apierrors.FieldError {
 	return out
 }
 
-func collect(ve *jsonschema.ValidationError, in string, out *[]apierrors.FieldError) {
+func collect(ve *jsonschema.ValidationError, in, prefix string, out *[]apierrors.FieldError) {
 	switch ve.ErrorKind.(type) {
 	case *kind.Schema, *kind.Group, *kind.AllOf, *kind.Reference:
 		// Containers: the failures are in the causes.
 		for _, c := range ve.Causes {
-			collect(c, in, out)
+			collect(c, in, prefix, out)
 		}
 		return
 	}
-	at := func(extra ...string) string { return pointer(ve.InstanceLocation, extra...) }
+	at := func(extra ...string) string { return Pointer(prefixed(prefix, ve.InstanceLocation), extra...) }
 	add := func(p, detail, keyword string) {
 		*out = append(*out, apierrors.FieldError{In: in, Pointer: p, Detail: detail, Keyword: keyword})
 	}
@@ -98,13 +130,13 @@ func detailOf(k jsonschema.ErrorKind) string {
 	case *kind.Format:
 		return "must be a valid " + k.Want
 	case *kind.MinProperties:
-		return "must have at least " + count(k.Want, "property", "properties")
+		return "must have at least " + Count(k.Want, "property", "properties")
 	case *kind.MaxProperties:
-		return "must have at most " + count(k.Want, "property", "properties")
+		return "must have at most " + Count(k.Want, "property", "properties")
 	case *kind.MinItems:
-		return "must have at least " + count(k.Want, "item", "items")
+		return "must have at least " + Count(k.Want, "item", "items")
 	case *kind.MaxItems:
-		return "must have at most " + count(k.Want, "item", "items")
+		return "must have at most " + Count(k.Want, "item", "items")
 	case *kind.AdditionalItems:
 		return "has more items than allowed"
 	case *kind.PropertyNames:
@@ -114,13 +146,13 @@ func detailOf(k jsonschema.ErrorKind) string {
 	case *kind.Contains:
 		return "must contain a matching item"
 	case *kind.MinContains:
-		return "must contain at least " + count(k.Want, "matching item", "matching items")
+		return "must contain at least " + Count(k.Want, "matching item", "matching items")
 	case *kind.MaxContains:
-		return "must contain at most " + count(k.Want, "matching item", "matching items")
+		return "must contain at most " + Count(k.Want, "matching item", "matching items")
 	case *kind.MinLength:
-		return "must be at least " + count(k.Want, "character", "characters") + " long"
+		return "must be at least " + Count(k.Want, "character", "characters") + " long"
 	case *kind.MaxLength:
-		return "must be at most " + count(k.Want, "character", "characters") + " long"
+		return "must be at most " + Count(k.Want, "character", "characters") + " long"
 	case *kind.Pattern:
 		return "must match the required pattern"
 	case *kind.ContentEncoding, *kind.ContentMediaType, *kind.ContentSchema:
@@ -148,8 +180,8 @@ func detailOf(k jsonschema.ErrorKind) string {
 	}
 }
 
-// count says n of a thing, in the singular for one.
-func count(n int, one, many string) string {
+// Count says n of a thing, in the singular for one.
+func Count(n int, one, many string) string {
 	if n == 1 {
 		return "1 " + one
 	}
@@ -167,10 +199,18 @@ func ratString(r *big.Rat) string {
 	return strconv.FormatFloat(f, 'g', -1, 64)
 }
 
-// pointer builds an RFC 6901 pointer from the instance location and extra
+// prefixed returns loc under the token prefix, or loc if prefix is empty.
+func prefixed(prefix string, loc []string) []string {
+	if prefix == "" {
+		return loc
+	}
+	return append([]string{prefix}, loc...)
+}
+
+// Pointer builds an RFC 6901 pointer from the instance location and extra
 // tokens, escaping "~" as "~0" and "/" as "~1", and falling back to the
 // deepest ancestor within maxPointerLength.
-func pointer(loc []string, extra ...string) string {
+func Pointer(loc []string, extra ...string) string {
 	var b strings.Builder
 	for _, toks := range [][]string{loc, extra} {
 		for _, t := range toks {
