@@ -4,6 +4,9 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 
@@ -53,5 +56,41 @@ func TestAddressInUse(t *testing.T) {
 	err := run(context.Background(), []string{"-addr", addr}, io.Discard, io.Discard)
 	if err == nil || !strings.Contains(fmt.Sprint(err), "address already in use") {
 		t.Fatalf("second listener on %s: err = %v, want address already in use", addr, err)
+	}
+}
+
+// TestContractAudited: the document the example enforces has no finding
+// in its inventory (cmd/apishield-openapi exits 0 on it), and the router
+// serves exactly its operations (newHandler would not start otherwise).
+func TestContractAudited(t *testing.T) {
+	t.Parallel()
+	c, err := newContract(newItemStore(), slog.New(slog.DiscardHandler))
+	if err != nil {
+		t.Fatal(err)
+	}
+	inv := c.Inventory()
+	if n := inv.Findings(); n != 0 {
+		var b strings.Builder
+		inv.WriteMarkdown(&b)
+		t.Fatalf("%d findings in the example's own contract:\n%s", n, b.String())
+	}
+}
+
+// TestResponseLeakRefused: a handler that sends a field the document's
+// Item leaves out (here, the owner) gets a 500 instead of leaking it.
+func TestResponseLeakRefused(t *testing.T) {
+	t.Parallel()
+	c, err := newContract(newItemStore(), slog.New(slog.DiscardHandler))
+	if err != nil {
+		t.Fatal(err)
+	}
+	leaky := c.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		w.Write([]byte(`{"status":"ok","owner":"demo-user"}`))
+	}))
+	rr := httptest.NewRecorder()
+	leaky.ServeHTTP(rr, httptest.NewRequest(http.MethodGet, "/v1/status", nil))
+	if rr.Code != http.StatusInternalServerError || strings.Contains(rr.Body.String(), "demo-user") {
+		t.Fatalf("leaky response: %d %s, want a 500 without the owner", rr.Code, rr.Body)
 	}
 }
