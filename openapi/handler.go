@@ -269,6 +269,11 @@ func (o *opEnforcer) serveInputs(w http.ResponseWriter, r *http.Request, next ht
 		o.refuse(w, r, rec, stage, err)
 		return
 	}
+	// The parameters are readable from here on: the owner rule's
+	// resolver reads the checked path values with validate.PathParams,
+	// as the handler does.
+	m.cookies = d.cookie
+	m.input = schemacheck.Input{Query: d.query, Path: d.path, Header: d.header}
 	if o.owner != nil {
 		if err := authz.Check(r, o.owner); err != nil {
 			apierrors.Write(w, r, err)
@@ -281,9 +286,7 @@ func (o *opEnforcer) serveInputs(w http.ResponseWriter, r *http.Request, next ht
 		return
 	}
 	rec.AddDecision(record.Decision{Package: pkg, Outcome: record.Allow, Rule: o.name})
-	m.cookies = d.cookie
-	m.input = schemacheck.Input{Query: d.query, Path: d.path, Header: d.header,
-		Raw: d.raw, Body: d.body, HasBody: d.hasBody, Check: d.json}
+	m.input.Raw, m.input.Body, m.input.HasBody, m.input.Check = d.raw, d.body, d.hasBody, d.json
 	if d.hasBody {
 		m.rd.Reset(d.raw)
 		r.Body = &m.rd

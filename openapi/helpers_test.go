@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -84,13 +85,15 @@ func newFixture(t testing.TB, doc []byte, cfg openapi.Config, next http.Handler)
 		cfg.RateLimiters = map[string]*ratelimit.Limiter{"writes": newLimiter(t, 1000)}
 	}
 	if cfg.Rules == nil && bytes.Contains(doc, []byte("x-apishield-owner")) {
-		// item n belongs to "bob" when n is even
+		// item n belongs to "bob" when n is even. The resolver reads the
+		// checked, typed {id} as handlers do, and the raw one too.
 		cfg.Rules = map[string]authz.Rule{"owner": authz.Owner(func(r *http.Request) (string, error) {
-			id := r.PathValue("id")
-			if id == "" {
+			p, _ := validate.PathParams(r.Context())
+			id, ok := p.Int64("id")
+			if !ok || r.PathValue("id") != strconv.FormatInt(id, 10) {
 				return "", authz.ErrNotFound
 			}
-			if (id[len(id)-1]-'0')%2 == 0 {
+			if id%2 == 0 {
 				return "bob", nil
 			}
 			return "someone", nil

@@ -3,8 +3,8 @@ package main
 // startup.go is what this example does around its own wiring: it plays its
 // own identity provider, with auth/authtest, so that it runs with no
 // configuration; it prints demo tokens and commands to try; and it serves
-// until interrupted. examples/quickstart, chi, gorilla and gateway carry
-// this same file (a test keeps the copies identical).
+// until interrupted. examples/quickstart, chi, gorilla, gateway and openapi
+// carry this same file (a test keeps the copies identical).
 //
 // In your copy, point auth.JWTConfig.Issuer at your identity provider
 // (Auth0, Keycloak, Entra ID, Okta…), leave HTTPClient nil, and delete the

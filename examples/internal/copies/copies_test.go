@@ -17,7 +17,7 @@ var shared = []struct {
 	{"schemas/item-create.json", []string{"quickstart", "chi", "gorilla", "gateway"}},
 	{"schemas/item-id.json", []string{"quickstart", "chi", "gorilla"}},
 	{"schemas/items-query.json", []string{"quickstart", "chi", "gorilla"}},
-	{"startup.go", []string{"quickstart", "chi", "gorilla", "gateway"}},
+	{"startup.go", []string{"quickstart", "chi", "gorilla", "gateway", "openapi"}},
 }
 
 func TestCopiesIdentical(t *testing.T) {
