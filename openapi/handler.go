@@ -75,7 +75,7 @@ func newEnforcer(doc *document, cfg *Config) (*enforcer, error) {
 	for i, op := range doc.ops {
 		o, err := newOpEnforcer(op, cfg, c)
 		if err != nil {
-			errs = append(errs, fmt.Errorf("%s: %w", opWhere(op), err))
+			errs = append(errs, locate(opWhere(op), err))
 			continue
 		}
 		e.ops[i] = o
@@ -83,7 +83,7 @@ func newEnforcer(doc *document, cfg *Config) (*enforcer, error) {
 			p := deprecationPolicy(op, cfg)
 			// Checked one by one, so that an error names its operation.
 			if _, err := deprecation.New(deprecation.Config{Routes: map[string]deprecation.Policy{o.route: p}}); err != nil {
-				errs = append(errs, errorf("%s: x-apishield-deprecation: %v", opWhere(op), err))
+				errs = append(errs, locate(opWhere(op), errorf("x-apishield-deprecation: %v", err)))
 				continue
 			}
 			policies[o.route] = p
@@ -349,6 +349,27 @@ func opWhere(op *operation) string {
 	}
 	return "operation " + op.method + " " + op.path
 }
+
+// locate names where an error of the document or the Config is, after its
+// kind, as the loader's problems read: "openapi: invalid document:
+// operation listPets (GET /pets): …". The error still wraps what err wraps.
+func locate(where string, err error) error {
+	for _, kind := range []error{ErrInvalidDocument, ErrInvalidConfig} {
+		if msg, ok := strings.CutPrefix(err.Error(), kind.Error()+": "); ok {
+			return &locatedError{msg: kind.Error() + ": " + where + ": " + msg, err: err}
+		}
+	}
+	return fmt.Errorf("%s: %w", where, err)
+}
+
+// A locatedError is an error with its location moved into its message.
+type locatedError struct {
+	msg string
+	err error
+}
+
+func (e *locatedError) Error() string { return e.msg }
+func (e *locatedError) Unwrap() error { return e.err }
 
 // errorf returns an error about the document, wrapping ErrInvalidDocument.
 func errorf(format string, args ...any) error {

@@ -316,6 +316,14 @@ func TestHandlerLoadErrors(t *testing.T) {
 	if !errors.Is(err, openapi.ErrInvalidConfig) || !strings.Contains(err.Error(), "deleteItem") {
 		t.Errorf("an owner rule built with bad arguments: %v, want ErrInvalidConfig naming deleteItem", err)
 	}
+	if !errors.Is(err, authz.ErrInvalidRule) {
+		t.Errorf("an owner rule built with bad arguments: %v, want it to wrap authz.ErrInvalidRule", err)
+	}
+	// The request side's problems read as the loader's do: the kind, then
+	// the operation, then what is wrong.
+	if msg := err.Error(); !strings.HasPrefix(msg, "openapi: invalid config: operation deleteItem (DELETE /items/{id}): ") {
+		t.Errorf("message %q, want the kind first, then the operation", msg)
+	}
 	_, err = openapi.Parse([]byte(`openapi: 3.1.0
 info: {title: t, version: "1"}
 components:
