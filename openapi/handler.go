@@ -189,7 +189,18 @@ func (e *enforcer) serve(chains []http.Handler, w http.ResponseWriter, r *http.R
 	if e.maxParams > inlineParams {
 		params = make([]oasroute.Param, 0, e.maxParams)
 	}
-	i, ps, allow, ok := e.router.Find(r.Method, r.URL.EscapedPath(), params)
+	// The router behind the contract routes the path too: route the
+	// canonical spelling, and pass it on, so that both read the same
+	// operation ("/items/%61dmin" is "/items/admin" for ServeMux).
+	path := r.URL.EscapedPath()
+	if cp := oasroute.Canonical(path); cp != path {
+		path = cp
+		u := *r.URL
+		u.RawPath = cp
+		r = r.WithContext(r.Context())
+		r.URL = &u
+	}
+	i, ps, allow, ok := e.router.Find(r.Method, path, params)
 	if !ok {
 		if allow == nil {
 			rec.AddDecision(record.Decision{Package: pkg, Outcome: record.Deny, Reason: apierrors.ReasonNotFound, Rule: "route"})

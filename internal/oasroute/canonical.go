@@ -1,0 +1,74 @@
+package oasroute
+
+import "strings"
+
+// Canonical returns the escaped path p in the form RFC 3986 §6.2.2 calls
+// equivalent: every percent-encoded unreserved character (ALPHA, DIGIT,
+// "-", ".", "_", "~") decoded, every other percent-encoding's hex digits
+// in upper case. Routers disagree about the other spellings: ServeMux and
+// gorilla/mux compare decoded segments ("/items/%61dmin" is
+// "/items/admin"), chi the escaped text (a template's "{id}"), so a
+// request must be routed, and passed on, in the one spelling they agree
+// on. A path with a "%" not followed by two hex digits, which no valid
+// request has, is returned as it is: decoding around a stray "%" could
+// make a new escape ("%%370" would become "%70"). Canonical returns p
+// itself, without allocating, when it is already canonical.
+func Canonical(p string) string {
+	i := strings.IndexByte(p, '%')
+	if i < 0 {
+		return p
+	}
+	var b []byte
+	for ; i < len(p); i++ {
+		if p[i] != '%' {
+			if b != nil {
+				b = append(b, p[i])
+			}
+			continue
+		}
+		if i+2 >= len(p) || !isHex(p[i+1]) || !isHex(p[i+2]) {
+			return p
+		}
+		c := unhex(p[i+1])<<4 | unhex(p[i+2])
+		switch {
+		case isUnreserved(c):
+			if b == nil {
+				b = append(make([]byte, 0, len(p)), p[:i]...)
+			}
+			b = append(b, c)
+		case isLowerHex(p[i+1]) || isLowerHex(p[i+2]):
+			if b == nil {
+				b = append(make([]byte, 0, len(p)), p[:i]...)
+			}
+			b = append(b, '%', upperHex[c>>4], upperHex[c&15])
+		default:
+			if b != nil {
+				b = append(b, p[i:i+3]...)
+			}
+		}
+		i += 2
+	}
+	if b == nil {
+		return p
+	}
+	return string(b)
+}
+
+const upperHex = "0123456789ABCDEF"
+
+func isUnreserved(c byte) bool {
+	return c >= 'A' && c <= 'Z' || c >= 'a' && c <= 'z' || c >= '0' && c <= '9' ||
+		c == '-' || c == '.' || c == '_' || c == '~'
+}
+
+func isLowerHex(c byte) bool { return c >= 'a' && c <= 'f' }
+
+func unhex(c byte) byte {
+	switch {
+	case c >= '0' && c <= '9':
+		return c - '0'
+	case c >= 'a' && c <= 'f':
+		return c - 'a' + 10
+	}
+	return c - 'A' + 10
+}

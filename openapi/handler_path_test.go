@@ -1,0 +1,93 @@
+package openapi_test
+
+import (
+	"io"
+	"net/http"
+	"strings"
+	"testing"
+
+	"github.com/go-chi/chi/v5"
+
+	apierrors "github.com/apishield/apishield/errors"
+	"github.com/apishield/apishield/openapi"
+)
+
+// pathDoc has concrete paths that need a scope beside public templates
+// that would take the same text: the shape where the contract and the
+// router behind it must agree on which operation a path is.
+const pathDoc = `openapi: 3.1.0
+info: {title: Paths, version: "1"}
+components:
+  securitySchemes:
+    oauth:
+      type: oauth2
+      flows:
+        clientCredentials:
+          tokenUrl: https://auth.example.com/token
+          scopes: {items:write: w}
+paths:
+  /items/admin:
+    get:
+      operationId: admin
+      security: [{oauth: [items:write]}]
+      responses: {"200": {description: ok}}
+  /items/{id}:
+    get:
+      operationId: getItem
+      security: []
+      parameters:
+        - {name: id, in: path, required: true, schema: {type: string}}
+      responses: {"200": {description: ok}}
+`
+
+// TestHandlerPathEncoding sends paths that spell a concrete segment with
+// percent-encoded unreserved characters, which RFC 3986 §6.2.2.2 makes
+// the same path and ServeMux routes as such: the contract must check the
+// operation the router then serves, not a template's.
+func TestHandlerPathEncoding(t *testing.T) {
+	t.Parallel()
+	patterns := map[string]string{"admin": "GET /items/admin", "getItem": "GET /items/{id}"}
+	mux := http.NewServeMux()
+	for _, p := range patterns {
+		mux.HandleFunc(p, func(w http.ResponseWriter, r *http.Request) {
+			op, _ := openapi.Operation(r)
+			if patterns[op] != r.Pattern {
+				t.Errorf("%s: the contract checked %s, the mux served %q", r.URL, op, r.Pattern)
+			}
+			_, _ = io.WriteString(w, r.Pattern)
+		})
+	}
+	f := newFixture(t, []byte(pathDoc), openapi.Config{}, mux)
+	for _, target := range []string{"/items/admin", "/items/%61dmin", "/items/adm%69n", "/items/%61%64%6D%69%6E", "/items/%61%64%6d%69%6e"} {
+		t.Run(target, func(t *testing.T) {
+			t.Parallel()
+			wantProblem(t, f.do(t, req{method: "GET", target: target}), 401, apierrors.ReasonUnauthenticated)
+			w := f.do(t, req{method: "GET", target: target, header: map[string]string{"Authorization": "Bearer writer"}})
+			if w.Code != 200 || w.Body.String() != "GET /items/admin" {
+				t.Errorf("with items:write: %d %q, want 200 from GET /items/admin", w.Code, w.Body)
+			}
+		})
+	}
+	// chi routes the escaped path: it sees the canonical one too.
+	cr := chi.NewRouter()
+	for op, p := range patterns {
+		cr.Get(strings.TrimPrefix(p, "GET "), func(w http.ResponseWriter, r *http.Request) {
+			if got, _ := openapi.Operation(r); got != op {
+				t.Errorf("%s: the contract checked %s, chi served %s", r.URL, got, op)
+			}
+			_, _ = io.WriteString(w, p)
+		})
+	}
+	fc := newFixture(t, []byte(pathDoc), openapi.Config{}, cr)
+	w := fc.do(t, req{method: "GET", target: "/items/%61dmin", header: map[string]string{"Authorization": "Bearer writer"}})
+	if w.Code != 200 || w.Body.String() != "GET /items/admin" {
+		t.Errorf("chi, with items:write: %d %q, want 200 from GET /items/admin", w.Code, w.Body)
+	}
+	// Encoded characters that are not unreserved stay in the segment.
+	for _, target := range []string{"/items/adm%2Fin", "/items/%2561dmin", "/items/admin%00"} {
+		w := f.do(t, req{method: "GET", target: target})
+		if w.Code != 200 || w.Body.String() != "GET /items/{id}" {
+			t.Errorf("GET %s = %d %q, want 200 from GET /items/{id}", target, w.Code, w.Body)
+		}
+	}
+}
