@@ -189,12 +189,12 @@ func (e *enforcer) serve(chains []http.Handler, w http.ResponseWriter, r *http.R
 	if e.maxParams > inlineParams {
 		params = make([]oasroute.Param, 0, e.maxParams)
 	}
-	// The router behind the contract routes the path too: route the
-	// canonical spelling, and pass it on, so that both read the same
-	// operation ("/items/%61dmin" is "/items/admin" for ServeMux).
+	// The router behind the contract routes the path too. Find compares
+	// literals decoded, as ServeMux does ("/items/%61dmin" is
+	// "/items/admin"); a router that compares the escaped text (chi) is
+	// handed the canonical spelling, so that it reads the same operation.
 	path := r.URL.EscapedPath()
 	if cp := oasroute.Canonical(path); cp != path {
-		path = cp
 		u := *r.URL
 		u.RawPath = cp
 		r = r.WithContext(r.Context())

@@ -72,3 +72,63 @@ func unhex(c byte) byte {
 	}
 	return c - 'A' + 10
 }
+
+// literal returns a segment of an escaped path (a request's or a
+// template's) in the form literals are compared in: every
+// percent-encoding decoded but "%2F" and "%25", which stay, in upper
+// case, so that a "/" or a "%" of a value is still told from the path's
+// own. ServeMux and gorilla/mux compare decoded segments, so a literal
+// that matched only the spelling in the document would let
+// "/items/%61dmin" fall to the template "/items/{id}" while the router
+// behind serves "/items/admin". A segment with a malformed escape, which
+// no valid request has, is returned as it is. literal returns seg itself,
+// without allocating, when it holds no "%".
+func literal(seg string) string {
+	i := strings.IndexByte(seg, '%')
+	if i < 0 {
+		return seg
+	}
+	b := append(make([]byte, 0, len(seg)), seg[:i]...)
+	for ; i < len(seg); i++ {
+		if seg[i] != '%' {
+			b = append(b, seg[i])
+			continue
+		}
+		if i+2 >= len(seg) || !isHex(seg[i+1]) || !isHex(seg[i+2]) {
+			return seg
+		}
+		c := unhex(seg[i+1])<<4 | unhex(seg[i+2])
+		if c == '/' || c == '%' {
+			b = append(b, '%', upperHex[c>>4], upperHex[c&15])
+		} else {
+			b = append(b, c)
+		}
+		i += 2
+	}
+	return string(b)
+}
+
+// escape turns text cut from a literal form back into escaped text, as
+// Find returns parameter values: every byte that is not a pchar encoded,
+// the "%" of a kept "%2F" or "%25" left as it is.
+func escape(s string) string {
+	n := 0
+	for i := 0; i < len(s); i++ {
+		if !isPchar(s[i]) && s[i] != '%' {
+			n++
+		}
+	}
+	if n == 0 {
+		return s
+	}
+	b := make([]byte, 0, len(s)+2*n)
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if isPchar(c) || c == '%' {
+			b = append(b, c)
+			continue
+		}
+		b = append(b, '%', upperHex[c>>4], upperHex[c&15])
+	}
+	return string(b)
+}

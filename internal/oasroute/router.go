@@ -271,14 +271,22 @@ func (rt *Router) strip(path string) (string, bool) {
 // concrete one matches no whole path.
 func (n *node) match(rest string, ps []Param) (*leaf, []Param) {
 	seg, tail, more := strings.Cut(rest, "/")
-	if c := n.lit[seg]; c != nil {
+	// Literals are compared decoded (see literal); a pure parameter takes
+	// the segment as it was sent.
+	key := literal(seg)
+	if c := n.lit[key]; c != nil {
 		if l, ps2 := c.next(tail, more, ps); l != nil {
 			return l, ps2
 		}
 	}
 	mark := len(ps)
 	for _, m := range n.mixed {
-		if ps2, ok := m.seg.match(seg, ps); ok {
+		if ps2, ok := m.seg.match(key, ps); ok {
+			if key != seg {
+				for i := mark; i < len(ps2); i++ {
+					ps2[i].Value = escape(ps2[i].Value)
+				}
+			}
 			if l, ps3 := m.next.next(tail, more, ps2); l != nil {
 				return l, ps3
 			}
