@@ -50,7 +50,10 @@
 //	handler := apierrors.Recover(aud.Handler(authn.Handler(c.Handler(mux))))
 //
 // On chi, r.Use(authn.Handler, c.Handler); on gorilla/mux, the same with
-// router.Use, or around the router as on ServeMux. Package cors, if used,
+// router.Use, or around the router as on ServeMux; with gorilla's
+// UseEncodedPath, around the router only: router.Use runs after gorilla
+// has routed the path as sent, while a router behind the contract gets the
+// spelling the contract checked (see Requests). Package cors, if used,
 // goes before the contract: a CORS preflight (OPTIONS) the document does
 // not declare is otherwise a 405.
 //
@@ -59,8 +62,15 @@
 // For each request the Handler, in this order:
 //
 //  1. matches the operation (404 not_found when no path matches, 405
-//     method_not_allowed with Allow when the path has no such method) and
-//     records its route as "METHOD /path", the path as the document spells
+//     method_not_allowed with Allow when the path has no such method).
+//     Literal segments are compared decoded, as ServeMux and gorilla/mux
+//     compare them ("/items/%61dmin" is "/items/admin"), and the request
+//     goes on with its encoded unreserved characters decoded, for routers
+//     that read the escaped text, such as chi. An encoded slash stays in its
+//     segment, as on ServeMux and chi, but a path that names another
+//     operation once its encoded slashes are decoded, as gorilla/mux
+//     routes it by default, is 400 malformed_request. The match records
+//     its route as "METHOD /path", the path as the document spells
 //     it without the server's base path, for audit, ratelimit.ByRoute and
 //     package deprecation;
 //  2. for a deprecated operation, sends its Deprecation, Sunset and Link

@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/go-chi/chi/v5"
+	"github.com/gorilla/mux"
 
 	apierrors "github.com/apishield/apishield/errors"
 	"github.com/apishield/apishield/openapi"
@@ -89,5 +90,68 @@ func TestHandlerPathEncoding(t *testing.T) {
 		if w.Code != 200 || w.Body.String() != "GET /items/{id}" {
 			t.Errorf("GET %s = %d %q, want 200 from GET /items/{id}", target, w.Code, w.Body)
 		}
+	}
+}
+
+// TestHandlerEncodedSlash sends a path parameter holding an encoded
+// slash. ServeMux and chi keep it in the segment, as the contract does;
+// gorilla/mux by default routes the decoded path, where the slash starts
+// another segment. A path that names another operation once its encoded
+// slashes are decoded is refused, so that no router behind the contract,
+// nor one it runs inside, serves an operation the contract did not check.
+func TestHandlerEncodedSlash(t *testing.T) {
+	t.Parallel()
+	doc := pathDoc + `  /files/{name}:
+    get:
+      operationId: getFile
+      security: []
+      parameters:
+        - {name: name, in: path, required: true, schema: {type: string}}
+      responses: {"200": {description: ok}}
+  /files/{name}/secret:
+    get:
+      operationId: secret
+      security: [{oauth: [items:write]}]
+      parameters:
+        - {name: name, in: path, required: true, schema: {type: string}}
+      responses: {"200": {description: ok}}
+`
+	templates := map[string]string{"getFile": "/files/{name}", "secret": "/files/{name}/secret"}
+	newGorilla := func() *mux.Router {
+		gr := mux.NewRouter()
+		for op, p := range templates {
+			gr.HandleFunc(p, func(w http.ResponseWriter, r *http.Request) {
+				if got, _ := openapi.Operation(r); got != op {
+					t.Errorf("%s: the contract checked %s, gorilla/mux served %s", r.URL, got, op)
+				}
+				_, _ = io.WriteString(w, op)
+			}).Methods("GET")
+		}
+		return gr
+	}
+	behind := newFixture(t, []byte(doc), openapi.Config{}, newGorilla())
+	gr := newGorilla()
+	inside := newFixture(t, []byte(doc), openapi.Config{}, gr)
+	gr.Use(inside.contract.Handler)
+	inside.h = gr
+	for name, f := range map[string]*fixture{"in front of gorilla/mux": behind, "in gorilla/mux's Use": inside} {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			wantProblem(t, f.do(t, req{method: "GET", target: "/files/x%2Fsecret"}), 400, apierrors.ReasonMalformedRequest)
+			wantProblem(t, f.do(t, req{method: "GET", target: "/files/x%2fsecret"}), 400, apierrors.ReasonMalformedRequest)
+			if name == "in front of gorilla/mux" {
+				wantProblem(t, f.do(t, req{method: "GET", target: "/files/x/secret"}), 401, apierrors.ReasonUnauthenticated)
+			}
+		})
+	}
+	// A value whose decoded slash names no other operation passes, and
+	// keeps its slash, on ServeMux.
+	sm := http.NewServeMux()
+	sm.HandleFunc("GET /files/{name}", func(w http.ResponseWriter, r *http.Request) {
+		_, _ = io.WriteString(w, r.PathValue("name"))
+	})
+	f := newFixture(t, []byte(doc), openapi.Config{}, sm)
+	if w := f.do(t, req{method: "GET", target: "/files/a%2Fb"}); w.Code != 200 || w.Body.String() != "a/b" {
+		t.Errorf("GET /files/a%%2Fb = %d %q, want 200 \"a/b\"", w.Code, w.Body)
 	}
 }
