@@ -101,7 +101,10 @@
 //     charset do not take part). JSON goes through package validate's
 //     bounds and decoding, form bodies are decoded with the parameters'
 //     rules and the types of the schema's properties, other declared types
-//     pass unread, bounded by Config.MaxBodyBytes (413). A type the
+//     pass unread, bounded by Config.MaxBodyBytes (413), except under a
+//     media range ("*/*", "application/*") whose schema gives the body a
+//     structure (anything but a string): the sender picks the type, so a
+//     body of one that cannot be decoded there is 415. A type the
 //     operation does not declare is 415, with the declared types in the
 //     detail; so is a body sent to an operation that declares none. A
 //     required body that is missing is 400 malformed_request;

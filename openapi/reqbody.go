@@ -31,6 +31,7 @@ func newBodyCheck(op *operation, c *checks) (*bodyCheck, error) {
 	}
 	for _, e := range b.media.entries() {
 		ranged := e.key == "*/*" || e.key == "application/*"
+		e.structured = strings.HasSuffix(e.key, "/*") && !anyBytes(e.schema)
 		if ranged || isJSON(e.key) || e.suffix != "" && isJSON("application/x"+e.suffix) {
 			e.json = c.jsonBody(e.schema)
 		}
@@ -64,6 +65,11 @@ var problemBodyRequired = apierrors.New(http.StatusBadRequest, apierrors.ReasonM
 // decompressed past every bound to be checked: validate's problem.
 var problemCompressed = apierrors.New(http.StatusUnsupportedMediaType, apierrors.ReasonUnsupportedMediaType,
 	"Compressed request bodies are not accepted.")
+
+// problemUncheckable refuses a body the contract cannot decode under a
+// media range whose schema gives it a structure.
+var problemUncheckable = apierrors.New(http.StatusUnsupportedMediaType, apierrors.ReasonUnsupportedMediaType,
+	"The request body must be JSON or form-encoded, so that its schema can be checked.")
 
 // check checks the request's body and returns the request for next, with
 // the body bounded by Config.MaxBodyBytes; a JSON or form body is read,
@@ -110,6 +116,9 @@ func (b *bodyCheck) check(w http.ResponseWriter, r *http.Request, c *checks, d *
 			return r, problemCompressed
 		}
 		return r, e.form.check(w, r, e.schema, c, d)
+	}
+	if e.structured {
+		return r, problemUncheckable
 	}
 	// Any other declared type is the handler's to read, bounded.
 	r2, err := bodylimit.Check(w, r, b.maxBody)
