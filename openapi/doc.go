@@ -106,8 +106,10 @@
 //     structure (anything but a string): the sender picks the type, so a
 //     body of one that cannot be decoded there is 415. A type the
 //     operation does not declare is 415, with the declared types in the
-//     detail; so is a body sent to an operation that declares none. A
-//     required body that is missing is 400 malformed_request;
+//     detail; so is a body sent to an operation that declares none, and
+//     a compressed JSON or form body (a coding in any Content-Encoding
+//     line). A body with two Content-Type lines, and a required body that
+//     is missing, are 400 malformed_request;
 //  8. with Config.Responses, holds back and checks the response.
 //
 // Query parameters, headers and cookies the operation does not declare
