@@ -3,6 +3,7 @@ package openapi_test
 import (
 	"io"
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 
@@ -154,4 +155,48 @@ func TestHandlerEncodedSlash(t *testing.T) {
 	if w := f.do(t, req{method: "GET", target: "/files/a%2Fb"}); w.Code != 200 || w.Body.String() != "a/b" {
 		t.Errorf("GET /files/a%%2Fb = %d %q, want 200 \"a/b\"", w.Code, w.Body)
 	}
+}
+
+// FuzzHandlerAgreesWithServeMux sends any escaped path through the
+// contract in front of a ServeMux serving the same templates: whenever
+// the mux runs a handler, it is the one for the operation the contract
+// checked.
+func FuzzHandlerAgreesWithServeMux(f *testing.F) {
+	doc := pathDoc + `  /files/{name}:
+    get:
+      operationId: getFile
+      security: []
+      parameters:
+        - {name: name, in: path, required: true, schema: {type: string}}
+      responses: {"200": {description: ok}}
+  /files/{name}/secret:
+    get:
+      operationId: secret
+      security: [{oauth: [items:write]}]
+      parameters:
+        - {name: name, in: path, required: true, schema: {type: string}}
+      responses: {"200": {description: ok}}
+`
+	patterns := map[string]string{"admin": "GET /items/admin", "getItem": "GET /items/{id}",
+		"getFile": "GET /files/{name}", "secret": "GET /files/{name}/secret"}
+	mux := http.NewServeMux()
+	for _, p := range patterns {
+		mux.HandleFunc(p, func(w http.ResponseWriter, r *http.Request) {
+			op, _ := openapi.Operation(r)
+			if patterns[op] != r.Pattern {
+				panic(r.URL.EscapedPath() + ": the contract checked " + op + ", the mux served " + r.Pattern)
+			}
+		})
+	}
+	fx := newFixture(f, []byte(doc), openapi.Config{}, mux)
+	for _, s := range []string{"/items/%61dmin", "/files/x%2Fsecret", "/items/adm%69n", "/files/%2E%2E/secret", "/items/a%2561"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, path string) {
+		r, err := http.NewRequest("GET", "http://example.com"+path, nil)
+		if err != nil || r.URL.Opaque != "" || r.URL.Host != "example.com" {
+			t.Skip()
+		}
+		fx.h.ServeHTTP(httptest.NewRecorder(), r)
+	})
 }
