@@ -37,8 +37,11 @@
 //	c, err := openapi.LoadFile("openapi.yaml", openapi.Config{})
 //	acfg := auth.Config{Authenticators: []auth.Authenticator{jwt, keys}, AllowAnonymous: true}
 //	headers, queries, cookies := c.APIKeySources()
-//	if len(headers) > 0 {
-//		acfg.APIKeyHeader = headers[0] // auth takes one of each; X-API-Key is read anyway
+//	for _, h := range headers {
+//		if h != "X-Api-Key" { // read anyway; auth takes one other header
+//			acfg.APIKeyHeader = h
+//			break
+//		}
 //	}
 //	if len(queries) > 0 {
 //		acfg.APIKeyQuery = queries[0]
