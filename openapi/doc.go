@@ -68,8 +68,8 @@
 //     method_not_allowed with Allow when the path has no such method).
 //     Literal segments are compared decoded, as ServeMux and gorilla/mux
 //     compare them ("/items/%61dmin" is "/items/admin"), and the request
-//     goes on with its encoded unreserved characters decoded, for routers
-//     that read the escaped text, such as chi. An encoded slash stays in its
+//     goes on with the characters a path may carry as they are decoded,
+//     for routers that read the escaped text, such as chi. An encoded slash stays in its
 //     segment, as on ServeMux and chi, but a path that names another
 //     operation once its encoded slashes are decoded, as gorilla/mux
 //     routes it by default, is 400 malformed_request. The match records

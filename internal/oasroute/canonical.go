@@ -2,14 +2,17 @@ package oasroute
 
 import "strings"
 
-// Canonical returns the escaped path p in the form RFC 3986 §6.2.2 calls
-// equivalent: every percent-encoded unreserved character (ALPHA, DIGIT,
-// "-", ".", "_", "~") decoded, every other percent-encoding's hex digits
-// in upper case. Routers disagree about the other spellings: ServeMux and
-// gorilla/mux compare decoded segments ("/items/%61dmin" is
-// "/items/admin"), chi the escaped text (a template's "{id}"), so a
-// request must be routed, and passed on, in the one spelling they agree
-// on. A path with a "%" not followed by two hex digits, which no valid
+// Canonical returns the escaped path p with every percent-encoded
+// character a path may carry as it is (an RFC 3986 pchar: unreserved,
+// sub-delims, ":" and "@") decoded, and every other percent-encoding's hex
+// digits in upper case. Routers disagree about the other spellings:
+// ServeMux and gorilla/mux compare decoded segments ("/items/%61dmin" is
+// "/items/admin", "/ops/x%3Acancel" is "/ops/x:cancel"), chi the escaped
+// text, so a request is passed on in the spelling whose segments read the
+// same either way, the one Find matches literals in. A "/" or "%" stays
+// encoded: decoding it would change the segments. For unreserved
+// characters this is RFC 3986 §6.2.2's normalization; for the others a
+// router that decodes them would see the same. A path with a "%" not followed by two hex digits, which no valid
 // request has, is returned as it is: decoding around a stray "%" could
 // make a new escape ("%%370" would become "%70"). Canonical returns p
 // itself, without allocating, when it is already canonical.
@@ -31,7 +34,7 @@ func Canonical(p string) string {
 		}
 		c := unhex(p[i+1])<<4 | unhex(p[i+2])
 		switch {
-		case isUnreserved(c):
+		case isPchar(c):
 			if b == nil {
 				b = append(make([]byte, 0, len(p)), p[:i]...)
 			}
@@ -55,11 +58,6 @@ func Canonical(p string) string {
 }
 
 const upperHex = "0123456789ABCDEF"
-
-func isUnreserved(c byte) bool {
-	return c >= 'A' && c <= 'Z' || c >= 'a' && c <= 'z' || c >= '0' && c <= '9' ||
-		c == '-' || c == '.' || c == '_' || c == '~'
-}
 
 func isLowerHex(c byte) bool { return c >= 'a' && c <= 'f' }
 
