@@ -30,7 +30,7 @@ func (l *loader) requestBody(n node, where string) *requestBody {
 	if _, ok := m["content"]; !ok {
 		l.probs.doc(bw, "content is missing")
 	}
-	b.content = l.content(n.key("content"), bw)
+	b.content = l.content(n.key("content"), bw, true)
 	return b
 }
 
@@ -72,7 +72,7 @@ func (l *loader) responses(n node, where string) map[string]*response {
 		if status == "default" {
 			key = status
 		}
-		out[key] = &response{status: key, content: l.content(rn.key("content"), sw)}
+		out[key] = &response{status: key, content: l.content(rn.key("content"), sw, false)}
 	}
 	return out
 }
@@ -115,8 +115,9 @@ func (l *loader) headers(n node, where string) {
 	}
 }
 
-// content reads a content map, keyed by lower-cased media type.
-func (l *loader) content(n node, where string) map[string]*mediaType {
+// content reads a content map, keyed by lower-cased media type; request
+// says it is a request body's, whose form bodies the contract decodes.
+func (l *loader) content(n node, where string, request bool) map[string]*mediaType {
 	out := map[string]*mediaType{}
 	if n.v == nil {
 		return out
@@ -144,6 +145,14 @@ func (l *loader) content(n node, where string) map[string]*mediaType {
 			continue
 		}
 		l.noExtensions(mw, mm)
+		if enc, ok := mm["encoding"]; ok && request && formDecoded(key) {
+			if em, isMap := enc.(map[string]any); !isMap || len(em) > 0 {
+				// The contract reads every property as form, exploded: an
+				// encoding that says otherwise would be checked more
+				// loosely than written ("a,b,c" one item, not three).
+				l.probs.doc(mw, "encoding is not supported: a form body's properties are read as style form, exploded")
+			}
+		}
 		media := &mediaType{}
 		if s := mn.key("schema"); s.v != nil {
 			media.schema = l.schemaAt(s, mw+": schema")
@@ -183,4 +192,16 @@ func (l *loader) components(n node) {
 			}
 		}
 	}
+}
+
+// formDecoded reports whether a request body's media type key (lower
+// case) takes form bodies the contract decodes: the form type itself, or
+// a range it falls under.
+func formDecoded(key string) bool {
+	key, _, _ = strings.Cut(key, ";")
+	switch strings.TrimSpace(key) {
+	case formMediaType, "*/*", "application/*":
+		return true
+	}
+	return false
 }

@@ -37,8 +37,11 @@
 //	c, err := openapi.LoadFile("openapi.yaml", openapi.Config{})
 //	acfg := auth.Config{Authenticators: []auth.Authenticator{jwt, keys}, AllowAnonymous: true}
 //	headers, queries, cookies := c.APIKeySources()
-//	if len(headers) > 0 {
-//		acfg.APIKeyHeader = headers[0] // auth takes one of each; X-API-Key is read anyway
+//	for _, h := range headers {
+//		if h != "X-Api-Key" { // read anyway; auth takes one other header
+//			acfg.APIKeyHeader = h
+//			break
+//		}
 //	}
 //	if len(queries) > 0 {
 //		acfg.APIKeyQuery = queries[0]
@@ -50,7 +53,10 @@
 //	handler := apierrors.Recover(aud.Handler(authn.Handler(c.Handler(mux))))
 //
 // On chi, r.Use(authn.Handler, c.Handler); on gorilla/mux, the same with
-// router.Use, or around the router as on ServeMux. Package cors, if used,
+// router.Use, or around the router as on ServeMux; with gorilla's
+// UseEncodedPath, around the router only: router.Use runs after gorilla
+// has routed the path as sent, while a router behind the contract gets the
+// spelling the contract checked (see Requests). Package cors, if used,
 // goes before the contract: a CORS preflight (OPTIONS) the document does
 // not declare is otherwise a 405.
 //
@@ -59,8 +65,15 @@
 // For each request the Handler, in this order:
 //
 //  1. matches the operation (404 not_found when no path matches, 405
-//     method_not_allowed with Allow when the path has no such method) and
-//     records its route as "METHOD /path", the path as the document spells
+//     method_not_allowed with Allow when the path has no such method).
+//     Literal segments are compared decoded, as ServeMux and gorilla/mux
+//     compare them ("/items/%61dmin" is "/items/admin"), and the request
+//     goes on with the characters a path may carry as they are decoded,
+//     for routers that read the escaped text, such as chi. An encoded slash stays in its
+//     segment, as on ServeMux and chi, but a path that names another
+//     operation once its encoded slashes are decoded, as gorilla/mux
+//     routes it by default, is 400 malformed_request. The match records
+//     its route as "METHOD /path", the path as the document spells
 //     it without the server's base path, for audit, ratelimit.ByRoute and
 //     package deprecation;
 //  2. for a deprecated operation, sends its Deprecation, Sunset and Link
@@ -91,10 +104,15 @@
 //     charset do not take part). JSON goes through package validate's
 //     bounds and decoding, form bodies are decoded with the parameters'
 //     rules and the types of the schema's properties, other declared types
-//     pass unread, bounded by Config.MaxBodyBytes (413). A type the
+//     pass unread, bounded by Config.MaxBodyBytes (413), except under a
+//     media range ("*/*", "application/*") whose schema gives the body a
+//     structure (anything but a string): the sender picks the type, so a
+//     body of one that cannot be decoded there is 415. A type the
 //     operation does not declare is 415, with the declared types in the
-//     detail; so is a body sent to an operation that declares none. A
-//     required body that is missing is 400 malformed_request;
+//     detail; so is a body sent to an operation that declares none, and
+//     a compressed JSON or form body (a coding in any Content-Encoding
+//     line). A body with two Content-Type lines, and a required body that
+//     is missing, are 400 malformed_request;
 //  8. with Config.Responses, holds back and checks the response.
 //
 // Query parameters, headers and cookies the operation does not declare

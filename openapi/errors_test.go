@@ -209,6 +209,14 @@ func TestLoadErrors(t *testing.T) {
 			[]string{"path /items/{name}", "/items/{id}"}},
 		{"bad status key", strings.Replace(opDoc(withPathParam("")), `"200": {description: ok}`, `"600": {description: ok}`, 1), Config{}, ErrInvalidDocument,
 			[]string{"operation getItem (GET /items/{id}): responses: 600", "not a status code"}},
+		{"parameter required not a boolean", paramDoc("{name: q, in: query, required: 'yes', schema: {type: string}}"), Config{}, ErrInvalidDocument,
+			[]string{`operation getItem (GET /items/{id}): parameter "q"`, "required is not a boolean"}},
+		{"parameter deprecated not a boolean", paramDoc("{name: q, in: query, deprecated: 1, schema: {type: string}}"), Config{}, ErrInvalidDocument,
+			[]string{`parameter "q"`, "deprecated is not a boolean"}},
+		{"form encoding", opDoc(withPathParam("requestBody:\n  content:\n    application/x-www-form-urlencoded:\n      schema: {type: object, properties: {tags: {type: array, maxItems: 2, items: {type: string}}}}\n      encoding: {tags: {style: form, explode: false}}")), Config{}, ErrInvalidDocument,
+			[]string{"operation getItem (GET /items/{id}): requestBody: content application/x-www-form-urlencoded", "encoding", "not supported"}},
+		{"form encoding under */*", opDoc(withPathParam("requestBody:\n  content:\n    '*/*':\n      schema: {type: object}\n      encoding: {a: {contentType: application/json}}")), Config{}, ErrInvalidDocument,
+			[]string{"requestBody: content */*", "encoding", "not supported"}},
 		{"schema error reported once", paramDoc("{name: q, in: query, schema: {$ref: '#/components/schemas/Nope'}}"), Config{}, ErrInvalidDocument,
 			[]string{"nothing at /components/schemas/Nope"}},
 	}
@@ -304,5 +312,16 @@ func TestLoadErrorsStable(t *testing.T) {
 		if _, err := parseDocument(doc, &Config{}); err.Error() != first.Error() {
 			t.Fatalf("errors differ between loads:\n%v\n---\n%v", first, err)
 		}
+	}
+}
+
+// TestLoadEncodingElsewhere loads the encoding a multipart body, or a
+// response, may declare: the contract does not read those bodies, so
+// nothing is enforced more loosely than written.
+func TestLoadEncodingElsewhere(t *testing.T) {
+	t.Parallel()
+	doc := opDoc(withPathParam("requestBody:\n  content:\n    multipart/form-data:\n      schema: {type: object}\n      encoding: {file: {contentType: image/png}}"))
+	if _, err := parseDocument([]byte(doc), &Config{}); err != nil {
+		t.Errorf("multipart encoding: %v", err)
 	}
 }

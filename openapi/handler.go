@@ -189,7 +189,18 @@ func (e *enforcer) serve(chains []http.Handler, w http.ResponseWriter, r *http.R
 	if e.maxParams > inlineParams {
 		params = make([]oasroute.Param, 0, e.maxParams)
 	}
-	i, ps, allow, ok := e.router.Find(r.Method, r.URL.EscapedPath(), params)
+	// The router behind the contract routes the path too. Find compares
+	// literals decoded, as ServeMux does ("/items/%61dmin" is
+	// "/items/admin"); a router that compares the escaped text (chi) is
+	// handed the canonical spelling, so that it reads the same operation.
+	path := r.URL.EscapedPath()
+	if cp := oasroute.Canonical(path); cp != path {
+		u := *r.URL
+		u.RawPath = cp
+		r = r.WithContext(r.Context())
+		r.URL = &u
+	}
+	i, ps, allow, ok := e.router.Find(r.Method, path, params)
 	if !ok {
 		if allow == nil {
 			rec.AddDecision(record.Decision{Package: pkg, Outcome: record.Deny, Reason: apierrors.ReasonNotFound, Rule: "route"})
@@ -201,6 +212,15 @@ func (e *enforcer) serve(chains []http.Handler, w http.ResponseWriter, r *http.R
 		apierrors.MethodNotAllowed(w, r)
 		return
 	}
+	if sp, ok := slashesDecoded(path); ok {
+		// gorilla/mux routes the decoded path by default, where "%2F" is a
+		// "/": refuse a path that then names another operation.
+		if j, _, _, ok := e.router.Find(r.Method, sp, nil); ok && j != i {
+			rec.AddDecision(record.Decision{Package: pkg, Outcome: record.Deny, Reason: apierrors.ReasonMalformedRequest, Rule: "route"})
+			apierrors.Write(w, r, problemEncodedSlash)
+			return
+		}
+	}
 	o := e.ops[i]
 	rec.SetRoute(o.route)
 	m.op, m.path = o, ps
@@ -208,6 +228,32 @@ func (e *enforcer) serve(chains []http.Handler, w http.ResponseWriter, r *http.R
 	// carrier validate's accessors read, filled once the inputs pass.
 	ctx := context.WithValue(r.Context(), matchKey{}, m)
 	chains[i].ServeHTTP(w, r.WithContext(schemacheck.NewContext(ctx, &m.input)))
+}
+
+// problemEncodedSlash refuses a path whose encoded slashes, decoded, make
+// it another operation's: routers disagree on which it is.
+var problemEncodedSlash = apierrors.New(http.StatusBadRequest, apierrors.ReasonMalformedRequest,
+	"The path names another operation once its encoded slashes are decoded.")
+
+// slashesDecoded returns the escaped path p with every "%2F" decoded, and
+// whether it held any.
+func slashesDecoded(p string) (string, bool) {
+	i := strings.Index(p, "%2")
+	if i < 0 {
+		return p, false
+	}
+	var b strings.Builder
+	found := false
+	for j := 0; j < len(p); j++ {
+		if p[j] == '%' && j+2 < len(p) && p[j+1] == '2' && (p[j+2] == 'F' || p[j+2] == 'f') {
+			b.WriteByte('/')
+			j += 2
+			found = true
+			continue
+		}
+		b.WriteByte(p[j])
+	}
+	return b.String(), found
 }
 
 // A match is what the context carries for a matched request: the

@@ -29,6 +29,10 @@ type mediaEntry struct {
 	// the entry takes no such body.
 	json *schemacheck.Body
 	form *formDecoder
+	// structured is set for a range ("*/*", "application/*") whose schema
+	// only a decoded body can meet: a body of a type the contract cannot
+	// decode is refused under it, since its sender chose the type.
+	structured bool
 }
 
 // newMediaTable indexes a content map. Keys are lower-cased; parameters
@@ -142,3 +146,30 @@ func isJSON(mt string) bool {
 
 // formMediaType is the form media type.
 const formMediaType = "application/x-www-form-urlencoded"
+
+// anyBytes reports whether every body meets s, read as bytes: no schema,
+// true, {}, or a string schema ("format: binary"). A reference, or any
+// other type, gives the body a structure only a decoder can check.
+func anyBytes(s *schema) bool {
+	if s == nil {
+		return true
+	}
+	switch v := s.value.(type) {
+	case bool:
+		return v
+	case map[string]any:
+		if len(v) == 0 {
+			return true
+		}
+		if _, ref := v["$ref"]; ref {
+			return false
+		}
+		switch t := v["type"].(type) {
+		case string:
+			return t == "string"
+		case []any:
+			return slices.Contains(t, any("string"))
+		}
+	}
+	return false
+}

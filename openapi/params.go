@@ -61,8 +61,20 @@ func (l *loader) parameter(n node, where string, i int) *parameter {
 		l.probs.doc(fmt.Sprintf("%s: parameter %q", where, name), "\"in\" is %q: it must be path, query, header or cookie", inText)
 		return nil
 	}
-	p.required, _ = m["required"].(bool)
-	p.deprecated, _ = m["deprecated"].(bool)
+	// A required that is not a boolean ("yes", which YAML 1.2 reads as a
+	// string) must not make the parameter optional in silence.
+	for _, f := range []struct {
+		key string
+		to  *bool
+	}{{"required", &p.required}, {"deprecated", &p.deprecated}} {
+		if v, present := m[f.key]; present {
+			b, isBool := v.(bool)
+			if !isBool {
+				l.probs.doc(pw, "%s is not a boolean", f.key)
+			}
+			*f.to = b
+		}
+	}
 	if _, ok := m["content"]; ok {
 		l.probs.doc(pw, "content instead of schema is not supported: describe the parameter with schema and style")
 		return nil

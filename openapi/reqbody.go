@@ -31,6 +31,7 @@ func newBodyCheck(op *operation, c *checks) (*bodyCheck, error) {
 	}
 	for _, e := range b.media.entries() {
 		ranged := e.key == "*/*" || e.key == "application/*"
+		e.structured = strings.HasSuffix(e.key, "/*") && !anyBytes(e.schema)
 		if ranged || isJSON(e.key) || e.suffix != "" && isJSON("application/x"+e.suffix) {
 			e.json = c.jsonBody(e.schema)
 		}
@@ -65,6 +66,17 @@ var problemBodyRequired = apierrors.New(http.StatusBadRequest, apierrors.ReasonM
 var problemCompressed = apierrors.New(http.StatusUnsupportedMediaType, apierrors.ReasonUnsupportedMediaType,
 	"Compressed request bodies are not accepted.")
 
+// problemContentTypes refuses a body with two Content-Type lines: the
+// contract would check it as one type, and something behind it might
+// read the other.
+var problemContentTypes = apierrors.New(http.StatusBadRequest, apierrors.ReasonMalformedRequest,
+	"The request has more than one Content-Type.")
+
+// problemUncheckable refuses a body the contract cannot decode under a
+// media range whose schema gives it a structure.
+var problemUncheckable = apierrors.New(http.StatusUnsupportedMediaType, apierrors.ReasonUnsupportedMediaType,
+	"The request body must be JSON or form-encoded, so that its schema can be checked.")
+
 // check checks the request's body and returns the request for next, with
 // the body bounded by Config.MaxBodyBytes; a JSON or form body is read,
 // and its bytes and decoded value go to d.
@@ -90,7 +102,15 @@ func (b *bodyCheck) check(w http.ResponseWriter, r *http.Request, c *checks, d *
 	if b.none {
 		return r, problemNoBody
 	}
-	e, mt, ok := b.media.find(r.Header.Get("Content-Type"))
+	cts := r.Header.Values("Content-Type")
+	if len(cts) > 1 {
+		return r, problemContentTypes
+	}
+	var ct string
+	if len(cts) == 1 {
+		ct = cts[0]
+	}
+	e, mt, ok := b.media.find(ct)
 	if !ok {
 		return r, apierrors.New(http.StatusUnsupportedMediaType, apierrors.ReasonUnsupportedMediaType,
 			"The request body must be one of: "+b.media.declared+".")
@@ -111,6 +131,9 @@ func (b *bodyCheck) check(w http.ResponseWriter, r *http.Request, c *checks, d *
 		}
 		return r, e.form.check(w, r, e.schema, c, d)
 	}
+	if e.structured {
+		return r, problemUncheckable
+	}
 	// Any other declared type is the handler's to read, bounded.
 	r2, err := bodylimit.Check(w, r, b.maxBody)
 	if err != nil {
@@ -119,8 +142,15 @@ func (b *bodyCheck) check(w http.ResponseWriter, r *http.Request, c *checks, d *
 	return r2, nil
 }
 
-// compressed reports whether the body has a content coding.
+// compressed reports whether the body has a content coding, in any of
+// its Content-Encoding lines (the field is a list).
 func compressed(r *http.Request) bool {
-	ce := r.Header.Get("Content-Encoding")
-	return ce != "" && !strings.EqualFold(ce, "identity")
+	for _, line := range r.Header.Values("Content-Encoding") {
+		for ce := range strings.SplitSeq(line, ",") {
+			if ce = strings.TrimSpace(ce); ce != "" && !strings.EqualFold(ce, "identity") {
+				return true
+			}
+		}
+	}
+	return false
 }

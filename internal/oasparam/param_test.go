@@ -148,3 +148,25 @@ func TestSeveralParameters(t *testing.T) {
 		t.Errorf("Cookie: got %v, %v", c, err)
 	}
 }
+
+// TestCookieNamesAsNetHTTP reads cookies whose names have blanks around
+// them. net/http trims them, so r.Cookie("sid") finds the cookie: the
+// decoder must find it too, or its value reaches the handler unchecked.
+func TestCookieNamesAsNetHTTP(t *testing.T) {
+	t.Parallel()
+	ps, err := Compile([]Param{{Name: "sid", In: InCookie, Type: TypeInteger}}, Limits{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, line := range []string{"sid=7", "sid =7", "sid\t=7", " sid=7", "a=1;  sid \t=7"} {
+		r := &http.Request{Header: http.Header{"Cookie": {line}}}
+		c, err := r.Cookie("sid")
+		if err != nil || c.Value != "7" {
+			t.Fatalf("net/http reads %q as %v, %v; the test expects sid=7", line, c, err)
+		}
+		got, err := ps.Cookie(r.Header)
+		if err != nil || got["sid"] != jsonNumber("7") {
+			t.Errorf("Cookie(%q) = %v, %v; want sid 7, as net/http reads it", line, got, err)
+		}
+	}
+}

@@ -181,6 +181,9 @@ func (ps *Params) Cookie(h http.Header) (map[string]any, error) {
 				continue
 			}
 			name, raw, _ := strings.Cut(part, "=")
+			// net/http trims blanks around a name ("sid =7" is sid's, for
+			// r.Cookie): so does the decoder, or the value goes unchecked.
+			name = strings.Trim(name, " \t")
 			if len(name) > ps.lim.MaxKeyLength {
 				return nil, &Error{In: InCookie, Detail: "the Cookie header has a cookie name that is too long", kind: ErrLimit}
 			}

@@ -40,14 +40,20 @@
 //
 // "/items" and "/items/" are different paths, as they are in OpenAPI: the
 // trailing slash is an empty last segment, matched literally. Literals are
-// compared with the escaped path byte for byte, so a request that
-// percent-encodes a character the template spells plainly matches
-// nothing (fail closed); New refuses a literal a request could not carry
-// unescaped. Method comparison is exact and case-sensitive, as in HTTP,
+// compared decoded, as ServeMux and gorilla/mux compare them: a request
+// that percent-encodes a character the template spells plainly
+// ("/items/%61dmin") is the concrete path ("/items/admin"), never the
+// template beside it, which would let the router behind the contract
+// serve an operation the contract did not check. An encoded "/" or "%"
+// stays encoded, so "/a%2Fb" is one segment, never the literal "a/b" of
+// nothing. New refuses a literal a request could not carry unescaped.
+// [Canonical] gives the spelling to hand on to a router, such as chi,
+// that compares the escaped text. Method comparison is exact and case-sensitive, as in HTTP,
 // and HEAD is not GET: a document that wants HEAD declares it (the
 // loader may add it for GET operations, by choice, before calling New).
 //
-// Parameter values are returned as they appear in the escaped path. The
+// Parameter values are returned as they appear in the escaped path (in a
+// mixed segment sent with escapes, re-escaped from its decoded form). The
 // caller percent-decodes them and then applies the parameter's style
 // (simple, label, matrix), which is the parameter decoder's job, not this
 // package's.

@@ -239,7 +239,7 @@ func (rt *Router) Find(method, escapedPath string, params []Param) (op int, ps [
 	if !found {
 		return -1, ps, nil, false
 	}
-	l, ps := rt.root.match(rest[1:], ps)
+	l, ps := rt.root.match(rest[1:], ps, strings.IndexByte(rest, '%') >= 0)
 	if l == nil {
 		return -1, ps[:0], nil, false
 	}
@@ -268,25 +268,37 @@ func (rt *Router) strip(path string) (string, bool) {
 // match matches rest, the request path after the "/" that leads to n,
 // against n's subtree: a literal child first, then the mixed children,
 // then the parameter child, falling back to the next when the more
-// concrete one matches no whole path.
-func (n *node) match(rest string, ps []Param) (*leaf, []Param) {
+// concrete one matches no whole path. esc says the path holds a "%", so
+// that its segments need their literal form.
+func (n *node) match(rest string, ps []Param, esc bool) (*leaf, []Param) {
 	seg, tail, more := strings.Cut(rest, "/")
-	if c := n.lit[seg]; c != nil {
-		if l, ps2 := c.next(tail, more, ps); l != nil {
+	// Literals are compared decoded (see literal); a pure parameter takes
+	// the segment as it was sent.
+	key := seg
+	if esc {
+		key = literal(seg)
+	}
+	if c := n.lit[key]; c != nil {
+		if l, ps2 := c.next(tail, more, ps, esc); l != nil {
 			return l, ps2
 		}
 	}
 	mark := len(ps)
 	for _, m := range n.mixed {
-		if ps2, ok := m.seg.match(seg, ps); ok {
-			if l, ps3 := m.next.next(tail, more, ps2); l != nil {
+		if ps2, ok := m.seg.match(key, ps); ok {
+			if key != seg {
+				for i := mark; i < len(ps2); i++ {
+					ps2[i].Value = escape(ps2[i].Value)
+				}
+			}
+			if l, ps3 := m.next.next(tail, more, ps2, esc); l != nil {
 				return l, ps3
 			}
 		}
 		ps = ps[:mark]
 	}
 	if n.param != nil && seg != "" {
-		if l, ps2 := n.param.next(tail, more, append(ps, Param{Value: seg})); l != nil {
+		if l, ps2 := n.param.next(tail, more, append(ps, Param{Value: seg}), esc); l != nil {
 			return l, ps2
 		}
 	}
@@ -294,11 +306,11 @@ func (n *node) match(rest string, ps []Param) (*leaf, []Param) {
 }
 
 // next continues a match at n with the rest of the path, if there is more.
-func (n *node) next(tail string, more bool, ps []Param) (*leaf, []Param) {
+func (n *node) next(tail string, more bool, ps []Param, esc bool) (*leaf, []Param) {
 	if !more {
 		return n.leaf, ps
 	}
-	return n.match(tail, ps)
+	return n.match(tail, ps, esc)
 }
 
 // isToken reports whether s is an RFC 9110 token, as net/http checks a

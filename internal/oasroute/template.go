@@ -61,7 +61,7 @@ func parseSegment(r string) (segment, error) {
 		if err := checkLiteral(r); err != nil {
 			return segment{}, err
 		}
-		return segment{kind: segLiteral, lit: r}, nil
+		return segment{kind: segLiteral, lit: literal(r)}, nil
 	}
 	var s segment
 	var shape strings.Builder
@@ -77,6 +77,7 @@ func parseSegment(r string) (segment, error) {
 			if err := checkLiteral(lit); err != nil {
 				return segment{}, err
 			}
+			lit = literal(lit)
 			s.parts = append(s.parts, lit)
 			shape.WriteString(lit)
 			r = r[open:]
@@ -112,9 +113,9 @@ func parseSegment(r string) (segment, error) {
 }
 
 // checkLiteral refuses literal template text that a request's escaped
-// path could not contain as it is: the router compares literals with the
-// escaped path byte for byte, so a literal must be spelled the way a
-// client sends it (RFC 3986 pchar; percent-encodings as they are).
+// path could not contain as it is (RFC 3986 pchar; percent-encodings as
+// they are). Literals are then compared decoded (see literal), so a
+// template and a request may spell one either way.
 func checkLiteral(lit string) error {
 	for i := 0; i < len(lit); i++ {
 		c := lit[i]
