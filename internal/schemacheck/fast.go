@@ -5,6 +5,7 @@ import (
 	"math/big"
 	"reflect"
 	"slices"
+	"strings"
 	"unicode/utf8"
 
 	"github.com/santhosh-tekuri/jsonschema/v6"
@@ -448,32 +449,72 @@ func uniqueScalars(arr []any) bool {
 }
 
 // validNumber checks the numeric keywords for the number literal s,
-// exactly for plain integers of at most 18 digits against integer bounds
-// within int64; anything else is not known.
+// exactly for decimals without exponent whose integer part has at most
+// 18 digits, against integer bounds within int64; anything else is not
+// known.
+//
+// With f = floor(s) and frac whether s has a nonzero fraction, for an
+// integer b: s >= b iff f >= b; s > b iff f > b or (f == b and frac);
+// s <= b iff f < b or (f == b and not frac); s < b iff f < b; and s is a
+// multiple of b iff not frac and f is.
 func (n *fastNode) validNumber(s string) bool {
 	if n.minimum == nil && n.maximum == nil && n.exclMin == nil && n.exclMax == nil && n.multipleOf == nil {
 		return true
 	}
-	x, ok := smallInteger(s)
+	f, frac, ok := smallDecimal(s)
 	if !ok {
 		return false
 	}
-	for _, c := range [...]struct {
-		b  *fastBound
-		ok func(x, b int64) bool
-	}{
-		{n.minimum, func(x, b int64) bool { return x >= b }},
-		{n.maximum, func(x, b int64) bool { return x <= b }},
-		{n.exclMin, func(x, b int64) bool { return x > b }},
-		{n.exclMax, func(x, b int64) bool { return x < b }},
-		// multipleOf is positive (the metaschema says so); b <= 0 is not known.
-		{n.multipleOf, func(x, b int64) bool { return b > 0 && x%b == 0 }},
-	} {
-		if c.b != nil && (!c.b.isInt || !c.ok(x, c.b.i)) {
-			return false
-		}
+	if b := n.minimum; b != nil && (!b.isInt || f < b.i) {
+		return false
+	}
+	if b := n.maximum; b != nil && (!b.isInt || f > b.i || (f == b.i && frac)) {
+		return false
+	}
+	if b := n.exclMin; b != nil && (!b.isInt || f < b.i || (f == b.i && !frac)) {
+		return false
+	}
+	if b := n.exclMax; b != nil && (!b.isInt || f >= b.i) {
+		return false
+	}
+	// multipleOf is positive (the metaschema says so); b <= 0 is not known.
+	if b := n.multipleOf; b != nil && (!b.isInt || b.i <= 0 || frac || f%b.i != 0) {
+		return false
 	}
 	return true
+}
+
+// smallDecimal parses s if it is an optional '-', 1 to 18 digits and an
+// optional fraction, returning its floor and whether its fraction is not
+// zero.
+func smallDecimal(s string) (floor int64, frac, ok bool) {
+	neg := s != "" && s[0] == '-'
+	if neg {
+		s = s[1:]
+	}
+	ip, fp, dot := strings.Cut(s, ".")
+	if ip == "" || len(ip) > 18 || (dot && fp == "") {
+		return 0, false, false
+	}
+	for i := range len(ip) {
+		if ip[i] < '0' || ip[i] > '9' {
+			return 0, false, false
+		}
+		floor = floor*10 + int64(ip[i]-'0')
+	}
+	for i := range len(fp) {
+		if fp[i] < '0' || fp[i] > '9' {
+			return 0, false, false
+		}
+		frac = frac || fp[i] != '0'
+	}
+	if neg {
+		floor = -floor
+		if frac {
+			floor--
+		}
+	}
+	return floor, frac, true
 }
 
 // plainInteger reports whether s is an optional '-' and one or more

@@ -27,3 +27,12 @@ func fastFor(s *jsonschema.Schema) *fastNode {
 	}
 	return n.(*fastNode)
 }
+
+// FastValid reports whether the fast path proves v valid against s
+// without the schema library: true means the library would accept v,
+// false means it would refuse it or the fast path does not know. It is
+// for the differential tests of packages that compile schemas
+// (validate, openapi); [Validate] uses the same path.
+func FastValid(s *jsonschema.Schema, v any) bool {
+	return fastFor(s).valid(v, 0)
+}
