@@ -194,7 +194,7 @@ func TestFastEdges(t *testing.T) {
 		{`{"$defs":{"n":{"type":"integer"}},"$ref":"#/$defs/n","minimum":2}`, `1`, false},
 		{`{"$defs":{"t":{"type":"object","properties":{"k":{"$ref":"#/$defs/t"}}}},"$ref":"#/$defs/t"}`, `{"k":{"k":{"k":{}}}}`, true},
 		{`{"$defs":{"a":{"$ref":"#/$defs/b"},"b":{"$ref":"#/$defs/a"}},"$ref":"#/$defs/a"}`, `1`, false}, // in-place cycle
-		{`{"anyOf":[{"type":"string"},{"$ref":"#"}]}`, `"a"`, false},                                    // the root is on a cycle
+		{`{"anyOf":[{"type":"string"},{"$ref":"#"}]}`, `"a"`, false},                                     // the root is on a cycle
 		{`{"allOf":[{"type":"integer"},{"minimum":0}]}`, `3`, true},
 		{`{"allOf":[{"type":"integer"},{"minimum":0}]}`, `-3`, false},
 		{`{"anyOf":[{"type":"integer"},{"type":"string"}]}`, `"a"`, true},
