@@ -7,9 +7,11 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"runtime"
 	"slices"
 	"strings"
 	"testing"
+	"weak"
 
 	"github.com/apishield/apishield/internal/schemacheck/schemagen"
 	"github.com/santhosh-tekuri/jsonschema/v6"
@@ -379,4 +381,24 @@ func TestValidateUsesFastPath(t *testing.T) {
 	if !slices.Equal(got, want) {
 		t.Errorf("field errors %q, want %q", got, want)
 	}
+}
+
+// TestFastCacheReleases shows that the cache does not keep a schema
+// alive: once the schema is collected, its entry leaves.
+func TestFastCacheReleases(t *testing.T) {
+	wp := func() weak.Pointer[jsonschema.Schema] {
+		s := fastCompile(t, `{"type":"string","maxLength":3}`)
+		if !FastValid(s, "abc") {
+			t.Fatal("the fast path does not decide a short string")
+		}
+		return weak.Make(s)
+	}()
+	for range 100 {
+		runtime.GC()
+		if _, ok := fastCache.Load(wp); !ok && wp.Value() == nil {
+			return
+		}
+		runtime.Gosched()
+	}
+	t.Fatal("the cache still holds a schema nothing else references")
 }
