@@ -2,6 +2,7 @@ package schemacheck
 
 import (
 	"encoding/json"
+	"sync"
 	"unicode/utf16"
 	"unicode/utf8"
 )
@@ -20,8 +21,24 @@ import (
 // that string alive: copy it (strings.Clone) to keep it alone.
 func DecodeScanned(data []byte, keys *KeySet) any {
 	d := decoder{data: data, str: string(data), keys: keys}
-	return d.value()
+	sp := scratchPool.Get().(*[]any)
+	d.scratch = (*sp)[:0]
+	v := d.value()
+	if cap(d.scratch) <= maxScratch {
+		*sp = d.scratch[:0]
+		scratchPool.Put(sp)
+	}
+	return v
 }
+
+// scratchPool holds the stacks on which arrays' items gather before they
+// are copied into a slice of their exact size: one allocation per array
+// instead of one per doubling.
+var scratchPool = sync.Pool{New: func() any { return new([]any) }}
+
+// maxScratch bounds the stack kept in the pool, so one huge array does
+// not pin its size.
+const maxScratch = 1 << 12
 
 type decoder struct {
 	data []byte
@@ -29,6 +46,9 @@ type decoder struct {
 	i    int
 	keys *KeySet
 	buf  []byte
+	// scratch holds the items of the arrays being decoded, innermost
+	// last; every slot past its length is nil.
+	scratch []any
 }
 
 func (d *decoder) skip() {
@@ -68,18 +88,23 @@ func (d *decoder) value() any {
 		}
 	case '[':
 		d.i++
-		a := []any{}
 		d.skip()
 		if d.data[d.i] == ']' {
 			d.i++
-			return a
+			return []any{}
 		}
+		base := len(d.scratch)
 		for {
-			a = append(a, d.value())
+			v := d.value()
+			d.scratch = append(d.scratch, v)
 			d.skip()
 			c := d.data[d.i]
 			d.i++
 			if c == ']' {
+				a := make([]any, len(d.scratch)-base)
+				copy(a, d.scratch[base:])
+				clear(d.scratch[base:])
+				d.scratch = d.scratch[:base]
 				return a
 			}
 		}
