@@ -2,6 +2,7 @@ package schemacheck
 
 import (
 	"encoding/json"
+	"maps"
 	"math/big"
 	"reflect"
 	"slices"
@@ -91,6 +92,7 @@ type fastNode struct {
 	minProps, maxProps int // -1: none
 	required           []string
 	props              map[string]*fastNode
+	propList           []fastProp // props sorted by name
 	addlFalse          bool
 	addl               *fastNode
 
@@ -104,6 +106,12 @@ type fastNode struct {
 
 	minimum, maximum, exclMin, exclMax *fastBound
 	multipleOf                         *fastBound
+}
+
+// A fastProp is one entry of properties.
+type fastProp struct {
+	name string
+	node *fastNode
 }
 
 // A fastBound is a numeric keyword's value; i is set when the value is an
@@ -173,6 +181,9 @@ func compileFast(s *jsonschema.Schema) *fastNode {
 			n.props = make(map[string]*fastNode, len(s.Properties))
 			for k, c := range s.Properties {
 				n.props[k] = build(c)
+			}
+			for _, k := range slices.Sorted(maps.Keys(n.props)) {
+				n.propList = append(n.propList, fastProp{k, n.props[k]})
 			}
 		}
 		switch a := s.AdditionalProperties.(type) {
@@ -384,6 +395,32 @@ func (n *fastNode) validObject(obj map[string]any, depth int) bool {
 		if _, ok := obj[k]; !ok {
 			return false
 		}
+	}
+	if len(n.propList) <= 2*len(obj)+4 {
+		// Looking the declared names up is cheaper than ranging over a
+		// small map, which starts at a random place; the object's other
+		// keys matter only to additionalProperties.
+		found := 0
+		for _, p := range n.propList {
+			if val, ok := obj[p.name]; ok {
+				found++
+				if !p.node.valid(val, depth+1) {
+					return false
+				}
+			}
+		}
+		if found == len(obj) || (!n.addlFalse && n.addl == nil) {
+			return true
+		}
+		if n.addlFalse {
+			return false
+		}
+		for k, val := range obj {
+			if _, ok := n.props[k]; !ok && !n.addl.valid(val, depth+1) {
+				return false
+			}
+		}
+		return true
 	}
 	for k, val := range obj {
 		if c, ok := n.props[k]; ok {
