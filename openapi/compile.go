@@ -43,6 +43,14 @@ func intFormat(lo, hi int64) func(any) error {
 		var r *big.Rat
 		switch n := v.(type) {
 		case json.Number:
+			// Plain integers of up to 18 digits, nearly all of them, fit
+			// int64 exactly: no big.Rat.
+			if i, ok := smallInt(string(n)); ok {
+				if i < lo || i > hi {
+					return fmt.Errorf("%d is out of range", i)
+				}
+				return nil
+			}
 			if len(n) > 64 {
 				return fmt.Errorf("%s is out of range", n[:16]+"…")
 			}
@@ -265,4 +273,20 @@ func wordSet(words string) map[string]bool {
 		set[w] = true
 	}
 	return set
+}
+
+// smallInt parses s if it is an optional '-' and 1 to 18 ASCII digits,
+// which int64 always holds.
+func smallInt(s string) (int64, bool) {
+	digits := strings.TrimPrefix(s, "-")
+	if digits == "" || len(digits) > 18 {
+		return 0, false
+	}
+	for i := range len(digits) {
+		if digits[i] < '0' || digits[i] > '9' {
+			return 0, false
+		}
+	}
+	i, err := strconv.ParseInt(s, 10, 64)
+	return i, err == nil
 }

@@ -23,6 +23,7 @@ type Body struct {
 	maxErrors int
 	logger    *slog.Logger
 	keys      *KeySet // the schema's property names
+	fast      *fastNode
 	scanners  sync.Pool
 	types     sync.Map // reflect.Type → nil or the error of a type check
 }
@@ -32,7 +33,7 @@ type Body struct {
 // logger, if not nil, receives panics of the schema library.
 func NewBody(s *jsonschema.Schema, lim Limits, maxBytes int64, maxErrors int, logger *slog.Logger) *Body {
 	b := &Body{schema: s, limits: lim, maxBytes: maxBytes, maxErrors: maxErrors, logger: logger,
-		keys: NewKeySet(DeclaredNames(s))}
+		keys: NewKeySet(DeclaredNames(s)), fast: fastFor(s)}
 	b.scanners.New = func() any { return NewScanner(b.limits, b.keys) }
 	return b
 }
@@ -62,7 +63,7 @@ func (b *Body) Validate(raw []byte) (any, error) {
 		return nil, AsProblem(err)
 	}
 	doc := DecodeScanned(raw, b.keys)
-	if err := Validate(b.schema, doc, apierrors.InBody, "", b.maxErrors, b.logger); err != nil {
+	if err := validateWith(b.fast, b.schema, doc, apierrors.InBody, "", b.maxErrors, b.logger); err != nil {
 		return nil, err
 	}
 	return doc, nil

@@ -2,6 +2,7 @@ package schemacheck
 
 import (
 	"encoding/json"
+	"sync"
 	"unicode/utf16"
 	"unicode/utf8"
 )
@@ -14,17 +15,40 @@ import (
 // limits and valid UTF-8, this pass checks nothing and costs a fraction of
 // a general decoder: no state machine, no error paths, and keys that are
 // declared property names reuse the schema's strings instead of
-// allocating.
+// allocating. The document is copied into one string, of which strings
+// and numbers without escapes are slices: one allocation for all of
+// them, where there was one each. A value kept after the request keeps
+// that string alive: copy it (strings.Clone) to keep it alone.
 func DecodeScanned(data []byte, keys *KeySet) any {
-	d := decoder{data: data, keys: keys}
-	return d.value()
+	d := decoder{data: data, str: string(data), keys: keys}
+	sp := scratchPool.Get().(*[]any)
+	d.scratch = (*sp)[:0]
+	v := d.value()
+	if cap(d.scratch) <= maxScratch {
+		*sp = d.scratch[:0]
+		scratchPool.Put(sp)
+	}
+	return v
 }
+
+// scratchPool holds the stacks on which arrays' items gather before they
+// are copied into a slice of their exact size: one allocation per array
+// instead of one per doubling.
+var scratchPool = sync.Pool{New: func() any { return new([]any) }}
+
+// maxScratch bounds the stack kept in the pool, so one huge array does
+// not pin its size.
+const maxScratch = 1 << 12
 
 type decoder struct {
 	data []byte
+	str  string // data as a string, which unescaped strings slice
 	i    int
 	keys *KeySet
 	buf  []byte
+	// scratch holds the items of the arrays being decoded, innermost
+	// last; every slot past its length is nil.
+	scratch []any
 }
 
 func (d *decoder) skip() {
@@ -64,27 +88,33 @@ func (d *decoder) value() any {
 		}
 	case '[':
 		d.i++
-		a := []any{}
 		d.skip()
 		if d.data[d.i] == ']' {
 			d.i++
-			return a
+			return []any{}
 		}
+		base := len(d.scratch)
 		for {
-			a = append(a, d.value())
+			v := d.value()
+			d.scratch = append(d.scratch, v)
 			d.skip()
 			c := d.data[d.i]
 			d.i++
 			if c == ']' {
+				a := make([]any, len(d.scratch)-base)
+				copy(a, d.scratch[base:])
+				clear(d.scratch[base:])
+				d.scratch = d.scratch[:base]
 				return a
 			}
 		}
 	case '"':
+		start := d.i + 1
 		raw, escaped := d.strBytes()
 		if escaped {
 			return string(d.unescape(raw))
 		}
-		return string(raw)
+		return d.str[start : d.i-1]
 	case 't':
 		d.i += 4
 		return true
@@ -99,7 +129,7 @@ func (d *decoder) value() any {
 		for d.i < len(d.data) && isNumberByte(d.data[d.i]) {
 			d.i++
 		}
-		return json.Number(d.data[start:d.i])
+		return json.Number(d.str[start:d.i])
 	}
 }
 
@@ -110,6 +140,7 @@ func isNumberByte(c byte) bool {
 // key returns an object key, reusing a declared name's string when the key
 // is one.
 func (d *decoder) key() string {
+	start := d.i + 1
 	raw, escaped := d.strBytes()
 	if escaped {
 		raw = d.unescape(raw)
@@ -118,6 +149,9 @@ func (d *decoder) key() string {
 		if s, ok := d.keys.exact[string(raw)]; ok { // no allocation for the lookup
 			return s
 		}
+	}
+	if !escaped {
+		return d.str[start : d.i-1]
 	}
 	return string(raw)
 }

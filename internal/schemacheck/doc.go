@@ -19,6 +19,10 @@
 //     so a caller that chooses the media type itself can skip it.
 //   - [Validate]: one already-decoded value against a schema, with the
 //     422's field errors in a chosen place and under a chosen pointer.
+//     Before the schema library it runs a fast path (fast.go) that can
+//     only prove a value valid, by the library's own rules, for the
+//     keywords it implements exactly; anything else, and every refusal,
+//     is the library's ([FastValid] exposes it to differential tests).
 //   - [Responses]: the response hold-back, with the schema chosen from the
 //     status and Content-Type the handler writes.
 //   - [Input]: what a passing request carries in its context, which

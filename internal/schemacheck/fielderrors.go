@@ -30,7 +30,15 @@ var errPanic = errors.New("validate: the schema library panicked")
 // is not empty, at most maxErrors of them; and a panic of the schema
 // library into a 400 one, logged to logger if not nil, so no input can
 // crash the request.
-func Validate(s *jsonschema.Schema, doc any, in, prefix string, maxErrors int, logger *slog.Logger) (err error) {
+//
+// A value the fast path proves valid ([fastNode]) is accepted without
+// calling the schema library; every other value goes through it.
+func Validate(s *jsonschema.Schema, doc any, in, prefix string, maxErrors int, logger *slog.Logger) error {
+	return validateWith(fastFor(s), s, doc, in, prefix, maxErrors, logger)
+}
+
+// validateWith is Validate with the fast path of s given.
+func validateWith(fast *fastNode, s *jsonschema.Schema, doc any, in, prefix string, maxErrors int, logger *slog.Logger) (err error) {
 	defer func() {
 		if p := recover(); p != nil {
 			if logger != nil {
@@ -40,6 +48,9 @@ func Validate(s *jsonschema.Schema, doc any, in, prefix string, maxErrors int, l
 				"The request could not be validated.").WithCause(fmt.Errorf("%w: %v", errPanic, p))
 		}
 	}()
+	if fast.valid(doc, 0) {
+		return nil
+	}
 	if verr := s.Validate(doc); verr != nil {
 		return apierrors.New(http.StatusUnprocessableEntity, apierrors.ReasonValidationFailed,
 			"The request does not match its schema.").WithErrors(fieldErrors(verr, in, prefix, maxErrors)...).WithCause(verr)
