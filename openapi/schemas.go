@@ -4,8 +4,9 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
-	"regexp"
 	"strings"
+
+	"github.com/apishield/apishield/internal/schemacheck"
 )
 
 // docBase is the URL under which the document's files live while their
@@ -146,17 +147,8 @@ func (l *loader) walkSchema(n node, where string) {
 	} else if s, ok := m["$schema"].(string); ok && strings.HasPrefix(s, oasBase) {
 		m["$schema"] = draft2020 // the OAS dialect is 2020-12 with annotations
 	}
-	if p, ok := m["pattern"].(string); ok {
-		if _, err := regexp.Compile(p); err != nil {
-			l.schemaProblem(where, "pattern %q is not an RE2 regular expression: %v", p, err)
-		}
-	}
-	if pp, ok := m["patternProperties"].(map[string]any); ok {
-		for p := range pp {
-			if _, err := regexp.Compile(p); err != nil {
-				l.schemaProblem(where, "patternProperties key %q is not an RE2 regular expression: %v", p, err)
-			}
-		}
+	if err := schemacheck.LintNodePatterns(m); err != nil {
+		l.schemaProblem(where, "%v", err)
 	}
 	for _, kw := range schemaKeywords {
 		if _, ok := m[kw]; ok {

@@ -122,23 +122,10 @@ func ParseSchema(b []byte, name string) (any, error) {
 func LintPatterns(doc any) error {
 	switch d := doc.(type) {
 	case map[string]any:
-		for k, c := range d {
-			switch k {
-			case "pattern":
-				if p, ok := c.(string); ok {
-					if _, err := regexp.Compile(p); err != nil {
-						return fmt.Errorf("pattern %q is not an RE2 regular expression: %w", p, err)
-					}
-				}
-			case "patternProperties":
-				if m, ok := c.(map[string]any); ok {
-					for p := range m {
-						if _, err := regexp.Compile(p); err != nil {
-							return fmt.Errorf("patternProperties key %q is not an RE2 regular expression: %w", p, err)
-						}
-					}
-				}
-			}
+		if err := LintNodePatterns(d); err != nil {
+			return err
+		}
+		for _, c := range d {
 			if err := LintPatterns(c); err != nil {
 				return err
 			}
@@ -147,6 +134,25 @@ func LintPatterns(doc any) error {
 		for _, c := range d {
 			if err := LintPatterns(c); err != nil {
 				return err
+			}
+		}
+	}
+	return nil
+}
+
+// LintNodePatterns is [LintPatterns] for one schema object alone, not
+// what it contains: for a caller that walks schemas itself and names
+// where each problem is.
+func LintNodePatterns(m map[string]any) error {
+	if p, ok := m["pattern"].(string); ok {
+		if _, err := regexp.Compile(p); err != nil {
+			return fmt.Errorf("pattern %q is not an RE2 regular expression: %w", p, err)
+		}
+	}
+	if pp, ok := m["patternProperties"].(map[string]any); ok {
+		for p := range pp {
+			if _, err := regexp.Compile(p); err != nil {
+				return fmt.Errorf("patternProperties key %q is not an RE2 regular expression: %w", p, err)
 			}
 		}
 	}
