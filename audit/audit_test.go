@@ -272,6 +272,12 @@ func TestChunkedBodyBytes(t *testing.T) {
 	a, flush, _ := newTest(t, Config{})
 	req := httptest.NewRequest("POST", "/x", strings.NewReader("hello world"))
 	req.ContentLength = -1
+	body := req.Body
+	defer func() {
+		if req.Body != body { // middleware must not modify the request it is given
+			t.Error("the auditor replaced the body of the caller's request")
+		}
+	}()
 	serve(a, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		var b [64]byte
 		for {

@@ -105,9 +105,10 @@
 // they learn it), else from Request.Pattern, else from chi's route context:
 //
 //   - ServeMux sets Pattern on the *http.Request it serves. The auditor sees
-//     it when the mux (or errors.Mux around it) is its next handler, or is
-//     reached without a middleware copying the request in between. A
-//     middleware that calls r.WithContext (auth does) hands the mux a copy;
+//     it when the mux (or errors.Mux around it) gets the request apishield's
+//     middleware handed on, its copies included (auth's, which carries the
+//     principal). A middleware of the application's that calls
+//     r.WithContext in between hands the mux a copy the auditor never sees;
 //     wrap the mux in [Routes] and the pattern reaches the record anyway.
 //   - chi: use the auditor in r.Use, where chi's route context is visible
 //     after the handler returns. A chi router mounted inside the auditor

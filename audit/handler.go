@@ -97,13 +97,17 @@ func (c *countingBody) Read(p []byte) (int, error) {
 // Encoding and writing happen on the background writer: the request path
 // copies a few fields and sends them to a queue.
 func (a *Auditor) Handler(next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		w, r, rec := record.Install(w, r)
+	return record.Handler(func(w http.ResponseWriter, r *http.Request) {
+		w, r, rec := record.Enter(w, r)
 		var cb *countingBody
 		if r.ContentLength < 0 && r.Body != nil && r.Body != http.NoBody {
+			r = r.WithContext(rec.ContextOf(r)) // a copy of our own, whose body it may replace
 			cb = &countingBody{ReadCloser: r.Body}
 			r.Body = cb
 		}
+		// The request next gets, which finish reads: ServeMux sets its
+		// Pattern on that one.
+		r = rec.RequestFor(next, w, r)
 		returned := false
 		// A deferred call without recover: a panic is logged as the 500
 		// that errors.Recover will write, and keeps its original stack.
@@ -116,8 +120,8 @@ func (a *Auditor) Handler(next http.Handler) http.Handler {
 // finish copies the request's outcome into an entry and queues it.
 func (a *Auditor) finish(r *http.Request, rec *record.Record, cb *countingBody, panicked bool) {
 	e := getEntry()
-	e.end = time.Now()
 	e.start = rec.Start()
+	e.end = e.start.Add(time.Since(e.start)) // the monotonic clock alone: cheaper than time.Now
 	e.id, e.clientID = rec.ID(), rec.ClientRequestID()
 	e.method = r.Method
 	e.path, e.rawPath, e.rawQuery = r.URL.Path, r.URL.RawPath, r.URL.RawQuery
@@ -152,8 +156,12 @@ func (a *Auditor) finish(r *http.Request, rec *record.Record, cb *countingBody, 
 	e.route = snap.Route
 	if e.route == "" {
 		// ServeMux sets Pattern on the request it serves: visible here when
-		// that is this very request (see the package doc's # Routes).
+		// that is this very request, or the copy apishield's middleware
+		// served on (see the package doc's # Routes).
 		e.route = r.Pattern
+		if sr := rec.Served(); e.route == "" && sr != nil {
+			e.route = sr.Pattern
+		}
 		if e.route == "" {
 			if rctx := chi.RouteContext(r.Context()); rctx != nil {
 				e.route = rctx.RoutePattern()

@@ -74,8 +74,8 @@ func credentialFrom(r *http.Request, src *sources) credential {
 			return credential{bad: "query_token"}
 		}
 	}
-	authz := r.Header.Values("Authorization")
-	keys := r.Header.Values("X-Api-Key")
+	authz := r.Header["Authorization"] // canonical keys: no canonicalising per request
+	keys := r.Header["X-Api-Key"]
 	if len(authz) > 1 {
 		return credential{bad: "multiple_authorization"}
 	}

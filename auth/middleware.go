@@ -249,13 +249,14 @@ func MustNew(cfg Config) *Middleware {
 // [ErrRevocationsUnavailable], [ErrInvalidDPoPProof] or [ErrUseDPoPNonce]
 // otherwise.
 func (m *Middleware) Authenticate(r *http.Request) (*Principal, error) {
-	p, _, _, err := m.authenticate(r)
+	p, _, _, err := m.authenticate(r.Context(), r)
 	return p, err
 }
 
 // authenticate is Authenticate that also returns the credential kind, for
-// the record and the challenge, and a DPoP-Nonce to send, if any.
-func (m *Middleware) authenticate(r *http.Request) (*Principal, CredentialKind, string, error) {
+// the record and the challenge, and a DPoP-Nonce to send, if any. ctx is
+// the context authenticators get: r's, with the request record in it.
+func (m *Middleware) authenticate(ctx context.Context, r *http.Request) (*Principal, CredentialKind, string, error) {
 	c := credentialFrom(r, &m.src)
 	kind := c.kind
 	if c.dpop {
@@ -285,7 +286,7 @@ func (m *Middleware) authenticate(r *http.Request) (*Principal, CredentialKind, 
 			none = &VerifyError{Check: "no_authenticator_for_" + c.kind.String(), Err: ErrNoCredentials}
 			break
 		}
-		p, nonce, err := m.verify(r, a, c)
+		p, nonce, err := m.verify(ctx, r, a, c)
 		return p, kind, nonce, err
 	}
 	if m.peer != nil {
@@ -308,13 +309,13 @@ func (m *Middleware) authenticate(r *http.Request) (*Principal, CredentialKind, 
 // binding against the request: through a's binding policy if a is a
 // binder, else by refusing any cnf (no Authenticator sees the request, so
 // none can have checked a binding).
-func (m *Middleware) verify(r *http.Request, a Authenticator, c credential) (*Principal, string, error) {
+func (m *Middleware) verify(ctx context.Context, r *http.Request, a Authenticator, c credential) (*Principal, string, error) {
 	b, isBinder := a.(binder)
 	if !isBinder {
 		if c.dpop {
 			return nil, "", errDPoPUnsupported
 		}
-		p, err := a.Authenticate(r.Context(), c.value)
+		p, err := a.Authenticate(ctx, c.value)
 		switch {
 		case err != nil:
 		case p == nil:
@@ -330,7 +331,7 @@ func (m *Middleware) verify(r *http.Request, a Authenticator, c credential) (*Pr
 		}
 		return p, "", nil
 	}
-	p, policy, err := b.authenticateBound(r.Context(), c.value)
+	p, policy, err := b.authenticateBound(ctx, c.value)
 	if err == nil && p == nil {
 		err = invalid("authenticator_returned_nil")
 	}
@@ -342,7 +343,7 @@ func (m *Middleware) verify(r *http.Request, a Authenticator, c credential) (*Pr
 		err = m.revoked.Check(p)
 	}
 	if sp, ok := a.(spender); ok && err == nil {
-		err = sp.spendOnce(r.Context(), p) // last: only a use that passed every check spends the token
+		err = sp.spendOnce(ctx, p) // last: only a use that passed every check spends the token
 	}
 	if err != nil {
 		return nil, nonce, err
@@ -373,9 +374,11 @@ type dpopChallenger interface {
 // description is generic; the failed check goes to the request record and
 // the log only.
 func (m *Middleware) Handler(next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		w, r, rec := record.Install(w, r)
-		p, kind, nonce, err := m.authenticate(r)
+	return record.Handler(func(w http.ResponseWriter, r *http.Request) {
+		w, r, rec := record.Enter(w, r)
+		// Authenticators are given the record in the context, without a
+		// copy of the request; a refusal then costs none.
+		p, kind, nonce, err := m.authenticate(rec.ContextOf(r), r)
 		if nonce != "" {
 			w.Header().Set("DPoP-Nonce", nonce)
 		}
@@ -384,13 +387,13 @@ func (m *Middleware) Handler(next http.Handler) http.Handler {
 				m.decided(r.Context(), true, "ok", methodAnonymous)
 				rec.AddDecision(record.Decision{Package: "auth", Outcome: record.Skip, Reason: "anonymous"})
 				m.leaveAnonymous(rec)
-				next.ServeHTTP(w, r)
+				next.ServeHTTP(w, rec.RequestFor(next, w, r))
 				return
 			}
 			m.decided(r.Context(), true, "ok", methodOf(p, kind))
 			rec.SetPrincipal(record.Principal{Subject: p.Subject, Issuer: p.Issuer, ClientID: p.ClientID, Method: p.Method})
 			rec.AddDecision(record.Decision{Package: "auth", Outcome: record.Allow, Reason: p.Method, Rule: kind.String()})
-			next.ServeHTTP(w, r.WithContext(NewContext(r.Context(), p)))
+			next.ServeHTTP(w, rec.WithContext(r, NewContext(rec.ContextOf(r), p)))
 			return
 		}
 		m.refuse(w, r, rec, kind, err)
@@ -430,7 +433,7 @@ func (m *Middleware) refuse(w http.ResponseWriter, r *http.Request, rec *record.
 			m.challengeFor(m.invalid, kind))
 	}
 	m.decided(r.Context(), false, prob.Reason, m.refusedMethod(kind))
-	rec.AddDecision(record.Decision{Package: "auth", Outcome: outcome, Reason: prob.Reason, Rule: kind.String() + ":" + check})
+	rec.AddDecision(record.Decision{Package: "auth", Outcome: outcome, Reason: prob.Reason, Rule: refusalRule(kind, check)})
 	if m.logger.Enabled(r.Context(), slog.LevelDebug) { // err.Error() costs, and refusals can come in floods
 		m.logger.LogAttrs(r.Context(), slog.LevelDebug, "auth: request refused",
 			slog.String("request_id", rec.ID()), slog.String("reason", prob.Reason),
@@ -440,6 +443,27 @@ func (m *Middleware) refuse(w http.ResponseWriter, r *http.Request, rec *record.
 		prob = prob.WithCause(err)
 	}
 	apierrors.Write(w, r, prob)
+}
+
+// refusalRule is a refusal's rule in the record, "kind:check". A request
+// without credentials, the refusal a flood is made of, gets a constant
+// string rather than a new one.
+func refusalRule(kind CredentialKind, check string) string {
+	if check == "no_credentials" {
+		switch kind {
+		case Bearer:
+			return "bearer:no_credentials"
+		case APIKey:
+			return "api_key:no_credentials"
+		case kindMTLS:
+			return "mtls:no_credentials"
+		case kindDPoP:
+			return "dpop:no_credentials"
+		case 0:
+			return "none:no_credentials"
+		}
+	}
+	return kind.String() + ":" + check
 }
 
 // refusedMethod is the method attribute of a refusal: the kind's, except

@@ -420,3 +420,50 @@ func TestWriteTypeAndExtensions(t *testing.T) {
 		}
 	})
 }
+
+// TestKnownReasonsRenderAsProblemJSON: a registered reason's members are
+// rendered once per Responder; the bodies sent must be exactly what
+// ProblemJSON renders member by member, for every reason, with a custom
+// type prefix too, and whatever the other members hold.
+func TestKnownReasonsRenderAsProblemJSON(t *testing.T) {
+	generic := apierrors.RendererFunc(func(dst []byte, r *http.Request, e *apierrors.Envelope) ([]byte, string) {
+		return apierrors.ProblemJSON.Render(dst, r, e)
+	})
+	proxies := []netip.Prefix{netip.MustParsePrefix("192.0.2.0/24")}
+	for _, prefix := range []string{"", "https://problems.example/v1/"} {
+		fast, err := apierrors.NewResponder(apierrors.Config{TypePrefix: prefix, TrustedProxies: proxies})
+		if err != nil {
+			t.Fatal(err)
+		}
+		slow, err := apierrors.NewResponder(apierrors.Config{TypePrefix: prefix, TrustedProxies: proxies, Renderer: generic})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, ri := range apierrors.Reasons() {
+			for _, p := range []*apierrors.Problem{
+				apierrors.New(ri.Status, ri.Reason, ""),
+				apierrors.New(ri.Status, ri.Reason, "a \"quoted\" <detail>\u2028 with \\ and \x01").
+					WithErrors(apierrors.FieldError{In: "body", Pointer: "/a", Detail: "bad", Keyword: "type"}),
+				apierrors.New(ri.Status, ri.Reason, "x").WithHeader("Retry-After", "3").
+					WithType("", apierrors.Extension{Name: "violated-policies", Values: []string{"p\"1"}}),
+				apierrors.New(ri.Status+1, ri.Reason, "a status the registry does not give the reason"),
+			} {
+				send := func(rs *apierrors.Responder) *httptest.ResponseRecorder {
+					req := httptest.NewRequest("POST", "/v1/it%22ems/%E2%80%A8", nil)
+					req.Header.Set("X-Request-ID", "edge-1.a_b")
+					w := httptest.NewRecorder()
+					rs.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+						apierrors.Write(w, r, p)
+					})).ServeHTTP(w, req)
+					return w
+				}
+				got, want := send(fast), send(slow)
+				if got.Body.String() != want.Body.String() || got.Code != want.Code ||
+					got.Header().Get("Content-Type") != want.Header().Get("Content-Type") {
+					t.Errorf("prefix %q, %s: fast path sent %d %q\nProblemJSON sends %d %q", prefix, ri.Reason,
+						got.Code, got.Body, want.Code, want.Body)
+				}
+			}
+		}
+	}
+}

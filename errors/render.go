@@ -63,20 +63,40 @@ var SimpleJSON Renderer = simpleJSON{}
 type problemJSON struct{}
 
 func (problemJSON) Render(b []byte, r *http.Request, e *Envelope) ([]byte, string) {
-	b = append(b, `{"type":`...)
-	b = appendString(b, e.Type)
-	b = append(b, `,"title":`...)
-	b = appendString(b, e.Title)
-	b = append(b, `,"status":`...)
-	b = strconv.AppendInt(b, int64(e.Status), 10)
+	b = problemHead(b, e.Type, e.Title, e.Status)
 	b = appendMember(b, "detail", e.Detail)
 	b = appendMember(b, "instance", e.Instance)
 	b = appendMember(b, "reason", e.Reason)
+	return problemTail(b, e), negotiate(r)
+}
+
+// problemHead appends ProblemJSON's opening members.
+func problemHead(b []byte, typ, title string, status int) []byte {
+	b = append(b, `{"type":`...)
+	b = appendString(b, typ)
+	b = append(b, `,"title":`...)
+	b = appendString(b, title)
+	b = append(b, `,"status":`...)
+	return strconv.AppendInt(b, int64(status), 10)
+}
+
+// problemTail appends ProblemJSON's members after "reason", and the end.
+func problemTail(b []byte, e *Envelope) []byte {
 	b = appendMember(b, "request_id", e.RequestID)
 	b = appendFieldErrors(b, e.Errors)
 	b = appendExtensions(b, e.Extensions, problemMembers)
-	b = append(b, '}')
-	return b, negotiate(r)
+	return append(b, '}')
+}
+
+// renderKnown is ProblemJSON's Render, without the media type, for an
+// envelope whose type, title, status and reason are k's: their members
+// are copied as k rendered them.
+func renderKnown(b []byte, e *Envelope, k *knownReason) []byte {
+	b = append(b, k.head...)
+	b = appendMember(b, "detail", e.Detail)
+	b = appendMember(b, "instance", e.Instance)
+	b = append(b, k.reason...)
+	return problemTail(b, e)
 }
 
 // The members each renderer writes itself, which no extension may repeat:
@@ -141,7 +161,7 @@ func negotiate(r *http.Request) string {
 	if r == nil {
 		return contentTypeProblem
 	}
-	accept := r.Header.Values("Accept")
+	accept := r.Header["Accept"] // canonical: no canonicalising per problem
 	if len(accept) == 0 {
 		return contentTypeProblem
 	}

@@ -55,7 +55,19 @@ type Responder struct {
 	typePrefix string
 	renderer   Renderer
 	logger     *slog.Logger
-	proxies    *clientip.Resolver // whose X-Request-ID is kept
+	proxies    *clientip.Resolver      // whose X-Request-ID is kept
+	known      map[string]*knownReason // each registered reason, rendered once
+}
+
+// knownReason is a registered reason as the Responder renders it, made
+// once so that a problem with it costs no concatenation or escaping of
+// its constant members.
+type knownReason struct {
+	status int
+	typ    string // the type URI
+	title  string
+	head   []byte // ProblemJSON's {"type":…,"title":…,"status":…
+	reason []byte // ProblemJSON's ,"reason":…
 }
 
 // NewResponder returns a responder for cfg.
@@ -69,6 +81,13 @@ func NewResponder(cfg Config) (*Responder, error) {
 	}
 	if rs.renderer == nil {
 		rs.renderer = ProblemJSON
+	}
+	rs.known = make(map[string]*knownReason, len(registry))
+	for _, ri := range registry {
+		k := &knownReason{status: ri.Status, typ: rs.typePrefix + ri.Reason, title: ri.Title}
+		k.head = problemHead(nil, k.typ, k.title, k.status)
+		k.reason = appendMember(nil, "reason", ri.Reason)
+		rs.known[ri.Reason] = k
 	}
 	if len(cfg.TrustedProxies) > 0 {
 		proxies, err := clientip.New(clientip.Config{TrustedProxies: cfg.TrustedProxies})
@@ -101,9 +120,8 @@ func (rs *Responder) log() *slog.Logger {
 //     than leaving a truncated body that looks complete;
 //   - http.ErrAbortHandler itself is re-panicked untouched, as net/http expects.
 func (rs *Responder) Handler(next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		w, r, rec := record.InstallTrusted(w, r, rs.trustsID(r))
-		rec.SetErrorWriter(rs)
+	return record.Handler(func(w http.ResponseWriter, r *http.Request) {
+		w, r, rec := record.EnterResponder(w, r, rs.trustsID(r), rs)
 		defer func() {
 			v := recover()
 			if v == nil {
@@ -113,6 +131,7 @@ func (rs *Responder) Handler(next http.Handler) http.Handler {
 				panic(v)
 			}
 			_, _, started := rec.Status()
+			r := rec.Attach(r) // for the logger, which may read the context
 			rs.log().LogAttrs(r.Context(), slog.LevelError, "apishield: panic serving request",
 				slog.String("request_id", rec.ID()),
 				slog.String("method", r.Method),
@@ -125,7 +144,7 @@ func (rs *Responder) Handler(next http.Handler) http.Handler {
 			}
 			rs.write(w, r, rec, &Problem{Status: http.StatusInternalServerError, Reason: ReasonInternal}, false)
 		}()
-		next.ServeHTTP(w, r)
+		next.ServeHTTP(w, rec.RequestFor(next, w, r))
 	})
 }
 
@@ -148,7 +167,7 @@ func Recover(next http.Handler) http.Handler { return defaultResponder.Handler(n
 // request ID, which the body carries so the two can be joined.
 func Write(w http.ResponseWriter, r *http.Request, err error) {
 	rs := defaultResponder
-	rec := record.From(r.Context())
+	rec := record.Of(w, r)
 	if rec != nil {
 		if v, ok := rec.ErrorWriter().(*Responder); ok {
 			rs = v
@@ -159,7 +178,7 @@ func Write(w http.ResponseWriter, r *http.Request, err error) {
 
 // Write sends err to the client as a problem rendered by rs; see [Write].
 func (rs *Responder) Write(w http.ResponseWriter, r *http.Request, err error) {
-	rs.write(w, r, record.From(r.Context()), asProblem(err), true)
+	rs.write(w, r, record.Of(w, r), asProblem(err), true)
 }
 
 func asProblem(err error) *Problem {
@@ -207,12 +226,11 @@ func (rs *Responder) write(w http.ResponseWriter, r *http.Request, rec *record.R
 	var id string
 	if rec != nil {
 		id = rec.ID()
-		if _, _, started := rec.Status(); started {
+		if rec.SetProblemUnlessStarted(record.Problem{Status: status, Reason: p.Reason}) {
 			rs.log().LogAttrs(r.Context(), slog.LevelError, "apishield: problem after the response started; not sent",
 				slog.String("request_id", id), slog.String("error", p.Error()))
 			return
 		}
-		rec.SetProblem(record.Problem{Status: status, Reason: p.Reason})
 	} else {
 		// No record (no Handler in front): the same rule as Handler's.
 		id = record.NewID()
@@ -234,18 +252,25 @@ func (rs *Responder) write(w http.ResponseWriter, r *http.Request, rec *record.R
 		}
 	}
 
+	k := rs.known[p.Reason]
 	buf := bufPool.Get().(*buffer)
 	e := &buf.env
 	*e = Envelope{
-		Title:     title(p.Reason, status),
 		Status:    status,
 		Instance:  r.URL.EscapedPath(),
 		Reason:    p.Reason,
 		RequestID: id,
 	}
+	if k != nil && k.status == status {
+		e.Title = k.title
+	} else {
+		e.Title = title(p.Reason, status)
+	}
 	switch {
 	case p.Type != "":
 		e.Type = p.Type
+	case k != nil:
+		e.Type = k.typ
 	case p.Reason != "":
 		e.Type = rs.typePrefix + p.Reason
 	default:
@@ -256,7 +281,13 @@ func (rs *Responder) write(w http.ResponseWriter, r *http.Request, rec *record.R
 		e.Errors = p.Errors
 		e.Extensions = p.Extensions
 	}
-	body, ctype := rs.renderer.Render(buf.b[:0], r, e)
+	var body []byte
+	var ctype string
+	if rs.renderer == ProblemJSON && k != nil && e.Type == k.typ && e.Title == k.title && status == k.status {
+		body, ctype = renderKnown(buf.b[:0], e, k), negotiate(r)
+	} else {
+		body, ctype = rs.renderer.Render(buf.b[:0], r, e)
+	}
 
 	h := w.Header()
 	for k, v := range p.Header {

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"net/http"
 	"sync"
+	"unsafe"
 
 	apierrors "github.com/apishield/apishield/errors"
 	"github.com/apishield/apishield/internal/record"
@@ -40,17 +41,24 @@ var keyBufs = sync.Pool{New: func() any { b := make([]byte, 0, 128); return &b }
 //   - In shadow mode every request goes to next, and a denial or refusal is
 //     only recorded; server errors are still answered.
 func (l *Limiter) Handler(next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		w, r, rec := record.Install(w, r)
+	return record.Handler(func(w http.ResponseWriter, r *http.Request) {
+		w, r, rec := record.Enter(w, r)
 		bp := keyBufs.Get().(*[]byte)
 		defer keyBufs.Put(bp)
-		key, err := l.key((*bp)[:0], r)
+		var key []byte
+		var err error
+		if l.ip != nil {
+			key, err = l.ip.key((*bp)[:0], r, rec)
+		} else {
+			r = rec.Attach(r) // the application's key function may look for the record
+			key, err = l.key((*bp)[:0], r)
+		}
 		*bp = key[:0]
 		if err != nil {
 			switch {
 			case errors.Is(err, ErrNoKey):
 				rec.AddDecision(record.Decision{Package: pkgName, Outcome: record.Skip, Rule: l.name})
-				next.ServeHTTP(w, r)
+				next.ServeHTTP(w, rec.RequestFor(next, w, r))
 			case errors.Is(err, ErrMalformedKey):
 				l.refuse(w, r, rec, next, l.name, apierrors.New(0, apierrors.ReasonMalformedRequest,
 					"A credential header is empty, repeated, too long or malformed.").WithCause(err))
@@ -66,10 +74,11 @@ func (l *Limiter) Handler(next http.Handler) http.Handler {
 		}
 		cost := 1
 		if l.cost != nil {
+			r = rec.Attach(r)
 			cost = l.cost(r)
 		}
 		var d Decision
-		err = l.allow(r.Context(), string(key), cost, &d)
+		err = l.allow(r.Context(), l.keyString(key), cost, &d)
 		if errors.Is(err, ErrStoreFull) {
 			rec.SetRateLimit(record.RateLimit{Key: l.name, Shadow: l.shadow, RetryAfter: d.RetryAfter})
 			l.refuse(w, r, rec, next, storeFullRule, apierrors.New(0, apierrors.ReasonOverloaded, "").
@@ -85,6 +94,15 @@ func (l *Limiter) Handler(next http.Handler) http.Handler {
 	})
 }
 
+// keyString returns key for the store: for the memory store, which keeps
+// only a hash of it, a view of the pooled buffer rather than a copy.
+func (l *Limiter) keyString(key []byte) string {
+	if _, ok := l.store.(*MemoryStore); ok && len(key) > 0 {
+		return unsafe.String(&key[0], len(key))
+	}
+	return string(key)
+}
+
 // refuse answers r with p, recording a denial by rule, or in shadow mode
 // records it and passes r to next.
 func (l *Limiter) refuse(w http.ResponseWriter, r *http.Request, rec *record.Record, next http.Handler, rule string, p *apierrors.Problem) {
@@ -93,7 +111,7 @@ func (l *Limiter) refuse(w http.ResponseWriter, r *http.Request, rec *record.Rec
 	}
 	if l.shadow {
 		rec.AddDecision(record.Decision{Package: pkgName, Outcome: record.Skip, Reason: p.Reason, Rule: rule})
-		next.ServeHTTP(w, r)
+		next.ServeHTTP(w, rec.RequestFor(next, w, r))
 		return
 	}
 	rec.AddDecision(record.Decision{Package: pkgName, Outcome: record.Deny, Reason: p.Reason, Rule: rule})
@@ -109,8 +127,8 @@ func (l *Limiter) serve(w http.ResponseWriter, r *http.Request, rec *record.Reco
 		policy = res.Policy.Name
 		rl.Policy, rl.Limit, rl.Remaining = policy, res.Policy.Limit, res.Remaining
 	}
-	rec.SetRateLimit(rl)
 	unavailable := storeErr != nil && !d.Allowed && l.mode == FailClosed
+	var dec record.Decision
 	switch {
 	case storeErr != nil:
 		reason := ""
@@ -120,20 +138,21 @@ func (l *Limiter) serve(w http.ResponseWriter, r *http.Request, rec *record.Reco
 				reason = apierrors.ReasonOverloaded
 			}
 		}
-		rec.AddDecision(record.Decision{Package: pkgName, Outcome: record.Error, Reason: reason, Rule: l.mode.String()})
+		dec = record.Decision{Package: pkgName, Outcome: record.Error, Reason: reason, Rule: l.mode.String()}
 	case d.Allowed:
-		rec.AddDecision(record.Decision{Package: pkgName, Outcome: record.Allow, Reason: policy, Rule: l.name})
+		dec = record.Decision{Package: pkgName, Outcome: record.Allow, Reason: policy, Rule: l.name}
 	case l.shadow:
-		rec.AddDecision(record.Decision{Package: pkgName, Outcome: record.Skip, Reason: apierrors.ReasonRateLimited, Rule: policy})
+		dec = record.Decision{Package: pkgName, Outcome: record.Skip, Reason: apierrors.ReasonRateLimited, Rule: policy}
 	default:
-		rec.AddDecision(record.Decision{Package: pkgName, Outcome: record.Deny, Reason: apierrors.ReasonRateLimited, Rule: policy})
+		dec = record.Decision{Package: pkgName, Outcome: record.Deny, Reason: apierrors.ReasonRateLimited, Rule: policy}
 	}
+	rec.SetRateLimitDecision(rl, dec)
 
 	if l.shadow || d.Allowed {
 		if !l.shadow && !unavailable {
 			l.addHeaders(w.Header(), d)
 		}
-		next.ServeHTTP(w, r)
+		next.ServeHTTP(w, rec.RequestFor(next, w, r))
 		return
 	}
 	var p *apierrors.Problem
@@ -147,12 +166,57 @@ func (l *Limiter) serve(w http.ResponseWriter, r *http.Request, rec *record.Reco
 			"The request costs more than the rate limit admits at once; retrying will not help.").
 			WithType(quotaExceeded, apierrors.Extension{Name: "violated-policies", Values: violated(d, prefix)})
 	default:
-		prefix := l.addHeaders(w.Header(), d)
-		p = apierrors.New(0, apierrors.ReasonRateLimited, "Rate limit exceeded; retry after the time in Retry-After.").
-			WithType(quotaExceeded, apierrors.Extension{Name: "violated-policies", Values: violated(d, prefix)}).
-			WithHeader("Retry-After", retryAfter(w.Header(), d.RetryAfter))
+		h := w.Header()
+		prefix := l.addHeaders(h, d)
+		// Set here rather than with WithHeader, which copies a header map
+		// per refusal; the problem keeps the header's other fields.
+		h["Retry-After"] = secondsField(retryAfterSeconds(h, d.RetryAfter))
+		p = l.refusals.get(d, prefix)
 	}
 	apierrors.Write(w, r, p)
+}
+
+// refusals holds a Limiter's quota-exceeded problems for one refusing
+// policy, made once: a flood of refusals costs no problem each.
+type refusals map[refusalKey]*apierrors.Problem
+
+// A refusalKey names a refusing policy's item: its prefix and policy.
+type refusalKey struct{ prefix, policy string }
+
+// newRefusals makes the problems for each of policies, named with each
+// prefix. The Local failure mode's policies have the same names.
+func newRefusals(prefixes []string, policies []Policy) refusals {
+	rs := make(refusals, len(prefixes)*len(policies))
+	for _, prefix := range prefixes {
+		for _, p := range policies {
+			rs[refusalKey{prefix, p.Name}] = rateLimited([]string{prefix + p.Name})
+		}
+	}
+	return rs
+}
+
+// get returns the problem for d's refusing policies as named with prefix.
+func (rs refusals) get(d *Decision, prefix string) *apierrors.Problem {
+	var refused *PolicyResult
+	for i := 0; i < d.n; i++ {
+		if res := &d.results[i]; !res.Allowed {
+			if refused != nil { // more than one: named together
+				return rateLimited(violated(d, prefix))
+			}
+			refused = res
+		}
+	}
+	if refused != nil {
+		if p, ok := rs[refusalKey{prefix, refused.Policy.Name}]; ok {
+			return p
+		}
+	}
+	return rateLimited(violated(d, prefix))
+}
+
+func rateLimited(violated []string) *apierrors.Problem {
+	return apierrors.New(0, apierrors.ReasonRateLimited, "Rate limit exceeded; retry after the time in Retry-After.").
+		WithType(quotaExceeded, apierrors.Extension{Name: "violated-policies", Values: violated})
 }
 
 // addHeaders sets the rate-limit fields for d on h (see setHeaders) with

@@ -5,6 +5,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unsafe"
 )
 
 // The response fields of draft-ietf-httpapi-ratelimit-headers-11,
@@ -103,11 +104,16 @@ func ceilSeconds(d time.Duration) int64 {
 // exhausted before a per-subject one refused it: a retry before then
 // would be refused by that policy.
 func retryAfter(h http.Header, wait time.Duration) string {
+	return strconv.FormatInt(retryAfterSeconds(h, wait), 10)
+}
+
+// retryAfterSeconds is retryAfter's value as a number.
+func retryAfterSeconds(h http.Header, wait time.Duration) int64 {
 	s := max(1, ceilSeconds(wait))
 	for _, v := range h["Ratelimit"] {
 		s = max(s, exhaustedWindow(v))
 	}
-	return strconv.FormatInt(s, 10)
+	return s
 }
 
 // exhaustedWindow returns the largest t of the items in the RateLimit
@@ -209,22 +215,55 @@ func (l *Limiter) setHeaders(h http.Header, d *Decision, buf []byte) (prefix str
 		}
 		items = src.qualifiedItems
 	}
-	vals := make([]string, 2) // both fields' values in one allocation
 	if len(prev) > 0 {
-		vals[0] = string(append(appendList(buf[:0], prev), items...))
+		h["Ratelimit-Policy"] = []string{string(append(appendList(buf[:0], prev), items...))}
+	} else if prefix == "" {
+		h["Ratelimit-Policy"] = src.policyField // shared and never changed: no allocation
 	} else {
-		vals[0] = items
+		h["Ratelimit-Policy"] = []string{items}
 	}
-	h["Ratelimit-Policy"] = vals[0:1:1]
 	if !d.CostExceedsBurst {
 		buf = appendRateLimit(appendList(buf[:0], h["Ratelimit"]), d, prefix)
-		vals[1] = string(buf)
-		h["Ratelimit"] = vals[1:2:2]
+		h["Ratelimit"] = fieldOf(buf)
 	}
 	if l.legacy {
 		l.setLegacy(h, d)
 	}
 	return prefix, buf
+}
+
+// A field is a header field's value and its bytes: one allocation for
+// what would otherwise take two. shortField is one for a value of at most
+// 8 bytes, such as a number of seconds, in 24 bytes.
+type (
+	field struct {
+		v [1]string
+		b [32]byte
+	}
+	shortField struct {
+		v [1]string
+		b [8]byte
+	}
+)
+
+// fieldOf returns a header value slice holding a copy of b. Its capacity
+// is 1, so a later Header.Add copies rather than writing into it.
+func fieldOf(b []byte) []string {
+	switch {
+	case len(b) == 0:
+		return []string{""}
+	case len(b) <= len(shortField{}.b):
+		f := new(shortField)
+		n := copy(f.b[:], b)
+		f.v[0] = unsafe.String(&f.b[0], n)
+		return f.v[:1:1]
+	case len(b) <= len(field{}.b):
+		f := new(field)
+		n := copy(f.b[:], b)
+		f.v[0] = unsafe.String(&f.b[0], n)
+		return f.v[:1:1]
+	}
+	return []string{string(b)}
 }
 
 // setLegacy sets the X-RateLimit fields for d's deciding policy. With
@@ -254,4 +293,23 @@ func violated(d *Decision, prefix string) []string {
 		}
 	}
 	return names
+}
+
+// secondsFields are the header values "0" to "99", shared: a Retry-After
+// of under 100 seconds costs no allocation. Each has capacity 1, so a
+// later Header.Add copies.
+var secondsFields = func() (f [100][]string) {
+	for i := range f {
+		f[i] = []string{strconv.Itoa(i)}[:1:1]
+	}
+	return f
+}()
+
+// secondsField returns the header value slice for n seconds.
+func secondsField(n int64) []string {
+	if n >= 0 && n < int64(len(secondsFields)) {
+		return secondsFields[n]
+	}
+	var b [20]byte
+	return fieldOf(strconv.AppendInt(b[:0], n, 10))
 }

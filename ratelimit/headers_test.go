@@ -10,6 +10,7 @@ import (
 	"net/http/httptest"
 	"slices"
 	"strconv"
+	"strings"
 	"testing"
 	"testing/synctest"
 	"time"
@@ -387,6 +388,29 @@ func TestExhaustedWindow(t *testing.T) {
 	} {
 		if got := exhaustedWindow(in); got != want {
 			t.Errorf("%q: %d, want %d", in, got, want)
+		}
+	}
+}
+
+// TestFieldValues: the one-allocation header values hold exactly their
+// bytes, and have capacity 1 so an Add copies instead of writing into a
+// value another response may share.
+func TestFieldValues(t *testing.T) {
+	for _, s := range []string{"", "7", "12345678", "123456789", strings.Repeat("x", 32), strings.Repeat("y", 33), strings.Repeat("z", 300)} {
+		f := fieldOf([]byte(s))
+		if len(f) != 1 || cap(f) != 1 || f[0] != s {
+			t.Errorf("fieldOf(%q) = %q (cap %d)", s, f, cap(f))
+		}
+	}
+	for _, n := range []int64{0, 1, 99, 100, 3600, 1 << 40} {
+		f := secondsField(n)
+		if len(f) != 1 || cap(f) != 1 || f[0] != strconv.FormatInt(n, 10) {
+			t.Errorf("secondsField(%d) = %q (cap %d)", n, f, cap(f))
+		}
+		h := http.Header{"Retry-After": f}
+		h.Add("Retry-After", "x")
+		if f[0] != strconv.FormatInt(n, 10) || secondsField(n)[0] != strconv.FormatInt(n, 10) {
+			t.Errorf("Header.Add changed the shared value of %d", n)
 		}
 	}
 }

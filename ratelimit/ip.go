@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"net/http"
 	"net/netip"
+	"sync"
+	"unsafe"
 
 	"github.com/apishield/apishield/internal/clientip"
 	"github.com/apishield/apishield/internal/record"
@@ -63,13 +65,52 @@ func ByIP(cfg IPConfig) (KeyFunc, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrInvalidConfig, err)
 	}
-	bits := cfg.IPv6Bits
-	return func(dst []byte, r *http.Request) ([]byte, error) {
-		ip := res.ClientIP(r)
-		if rec := record.From(r.Context()); rec != nil && ip.IsValid() {
-			rec.SetClientIP(ip)
-		}
-		dst = append(dst, "ip:"...)
-		return clientip.AppendKey(dst, ip, bits), nil
-	}, nil
+	k := &ipKey{res: res, bits: cfg.IPv6Bits}
+	f := KeyFunc(func(dst []byte, r *http.Request) ([]byte, error) {
+		return k.key(dst, r, record.From(r.Context()))
+	})
+	ipKeys.Store(closureOf(f), k)
+	return f, nil
+}
+
+// ipKey is what ByIP keys by.
+type ipKey struct {
+	res  *clientip.Resolver
+	bits int
+}
+
+// key appends r's key to dst and records the client's address in rec,
+// unless rec is nil.
+func (k *ipKey) key(dst []byte, r *http.Request, rec *record.Record) ([]byte, error) {
+	ip := k.res.ClientIP(r)
+	if rec != nil && ip.IsValid() {
+		rec.SetClientIP(ip)
+	}
+	dst = append(dst, "ip:"...)
+	return clientip.AppendKey(dst, ip, k.bits), nil
+}
+
+// ipKeys holds the ipKey of each KeyFunc ByIP returned, by its closure
+// (see closureOf): a Limiter keyed by one calls it with the record in
+// hand, so the request need not carry the record in its context for it.
+// A request that costs no copy of itself is what makes a refusal before
+// authentication cheap. Only apishield's own key function gets the bare
+// request; an application's gets a request with the record, as all its
+// code does. An entry lives as long as the program, as limiters do.
+var ipKeys sync.Map // unsafe.Pointer → *ipKey
+
+// closureOf returns the address of f's closure, which each call of ByIP
+// allocates anew: an identity for the function value, which Go's ==
+// does not give.
+func closureOf(f KeyFunc) unsafe.Pointer { return *(*unsafe.Pointer)(unsafe.Pointer(&f)) }
+
+// ipKeyOf returns the ipKey behind f if ByIP returned f, else nil.
+func ipKeyOf(f KeyFunc) *ipKey {
+	if f == nil {
+		return nil
+	}
+	if k, ok := ipKeys.Load(closureOf(f)); ok {
+		return k.(*ipKey)
+	}
+	return nil
 }

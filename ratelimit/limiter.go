@@ -137,6 +137,8 @@ type Limiter struct {
 	store     Store
 	policies  []Policy
 	key       KeyFunc
+	refusals  refusals // the quota-exceeded problems, made once
+	ip        *ipKey   // set when key is ByIP's: called with the record, see ipKeys
 	cost      func(*http.Request) int
 	shadow    bool
 	legacy    bool
@@ -151,6 +153,7 @@ type Limiter struct {
 	// or, when another limiter on the request uses those names, by
 	// qualifier ("limiter/") and the policies.
 	policyItems, qualifiedItems, qualifier string
+	policyField                            []string // policyItems as a header value, shared
 }
 
 // New validates cfg and returns a limiter. Errors wrap ErrInvalidConfig.
@@ -178,7 +181,7 @@ func newLimiter(cfg Config) (*Limiter, error) {
 		return nil, err
 	}
 	l := &Limiter{
-		name: cfg.Name, store: cfg.Store, policies: policies, key: cfg.Key, cost: cfg.Cost,
+		name: cfg.Name, store: cfg.Store, policies: policies, key: cfg.Key, ip: ipKeyOf(cfg.Key), cost: cfg.Cost,
 		shadow: cfg.Shadow, legacy: cfg.LegacyHeaders, mode: cfg.OnStoreError,
 		unavRetry: cfg.UnavailableRetryAfter, logger: cfg.Logger,
 	}
@@ -213,6 +216,8 @@ func newLimiter(cfg Config) (*Limiter, error) {
 	l.qualifier = cfg.Name + "/"
 	l.policyItems = policyItems("", policies)
 	l.qualifiedItems = policyItems(l.qualifier, policies)
+	l.policyField = []string{l.policyItems}
+	l.refusals = newRefusals([]string{"", l.qualifier}, policies)
 	return l, nil
 }
 

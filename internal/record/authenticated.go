@@ -6,5 +6,5 @@ package record
 func (rec *Record) Authenticated() bool {
 	rec.mu.Lock()
 	defer rec.mu.Unlock()
-	return rec.principal != (Principal{})
+	return rec.more != nil && rec.more.principal != (Principal{})
 }

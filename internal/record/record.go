@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"net/netip"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -70,43 +71,67 @@ type Problem struct {
 	Reason string
 }
 
-// inline capacity for decisions; a request rarely sees more, so the common
-// path does not allocate when a package records its decision.
-const inlineDecisions = 6
+// inlineDecisions is how many decisions the record holds before it needs
+// its cold part: a refusal before auth makes two (the rate limiter's and
+// auth's), and the record stays within 512 bytes, the largest size the
+// allocator serves without a per-object header.
+const inlineDecisions = 2
 
 // Record is the mutable per-request record. The zero value is not used;
 // obtain one from [Install] or [From].
+//
+// It is the one allocation every request pays for, refusals included, so
+// it keeps to what a refusal fills in; what only an admitted or an
+// unusual request needs lives in its cold part, allocated when first set.
 type Record struct {
 	mu sync.Mutex
 
-	id           string
-	clientID     string    // an untrusted incoming X-Request-ID
-	idHeader     [1]string // the X-Request-ID response header's value
-	start        time.Time
-	clientIP     netip.Addr
-	route        string
-	principal    Principal
-	decisions    []Decision
-	decBuf       [inlineDecisions]Decision
-	rateLimit    RateLimit
-	hasRateLimit bool
-	fields       []FieldError
-	problem      Problem
-
 	// written by the response writer wrapper
-	status      int
-	bytes       int64
-	wroteHeader bool
+	status       int32
+	wroteHeader  bool
+	hasRateLimit bool
+	bytes        atomic.Int64 // added to without the lock, by every Write
 
-	errorWriter     any
-	unauthenticated any        // auth's problem for no credentials, see SetUnauthenticated
-	headerHook      HeaderHook // see SetHeaderHook
+	start     time.Time
+	clientIP  netip.Addr
+	route     string
+	decisions []Decision
+	decBuf    [inlineDecisions]Decision
+	rateLimit RateLimit
+	problem   Problem
+
+	errorWriter any
+	headerHook  HeaderHook // see SetHeaderHook
+	more        *cold      // allocated by the first setter that needs it
 
 	// Installed with the record, in its one allocation: the writer that
-	// reports to it, the context that carries it, and the ID's bytes.
-	rw    ResponseWriter
-	ctx   recordContext
-	idBuf [26]byte
+	// reports to it, the context that carries it, and the ID: idHeader[0]
+	// is the ID, and the X-Request-ID response header's value.
+	rw       ResponseWriter
+	ctx      recordContext
+	req      *http.Request // the request the record was installed for, whose context ctx wraps
+	served   *http.Request // the last copy made to carry the record on; see Served
+	idHeader [1]string
+	idBuf    [26]byte
+}
+
+// cold is the part of a record that a refusal before authentication does
+// not fill in.
+type cold struct {
+	clientID        string // an untrusted incoming X-Request-ID
+	principal       Principal
+	fields          []FieldError
+	unauthenticated any // auth's problem for no credentials, see SetUnauthenticated
+	decBuf          [6]Decision
+}
+
+// cold returns the record's cold part, allocating it; rec.mu is held, or
+// the record is not yet shared.
+func (rec *Record) cold() *cold {
+	if rec.more == nil {
+		rec.more = new(cold)
+	}
+	return rec.more
 }
 
 // recordContext is the request context that carries its record: what
@@ -146,8 +171,10 @@ func NewContext(ctx context.Context, rec *Record) context.Context {
 // the audit trail. If it is acceptable (see [IncomingID]) it is kept as the
 // record's [Record.ClientRequestID], which audit logs under its own name.
 //
-// Install is idempotent: a request that already carries a record is returned
-// unchanged with the same w.
+// The returned request carries the record in its context. Install is
+// idempotent: a request that already carries a record is returned
+// unchanged with the same w, and a request answered through a record's
+// writer (see [Enter]) gets that record.
 func Install(w http.ResponseWriter, r *http.Request) (http.ResponseWriter, *http.Request, *Record) {
 	return InstallTrusted(w, r, false)
 }
@@ -158,37 +185,148 @@ func Install(w http.ResponseWriter, r *http.Request) (http.ResponseWriter, *http
 // incoming ID becomes the request's ID. Without trustID, or when the
 // incoming ID is missing or unacceptable, it behaves exactly as Install.
 func InstallTrusted(w http.ResponseWriter, r *http.Request, trustID bool) (http.ResponseWriter, *http.Request, *Record) {
-	if rec := From(r.Context()); rec != nil {
+	w, r, rec := enter(w, r, trustID, nil)
+	return w, rec.Attach(r), rec
+}
+
+// Enter is [Install] without the request copy: the returned request may
+// lack the record in its context, when Enter installed the record or found
+// it through w, which is then the record's own writer. A refusal made
+// before the request reaches the application then costs no copy of the
+// request.
+//
+// A middleware that enters must be a [Handler], must answer through the
+// returned writer, and must give the request to anything but apishield's
+// own code only through [Record.RequestFor] or [Record.Attach]: a
+// handler, an authenticator or a key function of the application's may
+// look for the record in the context.
+func Enter(w http.ResponseWriter, r *http.Request) (http.ResponseWriter, *http.Request, *Record) {
+	return enter(w, r, false, nil)
+}
+
+// EnterResponder is [Enter] for errors' Responder: trustID as for
+// [InstallTrusted], and errorWriter stored as by [Record.SetErrorWriter].
+func EnterResponder(w http.ResponseWriter, r *http.Request, trustID bool, errorWriter any) (http.ResponseWriter, *http.Request, *Record) {
+	return enter(w, r, trustID, errorWriter)
+}
+
+func enter(w http.ResponseWriter, r *http.Request, trustID bool, errorWriter any) (http.ResponseWriter, *http.Request, *Record) {
+	rec := From(r.Context())
+	if rec == nil {
+		if rw, ok := w.(*ResponseWriter); ok {
+			rec = rw.rec
+		}
+	}
+	if rec != nil {
+		if errorWriter != nil {
+			rec.SetErrorWriter(errorWriter)
+		}
 		return w, r, rec
 	}
-	rec := &Record{start: time.Now()}
+	rec = &Record{start: time.Now(), errorWriter: errorWriter}
 	rec.decisions = rec.decBuf[:0]
 	rec.rw = ResponseWriter{ResponseWriter: w, rec: rec}
 	rec.ctx = recordContext{Context: r.Context(), rec: rec}
+	rec.req = r
 	incoming, ok := IncomingID(r)
 	switch {
 	case ok && trustID:
-		rec.id = incoming
+		rec.idHeader[0] = incoming
 	case ok:
-		rec.id, rec.clientID = rec.newID(), incoming
+		rec.idHeader[0] = rec.newID()
+		rec.cold().clientID = incoming
 	default:
-		rec.id = rec.newID()
+		rec.idHeader[0] = rec.newID()
 	}
 	// The header's value lives in the record: one allocation less per
 	// request. Its capacity is 1, so a later Header.Add copies.
-	rec.idHeader[0] = rec.id
 	w.Header()["X-Request-Id"] = rec.idHeader[:1:1]
-	return &rec.rw, r.WithContext(&rec.ctx), rec
+	return &rec.rw, r, rec
+}
+
+// Of returns the record of a request answered through w: the one in r's
+// context, else the one whose writer w is (see [Enter]), else nil.
+func Of(w http.ResponseWriter, r *http.Request) *Record {
+	if rec := From(r.Context()); rec != nil {
+		return rec
+	}
+	if rw, ok := w.(*ResponseWriter); ok {
+		return rw.rec
+	}
+	return nil
+}
+
+// A Handler is the handler of a middleware that uses [Enter]: it finds the
+// record through the writer, so a request passed to it from another such
+// middleware need not carry the record in its context.
+type Handler func(http.ResponseWriter, *http.Request)
+
+// ServeHTTP calls h(w, r).
+func (h Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) { h(w, r) }
+
+// RequestFor returns the request to pass to next along with w: r as it is
+// when next is a [Handler] and w the record's own writer, since next finds
+// the record through w; else r with the record in its context (see
+// [Record.Attach]).
+func (rec *Record) RequestFor(next http.Handler, w http.ResponseWriter, r *http.Request) *http.Request {
+	if _, ok := next.(Handler); ok && w == &rec.rw {
+		return r
+	}
+	return rec.Attach(r)
+}
+
+// Attach returns r with rec in its context: r itself if it carries rec
+// already, else a copy of r.
+func (rec *Record) Attach(r *http.Request) *http.Request {
+	if From(r.Context()) == rec {
+		return r
+	}
+	return rec.WithContext(r, rec.ContextOf(r))
+}
+
+// WithContext returns r.WithContext(ctx), for a ctx that carries rec, and
+// remembers the copy as the request served on (see [Record.Served]).
+func (rec *Record) WithContext(r *http.Request, ctx context.Context) *http.Request {
+	r = r.WithContext(ctx)
+	rec.served = r
+	return r
+}
+
+// Served returns the last copy of the request made by [Record.Attach] or
+// [Record.WithContext] to carry the record on, or nil. A ServeMux sets
+// its Pattern on the request it serves, which is that one when no
+// middleware of the application's copied it again. Served and the
+// methods that set it are for the goroutine serving the request.
+func (rec *Record) Served() *http.Request { return rec.served }
+
+// ContextOf returns r's context with rec in it: r's context itself if rec
+// is there already.
+func (rec *Record) ContextOf(r *http.Request) context.Context {
+	switch ctx := r.Context(); {
+	case From(ctx) == rec:
+		return ctx
+	case r == rec.req:
+		return &rec.ctx // the request's context, which the record was installed under: no allocation
+	default:
+		return &recordContext{Context: ctx, rec: rec}
+	}
 }
 
 // ID returns the request ID.
-func (rec *Record) ID() string { return rec.id } // immutable after Install
+func (rec *Record) ID() string { return rec.idHeader[0] } // immutable after Install
 
 // ClientRequestID returns the X-Request-ID the client sent when it was not
 // taken as the request ID (see [Install]), or "". It is acceptable as
 // [ValidID] defines it, but it is the client's word: log it beside the
 // request ID, never in its place.
-func (rec *Record) ClientRequestID() string { return rec.clientID } // immutable after Install
+func (rec *Record) ClientRequestID() string {
+	rec.mu.Lock()
+	defer rec.mu.Unlock()
+	if rec.more == nil {
+		return ""
+	}
+	return rec.more.clientID
+}
 
 // Start returns when the record was installed.
 func (rec *Record) Start() time.Time { return rec.start }
@@ -225,7 +363,9 @@ func (rec *Record) Route() string {
 // SetPrincipal records who the caller is.
 func (rec *Record) SetPrincipal(p Principal) {
 	rec.mu.Lock()
-	rec.principal = p
+	if rec.more != nil || p != (Principal{}) {
+		rec.cold().principal = p
+	}
 	rec.mu.Unlock()
 }
 
@@ -233,14 +373,26 @@ func (rec *Record) SetPrincipal(p Principal) {
 func (rec *Record) Principal() Principal {
 	rec.mu.Lock()
 	defer rec.mu.Unlock()
-	return rec.principal
+	if rec.more == nil {
+		return Principal{}
+	}
+	return rec.more.principal
 }
 
 // AddDecision appends a package's decision.
 func (rec *Record) AddDecision(d Decision) {
 	rec.mu.Lock()
-	rec.decisions = append(rec.decisions, d)
+	rec.addDecision(d)
 	rec.mu.Unlock()
+}
+
+// addDecision appends d, moving the decisions to the cold part when the
+// inline buffer is full; rec.mu is held.
+func (rec *Record) addDecision(d Decision) {
+	if len(rec.decisions) == inlineDecisions && cap(rec.decisions) == inlineDecisions {
+		rec.decisions = append(rec.cold().decBuf[:0], rec.decisions...)
+	}
+	rec.decisions = append(rec.decisions, d)
 }
 
 // AddRouteDecision records the matched route pattern (unless it is empty)
@@ -251,7 +403,7 @@ func (rec *Record) AddRouteDecision(pattern string, d Decision) {
 	if pattern != "" {
 		rec.route = pattern
 	}
-	rec.decisions = append(rec.decisions, d)
+	rec.addDecision(d)
 	rec.mu.Unlock()
 }
 
@@ -275,7 +427,20 @@ func (rec *Record) AppendDecisions(dst []Decision) []Decision {
 // a stack, the record keeps the one that mattered.
 func (rec *Record) SetRateLimit(rl RateLimit) {
 	rec.mu.Lock()
-	defer rec.mu.Unlock()
+	rec.setRateLimit(rl)
+	rec.mu.Unlock()
+}
+
+// SetRateLimitDecision is [Record.SetRateLimit] and [Record.AddDecision]
+// under one lock, as the rate limiter records both on every request.
+func (rec *Record) SetRateLimitDecision(rl RateLimit, d Decision) {
+	rec.mu.Lock()
+	rec.setRateLimit(rl)
+	rec.addDecision(d)
+	rec.mu.Unlock()
+}
+
+func (rec *Record) setRateLimit(rl RateLimit) {
 	if rec.hasRateLimit && !rec.rateLimit.Allowed && rl.Allowed {
 		return
 	}
@@ -292,7 +457,8 @@ func (rec *Record) RateLimit() (RateLimit, bool) {
 // AddFieldErrors records validation failures.
 func (rec *Record) AddFieldErrors(errs ...FieldError) {
 	rec.mu.Lock()
-	rec.fields = append(rec.fields, errs...)
+	c := rec.cold()
+	c.fields = append(c.fields, errs...)
 	rec.mu.Unlock()
 }
 
@@ -300,7 +466,10 @@ func (rec *Record) AddFieldErrors(errs ...FieldError) {
 func (rec *Record) FieldErrors() []FieldError {
 	rec.mu.Lock()
 	defer rec.mu.Unlock()
-	return append([]FieldError(nil), rec.fields...)
+	if rec.more == nil {
+		return nil
+	}
+	return append([]FieldError(nil), rec.more.fields...)
 }
 
 // SetProblem records the problem response written for the request.
@@ -308,6 +477,19 @@ func (rec *Record) SetProblem(p Problem) {
 	rec.mu.Lock()
 	rec.problem = p
 	rec.mu.Unlock()
+}
+
+// SetProblemUnlessStarted records p as SetProblem does, unless the
+// response's header is written, and reports whether it was: a problem can
+// only be sent before that.
+func (rec *Record) SetProblemUnlessStarted(p Problem) (started bool) {
+	rec.mu.Lock()
+	defer rec.mu.Unlock()
+	if rec.wroteHeader {
+		return true
+	}
+	rec.problem = p
+	return false
 }
 
 // Problem returns the recorded problem; its Status is 0 if none was written.
@@ -322,7 +504,7 @@ func (rec *Record) Problem() Problem {
 func (rec *Record) Status() (status int, bytes int64, wroteHeader bool) {
 	rec.mu.Lock()
 	defer rec.mu.Unlock()
-	return rec.status, rec.bytes, rec.wroteHeader
+	return int(rec.status), rec.bytes.Load(), rec.wroteHeader
 }
 
 // SetErrorWriter stores the errors package's per-request settings. The value
@@ -344,7 +526,8 @@ func (rec *Record) ErrorWriter() any {
 // for benchmarks that reuse one request; middleware never calls it.
 func ResetResponse(rec *Record) {
 	rec.mu.Lock()
-	rec.status, rec.bytes, rec.wroteHeader = 0, 0, false
+	rec.status, rec.wroteHeader = 0, false
+	rec.bytes.Store(0)
 	rec.problem = Problem{}
 	rec.mu.Unlock()
 }

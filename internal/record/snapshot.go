@@ -25,9 +25,12 @@ func (rec *Record) Snapshot(s *Snapshot) {
 	defer rec.mu.Unlock()
 	s.ClientIP = rec.clientIP
 	s.Route = rec.route
-	s.Principal = rec.principal
+	s.Principal = Principal{}
+	if rec.more != nil {
+		s.Principal = rec.more.principal
+	}
 	s.Decisions = append(s.Decisions[:0], rec.decisions...)
 	s.RateLimit, s.HasRateLimit = rec.rateLimit, rec.hasRateLimit
 	s.Problem = rec.problem
-	s.Status, s.Bytes, s.WroteHeader = rec.status, rec.bytes, rec.wroteHeader
+	s.Status, s.Bytes, s.WroteHeader = int(rec.status), rec.bytes.Load(), rec.wroteHeader
 }

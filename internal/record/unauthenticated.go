@@ -7,7 +7,9 @@ package record
 // A pointer is stored, so recording it allocates nothing.
 func (rec *Record) SetUnauthenticated(v any) {
 	rec.mu.Lock()
-	rec.unauthenticated = v
+	if rec.more != nil || v != nil {
+		rec.cold().unauthenticated = v
+	}
 	rec.mu.Unlock()
 }
 
@@ -15,5 +17,8 @@ func (rec *Record) SetUnauthenticated(v any) {
 func (rec *Record) Unauthenticated() any {
 	rec.mu.Lock()
 	defer rec.mu.Unlock()
-	return rec.unauthenticated
+	if rec.more == nil {
+		return nil
+	}
+	return rec.more.unauthenticated
 }

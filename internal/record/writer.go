@@ -30,7 +30,7 @@ func (w *ResponseWriter) WriteHeader(status int) {
 		return
 	}
 	rec.wroteHeader = true
-	rec.status = status
+	rec.status = int32(status)
 	hook := rec.headerHook
 	rec.mu.Unlock()
 	w.runHook(hook)
@@ -42,9 +42,7 @@ func (w *ResponseWriter) Write(p []byte) (int, error) {
 	rec := w.rec
 	w.runHook(rec.implicitOK())
 	n, err := w.ResponseWriter.Write(p)
-	rec.mu.Lock()
-	rec.bytes += int64(n)
-	rec.mu.Unlock()
+	rec.bytes.Add(int64(n))
 	return n, err
 }
 
