@@ -1,6 +1,9 @@
 package audit
 
-import "sync"
+import (
+	"sync"
+	"sync/atomic"
+)
 
 // maxReasons bounds the distinct reasons Stats counts; later ones are
 // counted under "other", so an application logging free-form reasons cannot
@@ -46,11 +49,12 @@ type counters struct {
 	validationFailures                                        counter
 	bruteForce, emitted, dropped, sinkErrors, monitorOverflow counter
 
-	// reasons is read on the request path of every failure: a map under
-	// a read lock, because sync.Map's any-typed key would allocate for
-	// each string looked up.
-	reasonsMu sync.RWMutex
-	reasons   map[string]*counter
+	// reasons is read on the request path of every failure, without a
+	// lock: a map that is never changed, replaced by a copy with each new
+	// reason (at most maxReasons+1 times). sync.Map's any-typed key would
+	// allocate for each string looked up.
+	reasonsMu sync.Mutex // serialises the copies
+	reasons   atomic.Pointer[map[string]*counter]
 }
 
 func (c *counters) count(e *entry) {
@@ -88,28 +92,33 @@ func (c *counters) outcome(e *entry) {
 }
 
 func (c *counters) reason(r string) *counter {
-	c.reasonsMu.RLock()
-	n, ok := c.reasons[r]
-	c.reasonsMu.RUnlock()
-	if ok {
-		return n
-	}
-	c.reasonsMu.Lock()
-	defer c.reasonsMu.Unlock()
-	if c.reasons == nil {
-		c.reasons = map[string]*counter{}
-	}
-	if n, ok := c.reasons[r]; ok {
-		return n
-	}
-	if len(c.reasons) >= maxReasons {
-		r = "other"
-		if n, ok := c.reasons[r]; ok {
+	if m := c.reasons.Load(); m != nil {
+		if n, ok := (*m)[r]; ok {
 			return n
 		}
 	}
-	n = new(counter)
-	c.reasons[r] = n
+	c.reasonsMu.Lock()
+	defer c.reasonsMu.Unlock()
+	var old map[string]*counter
+	if m := c.reasons.Load(); m != nil {
+		old = *m
+	}
+	if n, ok := old[r]; ok {
+		return n
+	}
+	if len(old) >= maxReasons {
+		r = "other"
+		if n, ok := old[r]; ok {
+			return n
+		}
+	}
+	m := make(map[string]*counter, len(old)+1)
+	for k, v := range old {
+		m[k] = v
+	}
+	n := new(counter)
+	m[r] = n
+	c.reasons.Store(&m)
 	return n
 }
 
@@ -126,10 +135,10 @@ func (a *Auditor) Stats() Stats {
 		SinkErrors: c.sinkErrors.Load(), MonitorOverflow: c.monitorOverflow.Load(),
 		ByReason: map[string]uint64{},
 	}
-	c.reasonsMu.RLock()
-	for k, v := range c.reasons {
-		s.ByReason[k] = v.Load()
+	if m := c.reasons.Load(); m != nil {
+		for k, v := range *m {
+			s.ByReason[k] = v.Load()
+		}
 	}
-	c.reasonsMu.RUnlock()
 	return s
 }

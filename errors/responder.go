@@ -293,11 +293,14 @@ func (rs *Responder) write(w http.ResponseWriter, r *http.Request, rec *record.R
 	for k, v := range p.Header {
 		h[k] = v
 	}
-	// Whatever the handler meant to send is void.
-	delete(h, "Content-Length")
-	delete(h, "Content-Encoding")
-	delete(h, "Etag")
-	delete(h, "Last-Modified")
+	// Whatever the handler meant to send is void. One pass over the few
+	// fields a header has costs less than four lookups.
+	for k := range h {
+		switch k {
+		case "Content-Length", "Content-Encoding", "Etag", "Last-Modified":
+			delete(h, k)
+		}
+	}
 	switch ctype {
 	case contentTypeProblem:
 		h["Content-Type"] = hdrProblem
