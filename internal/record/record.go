@@ -71,8 +71,8 @@ type Problem struct {
 	Reason string
 }
 
-// inlineDecisions is how many decisions the record holds before it needs
-// its cold part: a refusal before auth makes two (the rate limiter's and
+// inlineDecisions is how many decisions the record holds before they move
+// to the heap: a refusal before auth makes two (the rate limiter's and
 // auth's), and the record stays within 512 bytes, the largest size the
 // allocator serves without a per-object header.
 const inlineDecisions = 2
@@ -116,13 +116,12 @@ type Record struct {
 }
 
 // cold is the part of a record that a refusal before authentication does
-// not fill in.
+// not fill in: an authenticated request allocates it, 128 bytes.
 type cold struct {
 	clientID        string // an untrusted incoming X-Request-ID
 	principal       Principal
 	fields          []FieldError
 	unauthenticated any // auth's problem for no credentials, see SetUnauthenticated
-	decBuf          [6]Decision
 }
 
 // cold returns the record's cold part, allocating it; rec.mu is held, or
@@ -386,12 +385,9 @@ func (rec *Record) AddDecision(d Decision) {
 	rec.mu.Unlock()
 }
 
-// addDecision appends d, moving the decisions to the cold part when the
-// inline buffer is full; rec.mu is held.
+// addDecision appends d; past the inline buffer, the decisions move to
+// the heap as append grows them. rec.mu is held.
 func (rec *Record) addDecision(d Decision) {
-	if len(rec.decisions) == inlineDecisions && cap(rec.decisions) == inlineDecisions {
-		rec.decisions = append(rec.cold().decBuf[:0], rec.decisions...)
-	}
 	rec.decisions = append(rec.decisions, d)
 }
 
