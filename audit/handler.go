@@ -122,7 +122,7 @@ func (a *Auditor) finish(r *http.Request, rec *record.Record, cb *countingBody, 
 	e := getEntry()
 	e.start = rec.Start()
 	e.end = e.start.Add(time.Since(e.start)) // the monotonic clock alone: cheaper than time.Now
-	e.id, e.clientID = rec.ID(), rec.ClientRequestID()
+	e.id = rec.ID()
 	e.method = r.Method
 	e.path, e.rawPath, e.rawQuery = r.URL.Path, r.URL.RawPath, r.URL.RawQuery
 	if ua := r.Header["User-Agent"]; len(ua) > 0 {
@@ -139,6 +139,7 @@ func (a *Auditor) finish(r *http.Request, rec *record.Record, cb *countingBody, 
 	}
 	rec.Snapshot(&e.snap)
 	snap := &e.snap
+	e.clientID = snap.ClientRequestID
 	wrote := snap.WroteHeader
 	e.status, e.bytesOut = snap.Status, snap.Bytes
 	if !wrote {

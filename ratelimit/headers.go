@@ -223,13 +223,45 @@ func (l *Limiter) setHeaders(h http.Header, d *Decision, buf []byte) (prefix str
 		h["Ratelimit-Policy"] = []string{items}
 	}
 	if !d.CostExceedsBurst {
-		buf = appendRateLimit(appendList(buf[:0], h["Ratelimit"]), d, prefix)
-		h["Ratelimit"] = fieldOf(buf)
+		if f := l.exhaustedField(h, d, prefix); f != nil {
+			h["Ratelimit"] = f
+		} else {
+			buf = appendRateLimit(appendList(buf[:0], h["Ratelimit"]), d, prefix)
+			h["Ratelimit"] = fieldOf(buf)
+		}
 	}
 	if l.legacy {
 		l.setLegacy(h, d)
 	}
 	return prefix, buf
+}
+
+// An exhausted is the RateLimit field value of a limiter with one policy
+// whose r is 0: the same for every refusal within a second.
+type exhausted struct {
+	t     int64
+	field []string
+}
+
+// exhaustedField returns the RateLimit value for d when it is the
+// limiter's one item, unprefixed, with r 0, from the last such value the
+// limiter made if its t is the same; else nil. A client that floods past
+// its limit then costs no value per refusal.
+func (l *Limiter) exhaustedField(h http.Header, d *Decision, prefix string) []string {
+	if d.n != 1 || prefix != "" || len(h["Ratelimit"]) > 0 {
+		return nil
+	}
+	r, t := available(&d.results[0])
+	if r != 0 {
+		return nil
+	}
+	if e := l.exhausted.Load(); e != nil && e.t == t {
+		return e.field
+	}
+	var b [64]byte
+	f := fieldOf(appendRateLimit(b[:0], d, ""))
+	l.exhausted.Store(&exhausted{t: t, field: f})
+	return f
 }
 
 // A field is a header field's value and its bytes: one allocation for

@@ -414,3 +414,41 @@ func TestFieldValues(t *testing.T) {
 		}
 	}
 }
+
+// TestExhaustedFieldShared: refusals of a client past its one policy
+// within the same second share one RateLimit value, which is the value
+// formatted afresh; a second later, t differs and a new value is made.
+func TestExhaustedFieldShared(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		l, err := New(Config{Name: "ip", Key: func(dst []byte, r *http.Request) ([]byte, error) { return append(dst, "k"...), nil },
+			Policies: []Policy{{Name: "per-ip", Limit: 2, Period: time.Hour}}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		h := l.Handler(http.HandlerFunc(func(http.ResponseWriter, *http.Request) {}))
+		serve := func() []string {
+			w := httptest.NewRecorder()
+			h.ServeHTTP(w, httptest.NewRequest("GET", "/", nil))
+			return w.Header()["Ratelimit"]
+		}
+		serve()
+		serve()
+		a, b := serve(), serve()
+		if len(a) != 1 || len(b) != 1 || &a[0] != &b[0] {
+			t.Fatalf("two refusals in one instant: RateLimit %q and %q, not one shared value", a, b)
+		}
+		d, _ := l.Allow(context.Background(), "k", 1)
+		if want := string(appendRateLimit(nil, &d, "")); a[0] != want || !strings.HasPrefix(want, `"per-ip";r=0;t=`) {
+			t.Fatalf("shared value %q, formatted afresh %q", a[0], want)
+		}
+		time.Sleep(900 * time.Second)
+		c := serve()
+		if len(c) != 1 || c[0] == a[0] {
+			t.Fatalf("a quarter of an hour later RateLimit is %q, as before (%q)", c, a)
+		}
+		d, _ = l.Allow(context.Background(), "k", 1)
+		if want := string(appendRateLimit(nil, &d, "")); c[0] != want {
+			t.Fatalf("value %q, formatted afresh %q", c[0], want)
+		}
+	})
+}

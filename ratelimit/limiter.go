@@ -8,6 +8,7 @@ import (
 	"math"
 	"net/http"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"go.opentelemetry.io/otel/metric"
@@ -137,8 +138,9 @@ type Limiter struct {
 	store     Store
 	policies  []Policy
 	key       KeyFunc
-	refusals  refusals // the quota-exceeded problems, made once
-	ip        *ipKey   // set when key is ByIP's: called with the record, see ipKeys
+	refusals  refusals                  // the quota-exceeded problems, made once
+	exhausted atomic.Pointer[exhausted] // the last RateLimit value with r 0, see exhaustedField
+	ip        *ipKey                    // set when key is ByIP's: called with the record, see ipKeys
 	cost      func(*http.Request) int
 	shadow    bool
 	legacy    bool

@@ -5,16 +5,17 @@ import "net/netip"
 // Snapshot is a copy of what a Record holds, taken under one lock, for a
 // reader that wants all of it at once (audit, when the request completes).
 type Snapshot struct {
-	ClientIP     netip.Addr
-	Route        string
-	Principal    Principal
-	Decisions    []Decision
-	RateLimit    RateLimit
-	HasRateLimit bool
-	Problem      Problem
-	Status       int
-	Bytes        int64
-	WroteHeader  bool
+	ClientRequestID string // see Record.ClientRequestID
+	ClientIP        netip.Addr
+	Route           string
+	Principal       Principal
+	Decisions       []Decision
+	RateLimit       RateLimit
+	HasRateLimit    bool
+	Problem         Problem
+	Status          int
+	Bytes           int64
+	WroteHeader     bool
 }
 
 // Snapshot copies the record into s. The decisions are appended to
@@ -25,9 +26,9 @@ func (rec *Record) Snapshot(s *Snapshot) {
 	defer rec.mu.Unlock()
 	s.ClientIP = rec.clientIP
 	s.Route = rec.route
-	s.Principal = Principal{}
+	s.ClientRequestID, s.Principal = "", Principal{}
 	if rec.more != nil {
-		s.Principal = rec.more.principal
+		s.ClientRequestID, s.Principal = rec.more.clientID, rec.more.principal
 	}
 	s.Decisions = append(s.Decisions[:0], rec.decisions...)
 	s.RateLimit, s.HasRateLimit = rec.rateLimit, rec.hasRateLimit

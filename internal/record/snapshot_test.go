@@ -8,10 +8,12 @@ import (
 
 // Not parallel: AllocsPerRun refuses to run beside parallel tests.
 func TestSnapshot(t *testing.T) {
-	w, _, rec := Install(httptest.NewRecorder(), httptest.NewRequest("GET", "/", nil))
+	req := httptest.NewRequest("GET", "/", nil)
+	req.Header.Set("X-Request-ID", "client-7")
+	w, _, rec := Install(httptest.NewRecorder(), req)
 	var s Snapshot
 	rec.Snapshot(&s)
-	if s.WroteHeader || s.HasRateLimit || len(s.Decisions) != 0 || s.ClientIP.IsValid() {
+	if s.WroteHeader || s.HasRateLimit || len(s.Decisions) != 0 || s.ClientIP.IsValid() || s.ClientRequestID != "client-7" {
 		t.Fatalf("snapshot of a fresh record = %+v", s)
 	}
 	rec.SetClientIP(netip.MustParseAddr("192.0.2.1"))
