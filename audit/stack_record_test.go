@@ -44,15 +44,35 @@ func (la loggingAuthenticator) Authenticate(ctx context.Context, cred string) (*
 	return &auth.Principal{Subject: "user-1", Method: "test"}, nil
 }
 
+// loggingStore is a Store of the application's, which writes an audit
+// event from the context it is given before the memory store decides.
+type loggingStore struct {
+	a *audit.Auditor
+	m *ratelimit.MemoryStore
+}
+
+func (s loggingStore) Take(ctx context.Context, req *ratelimit.Request, d *ratelimit.Decision) error {
+	s.a.Log(ctx, audit.Event{Action: "from_store"})
+	return s.m.Take(ctx, req, d)
+}
+
 // TestApplicationCodeSeesTheRecord: errors, audit, ratelimit and auth hand
 // a request to one another without copying it, finding the request record
 // through the response writer. Whatever of the application's they call —
-// a key function, an authenticator, the handler — must still find the
-// record in the context: an audit event written there carries the
+// a key function, a store, an authenticator, a PeerFunc, a renderer, the
+// handler — must still find the record in the context: an audit event written there carries the
 // request's ID. And the ServeMux's pattern, set on the copy the
 // application got, must reach the request's event.
 func TestApplicationCodeSeesTheRecord(t *testing.T) {
-	for _, byIP := range []bool{false, true} {
+	for _, tc := range []struct {
+		name                 string
+		byIP, ownStore, peer bool
+	}{
+		{"own key function, store and PeerFunc", false, true, true},
+		{"ByIP, own store", true, true, false},
+		{"ByIP, memory store", true, false, false},
+	} {
+		byIP := tc.byIP
 		var buf lockedBuffer
 		a, err := audit.New(audit.Config{Handlers: []slog.Handler{audit.NewJSONHandler(&buf, nil)}, Blocking: true})
 		if err != nil {
@@ -67,12 +87,27 @@ func TestApplicationCodeSeesTheRecord(t *testing.T) {
 				t.Fatal(err)
 			}
 		}
-		rl, err := ratelimit.New(ratelimit.Config{Name: "test", Key: key,
+		mem, err := ratelimit.NewMemoryStore(ratelimit.MemoryConfig{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var store ratelimit.Store = mem
+		if tc.ownStore {
+			store = loggingStore{a, mem}
+		}
+		rl, err := ratelimit.New(ratelimit.Config{Name: "test", Key: key, Store: store,
 			Policies: []ratelimit.Policy{{Name: "p", Limit: 100, Period: time.Minute}}})
 		if err != nil {
 			t.Fatal(err)
 		}
-		am, err := auth.New(auth.Config{Authenticators: []auth.Authenticator{loggingAuthenticator{a}}})
+		acfg := auth.Config{Authenticators: []auth.Authenticator{loggingAuthenticator{a}}}
+		if tc.peer {
+			acfg.ClientCertificate = func(r *http.Request) (string, bool) {
+				a.Log(r.Context(), audit.Event{Action: "from_peer_func"})
+				return "", false
+			}
+		}
+		am, err := auth.New(acfg)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -80,12 +115,22 @@ func TestApplicationCodeSeesTheRecord(t *testing.T) {
 		mux.HandleFunc("GET /v1/items/{id}", func(w http.ResponseWriter, r *http.Request) {
 			a.Log(r.Context(), audit.Event{Action: "from_handler"})
 		})
-		h := apierrors.Recover(a.Handler(rl.Handler(am.Handler(mux))))
+		rs, err := apierrors.NewResponder(apierrors.Config{Renderer: apierrors.RendererFunc(
+			func(dst []byte, r *http.Request, e *apierrors.Envelope) ([]byte, string) {
+				a.Log(r.Context(), audit.Event{Action: "from_renderer"})
+				return apierrors.ProblemJSON.Render(dst, r, e)
+			})})
+		if err != nil {
+			t.Fatal(err)
+		}
+		h := rs.Handler(a.Handler(rl.Handler(am.Handler(mux))))
 
 		ids := map[string]bool{}
-		for _, token := range []string{"t", "wrong"} {
+		for _, token := range []string{"t", "wrong", ""} {
 			req := httptest.NewRequest("GET", "/v1/items/7", nil)
-			req.Header.Set("Authorization", "Bearer "+token)
+			if token != "" {
+				req.Header.Set("Authorization", "Bearer "+token)
+			}
 			w := httptest.NewRecorder()
 			h.ServeHTTP(w, req)
 			ids[w.Header().Get("X-Request-Id")] = true
@@ -93,9 +138,16 @@ func TestApplicationCodeSeesTheRecord(t *testing.T) {
 		if err := a.Close(context.Background()); err != nil {
 			t.Fatal(err)
 		}
-		want := map[string]int{"from_handler": 1, "from_authenticator": 2, "from_key_function": 2}
+		want := map[string]int{"from_handler": 1, "from_authenticator": 2, "from_key_function": 3,
+			"from_store": 3, "from_peer_func": 1, "from_renderer": 2}
 		if byIP {
 			delete(want, "from_key_function")
+		}
+		if !tc.ownStore {
+			delete(want, "from_store")
+		}
+		if !tc.peer {
+			delete(want, "from_peer_func")
 		}
 		got := map[string]int{}
 		routes := 0
@@ -114,7 +166,7 @@ func TestApplicationCodeSeesTheRecord(t *testing.T) {
 				t.Fatalf("%v: %s", err, line)
 			}
 			if !ids[ev.HTTP.Request.ID] {
-				t.Errorf("byIP %v: event %s has request ID %q, not one the responses carry (%v)", byIP, ev.Event.Action, ev.HTTP.Request.ID, ids)
+				t.Errorf("%s: event %s has request ID %q, not one the responses carry (%v)", tc.name, ev.Event.Action, ev.HTTP.Request.ID, ids)
 			}
 			if _, ok := want[ev.Event.Action]; ok {
 				got[ev.Event.Action]++
@@ -125,11 +177,11 @@ func TestApplicationCodeSeesTheRecord(t *testing.T) {
 		}
 		for action, n := range want {
 			if got[action] != n {
-				t.Errorf("byIP %v: %d %s events, want %d", byIP, got[action], action, n)
+				t.Errorf("%s: %d %s events, want %d", tc.name, got[action], action, n)
 			}
 		}
 		if routes == 0 {
-			t.Errorf("byIP %v: no event carries the ServeMux pattern:\n%s", byIP, buf.b.String())
+			t.Errorf("%s: no event carries the ServeMux pattern:\n%s", tc.name, buf.b.String())
 		}
 	}
 }

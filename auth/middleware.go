@@ -376,6 +376,9 @@ type dpopChallenger interface {
 func (m *Middleware) Handler(next http.Handler) http.Handler {
 	return record.Handler(func(w http.ResponseWriter, r *http.Request) {
 		w, r, rec := record.Enter(w, r)
+		if m.peer != nil {
+			r = rec.Attach(r) // the application's PeerFunc is given the request
+		}
 		// Authenticators are given the record in the context, without a
 		// copy of the request; a refusal then costs none.
 		p, kind, nonce, err := m.authenticate(rec.ContextOf(r), r)
@@ -435,7 +438,7 @@ func (m *Middleware) refuse(w http.ResponseWriter, r *http.Request, rec *record.
 	m.decided(r.Context(), false, prob.Reason, m.refusedMethod(kind))
 	rec.AddDecision(record.Decision{Package: "auth", Outcome: outcome, Reason: prob.Reason, Rule: refusalRule(kind, check)})
 	if m.logger.Enabled(r.Context(), slog.LevelDebug) { // err.Error() costs, and refusals can come in floods
-		m.logger.LogAttrs(r.Context(), slog.LevelDebug, "auth: request refused",
+		m.logger.LogAttrs(rec.ContextOf(r), slog.LevelDebug, "auth: request refused",
 			slog.String("request_id", rec.ID()), slog.String("reason", prob.Reason),
 			slog.String("check", check), slog.String("error", err.Error()))
 	}

@@ -1,6 +1,7 @@
 package errors
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -227,7 +228,7 @@ func (rs *Responder) write(w http.ResponseWriter, r *http.Request, rec *record.R
 	if rec != nil {
 		id = rec.ID()
 		if rec.SetProblemUnlessStarted(record.Problem{Status: status, Reason: p.Reason}) {
-			rs.log().LogAttrs(r.Context(), slog.LevelError, "apishield: problem after the response started; not sent",
+			rs.log().LogAttrs(logContext(r, rec), slog.LevelError, "apishield: problem after the response started; not sent",
 				slog.String("request_id", id), slog.String("error", p.Error()))
 			return
 		}
@@ -242,11 +243,11 @@ func (rs *Responder) write(w http.ResponseWriter, r *http.Request, rec *record.R
 	if logCause {
 		switch {
 		case status >= 500:
-			rs.log().LogAttrs(r.Context(), slog.LevelError, "apishield: server error",
+			rs.log().LogAttrs(logContext(r, rec), slog.LevelError, "apishield: server error",
 				slog.String("request_id", id), slog.Int("status", status),
 				slog.String("reason", p.Reason), slog.String("error", p.Error()))
 		case p.cause != nil && rs.log().Enabled(r.Context(), slog.LevelDebug): // p.Error() costs
-			rs.log().LogAttrs(r.Context(), slog.LevelDebug, "apishield: client error",
+			rs.log().LogAttrs(logContext(r, rec), slog.LevelDebug, "apishield: client error",
 				slog.String("request_id", id), slog.Int("status", status),
 				slog.String("reason", p.Reason), slog.String("error", p.Error()))
 		}
@@ -286,6 +287,9 @@ func (rs *Responder) write(w http.ResponseWriter, r *http.Request, rec *record.R
 	if rs.renderer == ProblemJSON && k != nil && e.Type == k.typ && e.Title == k.title && status == k.status {
 		body, ctype = renderKnown(buf.b[:0], e, k), negotiate(r)
 	} else {
+		if rec != nil {
+			r = rec.Attach(r) // an application's renderer is given the request
+		}
 		body, ctype = rs.renderer.Render(buf.b[:0], r, e)
 	}
 
@@ -321,6 +325,15 @@ func (rs *Responder) write(w http.ResponseWriter, r *http.Request, rec *record.R
 		buf.b = body[:0]
 		bufPool.Put(buf)
 	}
+}
+
+// logContext is the context to log r's problem with: r's, with the
+// record in it, for the application's log handler.
+func logContext(r *http.Request, rec *record.Record) context.Context {
+	if rec == nil {
+		return r.Context()
+	}
+	return rec.ContextOf(r)
 }
 
 // LogValue keeps a Responder's internals out of logs.

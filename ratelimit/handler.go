@@ -1,6 +1,7 @@
 package ratelimit
 
 import (
+	"context"
 	"errors"
 	"net/http"
 	"sync"
@@ -78,7 +79,7 @@ func (l *Limiter) Handler(next http.Handler) http.Handler {
 			cost = l.cost(r)
 		}
 		var d Decision
-		err = l.allow(r.Context(), l.keyString(key), cost, &d)
+		err = l.allow(l.storeContext(r, rec), l.keyString(key), cost, &d)
 		if errors.Is(err, ErrStoreFull) {
 			rec.SetRateLimit(record.RateLimit{Key: l.name, Shadow: l.shadow, RetryAfter: d.RetryAfter})
 			l.refuse(w, r, rec, next, storeFullRule, apierrors.New(0, apierrors.ReasonOverloaded, "").
@@ -92,6 +93,17 @@ func (l *Limiter) Handler(next http.Handler) http.Handler {
 		}
 		l.serve(w, r, rec, next, &d, err)
 	})
+}
+
+// storeContext is the context a decision is made with: r's, and for a
+// store other than the memory store (which reads none), with the record
+// in it, as a store of the application's may look for it. Putting it
+// there costs nothing for the request the record was installed for.
+func (l *Limiter) storeContext(r *http.Request, rec *record.Record) context.Context {
+	if _, ok := l.store.(*MemoryStore); ok {
+		return r.Context()
+	}
+	return rec.ContextOf(r)
 }
 
 // keyString returns key for the store: for the memory store, which keeps

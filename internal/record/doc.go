@@ -8,6 +8,13 @@
 // request's context (see [Install]); every package writes its decision to it and
 // audit reads it when the handler returns.
 //
+// The middleware a refusal before authentication passes through (errors,
+// audit, ratelimit, auth) use [Enter] instead: the record travels with its
+// response writer from one to the next, and the request is copied to carry
+// it in its context only where it leaves them, for the application's
+// handler or any function of the application's they call. A flood of
+// refusals then costs one allocation each, the record.
+//
 // A Record belongs to one request. Its methods are safe for concurrent use, so a
 // handler that writes to it from a goroutine it started does not race with the
 // middleware that reads it.
