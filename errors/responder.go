@@ -287,7 +287,7 @@ func (rs *Responder) write(w http.ResponseWriter, r *http.Request, rec *record.R
 	if rs.renderer == ProblemJSON && k != nil && e.Type == k.typ && e.Title == k.title && status == k.status {
 		body, ctype = renderKnown(buf.b[:0], e, k), negotiate(r)
 	} else {
-		if rec != nil {
+		if rec != nil && rs.renderer != ProblemJSON {
 			r = rec.Attach(r) // an application's renderer is given the request
 		}
 		body, ctype = rs.renderer.Render(buf.b[:0], r, e)
