@@ -56,11 +56,25 @@ func (s loggingStore) Take(ctx context.Context, req *ratelimit.Request, d *ratel
 	return s.m.Take(ctx, req, d)
 }
 
+// auditingLog is an application's slog handler that writes an audit event
+// from the context of each record it is given.
+type auditingLog struct {
+	a      *audit.Auditor
+	action string
+}
+
+func (h auditingLog) Enabled(context.Context, slog.Level) bool { return true }
+func (h auditingLog) Handle(ctx context.Context, _ slog.Record) error {
+	return h.a.Log(ctx, audit.Event{Action: h.action})
+}
+func (h auditingLog) WithAttrs([]slog.Attr) slog.Handler { return h }
+func (h auditingLog) WithGroup(string) slog.Handler      { return h }
+
 // TestApplicationCodeSeesTheRecord: errors, audit, ratelimit and auth hand
 // a request to one another without copying it, finding the request record
 // through the response writer. Whatever of the application's they call —
-// a key function, a store, an authenticator, a PeerFunc, a renderer, the
-// handler — must still find the record in the context: an audit event written there carries the
+// a key function, a store, an authenticator, a PeerFunc, a renderer, a
+// log handler, the handler — must still find the record in the context: an audit event written there carries the
 // request's ID. And the ServeMux's pattern, set on the copy the
 // application got, must reach the request's event.
 func TestApplicationCodeSeesTheRecord(t *testing.T) {
@@ -100,7 +114,8 @@ func TestApplicationCodeSeesTheRecord(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		acfg := auth.Config{Authenticators: []auth.Authenticator{loggingAuthenticator{a}}}
+		acfg := auth.Config{Authenticators: []auth.Authenticator{loggingAuthenticator{a}},
+			Logger: slog.New(auditingLog{a, "from_auth_log"})}
 		if tc.peer {
 			acfg.ClientCertificate = func(r *http.Request) (string, bool) {
 				a.Log(r.Context(), audit.Event{Action: "from_peer_func"})
@@ -115,7 +130,7 @@ func TestApplicationCodeSeesTheRecord(t *testing.T) {
 		mux.HandleFunc("GET /v1/items/{id}", func(w http.ResponseWriter, r *http.Request) {
 			a.Log(r.Context(), audit.Event{Action: "from_handler"})
 		})
-		rs, err := apierrors.NewResponder(apierrors.Config{Renderer: apierrors.RendererFunc(
+		rs, err := apierrors.NewResponder(apierrors.Config{Logger: slog.New(auditingLog{a, "from_error_log"}), Renderer: apierrors.RendererFunc(
 			func(dst []byte, r *http.Request, e *apierrors.Envelope) ([]byte, string) {
 				a.Log(r.Context(), audit.Event{Action: "from_renderer"})
 				return apierrors.ProblemJSON.Render(dst, r, e)
@@ -139,7 +154,7 @@ func TestApplicationCodeSeesTheRecord(t *testing.T) {
 			t.Fatal(err)
 		}
 		want := map[string]int{"from_handler": 1, "from_authenticator": 2, "from_key_function": 3,
-			"from_store": 3, "from_peer_func": 1, "from_renderer": 2}
+			"from_store": 3, "from_peer_func": 1, "from_renderer": 2, "from_auth_log": 2, "from_error_log": 1}
 		if byIP {
 			delete(want, "from_key_function")
 		}
