@@ -338,7 +338,7 @@ func (m *Middleware) verify(ctx context.Context, r *http.Request, a Authenticato
 	if err != nil {
 		return nil, "", err
 	}
-	name, nonce, err := policy.check(r, p, c.dpop, c.value)
+	name, nonce, err := policy.check(ctx, r, p, c.dpop, c.value)
 	if err == nil && m.revoked != nil {
 		err = m.revoked.Check(p)
 	}
