@@ -437,8 +437,11 @@ func (m *Middleware) refuse(w http.ResponseWriter, r *http.Request, rec *record.
 	}
 	m.decided(r.Context(), false, prob.Reason, m.refusedMethod(kind))
 	rec.AddDecision(record.Decision{Package: "auth", Outcome: outcome, Reason: prob.Reason, Rule: refusalRule(kind, check)})
-	if m.logger.Enabled(r.Context(), slog.LevelDebug) { // err.Error() costs, and refusals can come in floods
-		m.logger.LogAttrs(rec.ContextOf(r), slog.LevelDebug, "auth: request refused",
+	// The record's context: the application's log handler is asked, and
+	// given the line, with the record in it (no copy for the request the
+	// record was entered with).
+	if ctx := rec.ContextOf(r); m.logger.Enabled(ctx, slog.LevelDebug) { // err.Error() costs, and refusals can come in floods
+		m.logger.LogAttrs(ctx, slog.LevelDebug, "auth: request refused",
 			slog.String("request_id", rec.ID()), slog.String("reason", prob.Reason),
 			slog.String("check", check), slog.String("error", err.Error()))
 	}

@@ -249,7 +249,7 @@ func (rs *Responder) write(w http.ResponseWriter, r *http.Request, rec *record.R
 			rs.log().LogAttrs(logContext(r, rec), slog.LevelError, "apishield: server error",
 				slog.String("request_id", id), slog.Int("status", status),
 				slog.String("reason", p.Reason), slog.String("error", p.Error()))
-		case p.cause != nil && rs.log().Enabled(r.Context(), slog.LevelDebug): // p.Error() costs
+		case p.cause != nil && rs.log().Enabled(logContext(r, rec), slog.LevelDebug): // p.Error() costs
 			rs.log().LogAttrs(logContext(r, rec), slog.LevelDebug, "apishield: client error",
 				slog.String("request_id", id), slog.Int("status", status),
 				slog.String("reason", p.Reason), slog.String("error", p.Error()))
