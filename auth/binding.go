@@ -131,20 +131,20 @@ func bindingFor(jkt, x5t string) string {
 // DPoP-Nonce to send, if any (with a use_dpop_nonce refusal too). No
 // downgrade: a DPoP-bound token is refused without its proof and its
 // scheme, and the DPoP scheme is refused for a token that is not
-// DPoP-bound.
-func (b *binding) check(r *http.Request, p *Principal, dpop bool, token string) (name, nonce string, err error) {
+// DPoP-bound. ctx is the request's, with its record, for the replay cache.
+func (b *binding) check(ctx context.Context, r *http.Request, p *Principal, dpop bool, token string) (name, nonce string, err error) {
 	jkt, x5t, present, ok := confirmation(p.Claims)
 	if present && !ok {
 		return "", "", errUnverifiedBinding
 	}
-	nonce, err = b.checkBound(r, jkt, x5t, dpop, token)
+	nonce, err = b.checkBound(ctx, r, jkt, x5t, dpop, token)
 	if err != nil {
 		return "", nonce, err
 	}
 	return bindingFor(jkt, x5t), nonce, nil
 }
 
-func (b *binding) checkBound(r *http.Request, jkt, x5t string, dpop bool, token string) (nonce string, err error) {
+func (b *binding) checkBound(ctx context.Context, r *http.Request, jkt, x5t string, dpop bool, token string) (nonce string, err error) {
 	var dv *dpopVerifier
 	var cb *certBinder
 	if b != nil {
@@ -171,7 +171,7 @@ func (b *binding) checkBound(r *http.Request, jkt, x5t string, dpop bool, token 
 		}
 	}
 	if dpop {
-		return dv.verify(r.Context(), r, token, jkt)
+		return dv.verify(ctx, r, token, jkt)
 	}
 	return "", nil
 }

@@ -338,7 +338,7 @@ func (m *Middleware) verify(ctx context.Context, r *http.Request, a Authenticato
 	if err != nil {
 		return nil, "", err
 	}
-	name, nonce, err := policy.check(r, p, c.dpop, c.value)
+	name, nonce, err := policy.check(ctx, r, p, c.dpop, c.value)
 	if err == nil && m.revoked != nil {
 		err = m.revoked.Check(p)
 	}
@@ -437,8 +437,11 @@ func (m *Middleware) refuse(w http.ResponseWriter, r *http.Request, rec *record.
 	}
 	m.decided(r.Context(), false, prob.Reason, m.refusedMethod(kind))
 	rec.AddDecision(record.Decision{Package: "auth", Outcome: outcome, Reason: prob.Reason, Rule: refusalRule(kind, check)})
-	if m.logger.Enabled(r.Context(), slog.LevelDebug) { // err.Error() costs, and refusals can come in floods
-		m.logger.LogAttrs(rec.ContextOf(r), slog.LevelDebug, "auth: request refused",
+	// The record's context: the application's log handler is asked, and
+	// given the line, with the record in it (no copy for the request the
+	// record was entered with).
+	if ctx := rec.ContextOf(r); m.logger.Enabled(ctx, slog.LevelDebug) { // err.Error() costs, and refusals can come in floods
+		m.logger.LogAttrs(ctx, slog.LevelDebug, "auth: request refused",
 			slog.String("request_id", rec.ID()), slog.String("reason", prob.Reason),
 			slog.String("check", check), slog.String("error", err.Error()))
 	}

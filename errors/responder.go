@@ -132,8 +132,11 @@ func (rs *Responder) Handler(next http.Handler) http.Handler {
 				panic(v)
 			}
 			_, _, started := rec.Status()
-			r := rec.Attach(r) // for the logger, which may read the context
-			rs.log().LogAttrs(r.Context(), slog.LevelError, "apishield: panic serving request",
+			// The logger, which may read the context, gets the record's.
+			// Not Attach: the copy it makes would become the request
+			// served on (record.Served), hiding the one the handler's
+			// ServeMux set its pattern on from an auditor around rs.
+			rs.log().LogAttrs(logContext(r, rec), slog.LevelError, "apishield: panic serving request",
 				slog.String("request_id", rec.ID()),
 				slog.String("method", r.Method),
 				slog.String("path", r.URL.Path),
@@ -246,7 +249,7 @@ func (rs *Responder) write(w http.ResponseWriter, r *http.Request, rec *record.R
 			rs.log().LogAttrs(logContext(r, rec), slog.LevelError, "apishield: server error",
 				slog.String("request_id", id), slog.Int("status", status),
 				slog.String("reason", p.Reason), slog.String("error", p.Error()))
-		case p.cause != nil && rs.log().Enabled(r.Context(), slog.LevelDebug): // p.Error() costs
+		case p.cause != nil && rs.log().Enabled(logContext(r, rec), slog.LevelDebug): // p.Error() costs
 			rs.log().LogAttrs(logContext(r, rec), slog.LevelDebug, "apishield: client error",
 				slog.String("request_id", id), slog.Int("status", status),
 				slog.String("reason", p.Reason), slog.String("error", p.Error()))
@@ -287,8 +290,11 @@ func (rs *Responder) write(w http.ResponseWriter, r *http.Request, rec *record.R
 	if rs.renderer == ProblemJSON && k != nil && e.Type == k.typ && e.Title == k.title && status == k.status {
 		body, ctype = renderKnown(buf.b[:0], e, k), negotiate(r)
 	} else {
-		if rec != nil && rs.renderer != ProblemJSON {
-			r = rec.Attach(r) // an application's renderer is given the request
+		if rec != nil && rs.renderer != ProblemJSON && record.From(r.Context()) != rec {
+			// An application's renderer is given the request, with the
+			// record: a copy made here, not with Attach, which would take
+			// it for the request served on (see the panic path above).
+			r = r.WithContext(rec.ContextOf(r))
 		}
 		body, ctype = rs.renderer.Render(buf.b[:0], r, e)
 	}
