@@ -172,6 +172,9 @@ func (a *Auditor) finish(r *http.Request, rec *record.Record, cb *countingBody, 
 		// method, lack the method that SIEM rules want beside the path.
 		e.routeNeedsMethod = strings.HasPrefix(e.route, "/")
 	}
+	// The entry holds the record through the ID's bytes until the writer
+	// has written it; the request itself it must not hold.
+	rec.ForgetRequests()
 	if e.status == http.StatusUnprocessableEntity || e.snap.Problem.Reason == "validation_failed" {
 		e.fieldErrors = rec.FieldErrors()
 	}

@@ -298,6 +298,14 @@ func (rec *Record) WithContext(r *http.Request, ctx context.Context) *http.Reque
 // methods that set it are for the goroutine serving the request.
 func (rec *Record) Served() *http.Request { return rec.served }
 
+// ForgetRequests drops the record's hold on the request it was installed
+// for and on the copy served on, once the request is answered: a record
+// outlives its request wherever its ID does (an audit event waiting for
+// the writer), and must not keep the request's headers and body in
+// memory with it. Attach and ContextOf still work after it, at the cost
+// of a copy.
+func (rec *Record) ForgetRequests() { rec.req, rec.served = nil, nil }
+
 // ContextOf returns r's context with rec in it: r's context itself if rec
 // is there already.
 func (rec *Record) ContextOf(r *http.Request) context.Context {
