@@ -4,8 +4,10 @@ import (
 	"fmt"
 	"net/http"
 	"net/netip"
+	"runtime"
 	"sync"
 	"unsafe"
+	"weak"
 
 	"github.com/apishield/apishield/internal/clientip"
 	"github.com/apishield/apishield/internal/record"
@@ -69,7 +71,11 @@ func ByIP(cfg IPConfig) (KeyFunc, error) {
 	f := KeyFunc(func(dst []byte, r *http.Request) ([]byte, error) {
 		return k.key(dst, r, record.From(r.Context()))
 	})
-	ipKeys.Store(closureOf(f), k)
+	c := closureOf(f)
+	addr := uintptr(unsafe.Pointer(c))
+	e := ipEntry{f: weak.Make(c), k: k}
+	ipKeys.Store(addr, e)
+	runtime.AddCleanup(c, func(addr uintptr) { ipKeys.CompareAndDelete(addr, e) }, addr)
 	return f, nil
 }
 
@@ -90,27 +96,39 @@ func (k *ipKey) key(dst []byte, r *http.Request, rec *record.Record) ([]byte, er
 	return clientip.AppendKey(dst, ip, k.bits), nil
 }
 
-// ipKeys holds the ipKey of each KeyFunc ByIP returned, by its closure
-// (see closureOf): a Limiter keyed by one calls it with the record in
-// hand, so the request need not carry the record in its context for it.
-// A request that costs no copy of itself is what makes a refusal before
-// authentication cheap. Only apishield's own key function gets the bare
-// request; an application's gets a request with the record, as all its
-// code does. An entry lives as long as the program, as limiters do.
-var ipKeys sync.Map // unsafe.Pointer → *ipKey
+// ipKeys holds the ipKey of each KeyFunc ByIP returned, by the address of
+// its closure (see closureOf): a Limiter keyed by one calls it with the
+// record in hand, so the request need not carry the record in its context
+// for it. A request that costs no copy of itself is what makes a refusal
+// before authentication cheap. Only apishield's own key function gets the
+// bare request; an application's gets a request with the record, as all
+// its code does.
+//
+// The closure is held weakly: a KeyFunc no longer used (a configuration
+// reloaded) is collected and its entry removed, and a closure allocated
+// later at the same address is never taken for it.
+var ipKeys sync.Map // uintptr → ipEntry
 
-// closureOf returns the address of f's closure, which each call of ByIP
-// allocates anew: an identity for the function value, which Go's ==
-// does not give.
-func closureOf(f KeyFunc) unsafe.Pointer { return *(*unsafe.Pointer)(unsafe.Pointer(&f)) }
+// An ipEntry is a ByIP closure, held weakly, and its ipKey.
+type ipEntry struct {
+	f weak.Pointer[uintptr]
+	k *ipKey
+}
+
+// closureOf returns f's closure, which each call of ByIP allocates anew:
+// an identity for the function value, which Go's == does not give.
+func closureOf(f KeyFunc) *uintptr { return *(**uintptr)(unsafe.Pointer(&f)) }
 
 // ipKeyOf returns the ipKey behind f if ByIP returned f, else nil.
 func ipKeyOf(f KeyFunc) *ipKey {
 	if f == nil {
 		return nil
 	}
-	if k, ok := ipKeys.Load(closureOf(f)); ok {
-		return k.(*ipKey)
+	c := closureOf(f)
+	if v, ok := ipKeys.Load(uintptr(unsafe.Pointer(c))); ok {
+		if e := v.(ipEntry); e.f.Value() == c {
+			return e.k
+		}
 	}
 	return nil
 }
