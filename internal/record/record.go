@@ -106,7 +106,9 @@ type Record struct {
 
 	// Installed with the record, in its one allocation: the writer that
 	// reports to it, the context that carries it, and the ID: idHeader[0]
-	// is the ID, and the X-Request-ID response header's value.
+	// is the ID, and the X-Request-ID response header's value. (Header.Set
+	// or Add replaces or copies that value and leaves the ID alone; only
+	// code that writes into the header's slice in place would change both.)
 	rw       ResponseWriter
 	ctx      recordContext
 	req      *http.Request // the request the record was installed for, whose context ctx wraps
