@@ -100,7 +100,7 @@ func (l *Limiter) Handler(next http.Handler) http.Handler {
 // in it, as a store of the application's may look for it. Putting it
 // there costs nothing for the request the record was installed for.
 func (l *Limiter) storeContext(r *http.Request, rec *record.Record) context.Context {
-	if _, ok := l.store.(*MemoryStore); ok {
+	if l.memory != nil {
 		return r.Context()
 	}
 	return rec.ContextOf(r)
@@ -109,7 +109,7 @@ func (l *Limiter) storeContext(r *http.Request, rec *record.Record) context.Cont
 // keyString returns key for the store: for the memory store, which keeps
 // only a hash of it, a view of the pooled buffer rather than a copy.
 func (l *Limiter) keyString(key []byte) string {
-	if _, ok := l.store.(*MemoryStore); ok && len(key) > 0 {
+	if l.memory != nil && len(key) > 0 {
 		return unsafe.String(&key[0], len(key))
 	}
 	return string(key)

@@ -136,6 +136,7 @@ type Config struct {
 type Limiter struct {
 	name      string
 	store     Store
+	memory    *MemoryStore // store, when it is the memory store: called directly
 	policies  []Policy
 	key       KeyFunc
 	refusals  refusals                  // the quota-exceeded problems, made once
@@ -196,6 +197,7 @@ func newLimiter(cfg Config) (*Limiter, error) {
 	if l.store == nil {
 		l.store, _ = NewMemoryStore(MemoryConfig{})
 	}
+	l.memory, _ = l.store.(*MemoryStore)
 	switch l.mode {
 	case FailClosed, FailOpen:
 	case Local:
@@ -269,10 +271,10 @@ func (l *Limiter) decide(ctx context.Context, key string, cost int, d *Decision)
 	if exceedsBurst(int64(cost), l.policies, d) {
 		return nil
 	}
-	if ms, ok := l.store.(*MemoryStore); ok {
+	if l.memory != nil {
 		// A direct call keeps the request and decision on the stack.
 		req := Request{Namespace: l.name, Key: key, Cost: cost, Policies: l.policies}
-		return ms.take(&req, d)
+		return l.memory.take(&req, d)
 	}
 	err := l.takeStore(ctx, key, cost, d)
 	if err == nil {

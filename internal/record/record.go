@@ -159,11 +159,6 @@ func From(ctx context.Context) *Record {
 	return rec
 }
 
-// NewContext returns a copy of ctx carrying rec.
-func NewContext(ctx context.Context, rec *Record) context.Context {
-	return context.WithValue(ctx, ctxKey{}, rec)
-}
-
 // Install returns the request's record, installing a new one if the request
 // has none yet. When it installs one it also wraps w so the record learns the
 // status and byte count, and gives the request a new ID (see [NewID]), set as
